@@ -1,0 +1,3 @@
+module github.com/wslab/wslab
+
+go 1.26
