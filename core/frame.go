@@ -1,0 +1,162 @@
+package core
+
+import "encoding/binary"
+
+// Opcode is a frame's 4-bit opcode.
+type Opcode uint8
+
+// The opcodes of RFC 6455 section 5.2; 3-7 and 0xB-0xF are reserved.
+const (
+	OpContinuation Opcode = 0x0
+	OpText         Opcode = 0x1
+	OpBinary       Opcode = 0x2
+	OpClose        Opcode = 0x8
+	OpPing         Opcode = 0x9
+	OpPong         Opcode = 0xA
+)
+
+// IsControl reports whether op is a control opcode (close, ping, pong or a
+// reserved control opcode).
+func (op Opcode) IsControl() bool { return op&0x8 != 0 }
+
+// IsReserved reports whether op is one RFC 6455 reserves for the future.
+func (op Opcode) IsReserved() bool {
+	return (op > OpBinary && op < OpClose) || op > OpPong
+}
+
+// MaxHeaderSize is the largest frame header: 2 bytes, 8 length bytes, 4 mask bytes.
+const MaxHeaderSize = 14
+
+// MaxControlPayload is the largest payload of a control frame.
+const MaxControlPayload = 125
+
+// maxInt is the largest int of the platform; frame lengths above it are
+// ErrFrameTooLarge rather than a wrap-around on 32-bit targets.
+const maxInt = int(^uint(0) >> 1)
+
+// Header is a decoded frame header.
+type Header struct {
+	Fin    bool
+	Rsv    uint8 // RSV1..RSV3 as bits 2..0
+	Op     Opcode
+	Masked bool
+	Mask   [4]byte
+	Length int // payload length
+}
+
+// Size returns the number of bytes the header takes on the wire.
+func (h *Header) Size() int {
+	n := 2
+	switch {
+	case h.Length > 0xFFFF:
+		n += 8
+	case h.Length > 125:
+		n += 2
+	}
+	if h.Masked {
+		n += 4
+	}
+	return n
+}
+
+// ParseHeader decodes a frame header from the start of b. On success it
+// returns the header and the number of bytes it took. When b holds only part
+// of a header it returns ErrNeedMore and, as n, how many more bytes are needed
+// at least (the exact count once the second byte is known). It checks only
+// what the header alone shows: the length forms (minimal encoding, the top
+// bit of the 64-bit form, a length this platform's int cannot hold) and the
+// control frame rules; masking, RSV and opcode policy are the Reader's.
+func ParseHeader(b []byte) (h Header, n int, err error) {
+	if len(b) < 2 {
+		return h, 2 - len(b), ErrNeedMore
+	}
+	b0, b1 := b[0], b[1]
+	h.Fin = b0&0x80 != 0
+	h.Rsv = (b0 >> 4) & 0x7
+	h.Op = Opcode(b0 & 0x0F)
+	h.Masked = b1&0x80 != 0
+	l7 := int(b1 & 0x7F)
+	need := 2
+	switch l7 {
+	case 126:
+		need += 2
+	case 127:
+		need += 8
+	}
+	if h.Masked {
+		need += 4
+	}
+	if len(b) < need {
+		return h, need - len(b), ErrNeedMore
+	}
+	p := 2
+	switch l7 {
+	case 126:
+		l := int(binary.BigEndian.Uint16(b[2:4]))
+		if l < 126 {
+			return h, 0, ErrNonMinimalLength
+		}
+		h.Length = l
+		p = 4
+	case 127:
+		l := binary.BigEndian.Uint64(b[2:10])
+		if l>>63 != 0 {
+			return h, 0, ErrLengthMSB
+		}
+		if l <= 0xFFFF {
+			return h, 0, ErrNonMinimalLength
+		}
+		if l > uint64(maxInt) {
+			return h, 0, ErrFrameTooLarge
+		}
+		h.Length = int(l)
+		p = 10
+	default:
+		h.Length = l7
+	}
+	if h.Op.IsControl() {
+		if !h.Fin {
+			return h, 0, ErrControlFragmented
+		}
+		if h.Length > MaxControlPayload {
+			return h, 0, ErrControlTooLong
+		}
+	}
+	if h.Masked {
+		copy(h.Mask[:], b[p:p+4])
+		p += 4
+	}
+	return h, p, nil
+}
+
+// AppendHeader appends the wire form of h to dst, using the shortest length
+// form, and returns the extended slice. A negative length is written as 0.
+func AppendHeader(dst []byte, h Header) []byte {
+	b0 := byte(h.Op&0x0F) | (h.Rsv&0x7)<<4
+	if h.Fin {
+		b0 |= 0x80
+	}
+	var b1 byte
+	if h.Masked {
+		b1 = 0x80
+	}
+	l := h.Length
+	if l < 0 {
+		l = 0
+	}
+	switch {
+	case l <= 125:
+		dst = append(dst, b0, b1|byte(l))
+	case l <= 0xFFFF:
+		dst = append(dst, b0, b1|126, byte(l>>8), byte(l))
+	default:
+		u := uint64(l)
+		dst = append(dst, b0, b1|127,
+			byte(u>>56), byte(u>>48), byte(u>>40), byte(u>>32),
+			byte(u>>24), byte(u>>16), byte(u>>8), byte(u))
+	}
+	if h.Masked {
+		dst = append(dst, h.Mask[0], h.Mask[1], h.Mask[2], h.Mask[3])
+	}
+	return dst
+}

@@ -1,0 +1,237 @@
+package core
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+)
+
+const chromeRequest = "GET /ws?x=1 HTTP/1.1\r\n" +
+	"Host: 127.0.0.1:8080\r\n" +
+	"Connection: Upgrade\r\n" +
+	"Pragma: no-cache\r\n" +
+	"Upgrade: websocket\r\n" +
+	"Origin: http://127.0.0.1:8080\r\n" +
+	"Sec-WebSocket-Version: 13\r\n" +
+	"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n" +
+	"Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n" +
+	"Sec-WebSocket-Protocol: chat, superchat\r\n\r\n"
+
+func TestAcceptKey(t *testing.T) {
+	cases := map[string]string{
+		"sN9cRrP/n9NdMgdcy2VJFQ==": "fFBooB7FAkLlXgRSz0BT3v4hq5s=", // the project seed's example
+		"dGhlIHNhbXBsZSBub25jZQ==": "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=", // RFC 6455 section 1.3
+	}
+	for key, want := range cases {
+		if got := AcceptKey([]byte(key)); string(got[:]) != want {
+			t.Errorf("AcceptKey(%s) = %s, want %s", key, got, want)
+		}
+	}
+}
+
+func TestServerHandshake(t *testing.T) {
+	out, req, n, err := ServerHandshake(nil, []byte(chromeRequest+"\x81\x85"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n != len(chromeRequest) || string(req.Path) != "/ws" || string(req.Query) != "x=1" ||
+		string(req.Origin) != "http://127.0.0.1:8080" || string(req.Protocols) != "chat, superchat" ||
+		!strings.HasPrefix(string(req.Extensions), "permessage-deflate") {
+		t.Fatalf("request = %+v n=%d", req, n)
+	}
+	want := "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\n"
+	if string(out) != want {
+		t.Fatalf("response:\n%q\nwant\n%q", out, want)
+	}
+	if strings.Contains(string(out), "Extensions") {
+		t.Fatal("extensions must be declined, never echoed")
+	}
+	// Offered subprotocols iterate without copies.
+	var protos []string
+	for tok, rest := NextToken(req.Protocols); tok != nil; tok, rest = NextToken(rest) {
+		protos = append(protos, string(tok))
+	}
+	if strings.Join(protos, "|") != "chat|superchat" {
+		t.Fatalf("protocols %q", protos)
+	}
+}
+
+func TestServerHandshakeVariants(t *testing.T) {
+	base := func(lines ...string) string {
+		return "GET /ws HTTP/1.1\r\nHost: h\r\n" + strings.Join(lines, "\r\n") + "\r\n\r\n"
+	}
+	ok := []string{"Upgrade: websocket", "Connection: Upgrade", "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==", "Sec-WebSocket-Version: 13"}
+	with := func(replace map[int]string, extra ...string) string {
+		l := append([]string(nil), ok...)
+		for i, s := range replace {
+			l[i] = s
+		}
+		return base(append(l, extra...)...)
+	}
+	cases := []struct {
+		name   string
+		req    string
+		err    error
+		status int
+	}{
+		{"plain", with(nil), nil, 101},
+		{"firefox keep-alive, Upgrade", with(map[int]string{1: "Connection: keep-alive, Upgrade"}), nil, 101},
+		{"lower-case headers", "GET /ws HTTP/1.1\r\nhost: h\r\nupgrade: websocket\r\nconnection: upgrade\r\nsec-websocket-key: dGhlIHNhbXBsZSBub25jZQ==\r\nsec-websocket-version: 13\r\n\r\n", nil, 101},
+		{"lower-case method", strings.Replace(with(nil), "GET", "get", 1), ErrMethod, 405},
+		{"header names in odd case", with(map[int]string{0: "UPGRADE: WebSocket", 1: "connection: upgrade"}), nil, 101},
+		{"extra spaces", with(map[int]string{0: "Upgrade:    websocket  ", 1: "Connection:\tupgrade"}), nil, 101},
+		{"POST", strings.Replace(with(nil), "GET", "POST", 1), ErrMethod, 405},
+		{"HTTP/1.0", strings.Replace(with(nil), "HTTP/1.1", "HTTP/1.0", 1), ErrHTTPVersion, 505},
+		{"HTTP/2.0", strings.Replace(with(nil), "HTTP/1.1", "HTTP/2.0", 1), ErrHTTPVersion, 505},
+		{"version 8", with(map[int]string{3: "Sec-WebSocket-Version: 8"}), ErrWSVersion, 426},
+		{"no version", with(map[int]string{3: "X-No: 1"}), ErrWSVersion, 426},
+		{"short key", with(map[int]string{2: "Sec-WebSocket-Key: dGhlIHNhbXBsZQ=="}), ErrBadKey, 400},
+		{"key not base64", with(map[int]string{2: "Sec-WebSocket-Key: !!!!!!!!!!!!!!!!!!!!!!=="}), ErrBadKey, 400},
+		{"no key", with(map[int]string{2: "X-No: 1"}), ErrBadKey, 400},
+		{"two keys", with(nil, "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ=="), ErrBadKey, 400},
+		{"no connection upgrade", with(map[int]string{1: "Connection: keep-alive"}), ErrBadRequest, 400},
+		{"no host", strings.Replace(with(nil), "Host: h\r\n", "", 1), ErrBadRequest, 400},
+		{"upgrade to h2c", with(map[int]string{0: "Upgrade: h2c"}), ErrNotUpgrade, 400},
+		{"space before colon", with(nil, "Bad : x"), ErrBadRequest, 400},
+		{"folded header", with(nil, "X-A: 1", " folded"), ErrBadRequest, 400},
+		{"bare LF", "GET / HTTP/1.1\nHost: h\r\n\r\n", ErrBadRequest, 400},
+		{"no target", "GET HTTP/1.1\r\nHost: h\r\n\r\n", ErrBadRequest, 400},
+		{"NUL in value", with(nil, "X-A: a\x00b"), ErrBadRequest, 400},
+		{"bad content length", with(nil, "Content-Length: 1x"), ErrBadRequest, 400},
+	}
+	for _, c := range cases {
+		out, _, _, err := ServerHandshake(nil, []byte(c.req))
+		if err != c.err {
+			t.Errorf("%s: err = %v, want %v", c.name, err, c.err)
+			continue
+		}
+		status := 101
+		if err != nil {
+			status = HTTPStatus(err)
+		}
+		if status != c.status || !bytes.HasPrefix(out, []byte("HTTP/1.1 "+itoa(c.status)+" ")) {
+			t.Errorf("%s: response %q, want status %d", c.name, out, c.status)
+		}
+		if c.status == 426 && !bytes.Contains(out, []byte("Sec-WebSocket-Version: 13\r\n")) {
+			t.Errorf("%s: 426 must name the supported version", c.name)
+		}
+	}
+}
+
+// The request may arrive one byte at a time; it completes exactly when the
+// blank line arrives, and scanning resumes where it stopped.
+func TestServerHandshakeInPieces(t *testing.T) {
+	buf := make([]byte, 0, 1024)
+	scanned := 0
+	for i := 0; i < len(chromeRequest); i++ {
+		buf = append(buf, chromeRequest[i])
+		_, n, err := ParseRequestFrom(buf, scanned)
+		scanned = len(buf)
+		if i < len(chromeRequest)-1 {
+			if err != ErrNeedMore {
+				t.Fatalf("byte %d: err %v before the head is complete", i, err)
+			}
+			continue
+		}
+		if err != nil || n != len(chromeRequest) {
+			t.Fatalf("complete: n=%d err=%v", n, err)
+		}
+	}
+	// A head that never ends within the buffer: the caller answers 431.
+	big := "GET / HTTP/1.1\r\nX: " + strings.Repeat("a", 600)
+	if _, _, err := ParseRequest([]byte(big)); err != ErrNeedMore {
+		t.Fatal(err)
+	}
+	if out := AppendHandshakeError(nil, ErrHeaderTooLarge); !bytes.HasPrefix(out, []byte("HTTP/1.1 431 ")) {
+		t.Fatalf("431 response: %q", out)
+	}
+}
+
+func TestRequestFields(t *testing.T) {
+	req, _, err := ParseRequest([]byte("PUT /files/a.txt HTTP/1.1\r\nHost: h\r\nContent-Length: 12\r\nX-Custom: yes\r\nExpect: 100-continue\r\n\r\nbody"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(req.Method) != "PUT" || req.ContentLength != 12 || !req.Expect100 {
+		t.Fatalf("%+v", req)
+	}
+	if v, ok := req.Header("x-custom"); !ok || string(v) != "yes" {
+		t.Fatalf("Header: %q %v", v, ok)
+	}
+	if _, ok := req.Header("missing"); ok {
+		t.Fatal("missing header found")
+	}
+	if _, _, err := ParseRequest([]byte("PUT / HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n")); err != ErrBadRequest {
+		t.Fatal("conflicting Content-Length must be 400")
+	}
+	if _, _, err := ParseRequest([]byte("PUT / HTTP/1.1\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n")); err != ErrBadRequest {
+		t.Fatal("Content-Length with Transfer-Encoding must be 400")
+	}
+}
+
+func TestClientHandshake(t *testing.T) {
+	g := NewMaskGen(99)
+	key := NewClientKey(g)
+	if !validKey(key[:]) {
+		t.Fatalf("client key %s is not 16 bytes of base64", key)
+	}
+	k2 := NewClientKey(g)
+	if key == k2 {
+		t.Fatal("keys must be fresh")
+	}
+	reqBytes := AppendClientRequest(nil, []byte("127.0.0.1:8080"), []byte("/ws"), key[:], []byte("chat"))
+	// Our server accepts our client's request.
+	resp, req, _, err := ServerHandshake(nil, reqBytes)
+	if err != nil || string(req.Protocols) != "chat" {
+		t.Fatalf("server rejects client request: %v", err)
+	}
+	r, n, err := ParseResponse(append(resp, 0x81, 0x00), key[:])
+	if err != nil || n != len(resp) || r.Status != 101 {
+		t.Fatalf("client rejects server response: %v", err)
+	}
+	// A response for another key fails, and so do non-101 answers.
+	if _, _, err := ParseResponse(resp, k2[:]); err != ErrBadAccept {
+		t.Fatalf("wrong accept: %v", err)
+	}
+	r, _, err = ParseResponse([]byte("HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\n\r\n"), key[:])
+	if err != ErrBadStatus || r.Status != 503 {
+		t.Fatalf("503: %v %d", err, r.Status)
+	}
+	if _, _, err := ParseResponse([]byte("HTTP/1.1 101 OK\r\n"), key[:]); err != ErrNeedMore {
+		t.Fatal("incomplete response must need more")
+	}
+	if _, _, err := ParseResponse([]byte("HTTP/1.1 101 OK\r\nUpgrade: websocket\r\n\r\n"), key[:]); err != ErrBadResponse {
+		t.Fatal("missing Connection must be a bad response")
+	}
+}
+
+func TestHandshakeAllocs(t *testing.T) {
+	raw := []byte(chromeRequest)
+	out := make([]byte, 0, 512)
+	if n := testing.AllocsPerRun(1000, func() {
+		var err error
+		out, _, _, err = ServerHandshake(out[:0], raw)
+		if err != nil {
+			t.Fatal(err)
+		}
+	}); n != 0 {
+		t.Fatalf("server handshake allocates %v", n)
+	}
+	g := NewMaskGen(3)
+	reqBuf := make([]byte, 0, 512)
+	key := NewClientKey(g)
+	resp, _, _, _ := ServerHandshake(nil, AppendClientRequest(nil, []byte("h"), []byte("/"), key[:], nil))
+	if n := testing.AllocsPerRun(1000, func() {
+		k := NewClientKey(g)
+		reqBuf = AppendClientRequest(reqBuf[:0], []byte("127.0.0.1:8080"), []byte("/ws"), k[:], nil)
+		if _, _, err := ParseResponse(resp, key[:]); err != nil {
+			t.Fatal(err)
+		}
+	}); n != 0 {
+		t.Fatalf("client handshake allocates %v", n)
+	}
+	errOut := make([]byte, 0, 512)
+	if n := testing.AllocsPerRun(100, func() { errOut = AppendHandshakeError(errOut[:0], ErrWSVersion) }); n != 0 {
+		t.Fatalf("error response allocates %v", n)
+	}
+}

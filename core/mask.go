@@ -1,0 +1,96 @@
+package core
+
+import (
+	"crypto/rand"
+	"encoding/binary"
+)
+
+// Mask XORs b in place with the 4-byte masking key, starting at position pos
+// of the key's cycle (the count of payload bytes already masked, mod 4), and
+// returns the position after b. Masking and unmasking are the same operation,
+// so a payload that arrives in several reads is unmasked piece by piece:
+//
+//	pos = Mask(key, pos, first)
+//	pos = Mask(key, pos, second)
+//
+// It works a machine word at a time; maskBytes is the byte-wise reference the
+// tests hold it to.
+func Mask(key [4]byte, pos int, b []byte) int {
+	pos &= 3
+	next := (pos + len(b)) & 3
+	if len(b) < 8 {
+		for i := range b {
+			b[i] ^= key[(pos+i)&3]
+		}
+		return next
+	}
+	// The key rotated so that its first byte lines up with b[0], repeated
+	// over a 64-bit word; little-endian loads and stores keep the byte order
+	// the same on every target.
+	k32 := uint32(key[pos]) | uint32(key[(pos+1)&3])<<8 |
+		uint32(key[(pos+2)&3])<<16 | uint32(key[(pos+3)&3])<<24
+	k := uint64(k32) | uint64(k32)<<32
+	for len(b) >= 64 {
+		v := b[:64:64]
+		binary.LittleEndian.PutUint64(v[0:], binary.LittleEndian.Uint64(v[0:])^k)
+		binary.LittleEndian.PutUint64(v[8:], binary.LittleEndian.Uint64(v[8:])^k)
+		binary.LittleEndian.PutUint64(v[16:], binary.LittleEndian.Uint64(v[16:])^k)
+		binary.LittleEndian.PutUint64(v[24:], binary.LittleEndian.Uint64(v[24:])^k)
+		binary.LittleEndian.PutUint64(v[32:], binary.LittleEndian.Uint64(v[32:])^k)
+		binary.LittleEndian.PutUint64(v[40:], binary.LittleEndian.Uint64(v[40:])^k)
+		binary.LittleEndian.PutUint64(v[48:], binary.LittleEndian.Uint64(v[48:])^k)
+		binary.LittleEndian.PutUint64(v[56:], binary.LittleEndian.Uint64(v[56:])^k)
+		b = b[64:]
+	}
+	for len(b) >= 8 {
+		binary.LittleEndian.PutUint64(b, binary.LittleEndian.Uint64(b)^k)
+		b = b[8:]
+	}
+	// Whole words keep the key's phase, so the tail starts at pos again.
+	for i := range b {
+		b[i] ^= key[(pos+i)&3]
+	}
+	return next
+}
+
+// maskBytes is the portable byte-at-a-time reference for Mask.
+func maskBytes(key [4]byte, pos int, b []byte) int {
+	for i := range b {
+		b[i] ^= key[(pos+i)&3]
+	}
+	return (pos + len(b)) & 3
+}
+
+// MaskGen is a MaskSource: a xorshift64* generator. Seed it from a secret
+// random value (SeedMaskGen does, from crypto/rand) so keys are not
+// predictable from outside; it never allocates.
+type MaskGen struct{ s uint64 }
+
+// NewMaskGen returns a generator seeded with seed (0 is replaced by a constant).
+func NewMaskGen(seed uint64) *MaskGen {
+	if seed == 0 {
+		seed = 0x9E3779B97F4A7C15
+	}
+	return &MaskGen{s: seed}
+}
+
+// SeedMaskGen returns a generator seeded from crypto/rand.
+func SeedMaskGen() *MaskGen {
+	var b [8]byte
+	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails on supported platforms
+	return NewMaskGen(binary.LittleEndian.Uint64(b[:]))
+}
+
+// Uint64 returns the next 64 pseudo-random bits.
+func (g *MaskGen) Uint64() uint64 {
+	g.s ^= g.s >> 12
+	g.s ^= g.s << 25
+	g.s ^= g.s >> 27
+	return g.s * 0x2545F4914F6CDD1D
+}
+
+// NextMask returns a fresh masking key.
+func (g *MaskGen) NextMask() [4]byte {
+	v := g.Uint64() >> 32
+	return [4]byte{byte(v), byte(v >> 8), byte(v >> 16), byte(v >> 24)}
+}

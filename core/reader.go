@@ -1,0 +1,322 @@
+package core
+
+// Role says which side of the connection a Reader or writer is on. A server
+// reads masked client frames and writes unmasked ones; a client the reverse.
+type Role uint8
+
+const (
+	Server Role = iota // the board: client frames must be masked
+	Client             // the load generator: server frames must not be masked
+)
+
+// EventKind says what Reader.Feed produced.
+type EventKind uint8
+
+const (
+	EventNone     EventKind = iota // the bytes were consumed; nothing completed yet
+	EventMessage                   // a whole data message (buffered mode), in Event.Payload
+	EventFragment                  // a piece of a data message (streaming mode)
+	EventPing                      // a ping; answer with a pong carrying Event.Payload
+	EventPong                      // a pong
+	EventClose                     // a valid close frame: Event.Code, Event.Reason
+)
+
+// Event is one thing Reader.Feed found in the bytes. Payload and Reason
+// point into the Reader's buffers or into the bytes passed to Feed and are
+// valid until the next call to Feed.
+type Event struct {
+	Kind    EventKind
+	Op      Opcode // OpText or OpBinary for data; the control opcode otherwise
+	Payload []byte
+	// Final is true on the last piece of a streamed message (and always on
+	// EventMessage).
+	Final bool
+	// First is true on the first piece of a streamed message.
+	First  bool
+	Code   CloseCode
+	Reason []byte
+}
+
+// Reader decodes frames from bytes fed to it and reassembles messages. It is
+// sans-I/O: Feed takes whatever bytes arrived (one at a time works) and
+// returns how many it consumed and at most one event. It enforces RFC 6455:
+// masking by role, RSV bits (no extensions are negotiated), reserved
+// opcodes, control frame rules, continuation order, the message size limit
+// (ErrMessageTooBig, close 1009) and UTF-8 of text messages, checked as the
+// bytes arrive so an invalid byte fails at once even across fragments
+// (ErrInvalidUTF8, close 1007). Map an error to its close code with
+// CloseCodeOf.
+//
+// In buffered mode (Stream false) a data message is copied into Buf, which
+// must be at least MaxMessage bytes, and returned whole. In streaming mode
+// the payload is unmasked in place in the bytes passed to Feed and returned
+// piece by piece (EventFragment), so a board with a small buffer can pass a
+// message larger than its buffer through; MaxMessage still caps the message.
+//
+// After an error or a close the Reader stays failed: Feed returns the same
+// error (ErrClosed after a close).
+type Reader struct {
+	Role       Role
+	Stream     bool
+	MaxMessage int    // largest data message in bytes; 0 means len(Buf) (buffered) or no limit (streaming)
+	Buf        []byte // the message buffer for buffered mode
+
+	hdr     [MaxHeaderSize]byte // a header split across Feed calls
+	hdrN    int
+	h       Header // the frame being read
+	inFrame bool   // h is valid and its payload is being read
+	left    int    // payload bytes of h not yet read
+	maskPos int
+
+	msgOp  Opcode // opcode of the data message in progress, 0 if none
+	msgLen int    // bytes of the current message so far
+	first  bool   // the next streamed piece is the first of its message
+	utf8   UTF8
+
+	ctrl  [MaxControlPayload]byte
+	ctrlN int
+
+	err error
+}
+
+// Reset makes r ready for a new connection, keeping its configuration and buffer.
+func (r *Reader) Reset() {
+	*r = Reader{Role: r.Role, Stream: r.Stream, MaxMessage: r.MaxMessage, Buf: r.Buf}
+}
+
+// Err returns the error that stopped the Reader, if any.
+func (r *Reader) Err() error { return r.err }
+
+// InMessage reports whether a fragmented data message is in progress.
+func (r *Reader) InMessage() bool { return r.msgOp != 0 }
+
+func (r *Reader) limit() int {
+	if r.Stream {
+		if r.MaxMessage > 0 {
+			return r.MaxMessage
+		}
+		return maxInt
+	}
+	if r.MaxMessage > 0 && r.MaxMessage < len(r.Buf) {
+		return r.MaxMessage
+	}
+	return len(r.Buf)
+}
+
+func (r *Reader) fail(err error) error {
+	r.err = err
+	return err
+}
+
+// Feed consumes bytes from in and returns how many it took and the event it
+// completed, if any. It stops after one event, so call it again with
+// in[n:] while n < len(in). In streaming mode it may modify in (unmasking in
+// place).
+func (r *Reader) Feed(in []byte) (n int, ev Event, err error) {
+	if r.err != nil {
+		return 0, ev, r.err
+	}
+	for {
+		if !r.inFrame {
+			c, err := r.readHeader(in[n:])
+			n += c
+			if err == ErrNeedMore {
+				return n, ev, nil
+			}
+			if err != nil {
+				return n, ev, r.fail(err)
+			}
+			// A frame with an empty payload completes at once.
+			if r.left == 0 {
+				ev, err = r.endFrame(nil)
+				if err != nil {
+					return n, ev, r.fail(err)
+				}
+				if ev.Kind != EventNone {
+					return n, ev, nil
+				}
+				continue
+			}
+		}
+		if n == len(in) {
+			return n, ev, nil
+		}
+		k := len(in) - n
+		if k > r.left {
+			k = r.left
+		}
+		chunk := in[n : n+k]
+		n += k
+		ev, err = r.payload(chunk)
+		if err != nil {
+			return n, ev, r.fail(err)
+		}
+		if ev.Kind != EventNone {
+			return n, ev, nil
+		}
+	}
+}
+
+// readHeader gathers and checks one frame header.
+func (r *Reader) readHeader(in []byte) (int, error) {
+	var h Header
+	var used int
+	var err error
+	if r.hdrN == 0 {
+		// Fast path: the whole header is in in.
+		h, used, err = ParseHeader(in)
+		if err == ErrNeedMore {
+			r.hdrN = copy(r.hdr[:], in)
+			return len(in), ErrNeedMore
+		}
+	} else {
+		c := copy(r.hdr[r.hdrN:], in)
+		h, used, err = ParseHeader(r.hdr[:r.hdrN+c])
+		if err == ErrNeedMore {
+			r.hdrN += c
+			return c, ErrNeedMore
+		}
+		if err == nil {
+			used -= r.hdrN // bytes of in that belonged to the header
+		} else {
+			used = c
+		}
+		r.hdrN = 0
+	}
+	if err != nil {
+		return used, err
+	}
+	if err := r.checkHeader(&h); err != nil {
+		return used, err
+	}
+	r.h = h
+	r.inFrame = true
+	r.left = h.Length
+	r.maskPos = 0
+	r.ctrlN = 0
+	return used, nil
+}
+
+func (r *Reader) checkHeader(h *Header) error {
+	if h.Rsv != 0 {
+		return ErrReservedBits
+	}
+	if h.Op.IsReserved() {
+		return ErrReservedOpcode
+	}
+	if r.Role == Server && !h.Masked {
+		return ErrMaskRequired
+	}
+	if r.Role == Client && h.Masked {
+		return ErrMaskUnexpected
+	}
+	if h.Op.IsControl() {
+		return nil // length and FIN already checked by ParseHeader
+	}
+	if h.Op == OpContinuation {
+		if r.msgOp == 0 {
+			return ErrUnexpectedContinue
+		}
+	} else {
+		if r.msgOp != 0 {
+			return ErrExpectedContinue
+		}
+		r.msgOp = h.Op
+		r.msgLen = 0
+		r.first = true
+		r.utf8.Reset()
+	}
+	if h.Length > r.limit()-r.msgLen {
+		return ErrMessageTooBig
+	}
+	return nil
+}
+
+// payload handles the next chunk of the current frame's payload.
+func (r *Reader) payload(chunk []byte) (Event, error) {
+	var ev Event
+	r.left -= len(chunk)
+	if r.h.Op.IsControl() {
+		c := r.ctrl[r.ctrlN:]
+		copy(c, chunk)
+		if r.h.Masked {
+			r.maskPos = Mask(r.h.Mask, r.maskPos, c[:len(chunk)])
+		}
+		r.ctrlN += len(chunk)
+		if r.left == 0 {
+			return r.endFrame(r.ctrl[:r.ctrlN])
+		}
+		return ev, nil
+	}
+	var data []byte
+	if r.Stream {
+		data = chunk
+	} else {
+		data = r.Buf[r.msgLen : r.msgLen+len(chunk)]
+		copy(data, chunk)
+	}
+	if r.h.Masked {
+		r.maskPos = Mask(r.h.Mask, r.maskPos, data)
+	}
+	r.msgLen += len(chunk)
+	if r.msgOp == OpText && r.utf8.Feed(data) >= 0 {
+		return ev, ErrInvalidUTF8
+	}
+	if r.Stream {
+		ev = Event{Kind: EventFragment, Op: r.msgOp, Payload: data, First: r.first}
+		r.first = false
+		if r.left == 0 {
+			end, err := r.endFrame(nil)
+			if err != nil {
+				return end, err
+			}
+			ev.Final = end.Final
+		}
+		return ev, nil
+	}
+	if r.left == 0 {
+		return r.endFrame(nil)
+	}
+	return ev, nil
+}
+
+// endFrame finishes the current frame once its payload is read. For control
+// frames ctrl is the unmasked payload.
+func (r *Reader) endFrame(ctrl []byte) (Event, error) {
+	h := &r.h
+	r.inFrame = false
+	var ev Event
+	switch h.Op {
+	case OpPing:
+		return Event{Kind: EventPing, Op: OpPing, Payload: ctrl}, nil
+	case OpPong:
+		return Event{Kind: EventPong, Op: OpPong, Payload: ctrl}, nil
+	case OpClose:
+		code, reason, err := ParseClose(ctrl)
+		if err != nil {
+			return ev, err
+		}
+		r.err = ErrClosed
+		return Event{Kind: EventClose, Op: OpClose, Code: code, Reason: reason, Payload: ctrl}, nil
+	}
+	if !h.Fin {
+		if r.Stream && h.Length == 0 && r.first {
+			// An empty first fragment still announces the message.
+			r.first = false
+			return Event{Kind: EventFragment, Op: r.msgOp, First: true}, nil
+		}
+		return ev, nil
+	}
+	// The message is complete.
+	op := r.msgOp
+	r.msgOp = 0
+	if op == OpText && !r.utf8.Complete() {
+		return ev, ErrInvalidUTF8
+	}
+	if r.Stream {
+		ev = Event{Kind: EventFragment, Op: op, Final: true, First: r.first}
+		r.first = false
+		return ev, nil
+	}
+	return Event{Kind: EventMessage, Op: op, Payload: r.Buf[:r.msgLen], Final: true}, nil
+}

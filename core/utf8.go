@@ -1,0 +1,103 @@
+package core
+
+import "unicode/utf8"
+
+// UTF8 validates text incrementally: a message fed in pieces of any size,
+// split anywhere (even inside a multi-byte sequence), fails at the first byte
+// that cannot continue a valid encoding rather than at the end of the
+// message. The zero value is ready for the first byte of a message.
+type UTF8 struct {
+	need  uint8 // continuation bytes still expected
+	lo    uint8 // allowed range of the next continuation byte
+	hi    uint8
+	valid bool // lo/hi set (state is mid-sequence)
+}
+
+// Reset prepares v for a new message.
+func (v *UTF8) Reset() { *v = UTF8{} }
+
+// Complete reports whether the bytes fed so far end on a character boundary;
+// a message is valid only if Complete holds when its last piece was fed.
+func (v *UTF8) Complete() bool { return v.need == 0 }
+
+// Feed validates the next piece. It returns the index of the first byte that
+// makes the text invalid, or -1 if every byte so far can still be part of
+// valid UTF-8.
+func (v *UTF8) Feed(p []byte) int {
+	i := 0
+	// Finish a sequence begun in an earlier piece.
+	for v.need > 0 {
+		if i == len(p) {
+			return -1
+		}
+		c := p[i]
+		if c < v.lo || c > v.hi {
+			return i
+		}
+		v.lo, v.hi = 0x80, 0xBF
+		v.need--
+		i++
+	}
+	for i < len(p) {
+		// ASCII fast path, eight bytes at a time.
+		for i+8 <= len(p) {
+			w := uint64(p[i]) | uint64(p[i+1])<<8 | uint64(p[i+2])<<16 | uint64(p[i+3])<<24 |
+				uint64(p[i+4])<<32 | uint64(p[i+5])<<40 | uint64(p[i+6])<<48 | uint64(p[i+7])<<56
+			if w&0x8080808080808080 != 0 {
+				break
+			}
+			i += 8
+		}
+		if i == len(p) {
+			break
+		}
+		c := p[i]
+		if c < utf8.RuneSelf {
+			i++
+			continue
+		}
+		// Lead byte: how many continuation bytes follow and the range of
+		// the first one (RFC 3629 table, excluding overlongs and surrogates).
+		var need uint8
+		lo, hi := uint8(0x80), uint8(0xBF)
+		switch {
+		case c >= 0xC2 && c <= 0xDF:
+			need = 1
+		case c == 0xE0:
+			need, lo = 2, 0xA0
+		case c >= 0xE1 && c <= 0xEC, c == 0xEE, c == 0xEF:
+			need = 2
+		case c == 0xED:
+			need, hi = 2, 0x9F
+		case c == 0xF0:
+			need, lo = 3, 0x90
+		case c >= 0xF1 && c <= 0xF3:
+			need = 3
+		case c == 0xF4:
+			need, hi = 3, 0x8F
+		default:
+			return i
+		}
+		i++
+		for need > 0 {
+			if i == len(p) {
+				v.need, v.lo, v.hi = need, lo, hi
+				return -1
+			}
+			c := p[i]
+			if c < lo || c > hi {
+				return i
+			}
+			lo, hi = 0x80, 0xBF
+			need--
+			i++
+		}
+	}
+	return -1
+}
+
+// ValidUTF8 reports whether b is complete, valid UTF-8.
+func ValidUTF8(b []byte) bool {
+	var v UTF8
+	return v.Feed(b) < 0 && v.Complete()
+}
