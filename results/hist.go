@@ -1,0 +1,155 @@
+package results
+
+import (
+	"encoding/json"
+	"fmt"
+
+	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
+)
+
+// Histogram geometry used by NewHistogram: 1 µs to 1 hour at 3 significant
+// digits. Histograms made with the same geometry merge exactly.
+const (
+	HistogramLowest  = 1                  // µs
+	HistogramHighest = 3600 * 1000 * 1000 // µs (1 hour)
+	HistogramDigits  = 3                  // significant decimal digits
+)
+
+// Histogram names a Run uses. Other names are allowed; these are the ones the
+// plots and summaries look for.
+const (
+	// HistLatency is the latency from the intended send time (corrected for
+	// coordinated omission): what a user of the board would see.
+	HistLatency = "latency"
+	// HistService is the latency from the actual send time.
+	HistService = "service"
+	// HistHandshake is the time to open a connection (TCP + upgrade).
+	HistHandshake = "handshake"
+)
+
+// Histogram is an HDR histogram of microsecond values. It embeds the
+// hdrhistogram-go histogram, so RecordValue, ValueAtQuantile (which takes a
+// percentile 0-100) and friends are available directly.
+//
+// In JSON it is an object with a few human-readable figures (count, min, max,
+// mean, p50, p90, p99, p999, informational only) and "hdr": the histogram in
+// HdrHistogram's V2 compressed base64 form, which other HdrHistogram tools
+// read too. Only "hdr" is trusted on reading; a count that disagrees with it
+// marks the record as corrupted.
+type Histogram struct {
+	*hdrhistogram.Histogram
+}
+
+// NewHistogram returns an empty histogram with the package geometry
+// (HistogramLowest, HistogramHighest, HistogramDigits).
+func NewHistogram() *Histogram {
+	return &Histogram{hdrhistogram.New(HistogramLowest, HistogramHighest, HistogramDigits)}
+}
+
+// Record adds one value in microseconds. Values outside the trackable range
+// are clamped to it, so nothing is dropped silently: a latency beyond one hour
+// is recorded as one hour.
+func (h *Histogram) Record(us int64) {
+	if us < 0 {
+		us = 0
+	}
+	if hi := h.HighestTrackableValue(); us > hi {
+		us = hi
+	}
+	_ = h.RecordValue(us) // cannot fail inside the range
+}
+
+// Quantile returns the value at quantile q (0 to 1) in microseconds, or 0
+// for an empty histogram.
+func (h *Histogram) Quantile(q float64) int64 {
+	if h == nil || h.Histogram == nil {
+		return 0
+	}
+	return h.ValueAtQuantile(q * 100)
+}
+
+// Count is the number of recorded values; 0 for a nil histogram.
+func (h *Histogram) Count() int64 {
+	if h == nil || h.Histogram == nil {
+		return 0
+	}
+	return h.TotalCount()
+}
+
+// Add merges o into h. The result is exact when both share a geometry (all
+// histograms from NewHistogram do). It fails if any value of o lies outside
+// h's range.
+func (h *Histogram) Add(o *Histogram) error {
+	if o == nil || o.Histogram == nil {
+		return nil
+	}
+	if dropped := h.Histogram.Merge(o.Histogram); dropped != 0 {
+		return fmt.Errorf("histogram merge dropped %d values outside [%d, %d] µs",
+			dropped, h.LowestTrackableValue(), h.HighestTrackableValue())
+	}
+	return nil
+}
+
+// Clone returns an independent copy of h.
+func (h *Histogram) Clone() *Histogram {
+	if h == nil || h.Histogram == nil {
+		return nil
+	}
+	return &Histogram{h.Histogram.Clone()}
+}
+
+type histJSON struct {
+	Unit  string  `json:"unit"`
+	Count int64   `json:"count"`
+	Min   int64   `json:"min"`
+	Max   int64   `json:"max"`
+	Mean  float64 `json:"mean"`
+	P50   int64   `json:"p50"`
+	P90   int64   `json:"p90"`
+	P99   int64   `json:"p99"`
+	P999  int64   `json:"p999"`
+	HDR   string  `json:"hdr"`
+}
+
+// MarshalJSON writes the summary figures and the compressed histogram.
+func (h *Histogram) MarshalJSON() ([]byte, error) {
+	if h == nil || h.Histogram == nil {
+		return []byte("null"), nil
+	}
+	enc, err := h.Encode(hdrhistogram.V2CompressedEncodingCookieBase)
+	if err != nil {
+		return nil, fmt.Errorf("encode histogram: %w", err)
+	}
+	return json.Marshal(histJSON{
+		Unit:  "us",
+		Count: h.TotalCount(),
+		Min:   h.Min(),
+		Max:   h.Max(),
+		Mean:  h.Mean(),
+		P50:   h.Quantile(0.50),
+		P90:   h.Quantile(0.90),
+		P99:   h.Quantile(0.99),
+		P999:  h.Quantile(0.999),
+		HDR:   string(enc),
+	})
+}
+
+// UnmarshalJSON decodes "hdr" and checks it against "count" and "unit".
+func (h *Histogram) UnmarshalJSON(b []byte) error {
+	var j histJSON
+	if err := json.Unmarshal(b, &j); err != nil {
+		return err
+	}
+	if j.Unit != "us" {
+		return fmt.Errorf("histogram unit %q, want \"us\"", j.Unit)
+	}
+	d, err := hdrhistogram.Decode([]byte(j.HDR))
+	if err != nil {
+		return fmt.Errorf("decode histogram: %w", err)
+	}
+	if d.TotalCount() != j.Count {
+		return fmt.Errorf("histogram holds %d values but says count %d", d.TotalCount(), j.Count)
+	}
+	h.Histogram = d
+	return nil
+}

@@ -1,0 +1,127 @@
+package results
+
+import (
+	"gonum.org/v1/gonum/stat"
+)
+
+// Summary holds the headline figures of one run.
+type Summary struct {
+	// MsgsPerSec is Rates.MsgsPerSec, or else messages received (messages
+	// sent when none were received, as in a sink scenario) over Duration.
+	MsgsPerSec float64
+	// MBPerSec is Rates.BytesPerSec, or else bytes sent plus received over
+	// Duration, in units of 10^6 bytes per second.
+	MBPerSec float64
+	// P50, P99 and P999 are quantiles of the latency histogram (or of the
+	// service histogram when there is no latency one), in microseconds.
+	P50, P99, P999 float64
+	HasLatency     bool
+	Errors         int64
+	// Heap figures come from the heap series; HasHeap is false without one.
+	HasHeap                     bool
+	HeapStart, HeapEnd, HeapMax int64
+	// HeapSlope is the least-squares slope of heap in use over time, in
+	// bytes per hour; near zero when nothing leaks. It needs at least two
+	// samples at different offsets.
+	HeapSlope float64
+}
+
+// Summary computes the run's headline figures.
+func (r *Run) Summary() Summary {
+	var s Summary
+	secs := r.Duration().Seconds()
+	s.MsgsPerSec = r.Rates.MsgsPerSec
+	if s.MsgsPerSec == 0 && secs > 0 {
+		n := r.Counts.MsgsReceived
+		if n == 0 {
+			n = r.Counts.MsgsSent
+		}
+		s.MsgsPerSec = float64(n) / secs
+	}
+	bps := r.Rates.BytesPerSec
+	if bps == 0 && secs > 0 {
+		bps = float64(r.Counts.BytesSent+r.Counts.BytesReceived) / secs
+	}
+	s.MBPerSec = bps / 1e6
+	h := r.Histograms[HistLatency]
+	if h.Count() == 0 {
+		h = r.Histograms[HistService]
+	}
+	if h.Count() > 0 {
+		s.HasLatency = true
+		s.P50 = float64(h.Quantile(0.50))
+		s.P99 = float64(h.Quantile(0.99))
+		s.P999 = float64(h.Quantile(0.999))
+	}
+	s.Errors = r.ErrorsTotal()
+	if len(r.Heap) > 0 {
+		s.HasHeap = true
+		s.HeapStart = r.Heap[0].HeapInUse
+		s.HeapEnd = r.Heap[len(r.Heap)-1].HeapInUse
+		for _, x := range r.Heap {
+			s.HeapMax = max(s.HeapMax, x.HeapInUse)
+		}
+		s.HeapSlope = HeapSlope(r.Heap)
+	}
+	return s
+}
+
+// HeapSlope fits heap in use against time by least squares and returns the
+// slope in bytes per hour. It returns 0 with fewer than two distinct offsets.
+func HeapSlope(heap []HeapSample) float64 {
+	if len(heap) < 2 {
+		return 0
+	}
+	xs := make([]float64, len(heap))
+	ys := make([]float64, len(heap))
+	distinct := false
+	for i, h := range heap {
+		xs[i] = h.Offset.D().Hours()
+		ys[i] = float64(h.HeapInUse)
+		if xs[i] != xs[0] {
+			distinct = true
+		}
+	}
+	if !distinct {
+		return 0
+	}
+	_, beta := stat.LinearRegression(xs, ys, nil, false)
+	return beta
+}
+
+// A Figure is one number that summarises a run, such as its throughput or
+// its p99 latency. Figures are what Compare tests and what the regression
+// plot draws.
+type Figure struct {
+	// Name is the short name used on the command line and in tables.
+	Name string
+	// Unit is how the value reads: "msg/s", "MB/s", "µs", "errors", "bytes",
+	// "bytes/h".
+	Unit string
+	// HigherIsBetter tells the direction of an improvement.
+	HigherIsBetter bool
+	// Of extracts the value, and false when the run lacks it.
+	Of func(Summary) (float64, bool)
+}
+
+// Figures are the figures Compare reports, in order.
+var Figures = []Figure{
+	{"msgs/s", "msg/s", true, func(s Summary) (float64, bool) { return s.MsgsPerSec, true }},
+	{"MB/s", "MB/s", true, func(s Summary) (float64, bool) { return s.MBPerSec, true }},
+	{"p50", "µs", false, func(s Summary) (float64, bool) { return s.P50, s.HasLatency }},
+	{"p99", "µs", false, func(s Summary) (float64, bool) { return s.P99, s.HasLatency }},
+	{"p999", "µs", false, func(s Summary) (float64, bool) { return s.P999, s.HasLatency }},
+	{"errors", "errors", false, func(s Summary) (float64, bool) { return float64(s.Errors), true }},
+	{"heap max", "bytes", false, func(s Summary) (float64, bool) { return float64(s.HeapMax), s.HasHeap }},
+	{"heap slope", "bytes/h", false, func(s Summary) (float64, bool) { return s.HeapSlope, s.HasHeap }},
+}
+
+// FigureByName returns the figure with that name.
+func FigureByName(name string) (Figure, bool) {
+	for _, f := range Figures {
+		if f.Name == name {
+			return f, true
+		}
+	}
+	return Figure{}, false
+}
