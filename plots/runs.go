@@ -1,0 +1,165 @@
+package plots
+
+import (
+	"fmt"
+	"image/color"
+	"maps"
+	"math"
+	"slices"
+	"sort"
+	"strings"
+
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+
+	"github.com/wslab/wslab/results"
+)
+
+func median(v []float64) float64 {
+	if len(v) == 0 {
+		return math.NaN()
+	}
+	s := slices.Clone(v)
+	sort.Float64s(s)
+	if len(s)%2 == 1 {
+		return s[len(s)/2]
+	}
+	return (s[len(s)/2-1] + s[len(s)/2]) / 2
+}
+
+func boards(runs []*results.Run) []string {
+	set := map[string]bool{}
+	for _, r := range runs {
+		set[r.Board.Model] = true
+	}
+	return slices.Sorted(maps.Keys(set))
+}
+
+// ThroughputVsConns plots messages per second against connections, one
+// line per board and scenario; repeated runs at the same point are shown as
+// their median with a bar from min to max. The connection axis is
+// logarithmic when it spans more than a factor of 20.
+func ThroughputVsConns(runs []*results.Run) (*Figure, error) {
+	type key struct{ board, scenario string }
+	pts := map[key]map[int][]float64{}
+	for _, r := range runs {
+		k := key{r.Board.Model, r.Scenario.Name}
+		if pts[k] == nil {
+			pts[k] = map[int][]float64{}
+		}
+		pts[k][r.Scenario.Conns] = append(pts[k][r.Scenario.Conns], r.Summary().MsgsPerSec)
+	}
+	keys := slices.SortedFunc(maps.Keys(pts), func(a, b key) int {
+		return strings.Compare(a.board+"\x00"+a.scenario, b.board+"\x00"+b.scenario)
+	})
+	minC, maxC, hi := math.Inf(1), 0.0, 0.0
+	for _, k := range keys {
+		for c, v := range pts[k] {
+			minC, maxC = math.Min(minC, float64(c)), math.Max(maxC, float64(c))
+			hi = math.Max(hi, slices.Max(v))
+		}
+	}
+	if len(keys) == 0 || maxC <= 0 {
+		return nil, fmt.Errorf("throughput against connections: %w", ErrNoData)
+	}
+	p := newPlot("Throughput against connections", "connections", "throughput (messages/s)")
+	f := newFigure("throughput-vs-conns", "Throughput against connections", [][]*plot.Plot{{p}})
+	multiScenario := len(keys) > len(boards(runs))
+	for i, k := range keys {
+		conns := slices.Sorted(maps.Keys(pts[k]))
+		var xys plotter.XYs
+		var errs plotter.YErrors
+		for _, c := range conns {
+			v := pts[k][c]
+			m := median(v)
+			xys = append(xys, plotter.XY{X: float64(c), Y: m})
+			errs = append(errs, struct{ Low, High float64 }{m - slices.Min(v), slices.Max(v) - m})
+		}
+		l, sc, err := plotter.NewLinePoints(xys)
+		if err != nil {
+			return nil, err
+		}
+		l.LineStyle = lineStyle(i)
+		sc.Color, sc.Radius, sc.Shape = colorAt(i), vg.Points(3), draw.CircleGlyph{}
+		eb, err := plotter.NewYErrorBars(struct {
+			plotter.XYs
+			plotter.YErrors
+		}{xys, errs})
+		if err != nil {
+			return nil, err
+		}
+		eb.LineStyle.Color = colorAt(i)
+		p.Add(l, sc, eb)
+		name := k.board
+		if multiScenario {
+			name += " " + k.scenario
+		}
+		f.addLegend(name, l, sc)
+	}
+	if maxC/minC > 20 {
+		p.X.Scale = plot.LogScale{}
+		p.X.Tick.Marker = logTicks{}
+		p.X.Min, p.X.Max = minC/1.2, maxC*1.2
+	} else {
+		p.X.Min = 0
+	}
+	p.Y.Min = 0
+	return f, nil
+}
+
+// HeapOverTime plots the board's heap in use for each run that has a heap
+// series, against time since the run's start, with each board's heap
+// budget as a dotted line of the same colour.
+func HeapOverTime(runs []*results.Run) (*Figure, error) {
+	var with []*results.Run
+	for _, r := range runs {
+		if len(r.Heap) > 0 {
+			with = append(with, r)
+		}
+	}
+	if len(with) == 0 {
+		return nil, fmt.Errorf("heap over time: %w", ErrNoData)
+	}
+	hi, maxT := 0.0, 0.0
+	for _, r := range with {
+		for _, h := range r.Heap {
+			hi = math.Max(hi, float64(h.HeapInUse))
+			maxT = math.Max(maxT, h.Offset.D().Seconds())
+		}
+		hi = math.Max(hi, float64(r.Board.HeapBudget))
+	}
+	bu, tu := bytesUnit(hi), timeUnit(maxT)
+	p := newPlot("Board heap in use", "time since start ("+tu.name+")", "heap in use ("+bu.name+")")
+	f := newFigure("heap-over-time", "Board heap over time", [][]*plot.Plot{{p}})
+	names := labels(with)
+	budgets := map[int64]bool{}
+	for i, r := range with {
+		xys := make(plotter.XYs, len(r.Heap))
+		for j, h := range r.Heap {
+			xys[j] = plotter.XY{X: h.Offset.D().Seconds() / tu.div, Y: float64(h.HeapInUse) / bu.div}
+		}
+		l, err := plotter.NewLine(xys)
+		if err != nil {
+			return nil, err
+		}
+		l.LineStyle = lineStyle(i)
+		p.Add(l)
+		f.addLegend(names[i], l)
+		if b := r.Board.HeapBudget; b > 0 && !budgets[b] {
+			budgets[b] = true
+			bl, _ := plotter.NewLine(plotter.XYs{{X: 0, Y: float64(b) / bu.div}, {X: maxT / tu.div, Y: float64(b) / bu.div}})
+			bl.LineStyle = draw.LineStyle{Color: colorAt(i), Width: vg.Points(1), Dashes: []vg.Length{vg.Points(2), vg.Points(2)}}
+			p.Add(bl)
+			f.addLegend(fmt.Sprintf("%s budget %s", r.Board.Model, results.FormatValue(float64(b), "bytes")), bl)
+		}
+	}
+	p.X.Min, p.X.Max = 0, maxT/tu.div
+	p.Y.Min = 0
+	p.Y.Max *= 1.05
+	return f, nil
+}
+
+// grey is used for reference marks.
+var grey = color.Gray{0x66}

@@ -1,0 +1,173 @@
+package plots
+
+import (
+	"fmt"
+	"maps"
+	"math"
+	"slices"
+
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+
+	"github.com/wslab/wslab/results"
+)
+
+// BufferSweep plots, against the receive buffer size (Board.RxBuf), three
+// aligned panels: throughput, p99 latency and RAM (the board's static
+// footprint, and its peak heap in use when sampled), one line per board.
+// Repeated runs at one size show their median. rec, when not nil, is the
+// recommended configuration: a vertical line marks its buffer size in every
+// panel, and the legend names it. The heap budget is drawn dotted in the
+// RAM panel.
+func BufferSweep(runs []*results.Run, rec *results.Run) (*Figure, error) {
+	type agg struct{ tput, p99, static, peak []float64 }
+	data := map[string]map[int]*agg{}
+	maxLat, maxRAM := 0.0, 0.0
+	var budget int64
+	for _, r := range runs {
+		b := r.Board.Model
+		if data[b] == nil {
+			data[b] = map[int]*agg{}
+		}
+		a := data[b][r.Board.RxBuf]
+		if a == nil {
+			a = &agg{}
+			data[b][r.Board.RxBuf] = a
+		}
+		s := r.Summary()
+		a.tput = append(a.tput, s.MsgsPerSec)
+		if s.HasLatency {
+			a.p99 = append(a.p99, s.P99)
+			maxLat = math.Max(maxLat, s.P99)
+		}
+		a.static = append(a.static, float64(r.Board.StaticFootprint))
+		maxRAM = math.Max(maxRAM, float64(r.Board.StaticFootprint))
+		if s.HasHeap {
+			a.peak = append(a.peak, float64(s.HeapMax))
+			maxRAM = math.Max(maxRAM, float64(s.HeapMax))
+		}
+		budget = max(budget, r.Board.HeapBudget)
+	}
+	sizes := map[int]bool{}
+	for _, m := range data {
+		for s := range m {
+			sizes[s] = true
+		}
+	}
+	if len(sizes) < 2 {
+		return nil, fmt.Errorf("buffer sweep needs runs at two or more buffer sizes: %w", ErrNoData)
+	}
+	maxRAM = math.Max(maxRAM, float64(budget))
+	lu, bu := latencyUnit(maxLat), bytesUnit(maxRAM)
+	xs := slices.Sorted(maps.Keys(sizes))
+
+	top := newPlot("Buffer sweep", "", "throughput (msg/s)")
+	mid := newPlot("", "", "p99 latency ("+lu.name+")")
+	bot := newPlot("", "receive buffer per slot (bytes)", "RAM ("+bu.name+")")
+	f := newFigure("buffer-sweep", "Buffer sweep", [][]*plot.Plot{{top}, {mid}, {bot}})
+	f.Height = 20 * vg.Centimeter
+	var ticks plot.ConstantTicks
+	for _, x := range xs {
+		ticks = append(ticks, plot.Tick{Value: float64(x), Label: sizeLabel(x)})
+	}
+	for _, p := range []*plot.Plot{top, mid, bot} {
+		p.X.Min, p.X.Max = float64(xs[0])/1.25, float64(xs[len(xs)-1])*1.25
+		if float64(xs[len(xs)-1])/float64(xs[0]) > 8 {
+			p.X.Scale = plot.LogScale{}
+		}
+		p.X.Tick.Marker = ticks
+		p.Y.Min = 0
+	}
+	add := func(p *plot.Plot, xys plotter.XYs, sty draw.LineStyle, glyph draw.GlyphDrawer) (*plotter.Line, *plotter.Scatter, error) {
+		l, s, err := plotter.NewLinePoints(xys)
+		if err != nil {
+			return nil, nil, err
+		}
+		l.LineStyle = sty
+		s.Color, s.Radius, s.Shape = sty.Color, vg.Points(3), glyph
+		p.Add(l, s)
+		return l, s, nil
+	}
+	for i, b := range slices.Sorted(maps.Keys(data)) {
+		var tput, p99, static, peak plotter.XYs
+		for _, x := range slices.Sorted(maps.Keys(data[b])) {
+			a := data[b][x]
+			tput = append(tput, plotter.XY{X: float64(x), Y: median(a.tput)})
+			if len(a.p99) > 0 {
+				p99 = append(p99, plotter.XY{X: float64(x), Y: median(a.p99) / lu.div})
+			}
+			static = append(static, plotter.XY{X: float64(x), Y: median(a.static) / bu.div})
+			if len(a.peak) > 0 {
+				peak = append(peak, plotter.XY{X: float64(x), Y: median(a.peak) / bu.div})
+			}
+		}
+		sty := lineStyle(i)
+		l, s, err := add(top, tput, sty, draw.CircleGlyph{})
+		if err != nil {
+			return nil, err
+		}
+		f.addLegend(b, l, s)
+		if len(p99) > 0 {
+			if _, _, err := add(mid, p99, sty, draw.CircleGlyph{}); err != nil {
+				return nil, err
+			}
+		}
+		l, s, err = add(bot, static, sty, draw.SquareGlyph{})
+		if err != nil {
+			return nil, err
+		}
+		f.addLegend(b+" static RAM", l, s)
+		if len(peak) > 0 {
+			psty := sty
+			psty.Dashes = []vg.Length{vg.Points(6), vg.Points(3)}
+			l, s, err := add(bot, peak, psty, draw.TriangleGlyph{})
+			if err != nil {
+				return nil, err
+			}
+			f.addLegend(b+" peak heap", l, s)
+		}
+	}
+	if budget > 0 {
+		y := float64(budget) / bu.div
+		bl, _ := plotter.NewLine(plotter.XYs{{X: bot.X.Min, Y: y}, {X: bot.X.Max, Y: y}})
+		bl.LineStyle = draw.LineStyle{Color: grey, Width: vg.Points(1), Dashes: []vg.Length{vg.Points(2), vg.Points(2)}}
+		bot.Add(bl)
+		f.addLegend("heap budget "+results.FormatValue(float64(budget), "bytes"), bl)
+	}
+	if rec != nil {
+		x := float64(rec.Board.RxBuf)
+		var mark *plotter.Line
+		for _, p := range []*plot.Plot{top, mid, bot} {
+			ymax := p.Y.Max
+			if math.IsInf(ymax, 0) {
+				continue
+			}
+			l, _ := plotter.NewLine(plotter.XYs{{X: x, Y: 0}, {X: x, Y: ymax * 1.05}})
+			l.LineStyle = draw.LineStyle{Color: recColor, Width: vg.Points(2.5)}
+			l.LineStyle.Color = recColor
+			p.Add(l)
+			mark = l
+		}
+		if mark != nil {
+			f.addLegend(fmt.Sprintf("recommended: %s rx, %s tx, %d slots",
+				sizeLabel(rec.Board.RxBuf), sizeLabel(rec.Board.TxBuf), rec.Board.Slots), mark)
+		}
+	}
+	return f, nil
+}
+
+// recColor marks the recommended configuration: a translucent green.
+var recColor = colorAlpha(palette[2], 0x70)
+
+// sizeLabel prints a byte size as 512, 4K, 16K, 1M.
+func sizeLabel(n int) string {
+	switch {
+	case n >= 1<<20 && n%(1<<20) == 0:
+		return fmt.Sprintf("%dM", n>>20)
+	case n >= 1<<10 && n%(1<<10) == 0:
+		return fmt.Sprintf("%dK", n>>10)
+	}
+	return fmt.Sprint(n)
+}
