@@ -1,0 +1,52 @@
+package plots
+
+import (
+	"slices"
+	"testing"
+
+	"github.com/wslab/wslab/results"
+	"github.com/wslab/wslab/results/resultstest"
+)
+
+func TestSelect(t *testing.T) {
+	sweep, _ := sweepRuns()
+	hist, _ := historyRuns()
+	var runs []*results.Run
+	runs = append(runs, sweep...)
+	runs = append(runs, hist...)
+	runs = append(runs, resultstest.Run(resultstest.Spec{Seed: 9, Board: "pico-w-tinygo", Samples: 100}))
+	figs, err := Select(runs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, f := range figs {
+		names = append(names, f.Name)
+	}
+	for _, want := range []string{
+		"latency-spectrum-echo", "latency-over-time-echo", "heap-over-time-echo",
+		"throughput-vs-conns-echo", // sweep runs have 8 connections, history runs 10
+		"buffer-sweep-esp32-idf-echo-c8",
+		"history-esp32-idf-echo-c10-msgs-s", "history-esp32-idf-echo-c10-p99",
+		"board-comparison",
+	} {
+		if !slices.Contains(names, want) {
+			t.Errorf("no %s among %q", want, names)
+		}
+	}
+	if slices.Contains(names, "buffer-sweep-esp32-idf-echo-c10") {
+		t.Error("buffer sweep drawn for runs with one buffer size")
+	}
+	seen := map[string]bool{}
+	for _, n := range names {
+		if seen[n] {
+			t.Errorf("figure name %s used twice", n)
+		}
+		seen[n] = true
+	}
+	// One board, one scenario, one commit: only the per-scenario figures.
+	figs, _ = Select([]*results.Run{resultstest.Run(resultstest.Spec{Seed: 1, Samples: 100})})
+	if len(figs) != 3 {
+		t.Errorf("single run gave %d figures, want spectrum, latency over time, heap", len(figs))
+	}
+}
