@@ -1,0 +1,74 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+
+	"github.com/wslab/wslab/results"
+)
+
+func init() {
+	register("merge", "merge the shards of one run (a.json b.json... [--out FILE | --results DIR])", runMerge)
+}
+
+// runMerge is `wslab merge`: read shard records, results.MergeShards them,
+// and write the merged run to --out FILE or into the --results store
+// (default results.DefaultDir), never overwriting. It prints the path
+// written and warns about missing shards. Exit status: 0 merged, 1 a file
+// could not be read, the runs do not merge or the write failed, 2 usage.
+func runMerge(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("merge", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	out := fs.String("out", "", "write the merged run to `FILE` (must not exist)")
+	dir := fs.String("results", "", "save the merged run in the results folder `DIR` (default "+results.DefaultDir+")")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: wslab merge SHARD.json... [--out FILE | --results DIR]\n\nflags:")
+		fs.PrintDefaults()
+	}
+	files, err := flagsAnywhere(fs, args)
+	if err != nil {
+		if err == flag.ErrHelp {
+			return 0
+		}
+		return 2
+	}
+	if len(files) == 0 || (*out != "" && *dir != "") {
+		if *out != "" && *dir != "" {
+			fmt.Fprintln(stderr, "wslab merge: give --out or --results, not both")
+		}
+		fs.Usage()
+		return 2
+	}
+	runs, bad := readRunFiles(files)
+	if len(bad) > 0 {
+		for _, e := range bad {
+			fmt.Fprintf(stderr, "wslab merge: %v\n", e)
+		}
+		return 1
+	}
+	m, err := results.MergeShards(runs)
+	if err != nil {
+		fmt.Fprintf(stderr, "wslab merge: %v\n", err)
+		return 1
+	}
+	if miss := m.Merged.Missing(); len(miss) > 0 {
+		fmt.Fprintf(stderr, "wslab merge: warning: shards %v of %d are missing; the merged run covers %d of %d\n",
+			miss, m.Merged.Of, len(m.Merged.Shards), m.Merged.Of)
+	}
+	path := *out
+	if path != "" {
+		err = results.WriteFile(path, m)
+	} else {
+		var s *results.Store
+		if s, err = results.Open(*dir); err == nil {
+			path, err = s.Save(m)
+		}
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "wslab merge: %v\n", err)
+		return 1
+	}
+	fmt.Fprintln(stdout, path)
+	return 0
+}
