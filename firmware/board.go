@@ -1,0 +1,194 @@
+package firmware
+
+import "github.com/wslab/wslab/core"
+
+// Board is one board: its configuration, its slots with their buffers, the
+// board-wide buffers, the file store and the counters behind /stats. Every
+// buffer is allocated by NewBoard; nothing after that allocates on a
+// request, upgrade or message path.
+//
+// A Board is not safe for concurrent use: like the single server task of an
+// embedded HTTP server, one goroutine (the host's event loop) drives it.
+type Board struct {
+	cfg   Config
+	fp    Footprint
+	store Store
+	page  []byte
+
+	slots []Slot
+	free  []int32 // indices of free slots (a stack)
+
+	// The shared broadcast buffer and which slot is filling it (-1: none).
+	bcast      []byte
+	bcastOwner int
+	bcastWait  []int32 // broadcast slots waiting for the buffer
+
+	// The stats buffer and the slot that is sending from it (-1: none).
+	statsBuf   []byte
+	statsOwner int
+	statsWait  []int32
+
+	// Slots that another slot gave work (broadcast output, a freed shared
+	// buffer): the host drains them with NextWake.
+	wake    []int32
+	inWake  []bool
+	started int64
+
+	// LinkBps and LinkRTT describe the link the host emulates (0: none),
+	// reported in /stats; the board itself does not use them.
+	LinkBps, LinkRTT int64
+	nowHint          int64 // the latest time a host call passed in
+
+	st   Stats
+	leak [][]byte // LeakPerConn's leak; tests only
+}
+
+// Stats are the board's counters.
+type Stats struct {
+	Accepted, Refused     uint64
+	SlotsInUse, PeakSlots int
+	HTTPRequests          uint64
+	HTTPStatus            [6]uint64 // by class: [2] is 2xx ... [5] is 5xx
+	Upgrades              uint64
+	MsgsIn, MsgsOut       uint64
+	MsgsDropped           uint64
+	BytesIn, BytesOut     uint64 // on the wire
+	Uploads               uint64
+	UploadsAborted        uint64
+	Timeouts              uint64
+	PingsSent             uint64
+	// Closes counts close codes the board received or sent: index
+	// code-1000 for 1000-1015; Closes[16] counts application codes and
+	// anything else.
+	ClosesSent [17]uint64
+	ClosesRecv [17]uint64
+	Abnormal   uint64 // WebSocket connections that ended without a close frame
+}
+
+// NewBoard checks cfg and allocates everything the board will use: slots
+// with their rx and tx buffers, the broadcast and stats buffers. page is
+// what GET / serves (nil: the embedded page); store holds uploaded files
+// (nil: uploads answer 501). now is the start time, for uptime.
+func NewBoard(cfg Config, store Store, page []byte, now int64) (*Board, error) {
+	if err := cfg.Check(); err != nil {
+		return nil, err
+	}
+	c := cfg.withDefaults()
+	if page == nil {
+		page = Page
+	}
+	b := &Board{
+		cfg: c, fp: c.Footprint(), store: store, page: page,
+		slots:      make([]Slot, c.Slots),
+		free:       make([]int32, c.Slots),
+		bcast:      make([]byte, c.MaxMessage),
+		bcastOwner: -1,
+		bcastWait:  make([]int32, 0, c.Slots),
+		statsBuf:   make([]byte, 0, StatsBufSize),
+		statsOwner: -1,
+		statsWait:  make([]int32, 0, c.Slots),
+		wake:       make([]int32, 0, c.Slots),
+		inWake:     make([]bool, c.Slots),
+		started:    now,
+	}
+	// One allocation for all slot buffers, as firmware would lay them out.
+	per := c.RxBuf + c.TxBuf
+	mem := make([]byte, per*c.Slots)
+	for i := range b.slots {
+		s := &b.slots[i]
+		s.b = b
+		s.idx = int32(i)
+		s.rx = mem[i*per : i*per+c.RxBuf : i*per+c.RxBuf]
+		s.tx = mem[i*per+c.RxBuf : (i+1)*per : (i+1)*per]
+		b.free[c.Slots-1-i] = int32(i)
+	}
+	if c.QueueLen > 0 {
+		q := make([]uint64, c.Slots*c.QueueLen)
+		for i := range b.slots {
+			b.slots[i].qEnds = q[i*c.QueueLen : (i+1)*c.QueueLen : (i+1)*c.QueueLen]
+		}
+	}
+	return b, nil
+}
+
+// Config returns the board's configuration with defaults filled in.
+func (b *Board) Config() Config { return b.cfg }
+
+// Footprint returns the board's static memory.
+func (b *Board) Footprint() Footprint { return b.fp }
+
+// Stats returns a copy of the counters.
+func (b *Board) Stats() Stats { return b.st }
+
+// Slot returns slot i (for hosts that index their connections by slot).
+func (b *Board) Slot(i int) *Slot { return &b.slots[i] }
+
+// Accept takes a free slot for a new connection at time now. It returns nil
+// when every slot is busy: the host then refuses the connection the board's
+// FailMode way (RefuseResponse for FailReject503) and calls Refused.
+func (b *Board) Accept(now int64) *Slot {
+	if len(b.free) == 0 {
+		return nil
+	}
+	i := b.free[len(b.free)-1]
+	b.free = b.free[:len(b.free)-1]
+	s := &b.slots[i]
+	s.open(now)
+	b.nowHint = now
+	b.st.Accepted++
+	b.st.SlotsInUse++
+	if b.st.SlotsInUse > b.st.PeakSlots {
+		b.st.PeakSlots = b.st.SlotsInUse
+	}
+	if b.cfg.LeakPerConn > 0 {
+		b.leak = append(b.leak, make([]byte, b.cfg.LeakPerConn))
+	}
+	return s
+}
+
+// Refused counts a connection the host refused because the board was full.
+func (b *Board) Refused() { b.st.Refused++ }
+
+// FailMode is how the host must refuse a connection when Accept returns nil.
+func (b *Board) FailMode() FailMode { return b.cfg.FailMode }
+
+// RefuseResponse appends the bytes a FailReject503 board sends before it
+// closes a connection it has no slot for.
+func RefuseResponse(dst []byte) []byte {
+	return core.AppendResponse(dst, 503, "Retry-After: 1\r\n", "text/plain", "board full: no free connection slot")
+}
+
+// NextWake returns a slot that has new work from another slot (output to
+// send, or a shared buffer it waited for), or nil. Hosts call it after
+// every event until it returns nil.
+func (b *Board) NextWake() *Slot {
+	for len(b.wake) > 0 {
+		i := b.wake[len(b.wake)-1]
+		b.wake = b.wake[:len(b.wake)-1]
+		b.inWake[i] = false
+		s := &b.slots[i]
+		if s.state != stFree {
+			return s
+		}
+	}
+	return nil
+}
+
+func (b *Board) wakeSlot(i int32) {
+	if !b.inWake[i] {
+		b.inWake[i] = true
+		b.wake = append(b.wake, i)
+	}
+}
+
+func (b *Board) release(s *Slot) {
+	b.st.SlotsInUse--
+	b.free = append(b.free, s.idx)
+}
+
+func closeIndex(c core.CloseCode) int {
+	if c >= 1000 && c <= 1015 {
+		return int(c - 1000)
+	}
+	return 16
+}

@@ -1,0 +1,196 @@
+package firmware
+
+// FailMode is how a board refuses a client when every slot is busy.
+type FailMode uint8
+
+const (
+	// FailReject503 accepts the connection, answers 503 Service
+	// Unavailable with Retry-After and closes (a server with a connection
+	// table that still reads the request, e.g. arduinoWebSockets' full
+	// client table).
+	FailReject503 FailMode = iota
+	// FailAcceptClose accepts the TCP connection and closes it at once
+	// without a byte (ESP-IDF httpd past its socket limit: accept, then
+	// close on ENFILE).
+	FailAcceptClose
+	// FailReset refuses with a TCP reset (an lwIP stack out of PCBs).
+	FailReset
+	failModeCount
+)
+
+var failModeNames = [failModeCount]string{"503", "accept-close", "reset"}
+
+func (m FailMode) String() string {
+	if m < failModeCount {
+		return failModeNames[m]
+	}
+	return "unknown"
+}
+
+// ParseFailMode returns the FailMode named s ("503", "accept-close", "reset").
+func ParseFailMode(s string) (FailMode, bool) {
+	for i, n := range failModeNames {
+		if n == s {
+			return FailMode(i), true
+		}
+	}
+	return 0, false
+}
+
+// Config is a board's fixed configuration. Sizes are bytes, durations
+// nanoseconds (the board has no time package dependency on its paths).
+type Config struct {
+	Model      string // a name for /stats, e.g. "esp32-idf"
+	Slots      int    // concurrent connections
+	RxBuf      int    // per-slot receive buffer
+	TxBuf      int    // per-slot transmit buffer
+	MaxMessage int    // largest WebSocket message; larger closes with 1009
+	MaxUpload  int    // largest file upload; larger is 413
+	HeapBudget int    // bytes the board may use for its buffers (0: no check)
+
+	FailMode FailMode
+	// QueueLen, when > 0, bounds how many echoed messages may wait in a
+	// slot's tx buffer; further messages are dropped and counted (the
+	// AsyncWebSocket policy). 0 applies back-pressure instead: the board
+	// stops reading until the client takes its echoes.
+	QueueLen int
+
+	HeaderTimeout int64 // a request head must arrive whole within this (slowloris)
+	IdleTimeout   int64 // an HTTP connection with no request is closed after this
+	PingInterval  int64 // a WebSocket idle this long is pinged
+	PongTimeout   int64 // and dropped if no frame arrives within this after the ping
+
+	// LeakPerConn makes the board leak this many bytes of heap per
+	// accepted connection. It exists only so tests can prove the load
+	// generator's heap figures catch a leak; never set it otherwise.
+	LeakPerConn int
+}
+
+// Milliseconds and Seconds express durations in a Config.
+const (
+	Millisecond int64 = 1e6
+	Second      int64 = 1e9
+)
+
+// Defaults for fields left zero by a caller.
+const (
+	DefaultHeaderTimeout = 5 * Second
+	DefaultIdleTimeout   = 30 * Second
+	DefaultPingInterval  = 20 * Second
+	DefaultPongTimeout   = 10 * Second
+	// MinTxBuf is the smallest transmit buffer: a close or pong frame with
+	// its header must fit, and so must the start of an HTTP response.
+	MinTxBuf = 256
+	// MinRxBuf is the smallest receive buffer: a short request head.
+	MinRxBuf = 128
+	// StatsBufSize is the board-wide buffer /stats and /metrics render into.
+	StatsBufSize = 4096
+	// fixedOverhead approximates the per-board bookkeeping outside the
+	// buffers (slot structs, counters), so the footprint is not flattering.
+	slotOverhead = 512
+)
+
+func (c *Config) withDefaults() Config {
+	d := *c
+	if d.HeaderTimeout == 0 {
+		d.HeaderTimeout = DefaultHeaderTimeout
+	}
+	if d.IdleTimeout == 0 {
+		d.IdleTimeout = DefaultIdleTimeout
+	}
+	if d.PingInterval == 0 {
+		d.PingInterval = DefaultPingInterval
+	}
+	if d.PongTimeout == 0 {
+		d.PongTimeout = DefaultPongTimeout
+	}
+	if d.MaxMessage == 0 {
+		d.MaxMessage = d.RxBuf
+	}
+	if d.MaxUpload == 0 {
+		d.MaxUpload = 1 << 20
+	}
+	return d
+}
+
+// Footprint is the board's static memory: what it allocates at start.
+type Footprint struct {
+	Slots     int
+	Rx, Tx    int // per slot
+	PerSlot   int // rx + tx + slot bookkeeping
+	Fixed     int // board-wide buffers: broadcast message, stats, bookkeeping
+	Total     int // Slots*PerSlot + Fixed
+	Budget    int
+	OverBy    int // Total - Budget when over, else 0
+	Broadcast int // the shared broadcast buffer, part of Fixed
+}
+
+// Footprint computes the static memory of c.
+func (c *Config) Footprint() Footprint {
+	d := c.withDefaults()
+	f := Footprint{Slots: d.Slots, Rx: d.RxBuf, Tx: d.TxBuf, Budget: d.HeapBudget}
+	f.PerSlot = d.RxBuf + d.TxBuf + slotOverhead
+	f.Broadcast = d.MaxMessage
+	f.PerSlot += 8 * d.QueueLen
+	f.Fixed = StatsBufSize + f.Broadcast
+	f.Total = d.Slots*f.PerSlot + f.Fixed
+	if d.HeapBudget > 0 && f.Total > d.HeapBudget {
+		f.OverBy = f.Total - d.HeapBudget
+	}
+	return f
+}
+
+// ConfigError explains why a configuration cannot start, naming the numbers.
+type ConfigError struct {
+	Msg []byte
+}
+
+func (e *ConfigError) Error() string { return string(e.Msg) }
+
+// Check reports a configuration that cannot run: sizes below the minimums,
+// or buffers that do not fit the heap budget, e.g.
+// "8 slots x (2048 rx + 2048 tx + 512 slot) + 6144 fixed = 42992 B > 32768 B budget of nano33-wifinina".
+func (c *Config) Check() error {
+	d := c.withDefaults()
+	var m []byte
+	switch {
+	case d.Slots < 1:
+		m = append(m, "slots must be at least 1"...)
+	case d.RxBuf < MinRxBuf:
+		m = appendInt(append(m, "rx buffer must be at least "...), MinRxBuf)
+		m = append(m, " B"...)
+	case d.TxBuf < MinTxBuf:
+		m = appendInt(append(m, "tx buffer must be at least "...), MinTxBuf)
+		m = append(m, " B"...)
+	case d.MaxMessage < 1:
+		m = append(m, "max message must be at least 1 B"...)
+	case d.QueueLen < 0 || d.QueueLen > maxQueue:
+		m = appendInt(append(m, "queue length must be 0 to "...), maxQueue)
+	}
+	if m != nil {
+		return &ConfigError{Msg: m}
+	}
+	f := d.Footprint()
+	if f.OverBy > 0 {
+		m = appendInt(m, f.Slots)
+		m = append(m, " slots x ("...)
+		m = appendInt(m, f.Rx)
+		m = append(m, " rx + "...)
+		m = appendInt(m, f.Tx)
+		m = append(m, " tx + "...)
+		m = appendInt(m, slotOverhead)
+		m = append(m, " slot) + "...)
+		m = appendInt(m, f.Fixed)
+		m = append(m, " fixed = "...)
+		m = appendInt(m, f.Total)
+		m = append(m, " B > "...)
+		m = appendInt(m, f.Budget)
+		m = append(m, " B budget"...)
+		if d.Model != "" {
+			m = append(m, " of "...)
+			m = append(m, d.Model...)
+		}
+		return &ConfigError{Msg: m}
+	}
+	return nil
+}

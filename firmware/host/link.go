@@ -1,0 +1,69 @@
+package host
+
+// Link describes the emulated link between the board and its clients: a
+// bandwidth shared by all of the board's connections, in both directions
+// (like a half-duplex WiFi channel), and a delay added to everything the
+// board sends, so an echo's round trip grows by RTT. Zero values turn
+// either part off.
+type Link struct {
+	Bps int64 // bits per second of goodput on the wire, shared
+	RTT int64 // nanoseconds added to the round trip
+}
+
+// On reports whether any emulation is active.
+func (l Link) On() bool { return l.Bps > 0 || l.RTT > 0 }
+
+// bucket is the shared bandwidth: a virtual clock that advances by each
+// transfer's serialisation time. A short burst allowance keeps small
+// messages from being quantised to the timer resolution.
+type bucket struct {
+	bps   int64
+	next  int64 // when the link is free again
+	burst int64 // ns of credit that may accumulate while idle
+}
+
+func newBucket(bps int64) *bucket {
+	if bps <= 0 {
+		return nil
+	}
+	// Idle credit: 2 ms worth of bytes, and at least one 1460-byte segment.
+	burst := int64(2e6)
+	if seg := 1460 * 8 * int64(1e9) / bps; seg > burst {
+		burst = seg
+	}
+	return &bucket{bps: bps, burst: burst}
+}
+
+// take grants up to want bytes at time now and returns how many; when it
+// grants none, wait is when to try again.
+func (b *bucket) take(now int64, want int) (n int, wait int64) {
+	if b == nil {
+		return want, 0
+	}
+	start := b.next
+	if start < now-b.burst {
+		start = now - b.burst
+	}
+	avail := (now - start) * b.bps / 8e9
+	if avail <= 0 {
+		// Wait until a useful quantum (a segment, or what is wanted) fits.
+		q := int64(want)
+		if q > 1460 {
+			q = 1460
+		}
+		return 0, start + q*8e9/b.bps
+	}
+	if int64(want) < avail {
+		avail = int64(want)
+	}
+	b.next = start + avail*8e9/b.bps
+	return int(avail), 0
+}
+
+// refund returns n granted bytes that were not transferred after all.
+func (b *bucket) refund(n int) {
+	if b == nil || n <= 0 {
+		return
+	}
+	b.next -= int64(n) * 8e9 / b.bps
+}

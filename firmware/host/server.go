@@ -1,0 +1,572 @@
+//go:build linux
+
+package host
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"sync"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/wslab/wslab/firmware"
+)
+
+// Options configure an emulated board.
+type Options struct {
+	Board    firmware.Config
+	Listen   string // address to listen on; default "127.0.0.1:0"
+	StoreDir string // where files live; "" means a temporary directory removed by Close
+	Link     Link   // link emulation; the zero value is off
+	Page     []byte // GET / page; nil means the embedded one
+	Backlog  int    // listen backlog; default 128
+}
+
+// Server is a running emulated board.
+type Server struct {
+	opts     Options
+	board    *firmware.Board
+	addr     *net.TCPAddr
+	storeDir string
+	tempDir  bool
+
+	lfd, epfd, evfd, tfd int
+	conns                []conn
+	dl                   *deadlines // items 0..N-1 are slots, N is the link
+	bucket               *bucket
+	linkWait             []int32 // slots blocked on the shared bandwidth
+	inLinkWait           []bool
+	events               []unix.EpollEvent
+	ev                   unix.EpollEvent
+	refuse               []byte
+	base                 time.Time
+	armed                int64
+
+	mu      sync.Mutex
+	pending []func(*firmware.Board)
+	closing bool
+	done    chan struct{}
+	err     error
+}
+
+type seg struct {
+	end     uint64 // TxAppended offset where this segment ends
+	release int64  // when its bytes may leave
+}
+
+type conn struct {
+	fd                 int
+	slot               *firmware.Slot
+	readable, writable bool
+	seen               uint64 // TxAppended already put into segs
+	sent               uint64 // bytes written to the socket
+	segs               [16]seg
+	segHead, segN      int
+}
+
+const (
+	tagListener = -1
+	tagWake     = -2
+	tagTimer    = -3
+)
+
+// Start checks the board's configuration, allocates it, listens and runs
+// its event loop in a goroutine.
+func Start(opts Options) (*Server, error) {
+	if opts.Listen == "" {
+		opts.Listen = "127.0.0.1:0"
+	}
+	if opts.Backlog == 0 {
+		opts.Backlog = 128
+	}
+	s := &Server{opts: opts, base: time.Now(), done: make(chan struct{})}
+	s.storeDir = opts.StoreDir
+	if s.storeDir == "" {
+		d, err := os.MkdirTemp("", "wslab-board-store-")
+		if err != nil {
+			return nil, err
+		}
+		s.storeDir, s.tempDir = d, true
+	} else if err := os.MkdirAll(s.storeDir, 0o755); err != nil {
+		return nil, fmt.Errorf("board store %s: %w", s.storeDir, err)
+	}
+	b, err := firmware.NewBoard(opts.Board, DirStore{Dir: s.storeDir}, opts.Page, s.now())
+	if err != nil {
+		s.cleanupStore()
+		return nil, err
+	}
+	b.LinkBps, b.LinkRTT = opts.Link.Bps, opts.Link.RTT
+	s.board = b
+	n := b.Config().Slots
+	s.conns = make([]conn, n)
+	for i := range s.conns {
+		s.conns[i].fd = -1
+	}
+	s.dl = newDeadlines(n + 1)
+	s.bucket = newBucket(opts.Link.Bps)
+	s.linkWait = make([]int32, 0, n)
+	s.inLinkWait = make([]bool, n)
+	s.events = make([]unix.EpollEvent, 256)
+	s.refuse = firmware.RefuseResponse(nil)
+	if err := s.setup(); err != nil {
+		s.closeFDs()
+		s.cleanupStore()
+		return nil, err
+	}
+	go s.loop()
+	return s, nil
+}
+
+func (s *Server) now() int64 { return int64(time.Since(s.base)) }
+
+func (s *Server) setup() error {
+	s.lfd, s.epfd, s.evfd, s.tfd = -1, -1, -1, -1
+	ta, err := net.ResolveTCPAddr("tcp", s.opts.Listen)
+	if err != nil {
+		return fmt.Errorf("board listen address %q: %w", s.opts.Listen, err)
+	}
+	var sa unix.Sockaddr
+	family := unix.AF_INET
+	if ip4 := ta.IP.To4(); ip4 != nil || ta.IP == nil {
+		a := &unix.SockaddrInet4{Port: ta.Port}
+		if ip4 != nil {
+			copy(a.Addr[:], ip4)
+		}
+		sa = a
+	} else {
+		family = unix.AF_INET6
+		a := &unix.SockaddrInet6{Port: ta.Port}
+		copy(a.Addr[:], ta.IP.To16())
+		sa = a
+	}
+	if s.lfd, err = unix.Socket(family, unix.SOCK_STREAM|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0); err != nil {
+		return fmt.Errorf("board socket: %w", err)
+	}
+	_ = unix.SetsockoptInt(s.lfd, unix.SOL_SOCKET, unix.SO_REUSEADDR, 1)
+	if err := unix.Bind(s.lfd, sa); err != nil {
+		return fmt.Errorf("board listen on %s: %w", s.opts.Listen, err)
+	}
+	if err := unix.Listen(s.lfd, s.opts.Backlog); err != nil {
+		return fmt.Errorf("board listen on %s: %w", s.opts.Listen, err)
+	}
+	got, err := unix.Getsockname(s.lfd)
+	if err != nil {
+		return err
+	}
+	switch a := got.(type) {
+	case *unix.SockaddrInet4:
+		s.addr = &net.TCPAddr{IP: net.IP(append([]byte(nil), a.Addr[:]...)), Port: a.Port}
+	case *unix.SockaddrInet6:
+		s.addr = &net.TCPAddr{IP: net.IP(append([]byte(nil), a.Addr[:]...)), Port: a.Port}
+	}
+	if s.epfd, err = unix.EpollCreate1(unix.EPOLL_CLOEXEC); err != nil {
+		return err
+	}
+	if s.evfd, err = unix.Eventfd(0, unix.EFD_NONBLOCK|unix.EFD_CLOEXEC); err != nil {
+		return err
+	}
+	if s.tfd, err = unix.TimerfdCreate(unix.CLOCK_MONOTONIC, unix.TFD_NONBLOCK|unix.TFD_CLOEXEC); err != nil {
+		return err
+	}
+	for _, r := range []struct{ fd, tag int }{{s.lfd, tagListener}, {s.evfd, tagWake}, {s.tfd, tagTimer}} {
+		ev := unix.EpollEvent{Events: unix.EPOLLIN, Fd: int32(r.tag)}
+		if err := unix.EpollCtl(s.epfd, unix.EPOLL_CTL_ADD, r.fd, &ev); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Addr is the address the board listens on.
+func (s *Server) Addr() *net.TCPAddr { return s.addr }
+
+// URL is the board's base URL, e.g. "http://127.0.0.1:8080".
+func (s *Server) URL() string { return "http://" + s.addr.String() }
+
+// WSURL is the URL of a WebSocket endpoint, e.g. WSURL("/ws").
+func (s *Server) WSURL(path string) string { return "ws://" + s.addr.String() + path }
+
+// StoreDir is the directory holding the board's files.
+func (s *Server) StoreDir() string { return s.storeDir }
+
+// Footprint is the board's static memory.
+func (s *Server) Footprint() firmware.Footprint { return s.board.Footprint() }
+
+// Config is the board's configuration with defaults filled in.
+func (s *Server) Config() firmware.Config { return s.board.Config() }
+
+// Do runs f on the event loop, where the board may be touched, and waits.
+func (s *Server) Do(f func(*firmware.Board)) error {
+	ch := make(chan struct{})
+	s.mu.Lock()
+	if s.closing {
+		s.mu.Unlock()
+		return errors.New("board closed")
+	}
+	s.pending = append(s.pending, func(b *firmware.Board) { f(b); close(ch) })
+	s.mu.Unlock()
+	s.kick()
+	select {
+	case <-ch:
+		return nil
+	case <-s.done:
+		return errors.New("board closed")
+	}
+}
+
+// Stats returns a snapshot of the board's counters.
+func (s *Server) Stats() firmware.Stats {
+	var st firmware.Stats
+	_ = s.Do(func(b *firmware.Board) { st = b.Stats() })
+	return st
+}
+
+func (s *Server) kick() {
+	var one = [8]byte{1}
+	_, _ = unix.Write(s.evfd, one[:])
+}
+
+// Close stops the board: it closes every connection and the listener and
+// removes a temporary store.
+func (s *Server) Close() error {
+	s.mu.Lock()
+	already := s.closing
+	s.closing = true
+	s.mu.Unlock()
+	if !already {
+		s.kick()
+	}
+	<-s.done
+	return s.err
+}
+
+// Done is closed when the event loop has stopped.
+func (s *Server) Done() <-chan struct{} { return s.done }
+
+func (s *Server) cleanupStore() {
+	if s.tempDir {
+		os.RemoveAll(s.storeDir)
+	}
+}
+
+func (s *Server) closeFDs() {
+	for i := range s.conns {
+		if c := &s.conns[i]; c.fd >= 0 {
+			unix.Close(c.fd)
+			c.fd = -1
+		}
+	}
+	for _, fd := range []int{s.lfd, s.epfd, s.evfd, s.tfd} {
+		if fd >= 0 {
+			unix.Close(fd)
+		}
+	}
+}
+
+func (s *Server) loop() {
+	defer close(s.done)
+	defer s.cleanupStore()
+	defer s.closeFDs()
+	nslots := len(s.conns)
+	for {
+		s.armTimer()
+		n, err := unix.EpollWait(s.epfd, s.events, -1)
+		if err != nil {
+			if err == unix.EINTR {
+				continue
+			}
+			s.err = fmt.Errorf("board event loop: %w", err)
+			return
+		}
+		now := s.now()
+		for k := 0; k < n; k++ {
+			e := &s.events[k]
+			switch e.Fd {
+			case tagListener:
+				s.acceptAll(now)
+			case tagWake:
+				var buf [8]byte
+				_, _ = unix.Read(s.evfd, buf[:])
+				if s.runPending() {
+					return
+				}
+			case tagTimer:
+				var buf [8]byte
+				_, _ = unix.Read(s.tfd, buf[:])
+				s.armed = 0
+			default:
+				i := int(e.Fd)
+				c := &s.conns[i]
+				if c.fd < 0 {
+					continue
+				}
+				if e.Events&(unix.EPOLLIN|unix.EPOLLRDHUP|unix.EPOLLHUP|unix.EPOLLERR) != 0 {
+					c.readable = true
+				}
+				if e.Events&(unix.EPOLLOUT|unix.EPOLLHUP|unix.EPOLLERR) != 0 {
+					c.writable = true
+				}
+				s.service(i, now)
+			}
+		}
+		// Timers that are due.
+		for {
+			i, at := s.dl.min()
+			if i < 0 || at > now {
+				break
+			}
+			if i == nslots {
+				s.dl.set(i, 0)
+				s.retryLink(now)
+				continue
+			}
+			s.dl.set(i, 0)
+			if c := &s.conns[i]; c.fd >= 0 {
+				c.slot.Tick(now)
+				s.service(i, now)
+			}
+		}
+		s.drainWakes(now)
+	}
+}
+
+func (s *Server) drainWakes(now int64) {
+	for sl := s.board.NextWake(); sl != nil; sl = s.board.NextWake() {
+		s.service(sl.Index(), now)
+	}
+}
+
+func (s *Server) runPending() (stop bool) {
+	s.mu.Lock()
+	p := s.pending
+	s.pending = nil
+	stop = s.closing
+	s.mu.Unlock()
+	for _, f := range p {
+		f(s.board)
+	}
+	return stop
+}
+
+// armTimer sets the timerfd to the earliest deadline.
+func (s *Server) armTimer() {
+	_, at := s.dl.min()
+	if at == s.armed {
+		return
+	}
+	s.armed = at
+	var spec unix.ItimerSpec
+	if at > 0 {
+		abs := s.base.Add(time.Duration(at))
+		d := time.Until(abs)
+		if d < time.Microsecond {
+			d = time.Microsecond
+		}
+		spec.Value = unix.NsecToTimespec(int64(d))
+	}
+	_ = unix.TimerfdSettime(s.tfd, 0, &spec, nil)
+}
+
+func (s *Server) acceptAll(now int64) {
+	for {
+		// accept4 with no address: nothing to allocate per connection.
+		r, _, errno := unix.Syscall6(unix.SYS_ACCEPT4, uintptr(s.lfd), 0, 0, unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0, 0)
+		if errno != 0 {
+			return // EAGAIN, or an error we cannot act on (EMFILE): try at the next event
+		}
+		fd := int(r)
+		sl := s.board.Accept(now)
+		if sl == nil {
+			s.board.Refused()
+			s.refuseConn(fd)
+			continue
+		}
+		i := sl.Index()
+		_ = unix.SetsockoptInt(fd, unix.IPPROTO_TCP, unix.TCP_NODELAY, 1)
+		s.ev = unix.EpollEvent{Events: unix.EPOLLIN | unix.EPOLLOUT | unix.EPOLLRDHUP | unix.EPOLLET, Fd: int32(i)}
+		if err := unix.EpollCtl(s.epfd, unix.EPOLL_CTL_ADD, fd, &s.ev); err != nil {
+			unix.Close(fd)
+			sl.Release(now)
+			continue
+		}
+		s.conns[i] = conn{fd: fd, slot: sl, writable: true}
+		s.service(i, now)
+	}
+}
+
+var lingerZero = unix.Linger{Onoff: 1, Linger: 0}
+
+func (s *Server) refuseConn(fd int) {
+	switch s.board.FailMode() {
+	case firmware.FailReject503:
+		_, _ = unix.Write(fd, s.refuse) // best effort: a fresh socket's buffer takes it
+	case firmware.FailReset:
+		_ = unix.SetsockoptLinger(fd, unix.SOL_SOCKET, unix.SO_LINGER, &lingerZero)
+	}
+	unix.Close(fd)
+}
+
+// service moves bytes between the socket and the slot until neither side
+// can make progress, then sets the slot's next deadline.
+func (s *Server) service(i int, now int64) {
+	c := &s.conns[i]
+	sl := c.slot
+	rtt := s.opts.Link.RTT
+	var wait int64 // earliest time the link lets this connection go on
+	for {
+		progress := false
+		s.noteTx(c, now, rtt)
+		if c.writable {
+			pend := sl.TxPending()
+			k := len(pend)
+			if rtt > 0 {
+				k, wait = c.releasable(now, k, wait)
+			}
+			if k > 0 {
+				g, w := s.bucket.take(now, k)
+				if g == 0 {
+					s.waitLink(i, w)
+				} else {
+					n, err := unix.Write(c.fd, pend[:g])
+					s.bucket.refund(g - max(n, 0))
+					if n > 0 {
+						c.sent += uint64(n)
+						sl.Sent(n, now)
+						progress = true
+					}
+					if err == unix.EAGAIN {
+						c.writable = false
+					} else if err != nil {
+						sl.PeerClosed(now)
+					} else if n < g {
+						c.writable = false
+					}
+				}
+			}
+		}
+		if c.readable && !sl.Done() {
+			if buf := sl.RxSpace(); buf != nil {
+				g, w := s.bucket.take(now, len(buf))
+				if g == 0 {
+					s.waitLink(i, w)
+				} else {
+					n, err := unix.Read(c.fd, buf[:g])
+					s.bucket.refund(g - max(n, 0))
+					switch {
+					case n > 0:
+						sl.Received(n, now)
+						progress = true
+					case n == 0 && err == nil:
+						sl.PeerClosed(now) // EOF
+						c.readable = false
+					case err == unix.EAGAIN:
+						c.readable = false
+					default:
+						sl.PeerClosed(now)
+						c.readable = false
+					}
+				}
+			}
+		}
+		if sl.Done() {
+			s.closeConn(i, now)
+			return
+		}
+		if !progress {
+			break
+		}
+	}
+	s.noteTx(c, now, rtt)
+	d := sl.Deadline()
+	if wait > 0 && (d == 0 || wait < d) {
+		d = wait
+	}
+	s.dl.set(i, d)
+}
+
+// noteTx records bytes the slot appended since the last look, to be
+// released RTT later.
+func (c *conn) noteTxAt(now, rtt int64) {
+	a := c.slot.TxAppended()
+	if a <= c.seen {
+		return
+	}
+	c.seen = a
+	if c.segN > 0 {
+		last := &c.segs[(c.segHead+c.segN-1)%len(c.segs)]
+		if last.release >= now+rtt-int64(50*time.Microsecond) || c.segN == len(c.segs) {
+			last.end = a // coalesce bytes appended at about the same time, or when full
+			return
+		}
+	}
+	c.segs[(c.segHead+c.segN)%len(c.segs)] = seg{end: a, release: now + rtt}
+	c.segN++
+}
+
+func (s *Server) noteTx(c *conn, now, rtt int64) {
+	if rtt > 0 {
+		c.noteTxAt(now, rtt)
+	}
+}
+
+// releasable limits want to the bytes whose delay has passed; wait is set
+// to the next release time if some are held back.
+func (c *conn) releasable(now int64, want int, wait int64) (int, int64) {
+	for c.segN > 0 && c.segs[c.segHead].end <= c.sent {
+		c.segHead = (c.segHead + 1) % len(c.segs)
+		c.segN--
+	}
+	var limit uint64 = c.sent
+	for k := 0; k < c.segN; k++ {
+		sg := c.segs[(c.segHead+k)%len(c.segs)]
+		if sg.release > now {
+			if wait == 0 || sg.release < wait {
+				wait = sg.release
+			}
+			break
+		}
+		limit = sg.end
+	}
+	if avail := int(limit - c.sent); avail < want {
+		want = avail
+	}
+	return want, wait
+}
+
+func (s *Server) waitLink(i int, at int64) {
+	if !s.inLinkWait[i] {
+		s.inLinkWait[i] = true
+		s.linkWait = append(s.linkWait, int32(i))
+	}
+	n := len(s.conns)
+	if cur := s.dl.at[n]; cur == 0 || at < cur {
+		s.dl.set(n, at)
+	}
+}
+
+func (s *Server) retryLink(now int64) {
+	w := s.linkWait
+	s.linkWait = s.linkWait[len(w):] // keep the backing array; new waiters append after
+	for _, i := range w {
+		s.inLinkWait[i] = false
+	}
+	for _, i := range w {
+		if s.conns[i].fd >= 0 {
+			s.service(int(i), now)
+		}
+	}
+	// Compact: the waiters added during the retries move to the front.
+	s.linkWait = append(w[:0], s.linkWait...)
+}
+
+func (s *Server) closeConn(i int, now int64) {
+	c := &s.conns[i]
+	_ = unix.EpollCtl(s.epfd, unix.EPOLL_CTL_DEL, c.fd, &s.ev)
+	unix.Close(c.fd)
+	c.slot.Release(now)
+	*c = conn{fd: -1}
+	s.dl.set(i, 0)
+}

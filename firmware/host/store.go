@@ -1,0 +1,88 @@
+package host
+
+import (
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"syscall"
+
+	"github.com/wslab/wslab/firmware"
+)
+
+// DirStore is a firmware.Store in a directory. An upload is written to a
+// hidden temporary file in the same directory, synced, and renamed over the
+// old file only on Commit, so a reader sees the old file or the new one,
+// never a part.
+type DirStore struct{ Dir string }
+
+func (d DirStore) path(name []byte) string { return filepath.Join(d.Dir, string(name)) }
+
+// Open implements firmware.Store.
+func (d DirStore) Open(name []byte) (firmware.File, int64, error) {
+	f, err := os.Open(d.path(name))
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, 0, firmware.ErrNotExist
+		}
+		return nil, 0, err
+	}
+	st, err := f.Stat()
+	if err != nil || !st.Mode().IsRegular() {
+		f.Close()
+		return nil, 0, firmware.ErrNotExist
+	}
+	return f, st.Size(), nil
+}
+
+// Create implements firmware.Store.
+func (d DirStore) Create(name []byte, size int64) (firmware.Upload, error) {
+	f, err := os.CreateTemp(d.Dir, ".upload-*")
+	if err != nil {
+		return nil, err
+	}
+	return &upload{f: f, final: d.path(name)}, nil
+}
+
+// Remove implements firmware.Store.
+func (d DirStore) Remove(name []byte) error {
+	err := os.Remove(d.path(name))
+	if errors.Is(err, fs.ErrNotExist) {
+		return firmware.ErrNotExist
+	}
+	return err
+}
+
+type upload struct {
+	f     *os.File
+	final string
+}
+
+func (u *upload) Write(p []byte) (int, error) {
+	n, err := u.f.Write(p)
+	if errors.Is(err, syscall.ENOSPC) {
+		err = firmware.ErrNoSpace
+	}
+	return n, err
+}
+
+func (u *upload) Commit() error {
+	if err := u.f.Sync(); err != nil {
+		u.Abort()
+		return err
+	}
+	if err := u.f.Close(); err != nil {
+		os.Remove(u.f.Name())
+		return err
+	}
+	if err := os.Rename(u.f.Name(), u.final); err != nil {
+		os.Remove(u.f.Name())
+		return err
+	}
+	return nil
+}
+
+func (u *upload) Abort() {
+	u.f.Close()
+	os.Remove(u.f.Name())
+}

@@ -1,0 +1,354 @@
+package firmware
+
+import "github.com/wslab/wslab/core"
+
+type slotState uint8
+
+const (
+	stFree    slotState = iota
+	stHead              // reading a request head
+	stBody              // reading an upload body
+	stRespond           // sending a response body
+	stWS                // WebSocket open
+	stClosing           // sending what is left, then the host closes
+)
+
+type endpoint uint8
+
+const (
+	epEcho endpoint = iota
+	epSink
+	epSource
+	epBroadcast
+)
+
+type bodySource uint8
+
+const (
+	srcNone bodySource = iota
+	srcMem
+	srcFile
+	srcStats
+)
+
+// maxQueue bounds Config.QueueLen.
+const maxQueue = 1024
+
+// Slot is one connection's state machine and buffers. The host feeds it:
+//
+//	buf := s.RxSpace()        // read socket bytes into buf (nil: not now)
+//	s.Received(n, now)
+//	out := s.TxPending()      // write these to the socket
+//	s.Sent(written, now)
+//	s.Tick(now)               // at s.Deadline()
+//	if s.Done() { close the socket; s.Release(now) }
+//
+// and calls PeerClosed when the client's side ends.
+type Slot struct {
+	b     *Board
+	idx   int32
+	state slotState
+
+	rx     []byte
+	rs, re int
+	tx     []byte
+	ts, te int
+
+	scanned   int   // bytes of the head already searched for its end
+	opened    int64 // accept time
+	lastIn    int64 // last time bytes arrived
+	lastOut   int64 // last time bytes left, or tx became non-empty
+	headStart int64 // first byte of the current request head (0: none yet)
+	keepAlive bool
+
+	// response body
+	src      bodySource
+	mem      []byte
+	file     File
+	fileLeft int64
+
+	// upload body
+	up     Upload
+	upLeft int64
+
+	// WebSocket
+	ep        endpoint
+	rd        core.Reader
+	closeSent bool
+	closeRecv bool
+	pingAt    int64 // when the board pinged an idle client (0: none pending)
+	owner     bool  // this slot fills the board's broadcast buffer
+	waiting   bool  // this slot waits for a shared buffer
+
+	// /stats, /metrics
+	statsMetrics, statsHead bool
+
+	// /ws/source
+	srcSize, srcCount, srcSent int64
+	srcEvery, srcNext          int64 // ns between messages (0: as fast as the link takes them)
+	srcLeft                    int64 // payload bytes of the current frame not written yet
+	srcOp                      core.Opcode
+
+	// echo queue (Config.QueueLen)
+	dropping  bool
+	qEnds     []uint64 // ring of the tx offsets where queued messages end (QueueLen > 0)
+	qHead, qN int
+	txSent    uint64 // bytes ever sent from tx
+}
+
+// Index is the slot's number on its board.
+func (s *Slot) Index() int { return int(s.idx) }
+
+// InUse reports whether the slot holds a connection.
+func (s *Slot) InUse() bool { return s.state != stFree }
+
+// IsWebSocket reports whether the connection has been upgraded.
+func (s *Slot) IsWebSocket() bool { return s.state == stWS }
+
+func (s *Slot) open(now int64) {
+	rx, tx, q, b, idx := s.rx, s.tx, s.qEnds, s.b, s.idx
+	*s = Slot{b: b, idx: idx, rx: rx, tx: tx, qEnds: q, state: stHead, opened: now, lastIn: now, lastOut: now}
+}
+
+// TxAppended is the count of bytes ever put in the slot's tx buffer since
+// it was opened; a host that delays output (link emulation) uses it to
+// know when new bytes appeared.
+func (s *Slot) TxAppended() uint64 { return s.txSent + uint64(s.te-s.ts) }
+
+// Release returns the slot to the board once the host closed the
+// connection. An unfinished upload is discarded, so the old file stays.
+func (s *Slot) Release(now int64) {
+	if s.state == stFree {
+		return
+	}
+	s.cleanup()
+	s.state = stFree
+	s.b.release(s)
+}
+
+func (s *Slot) cleanup() {
+	b := s.b
+	if s.up != nil {
+		s.up.Abort()
+		s.up = nil
+		b.st.UploadsAborted++
+	}
+	if s.file != nil {
+		s.file.Close()
+		s.file = nil
+	}
+	if s.src == srcStats && b.statsOwner == int(s.idx) {
+		s.releaseStats()
+	}
+	s.src = srcNone
+	if s.owner {
+		s.releaseBroadcast()
+	}
+	if s.waiting {
+		s.waiting = false
+		b.bcastWait = removeIdx(b.bcastWait, s.idx)
+		b.statsWait = removeIdx(b.statsWait, s.idx)
+	}
+}
+
+func removeIdx(l []int32, i int32) []int32 {
+	for k, v := range l {
+		if v == i {
+			return append(l[:k], l[k+1:]...)
+		}
+	}
+	return l
+}
+
+// RxSpace returns where the host should read the next socket bytes into,
+// or nil when the slot cannot take bytes now (its buffer is full of bytes it
+// cannot process until its output drains, or it is closing).
+func (s *Slot) RxSpace() []byte {
+	if s.state == stFree || s.state == stClosing {
+		return nil
+	}
+	if s.rs == s.re {
+		s.rs, s.re = 0, 0
+	} else if s.re == len(s.rx) && s.rs > 0 {
+		n := copy(s.rx, s.rx[s.rs:s.re])
+		s.scanned -= s.rs
+		if s.scanned < 0 {
+			s.scanned = 0
+		}
+		s.rs, s.re = 0, n
+	}
+	if s.re == len(s.rx) {
+		return nil
+	}
+	return s.rx[s.re:]
+}
+
+// Received tells the slot n bytes were read into RxSpace at time now.
+func (s *Slot) Received(n int, now int64) {
+	if n <= 0 || s.state == stFree {
+		return
+	}
+	s.re += n
+	s.lastIn = now
+	s.b.nowHint = now
+	s.pingAt = 0
+	s.b.st.BytesIn += uint64(n)
+	if s.state == stHead && s.headStart == 0 {
+		s.headStart = now
+	}
+	s.process(now)
+}
+
+// TxPending returns the bytes waiting to be sent.
+func (s *Slot) TxPending() []byte { return s.tx[s.ts:s.te] }
+
+// Sent tells the slot n bytes of TxPending were written at time now.
+func (s *Slot) Sent(n int, now int64) {
+	if n <= 0 || s.state == stFree {
+		return
+	}
+	s.ts += n
+	s.lastOut = now
+	s.b.nowHint = now
+	s.b.st.BytesOut += uint64(n)
+	s.txSent += uint64(n)
+	for s.qN > 0 && s.qEnds[s.qHead] <= s.txSent {
+		s.qHead = (s.qHead + 1) % len(s.qEnds)
+		s.qN--
+	}
+	if s.ts == s.te {
+		s.ts, s.te = 0, 0
+	}
+	s.process(now)
+}
+
+// PeerClosed tells the slot the client ended its side (EOF or reset).
+func (s *Slot) PeerClosed(now int64) {
+	if s.state == stWS && !s.closeRecv {
+		s.b.st.Abnormal++
+	}
+	s.cleanup()
+	s.state = stClosing
+	s.ts, s.te = 0, 0
+}
+
+// Done reports whether the host should close the connection now.
+func (s *Slot) Done() bool { return s.state == stClosing && s.ts == s.te }
+
+// Deadline returns when Tick must run next (0: no timer).
+func (s *Slot) Deadline() int64 {
+	c := &s.b.cfg
+	switch s.state {
+	case stHead:
+		if s.headStart != 0 {
+			return s.headStart + c.HeaderTimeout
+		}
+		return s.lastIn + c.IdleTimeout
+	case stBody:
+		return s.lastIn + c.HeaderTimeout
+	case stRespond, stClosing:
+		return s.lastOut + c.IdleTimeout
+	case stWS:
+		d := s.lastIn + c.PingInterval
+		if s.pingAt != 0 {
+			d = s.pingAt + c.PongTimeout
+		}
+		if s.closeSent {
+			if cd := s.lastOut + c.PongTimeout; cd < d {
+				d = cd
+			}
+		}
+		if s.ep == epSource && s.srcSent < s.srcCount && s.srcEvery > 0 && s.srcNext < d {
+			d = s.srcNext
+		}
+		return d
+	}
+	return 0
+}
+
+// Tick runs the slot's timers at time now: the slowloris and idle
+// timeouts, pinging an idle WebSocket client and dropping it when it does
+// not answer, and the /ws/source pacing.
+func (s *Slot) Tick(now int64) {
+	c := &s.b.cfg
+	s.b.nowHint = now
+	switch s.state {
+	case stHead:
+		if s.headStart != 0 && now-s.headStart >= c.HeaderTimeout {
+			s.b.st.Timeouts++
+			s.fail(408) // a head that dribbles in too slowly
+		} else if s.headStart == 0 && now-s.lastIn >= c.IdleTimeout {
+			s.b.st.Timeouts++
+			s.closeNow()
+		}
+	case stBody:
+		if now-s.lastIn >= c.HeaderTimeout {
+			s.b.st.Timeouts++
+			s.closeNow() // a stalled upload is discarded
+		}
+	case stRespond, stClosing:
+		if now-s.lastOut >= c.IdleTimeout {
+			s.b.st.Timeouts++
+			s.closeNow()
+		}
+	case stWS:
+		if s.closeSent && now-s.lastOut >= c.PongTimeout {
+			s.closeNow() // the client never answered our close
+			return
+		}
+		if s.pingAt != 0 {
+			if now-s.pingAt >= c.PongTimeout {
+				s.b.st.Timeouts++
+				s.b.st.Abnormal++
+				s.closeNow()
+			}
+			return
+		}
+		if now-s.lastIn >= c.PingInterval && !s.closeSent {
+			if s.txFree() >= core.MaxHeaderSize+4 {
+				s.te = len(core.AppendFrame(s.tx[:s.te], true, core.OpPing, pingPayload, false, [4]byte{}))
+				s.b.st.PingsSent++
+				s.pingAt = now
+			}
+		}
+		s.process(now)
+	}
+}
+
+var pingPayload = []byte("idle")
+
+// closeNow drops the connection without sending anything more.
+func (s *Slot) closeNow() {
+	s.cleanup()
+	s.state = stClosing
+	s.ts, s.te = 0, 0
+}
+
+// txFree compacts the tx buffer and returns its free space.
+func (s *Slot) txFree() int {
+	if s.ts > 0 {
+		n := copy(s.tx, s.tx[s.ts:s.te])
+		s.ts, s.te = 0, n
+	}
+	return len(s.tx) - s.te
+}
+
+// process advances the state machine as far as the buffers allow.
+func (s *Slot) process(now int64) {
+	for {
+		before := s.state
+		switch s.state {
+		case stHead:
+			s.doHead(now)
+		case stBody:
+			s.doBody(now)
+		case stRespond:
+			s.doRespond()
+		case stWS:
+			s.doWS(now)
+		}
+		if s.state == before {
+			return
+		}
+	}
+}

@@ -1,0 +1,88 @@
+package firmware
+
+func appendInt(dst []byte, n int) []byte { return appendInt64(dst, int64(n)) }
+
+func appendInt64(dst []byte, n int64) []byte {
+	if n < 0 {
+		dst = append(dst, '-')
+		n = -n
+	}
+	var b [20]byte
+	i := len(b)
+	for {
+		i--
+		b[i] = byte('0' + n%10)
+		n /= 10
+		if n == 0 {
+			break
+		}
+	}
+	return append(dst, b[i:]...)
+}
+
+func appendUint64(dst []byte, n uint64) []byte {
+	var b [20]byte
+	i := len(b)
+	for {
+		i--
+		b[i] = byte('0' + n%10)
+		n /= 10
+		if n == 0 {
+			break
+		}
+	}
+	return append(dst, b[i:]...)
+}
+
+func hasPrefix(b []byte, s string) bool {
+	return len(b) >= len(s) && string(b[:len(s)]) == s
+}
+
+// queryInt returns the decimal value of key in a query string, or def.
+func queryInt(query []byte, key string, def int64) int64 {
+	for len(query) > 0 {
+		var kv []byte
+		i := 0
+		for i < len(query) && query[i] != '&' {
+			i++
+		}
+		kv, query = query[:i], query[i:]
+		if len(query) > 0 {
+			query = query[1:]
+		}
+		if len(kv) > len(key) && string(kv[:len(key)]) == key && kv[len(key)] == '=' {
+			v := kv[len(key)+1:]
+			var n int64
+			if len(v) == 0 || len(v) > 18 {
+				return def
+			}
+			for _, c := range v {
+				if c < '0' || c > '9' {
+					return def
+				}
+				n = n*10 + int64(c-'0')
+			}
+			return n
+		}
+	}
+	return def
+}
+
+// queryHas reports whether key=value is in the query string.
+func queryHas(query []byte, key, value string) bool {
+	for len(query) > 0 {
+		i := 0
+		for i < len(query) && query[i] != '&' {
+			i++
+		}
+		kv := query[:i]
+		if len(kv) == len(key)+1+len(value) && string(kv[:len(key)]) == key && kv[len(key)] == '=' && string(kv[len(key)+1:]) == value {
+			return true
+		}
+		query = query[i:]
+		if len(query) > 0 {
+			query = query[1:]
+		}
+	}
+	return false
+}

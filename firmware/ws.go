@@ -1,0 +1,292 @@
+package firmware
+
+import "github.com/wslab/wslab/core"
+
+// Source endpoint defaults and bounds (query: size, count, rate, type).
+const (
+	DefaultSourceSize  = 1024
+	DefaultSourceCount = 1000
+	MaxSourceCount     = 1 << 40
+)
+
+// upgrade completes the WebSocket handshake for /ws, /ws/sink,
+// /ws/source and /ws/broadcast.
+func (s *Slot) upgrade(req *core.Request, now int64) {
+	var ep endpoint
+	switch string(req.Path) {
+	case "/ws":
+		ep = epEcho
+	case "/ws/sink":
+		ep = epSink
+	case "/ws/source":
+		ep = epSource
+	case "/ws/broadcast":
+		ep = epBroadcast
+	default:
+		s.fail(404)
+		return
+	}
+	if err := req.CheckUpgrade(); err != nil {
+		s.fail(core.HTTPStatus(err))
+		return
+	}
+	s.countStatus(101)
+	s.te = len(core.AppendUpgradeResponse(s.tx[:s.te], req.Key, nil))
+	s.b.st.Upgrades++
+	s.state = stWS
+	s.ep = ep
+	s.lastIn = now
+	s.rd = core.Reader{Role: core.Server, Stream: true, MaxMessage: s.b.cfg.MaxMessage}
+	switch ep {
+	case epBroadcast:
+		// Whole messages, reassembled in the board's shared buffer, so
+		// two senders never interleave fragments at a receiver.
+		s.rd.Stream = false
+		s.rd.Buf = s.b.bcast
+	case epSource:
+		q := req.Query
+		s.srcSize = queryInt(q, "size", DefaultSourceSize)
+		s.srcCount = queryInt(q, "count", DefaultSourceCount)
+		if s.srcCount > MaxSourceCount {
+			s.srcCount = MaxSourceCount
+		}
+		if rate := queryInt(q, "rate", 0); rate > 0 {
+			s.srcEvery = Second / rate
+		}
+		s.srcOp = core.OpBinary
+		if queryHas(q, "type", "text") {
+			s.srcOp = core.OpText
+		}
+		s.srcNext = now
+	}
+}
+
+// ctrlReserve is the tx room kept for a pong or close reply.
+const ctrlReserve = core.MaxHeaderSize + core.MaxControlPayload
+
+// doWS decodes what arrived and acts on it, as far as tx has room.
+func (s *Slot) doWS(now int64) {
+	if s.ep == epSource {
+		s.pushSource(now)
+	}
+	for s.state == stWS && s.rs < s.re {
+		free := s.txFree()
+		if free < ctrlReserve {
+			return // back-pressure: wait until the client takes its bytes
+		}
+		in := s.rx[s.rs:s.re]
+		if s.ep == epEcho && len(in) > free-core.MaxHeaderSize {
+			// An echoed piece is at most its input plus a header.
+			in = in[:free-core.MaxHeaderSize]
+		}
+		if s.ep == epBroadcast && !s.owner {
+			var ok bool
+			if in, ok = s.broadcastGate(in); !ok {
+				return
+			}
+		}
+		n, ev, err := s.rd.Feed(in)
+		s.rs += n
+		if err != nil {
+			s.protocolError(err)
+			return
+		}
+		if ev.Kind != core.EventNone {
+			s.event(&ev, now)
+		} else if n == 0 {
+			return
+		}
+	}
+}
+
+func (s *Slot) event(ev *core.Event, now int64) {
+	b := s.b
+	switch ev.Kind {
+	case core.EventPing:
+		s.te = len(core.AppendFrame(s.tx[:s.te], true, core.OpPong, ev.Payload, false, [4]byte{}))
+	case core.EventPong:
+		// Any frame already cleared pingAt in Received.
+	case core.EventClose:
+		s.closeRecv = true
+		b.st.ClosesRecv[closeIndex(ev.Code)]++
+		if !s.closeSent {
+			// Echo the code, as RFC 6455 5.5.1 suggests; an empty close is
+			// answered with an empty close.
+			s.te = len(core.AppendClose(s.tx[:s.te], ev.Code, nil, false, [4]byte{}))
+			s.closeSent = true
+			if ev.Code != core.CloseNoStatus {
+				b.st.ClosesSent[closeIndex(ev.Code)]++
+			}
+		}
+		s.closeAfterFlush()
+	case core.EventFragment:
+		if ev.Final {
+			b.st.MsgsIn++
+		}
+		if s.ep == epEcho {
+			s.echo(ev)
+		}
+	case core.EventMessage: // broadcast
+		b.st.MsgsIn++
+		s.broadcast(ev.Op, ev.Payload)
+		s.releaseBroadcast()
+	}
+}
+
+// echo sends a piece of a message back as a frame of its own.
+func (s *Slot) echo(ev *core.Event) {
+	b := s.b
+	if ev.First && b.cfg.QueueLen > 0 {
+		// The AsyncWebSocket policy: a full queue drops new messages.
+		s.dropping = s.qN >= len(s.qEnds)
+	}
+	if s.dropping {
+		if ev.Final {
+			b.st.MsgsDropped++
+			s.dropping = false
+		}
+		return
+	}
+	op := core.OpContinuation
+	if ev.First {
+		op = ev.Op
+	}
+	s.te = len(core.AppendFrame(s.tx[:s.te], ev.Final, op, ev.Payload, false, [4]byte{}))
+	if ev.Final {
+		b.st.MsgsOut++
+		if b.cfg.QueueLen > 0 {
+			s.qEnds[(s.qHead+s.qN)%len(s.qEnds)] = s.TxAppended()
+			s.qN++
+		}
+	}
+}
+
+// protocolError fails the connection with the close code for err.
+func (s *Slot) protocolError(err error) {
+	code := core.CloseCodeOf(err)
+	s.b.st.ClosesSent[closeIndex(code)]++
+	if s.txFree() >= ctrlReserve && !s.closeSent {
+		s.te = len(core.AppendClose(s.tx[:s.te], code, nil, false, [4]byte{}))
+		s.closeSent = true
+	}
+	s.rs, s.re = 0, 0
+	s.closeAfterFlush()
+}
+
+// broadcastGate lets a broadcast slot that does not own the shared buffer
+// feed only whole control frames; a data frame makes it the owner if the
+// buffer is free, or makes it wait.
+func (s *Slot) broadcastGate(in []byte) ([]byte, bool) {
+	h, hn, err := core.ParseHeader(in)
+	if err == core.ErrNeedMore {
+		return nil, false
+	}
+	if err != nil {
+		return in, true // let the reader report it
+	}
+	if h.Op.IsControl() {
+		if hn+h.Length > len(in) {
+			return nil, false
+		}
+		return in[:hn+h.Length], true
+	}
+	b := s.b
+	if b.bcastOwner >= 0 {
+		if !s.waiting {
+			s.waiting = true
+			b.bcastWait = append(b.bcastWait, s.idx)
+		}
+		return nil, false
+	}
+	b.bcastOwner = int(s.idx)
+	s.owner = true
+	return in, true
+}
+
+func (s *Slot) releaseBroadcast() {
+	b := s.b
+	if !s.owner {
+		return
+	}
+	s.owner = false
+	b.bcastOwner = -1
+	for _, i := range b.bcastWait {
+		b.slots[i].waiting = false
+		b.wakeSlot(i)
+	}
+	b.bcastWait = b.bcastWait[:0]
+}
+
+// broadcast puts one message into the tx buffer of every broadcast client
+// (the sender included); a client without room for it misses it, and that
+// is counted as a drop, so one slow client never stalls the others.
+func (s *Slot) broadcast(op core.Opcode, payload []byte) {
+	b := s.b
+	size := core.FrameSize(len(payload), false)
+	for i := range b.slots {
+		t := &b.slots[i]
+		if t.state != stWS || t.ep != epBroadcast || t.closeSent {
+			continue
+		}
+		if t.txFree() < size+ctrlReserve {
+			b.st.MsgsDropped++
+			continue
+		}
+		t.te = len(core.AppendFrame(t.tx[:t.te], true, op, payload, false, [4]byte{}))
+		b.st.MsgsOut++
+		if t != s {
+			b.wakeSlot(t.idx)
+		}
+	}
+}
+
+// pushSource writes /ws/source messages into tx as room and pacing allow.
+func (s *Slot) pushSource(now int64) {
+	b := s.b
+	for !s.closeSent {
+		if s.srcLeft == 0 {
+			if s.srcSent >= s.srcCount {
+				if s.txFree() >= ctrlReserve {
+					s.te = len(core.AppendClose(s.tx[:s.te], core.CloseNormal, []byte("done"), false, [4]byte{}))
+					s.closeSent = true
+					b.st.ClosesSent[0]++
+				}
+				return
+			}
+			if s.srcEvery > 0 && now < s.srcNext {
+				return
+			}
+			if s.txFree() < core.MaxHeaderSize+ctrlReserve {
+				return
+			}
+			s.te = len(core.AppendHeader(s.tx[:s.te], core.Header{Fin: true, Op: s.srcOp, Length: int(s.srcSize)}))
+			s.srcLeft = s.srcSize
+			if s.srcEvery > 0 {
+				s.srcNext += s.srcEvery
+				if s.srcNext < now-Second {
+					s.srcNext = now // do not burst to catch up after a long stall
+				}
+			}
+		}
+		free := s.txFree() - ctrlReserve
+		if free <= 0 {
+			return
+		}
+		k := int64(free)
+		if k > s.srcLeft {
+			k = s.srcLeft
+		}
+		// A recognisable payload: the message's bytes count up from 'a'.
+		off := s.srcSize - s.srcLeft
+		p := s.tx[s.te : s.te+int(k)]
+		for i := range p {
+			p[i] = 'a' + byte((off+int64(i))%26)
+		}
+		s.te += int(k)
+		s.srcLeft -= k
+		if s.srcLeft == 0 {
+			s.srcSent++
+			b.st.MsgsOut++
+		}
+	}
+}
