@@ -103,7 +103,9 @@ func BoardComparison(runs []*results.Run) (*Figure, error) {
 		p.X.Tick.Label.Font.Size = vg.Points(9)
 		p.Y.Min = 0
 		p.Y.Max *= 1.08
-		if p.Y.Max <= 0 {
+		if pan.fig == "errors" {
+			p.Y.Max = max(p.Y.Max, 5) // whole counts, even when all are zero
+		} else if p.Y.Max <= 0 {
 			p.Y.Max = 1
 		}
 	}

@@ -1,6 +1,7 @@
 package plots
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"maps"
@@ -103,7 +104,7 @@ func distinct(runs []*results.Run, key func(*results.Run) string) int {
 }
 
 // latestPer keeps the latest run per key (runs sorted by start), at most n
-// of them, sorted by key.
+// of them, sorted by board, scenario and connections.
 func latestPer(runs []*results.Run, key func(*results.Run) string, n int) []*results.Run {
 	last := map[string]*results.Run{}
 	for _, r := range runs {
@@ -114,6 +115,9 @@ func latestPer(runs []*results.Run, key func(*results.Run) string, n int) []*res
 	if len(out) > n {
 		out = out[len(out)-n:]
 	}
-	slices.SortFunc(out, func(a, b *results.Run) int { return strings.Compare(key(a), key(b)) })
+	slices.SortFunc(out, func(a, b *results.Run) int {
+		return cmp.Or(strings.Compare(a.Board.Model, b.Board.Model), strings.Compare(a.Scenario.Name, b.Scenario.Name),
+			cmp.Compare(a.Scenario.Conns, b.Scenario.Conns), strings.Compare(key(a), key(b)))
+	})
 	return out
 }

@@ -14,7 +14,8 @@ import (
 	"github.com/wslab/wslab/results"
 )
 
-// BufferSweep plots, against the receive buffer size (Board.RxBuf), three
+// BufferSweep plots, against the receive buffer size (Board.RxBuf, on a
+// logarithmic axis), three
 // aligned panels: throughput, p99 latency and RAM (the board's static
 // footprint, and its peak heap in use when sampled), one line per board.
 // Repeated runs at one size show their median. rec, when not nil, is the
@@ -74,7 +75,7 @@ func BufferSweep(runs []*results.Run, rec *results.Run) (*Figure, error) {
 	}
 	for _, p := range []*plot.Plot{top, mid, bot} {
 		p.X.Min, p.X.Max = float64(xs[0])/1.25, float64(xs[len(xs)-1])*1.25
-		if float64(xs[len(xs)-1])/float64(xs[0]) > 8 {
+		if xs[0] > 0 { // buffer sizes grow by factors: space them evenly
 			p.X.Scale = plot.LogScale{}
 		}
 		p.X.Tick.Marker = ticks
