@@ -6,10 +6,13 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"sort"
 	"syscall"
+	"text/tabwriter"
 	"time"
 
 	"github.com/wslab/wslab/firmware"
+	"github.com/wslab/wslab/firmware/catalog"
 	"github.com/wslab/wslab/firmware/host"
 )
 
@@ -17,16 +20,21 @@ func init() {
 	register("board", "run an emulated board (the firmware on Linux) until SIGINT/SIGTERM", runBoard)
 }
 
-// boardFlags are the flags that configure a board; the lab's commands share them.
+// boardFlags are the flags that configure a board: a model from the
+// catalog, and any field of it overridden. The lab's commands share them.
 type boardFlags struct {
+	model                                           string
 	slots, rx, tx, maxMsg, maxUpload, budget, queue int
-	failMode                                        string
+	failMode, link                                  string
 	headerTimeout, idleTimeout, pingInterval        time.Duration
 	linkBps                                         int64
 	linkRTT                                         time.Duration
+	fs                                              *flag.FlagSet
 }
 
 func (f *boardFlags) register(fs *flag.FlagSet) {
+	f.fs = fs
+	fs.StringVar(&f.model, "model", "custom", "board model from the catalog (see -list); other flags override its fields")
 	fs.IntVar(&f.slots, "slots", 8, "connection slots")
 	fs.IntVar(&f.rx, "rx", 2048, "per-slot receive buffer, bytes")
 	fs.IntVar(&f.tx, "tx", 2048, "per-slot transmit buffer, bytes")
@@ -38,21 +46,68 @@ func (f *boardFlags) register(fs *flag.FlagSet) {
 	fs.DurationVar(&f.headerTimeout, "header-timeout", 5*time.Second, "a request head must arrive within this (slowloris)")
 	fs.DurationVar(&f.idleTimeout, "idle-timeout", 30*time.Second, "idle HTTP connections close after this")
 	fs.DurationVar(&f.pingInterval, "ping-interval", 20*time.Second, "idle WebSocket clients are pinged after this")
-	fs.Int64Var(&f.linkBps, "link-bps", 0, "emulated link bandwidth shared by all connections, bit/s (0: off)")
-	fs.DurationVar(&f.linkRTT, "link-rtt", 0, "emulated round-trip delay added to the board's output")
+	fs.StringVar(&f.link, "link", "on", "link emulation: on (the model's bandwidth and delay) or off")
+	fs.Int64Var(&f.linkBps, "link-bps", 0, "emulated link bandwidth shared by all connections, bit/s (overrides the model's)")
+	fs.DurationVar(&f.linkRTT, "link-rtt", 0, "emulated round-trip delay added to the board's output (overrides the model's)")
 }
 
-func (f *boardFlags) config() (firmware.Config, error) {
-	fm, ok := firmware.ParseFailMode(f.failMode)
-	if !ok {
-		return firmware.Config{}, fmt.Errorf("unknown -fail %q: want 503, accept-close or reset", f.failMode)
+// resolve returns the board configuration and link: the model's preset
+// with every flag the user set applied on top.
+func (f *boardFlags) resolve() (firmware.Config, host.Link, error) {
+	var cfg firmware.Config
+	var link host.Link
+	if f.model == "custom" {
+		cfg = firmware.Config{Model: "custom", Slots: f.slots, RxBuf: f.rx, TxBuf: f.tx, MaxMessage: f.maxMsg, FailMode: firmware.FailReject503}
+	} else {
+		p, err := catalog.Get(f.model)
+		if err != nil {
+			return cfg, link, err
+		}
+		cfg, link = p.Board, p.Link
 	}
-	return firmware.Config{
-		Model: "custom", Slots: f.slots, RxBuf: f.rx, TxBuf: f.tx, MaxMessage: f.maxMsg,
-		MaxUpload: f.maxUpload, HeapBudget: f.budget, QueueLen: f.queue, FailMode: fm,
-		HeaderTimeout: int64(f.headerTimeout), IdleTimeout: int64(f.idleTimeout),
-		PingInterval: int64(f.pingInterval),
-	}, nil
+	var err error
+	f.fs.Visit(func(fl *flag.Flag) {
+		switch fl.Name {
+		case "slots":
+			cfg.Slots = f.slots
+		case "rx":
+			cfg.RxBuf = f.rx
+		case "tx":
+			cfg.TxBuf = f.tx
+		case "max-message":
+			cfg.MaxMessage = f.maxMsg
+		case "max-upload":
+			cfg.MaxUpload = f.maxUpload
+		case "budget":
+			cfg.HeapBudget = f.budget
+		case "queue":
+			cfg.QueueLen = f.queue
+		case "fail":
+			fm, ok := firmware.ParseFailMode(f.failMode)
+			if !ok {
+				err = fmt.Errorf("unknown -fail %q: want 503, accept-close or reset", f.failMode)
+			}
+			cfg.FailMode = fm
+		case "header-timeout":
+			cfg.HeaderTimeout = int64(f.headerTimeout)
+		case "idle-timeout":
+			cfg.IdleTimeout = int64(f.idleTimeout)
+		case "ping-interval":
+			cfg.PingInterval = int64(f.pingInterval)
+		case "link-bps":
+			link.Bps = f.linkBps
+		case "link-rtt":
+			link.RTT = int64(f.linkRTT)
+		}
+	})
+	switch f.link {
+	case "on":
+	case "off":
+		link = host.Link{}
+	default:
+		err = fmt.Errorf("-link must be on or off, not %q", f.link)
+	}
+	return cfg, link, err
 }
 
 func runBoard(args []string, stdout, stderr io.Writer) int {
@@ -62,21 +117,25 @@ func runBoard(args []string, stdout, stderr io.Writer) int {
 	bf.register(fs)
 	listen := fs.String("listen", "127.0.0.1:8080", "address to listen on")
 	store := fs.String("store", "", "directory for uploaded files (default: a temporary one)")
+	list := fs.Bool("list", false, "print the catalog of board models and exit")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
-	cfg, err := bf.config()
+	if *list {
+		printCatalog(stdout)
+		return 0
+	}
+	cfg, link, err := bf.resolve()
 	if err != nil {
 		fmt.Fprintln(stderr, "wslab board:", err)
 		return 2
 	}
-	srv, err := host.Start(host.Options{Board: cfg, Listen: *listen, StoreDir: *store,
-		Link: host.Link{Bps: bf.linkBps, RTT: int64(bf.linkRTT)}})
+	srv, err := host.Start(host.Options{Board: cfg, Listen: *listen, StoreDir: *store, Link: link})
 	if err != nil {
 		fmt.Fprintln(stderr, "wslab board:", err)
 		return 1
 	}
-	printBoard(stdout, srv)
+	printBoard(stdout, srv, link)
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM)
 	defer signal.Stop(sig)
@@ -92,13 +151,62 @@ func runBoard(args []string, stdout, stderr io.Writer) int {
 	return 0
 }
 
-func printBoard(w io.Writer, srv *host.Server) {
+// printCatalog prints the board models as a table, then each figure's source.
+func printCatalog(w io.Writer) {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "MODEL\tSLOTS\tRX/TX B\tMSG CAP\tQUEUE\tFOOTPRINT/BUDGET\tLINK\tRTT\tWHEN FULL")
+	for _, p := range catalog.All() {
+		b := p.Board
+		fp := b.Footprint()
+		queue := "-"
+		if b.QueueLen > 0 {
+			queue = fmt.Sprintf("%d drop", b.QueueLen)
+		}
+		linkS := "off"
+		if p.Link.Bps > 0 {
+			linkS = fmt.Sprintf("%g Mbit/s", float64(p.Link.Bps)/1e6)
+		}
+		fmt.Fprintf(tw, "%s\t%d\t%d/%d\t%s\t%s\t%s/%s\t%s\t%s\t%s\n", p.Name, b.Slots, b.RxBuf, b.TxBuf,
+			humanBytes(b.MaxMessage), queue, humanBytes(fp.Total), humanBytes(b.HeapBudget), linkS,
+			time.Duration(p.Link.RTT), b.FailMode)
+	}
+	tw.Flush()
+	fmt.Fprintln(w, "\nSources ([V] read in the source, [D] datasheet, [E] estimate to calibrate):")
+	for _, p := range catalog.All() {
+		fmt.Fprintf(w, "\n%s: %s\n", p.Name, p.Description)
+		keys := make([]string, 0, len(p.Sources))
+		for k := range p.Sources {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			fmt.Fprintf(w, "  %-12s %s\n", k, p.Sources[k])
+		}
+	}
+}
+
+func humanBytes(n int) string {
+	switch {
+	case n >= 1<<20 && n%(1<<20) == 0:
+		return fmt.Sprintf("%d MiB", n>>20)
+	case n >= 1024 && n%1024 == 0:
+		return fmt.Sprintf("%d KiB", n>>10)
+	}
+	return fmt.Sprintf("%d B", n)
+}
+
+func printBoard(w io.Writer, srv *host.Server, link host.Link) {
 	c := srv.Config()
 	f := srv.Footprint()
 	fmt.Fprintf(w, "board %s listening on %s (WebSocket echo at %s)\n", c.Model, srv.URL(), srv.WSURL("/ws"))
 	fmt.Fprintf(w, "memory: %d slots x (%d rx + %d tx + bookkeeping) + %d fixed = %d B", f.Slots, f.Rx, f.Tx, f.Fixed, f.Total)
 	if f.Budget > 0 {
 		fmt.Fprintf(w, " of a %d B budget", f.Budget)
+	}
+	if link.On() {
+		fmt.Fprintf(w, "\nlink: %g Mbit/s shared, +%s round trip", float64(link.Bps)/1e6, time.Duration(link.RTT))
+	} else {
+		fmt.Fprintf(w, "\nlink: off (loopback speed)")
 	}
 	fmt.Fprintf(w, "\nfiles in %s; stop with Ctrl-C\n", srv.StoreDir())
 }

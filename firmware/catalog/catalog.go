@@ -1,0 +1,240 @@
+// Package catalog holds the board models wslab emulates: presets taken from
+// real boards and the embedded servers people run on them, each figure with
+// the source it comes from (../shared/boards.md, section 5, and the
+// repositories and datasheets it cites). A preset is data: a
+// firmware.Config for the board-side code plus the link the host emulates.
+//
+// Figures marked [V] were read in the cited source, [D] are datasheet
+// values, [E] are estimates to calibrate against hardware.
+package catalog
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/wslab/wslab/firmware"
+	"github.com/wslab/wslab/firmware/host"
+)
+
+// Preset is one board model.
+type Preset struct {
+	Name        string
+	Description string
+	Board       firmware.Config
+	Link        host.Link
+	// Sources names where each figure comes from, by field: "slots",
+	// "buffers", "max_message", "queue", "budget", "link", "rtt", "fail".
+	Sources map[string]string
+}
+
+const (
+	kib = 1024
+	ms  = int64(time.Millisecond)
+)
+
+// presets is the catalog. Buffers are the per-connection TCP window and
+// send buffer of the board's stack (TCP_WND / TCP_SND_BUF), which is what
+// bounds data in flight per connection on the real board.
+var presets = []Preset{
+	{
+		Name:        "esp32-idf",
+		Description: "ESP32 with ESP-IDF esp_http_server WebSocket support",
+		Board: firmware.Config{Slots: 7, RxBuf: 5760, TxBuf: 5760, MaxMessage: 16 * kib,
+			HeapBudget: 250 * kib, FailMode: firmware.FailAcceptClose},
+		Link: host.Link{Bps: 20e6, RTT: 3 * ms},
+		Sources: map[string]string{
+			"slots":       "[V] esp_http_server max_open_sockets default 7 (esp-idf#3183, idfxx defaults)",
+			"buffers":     "[V] CONFIG_LWIP_TCP_WND/SND_BUF_DEFAULT 5760 in v5.x (4 x MSS 1440)",
+			"max_message": "[E] app-chosen: httpd_ws_recv_frame probes the length; 16 KiB assumed",
+			"budget":      "[V/E] ~284 KB free after WiFi start, 100-170 KB in real apps (arduino-esp32#5474, EMS-ESP32#894); 250 KB",
+			"link":        "[V] Espressif WiFi guide: up to 20 Mbit/s TCP",
+			"rtt":         "[E] 2-10 ms idle on a LAN; 3 ms",
+			"fail":        "[V] httpd keeps accepting past LWIP_MAX_SOCKETS and closes on ENFILE (esp-idf#3183)",
+		},
+	},
+	{
+		Name:        "esp32-async",
+		Description: "ESP32 with ESPAsyncWebServer's AsyncWebSocket (ESP32Async v3.12)",
+		Board: firmware.Config{Slots: 8, RxBuf: 5744, TxBuf: 5744, MaxMessage: 16 * kib,
+			HeapBudget: 200 * kib, FailMode: firmware.FailReject503, QueueLen: 32},
+		Link: host.Link{Bps: 20e6, RTT: 3 * ms},
+		Sources: map[string]string{
+			"slots":       "[V] DEFAULT_MAX_WS_CLIENTS 8 on ESP32 (AsyncWebSocket.h)",
+			"buffers":     "[V] Arduino lwIP TCP_WND/SND_BUF 5744 = 4 x MSS 1436 (lib-builder PR #325)",
+			"max_message": "[E] fragments via onFragment; 16 KiB assumed for a reassembling app",
+			"queue":       "[V] WS_MAX_QUEUED_MESSAGES 32 on ESP32; a full queue drops new messages (closeWhenFull=false)",
+			"budget":      "[V/E] ~170-250 KB for an Arduino app with WiFi (arduino-esp32#5474); 200 KB",
+			"link":        "[V] Espressif WiFi guide: up to 20 Mbit/s TCP",
+			"rtt":         "[E] 3 ms",
+			"fail":        "[E] the limit is enforced only by cleanupClients(); modelled as a 503 to the newcomer",
+		},
+	},
+	{
+		Name:        "esp32-arduinows",
+		Description: "ESP32 with Links2004 arduinoWebSockets",
+		Board: firmware.Config{Slots: 5, RxBuf: 5744, TxBuf: 5744, MaxMessage: 15 * kib,
+			HeapBudget: 200 * kib, FailMode: firmware.FailAcceptClose},
+		Link: host.Link{Bps: 20e6, RTT: 3 * ms},
+		Sources: map[string]string{
+			"slots":       "[V] WEBSOCKETS_SERVER_CLIENT_MAX 5 (WebSockets.h)",
+			"buffers":     "[V] Arduino lwIP TCP_WND/SND_BUF 5744",
+			"max_message": "[V] WEBSOCKETS_MAX_DATA_SIZE 15 KB on ESP32; over it closes with 1009 (WebSockets.cpp)",
+			"budget":      "[V/E] ~170-250 KB; 200 KB",
+			"link":        "[V] Espressif WiFi guide: up to 20 Mbit/s TCP",
+			"rtt":         "[E] 3 ms",
+			"fail":        "[V] handleNewClients: no free entry -> tcpClient.stop() right after accept (WebSocketsServer.cpp)",
+		},
+	},
+	{
+		Name:        "esp8266",
+		Description: "ESP8266 (Arduino core, lwIP 2.1.3) with arduinoWebSockets",
+		Board: firmware.Config{Slots: 4, RxBuf: 2144, TxBuf: 1072, MaxMessage: 15 * kib,
+			HeapBudget: 40 * kib, FailMode: firmware.FailReset},
+		Link: host.Link{Bps: 2.5e6, RTT: 12 * ms},
+		Sources: map[string]string{
+			"slots":       "[V] ~4 usable: maintainer 'max where 6' incl. listener; softAP 4 stations (arduinoWebSockets#247, #543)",
+			"buffers":     "[E] lwIP defaults 4 x / 2 x MSS 536 = 2144 / 1072 (d-a-v linklayer: ~4 x MSS per connection)",
+			"max_message": "[V] WEBSOCKETS_MAX_DATA_SIZE 15 KB on ESP8266",
+			"budget":      "[V] 38-48 KB free heap (ESPAsyncWebServer#32, ESPAsyncTCP#136); 40 KB",
+			"link":        "[V] ~2.5 Mbit/s reported (esp8266/Arduino#1853)",
+			"rtt":         "[V] ~12 ms WebSocket echo on the maintainer's LAN (arduinoWebSockets#33)",
+			"fail":        "[E] lwIP out of TCP PCBs answers the SYN with a reset",
+		},
+	},
+	{
+		Name:        "picow-sdk",
+		Description: "Raspberry Pi Pico W, C SDK with pico_lwip (NO_SYS=1)",
+		Board: firmware.Config{Slots: 4, RxBuf: 11680, TxBuf: 11680, MaxMessage: 16 * kib,
+			HeapBudget: 200 * kib, FailMode: firmware.FailReset},
+		Link: host.Link{Bps: 5e6, RTT: 10 * ms},
+		Sources: map[string]string{
+			"slots":       "[V/E] MEMP_NUM_TCP_PCB unset in pico-examples -> lwIP default 5, one for the listener: 4",
+			"buffers":     "[V] TCP_WND / TCP_SND_BUF 8 x MSS = 11,680 (lwipopts_examples_common.h)",
+			"max_message": "[E] server-defined; 16 KiB",
+			"budget":      "[E] ~200 KB of the 264 KB SRAM",
+			"link":        "[E] ~5 Mbit/s (no vendor figure; pico-examples#637, circuitpython#9837)",
+			"rtt":         "[E] 5-20 ms; 10 ms",
+			"fail":        "[E] lwIP out of PCBs resets the connection",
+		},
+	},
+	{
+		Name:        "picow-tinygo",
+		Description: "Raspberry Pi Pico W under TinyGo with soypat/cyw43439 and lneto",
+		Board: firmware.Config{Slots: 3, RxBuf: 512, TxBuf: 4380, MaxMessage: 4 * kib,
+			HeapBudget: 230 * kib, FailMode: firmware.FailReset},
+		Link: host.Link{Bps: 2e6, RTT: 10 * ms},
+		Sources: map[string]string{
+			"slots":       "[V] cyw43439 examples: maxConns=3",
+			"buffers":     "[V/E] examples use Rx 256 B and Tx page+128 B; bench uses 3 x (MTU-40) = 4380; rx 512 here",
+			"max_message": "[E] core-defined; 4 KiB",
+			"budget":      "[E] 264 KB SRAM minus ~20 KB static (cyw43439#27) minus stacks: ~230 KB",
+			"link":        "[E] 2 Mbit/s",
+			"rtt":         "[E] 10 ms plus up to 5 ms poll-loop quantisation",
+			"fail":        "[E] the heapless stack has no free connection: reset",
+		},
+	},
+	{
+		Name:        "nano33-wifinina",
+		Description: "Arduino Nano 33 IoT (SAMD21, 32 KB SRAM) with WiFiNINA under TinyGo",
+		Board: firmware.Config{Slots: 4, RxBuf: 1024, TxBuf: 1024, MaxMessage: 2 * kib,
+			HeapBudget: 16 * kib, FailMode: firmware.FailAcceptClose},
+		Link: host.Link{Bps: 1e6, RTT: 20 * ms},
+		Sources: map[string]string{
+			"slots":       "[V] WiFiNINA NINA_MAX_SOCK_NUM 4 (WiFiNINA PR #8); 32 KB SRAM binds before TinyGo's '8 or 10'",
+			"buffers":     "[E] 1 KiB each to fit the budget (the driver sends 1436-byte chunks)",
+			"max_message": "[E] small, <= 2 KB",
+			"budget":      "[E] <20 KB free of 32 KB SRAM after the TinyGo runtime and net: 16 KB",
+			"link":        "[E] SPI at 8 MHz with per-command overhead: ~1 Mbit/s",
+			"rtt":         "[E] 10-30 ms with bursty delivery (WiFiNINA#143); 20 ms",
+			"fail":        "[E] the NINA module accepts, the host finds no socket and closes",
+		},
+	},
+	{
+		Name:        "wioterminal",
+		Description: "Seeed Wio Terminal (SAMD51) with the RTL8720DN over eRPC/UART under TinyGo",
+		Board: firmware.Config{Slots: 4, RxBuf: 2048, TxBuf: 2048, MaxMessage: 4 * kib,
+			HeapBudget: 150 * kib, FailMode: firmware.FailAcceptClose},
+		Link: host.Link{Bps: 0.45e6, RTT: 25 * ms},
+		Sources: map[string]string{
+			"slots":       "[E] ~4, set by the RTL8720DN firmware",
+			"buffers":     "[E] 2 KiB; the link is UART-serialised",
+			"max_message": "[E] <= 4 KB",
+			"budget":      "[E] ~150 KB of 192 KB SRAM",
+			"link":        "[V/E] UART3 at 614,400 baud caps ~61 KB/s; minus RPC overhead: 0.45 Mbit/s",
+			"rtt":         "[E] 25 ms plus ~24 ms serialisation per 1460 B segment",
+			"fail":        "[E] accept, then close",
+		},
+	},
+	{
+		Name:        "nucleo-f7-eth",
+		Description: "STM32 Nucleo-F767ZI, wired Ethernet with lwIP",
+		Board: firmware.Config{Slots: 4, RxBuf: 2144, TxBuf: 1072, MaxMessage: 16 * kib,
+			HeapBudget: 300 * kib, FailMode: firmware.FailReset},
+		Link: host.Link{Bps: 50e6, RTT: ms * 3 / 10},
+		Sources: map[string]string{
+			"slots":       "[E] lwIP default MEMP_NUM_TCP_PCB 5, one listening: 4",
+			"buffers":     "[E] lwIP defaults 4 x / 2 x MSS 536",
+			"max_message": "[E] server-defined; 16 KiB",
+			"budget":      "[E] ~300 KB of 512 KB SRAM",
+			"link":        "[E] 100 Mbit PHY; MCU stacks reach 70-95 Mbit/s; a default-tuned F7 ~50 Mbit/s",
+			"rtt":         "[E] < 1 ms; 0.3 ms",
+			"fail":        "[E] lwIP out of PCBs: reset",
+		},
+	},
+	{
+		Name:        "linux-sbc",
+		Description: "a Linux-class board or gateway running the host build itself",
+		Board: firmware.Config{Slots: 10000, RxBuf: 1024, TxBuf: 1024, MaxMessage: 64 * kib,
+			HeapBudget: 64 << 20, FailMode: firmware.FailReject503},
+		Sources: map[string]string{
+			"slots":       "[E] thousands of slots on one event loop",
+			"buffers":     "[E] 1 KiB rx and tx",
+			"max_message": "[E] 64 KiB, streamed through the small buffers",
+			"budget":      "[E] 64 MiB",
+			"link":        "off: the host's own network",
+			"fail":        "[E] 503 from an HTTP server with a full connection table",
+		},
+	},
+}
+
+// Names returns the preset names in catalog order.
+func Names() []string {
+	n := make([]string, len(presets))
+	for i, p := range presets {
+		n[i] = p.Name
+	}
+	return n
+}
+
+// All returns every preset, in catalog order.
+func All() []Preset {
+	out := make([]Preset, len(presets))
+	for i, p := range presets {
+		out[i] = p.clone()
+	}
+	return out
+}
+
+// Get returns the preset called name (case-insensitive).
+func Get(name string) (Preset, error) {
+	for _, p := range presets {
+		if strings.EqualFold(p.Name, name) {
+			return p.clone(), nil
+		}
+	}
+	names := Names()
+	sort.Strings(names)
+	return Preset{}, fmt.Errorf("unknown board model %q; known models: %s", name, strings.Join(names, ", "))
+}
+
+func (p Preset) clone() Preset {
+	q := p
+	q.Board.Model = p.Name
+	q.Sources = make(map[string]string, len(p.Sources))
+	for k, v := range p.Sources {
+		q.Sources[k] = v
+	}
+	return q
+}
