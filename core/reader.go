@@ -53,6 +53,14 @@ type Event struct {
 // piece by piece (EventFragment), so a board with a small buffer can pass a
 // message larger than its buffer through; MaxMessage still caps the message.
 //
+// A control frame (ping, pong, close: at most 125 bytes of payload) is
+// consumed only once its whole payload is in the bytes passed to Feed, and
+// is unmasked in place there; until then Feed takes its header and returns
+// without an event, and the caller keeps the remaining bytes and calls
+// again once more have arrived. So the caller's receive buffer must hold
+// at least MaxControlPayload bytes, and the Reader needs no buffer of its
+// own for control frames.
+//
 // After an error or a close the Reader stays failed: Feed returns the same
 // error (ErrClosed after a close).
 type Reader struct {
@@ -61,22 +69,19 @@ type Reader struct {
 	MaxMessage int    // largest data message in bytes; 0 means len(Buf) (buffered) or no limit (streaming)
 	Buf        []byte // the message buffer for buffered mode
 
-	hdr     [MaxHeaderSize]byte // a header split across Feed calls
-	hdrN    int
-	h       Header // the frame being read
+	// The frame being read. Small fields are packed together: a board
+	// keeps one Reader per connection slot.
 	inFrame bool   // h is valid and its payload is being read
-	left    int    // payload bytes of h not yet read
-	maskPos int
-
-	msgOp  Opcode // opcode of the data message in progress, 0 if none
-	msgLen int    // bytes of the current message so far
-	first  bool   // the next streamed piece is the first of its message
-	utf8   UTF8
-
-	ctrl  [MaxControlPayload]byte
-	ctrlN int
-
-	err error
+	first   bool   // the next streamed piece is the first of its message
+	hdrN    uint8  // bytes of a header split across Feed calls, in hdr
+	maskPos uint8  // masking key position of the next payload byte
+	msgOp   Opcode // opcode of the data message in progress, 0 if none
+	err     Error
+	utf8    UTF8
+	h       Header
+	left    int // payload bytes of h not yet read
+	msgLen  int // bytes of the current message so far
+	hdr     [MaxHeaderSize]byte
 }
 
 // Reset makes r ready for a new connection, keeping its configuration and buffer.
@@ -85,7 +90,12 @@ func (r *Reader) Reset() {
 }
 
 // Err returns the error that stopped the Reader, if any.
-func (r *Reader) Err() error { return r.err }
+func (r *Reader) Err() error {
+	if r.err == errNone {
+		return nil
+	}
+	return r.err
+}
 
 // InMessage reports whether a fragmented data message is in progress.
 func (r *Reader) InMessage() bool { return r.msgOp != 0 }
@@ -104,16 +114,22 @@ func (r *Reader) limit() int {
 }
 
 func (r *Reader) fail(err error) error {
-	r.err = err
+	if e, ok := err.(Error); ok {
+		r.err = e
+	} else {
+		r.err = ErrShortBuffer
+	}
 	return err
 }
 
 // Feed consumes bytes from in and returns how many it took and the event it
 // completed, if any. It stops after one event, so call it again with
-// in[n:] while n < len(in). In streaming mode it may modify in (unmasking in
+// in[n:] while n < len(in) and it makes progress; when it returns no event
+// and n < len(in), the rest is the start of a control frame: keep it and
+// call again with more bytes appended. It may modify in (unmasking in
 // place).
 func (r *Reader) Feed(in []byte) (n int, ev Event, err error) {
-	if r.err != nil {
+	if r.err != errNone {
 		return 0, ev, r.err
 	}
 	for {
@@ -142,6 +158,11 @@ func (r *Reader) Feed(in []byte) (n int, ev Event, err error) {
 			return n, ev, nil
 		}
 		k := len(in) - n
+		if r.h.Op.IsControl() && k < r.left {
+			// A control frame's payload is taken only whole (it is at most
+			// 125 bytes): the caller keeps these bytes and calls again.
+			return n, ev, nil
+		}
 		if k > r.left {
 			k = r.left
 		}
@@ -166,18 +187,18 @@ func (r *Reader) readHeader(in []byte) (int, error) {
 		// Fast path: the whole header is in in.
 		h, used, err = ParseHeader(in)
 		if err == ErrNeedMore {
-			r.hdrN = copy(r.hdr[:], in)
+			r.hdrN = uint8(copy(r.hdr[:], in))
 			return len(in), ErrNeedMore
 		}
 	} else {
 		c := copy(r.hdr[r.hdrN:], in)
-		h, used, err = ParseHeader(r.hdr[:r.hdrN+c])
+		h, used, err = ParseHeader(r.hdr[:int(r.hdrN)+c])
 		if err == ErrNeedMore {
-			r.hdrN += c
+			r.hdrN += uint8(c)
 			return c, ErrNeedMore
 		}
 		if err == nil {
-			used -= r.hdrN // bytes of in that belonged to the header
+			used -= int(r.hdrN) // bytes of in that belonged to the header
 		} else {
 			used = c
 		}
@@ -193,7 +214,6 @@ func (r *Reader) readHeader(in []byte) (int, error) {
 	r.inFrame = true
 	r.left = h.Length
 	r.maskPos = 0
-	r.ctrlN = 0
 	return used, nil
 }
 
@@ -237,16 +257,11 @@ func (r *Reader) payload(chunk []byte) (Event, error) {
 	var ev Event
 	r.left -= len(chunk)
 	if r.h.Op.IsControl() {
-		c := r.ctrl[r.ctrlN:]
-		copy(c, chunk)
+		// The whole payload is here (Feed waits for it): unmask in place.
 		if r.h.Masked {
-			r.maskPos = Mask(r.h.Mask, r.maskPos, c[:len(chunk)])
+			Mask(r.h.Mask, 0, chunk)
 		}
-		r.ctrlN += len(chunk)
-		if r.left == 0 {
-			return r.endFrame(r.ctrl[:r.ctrlN])
-		}
-		return ev, nil
+		return r.endFrame(chunk)
 	}
 	var data []byte
 	if r.Stream {
@@ -256,7 +271,7 @@ func (r *Reader) payload(chunk []byte) (Event, error) {
 		copy(data, chunk)
 	}
 	if r.h.Masked {
-		r.maskPos = Mask(r.h.Mask, r.maskPos, data)
+		r.maskPos = uint8(Mask(r.h.Mask, int(r.maskPos), data))
 	}
 	r.msgLen += len(chunk)
 	if r.msgOp == OpText && r.utf8.Feed(data) >= 0 {

@@ -15,33 +15,38 @@ func cframe(fin bool, op Opcode, payload []byte) []byte {
 	return AppendFrame(nil, fin, op, payload, true, testKey)
 }
 
-// feedAll feeds in to r in pieces of size step (0: all at once) and
-// collects the events, copying payloads.
+// feedAll feeds in to r in pieces of size step (0: all at once), keeping
+// the bytes Feed leaves for later as a caller must, and collects the
+// events, copying payloads.
 func feedAll(r *Reader, in []byte, step int) ([]Event, error) {
 	in = append([]byte(nil), in...)
 	var evs []Event
+	var pending []byte
 	for len(in) > 0 {
 		k := len(in)
 		if step > 0 && step < k {
 			k = step
 		}
-		piece := in[:k]
-		for len(piece) > 0 {
-			n, ev, err := r.Feed(piece)
+		pending = append(pending, in[:k]...)
+		in = in[k:]
+		for len(pending) > 0 {
+			n, ev, err := r.Feed(pending)
 			if err != nil {
 				return evs, err
 			}
-			piece = piece[n:]
+			pending = pending[n:]
 			if ev.Kind != EventNone {
 				ev.Payload = append([]byte(nil), ev.Payload...)
 				ev.Reason = append([]byte(nil), ev.Reason...)
 				evs = append(evs, ev)
-			}
-			if n == 0 && ev.Kind == EventNone {
+			} else if n == 0 || len(pending) > 0 && n == 0 {
 				break
 			}
 		}
-		in = in[k:]
+		pending = append([]byte(nil), pending...)
+	}
+	if len(pending) > 0 {
+		return evs, ErrNeedMore
 	}
 	return evs, nil
 }

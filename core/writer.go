@@ -145,7 +145,8 @@ type ConnReader struct {
 }
 
 // Next returns the next event; it reads from Src as needed. A read error
-// (io.EOF included) is returned as is.
+// (io.EOF included) is returned as is. Rx must hold at least
+// MaxHeaderSize+MaxControlPayload bytes.
 func (c *ConnReader) Next() (Event, error) {
 	for {
 		if c.start < c.end {
@@ -154,11 +155,20 @@ func (c *ConnReader) Next() (Event, error) {
 			if err != nil || ev.Kind != EventNone {
 				return ev, err
 			}
-			continue
+			if n > 0 && c.start < c.end {
+				continue
+			}
 		}
-		c.start, c.end = 0, 0
-		n, err := c.Src.Read(c.Rx)
-		c.end = n
+		// Keep what Feed left (the start of a control frame) and read more.
+		if c.start > 0 {
+			c.end = copy(c.Rx, c.Rx[c.start:c.end])
+			c.start = 0
+		}
+		if c.end == len(c.Rx) {
+			return Event{}, ErrShortBuffer
+		}
+		n, err := c.Src.Read(c.Rx[c.end:])
+		c.end += n
 		if n == 0 && err != nil {
 			return Event{}, err
 		}
