@@ -18,6 +18,8 @@ type Board struct {
 	slots []Slot
 	free  []int32 // indices of free slots (a stack)
 
+	mem []byte // every slot's rx and tx buffers, one after the other
+
 	// The shared broadcast buffer and which slot is filling it (-1: none).
 	bcast      []byte
 	bcastOwner int
@@ -26,6 +28,7 @@ type Board struct {
 	// The stats buffer and the slot that is sending from it (-1: none).
 	statsBuf   []byte
 	statsOwner int
+	statsDoc   []byte // the document in statsBuf being sent
 	statsWait  []int32
 
 	// Slots that another slot gave work (broadcast output, a freed shared
@@ -93,13 +96,11 @@ func NewBoard(cfg Config, store Store, page []byte, now int64) (*Board, error) {
 	}
 	// One allocation for all slot buffers, as firmware would lay them out.
 	per := c.RxBuf + c.TxBuf
-	mem := make([]byte, per*c.Slots)
+	b.mem = make([]byte, per*c.Slots)
 	for i := range b.slots {
 		s := &b.slots[i]
 		s.b = b
 		s.idx = int32(i)
-		s.rx = mem[i*per : i*per+c.RxBuf : i*per+c.RxBuf]
-		s.tx = mem[i*per+c.RxBuf : (i+1)*per : (i+1)*per]
 		b.free[c.Slots-1-i] = int32(i)
 	}
 	if c.QueueLen > 0 {

@@ -81,8 +81,9 @@ const (
 	// MinTxBuf is the smallest transmit buffer: a close or pong frame with
 	// its header must fit, and so must the start of an HTTP response.
 	MinTxBuf = 256
-	// MinRxBuf is the smallest receive buffer: a short request head.
-	MinRxBuf = 128
+	// MinRxBuf is the smallest receive buffer: a short request head, and
+	// a whole control frame, which the reader takes only whole.
+	MinRxBuf = 256
 	// StatsBufSize is the board-wide buffer /stats and /metrics render into.
 	StatsBufSize = 4096
 	// fixedOverhead approximates the per-board bookkeeping outside the

@@ -8,14 +8,14 @@ func (s *Slot) doHead(now int64) {
 	if s.te != s.ts {
 		return
 	}
-	buf := s.rx[s.rs:s.re]
+	buf := s.rxb()[s.rs:s.re]
 	if len(buf) == 0 {
 		return
 	}
 	req, n, err := core.ParseRequestFrom(buf, s.scanned-s.rs)
 	if err == core.ErrNeedMore {
 		s.scanned = s.re
-		if s.rs == 0 && s.re == len(s.rx) {
+		if s.rs == 0 && s.re == len(s.rxb()) {
 			s.fail(431) // the head does not fit the board's buffer
 		}
 		return
@@ -47,7 +47,7 @@ func (s *Slot) route(req *core.Request, now int64) {
 			s.methodNotAllowed("Allow: GET, HEAD\r\n")
 			return
 		}
-		s.respondMem(200, "text/html; charset=utf-8", s.b.page, string(method) == "HEAD")
+		s.respondPage(200, "text/html; charset=utf-8", string(method) == "HEAD")
 	case string(path) == "/stats" || string(path) == "/metrics":
 		if !isGetOrHead(method) {
 			s.methodNotAllowed("Allow: GET, HEAD\r\n")
@@ -97,7 +97,7 @@ func (s *Slot) files(req *core.Request, name []byte) {
 			s.finishResponse()
 			return
 		}
-		s.src, s.file, s.fileLeft = srcFile, f, size
+		s.src, s.file, s.left = srcFile, f, size
 		s.state = stRespond
 	case "DELETE":
 		if err := st.Remove(name); err != nil {
@@ -128,9 +128,9 @@ func (s *Slot) files(req *core.Request, name []byte) {
 			}
 			return
 		}
-		s.up, s.upLeft = up, int64(req.ContentLength)
+		s.up, s.left = up, int64(req.ContentLength)
 		if req.Expect100 {
-			s.te = len(append(s.tx[:s.te], "HTTP/1.1 100 Continue\r\n\r\n"...))
+			s.te = len(append(s.txb()[:s.te], "HTTP/1.1 100 Continue\r\n\r\n"...))
 		}
 		s.state = stBody
 	}
@@ -139,10 +139,10 @@ func (s *Slot) files(req *core.Request, name []byte) {
 // doBody writes upload bytes to the store; the file becomes visible only
 // when the last byte has arrived and Commit succeeds.
 func (s *Slot) doBody(now int64) {
-	for s.upLeft > 0 && s.rs < s.re {
-		chunk := s.rx[s.rs:s.re]
-		if int64(len(chunk)) > s.upLeft {
-			chunk = chunk[:s.upLeft]
+	for s.left > 0 && s.rs < s.re {
+		chunk := s.rxb()[s.rs:s.re]
+		if int64(len(chunk)) > s.left {
+			chunk = chunk[:s.left]
 		}
 		if _, err := s.up.Write(chunk); err != nil {
 			s.up.Abort()
@@ -156,9 +156,9 @@ func (s *Slot) doBody(now int64) {
 			return
 		}
 		s.rs += len(chunk)
-		s.upLeft -= int64(len(chunk))
+		s.left -= int64(len(chunk))
 	}
-	if s.upLeft > 0 {
+	if s.left > 0 {
 		return
 	}
 	if s.te != s.ts {
@@ -173,7 +173,7 @@ func (s *Slot) doBody(now int64) {
 	}
 	s.b.st.Uploads++
 	s.head(201, "text/plain", 8, "")
-	s.te = len(append(s.tx[:s.te], "stored.\n"...))
+	s.te = len(append(s.txb()[:s.te], "stored.\n"...))
 	s.finishResponse()
 }
 
@@ -189,10 +189,14 @@ func (s *Slot) doRespond() {
 			if s.src == srcStats && !s.acquireStats() {
 				return
 			}
-			n := copy(s.tx[s.te:], s.mem)
+			body := s.b.page
+			if s.src == srcStats {
+				body = s.b.statsDoc
+			}
+			n := copy(s.txb()[s.te:], body[s.memOff:])
 			s.te += n
-			s.mem = s.mem[n:]
-			if len(s.mem) > 0 {
+			s.memOff += n
+			if s.memOff < len(body) {
 				return
 			}
 			if s.src == srcStats {
@@ -200,13 +204,13 @@ func (s *Slot) doRespond() {
 			}
 		case srcFile:
 			want := int64(free)
-			if want > s.fileLeft {
-				want = s.fileLeft
+			if want > s.left {
+				want = s.left
 			}
-			n, err := s.file.Read(s.tx[s.te : s.te+int(want)])
+			n, err := s.file.Read(s.txb()[s.te : s.te+int(want)])
 			s.te += n
-			s.fileLeft -= int64(n)
-			if s.fileLeft > 0 {
+			s.left -= int64(n)
+			if s.left > 0 {
 				if err != nil || n == 0 {
 					s.closeAfterFlush() // the file shrank or failed: the length sent is a lie, end here
 					return
@@ -247,7 +251,7 @@ func (s *Slot) closeAfterFlush() {
 // head writes a response head into tx. length < 0 writes no Content-Length.
 func (s *Slot) head(code int, contentType string, length int64, extra string) {
 	s.countStatus(code)
-	d := core.AppendStatusLine(s.tx[:s.te], code)
+	d := core.AppendStatusLine(s.txb()[:s.te], code)
 	d = append(d, extra...)
 	if contentType != "" {
 		d = append(d, "Content-Type: "...)
@@ -276,7 +280,7 @@ func (s *Slot) fail(code int) {
 	}
 	msg := core.StatusText(code)
 	s.head(code, "text/plain", int64(len(msg)+1), extra)
-	d := append(s.tx[:s.te], msg...)
+	d := append(s.txb()[:s.te], msg...)
 	s.te = len(append(d, '\n'))
 	s.rs, s.re = 0, 0
 	s.closeAfterFlush()
@@ -288,7 +292,7 @@ func (s *Slot) methodNotAllowed(allowLine string) {
 	s.ts, s.te = 0, 0
 	msg := "Method Not Allowed\n"
 	s.head(405, "text/plain", int64(len(msg)), allowLine)
-	s.te = len(append(s.tx[:s.te], msg...))
+	s.te = len(append(s.txb()[:s.te], msg...))
 	s.rs, s.re = 0, 0
 	s.closeAfterFlush()
 }
@@ -299,12 +303,14 @@ func (s *Slot) countStatus(code int) {
 	}
 }
 
-func (s *Slot) respondMem(code int, contentType string, body []byte, headOnly bool) {
+// respondPage answers with the board's page.
+func (s *Slot) respondPage(code int, contentType string, headOnly bool) {
+	body := s.b.page
 	s.head(code, contentType, int64(len(body)), "")
 	if headOnly || len(body) == 0 {
 		s.finishResponse()
 		return
 	}
-	s.src, s.mem = srcMem, body
+	s.src, s.memOff = srcMem, 0
 	s.state = stRespond
 }

@@ -49,27 +49,23 @@ type Slot struct {
 	idx   int32
 	state slotState
 
-	rx     []byte
-	rs, re int
-	tx     []byte
-	ts, te int
+	rs, re int // unread bytes in rxb()
+	ts, te int // unsent bytes in txb()
 
 	scanned   int   // bytes of the head already searched for its end
-	opened    int64 // accept time
 	lastIn    int64 // last time bytes arrived
 	lastOut   int64 // last time bytes left, or tx became non-empty
 	headStart int64 // first byte of the current request head (0: none yet)
 	keepAlive bool
 
-	// response body
-	src      bodySource
-	mem      []byte
-	file     File
-	fileLeft int64
-
-	// upload body
+	// response body, upload body
+	src    bodySource
+	memOff int // bytes of the page or stats document already sent
+	file   File
 	up     Upload
-	upLeft int64
+	// left counts what remains of the file being sent, the upload being
+	// received, or the /ws/source frame being written (one at a time).
+	left int64
 
 	// WebSocket
 	ep        endpoint
@@ -86,14 +82,27 @@ type Slot struct {
 	// /ws/source
 	srcSize, srcCount, srcSent int64
 	srcEvery, srcNext          int64 // ns between messages (0: as fast as the link takes them)
-	srcLeft                    int64 // payload bytes of the current frame not written yet
 	srcOp                      core.Opcode
 
 	// echo queue (Config.QueueLen)
 	dropping  bool
 	qEnds     []uint64 // ring of the tx offsets where queued messages end (QueueLen > 0)
-	qHead, qN int
+	qHead, qN int32
 	txSent    uint64 // bytes ever sent from tx
+}
+
+// rxb and txb are the slot's buffers in the board's memory. They are
+// worked out rather than stored: the board keeps thousands of slots.
+func (s *Slot) rxb() []byte {
+	c := &s.b.cfg
+	o := int(s.idx) * (c.RxBuf + c.TxBuf)
+	return s.b.mem[o : o+c.RxBuf : o+c.RxBuf]
+}
+
+func (s *Slot) txb() []byte {
+	c := &s.b.cfg
+	o := int(s.idx)*(c.RxBuf+c.TxBuf) + c.RxBuf
+	return s.b.mem[o : o+c.TxBuf : o+c.TxBuf]
 }
 
 // Index is the slot's number on its board.
@@ -106,8 +115,8 @@ func (s *Slot) InUse() bool { return s.state != stFree }
 func (s *Slot) IsWebSocket() bool { return s.state == stWS }
 
 func (s *Slot) open(now int64) {
-	rx, tx, q, b, idx := s.rx, s.tx, s.qEnds, s.b, s.idx
-	*s = Slot{b: b, idx: idx, rx: rx, tx: tx, qEnds: q, state: stHead, opened: now, lastIn: now, lastOut: now}
+	q, b, idx := s.qEnds, s.b, s.idx
+	*s = Slot{b: b, idx: idx, qEnds: q, state: stHead, lastIn: now, lastOut: now}
 }
 
 // TxAppended is the count of bytes ever put in the slot's tx buffer since
@@ -169,18 +178,18 @@ func (s *Slot) RxSpace() []byte {
 	}
 	if s.rs == s.re {
 		s.rs, s.re = 0, 0
-	} else if s.re == len(s.rx) && s.rs > 0 {
-		n := copy(s.rx, s.rx[s.rs:s.re])
+	} else if s.re == len(s.rxb()) && s.rs > 0 {
+		n := copy(s.rxb(), s.rxb()[s.rs:s.re])
 		s.scanned -= s.rs
 		if s.scanned < 0 {
 			s.scanned = 0
 		}
 		s.rs, s.re = 0, n
 	}
-	if s.re == len(s.rx) {
+	if s.re == len(s.rxb()) {
 		return nil
 	}
-	return s.rx[s.re:]
+	return s.rxb()[s.re:]
 }
 
 // Received tells the slot n bytes were read into RxSpace at time now.
@@ -200,7 +209,7 @@ func (s *Slot) Received(n int, now int64) {
 }
 
 // TxPending returns the bytes waiting to be sent.
-func (s *Slot) TxPending() []byte { return s.tx[s.ts:s.te] }
+func (s *Slot) TxPending() []byte { return s.txb()[s.ts:s.te] }
 
 // Sent tells the slot n bytes of TxPending were written at time now.
 func (s *Slot) Sent(n int, now int64) {
@@ -213,7 +222,7 @@ func (s *Slot) Sent(n int, now int64) {
 	s.b.st.BytesOut += uint64(n)
 	s.txSent += uint64(n)
 	for s.qN > 0 && s.qEnds[s.qHead] <= s.txSent {
-		s.qHead = (s.qHead + 1) % len(s.qEnds)
+		s.qHead = (s.qHead + 1) % int32(len(s.qEnds))
 		s.qN--
 	}
 	if s.ts == s.te {
@@ -306,7 +315,7 @@ func (s *Slot) Tick(now int64) {
 		}
 		if now-s.lastIn >= c.PingInterval && !s.closeSent {
 			if s.txFree() >= core.MaxHeaderSize+4 {
-				s.te = len(core.AppendFrame(s.tx[:s.te], true, core.OpPing, pingPayload, false, [4]byte{}))
+				s.te = len(core.AppendFrame(s.txb()[:s.te], true, core.OpPing, pingPayload, false, [4]byte{}))
 				s.b.st.PingsSent++
 				s.pingAt = now
 			}
@@ -327,10 +336,10 @@ func (s *Slot) closeNow() {
 // txFree compacts the tx buffer and returns its free space.
 func (s *Slot) txFree() int {
 	if s.ts > 0 {
-		n := copy(s.tx, s.tx[s.ts:s.te])
+		n := copy(s.txb(), s.txb()[s.ts:s.te])
 		s.ts, s.te = 0, n
 	}
-	return len(s.tx) - s.te
+	return len(s.txb()) - s.te
 }
 
 // process advances the state machine as far as the buffers allow.

@@ -12,7 +12,7 @@ import (
 func (s *Slot) respondStats(metrics, headOnly bool) {
 	s.statsMetrics, s.statsHead = metrics, headOnly
 	s.src = srcStats
-	s.mem = nil
+	s.memOff = 0
 	s.state = stRespond
 	s.acquireStats()
 }
@@ -41,9 +41,9 @@ func (s *Slot) acquireStats() bool {
 		doc = b.AppendStats(b.statsBuf[:0])
 	}
 	s.head(200, ct, int64(len(doc)), "")
-	s.mem = doc
+	b.statsDoc = doc
 	if s.statsHead {
-		s.mem = nil
+		s.memOff = len(doc)
 	}
 	return true
 }

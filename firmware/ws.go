@@ -31,7 +31,7 @@ func (s *Slot) upgrade(req *core.Request, now int64) {
 		return
 	}
 	s.countStatus(101)
-	s.te = len(core.AppendUpgradeResponse(s.tx[:s.te], req.Key, nil))
+	s.te = len(core.AppendUpgradeResponse(s.txb()[:s.te], req.Key, nil))
 	s.b.st.Upgrades++
 	s.state = stWS
 	s.ep = ep
@@ -74,7 +74,7 @@ func (s *Slot) doWS(now int64) {
 		if free < ctrlReserve {
 			return // back-pressure: wait until the client takes its bytes
 		}
-		in := s.rx[s.rs:s.re]
+		in := s.rxb()[s.rs:s.re]
 		if s.ep == epEcho && len(in) > free-core.MaxHeaderSize {
 			// An echoed piece is at most its input plus a header.
 			in = in[:free-core.MaxHeaderSize]
@@ -103,7 +103,7 @@ func (s *Slot) event(ev *core.Event, now int64) {
 	b := s.b
 	switch ev.Kind {
 	case core.EventPing:
-		s.te = len(core.AppendFrame(s.tx[:s.te], true, core.OpPong, ev.Payload, false, [4]byte{}))
+		s.te = len(core.AppendFrame(s.txb()[:s.te], true, core.OpPong, ev.Payload, false, [4]byte{}))
 	case core.EventPong:
 		// Any frame already cleared pingAt in Received.
 	case core.EventClose:
@@ -112,7 +112,7 @@ func (s *Slot) event(ev *core.Event, now int64) {
 		if !s.closeSent {
 			// Echo the code, as RFC 6455 5.5.1 suggests; an empty close is
 			// answered with an empty close.
-			s.te = len(core.AppendClose(s.tx[:s.te], ev.Code, nil, false, [4]byte{}))
+			s.te = len(core.AppendClose(s.txb()[:s.te], ev.Code, nil, false, [4]byte{}))
 			s.closeSent = true
 			if ev.Code != core.CloseNoStatus {
 				b.st.ClosesSent[closeIndex(ev.Code)]++
@@ -138,7 +138,7 @@ func (s *Slot) echo(ev *core.Event) {
 	b := s.b
 	if ev.First && b.cfg.QueueLen > 0 {
 		// The AsyncWebSocket policy: a full queue drops new messages.
-		s.dropping = s.qN >= len(s.qEnds)
+		s.dropping = int(s.qN) >= len(s.qEnds)
 	}
 	if s.dropping {
 		if ev.Final {
@@ -151,11 +151,11 @@ func (s *Slot) echo(ev *core.Event) {
 	if ev.First {
 		op = ev.Op
 	}
-	s.te = len(core.AppendFrame(s.tx[:s.te], ev.Final, op, ev.Payload, false, [4]byte{}))
+	s.te = len(core.AppendFrame(s.txb()[:s.te], ev.Final, op, ev.Payload, false, [4]byte{}))
 	if ev.Final {
 		b.st.MsgsOut++
 		if b.cfg.QueueLen > 0 {
-			s.qEnds[(s.qHead+s.qN)%len(s.qEnds)] = s.TxAppended()
+			s.qEnds[int(s.qHead+s.qN)%len(s.qEnds)] = s.TxAppended()
 			s.qN++
 		}
 	}
@@ -166,7 +166,7 @@ func (s *Slot) protocolError(err error) {
 	code := core.CloseCodeOf(err)
 	s.b.st.ClosesSent[closeIndex(code)]++
 	if s.txFree() >= ctrlReserve && !s.closeSent {
-		s.te = len(core.AppendClose(s.tx[:s.te], code, nil, false, [4]byte{}))
+		s.te = len(core.AppendClose(s.txb()[:s.te], code, nil, false, [4]byte{}))
 		s.closeSent = true
 	}
 	s.rs, s.re = 0, 0
@@ -232,7 +232,7 @@ func (s *Slot) broadcast(op core.Opcode, payload []byte) {
 			b.st.MsgsDropped++
 			continue
 		}
-		t.te = len(core.AppendFrame(t.tx[:t.te], true, op, payload, false, [4]byte{}))
+		t.te = len(core.AppendFrame(t.txb()[:t.te], true, op, payload, false, [4]byte{}))
 		b.st.MsgsOut++
 		if t != s {
 			b.wakeSlot(t.idx)
@@ -244,10 +244,10 @@ func (s *Slot) broadcast(op core.Opcode, payload []byte) {
 func (s *Slot) pushSource(now int64) {
 	b := s.b
 	for !s.closeSent {
-		if s.srcLeft == 0 {
+		if s.left == 0 {
 			if s.srcSent >= s.srcCount {
 				if s.txFree() >= ctrlReserve {
-					s.te = len(core.AppendClose(s.tx[:s.te], core.CloseNormal, []byte("done"), false, [4]byte{}))
+					s.te = len(core.AppendClose(s.txb()[:s.te], core.CloseNormal, []byte("done"), false, [4]byte{}))
 					s.closeSent = true
 					b.st.ClosesSent[0]++
 				}
@@ -259,8 +259,8 @@ func (s *Slot) pushSource(now int64) {
 			if s.txFree() < core.MaxHeaderSize+ctrlReserve {
 				return
 			}
-			s.te = len(core.AppendHeader(s.tx[:s.te], core.Header{Fin: true, Op: s.srcOp, Length: int(s.srcSize)}))
-			s.srcLeft = s.srcSize
+			s.te = len(core.AppendHeader(s.txb()[:s.te], core.Header{Fin: true, Op: s.srcOp, Length: int(s.srcSize)}))
+			s.left = s.srcSize
 			if s.srcEvery > 0 {
 				s.srcNext += s.srcEvery
 				if s.srcNext < now-Second {
@@ -273,18 +273,18 @@ func (s *Slot) pushSource(now int64) {
 			return
 		}
 		k := int64(free)
-		if k > s.srcLeft {
-			k = s.srcLeft
+		if k > s.left {
+			k = s.left
 		}
 		// A recognisable payload: the message's bytes count up from 'a'.
-		off := s.srcSize - s.srcLeft
-		p := s.tx[s.te : s.te+int(k)]
+		off := s.srcSize - s.left
+		p := s.txb()[s.te : s.te+int(k)]
 		for i := range p {
 			p[i] = 'a' + byte((off+int64(i))%26)
 		}
 		s.te += int(k)
-		s.srcLeft -= k
-		if s.srcLeft == 0 {
+		s.left -= k
+		if s.left == 0 {
 			s.srcSent++
 			b.st.MsgsOut++
 		}

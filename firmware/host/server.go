@@ -42,6 +42,7 @@ type Server struct {
 	events               []unix.EpollEvent
 	ev                   unix.EpollEvent
 	refuse               []byte
+	segPool              []seg
 	base                 time.Time
 	armed                int64
 
@@ -57,14 +58,18 @@ type seg struct {
 	release int64  // when its bytes may leave
 }
 
+// segsPerConn bounds a connection's release schedule; when it is full,
+// new bytes join the last segment (released a little later than due).
+const segsPerConn = 16
+
 type conn struct {
 	fd                 int
 	slot               *firmware.Slot
 	readable, writable bool
 	seen               uint64 // TxAppended already put into segs
 	sent               uint64 // bytes written to the socket
-	segs               [16]seg
-	segHead, segN      int
+	segs               []seg  // release schedule of tx bytes; only with a link delay
+	segHead, segN      int32
 }
 
 const (
@@ -104,6 +109,9 @@ func Start(opts Options) (*Server, error) {
 	s.conns = make([]conn, n)
 	for i := range s.conns {
 		s.conns[i].fd = -1
+	}
+	if opts.Link.RTT > 0 {
+		s.segPool = make([]seg, n*segsPerConn)
 	}
 	s.dl = newDeadlines(n + 1)
 	s.bucket = newBucket(opts.Link.Bps)
@@ -393,6 +401,9 @@ func (s *Server) acceptAll(now int64) {
 			continue
 		}
 		s.conns[i] = conn{fd: fd, slot: sl, writable: true}
+		if s.segPool != nil {
+			s.conns[i].segs = s.segPool[i*segsPerConn : (i+1)*segsPerConn : (i+1)*segsPerConn]
+		}
 		s.service(i, now)
 	}
 }
@@ -496,13 +507,13 @@ func (c *conn) noteTxAt(now, rtt int64) {
 	}
 	c.seen = a
 	if c.segN > 0 {
-		last := &c.segs[(c.segHead+c.segN-1)%len(c.segs)]
-		if last.release >= now+rtt-int64(50*time.Microsecond) || c.segN == len(c.segs) {
+		last := &c.segs[int(c.segHead+c.segN-1)%len(c.segs)]
+		if last.release >= now+rtt-int64(50*time.Microsecond) || int(c.segN) == len(c.segs) {
 			last.end = a // coalesce bytes appended at about the same time, or when full
 			return
 		}
 	}
-	c.segs[(c.segHead+c.segN)%len(c.segs)] = seg{end: a, release: now + rtt}
+	c.segs[int(c.segHead+c.segN)%len(c.segs)] = seg{end: a, release: now + rtt}
 	c.segN++
 }
 
@@ -516,12 +527,12 @@ func (s *Server) noteTx(c *conn, now, rtt int64) {
 // to the next release time if some are held back.
 func (c *conn) releasable(now int64, want int, wait int64) (int, int64) {
 	for c.segN > 0 && c.segs[c.segHead].end <= c.sent {
-		c.segHead = (c.segHead + 1) % len(c.segs)
+		c.segHead = (c.segHead + 1) % int32(len(c.segs))
 		c.segN--
 	}
 	var limit uint64 = c.sent
-	for k := 0; k < c.segN; k++ {
-		sg := c.segs[(c.segHead+k)%len(c.segs)]
+	for k := int32(0); k < c.segN; k++ {
+		sg := c.segs[int(c.segHead+k)%len(c.segs)]
 		if sg.release > now {
 			if wait == 0 || sg.release < wait {
 				wait = sg.release
