@@ -86,6 +86,7 @@ type Slot struct {
 
 	// echo queue (Config.QueueLen)
 	dropping  bool
+	midEcho   bool     // a message is being echoed piece by piece
 	qEnds     []uint64 // ring of the tx offsets where queued messages end (QueueLen > 0)
 	qHead, qN int32
 	txSent    uint64 // bytes ever sent from tx

@@ -75,9 +75,20 @@ func (s *Slot) doWS(now int64) {
 			return // back-pressure: wait until the client takes its bytes
 		}
 		in := s.rxb()[s.rs:s.re]
-		if s.ep == epEcho && len(in) > free-core.MaxHeaderSize {
+		if s.ep == epEcho {
 			// An echoed piece is at most its input plus a header.
-			in = in[:free-core.MaxHeaderSize]
+			lim := free - core.MaxHeaderSize
+			if s.b.cfg.QueueLen > 0 && !s.midEcho {
+				// With a drop queue a new message starts only with room
+				// to spare; with none, read on and let echo drop it.
+				lim -= ctrlReserve
+				if lim < 64 {
+					lim = len(in)
+				}
+			}
+			if len(in) > lim {
+				in = in[:lim]
+			}
 		}
 		if s.ep == epBroadcast && !s.owner {
 			var ok bool
@@ -137,8 +148,11 @@ func (s *Slot) event(ev *core.Event, now int64) {
 func (s *Slot) echo(ev *core.Event) {
 	b := s.b
 	if ev.First && b.cfg.QueueLen > 0 {
-		// The AsyncWebSocket policy: a full queue drops new messages.
-		s.dropping = int(s.qN) >= len(s.qEnds)
+		// The AsyncWebSocket policy: a full queue drops new messages. The
+		// queue lives in tx, so a message whose first piece does not fit
+		// (keeping room for a control reply) is dropped too.
+		s.dropping = int(s.qN) >= len(s.qEnds) ||
+			s.txFree() < core.MaxHeaderSize+len(ev.Payload)+ctrlReserve
 	}
 	if s.dropping {
 		if ev.Final {
@@ -151,6 +165,7 @@ func (s *Slot) echo(ev *core.Event) {
 	if ev.First {
 		op = ev.Op
 	}
+	s.midEcho = !ev.Final
 	s.te = len(core.AppendFrame(s.txb()[:s.te], ev.Final, op, ev.Payload, false, [4]byte{}))
 	if ev.Final {
 		b.st.MsgsOut++

@@ -1,0 +1,192 @@
+package catalog
+
+import (
+	"bytes"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/wslab/wslab/core"
+	"github.com/wslab/wslab/firmware"
+	"github.com/wslab/wslab/firmware/host"
+	"github.com/wslab/wslab/internal/wstest"
+)
+
+const step = 10 * time.Second // per-operation deadline; generous for a loaded box
+
+func TestCatalogComplete(t *testing.T) {
+	want := []string{"esp32-idf", "esp32-async", "esp32-arduinows", "esp8266", "picow-sdk", "picow-tinygo",
+		"nano33-wifinina", "wioterminal", "nucleo-f7-eth", "linux-sbc"}
+	for _, name := range want {
+		p, err := Get(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := p.Board.Check(); err != nil {
+			t.Errorf("%s does not fit its own budget: %v", name, err)
+		}
+		for _, k := range []string{"slots", "buffers", "max_message", "budget", "link", "fail"} {
+			if p.Sources[k] == "" {
+				t.Errorf("%s: no source for %s", name, k)
+			}
+		}
+		if p.Board.Model != name {
+			t.Errorf("%s: model %q", name, p.Board.Model)
+		}
+	}
+	if _, err := Get("esp33"); err == nil || !strings.Contains(err.Error(), "esp32-idf") {
+		t.Fatalf("unknown model must list the known ones: %v", err)
+	}
+}
+
+// TestBudgetCheck: a configuration over its budget refuses to start and
+// names the numbers; one exactly at the budget starts.
+func TestBudgetCheck(t *testing.T) {
+	p, _ := Get("nano33-wifinina")
+	over := p.Board
+	over.Slots, over.RxBuf, over.TxBuf = 8, 2048, 2048
+	_, err := host.Start(host.Options{Board: over})
+	if err == nil {
+		t.Fatal("8 slots of 2 KiB buffers must not fit a 16 KiB board")
+	}
+	want := "8 slots x (2048 rx + 2048 tx + 512 slot) + 6144 fixed = 43008 B > 16384 B budget of nano33-wifinina"
+	if err.Error() != want {
+		t.Fatalf("error %q, want %q", err, want)
+	}
+	// The preset sits exactly at its budget: it starts.
+	srv, err := host.Start(host.Options{Board: p.Board})
+	if err != nil {
+		t.Fatalf("the preset at its budget must start: %v", err)
+	}
+	if f := srv.Footprint(); f.Total != f.Budget {
+		t.Fatalf("footprint %d, budget %d", f.Total, f.Budget)
+	}
+	srv.Close()
+	// One byte more is over.
+	p.Board.TxBuf++
+	if _, err := host.Start(host.Options{Board: p.Board}); err == nil || !strings.Contains(err.Error(), "16388 B > 16384 B") {
+		t.Fatalf("one byte over the budget: %v", err)
+	}
+}
+
+// TestPresetBehaviour checks, for every preset, what its source says: the
+// slot count, the refusal of one client more in the preset's way while the
+// first ones keep echoing, and the message cap (cap echoes, cap+1 closes
+// with 1009). The link is off here; link_test.go checks the link.
+func TestPresetBehaviour(t *testing.T) {
+	for _, p := range All() {
+		t.Run(p.Name, func(t *testing.T) {
+			cfg := p.Board
+			if p.Name == "linux-sbc" {
+				cfg.Slots = 100 // its 10,000 slots are measured in firmware/host/memtest
+			}
+			srv, err := host.Start(host.Options{Board: cfg})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer srv.Close()
+			addr := srv.Addr().String()
+			conns := make([]*wstest.Conn, cfg.Slots)
+			for i := range conns {
+				c, err := wstest.Dial(addr, "/ws", step)
+				if err != nil {
+					t.Fatalf("client %d of %d: %v", i+1, cfg.Slots, err)
+				}
+				defer c.Close()
+				conns[i] = c
+				if err := c.Echo([]byte("hello"), step); err != nil {
+					t.Fatalf("client %d echo: %v", i+1, err)
+				}
+			}
+			// One more: refused the preset's way, at once.
+			got, reset, err := wstest.ReadClosed(addr, step)
+			if err != nil {
+				t.Fatalf("client %d: %v", cfg.Slots+1, err)
+			}
+			switch cfg.FailMode {
+			case firmware.FailReject503:
+				if !bytes.HasPrefix(got, []byte("HTTP/1.1 503 ")) || reset {
+					t.Fatalf("503 board answered %q (reset %v)", got, reset)
+				}
+			case firmware.FailAcceptClose:
+				if len(got) != 0 || reset {
+					t.Fatalf("accept-close board sent %q (reset %v)", got, reset)
+				}
+			case firmware.FailReset:
+				if !reset {
+					t.Fatalf("reset board did not reset (sent %q)", got)
+				}
+			}
+			st := srv.Stats()
+			if st.Refused != 1 || st.SlotsInUse != cfg.Slots {
+				t.Fatalf("refused %d, slots in use %d", st.Refused, st.SlotsInUse)
+			}
+			// The first clients keep echoing.
+			for i, c := range conns {
+				if err := c.Echo(bytes.Repeat([]byte{byte(i)}, 100), step); err != nil {
+					t.Fatalf("client %d after the refusal: %v", i+1, err)
+				}
+			}
+			// The cap: exactly the cap echoes, one byte more closes 1009.
+			c := conns[0]
+			msg := bytes.Repeat([]byte("x"), cfg.MaxMessage)
+			if err := c.Echo(msg, step); err != nil {
+				t.Fatalf("a message of exactly the cap (%d B): %v", cfg.MaxMessage, err)
+			}
+			err = c.Echo(append(msg, 'y'), step)
+			var ce *wstest.CloseError
+			if !errors.As(err, &ce) || ce.Code != core.CloseMessageTooBig {
+				t.Fatalf("cap+1: %v, want a close with 1009", err)
+			}
+		})
+	}
+}
+
+// TestAsyncQueueDrops: esp32-async's 32-message queue drops new messages
+// when full, counts them, and delivers the rest.
+func TestAsyncQueueDrops(t *testing.T) {
+	p, _ := Get("esp32-async")
+	srv, err := host.Start(host.Options{Board: p.Board, Link: p.Link})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	c, err := wstest.Dial(srv.Addr().String(), "/ws", step)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	// 200 messages of 1 KiB at once: 200 KiB take ~80 ms on the 20 Mbit/s
+	// link, so the queue fills and the board drops.
+	const sent = 200
+	msg := bytes.Repeat([]byte("q"), 1024)
+	c.SetWriteDeadline(time.Now().Add(step))
+	for i := 0; i < sent; i++ {
+		if err := c.W.WriteMessage(core.OpBinary, msg); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Then a marker after a pause long enough for the queue to drain.
+	deadline := time.Now().Add(step)
+	var st firmware.Stats
+	for time.Now().Before(deadline) {
+		st = srv.Stats()
+		if st.MsgsIn == sent && st.MsgsOut+st.MsgsDropped == sent {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if st.MsgsDropped == 0 || st.MsgsOut+st.MsgsDropped != sent {
+		t.Fatalf("in %d, echoed %d, dropped %d: want drops, and echoed+dropped = %d", st.MsgsIn, st.MsgsOut, st.MsgsDropped, sent)
+	}
+	received := 0
+	for received < int(st.MsgsOut) {
+		ev, err := c.NextMessage(step)
+		if err != nil || ev.Kind != core.EventMessage {
+			t.Fatalf("after %d echoes: %v %v", received, ev.Kind, err)
+		}
+		received++
+	}
+	t.Logf("sent %d, echoed %d, dropped %d", sent, received, st.MsgsDropped)
+}
