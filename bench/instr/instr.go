@@ -1,0 +1,570 @@
+// Package instr counts the machine instructions a Go benchmark executes per
+// operation, by running its test binary under valgrind's callgrind, and
+// writes the counts as Go benchmark lines in the unit instr/op:
+//
+//	BenchmarkSHA1    1000    19472 instr/op
+//
+// Unlike ns/op the count does not depend on the machine's load, so a CI gate
+// (bench/gate) can fail on a 1% rise on a noisy shared box.
+//
+// # What is counted
+//
+// The instructions of the benchmark function's own goroutine from its last
+// entry (the run with b.N = N) to the first b.StopTimer after it: for a
+// `for i := 0; i < b.N; i++` benchmark that is the whole function, set-up
+// included; for a `for b.Loop()` benchmark it ends where Loop stops the
+// timer. The testing package calls a b.N benchmark more than once (run1 with
+// b.N = 1, then b.N = N) and a b.Loop benchmark once with N iterations, and
+// both may do set-up outside the loop, so one count divided by N would be
+// wrong. Count therefore runs the benchmark three times, with
+// -test.benchtime=Nx, 2Nx and 3Nx, and takes
+//
+//	instr/op = (C(3N) - C(N)) / 2N
+//
+// in which set-up, run1 and everything else that does not grow with N
+// cancels exactly. It also checks that C(2N)-C(N) and C(3N)-C(2N) agree
+// within 0.5%: a deterministic, allocation-free b.N benchmark gives
+// identical differences and the same count on every run (a b.Loop one to
+// within a few hundred instructions a run, since its counted region holds
+// the ReadMemStats with which Loop resets the timer, whose stop-the-world
+// lets background runtime work in), while code that
+// allocates, grows its stack or switches goroutines inside the loop
+// confuses callgrind's view of Go's call stacks and is reported as an
+// error instead of a wrong number.
+//
+// The binary runs with GOMAXPROCS=1 and GODEBUG=asyncpreemptoff=1, so no
+// other goroutine shares the thread and no preemption signal lands in the
+// loop. Counting uses callgrind's --zero-before on the benchmark function
+// (its closures for sub-benchmarks) and --dump-before on
+// testing.(*B).StopTimer, reading the "totals:" line of each dump; callgrind's
+// --toggle-collect is not used because Go's stack switches (morestack,
+// systemstack) make callgrind lose track of the function's exit, which
+// leaves collection on after the benchmark returns.
+//
+// # What the number describes
+//
+// valgrind emulates a baseline CPU: it hides extensions such as SHA-NI and
+// AVX-512 from the program (internal/cpu sees them missing), so Go's
+// crypto and memmove pick their portable or AVX2 code paths. Counts describe
+// that code path, not the fastest one on the host; they compare well
+// between two versions of the code, not with ns/op.
+//
+// Tests that need valgrind skip when it is not installed.
+package instr
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+
+	"golang.org/x/perf/benchfmt"
+)
+
+// Options configures Run.
+type Options struct {
+	// Dir is a directory in the module; package patterns are relative to
+	// it. Empty means the current directory.
+	Dir string
+	// Pkgs are package patterns. Nil means "./...".
+	Pkgs []string
+	// Bench is the -test.bench regular expression. Empty means ".".
+	Bench string
+	// N is the iteration count of the smallest run (-test.benchtime=Nx);
+	// the others use 2N and 3N. Zero means 1000.
+	N int
+	// Go and Valgrind are the commands. Empty means "go" and "valgrind".
+	Go, Valgrind string
+	// Log receives progress lines. Nil means io.Discard.
+	Log io.Writer
+}
+
+func (o Options) withDefaults() Options {
+	if o.Pkgs == nil {
+		o.Pkgs = []string{"./..."}
+	}
+	if o.Bench == "" {
+		o.Bench = "."
+	}
+	if o.N <= 0 {
+		o.N = 1000
+	}
+	if o.Go == "" {
+		o.Go = "go"
+	}
+	if o.Valgrind == "" {
+		o.Valgrind = "valgrind"
+	}
+	if o.Log == nil {
+		o.Log = io.Discard
+	}
+	return o
+}
+
+// A Result is the instruction count of one benchmark.
+type Result struct {
+	// Pkg is the benchmark's import path.
+	Pkg string
+	// Name is the full name as `go test` prints it with GOMAXPROCS=1,
+	// without the "Benchmark" prefix ("SHA1", "Sizes/size=64").
+	Name string
+	// N is the smallest iteration count; Counts are callgrind's totals of
+	// the runs with N, 2N and 3N iterations.
+	N      int
+	Counts [3]int64
+	// PerOp is (Counts[2]-Counts[0]) / 2N, rounded to a whole instruction.
+	PerOp float64
+}
+
+// ErrNoValgrind means valgrind is not installed.
+var ErrNoValgrind = errors.New("valgrind not found (apt-get install valgrind)")
+
+// Available reports whether the valgrind command (empty means "valgrind")
+// can be run, and its version.
+func Available(valgrind string) (string, error) {
+	if valgrind == "" {
+		valgrind = "valgrind"
+	}
+	path, err := exec.LookPath(valgrind)
+	if err != nil {
+		return "", ErrNoValgrind
+	}
+	out, err := exec.Command(path, "--version").Output()
+	if err != nil {
+		return "", fmt.Errorf("%s --version: %w", path, err)
+	}
+	return strings.TrimSpace(string(out)), nil
+}
+
+// Run builds the test binary of each package matching o.Pkgs (`go test -c`),
+// counts the instructions per op of each benchmark matching o.Bench (see
+// Count) and returns the results in package and benchmark order.
+func Run(ctx context.Context, o Options) ([]Result, error) {
+	o = o.withDefaults()
+	if _, err := Available(o.Valgrind); err != nil {
+		return nil, err
+	}
+	dir, err := filepath.Abs(orDot(o.Dir))
+	if err != nil {
+		return nil, err
+	}
+	pkgs, err := listTestPackages(ctx, o.Go, dir, o.Pkgs)
+	if err != nil {
+		return nil, err
+	}
+	tmp, err := os.MkdirTemp("", "wslab-instr-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(tmp)
+	var all []Result
+	for i, p := range pkgs {
+		bin := filepath.Join(tmp, fmt.Sprintf("%d.test", i))
+		fmt.Fprintf(o.Log, "instr: building %s\n", p.importPath)
+		if _, err := output(ctx, dir, nil, o.Go, "test", "-c", "-o", bin, p.importPath); err != nil {
+			return nil, fmt.Errorf("instr: %w", err)
+		}
+		rs, err := Count(ctx, CountOptions{Binary: bin, Dir: p.dir, Bench: o.Bench, N: o.N, Valgrind: o.Valgrind, Log: o.Log})
+		if err != nil {
+			return nil, fmt.Errorf("instr: %s: %w", p.importPath, err)
+		}
+		all = append(all, rs...)
+	}
+	return all, nil
+}
+
+// CountOptions configures Count.
+type CountOptions struct {
+	// Binary is a test binary built with `go test -c`.
+	Binary string
+	// Dir is the directory to run it in (its package's directory, for
+	// testdata). Empty means the current directory.
+	Dir string
+	// Bench is the -test.bench regular expression. Empty means ".".
+	Bench string
+	// N is the smallest iteration count. Zero means 1000.
+	N int
+	// Valgrind is the valgrind command. Empty means "valgrind".
+	Valgrind string
+	// Log receives progress lines. Nil means io.Discard.
+	Log io.Writer
+}
+
+// env is the environment every run of the binary gets: one P, so nothing
+// else runs on the benchmark's thread, and no asynchronous preemption
+// signals.
+var env = []string{"GOMAXPROCS=1", "GODEBUG=asyncpreemptoff=1"}
+
+// Count counts the instructions per op of each benchmark of one test binary
+// matching o.Bench, as the package doc describes. It first runs the binary
+// natively with -test.benchtime=1x to learn the benchmarks' full names
+// (sub-benchmarks included), then runs each one alone under callgrind three
+// times.
+func Count(ctx context.Context, o CountOptions) ([]Result, error) {
+	if o.Bench == "" {
+		o.Bench = "."
+	}
+	if o.N <= 0 {
+		o.N = 1000
+	}
+	if o.Valgrind == "" {
+		o.Valgrind = "valgrind"
+	}
+	if o.Log == nil {
+		o.Log = io.Discard
+	}
+	bin, err := filepath.Abs(o.Binary)
+	if err != nil {
+		return nil, err
+	}
+	names, pkg, err := listBenchmarks(ctx, bin, o.Dir, o.Bench)
+	if err != nil {
+		return nil, err
+	}
+	if len(names) == 0 {
+		return nil, nil
+	}
+	syms, err := symbols(ctx, bin)
+	if err != nil {
+		return nil, err
+	}
+	tmp, err := os.MkdirTemp("", "wslab-callgrind-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(tmp)
+
+	var out []Result
+	for _, name := range names {
+		top, _, hasSub := strings.Cut(name, "/")
+		sym, ok := findSymbol(syms, pkg, "Benchmark"+top)
+		if !ok {
+			return nil, fmt.Errorf("no symbol for Benchmark%s in %s", top, filepath.Base(o.Binary))
+		}
+		zero := sym
+		if hasSub {
+			// The sub-benchmark's body is a closure of the top-level
+			// function; zero at its entries.
+			zero = sym + ".func*"
+		}
+		var dumps [3]map[string]int64
+		for i := range dumps {
+			n := o.N * (i + 1)
+			fmt.Fprintf(o.Log, "instr: Benchmark%s: callgrind, %d iterations\n", name, n)
+			d, err := callgrind(ctx, o.Valgrind, bin, o.Dir, filepath.Join(tmp, fmt.Sprintf("cg%d", i)), benchRegexp(name), zero, n)
+			if err != nil {
+				return nil, fmt.Errorf("Benchmark%s: %w", name, err)
+			}
+			dumps[i] = d
+		}
+		counts, per, err := pickLoop(dumps, o.N)
+		if err != nil {
+			return nil, fmt.Errorf("Benchmark%s: %w", name, err)
+		}
+		r := Result{Pkg: pkg, Name: name, N: o.N, Counts: counts, PerOp: per}
+		out = append(out, r)
+	}
+	return out, nil
+}
+
+// linearTolerance is how far apart the two differences C(2N)-C(N) and
+// C(3N)-C(2N) may be, relative to the first, before Count refuses the
+// benchmark. It is half the gate's default instr/op threshold.
+const linearTolerance = 0.005
+
+// pickLoop finds the benchmark loop among the dumps of the runs with N, 2N
+// and 3N iterations and returns its three counts and the instructions per
+// op. Each run makes the same sequence of dumps (one per StopTimer); the
+// loop's is the one that grows linearly with N, by the most.
+// The others (run1, the exit path, a parent benchmark's printing) do not
+// grow with N.
+func pickLoop(dumps [3]map[string]int64, n int) ([3]int64, float64, error) {
+	keys := make([]string, 0, len(dumps[0]))
+	for k := range dumps[0] {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var (
+		best      [3]int64
+		bestPer   float64
+		found     bool
+		bestDelta int64 = -1
+		err       error // the error of the part that grew most
+		errDelta  int64 = -1 << 62
+	)
+	for _, k := range keys {
+		var c [3]int64
+		ok := true
+		for i := range dumps {
+			v, in := dumps[i][k]
+			ok = ok && in
+			c[i] = v
+		}
+		if !ok {
+			continue
+		}
+		per, perr := perOp(c, n)
+		if perr != nil {
+			if d := c[2] - c[0]; d > errDelta {
+				err, errDelta = perr, d
+			}
+			continue
+		}
+		if d := c[2] - c[0]; d > bestDelta {
+			best, bestPer, bestDelta, found = c, per, d, true
+		}
+	}
+	if !found {
+		if err == nil {
+			err = fmt.Errorf("callgrind made no dump in every run")
+		}
+		return best, 0, err
+	}
+	return best, bestPer, nil
+}
+
+// perOp turns the counts of the N, 2N and 3N runs into instructions per op,
+// or says why they are not a benchmark loop's.
+func perOp(c [3]int64, n int) (float64, error) {
+	d1, d2 := c[1]-c[0], c[2]-c[1]
+	if d1 <= 0 || d2 <= 0 {
+		return 0, fmt.Errorf("instruction counts do not grow with N (%d, %d, %d): callgrind lost the benchmark loop", c[0], c[1], c[2])
+	}
+	if math.Abs(float64(d2-d1)) > linearTolerance*float64(d1) {
+		return 0, fmt.Errorf("instruction counts are not linear in N (%d, %d, %d for N=%d, %d, %d): "+
+			"the loop allocates, grows its stack or switches goroutines, which callgrind cannot follow in Go",
+			c[0], c[1], c[2], n, 2*n, 3*n)
+	}
+	return math.Round(float64(c[2]-c[0]) / float64(2*n)), nil
+}
+
+// callgrind runs one benchmark of bin under callgrind with n iterations and
+// returns the totals of its dumps by part number: each dump holds the
+// instructions since the last entry of the function matching zero or the
+// previous dump, up to an entry of testing.(*B).StopTimer. Callgrind writes
+// one file per thread; the part's total is that of its busiest thread, the
+// one that ran the benchmark (which thread that is varies between runs).
+func callgrind(ctx context.Context, valgrind, bin, dir, outBase, bench, zero string, n int) (map[string]int64, error) {
+	old, _ := filepath.Glob(outBase + ".out*")
+	for _, f := range old {
+		os.Remove(f)
+	}
+	args := []string{
+		"--tool=callgrind",
+		"--callgrind-out-file=" + outBase + ".out",
+		"--separate-threads=yes",
+		"--zero-before=" + zero,
+		"--dump-before=testing.(*B).StopTimer",
+		bin,
+		"-test.run=^$",
+		"-test.bench=" + bench,
+		"-test.benchtime=" + strconv.Itoa(n) + "x",
+	}
+	if _, err := output(ctx, dir, env, valgrind, args...); err != nil {
+		return nil, err
+	}
+	// Dumps are named OUT.<part>-<thread>; the end-of-program dumps,
+	// OUT-<thread>, hold the exit path and are ignored.
+	files, err := filepath.Glob(outBase + ".out.*")
+	if err != nil {
+		return nil, err
+	}
+	dumps := map[string]int64{}
+	for _, f := range files {
+		part, _, _ := strings.Cut(strings.TrimPrefix(f, outBase+".out."), "-")
+		t, err := totalsFile(f)
+		if err != nil {
+			return nil, err
+		}
+		if t > dumps[part] {
+			dumps[part] = t
+		}
+	}
+	if len(dumps) == 0 {
+		return nil, fmt.Errorf("callgrind wrote no dump (did the benchmark run?)")
+	}
+	return dumps, nil
+}
+
+func totalsFile(path string) (int64, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return 0, err
+	}
+	defer f.Close()
+	t, err := ParseTotals(f)
+	if err != nil {
+		return 0, fmt.Errorf("%s: %w", path, err)
+	}
+	return t, nil
+}
+
+// ParseTotals reads a callgrind output file and returns its first event
+// count (Ir, instructions executed) from the "totals:" line, or from the
+// "summary:" line when there is no totals line.
+func ParseTotals(r io.Reader) (int64, error) {
+	data, err := io.ReadAll(r)
+	if err != nil {
+		return 0, err
+	}
+	var summary string
+	for _, line := range strings.Split(string(data), "\n") {
+		switch {
+		case strings.HasPrefix(line, "totals:"):
+			return firstCount(strings.TrimPrefix(line, "totals:"))
+		case strings.HasPrefix(line, "summary:"):
+			summary = strings.TrimPrefix(line, "summary:")
+		}
+	}
+	if summary != "" {
+		return firstCount(summary)
+	}
+	return 0, errors.New("no totals: or summary: line (not a callgrind output file?)")
+}
+
+func firstCount(s string) (int64, error) {
+	f := strings.Fields(s)
+	if len(f) == 0 {
+		return 0, errors.New("empty totals line")
+	}
+	return strconv.ParseInt(f[0], 10, 64)
+}
+
+// benchRegexp returns a -test.bench expression that matches exactly the
+// benchmark with the given full name, level by level.
+func benchRegexp(name string) string {
+	parts := strings.Split(name, "/")
+	for i, p := range parts {
+		if i == 0 {
+			p = "Benchmark" + p
+		}
+		parts[i] = "^" + regexp.QuoteMeta(p) + "$"
+	}
+	return strings.Join(parts, "/")
+}
+
+// listBenchmarks runs bin natively with -test.benchtime=1x and returns the
+// full names of the benchmarks it ran, in order, and the package.
+func listBenchmarks(ctx context.Context, bin, dir, bench string) ([]string, string, error) {
+	out, err := output(ctx, dir, env, bin, "-test.run=^$", "-test.bench="+bench, "-test.benchtime=1x")
+	if err != nil {
+		return nil, "", err
+	}
+	r := benchfmt.NewReader(strings.NewReader(out), filepath.Base(bin))
+	var names []string
+	seen := map[string]bool{}
+	var pkg string
+	for r.Scan() {
+		res, ok := r.Result().(*benchfmt.Result)
+		if !ok {
+			continue
+		}
+		pkg = res.GetConfig("pkg")
+		n := res.Name.String()
+		if !seen[n] {
+			seen[n] = true
+			names = append(names, n)
+		}
+	}
+	return names, pkg, r.Err()
+}
+
+// symbols returns the text symbols of bin (`go tool nm`).
+func symbols(ctx context.Context, bin string) (map[string]bool, error) {
+	out, err := output(ctx, "", nil, "go", "tool", "nm", bin)
+	if err != nil {
+		return nil, err
+	}
+	syms := map[string]bool{}
+	for _, line := range strings.Split(out, "\n") {
+		f := strings.Fields(line)
+		if len(f) >= 3 && (f[1] == "T" || f[1] == "t") {
+			syms[strings.Join(f[2:], " ")] = true
+		}
+	}
+	return syms, nil
+}
+
+// findSymbol finds the benchmark function fn of package pkg, which may be
+// compiled into pkg, its external test package pkg_test, or main.
+func findSymbol(syms map[string]bool, pkg, fn string) (string, bool) {
+	for _, p := range []string{pkg, pkg + "_test", "main"} {
+		if s := p + "." + fn; syms[s] {
+			return s, true
+		}
+	}
+	return "", false
+}
+
+// Write writes results as Go benchmark lines (one "pkg:" header per
+// package) that benchfmt, benchstat and bench/gate read back.
+func Write(w io.Writer, results []Result) error {
+	bw := benchfmt.NewWriter(w)
+	for _, r := range results {
+		res := &benchfmt.Result{
+			Config: []benchfmt.Config{{Key: "pkg", Value: []byte(r.Pkg), File: true}},
+			Name:   benchfmt.Name(r.Name),
+			Iters:  r.N,
+			Values: []benchfmt.Value{{Value: r.PerOp, Unit: "instr/op"}},
+		}
+		if err := bw.Write(res); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+type testPkg struct{ importPath, dir string }
+
+// listTestPackages returns the packages matching patterns that have tests.
+func listTestPackages(ctx context.Context, goCmd, dir string, patterns []string) ([]testPkg, error) {
+	args := append([]string{"list", "-f", "{{.ImportPath}}\t{{.Dir}}\t{{len .TestGoFiles}}\t{{len .XTestGoFiles}}"}, patterns...)
+	out, err := output(ctx, dir, nil, goCmd, args...)
+	if err != nil {
+		return nil, fmt.Errorf("instr: go list: %w", err)
+	}
+	var pkgs []testPkg
+	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
+		f := strings.Split(line, "\t")
+		if len(f) != 4 || (f[2] == "0" && f[3] == "0") {
+			continue
+		}
+		pkgs = append(pkgs, testPkg{f[0], f[1]})
+	}
+	sort.SliceStable(pkgs, func(i, j int) bool { return pkgs[i].importPath < pkgs[j].importPath })
+	return pkgs, nil
+}
+
+func output(ctx context.Context, dir string, env []string, name string, args ...string) (string, error) {
+	cmd := exec.CommandContext(ctx, name, args...)
+	cmd.Dir = dir
+	if env != nil {
+		cmd.Env = append(os.Environ(), env...)
+	}
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		msg := strings.TrimSpace(stderr.String())
+		if len(msg) > 2000 {
+			msg = "..." + msg[len(msg)-2000:]
+		}
+		return stdout.String(), fmt.Errorf("%s: %w\n%s", name, err, msg)
+	}
+	return stdout.String(), nil
+}
+
+func orDot(s string) string {
+	if s == "" {
+		return "."
+	}
+	return s
+}
