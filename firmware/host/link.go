@@ -14,24 +14,31 @@ type Link struct {
 func (l Link) On() bool { return l.Bps > 0 || l.RTT > 0 }
 
 // bucket is the shared bandwidth: a virtual clock that advances by each
-// transfer's serialisation time. A short burst allowance keeps small
-// messages from being quantised to the timer resolution.
+// transfer's serialisation time. A connection that finds the link busy
+// waits for a quantum (a 1460-byte segment, or 1 ms of transfer if more);
+// while the link is idle, credit for four quanta or 20 ms accumulates, so a
+// late timer does not lose bandwidth and small messages are not quantised
+// to the timer's resolution.
 type bucket struct {
-	bps   int64
-	next  int64 // when the link is free again
-	burst int64 // ns of credit that may accumulate while idle
+	bps     int64
+	next    int64 // when the link is free again
+	quantum int64 // bytes a waiter waits for
+	burst   int64 // ns of credit that may accumulate while idle
 }
 
 func newBucket(bps int64) *bucket {
 	if bps <= 0 {
 		return nil
 	}
-	// Idle credit: 2 ms worth of bytes, and at least one 1460-byte segment.
-	burst := int64(2e6)
-	if seg := 1460 * 8 * int64(1e9) / bps; seg > burst {
-		burst = seg
+	q := bps / 8 / 1000 // 1 ms of transfer
+	if q < 1460 {
+		q = 1460
 	}
-	return &bucket{bps: bps, burst: burst}
+	burst := 4 * q * 8e9 / bps
+	if burst < 20e6 {
+		burst = 20e6 // 20 ms: a loop delayed by a busy machine loses no bandwidth
+	}
+	return &bucket{bps: bps, quantum: q, burst: burst}
 }
 
 // take grants up to want bytes at time now and returns how many; when it
@@ -46,12 +53,11 @@ func (b *bucket) take(now int64, want int) (n int, wait int64) {
 	}
 	avail := (now - start) * b.bps / 8e9
 	if avail <= 0 {
-		// Wait until a useful quantum (a segment, or what is wanted) fits.
 		q := int64(want)
-		if q > 1460 {
-			q = 1460
+		if q > b.quantum {
+			q = b.quantum
 		}
-		return 0, start + q*8e9/b.bps
+		return 0, start + (q*8e9+b.bps-1)/b.bps
 	}
 	if int64(want) < avail {
 		avail = int64(want)
