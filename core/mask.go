@@ -13,8 +13,9 @@ import (
 //	pos = Mask(key, pos, first)
 //	pos = Mask(key, pos, second)
 //
-// It works a machine word at a time; maskBytes is the byte-wise reference the
-// tests hold it to.
+// It works a machine word at a time, and on amd64 hands payloads of
+// maskFastMin bytes or more to an SSE2 or AVX2 kernel (mask_amd64.s);
+// maskBytes is the byte-wise reference the tests hold both to.
 func Mask(key [4]byte, pos int, b []byte) int {
 	pos &= 3
 	next := (pos + len(b)) & 3
@@ -30,6 +31,10 @@ func Mask(key [4]byte, pos int, b []byte) int {
 	k32 := uint32(key[pos]) | uint32(key[(pos+1)&3])<<8 |
 		uint32(key[(pos+2)&3])<<16 | uint32(key[(pos+3)&3])<<24
 	k := uint64(k32) | uint64(k32)<<32
+	if haveMaskFast && len(b) >= maskFastMin {
+		maskFast(b, k)
+		return next
+	}
 	for len(b) >= 64 {
 		v := b[:64:64]
 		binary.LittleEndian.PutUint64(v[0:], binary.LittleEndian.Uint64(v[0:])^k)

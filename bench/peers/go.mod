@@ -1,0 +1,13 @@
+module github.com/wslab/wslab/bench/peers
+
+go 1.26.0
+
+replace github.com/wslab/wslab => ../..
+
+require (
+	github.com/gobwas/ws v1.5.0
+	github.com/gorilla/websocket v1.5.3
+	github.com/wslab/wslab v0.0.0
+)
+
+require github.com/gobwas/httphead v0.1.0 // indirect

@@ -1,0 +1,350 @@
+package core
+
+import (
+	"bytes"
+	"math/rand/v2"
+	"reflect"
+	"testing"
+	"unicode/utf8"
+)
+
+// Native fuzz targets. Their seed corpora live in testdata/fuzz/<Name>/ and
+// run as ordinary tests with `go test`; `go test -fuzz=FuzzName ./core`
+// explores from them.
+
+// FuzzParseHeader: ParseHeader never panics, a header it accepts is written
+// back byte for byte by AppendHeader (so only minimal encodings parse), and
+// ErrNeedMore always asks for a plausible number of bytes.
+func FuzzParseHeader(f *testing.F) {
+	f.Fuzz(func(t *testing.T, b []byte) {
+		h, n, err := ParseHeader(b)
+		switch err {
+		case nil:
+			if n < 2 || n > len(b) || n > MaxHeaderSize || n != h.Size() {
+				t.Fatalf("% x: n=%d size=%d", b, n, h.Size())
+			}
+			if h.Length < 0 || (h.Op.IsControl() && (!h.Fin || h.Length > MaxControlPayload)) {
+				t.Fatalf("% x: accepted %+v", b, h)
+			}
+			if got := AppendHeader(nil, h); !bytes.Equal(got, b[:n]) {
+				t.Fatalf("round trip: parsed % x as %+v, appended % x", b[:n], h, got)
+			}
+		case ErrNeedMore:
+			if n < 1 || len(b)+n > MaxHeaderSize {
+				t.Fatalf("% x: ErrNeedMore asks for %d more", b, n)
+			}
+		case ErrNonMinimalLength, ErrLengthMSB, ErrFrameTooLarge, ErrControlFragmented, ErrControlTooLong:
+		default:
+			t.Fatalf("% x: unexpected error %v", b, err)
+		}
+	})
+}
+
+// fuzzEvent is a Reader event with its bytes copied, comparable across
+// buffered and streaming mode (a streamed message is joined into one).
+type fuzzEvent struct {
+	Kind    EventKind
+	Op      Opcode
+	Payload string
+	Code    CloseCode
+	Reason  string
+}
+
+// readAllFuzz feeds in to r in pieces whose sizes come from rng (maxPiece 0:
+// all at once), keeping the bytes Feed leaves (the start of a control frame)
+// as a caller must, checks each event against the Reader's promises and
+// returns the events and the error that stopped it.
+func readAllFuzz(t *testing.T, r *Reader, in []byte, rng *rand.Rand, maxPiece int) ([]fuzzEvent, error) {
+	t.Helper()
+	limit := r.limit()
+	var evs []fuzzEvent
+	var msg, pending []byte
+	var msgOp Opcode
+	inMsg := false
+	for len(in) > 0 {
+		k := len(in)
+		if maxPiece > 0 {
+			k = 1 + rng.IntN(min(k, maxPiece))
+		}
+		// A fresh copy each time: Feed unmasks in place.
+		pending = append(pending[:len(pending):len(pending)], in[:k]...)
+		in = in[k:]
+		for len(pending) > 0 {
+			n, ev, err := r.Feed(pending)
+			if n < 0 || n > len(pending) {
+				t.Fatalf("Feed consumed %d of %d bytes", n, len(pending))
+			}
+			if err != nil {
+				if r.Err() != err {
+					t.Fatalf("Feed returned %v but Err is %v", err, r.Err())
+				}
+				if _, _, again := r.Feed([]byte{0x81}); again != err {
+					t.Fatalf("failed Reader returned %v, then %v", err, again)
+				}
+				return evs, err
+			}
+			pending = pending[n:]
+			if ev.Kind == EventNone && len(pending) > 0 {
+				// Feed may stop short only before the rest of a control
+				// frame's payload, which it takes whole.
+				if !r.inFrame || !r.h.Op.IsControl() || len(pending) >= r.left {
+					t.Fatalf("Feed left %d bytes outside a control frame's payload (%+v, %d left)", len(pending), r.h, r.left)
+				}
+				break
+			}
+			switch ev.Kind {
+			case EventNone:
+			case EventMessage:
+				if r.Stream || !ev.Final || (ev.Op != OpText && ev.Op != OpBinary) {
+					t.Fatalf("bad message event %+v", ev)
+				}
+				if len(ev.Payload) > limit {
+					t.Fatalf("message of %d bytes over the limit %d", len(ev.Payload), limit)
+				}
+				if ev.Op == OpText && !utf8.Valid(ev.Payload) {
+					t.Fatalf("invalid UTF-8 text delivered: % x", ev.Payload)
+				}
+				evs = append(evs, fuzzEvent{Kind: EventMessage, Op: ev.Op, Payload: string(ev.Payload)})
+			case EventFragment:
+				if !r.Stream || (ev.Op != OpText && ev.Op != OpBinary) || ev.First == inMsg {
+					t.Fatalf("bad fragment event %+v (in message %v)", ev, inMsg)
+				}
+				if ev.First {
+					msg, msgOp, inMsg = msg[:0], ev.Op, true
+				} else if ev.Op != msgOp {
+					t.Fatalf("fragment opcode changed from %v to %v", msgOp, ev.Op)
+				}
+				msg = append(msg, ev.Payload...)
+				if len(msg) > limit {
+					t.Fatalf("streamed message of %d bytes over the limit %d", len(msg), limit)
+				}
+				if ev.Final {
+					if msgOp == OpText && !utf8.Valid(msg) {
+						t.Fatalf("invalid UTF-8 text delivered: % x", msg)
+					}
+					evs = append(evs, fuzzEvent{Kind: EventMessage, Op: msgOp, Payload: string(msg)})
+					inMsg = false
+				}
+			case EventPing, EventPong, EventClose:
+				if len(ev.Payload) > MaxControlPayload || !ev.Op.IsControl() {
+					t.Fatalf("bad control event %+v", ev)
+				}
+				if ev.Kind == EventClose && ((ev.Code != CloseNoStatus && !ev.Code.ValidOnWire()) || !utf8.Valid(ev.Reason)) {
+					t.Fatalf("bad close event %+v", ev)
+				}
+				evs = append(evs, fuzzEvent{Kind: ev.Kind, Op: ev.Op, Payload: string(ev.Payload), Code: ev.Code, Reason: string(ev.Reason)})
+			default:
+				t.Fatalf("unknown event kind %d", ev.Kind)
+			}
+		}
+	}
+	return evs, nil
+}
+
+// FuzzReader feeds arbitrary bytes to Readers of both roles, buffered and
+// streaming, in pieces whose sizes derive from seed. No mode may panic or
+// deliver more than the limit, and all of them must agree with the buffered
+// Reader fed everything at once: the same messages, control frames and error.
+func FuzzReader(f *testing.F) {
+	f.Fuzz(func(t *testing.T, data []byte, seed uint64) {
+		limit := 1 + int(seed>>40)%300
+		for _, role := range []Role{Server, Client} {
+			whole := Reader{Role: role, Buf: make([]byte, limit), MaxMessage: limit}
+			want, wantErr := readAllFuzz(t, &whole, data, nil, 0)
+			rng := rand.New(rand.NewPCG(seed, uint64(role)))
+			for _, maxPiece := range []int{1, 3, 16, 200} {
+				for _, stream := range []bool{false, true} {
+					r := Reader{Role: role, Stream: stream, MaxMessage: limit}
+					if !stream {
+						r.Buf = make([]byte, limit+int(seed&7)) // a larger Buf: MaxMessage still rules
+					}
+					got, err := readAllFuzz(t, &r, data, rng, maxPiece)
+					if err != wantErr || !reflect.DeepEqual(got, want) {
+						t.Fatalf("role %d stream %v pieces <=%d: %v %+v\nall at once, buffered: %v %+v",
+							role, stream, maxPiece, err, got, wantErr, want)
+					}
+				}
+			}
+		}
+	})
+}
+
+// FuzzParseRequest: no panic; feeding the request a byte at a time through
+// ParseRequestFrom gives exactly what ParseRequest gives all at once, at the
+// byte that ends the head.
+func FuzzParseRequest(f *testing.F) {
+	f.Fuzz(func(t *testing.T, b []byte) {
+		req, n, err := ParseRequest(b)
+		end := FindHeadEnd(b, 0)
+		if (end < 0) != (err == ErrNeedMore) {
+			t.Fatalf("head end %d but err %v", end, err)
+		}
+		if err == nil {
+			if n != end || !bytes.Equal(req.Head, b[:n]) {
+				t.Fatalf("n=%d, head ends at %d", n, end)
+			}
+			if req.ContentLength < -1 || len(req.Method) == 0 || len(req.Target) == 0 {
+				t.Fatalf("accepted %+v", req)
+			}
+		} else if n != 0 {
+			t.Fatalf("error %v with n=%d", err, n)
+		}
+		for i := 1; i <= len(b); i++ {
+			preq, pn, perr := ParseRequestFrom(b[:i], i-1)
+			if perr == ErrNeedMore {
+				if i == end {
+					t.Fatalf("head complete at %d but ParseRequestFrom needs more", i)
+				}
+				continue
+			}
+			if i != end {
+				t.Fatalf("ParseRequestFrom finished at byte %d, the head ends at %d", i, end)
+			}
+			if perr != err || pn != n || !reflect.DeepEqual(preq, req) {
+				t.Fatalf("byte at a time: %v n=%d %+v\nall at once: %v n=%d %+v", perr, pn, preq, err, n, req)
+			}
+			break
+		}
+	})
+}
+
+// FuzzServerHandshake: no panic; every answer is an HTTP/1.1 response with
+// the status HTTPStatus gives for the error, and a 101 is accepted by our
+// own client for the request's key.
+func FuzzServerHandshake(f *testing.F) {
+	f.Fuzz(func(t *testing.T, b []byte) {
+		out, req, n, err := ServerHandshake([]byte("prefix"), b)
+		if string(out[:6]) != "prefix" {
+			t.Fatal("ServerHandshake overwrote dst")
+		}
+		out = out[6:]
+		if err == ErrNeedMore {
+			if len(out) != 0 || n != 0 {
+				t.Fatalf("ErrNeedMore with output %q", out)
+			}
+			return
+		}
+		if !bytes.HasPrefix(out, []byte("HTTP/1.1 ")) {
+			t.Fatalf("response %q does not start with HTTP/1.1", out)
+		}
+		status := 101
+		if err != nil {
+			status = HTTPStatus(err)
+		}
+		if !bytes.HasPrefix(out[9:], append(AppendInt(nil, int64(status)), ' ')) {
+			t.Fatalf("err %v: response %q, want status %d", err, out, status)
+		}
+		if err != nil {
+			return
+		}
+		if n != FindHeadEnd(b, 0) {
+			t.Fatalf("n=%d, head ends at %d", n, FindHeadEnd(b, 0))
+		}
+		resp, rn, rerr := ParseResponse(out, req.Key)
+		if rerr != nil || rn != len(out) || resp.Status != 101 {
+			t.Fatalf("our client rejects our 101 %q: %v", out, rerr)
+		}
+	})
+}
+
+// FuzzParseResponse: no panic; byte-at-a-time feeding finishes exactly when
+// the head ends, with the all-at-once result; and the 101 we write for key
+// always passes.
+func FuzzParseResponse(f *testing.F) {
+	f.Fuzz(func(t *testing.T, b, key []byte) {
+		resp, n, err := ParseResponse(b, key)
+		end := FindHeadEnd(b, 0)
+		if (end < 0) != (err == ErrNeedMore) {
+			t.Fatalf("head end %d but err %v", end, err)
+		}
+		if err != ErrNeedMore && (n != end || !bytes.Equal(resp.Head, b[:end])) {
+			t.Fatalf("n=%d, head ends at %d", n, end)
+		}
+		if err == nil && resp.Status != 101 {
+			t.Fatalf("accepted status %d", resp.Status)
+		}
+		if end >= 0 {
+			for i := end - 1; i <= end; i++ {
+				presp, pn, perr := ParseResponse(b[:i], key)
+				if i < end && perr != ErrNeedMore {
+					t.Fatalf("prefix %d of a head of %d: %v", i, end, perr)
+				}
+				if i == end && (perr != err || pn != n || !reflect.DeepEqual(presp, resp)) {
+					t.Fatalf("prefix: %v %+v, whole: %v %+v", perr, presp, err, resp)
+				}
+			}
+		}
+		if _, _, err := ParseResponse(AppendUpgradeResponse(nil, key, nil), key); err != nil {
+			t.Fatalf("our 101 for key %q rejected: %v", key, err)
+		}
+	})
+}
+
+// FuzzUTF8: the incremental validator fed in random pieces agrees with
+// unicode/utf8.Valid, and reports the first bad byte no later than the end.
+func FuzzUTF8(f *testing.F) {
+	f.Fuzz(func(t *testing.T, b []byte, seed uint64) {
+		want := utf8.Valid(b)
+		if ValidUTF8(b) != want {
+			t.Fatalf("% x: ValidUTF8=%v utf8.Valid=%v", b, !want, want)
+		}
+		rng := rand.New(rand.NewPCG(seed, 1))
+		var v UTF8
+		ok, off := true, 0
+		for rest := b; len(rest) > 0; {
+			k := 1 + rng.IntN(len(rest))
+			if i := v.Feed(rest[:k]); i >= 0 {
+				if i >= k {
+					t.Fatalf("bad byte index %d in a piece of %d", i, k)
+				}
+				// The bad byte is the first that no valid text can continue.
+				if bad := off + i; !validPrefix(b[:bad]) || validPrefix(b[:bad+1]) {
+					t.Fatalf("% x: reported byte %d as the first bad one", b, bad)
+				}
+				ok = false
+				break
+			}
+			off += k
+			rest = rest[k:]
+		}
+		if got := ok && v.Complete(); got != want {
+			t.Fatalf("% x: incremental=%v utf8.Valid=%v", b, got, want)
+		}
+	})
+}
+
+// validPrefix reports whether some text starting with p is valid UTF-8: p
+// itself, or p completed by the shortest continuation any lead byte accepts.
+func validPrefix(p []byte) bool {
+	for _, tail := range []string{"", "\x80", "\x80\x80", "\x80\x80\x80", "\xa0\x80", "\x90\x80\x80"} {
+		if utf8.Valid(append(p[:len(p):len(p)], tail...)) {
+			return true
+		}
+	}
+	return false
+}
+
+// FuzzMask: Mask equals the byte-wise reference for any key, key position,
+// length and start offset, and touches no byte outside its slice.
+func FuzzMask(f *testing.F) {
+	f.Fuzz(func(t *testing.T, key uint32, pos uint8, off uint8, n uint16, data []byte) {
+		k := [4]byte{byte(key), byte(key >> 8), byte(key >> 16), byte(key >> 24)}
+		size := int(n) % 20000
+		o := int(off) % 64
+		const guard = 64
+		buf := make([]byte, guard+o+size+guard)
+		for i := range buf {
+			buf[i] = byte(i*7 + 3)
+		}
+		for i := 0; i < size && len(data) > 0; i++ {
+			buf[guard+o+i] = data[i%len(data)]
+		}
+		ref := append([]byte(nil), buf...)
+		p := int(pos)
+		got := Mask(k, p, buf[guard+o:guard+o+size])
+		want := maskBytes(k, p, ref[guard+o:guard+o+size])
+		if got != want || !bytes.Equal(buf, ref) {
+			t.Fatalf("key %x pos %d off %d len %d: Mask differs from maskBytes (pos %d vs %d)", k, p, o, size, got, want)
+		}
+	})
+}
