@@ -27,6 +27,10 @@ func (s *Slot) upgrade(req *core.Request, now int64) {
 		return
 	}
 	if err := req.CheckUpgrade(); err != nil {
+		if err == core.ErrMethod {
+			s.methodNotAllowed("Allow: GET\r\n") // RFC 9110 15.5.6: a 405 names the allowed methods
+			return
+		}
 		s.fail(core.HTTPStatus(err))
 		return
 	}
