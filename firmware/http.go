@@ -10,10 +10,17 @@ func (s *Slot) doHead(now int64) {
 	}
 	buf := s.rxb()[s.rs:s.re]
 	if len(buf) == 0 {
+		if s.eof {
+			s.closeAfterFlush() // every request the client sent was answered
+		}
 		return
 	}
 	req, n, err := core.ParseRequestFrom(buf, s.scanned-s.rs)
 	if err == core.ErrNeedMore {
+		if s.eof {
+			s.closeAfterFlush() // a head the client will never finish
+			return
+		}
 		s.scanned = s.re
 		if s.rs == 0 && s.re == len(s.rxb()) {
 			s.fail(431) // the head does not fit the board's buffer

@@ -43,7 +43,8 @@ const maxQueue = 1024
 //	s.Tick(now)               // at s.Deadline()
 //	if s.Done() { close the socket; s.Release(now) }
 //
-// and calls PeerClosed when the client's side ends.
+// and calls PeerEOF when the client's side ends with a FIN, PeerClosed when
+// the connection fails.
 type Slot struct {
 	b     *Board
 	idx   int32
@@ -57,6 +58,7 @@ type Slot struct {
 	lastOut   int64 // last time bytes left, or tx became non-empty
 	headStart int64 // first byte of the current request head (0: none yet)
 	keepAlive bool
+	eof       bool // the client sent its FIN: answer what arrived, then close
 
 	// response body, upload body
 	src    bodySource
@@ -240,6 +242,22 @@ func (s *Slot) PeerClosed(now int64) {
 	s.cleanup()
 	s.state = stClosing
 	s.ts, s.te = 0, 0
+}
+
+// PeerEOF tells the slot the client will send nothing more (a FIN: it
+// shut down its sending side and may still be reading). Requests that
+// arrived whole are answered in full and the connection then closes; an
+// unfinished upload or a WebSocket ends as with PeerClosed.
+func (s *Slot) PeerEOF(now int64) {
+	switch s.state {
+	case stHead, stRespond:
+		s.eof = true
+		s.process(now)
+	case stClosing:
+		// What is left in tx still goes out.
+	default:
+		s.PeerClosed(now)
+	}
 }
 
 // Done reports whether the host should close the connection now.

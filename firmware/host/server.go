@@ -471,7 +471,7 @@ func (s *Server) service(i int, now int64) {
 						sl.Received(n, now)
 						progress = true
 					case n == 0 && err == nil:
-						sl.PeerClosed(now) // EOF
+						sl.PeerEOF(now) // a FIN: the client may still read
 						c.readable = false
 					case err == unix.EAGAIN:
 						c.readable = false
