@@ -1,0 +1,871 @@
+//go:build linux
+
+package loadgen
+
+import (
+	"golang.org/x/sys/unix"
+
+	"github.com/wslab/wslab/core"
+)
+
+type connState uint8
+
+const (
+	csIdle      connState = iota // no socket
+	csDialing                    // TCP connect in progress
+	csHandshake                  // request sent, waiting for 101
+	csOpen                       // WebSocket open
+	csClosing                    // close frame queued or sent, waiting for the end
+)
+
+// stamp is when a message was meant to leave and when it did.
+type stamp struct{ intended, actual int64 }
+
+// conn is one client connection slot. Its buffers are made once, when the
+// worker is made, and reused by every connection the slot opens.
+type conn struct {
+	w   *worker
+	i   int   // index in w.conns
+	gid int   // global connection number over all shards
+	gen int32 // bumped when the socket closes, to ignore stale events
+	fd  int
+	st  connState
+
+	addr   int // source address index
+	dialAt int64
+	key    [core.ClientKeyLen]byte
+
+	rx []byte
+	re int
+	tx []byte
+	ts int
+	te int
+	rd core.Reader
+
+	writable                   bool
+	outLeft, outPos, outMaskAt int
+	outKey                     [4]byte
+	pong                       [core.MaxControlPayload]byte
+	pongN                      int
+	pongPending                bool
+	closePending, closeSent    bool
+	closeRecv                  bool
+
+	// messages; sequence numbers count over the slot's whole life
+	queued   int64 // scheduled (open loop) or sent (closed loop)
+	sent     int64
+	recvNext int64 // the next sequence number expected back
+	ring     []stamp
+	onConn   int64 // messages answered on this connection
+	inLen    int
+	stampBuf [48]byte
+	stampN   int
+	bseq     int64 // broadcast: the next sequence number expected
+
+	redial      bool // reopen once closed (soak reconnections)
+	reconnect   bool // close once nothing is in flight
+	finished    bool // stream: the board ended it with 1000
+	abandoned   bool // given up after the drain deadline: ignore data
+	countedOpen bool
+	dialSoon    bool // dial at the next deadline (a churn cycle or reconnection)
+}
+
+func newConn(w *worker, i, gid int) *conn {
+	e := w.e
+	c := &conn{w: w, i: i, gid: gid, fd: -1}
+	c.rx = make([]byte, e.rxLen)
+	c.tx = make([]byte, e.txLen)
+	if e.ringLen > 0 {
+		c.ring = make([]stamp, e.ringLen)
+	}
+	c.rd = core.Reader{Role: core.Client, Stream: true}
+	return c
+}
+
+func (c *conn) setDeadline(t int64) { c.w.dl.set(c.i, t) }
+
+func (c *conn) closing() bool { return c.closePending || c.closeSent || c.reconnect }
+
+// dial opens a new TCP connection to the target.
+func (c *conn) dial(now int64) {
+	w, e := c.w, c.w.e
+	if w.s.Scenario == Churn {
+		w.cycles++
+	}
+	w.attempts++
+	for {
+		idx, ok := e.addrs.get()
+		if !ok {
+			c.failDial(now, eAddr)
+			return
+		}
+		family := unix.AF_INET
+		if w.v6 {
+			family = unix.AF_INET6
+		}
+		fd, err := unix.Socket(family, unix.SOCK_STREAM|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0)
+		if err != nil {
+			c.failDial(now, eDial)
+			return
+		}
+		_ = unix.SetsockoptInt(fd, unix.IPPROTO_TCP, unix.TCP_NODELAY, 1)
+		if sa := w.local(idx); sa != nil {
+			// Let connect pick the port, so a port serves many targets.
+			_ = unix.SetsockoptInt(fd, unix.IPPROTO_IP, unix.IP_BIND_ADDRESS_NO_PORT, 1)
+			if err := unix.Bind(fd, sa); err != nil {
+				unix.Close(fd)
+				if err == unix.EADDRNOTAVAIL && e.addrs.exhausted(idx) {
+					continue
+				}
+				c.failDial(now, dialKind(err))
+				return
+			}
+		}
+		c.fd, c.addr, c.dialAt = fd, idx, now
+		c.gen++
+		c.st = csDialing
+		c.resetIO()
+		w.active++
+		w.dialing++
+		ev := unix.EpollEvent{Events: unix.EPOLLIN | unix.EPOLLOUT | unix.EPOLLRDHUP | unix.EPOLLET, Fd: int32(c.i), Pad: c.gen}
+		if err := unix.EpollCtl(w.epfd, unix.EPOLL_CTL_ADD, fd, &ev); err != nil {
+			c.failed(now, eDial)
+			return
+		}
+		err = unix.Connect(fd, w.targetSA())
+		switch err {
+		case nil:
+			c.connected(now)
+		case unix.EINPROGRESS:
+			c.setDeadline(now + int64(w.s.DialTimeout))
+		case unix.EADDRNOTAVAIL:
+			// This source address has no ephemeral port left: next one.
+			c.closeSocket()
+			w.active--
+			w.dialing--
+			if e.addrs.exhausted(idx) {
+				continue
+			}
+			c.failDial(now, eAddr)
+		default:
+			c.failed(now, dialKind(err))
+		}
+		return
+	}
+}
+
+func (c *conn) resetIO() {
+	c.re, c.ts, c.te = 0, 0, 0
+	c.writable = false
+	c.outLeft, c.pongPending, c.closePending, c.closeSent, c.closeRecv = 0, false, false, false, false
+	c.reconnect, c.finished, c.abandoned, c.countedOpen = false, false, false, false
+	c.onConn, c.inLen, c.stampN = 0, 0, 0
+	c.rd.Reset()
+}
+
+// failDial counts a connection attempt that failed before it had a socket.
+func (c *conn) failDial(now int64, k errKind) {
+	w := c.w
+	w.errs.add(k, 1)
+	w.lane.errors++
+	w.failed++
+	w.e.noteFail(errNames[k])
+	c.st = csIdle
+	c.afterClose(now)
+}
+
+// failed ends a connection attempt (dial or handshake) with error k.
+func (c *conn) failed(now int64, k errKind) {
+	w := c.w
+	w.errs.add(k, 1)
+	w.lane.errors++
+	if k == eRefused {
+		w.refused++
+	} else {
+		w.failed++
+	}
+	w.e.noteFail(errNames[k])
+	c.closeFD(now)
+}
+
+func (c *conn) connected(now int64) {
+	e := c.w.e
+	c.st = csHandshake
+	c.writable = true
+	c.key = core.NewClientKey(c.w.mask)
+	c.te = len(core.AppendClientRequest(c.tx[:0], e.hostB, e.pathB, c.key[:], nil))
+	c.setDeadline(now + int64(c.w.s.DialTimeout))
+	c.flush(now)
+}
+
+// onEvent handles epoll readiness.
+func (c *conn) onEvent(ev uint32, now int64) {
+	if c.st == csDialing {
+		if ev&(unix.EPOLLOUT|unix.EPOLLERR|unix.EPOLLHUP) == 0 {
+			return
+		}
+		errno, err := unix.GetsockoptInt(c.fd, unix.SOL_SOCKET, unix.SO_ERROR)
+		if err != nil || errno != 0 {
+			if err == nil {
+				err = unix.Errno(errno)
+			}
+			if err == unix.EADDRNOTAVAIL {
+				c.failed(now, eAddr)
+				return
+			}
+			c.failed(now, dialKind(err))
+			return
+		}
+		c.connected(now)
+		if c.fd < 0 {
+			return
+		}
+	}
+	if ev&(unix.EPOLLOUT|unix.EPOLLERR|unix.EPOLLHUP) != 0 {
+		c.writable = true
+		c.flush(now)
+		if c.fd < 0 {
+			return
+		}
+		c.pump(now)
+	}
+	if c.fd >= 0 && ev&(unix.EPOLLIN|unix.EPOLLRDHUP|unix.EPOLLHUP|unix.EPOLLERR) != 0 {
+		c.readAll(now)
+	}
+}
+
+// flush writes pending bytes, refilling from the frame in progress and
+// the queued control frames, until the socket is full or nothing is left.
+func (c *conn) flush(now int64) {
+	for c.fd >= 0 {
+		if c.ts == c.te {
+			c.ts, c.te = 0, 0
+			switch {
+			case c.outLeft > 0:
+				c.fill()
+			case c.pongPending:
+				c.pongPending = false
+				c.te = len(core.AppendFrame(c.tx[:0], true, core.OpPong, c.pong[:c.pongN], true, c.w.mask.NextMask()))
+			case c.closePending:
+				c.closePending = false
+				c.closeSent = true
+				c.te = len(core.AppendClose(c.tx[:0], core.CloseNormal, nil, true, c.w.mask.NextMask()))
+			default:
+				return
+			}
+		}
+		if !c.writable {
+			return
+		}
+		n, err := unix.Write(c.fd, c.tx[c.ts:c.te])
+		if n > 0 {
+			c.ts += n
+		}
+		if err != nil {
+			switch err {
+			case unix.EAGAIN:
+				c.writable = false
+				return
+			case unix.EINTR:
+				continue
+			}
+			c.lostIO(now, err)
+			return
+		}
+	}
+}
+
+// fill copies (and masks) the next part of the frame in progress into tx.
+func (c *conn) fill() {
+	k := min(c.outLeft, len(c.tx)-c.te)
+	if k <= 0 {
+		return
+	}
+	dst := c.tx[c.te : c.te+k]
+	copy(dst, c.w.payload[c.outPos:c.outPos+k])
+	c.outMaskAt = core.Mask(c.outKey, c.outMaskAt, dst)
+	c.te += k
+	c.outPos += k
+	c.outLeft -= k
+}
+
+// wantSend reports whether the connection should send a message now.
+func (c *conn) wantSend(now int64) bool {
+	w := c.w
+	if c.st != csOpen || c.closing() {
+		return false
+	}
+	if w.e.paced {
+		return c.sent < c.queued && (w.phase == phMeasure || w.phase == phDrain)
+	}
+	if w.phase != phMeasure || (w.end > 0 && now >= w.end) || c.doneSending() {
+		return false
+	}
+	switch w.s.Scenario {
+	case Sink:
+		return true
+	case Broadcast:
+		return c.gid == 0 && c.sent == c.recvNext
+	case Echo, Soak:
+		return c.sent-c.recvNext < int64(w.s.Window)
+	}
+	return false
+}
+
+// doneSending reports whether the connection has sent all it will.
+func (c *conn) doneSending() bool {
+	s := c.w.s
+	switch s.Scenario {
+	case Connect, Churn:
+		return true
+	case Stream:
+		return c.finished
+	case Broadcast:
+		if c.gid != 0 {
+			return true
+		}
+	}
+	if c.st == csIdle && !c.redial && !c.dialSoon {
+		return true
+	}
+	return s.Count > 0 && c.queued >= s.Count
+}
+
+// pump sends what the scenario wants sent, batching whole frames into one
+// write when several are due.
+func (c *conn) pump(now int64) {
+	if c.st != csOpen {
+		return
+	}
+	size := c.w.s.Size
+	need := core.FrameSize(size, true)
+	for c.writable && c.outLeft == 0 && c.wantSend(now) {
+		if c.te > 0 && len(c.tx)-c.te < need {
+			c.flush(now)
+			if c.fd < 0 || c.te > 0 {
+				return
+			}
+			continue
+		}
+		c.send(now)
+	}
+	c.flush(now)
+}
+
+// send builds the next message's frame into tx. The per-message path: no
+// allocation.
+func (c *conn) send(now int64) {
+	w := c.w
+	e := w.e
+	s := w.s
+	seq := c.sent
+	intended := now
+	if e.paced {
+		intended = c.ring[seq&int64(len(c.ring)-1)].intended
+	}
+	fl := fieldLen(s.Text)
+	if e.stampLen > 0 && s.Size >= fl {
+		putField(w.payload, uint64(seq), s.Text)
+		if s.Scenario == Broadcast {
+			putField(w.payload[fl:], uint64(intended), s.Text)
+			putField(w.payload[2*fl:], uint64(now), s.Text)
+		}
+	}
+	c.outKey = w.mask.NextMask()
+	c.te = len(core.AppendHeader(c.tx[:c.te], core.Header{Fin: true, Op: w.op, Length: s.Size, Masked: true, Mask: c.outKey}))
+	c.outLeft, c.outPos, c.outMaskAt = s.Size, 0, 0
+	c.fill()
+	if c.ring != nil {
+		c.ring[seq&int64(len(c.ring)-1)] = stamp{intended, now}
+	}
+	c.sent++
+	if !e.paced {
+		c.queued = c.sent
+	}
+	w.sent++
+	w.bsent += int64(s.Size)
+	w.lane.msgsSent++
+	w.lane.bytesSent += int64(s.Size)
+	if e.paced {
+		w.lane.record(hLateness, now-intended)
+	}
+	if s.Scenario == Broadcast {
+		e.bcastSent.Store(c.sent)
+	}
+}
+
+// enqueue schedules an open-loop message intended for time intended.
+func (c *conn) enqueue(intended, now int64) {
+	w := c.w
+	if c.queued-c.recvNext >= int64(len(c.ring)) {
+		w.errs.add(eBacklog, 1)
+		w.lane.errors++
+		return
+	}
+	c.ring[c.queued&int64(len(c.ring)-1)].intended = intended
+	c.queued++
+	c.pump(now)
+}
+
+// begin starts the scenario's sending on an open connection.
+func (c *conn) begin(now int64) {
+	s := c.w.s
+	switch s.Scenario {
+	case Churn:
+		if s.Size > 0 {
+			c.queued = c.sent // one message, then close on its echo
+			c.send(now)
+			c.queued = c.sent
+			c.flush(now)
+		} else {
+			c.startClose(now)
+		}
+		return
+	}
+	c.pump(now)
+}
+
+// readAll reads until the socket is empty.
+func (c *conn) readAll(now int64) {
+	for c.fd >= 0 {
+		if c.re == len(c.rx) {
+			// Only a handshake response can fill rx; frames are consumed.
+			c.failed(now, eHandshakeBad)
+			return
+		}
+		n, err := unix.Read(c.fd, c.rx[c.re:])
+		if n > 0 {
+			c.re += n
+			c.w.brecvRaw(n)
+			c.process(now)
+			continue
+		}
+		if err == nil { // EOF
+			c.onEOF(now)
+			return
+		}
+		switch err {
+		case unix.EAGAIN:
+			return
+		case unix.EINTR:
+			continue
+		}
+		c.lostIO(now, err)
+		return
+	}
+}
+
+func (w *worker) brecvRaw(int) {}
+
+// process decodes what is in rx.
+func (c *conn) process(now int64) {
+	w := c.w
+	if c.st == csHandshake {
+		resp, n, err := core.ParseResponse(c.rx[:c.re], c.key[:])
+		switch err {
+		case core.ErrNeedMore:
+			return
+		case nil:
+		case core.ErrBadStatus:
+			w.errs.addStatus(resp.Status)
+			w.lane.errors++
+			w.failed++
+			w.e.noteFail(statusName(resp.Status))
+			c.closeFD(now)
+			return
+		default:
+			c.failed(now, eHandshakeBad)
+			return
+		}
+		c.re = copy(c.rx, c.rx[n:c.re])
+		c.opened(now)
+		if c.fd < 0 || c.re == 0 {
+			return
+		}
+	}
+	in := c.rx[:c.re]
+	for len(in) > 0 && c.fd >= 0 {
+		n, ev, err := c.rd.Feed(in)
+		in = in[n:]
+		if err != nil {
+			if err == core.ErrClosed {
+				break // bytes after the close frame
+			}
+			w.errs.add(eProtocol, 1)
+			w.lane.errors++
+			c.dropped(now)
+			return
+		}
+		switch ev.Kind {
+		case core.EventFragment:
+			if ev.First {
+				c.inLen, c.stampN = 0, 0
+			}
+			if c.stampN < w.e.stampLen {
+				c.stampN += copy(c.stampBuf[c.stampN:w.e.stampLen], ev.Payload)
+			}
+			c.inLen += len(ev.Payload)
+			if ev.Final {
+				c.onMessage(now)
+			}
+		case core.EventPing:
+			c.pongN = copy(c.pong[:], ev.Payload)
+			c.pongPending = true
+			c.flush(now)
+		case core.EventClose:
+			c.onClose(now, ev.Code)
+		}
+	}
+	c.re = 0
+}
+
+func statusName(s int) string { return "handshake " + itoa(s) }
+
+func itoa(v int) string {
+	var b [20]byte
+	i := len(b)
+	if v == 0 {
+		return "0"
+	}
+	neg := v < 0
+	if neg {
+		v = -v
+	}
+	for v > 0 {
+		i--
+		b[i] = byte('0' + v%10)
+		v /= 10
+	}
+	if neg {
+		i--
+		b[i] = '-'
+	}
+	return string(b[i:])
+}
+
+// opened completes the handshake.
+func (c *conn) opened(now int64) {
+	w := c.w
+	c.st = csOpen
+	c.setDeadline(0)
+	c.countedOpen = true
+	w.dialing--
+	w.opened++
+	w.e.open.Add(1)
+	w.lane.record(hHandshake, now-c.dialAt)
+	if w.firstOpen == 0 {
+		w.firstOpen = now
+	}
+	if w.phase == phRamp {
+		w.dialRamp(now)
+	}
+	if w.phase == phMeasure || (w.phase == phDrain && w.s.Scenario == Churn) {
+		c.begin(now)
+	}
+}
+
+// onMessage handles a whole data message from the board.
+func (c *conn) onMessage(now int64) {
+	w := c.w
+	s := w.s
+	if c.abandoned {
+		return
+	}
+	n := int64(c.inLen)
+	switch s.Scenario {
+	case Stream:
+		w.countRecv(n)
+		return
+	case Sink, Connect:
+		w.errs.add(eUnexpected, 1)
+		w.lane.errors++
+		return
+	case Broadcast:
+		c.onBroadcast(now, n)
+		return
+	}
+	fl := fieldLen(s.Text)
+	seq := c.recvNext
+	if s.Size >= fl {
+		v, ok := getField(c.stampBuf[:], s.Text)
+		if !ok || c.stampN < fl {
+			w.errs.add(eUnexpected, 1)
+			w.lane.errors++
+			return
+		}
+		seq = int64(v)
+	}
+	if seq < c.recvNext || seq >= c.sent {
+		w.errs.add(eUnexpected, 1)
+		w.lane.errors++
+		return
+	}
+	if seq > c.recvNext {
+		// The board never echoed these (a full queue drops them).
+		w.errs.add(eDropped, seq-c.recvNext)
+		w.lane.errors += seq - c.recvNext
+	}
+	st := c.ring[seq&int64(len(c.ring)-1)]
+	w.lane.record(hLatency, now-st.intended)
+	w.lane.record(hService, now-st.actual)
+	c.recvNext = seq + 1
+	c.onConn++
+	w.countRecv(n)
+	if s.Scenario == Churn {
+		c.startClose(now)
+		return
+	}
+	if s.ReconnectEvery > 0 && c.onConn >= s.ReconnectEvery && w.phase == phMeasure {
+		c.reconnect = true
+	}
+	if c.reconnect && c.recvNext == c.queued {
+		c.redial = true
+		c.startClose(now)
+		return
+	}
+	c.pump(now)
+}
+
+func (w *worker) countRecv(n int64) {
+	w.recv++
+	w.brecv += n
+	w.lane.msgsRecv++
+	w.lane.bytesRecv += n
+}
+
+func (c *conn) onBroadcast(now, n int64) {
+	w := c.w
+	text := w.s.Text
+	fl := fieldLen(text)
+	if c.stampN < 3*fl {
+		w.errs.add(eUnexpected, 1)
+		w.lane.errors++
+		return
+	}
+	seq, ok1 := getField(c.stampBuf[:], text)
+	in, ok2 := getField(c.stampBuf[fl:], text)
+	act, ok3 := getField(c.stampBuf[2*fl:], text)
+	if !ok1 || !ok2 || !ok3 || int64(seq) < c.bseq {
+		w.errs.add(eUnexpected, 1)
+		w.lane.errors++
+		return
+	}
+	if gap := int64(seq) - c.bseq; gap > 0 {
+		w.errs.add(eMissed, gap)
+		w.lane.errors += gap
+	}
+	c.bseq = int64(seq) + 1
+	w.lane.record(hLatency, now-int64(in))
+	w.lane.record(hService, now-int64(act))
+	w.countRecv(n)
+	if c.gid == 0 && int64(seq) >= c.recvNext {
+		c.recvNext = int64(seq) + 1 // the sender's own copy: closed loop goes on
+		c.pump(now)
+	}
+}
+
+// settled reports whether nothing the run waits for is still under way.
+func (c *conn) settled() bool {
+	w := c.w
+	switch c.st {
+	case csIdle, csDialing, csHandshake:
+		return true
+	}
+	if c.outLeft > 0 || c.ts < c.te {
+		return false
+	}
+	switch w.s.Scenario {
+	case Stream:
+		return c.finished || (w.end > 0 && w.sendEnd >= w.end)
+	case Broadcast:
+		return c.bseq >= w.e.bcastSent.Load()
+	case Sink, Connect:
+		return true
+	}
+	return c.recvNext >= c.queued
+}
+
+// giveUp ends the wait for answers: what is still out is counted lost.
+func (c *conn) giveUp() {
+	c.account()
+	if c.st == csOpen || c.st == csClosing {
+		c.abandoned = true
+	}
+}
+
+// account counts the messages still in flight as errors and forgets them.
+func (c *conn) account() {
+	w := c.w
+	if c.abandoned {
+		return
+	}
+	switch w.s.Scenario {
+	case Broadcast:
+		if sent := w.e.bcastSent.Load(); sent > c.bseq && c.countedOpen {
+			w.errs.add(eMissed, sent-c.bseq)
+			w.lane.errors += sent - c.bseq
+			c.bseq = sent
+		}
+		return
+	case Stream, Sink, Connect:
+		return
+	}
+	if d := c.sent - c.recvNext; d > 0 {
+		w.errs.add(eLost, d)
+		w.lane.errors += d
+	}
+	if d := c.queued - c.sent; d > 0 {
+		w.errs.add(eUnsent, d)
+		w.lane.errors += d
+	}
+	c.recvNext, c.queued = c.sent, c.sent
+}
+
+// startClose begins the closing handshake.
+func (c *conn) startClose(now int64) {
+	if c.closePending || c.closeSent {
+		return
+	}
+	c.st = csClosing
+	c.closePending = true
+	c.setDeadline(now + int64(c.w.s.CloseTimeout))
+	c.flush(now)
+}
+
+func (c *conn) onClose(now int64, code core.CloseCode) {
+	w := c.w
+	c.closeRecv = true
+	normal := c.closeSent || c.closePending
+	if w.s.Scenario == Stream && code == core.CloseNormal {
+		normal = true
+		c.finished = true
+		w.lastDone = now
+	}
+	if !normal {
+		w.errs.addClose(int(code))
+		w.lane.errors++
+		w.dropped++
+		c.account()
+		c.redial = false
+	}
+	if !c.closeSent && !c.closePending {
+		c.st = csClosing
+		c.closePending = true
+		c.flush(now)
+	}
+	c.st = csClosing
+	c.setDeadline(now + int64(w.s.CloseTimeout))
+}
+
+// onEOF handles the board closing the TCP connection.
+func (c *conn) onEOF(now int64) {
+	switch c.st {
+	case csHandshake:
+		c.failed(now, eHandshakeEOF)
+	case csOpen:
+		c.w.errs.add(eEOF, 1)
+		c.w.lane.errors++
+		c.dropped(now)
+	default:
+		c.closeFD(now)
+	}
+}
+
+// lostIO handles a read or write error.
+func (c *conn) lostIO(now int64, err error) {
+	k := eReset
+	if err != unix.ECONNRESET && err != unix.EPIPE {
+		k = eDial
+	}
+	switch c.st {
+	case csHandshake, csDialing:
+		c.failed(now, k)
+	case csOpen:
+		c.w.errs.add(k, 1)
+		c.w.lane.errors++
+		c.dropped(now)
+	default:
+		c.closeFD(now)
+	}
+}
+
+// dropped ends an open connection the board lost.
+func (c *conn) dropped(now int64) {
+	c.w.dropped++
+	c.account()
+	c.redial = false
+	c.closeFD(now)
+}
+
+func (c *conn) onDeadline(now int64) {
+	switch c.st {
+	case csIdle:
+		if c.dialSoon {
+			c.dialSoon = false
+			if c.w.phase == phMeasure || (c.w.phase == phDrain && c.w.s.Scenario == Churn) {
+				c.dial(now)
+			}
+		}
+	case csDialing, csHandshake:
+		c.failed(now, eTimeout)
+	case csClosing:
+		if !c.closeRecv || c.ts < c.te {
+			c.w.errs.add(eCloseTimeout, 1)
+			c.w.lane.errors++
+		}
+		c.closeFD(now)
+	}
+}
+
+func (c *conn) closeSocket() {
+	w := c.w
+	if c.fd >= 0 {
+		_ = unix.EpollCtl(w.epfd, unix.EPOLL_CTL_DEL, c.fd, nil)
+		unix.Close(c.fd)
+		c.fd = -1
+	}
+	c.gen++
+}
+
+// closeFD closes the socket and, for a reconnection or a churn cycle,
+// opens the next connection.
+func (c *conn) closeFD(now int64) {
+	w := c.w
+	if c.st == csDialing || c.st == csHandshake {
+		w.dialing--
+	}
+	if c.countedOpen {
+		w.e.open.Add(-1)
+		c.countedOpen = false
+	}
+	c.closeSocket()
+	if c.st != csIdle {
+		w.active--
+	}
+	c.st = csIdle
+	c.setDeadline(0)
+	c.afterClose(now)
+}
+
+func (c *conn) afterClose(now int64) {
+	w := c.w
+	if w.phase == phRamp {
+		w.dl.set(w.item(itemDial), now+1)
+		return
+	}
+	if w.phase != phMeasure && !(w.phase == phDrain && w.s.Scenario == Churn) {
+		c.redial = false
+		return
+	}
+	if w.end > 0 && now >= w.end {
+		c.redial = false
+		return
+	}
+	if (w.s.Scenario == Churn && w.cycles < w.cycleQuota) || c.redial {
+		// Dial from the timer loop, not from here: a dial that fails at
+		// once must not recurse.
+		c.redial = false
+		c.dialSoon = true
+		c.setDeadline(now + 1)
+	}
+}

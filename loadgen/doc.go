@@ -1,0 +1,39 @@
+// Package loadgen is wslab's load generator: many WebSocket connections
+// from one process, driven through core's client handshake and frame code,
+// with latency recorded in HDR histograms and the board's heap sampled on
+// the same clock. Run executes one scenario (a Spec) and returns one
+// results.Run.
+//
+// The engine is a few worker goroutines, each running an epoll event loop
+// over its share of the connections (so thousands of connections cost their
+// buffers, not a goroutine each). The per-message send and receive paths
+// allocate nothing (asserted with testing.AllocsPerRun), every buffer is
+// made when a connection slot is first used, and each worker records into
+// its own histograms, handed to a collector at interval boundaries, so the
+// hot path takes no lock.
+//
+// Pacing: closed loop (send, wait for the echo, send again) or open loop at
+// a constant rate per connection or in total. An open-loop message has an
+// intended send time from the schedule; latency is recorded both from that
+// time (HistLatency: coordinated omission corrected) and from the time it
+// was actually written (HistService), and the lateness of each send is
+// recorded too (HistLateness). The pacer sleeps on a timerfd (nanosecond
+// resolution, unlike Go timers, which round sub-millisecond waits up to a
+// millisecond when idle) until SpinAhead before the due time, then spins.
+//
+// Scenarios: connect (ramp connections; handshake latency; how the board
+// refused), echo (closed loop), rate (open loop), stream (board to client
+// via /ws/source), sink (client to board via /ws/sink), broadcast (fan-out
+// latency from one sender to every receiver, from a timestamp in the
+// payload), http (GET or PUT of files with fasthttp), churn (connect/close
+// cycles, with the board's heap read before, after and after a settle
+// delay) and soak (a long echo or rate run with reconnections; the heap's
+// slope per hour). Churn and soak give a leak verdict (CheckLeak).
+//
+// The board's /stats (when the target has one) gives the Run's board
+// identity and the heap series. When the board runs in the same process as
+// the generator (tests, wslab lab), its heap figure is the process's, so
+// the generator keeps its own heap flat during a run: histograms for every
+// interval are allocated before the run starts, connections reuse their
+// buffers, and the stats sampler parses /stats without allocating.
+package loadgen

@@ -1,0 +1,70 @@
+package loadgen
+
+import (
+	"sync"
+	"sync/atomic"
+)
+
+// engine is the state the workers of one run share.
+type engine struct {
+	s     *Spec
+	t     *target
+	clk   clock
+	col   *collector
+	addrs *addrPool
+
+	workers []*worker
+	reports chan report
+
+	hostB, pathB []byte // the handshake's Host and request path
+
+	stampLen int  // bytes of a message's stamp (seq, or seq+times for broadcast)
+	paced    bool // open loop
+	ringLen  int  // in-flight messages a connection can track (power of two)
+	rxLen    int
+	txLen    int
+
+	open      atomic.Int64 // connections open now
+	bcastSent atomic.Int64 // broadcast: messages the sender sent
+	bcastDone atomic.Bool  // broadcast: the sender has finished
+
+	mu         sync.Mutex
+	firstFail  string // the kind of the first failed connection attempt
+	openAtFail int64  // connections opened before it
+}
+
+// report is a worker's message to the coordinator.
+type report struct {
+	w    int
+	kind int
+}
+
+const (
+	repRampDone = iota // every initial connection was attempted
+	repDrained         // sending is over and answers are in (or given up)
+	repDone            // every connection is closed; the worker exits
+)
+
+// noteFail remembers the first failed connection attempt.
+func (e *engine) noteFail(kind string) {
+	e.mu.Lock()
+	if e.firstFail == "" {
+		e.firstFail = kind
+	}
+	e.mu.Unlock()
+}
+
+// maxRing is the largest in-flight window per connection.
+const maxRing = 1024
+
+func ringFor(s *Spec) int {
+	n := 4
+	want := s.Window
+	if s.Rate > 0 {
+		want = 256
+	}
+	for n < 2*want && n < maxRing {
+		n *= 2
+	}
+	return n
+}

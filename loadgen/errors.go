@@ -1,0 +1,125 @@
+package loadgen
+
+import (
+	"maps"
+	"strconv"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/wslab/wslab/results"
+)
+
+// errKind is an error the engine counts; its name is the Run.Errors key.
+type errKind uint8
+
+const (
+	eRefused      errKind = iota // TCP connection refused (nothing listening, or a refusing stack)
+	eTimeout                     // TCP connect or handshake did not finish within DialTimeout
+	eReset                       // connection reset by the peer
+	eEOF                         // an open connection closed without a close frame
+	eHandshakeEOF                // closed before a handshake response (accept then close)
+	eHandshakeBad                // malformed handshake response or wrong Sec-WebSocket-Accept
+	eProtocol                    // the board sent frames that break RFC 6455
+	eLost                        // a message sent but never answered before the drain deadline
+	eDropped                     // a message the board never echoed (a gap in the sequence)
+	eBacklog                     // an open-loop message not sent: the connection had too many in flight
+	eMissed                      // a broadcast message a receiver never got
+	eUnsent                      // an open-loop message not sent: no connection was open
+	eUnexpected                  // a message that matches nothing sent
+	eAddr                        // no local address/port left to connect from
+	eUnreachable                 // network or host unreachable
+	eCloseTimeout                // the closing handshake did not finish within CloseTimeout
+	eDial                        // another connect error
+	nErrKinds
+)
+
+var errNames = [nErrKinds]string{
+	"refused", "timeout", "reset", "eof", "handshake eof", "handshake bad", "protocol",
+	"lost", "dropped", "backlog", "missed", "unsent", "unexpected", "no local address",
+	"unreachable", "close timeout", "dial",
+}
+
+// MessageErrors lists the Errors keys that count messages (not
+// connections): for a message scenario, sent = received + the sum of these
+// (broadcast: sent x receivers = received + missed).
+var MessageErrors = []string{"lost", "dropped", "missed", "unexpected"}
+
+// errCounts counts errors by kind without allocating for a kind already
+// seen.
+type errCounts struct {
+	kinds  [nErrKinds]int64
+	status map[int]int64 // handshake answered with this status
+	closes map[int]int64 // connection closed by the board with this code
+}
+
+func (e *errCounts) add(k errKind, n int64) { e.kinds[k] += n }
+
+func (e *errCounts) addStatus(status int) {
+	if e.status == nil {
+		e.status = map[int]int64{}
+	}
+	e.status[status]++
+}
+
+func (e *errCounts) addClose(code int) {
+	if e.closes == nil {
+		e.closes = map[int]int64{}
+	}
+	e.closes[code]++
+}
+
+// into adds the counts to m under their Run.Errors keys.
+func (e *errCounts) into(m map[string]int64) {
+	for k, n := range e.kinds {
+		if n != 0 {
+			m[errNames[k]] += n
+		}
+	}
+	for s, n := range e.status {
+		m[results.HandshakeStatus(s)] += n
+	}
+	for c, n := range e.closes {
+		m[results.CloseCode(c)] += n
+	}
+}
+
+func (e *errCounts) merge(o *errCounts) {
+	for k, n := range o.kinds {
+		e.kinds[k] += n
+	}
+	if len(o.status) > 0 && e.status == nil {
+		e.status = map[int]int64{}
+	}
+	for s, n := range o.status {
+		e.status[s] += n
+	}
+	if len(o.closes) > 0 && e.closes == nil {
+		e.closes = map[int]int64{}
+	}
+	for c, n := range o.closes {
+		e.closes[c] += n
+	}
+}
+
+func (e *errCounts) clone() errCounts {
+	return errCounts{kinds: e.kinds, status: maps.Clone(e.status), closes: maps.Clone(e.closes)}
+}
+
+// dialKind classifies a connect error.
+func dialKind(err error) errKind {
+	switch err {
+	case unix.ECONNREFUSED:
+		return eRefused
+	case unix.ETIMEDOUT:
+		return eTimeout
+	case unix.ECONNRESET:
+		return eReset
+	case unix.ENETUNREACH, unix.EHOSTUNREACH:
+		return eUnreachable
+	case unix.EADDRNOTAVAIL, unix.EADDRINUSE:
+		return eAddr
+	}
+	return eDial
+}
+
+func errString(kind string, n int64) string { return kind + " (" + strconv.FormatInt(n, 10) + ")" }

@@ -1,0 +1,622 @@
+//go:build linux
+
+package loadgen
+
+import (
+	"net"
+	"sync"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/wslab/wslab/core"
+)
+
+// Worker phases.
+const (
+	phRamp    = iota // dialing the initial connections
+	phWait           // waiting for the measurement to start
+	phMeasure        // sending
+	phDrain          // no new sends; waiting for the answers
+	phIdle           // drained; waiting for the close command
+	phClosing        // closing handshakes
+	phDone
+)
+
+// Timer items after the connections' own.
+const (
+	itemPace = iota
+	itemBound
+	itemDial
+	itemPhase
+	nItems
+)
+
+const (
+	tagWake  = -1
+	tagTimer = -2
+)
+
+// worker is one event loop over a share of the connections.
+type worker struct {
+	id int
+	e  *engine
+	s  *Spec
+
+	epfd, evfd, tfd int
+	events          []unix.EpollEvent
+	conns           []*conn
+	dl              *deadlines
+	armed           int64
+	lane            *lane
+	mask            *core.MaskGen
+	payload         []byte // the message template; its stamp is rewritten per message
+	op              core.Opcode
+
+	target4 unix.SockaddrInet4
+	target6 unix.SockaddrInet6
+	v6      bool
+	locals  map[int]unix.Sockaddr // source address index -> this worker's sockaddr
+
+	phase      int
+	start, end int64 // measurement window (end 0: unbounded)
+	drainBy    int64
+	closeBy    int64
+	sendEnd    int64 // when sending was over
+	firstOpen  int64
+	lastDone   int64
+	nextDial   int // next connection of the ramp
+	dialing    int
+	active     int // connections not idle
+	cycles     int64
+	cycleQuota int64 // churn: cycles this worker runs
+
+	// pacing
+	pace      bool
+	paceEvery float64 // ns between this worker's sends
+	paceStart int64
+	paceK     int64
+	rr        int
+
+	errs     errCounts
+	attempts int64
+	opened   int64
+	refused  int64
+	failed   int64
+	dropped  int64
+	sent     int64
+	recv     int64
+	bsent    int64
+	brecv    int64
+
+	cmdMu sync.Mutex
+	cmds  []func()
+	stop  bool
+}
+
+func newWorker(e *engine, id int, gids []int) (*worker, error) {
+	w := &worker{id: id, e: e, s: e.s, mask: core.SeedMaskGen(), phase: phRamp,
+		epfd: -1, evfd: -1, tfd: -1, locals: map[int]unix.Sockaddr{}}
+	w.payload = make([]byte, e.s.Size)
+	fillPattern(w.payload)
+	w.op = core.OpBinary
+	if e.s.Text {
+		w.op = core.OpText
+	}
+	if ip4 := e.t.ip.To4(); ip4 != nil {
+		copy(w.target4.Addr[:], ip4)
+		w.target4.Port = e.t.port
+	} else {
+		w.v6 = true
+		copy(w.target6.Addr[:], e.t.ip.To16())
+		w.target6.Port = e.t.port
+	}
+	w.conns = make([]*conn, len(gids))
+	for i, g := range gids {
+		w.conns[i] = newConn(w, i, g)
+	}
+	w.dl = newDeadlines(len(gids) + nItems)
+	w.events = make([]unix.EpollEvent, 256)
+	var err error
+	if w.epfd, err = unix.EpollCreate1(unix.EPOLL_CLOEXEC); err != nil {
+		return nil, err
+	}
+	if w.evfd, err = unix.Eventfd(0, unix.EFD_NONBLOCK|unix.EFD_CLOEXEC); err != nil {
+		w.closeFDs()
+		w.closeWake()
+		return nil, err
+	}
+	if w.tfd, err = unix.TimerfdCreate(unix.CLOCK_MONOTONIC, unix.TFD_NONBLOCK|unix.TFD_CLOEXEC); err != nil {
+		w.closeFDs()
+		w.closeWake()
+		return nil, err
+	}
+	for _, r := range []struct{ fd, tag int }{{w.evfd, tagWake}, {w.tfd, tagTimer}} {
+		ev := unix.EpollEvent{Events: unix.EPOLLIN, Fd: int32(r.tag)}
+		if err := unix.EpollCtl(w.epfd, unix.EPOLL_CTL_ADD, r.fd, &ev); err != nil {
+			w.closeFDs()
+			w.closeWake()
+			return nil, err
+		}
+	}
+	return w, nil
+}
+
+func (w *worker) item(k int) int { return len(w.conns) + k }
+
+// do queues f to run on the worker's loop.
+func (w *worker) do(f func()) {
+	w.cmdMu.Lock()
+	defer w.cmdMu.Unlock()
+	w.cmds = append(w.cmds, f)
+	if w.evfd >= 0 {
+		one := [8]byte{1}
+		_, _ = unix.Write(w.evfd, one[:])
+	}
+}
+
+func (w *worker) runCmds() {
+	w.cmdMu.Lock()
+	c := w.cmds
+	w.cmds = nil
+	w.cmdMu.Unlock()
+	for _, f := range c {
+		f()
+	}
+}
+
+func (w *worker) report(kind int) { w.e.reports <- report{w: w.id, kind: kind} }
+
+// run is the event loop. It returns when every connection is closed.
+func (w *worker) run() {
+	e := w.e
+	now := e.clk.now()
+	w.lane = e.col.lane(w.id, e.col.index(now))
+	w.dl.set(w.item(itemBound), e.col.boundary(w.lane.idx))
+	if w.s.Scenario == Churn {
+		w.phase = phWait // churn dials when the measurement starts
+		w.report(repRampDone)
+	} else {
+		w.dialRamp(now)
+	}
+	for w.phase != phDone {
+		w.armTimer(now)
+		n, err := unix.EpollWait(w.epfd, w.events, -1)
+		if err != nil && err != unix.EINTR {
+			w.hardStop()
+			break
+		}
+		now = e.clk.now()
+		for k := 0; k < n; k++ {
+			ev := &w.events[k]
+			switch ev.Fd {
+			case tagWake:
+				var b [8]byte
+				_, _ = unix.Read(w.evfd, b[:])
+				w.runCmds()
+			case tagTimer:
+				var b [8]byte
+				_, _ = unix.Read(w.tfd, b[:])
+				w.armed = 0
+			default:
+				c := w.conns[ev.Fd]
+				if c.gen != ev.Pad || c.fd < 0 {
+					continue // an event for a socket closed since
+				}
+				c.onEvent(ev.Events, now)
+			}
+		}
+		if w.stop {
+			w.hardStop()
+			break
+		}
+		now = w.runTimers(e.clk.now())
+		w.step(now)
+	}
+	w.lane.msgsSent += 0
+	e.col.finish(w.lane)
+	w.lane = nil
+	w.closeFDs()
+	w.report(repDone)
+}
+
+// armTimer points the timerfd at the earliest deadline.
+func (w *worker) armTimer(now int64) {
+	_, at := w.dl.min()
+	if at == w.armed {
+		return
+	}
+	w.armed = at
+	var spec unix.ItimerSpec
+	if at > 0 {
+		d := at - now
+		if d < 1000 {
+			d = 1000
+		}
+		spec.Value = unix.NsecToTimespec(d)
+	}
+	_ = unix.TimerfdSettime(w.tfd, 0, &spec, nil)
+}
+
+// runTimers runs every due deadline and returns the time after.
+func (w *worker) runTimers(now int64) int64 {
+	n := len(w.conns)
+	for {
+		i, at := w.dl.min()
+		if i < 0 || at > now {
+			return now
+		}
+		w.dl.set(i, 0)
+		switch {
+		case i < n:
+			w.conns[i].onDeadline(now)
+		case i == w.item(itemPace):
+			now = w.paceTick(at, now)
+		case i == w.item(itemBound):
+			w.rotate(now)
+		case i == w.item(itemDial):
+			w.dialRamp(now)
+		case i == w.item(itemPhase):
+			// step looks at the clock
+		}
+	}
+}
+
+// rotate hands the interval's lane to the collector.
+func (w *worker) rotate(now int64) {
+	col := w.e.col
+	k := col.index(now)
+	if k > w.lane.idx {
+		w.lane = col.rotate(w.lane, k)
+	}
+	w.dl.set(w.item(itemBound), col.boundary(w.lane.idx))
+}
+
+// dialRamp starts the ramp's connections that are due.
+func (w *worker) dialRamp(now int64) {
+	s := w.s
+	for w.nextDial < len(w.conns) && w.dialing < s.DialConcurrency {
+		c := w.conns[w.nextDial]
+		if s.ConnRate > 0 {
+			due := w.e.clk.mono0 + int64(float64(c.gid-s.firstConn())/s.ConnRate*1e9) + w.rampBase()
+			if due > now {
+				w.dl.set(w.item(itemDial), due)
+				return
+			}
+		}
+		w.nextDial++
+		c.dial(now)
+	}
+}
+
+// rampBase is the ramp's start relative to the clock's origin.
+func (w *worker) rampBase() int64 { return w.e.col.start - w.e.clk.mono0 }
+
+// measure starts the measurement window [start, end).
+func (w *worker) measure(start, end int64) {
+	w.start, w.end = start, end
+	w.dl.set(w.item(itemPhase), start)
+}
+
+// step moves the worker through its phases.
+func (w *worker) step(now int64) {
+	s := w.s
+	switch w.phase {
+	case phRamp:
+		if w.nextDial == len(w.conns) && w.dialing == 0 {
+			w.phase = phWait
+			w.report(repRampDone)
+		}
+	case phWait:
+		if w.start == 0 || now < w.start {
+			return
+		}
+		w.phase = phMeasure
+		if w.end > 0 {
+			w.dl.set(w.item(itemPhase), w.end)
+		}
+		w.beginMeasure(now)
+		fallthrough
+	case phMeasure:
+		if !w.sendingOver(now) {
+			return
+		}
+		w.phase = phDrain
+		w.sendEnd = now
+		w.dl.set(w.item(itemPace), 0)
+		w.drainBy = now + int64(s.DrainTimeout)
+		if s.Scenario == Stream && w.end > 0 && now >= w.end {
+			w.drainBy = now // a stream cut by the duration has nothing to wait for
+		}
+		w.dl.set(w.item(itemPhase), w.drainBy)
+		if w.e.paced || s.Scenario == Sink {
+			for _, c := range w.conns {
+				c.pump(now) // owed messages still go
+			}
+		}
+		fallthrough
+	case phDrain:
+		settled := true
+		for _, c := range w.conns {
+			if !c.settled() {
+				settled = false
+				break
+			}
+		}
+		if !settled && now < w.drainBy {
+			return
+		}
+		for _, c := range w.conns {
+			c.giveUp()
+		}
+		w.phase = phIdle
+		w.report(repDrained)
+	case phClosing:
+		if w.active == 0 {
+			w.phase = phDone
+		}
+	}
+}
+
+// beginMeasure starts sending on every open connection.
+func (w *worker) beginMeasure(now int64) {
+	s := w.s
+	switch s.Scenario {
+	case Churn:
+		w.cycleQuota = int64(s.part(int(s.Count)))
+		if s.Count == 0 {
+			w.cycleQuota = 1 << 62
+		} else {
+			// split this shard's cycles over the workers
+			nw := int64(len(w.e.workers))
+			q := w.cycleQuota / nw
+			if int64(w.id) < w.cycleQuota%nw {
+				q++
+			}
+			w.cycleQuota = q
+		}
+		for _, c := range w.conns {
+			if w.cycles < w.cycleQuota {
+				c.dial(now)
+			}
+		}
+		return
+	case Broadcast:
+		if s.Rate > 0 && w.owns(0) {
+			w.startPace(now, s.Rate)
+		}
+	}
+	if w.e.paced && s.Scenario != Broadcast {
+		total := len(w.conns)
+		if total > 0 {
+			share := s.totalRate() * float64(total) / float64(s.Conns)
+			w.startPace(now, share)
+		}
+	}
+	for _, c := range w.conns {
+		if c.st == csOpen {
+			c.begin(now)
+		}
+	}
+}
+
+// owns reports whether global connection gid is this worker's.
+func (w *worker) owns(gid int) bool {
+	for _, c := range w.conns {
+		if c.gid == gid {
+			return true
+		}
+	}
+	return false
+}
+
+func (w *worker) startPace(now int64, rate float64) {
+	if rate <= 0 {
+		return
+	}
+	w.pace = true
+	w.paceEvery = 1e9 / rate
+	// Spread the workers' schedules over one period so that together
+	// they send evenly.
+	w.paceStart = w.start + int64(w.paceEvery*float64(w.id)/float64(len(w.e.workers)))
+	w.paceK = 0
+	w.armPace()
+}
+
+func (w *worker) paceDue() int64 { return w.paceStart + int64(float64(w.paceK)*w.paceEvery) }
+
+func (w *worker) armPace() {
+	due := w.paceDue()
+	if w.end > 0 && due >= w.end {
+		w.pace = false
+		return
+	}
+	w.dl.set(w.item(itemPace), due-int64(w.s.SpinAhead))
+}
+
+// paceTick sends every message that is due, spinning up to the first due
+// time so that it leaves on time, and returns the clock after.
+func (w *worker) paceTick(at, now int64) int64 {
+	if !w.pace || w.phase != phMeasure {
+		return now
+	}
+	due := w.paceDue()
+	for now < due {
+		now = w.e.clk.now()
+	}
+	for due <= now && w.pace {
+		if w.end > 0 && due >= w.end {
+			w.pace = false
+			break
+		}
+		w.tick(due, now)
+		w.paceK++
+		due = w.paceDue()
+	}
+	if w.pace {
+		w.armPace()
+	}
+	return now
+}
+
+// tick gives one scheduled send to the next connection in turn.
+func (w *worker) tick(intended, now int64) {
+	n := len(w.conns)
+	if w.s.Scenario == Broadcast {
+		for _, c := range w.conns {
+			if c.gid == 0 {
+				if c.st == csOpen && !c.doneSending() {
+					c.enqueue(intended, now)
+				} else {
+					w.pace = false
+				}
+			}
+		}
+		return
+	}
+	for range n {
+		c := w.conns[w.rr]
+		w.rr++
+		if w.rr == n {
+			w.rr = 0
+		}
+		if c.st == csOpen && !c.closing() && !c.doneSending() {
+			c.enqueue(intended, now)
+			return
+		}
+	}
+	w.errs.add(eUnsent, 1)
+	w.lane.errors++
+}
+
+// sendingOver reports whether the worker has nothing more to send.
+func (w *worker) sendingOver(now int64) bool {
+	s := w.s
+	if w.end > 0 && now >= w.end {
+		return true
+	}
+	switch s.Scenario {
+	case Connect:
+		return w.end == 0 || now >= w.end
+	case Churn:
+		return w.cycles >= w.cycleQuota && w.active == 0
+	case Broadcast:
+		if w.e.bcastDone.Load() {
+			return true
+		}
+		if !w.owns(0) {
+			// Receivers only: the sender's worker says when it is over
+			// (or, in another shard's process, the duration or count).
+			if s.Count > 0 {
+				for _, c := range w.conns {
+					if c.st == csOpen && c.bseq < s.Count {
+						return false
+					}
+				}
+				return true
+			}
+			return false
+		}
+	}
+	if w.e.paced && w.pace {
+		return false
+	}
+	for _, c := range w.conns {
+		if c.st != csIdle && !c.doneSending() {
+			return false
+		}
+		if c.st == csDialing || c.st == csHandshake || c.redial || c.dialSoon {
+			return false // a reconnection under way
+		}
+	}
+	if s.Scenario == Broadcast {
+		w.e.bcastDone.Store(true)
+	}
+	return true
+}
+
+// closeAll starts the closing handshake on every connection.
+func (w *worker) closeAll(now int64) {
+	w.phase = phClosing
+	w.dl.set(w.item(itemPace), 0)
+	w.dl.set(w.item(itemDial), 0)
+	w.dl.set(w.item(itemPhase), 0)
+	for _, c := range w.conns {
+		c.redial = false
+		switch c.st {
+		case csDialing, csHandshake:
+			c.closeFD(now)
+		case csOpen:
+			c.startClose(now)
+		}
+	}
+	w.step(now)
+}
+
+// hardStop closes every socket at once.
+func (w *worker) hardStop() {
+	now := w.e.clk.now()
+	for _, c := range w.conns {
+		if c.fd >= 0 {
+			c.closeFD(now)
+		}
+	}
+	w.phase = phDone
+}
+
+func (w *worker) closeFDs() {
+	for _, c := range w.conns {
+		if c.fd >= 0 {
+			unix.Close(c.fd)
+			c.fd = -1
+		}
+	}
+	for _, fd := range []int{w.epfd, w.tfd} {
+		if fd >= 0 {
+			unix.Close(fd)
+		}
+	}
+	w.epfd, w.tfd = -1, -1
+}
+
+// closeWake closes the wake-up eventfd, once the coordinator will send no
+// more commands (closing it earlier could let a late command write into a
+// reused descriptor).
+func (w *worker) closeWake() {
+	w.cmdMu.Lock()
+	defer w.cmdMu.Unlock()
+	if w.evfd >= 0 {
+		unix.Close(w.evfd)
+		w.evfd = -1
+	}
+}
+
+// local returns this worker's sockaddr for source address i (nil: none).
+func (w *worker) local(i int) unix.Sockaddr {
+	if sa, ok := w.locals[i]; ok {
+		return sa
+	}
+	ip := w.e.addrs.ip(i)
+	var sa unix.Sockaddr
+	if ip != nil {
+		if ip4 := ip.To4(); ip4 != nil {
+			a := &unix.SockaddrInet4{}
+			copy(a.Addr[:], ip4)
+			sa = a
+		} else {
+			a := &unix.SockaddrInet6{}
+			copy(a.Addr[:], ip.To16())
+			sa = a
+		}
+	}
+	w.locals[i] = sa
+	return sa
+}
+
+func (w *worker) targetSA() unix.Sockaddr {
+	if w.v6 {
+		return &w.target6
+	}
+	return &w.target4
+}
+
+var _ = net.IPv4len
