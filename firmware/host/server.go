@@ -42,6 +42,7 @@ type Server struct {
 	events               []unix.EpollEvent
 	ev                   unix.EpollEvent
 	refuse               []byte
+	drain                [2048]byte // what a lingering connection still sends goes here
 	segPool              []seg
 	base                 time.Time
 	armed                int64
@@ -66,6 +67,7 @@ type conn struct {
 	fd                 int
 	slot               *firmware.Slot
 	readable, writable bool
+	lingering          bool   // the board is done: draining input until the client's FIN
 	seen               uint64 // TxAppended already put into segs
 	sent               uint64 // bytes written to the socket
 	segs               []seg  // release schedule of tx bytes; only with a link delay
@@ -424,6 +426,10 @@ func (s *Server) refuseConn(fd int) {
 // can make progress, then sets the slot's next deadline.
 func (s *Server) service(i int, now int64) {
 	c := &s.conns[i]
+	if c.lingering {
+		s.linger(i, now)
+		return
+	}
 	sl := c.slot
 	rtt := s.opts.Link.RTT
 	var wait int64 // earliest time the link lets this connection go on
@@ -483,7 +489,7 @@ func (s *Server) service(i int, now int64) {
 			}
 		}
 		if sl.Done() {
-			s.closeConn(i, now)
+			s.linger(i, now)
 			return
 		}
 		if !progress {
@@ -571,6 +577,40 @@ func (s *Server) retryLink(now int64) {
 	}
 	// Compact: the waiters added during the retries move to the front.
 	s.linkWait = append(w[:0], s.linkWait...)
+}
+
+// lingerTime bounds how long a finished connection waits for the client's FIN.
+const lingerTime = int64(2 * time.Second)
+
+// linger ends a connection the board is done with without a reset: it
+// shuts down the sending side (a FIN after the last bytes) and reads and
+// discards what the client still sends, until the client's FIN or for
+// lingerTime, and only then closes. Closing a socket with unread input
+// makes the kernel send a reset instead, which throws away the last bytes
+// not yet delivered (a close frame with its code, an error response) and
+// makes the client's kernel drop what it had not read yet.
+func (s *Server) linger(i int, now int64) {
+	c := &s.conns[i]
+	if !c.lingering {
+		c.lingering = true
+		s.dl.set(i, now+lingerTime)
+		if unix.Shutdown(c.fd, unix.SHUT_WR) != nil {
+			s.closeConn(i, now)
+			return
+		}
+	}
+	until := s.dl.at[i] // 0 once the timer fired
+	for {
+		n, err := unix.Read(c.fd, s.drain[:])
+		if n > 0 {
+			continue
+		}
+		if err == unix.EAGAIN && now < until {
+			return // more may come; the FIN or the timer ends it
+		}
+		s.closeConn(i, now)
+		return
+	}
 }
 
 func (s *Server) closeConn(i int, now int64) {
