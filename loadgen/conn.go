@@ -68,6 +68,7 @@ type conn struct {
 	abandoned   bool // given up after the drain deadline: ignore data
 	countedOpen bool
 	dialSoon    bool // dial at the next deadline (a churn cycle or reconnection)
+	lives       int  // connections the slot opened
 }
 
 func newConn(w *worker, i, gid int) *conn {
@@ -127,8 +128,8 @@ func (c *conn) dial(now int64) {
 		c.resetIO()
 		w.active++
 		w.dialing++
-		ev := unix.EpollEvent{Events: unix.EPOLLIN | unix.EPOLLOUT | unix.EPOLLRDHUP | unix.EPOLLET, Fd: int32(c.i), Pad: c.gen}
-		if err := unix.EpollCtl(w.epfd, unix.EPOLL_CTL_ADD, fd, &ev); err != nil {
+		w.ev = unix.EpollEvent{Events: unix.EPOLLIN | unix.EPOLLOUT | unix.EPOLLRDHUP | unix.EPOLLET, Fd: int32(c.i), Pad: c.gen}
+		if err := unix.EpollCtl(w.epfd, unix.EPOLL_CTL_ADD, fd, &w.ev); err != nil {
 			c.failed(now, eDial)
 			return
 		}
@@ -549,6 +550,7 @@ func (c *conn) opened(now int64) {
 	c.st = csOpen
 	c.setDeadline(0)
 	c.countedOpen = true
+	c.lives++
 	w.dialing--
 	w.opened++
 	w.e.open.Add(1)
@@ -562,6 +564,17 @@ func (c *conn) opened(now int64) {
 	if w.phase == phMeasure || (w.phase == phDrain && w.s.Scenario == Churn) {
 		c.begin(now)
 	}
+}
+
+// lifeLen is how many messages the connection answers before it
+// reconnects: the first lives are staggered over the connections so that
+// they do not all reconnect at once.
+func (c *conn) lifeLen() int64 {
+	s := c.w.s
+	if c.lives > 1 {
+		return s.ReconnectEvery
+	}
+	return max(1, s.ReconnectEvery*int64(c.gid+1)/int64(s.Conns))
 }
 
 // onMessage handles a whole data message from the board.
@@ -615,7 +628,7 @@ func (c *conn) onMessage(now int64) {
 		c.startClose(now)
 		return
 	}
-	if s.ReconnectEvery > 0 && c.onConn >= s.ReconnectEvery && w.phase == phMeasure {
+	if s.ReconnectEvery > 0 && c.onConn >= c.lifeLen() && w.phase == phMeasure {
 		c.reconnect = true
 	}
 	if c.reconnect && c.recvNext == c.queued {
@@ -802,7 +815,11 @@ func (c *conn) onDeadline(now int64) {
 	case csIdle:
 		if c.dialSoon {
 			c.dialSoon = false
-			if c.w.phase == phMeasure || (c.w.phase == phDrain && c.w.s.Scenario == Churn) {
+			w := c.w
+			if w.s.Scenario == Churn && w.cycles >= w.cycleQuota {
+				return
+			}
+			if w.phase == phMeasure {
 				c.dial(now)
 			}
 		}
@@ -820,7 +837,7 @@ func (c *conn) onDeadline(now int64) {
 func (c *conn) closeSocket() {
 	w := c.w
 	if c.fd >= 0 {
-		_ = unix.EpollCtl(w.epfd, unix.EPOLL_CTL_DEL, c.fd, nil)
+		_ = unix.EpollCtl(w.epfd, unix.EPOLL_CTL_DEL, c.fd, &w.ev)
 		unix.Close(c.fd)
 		c.fd = -1
 	}

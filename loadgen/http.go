@@ -42,6 +42,11 @@ func runHTTP(ctx context.Context, s *Spec, t *target, clk *clock, sc *statsClien
 		Addr: addr, Name: "wslab-load", MaxConns: own,
 		ReadTimeout: s.DialTimeout, WriteTimeout: s.DialTimeout,
 		MaxIdleConnDuration: 10 * time.Second, MaxIdemponentCallAttempts: 1,
+		// A dialer of our own: fasthttp's default one starts a goroutine
+		// that outlives the run.
+		Dial: func(addr string) (net.Conn, error) {
+			return (&net.Dialer{Timeout: s.DialTimeout}).Dial("tcp", addr)
+		},
 	}
 	defer client.CloseIdleConnections()
 	body := make([]byte, s.Size)

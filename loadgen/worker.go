@@ -44,6 +44,7 @@ type worker struct {
 
 	epfd, evfd, tfd int
 	events          []unix.EpollEvent
+	ev              unix.EpollEvent // for EpollCtl, kept here so it does not escape per call
 	conns           []*conn
 	dl              *deadlines
 	armed           int64
@@ -71,11 +72,13 @@ type worker struct {
 	cycleQuota int64 // churn: cycles this worker runs
 
 	// pacing
-	pace      bool
-	paceEvery float64 // ns between this worker's sends
-	paceStart int64
-	paceK     int64
-	rr        int
+	pace       bool
+	paceEvery  float64 // ns between this worker's sends
+	paceK      int64
+	paceStride int   // connections over all shards
+	paceSlots  []int // this worker's connections in schedule order
+	spin       int64 // ns the pacer spins before a due send
+	rr         int
 
 	errs     errCounts
 	attempts int64
@@ -240,9 +243,12 @@ func (w *worker) armTimer(now int64) {
 // runTimers runs every due deadline and returns the time after.
 func (w *worker) runTimers(now int64) int64 {
 	n := len(w.conns)
+	paced := false
 	for {
 		i, at := w.dl.min()
-		if i < 0 || at > now {
+		if i < 0 || at > now || (paced && i == w.item(itemPace)) {
+			// The pacer runs once per loop turn, so sockets are served
+			// between its sends even when it is behind.
 			return now
 		}
 		w.dl.set(i, 0)
@@ -251,6 +257,7 @@ func (w *worker) runTimers(now int64) int64 {
 			w.conns[i].onDeadline(now)
 		case i == w.item(itemPace):
 			now = w.paceTick(at, now)
+			paced = true
 		case i == w.item(itemBound):
 			w.rotate(now)
 		case i == w.item(itemDial):
@@ -381,16 +388,18 @@ func (w *worker) beginMeasure(now int64) {
 		}
 		return
 	case Broadcast:
-		if s.Rate > 0 && w.owns(0) {
-			w.startPace(now, s.Rate)
+		for i, c := range w.conns {
+			if c.gid == 0 && s.Rate > 0 {
+				w.startPace(s.Rate, 1, []int{i})
+			}
 		}
 	}
 	if w.e.paced && s.Scenario != Broadcast {
-		total := len(w.conns)
-		if total > 0 {
-			share := s.totalRate() * float64(total) / float64(s.Conns)
-			w.startPace(now, share)
+		slots := make([]int, len(w.conns))
+		for i := range slots {
+			slots[i] = i
 		}
+		w.startPace(s.totalRate(), s.Conns, slots)
 	}
 	for _, c := range w.conns {
 		if c.st == csOpen {
@@ -409,20 +418,36 @@ func (w *worker) owns(gid int) bool {
 	return false
 }
 
-func (w *worker) startPace(now int64, rate float64) {
-	if rate <= 0 {
+// startPace starts the open-loop schedule. Over all shards and workers,
+// message k of the run is due at start + k/rate and belongs to global
+// connection k mod stride; this worker sends those of its own connections
+// (slots), so the shards together send exactly the schedule's count.
+func (w *worker) startPace(rate float64, stride int, slots []int) {
+	if rate <= 0 || len(slots) == 0 {
 		return
 	}
 	w.pace = true
 	w.paceEvery = 1e9 / rate
-	// Spread the workers' schedules over one period so that together
-	// they send evenly.
-	w.paceStart = w.start + int64(w.paceEvery*float64(w.id)/float64(len(w.e.workers)))
+	w.paceStride = stride
+	w.paceSlots = slots
 	w.paceK = 0
+	// Spinning longer than a quarter of this worker's period would keep
+	// the loop spinning most of the time.
+	mine := w.paceEvery * float64(stride) / float64(len(slots))
+	w.spin = min(int64(w.s.SpinAhead), int64(mine/4))
 	w.armPace()
 }
 
-func (w *worker) paceDue() int64 { return w.paceStart + int64(float64(w.paceK)*w.paceEvery) }
+// paceDue is the due time of this worker's paceK-th message.
+func (w *worker) paceDue() int64 {
+	n := int64(len(w.paceSlots))
+	j, i := w.paceK/n, w.paceK%n
+	k := j*int64(w.paceStride) + int64(w.conns[w.paceSlots[i]].gid)
+	if w.s.Scenario == Broadcast {
+		k = w.paceK
+	}
+	return w.start + int64(float64(k)*w.paceEvery)
+}
 
 func (w *worker) armPace() {
 	due := w.paceDue()
@@ -430,7 +455,7 @@ func (w *worker) armPace() {
 		w.pace = false
 		return
 	}
-	w.dl.set(w.item(itemPace), due-int64(w.s.SpinAhead))
+	w.dl.set(w.item(itemPace), due-w.spin)
 }
 
 // paceTick sends every message that is due, spinning up to the first due
@@ -448,7 +473,7 @@ func (w *worker) paceTick(at, now int64) int64 {
 			w.pace = false
 			break
 		}
-		w.tick(due, now)
+		w.tick(w.conns[w.paceSlots[w.paceK%int64(len(w.paceSlots))]], due, now)
 		w.paceK++
 		due = w.paceDue()
 	}
@@ -458,31 +483,42 @@ func (w *worker) paceTick(at, now int64) int64 {
 	return now
 }
 
-// tick gives one scheduled send to the next connection in turn.
-func (w *worker) tick(intended, now int64) {
-	n := len(w.conns)
+// tick gives one scheduled send to its connection, or when that one is
+// down or done, to the next one of the worker that can take it.
+func (w *worker) tick(c *conn, intended, now int64) {
 	if w.s.Scenario == Broadcast {
-		for _, c := range w.conns {
-			if c.gid == 0 {
-				if c.st == csOpen && !c.doneSending() {
-					c.enqueue(intended, now)
-				} else {
-					w.pace = false
-				}
-			}
+		if c.st == csOpen && !c.doneSending() {
+			c.enqueue(intended, now)
+		} else if c.doneSending() {
+			w.pace = false
+		} else {
+			w.errs.add(eUnsent, 1)
+			w.lane.errors++
 		}
 		return
 	}
+	if c.st == csOpen && !c.closing() && !c.doneSending() {
+		c.enqueue(intended, now)
+		return
+	}
+	n := len(w.conns)
+	allDone := true
 	for range n {
 		c := w.conns[w.rr]
 		w.rr++
 		if w.rr == n {
 			w.rr = 0
 		}
-		if c.st == csOpen && !c.closing() && !c.doneSending() {
+		done := c.doneSending()
+		allDone = allDone && done
+		if c.st == csOpen && !c.closing() && !done {
 			c.enqueue(intended, now)
 			return
 		}
+	}
+	if allDone {
+		w.pace = false // every connection sent its count
+		return
 	}
 	w.errs.add(eUnsent, 1)
 	w.lane.errors++
@@ -556,6 +592,8 @@ func (w *worker) closeAll(now int64) {
 func (w *worker) hardStop() {
 	now := w.e.clk.now()
 	for _, c := range w.conns {
+		c.redial, c.dialSoon = false, false
+		c.giveUp()
 		if c.fd >= 0 {
 			c.closeFD(now)
 		}

@@ -1,0 +1,256 @@
+//go:build linux
+
+package loadgen
+
+import (
+	"math"
+	"testing"
+	"time"
+
+	"github.com/wslab/wslab/firmware"
+	"github.com/wslab/wslab/results"
+)
+
+// checkMsgs checks that every message sent is received or counted as an
+// error, and that the interval series adds up to the totals.
+func checkMsgs(t *testing.T, r *results.Run) {
+	t.Helper()
+	c := r.Counts
+	if c.MsgsSent != c.MsgsReceived+msgErrors(r) {
+		t.Errorf("sent %d != received %d + message errors %d (%v)", c.MsgsSent, c.MsgsReceived, msgErrors(r), r.Errors)
+	}
+	var sent, recv, bs, br int64
+	for _, iv := range r.Intervals {
+		sent += iv.MsgsSent
+		recv += iv.MsgsReceived
+		bs += iv.BytesSent
+		br += iv.BytesReceived
+	}
+	if sent != c.MsgsSent || recv != c.MsgsReceived || bs != c.BytesSent || br != c.BytesReceived {
+		t.Errorf("intervals add to %d/%d msgs, %d/%d bytes; totals %d/%d, %d/%d",
+			sent, recv, bs, br, c.MsgsSent, c.MsgsReceived, c.BytesSent, c.BytesReceived)
+	}
+	if h := r.Hist(results.HistLatency); h.Count() != c.MsgsReceived {
+		t.Errorf("latency histogram holds %d values for %d messages", h.Count(), c.MsgsReceived)
+	}
+	if h := r.Hist(results.HistService); h.Count() != c.MsgsReceived {
+		t.Errorf("service histogram holds %d values for %d messages", h.Count(), c.MsgsReceived)
+	}
+}
+
+func TestEcho(t *testing.T) {
+	srv := board(t, firmware.Config{})
+	r := run(t, Spec{Target: srv.WSURL("/ws"), Scenario: Echo, Conns: 16, Size: 64, Duration: time.Second})
+	logRun(t, r)
+	checkMsgs(t, r)
+	if r.Counts.ConnsOpened != 16 || r.Counts.MsgsReceived < 1000 || len(r.Errors) != 0 {
+		t.Errorf("counts %+v errors %v", r.Counts, r.Errors)
+	}
+	if r.Counts.BytesReceived != 64*r.Counts.MsgsReceived {
+		t.Errorf("%d bytes for %d messages of 64 B", r.Counts.BytesReceived, r.Counts.MsgsReceived)
+	}
+	// The board's identity and heap series come from its /stats.
+	if r.Board.Model != "test-board" || r.Board.Slots != 32 || r.Board.RxBuf != 4096 || r.Board.WhenFull != "503" ||
+		r.Board.StaticFootprint != int64(srv.Footprint().Total) {
+		t.Errorf("board %+v", r.Board)
+	}
+	if len(r.Heap) < 3 || r.Heap[0].HeapInUse <= 0 {
+		t.Errorf("heap series %+v", r.Heap)
+	}
+	// Both histograms, and every interval on the run's clock.
+	if len(r.Intervals) < 2 || r.Hist(results.HistHandshake).Count() != 16 {
+		t.Errorf("%d intervals, handshake histogram %d", len(r.Intervals), r.Hist(results.HistHandshake).Count())
+	}
+	st := srv.Stats()
+	if int64(st.MsgsIn) != r.Counts.MsgsSent || int64(st.MsgsOut) != r.Counts.MsgsReceived {
+		t.Errorf("board counted %d in, %d out; generator %d sent, %d received", st.MsgsIn, st.MsgsOut, r.Counts.MsgsSent, r.Counts.MsgsReceived)
+	}
+}
+
+// Large messages (fragmented by the board's echo), text, and a window.
+func TestEchoLargeTextWindow(t *testing.T) {
+	srv := board(t, firmware.Config{RxBuf: 1024, TxBuf: 1024, MaxMessage: 64 << 10})
+	r := run(t, Spec{Target: srv.WSURL("/ws"), Scenario: Echo, Conns: 4, Size: 20000, Text: true, Window: 3, Count: 50})
+	logRun(t, r)
+	checkMsgs(t, r)
+	if r.Counts.MsgsReceived != 200 || r.Counts.BytesReceived != 200*20000 || len(r.Errors) != 0 {
+		t.Errorf("counts %+v errors %v", r.Counts, r.Errors)
+	}
+}
+
+// A 5,000 msg/s open-loop run delivers 5,000 +/- 0.5% per second: a count
+// over the run, not a timing.
+func TestRateCount(t *testing.T) {
+	srv := board(t, firmware.Config{})
+	const rate, secs = 5000, 2
+	r := run(t, Spec{Target: srv.WSURL("/ws"), Scenario: Rate, Conns: 16, Size: 64, Rate: rate, Duration: secs * time.Second})
+	logRun(t, r)
+	checkMsgs(t, r)
+	perSec := float64(r.Counts.MsgsReceived) / secs
+	if math.Abs(perSec-rate) > 0.005*rate {
+		t.Errorf("delivered %.0f msgs/s over %d s, want %d +/- 0.5%%", perSec, secs, rate)
+	}
+	if r.Hist(HistLateness).Count() != r.Counts.MsgsSent {
+		t.Errorf("lateness recorded for %d of %d sends", r.Hist(HistLateness).Count(), r.Counts.MsgsSent)
+	}
+	// Latency from the intended time is never below the one from the
+	// actual send.
+	if lat, svc := r.Hist(results.HistLatency), r.Hist(results.HistService); lat.Max() < svc.Max() || lat.Mean() < svc.Mean() {
+		t.Errorf("latency (intended) max %d mean %.1f below service max %d mean %.1f", lat.Max(), lat.Mean(), svc.Max(), svc.Mean())
+	}
+	if r.Scenario.Rate != rate {
+		t.Errorf("scenario rate %v", r.Scenario.Rate)
+	}
+}
+
+// Per-connection rate, and a count bound instead of a duration.
+func TestRatePerConnCount(t *testing.T) {
+	srv := board(t, firmware.Config{})
+	r := run(t, Spec{Target: srv.WSURL("/ws"), Scenario: Rate, Conns: 8, Size: 32, Rate: 200, RatePerConn: true, Count: 100})
+	logRun(t, r)
+	checkMsgs(t, r)
+	if r.Counts.MsgsSent != 800 || r.Counts.MsgsReceived != 800 {
+		t.Errorf("counts %+v errors %v", r.Counts, r.Errors)
+	}
+}
+
+// A stream of a known size moves exactly that many bytes.
+func TestStreamExact(t *testing.T) {
+	srv := board(t, firmware.Config{})
+	const conns, size, count = 4, 3000, 500
+	r := run(t, Spec{Target: srv.WSURL("/ws"), Scenario: Stream, Conns: conns, Size: size, Count: count})
+	logRun(t, r)
+	if r.Counts.MsgsReceived != conns*count || r.Counts.BytesReceived != conns*count*size || len(r.Errors) != 0 {
+		t.Errorf("counts %+v errors %v, want %d msgs, %d bytes", r.Counts, r.Errors, conns*count, conns*count*size)
+	}
+	if r.Rates.MsgsPerSec <= 0 || r.Scenario.Path != "/ws/source" {
+		t.Errorf("rates %+v path %q", r.Rates, r.Scenario.Path)
+	}
+}
+
+// The board counts every message and byte the sink scenario sent.
+func TestSink(t *testing.T) {
+	srv := board(t, firmware.Config{})
+	r := run(t, Spec{Target: srv.WSURL("/ws"), Scenario: Sink, Conns: 4, Size: 1000, Duration: 500 * time.Millisecond})
+	logRun(t, r)
+	st := srv.Stats()
+	if r.Counts.MsgsSent == 0 || int64(st.MsgsIn) != r.Counts.MsgsSent || len(r.Errors) != 0 {
+		t.Errorf("generator sent %d, board received %d; errors %v", r.Counts.MsgsSent, st.MsgsIn, r.Errors)
+	}
+	if r.Counts.BytesSent != 1000*r.Counts.MsgsSent {
+		t.Errorf("%d bytes for %d messages", r.Counts.BytesSent, r.Counts.MsgsSent)
+	}
+}
+
+// Every broadcast message reaches every receiver or is counted missed, as
+// many as the board counted drops.
+func TestBroadcast(t *testing.T) {
+	srv := board(t, firmware.Config{})
+	for _, rate := range []float64{0, 2000} {
+		before := srv.Stats()
+		const conns = 8
+		r := run(t, Spec{Target: srv.WSURL("/ws"), Scenario: Broadcast, Conns: conns, Size: 64, Rate: rate, Duration: time.Second})
+		logRun(t, r)
+		after := srv.Stats()
+		c := r.Counts
+		if c.MsgsSent == 0 || c.MsgsReceived+r.Errors["missed"] != conns*c.MsgsSent {
+			t.Errorf("rate %v: sent %d x %d receivers != received %d + missed %d", rate, c.MsgsSent, conns, c.MsgsReceived, r.Errors["missed"])
+		}
+		if drops := int64(after.MsgsDropped - before.MsgsDropped); drops != r.Errors["missed"] {
+			t.Errorf("rate %v: board dropped %d, generator missed %d", rate, drops, r.Errors["missed"])
+		}
+		if h := r.Hist(results.HistLatency); h.Count() != c.MsgsReceived {
+			t.Errorf("rate %v: %d latencies for %d receipts", rate, h.Count(), c.MsgsReceived)
+		}
+		// Every message of the schedule was sent, or counted as not sent
+		// (the sender had too many in flight, on a loaded machine).
+		if sched := c.MsgsSent + r.Errors["backlog"] + r.Errors["unsent"]; rate > 0 && sched != int64(rate) {
+			t.Errorf("scheduled %d (sent %d) in 1 s at %v/s", sched, c.MsgsSent, rate)
+		}
+	}
+}
+
+// connect finds how many connections the board takes and how it refuses
+// the rest, in each fail mode.
+func TestConnectFailModes(t *testing.T) {
+	// accept-close shows as an EOF, or as a reset when the request reached
+	// the board before it closed (a socket closed with unread data sends
+	// a reset), so both count for it.
+	for _, tc := range []struct {
+		mode firmware.FailMode
+		keys []string
+	}{
+		{firmware.FailReject503, []string{"handshake 503"}},
+		{firmware.FailAcceptClose, []string{"handshake eof", "reset"}},
+		{firmware.FailReset, []string{"reset"}},
+	} {
+		srv := board(t, firmware.Config{Slots: 10, FailMode: tc.mode})
+		r := run(t, Spec{Target: srv.WSURL("/ws"), Scenario: Connect, Conns: 15, ConnRate: 500, Hold: 100 * time.Millisecond})
+		logRun(t, r)
+		c := r.Counts
+		var n int64
+		for _, k := range tc.keys {
+			n += r.Errors[k]
+		}
+		if c.ConnsAttempted != 15 || c.ConnsOpened != 10 || n != 5 || r.ErrorsTotal() != 5 {
+			t.Errorf("%v: counts %+v errors %v, want 10 opened and 5 of %v", tc.mode, c, r.Errors, tc.keys)
+		}
+		if r.Hist(results.HistHandshake).Count() != 10 {
+			t.Errorf("%v: %d handshake latencies", tc.mode, r.Hist(results.HistHandshake).Count())
+		}
+		if r.Board.WhenFull != tc.mode.String() {
+			t.Errorf("board when_full %q", r.Board.WhenFull)
+		}
+	}
+}
+
+func TestHTTP(t *testing.T) {
+	srv := board(t, firmware.Config{})
+	for _, m := range []string{"GET", "PUT"} {
+		r := run(t, Spec{Target: srv.WSURL("/ws"), Scenario: HTTP, Method: m, Conns: 4, Size: 2000, Duration: 500 * time.Millisecond})
+		logRun(t, r)
+		c := r.Counts
+		if c.HTTPRequests == 0 || c.HTTPRequests != c.HTTPResponses || c.MsgsReceived != c.HTTPResponses || len(r.Errors) != 0 {
+			t.Errorf("%s: counts %+v errors %v", m, c, r.Errors)
+		}
+		moved := c.BytesReceived
+		if m == "PUT" {
+			moved = c.BytesSent
+		}
+		if moved != 2000*c.HTTPRequests || r.Hist(results.HistLatency).Count() != c.HTTPResponses {
+			t.Errorf("%s: %d bytes for %d requests", m, moved, c.HTTPRequests)
+		}
+		if r.Scenario.Name != "http-"+map[string]string{"GET": "get", "PUT": "put"}[m] {
+			t.Errorf("scenario %q", r.Scenario.Name)
+		}
+	}
+}
+
+func TestChurnCounts(t *testing.T) {
+	srv := board(t, firmware.Config{})
+	r := run(t, Spec{Target: srv.WSURL("/ws"), Scenario: Churn, Conns: 8, Count: 300, Settle: 100 * time.Millisecond})
+	logRun(t, r)
+	checkMsgs(t, r)
+	c := r.Counts
+	if c.ConnsAttempted != 300 || c.ConnsOpened != 300 || c.MsgsReceived != 300 || len(r.Errors) != 0 {
+		t.Errorf("counts %+v errors %v", c, r.Errors)
+	}
+	if st := srv.Stats(); st.Upgrades != 300 || st.SlotsInUse != 0 {
+		t.Errorf("board saw %d upgrades, %d slots in use after", st.Upgrades, st.SlotsInUse)
+	}
+}
+
+func TestSoakCounts(t *testing.T) {
+	srv := board(t, firmware.Config{})
+	r := run(t, Spec{Target: srv.WSURL("/ws"), Scenario: Soak, Conns: 4, Rate: 2000, ReconnectEvery: 50, Duration: time.Second})
+	logRun(t, r)
+	checkMsgs(t, r)
+	if r.Counts.ConnsOpened < 4+10 || r.Counts.ConnsDropped != 0 {
+		t.Errorf("counts %+v errors %v: want reconnections and no drop", r.Counts, r.Errors)
+	}
+	// The schedule's 2000 messages were sent, or counted as not sent (when
+	// every connection was reconnecting at once on a loaded machine).
+	if sched := r.Counts.MsgsSent + r.Errors["unsent"] + r.Errors["backlog"]; sched != 2000 {
+		t.Errorf("scheduled %d messages at 2000/s for 1 s (errors %v)", sched, r.Errors)
+	}
+}
