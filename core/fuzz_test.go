@@ -348,3 +348,67 @@ func FuzzMask(f *testing.F) {
 		}
 	})
 }
+
+// naiveHeadEnd is the byte-at-a-time reference for FindHeadEnd.
+func naiveHeadEnd(b []byte, from int) int {
+	for i := max(from-3, 0); i+3 < len(b); i++ {
+		if string(b[i:i+4]) == "\r\n\r\n" {
+			return i + 4
+		}
+	}
+	return -1
+}
+
+func naiveIndex(b []byte, match func(byte) bool) int {
+	for i, c := range b {
+		if match(c) {
+			return i
+		}
+	}
+	return -1
+}
+
+// checkHeadScanners holds the word-at-a-time scanners of the HTTP parser to
+// their byte-at-a-time references on b.
+func checkHeadScanners(t *testing.T, b []byte) {
+	t.Helper()
+	for from := 0; from <= len(b)+1; from++ {
+		if got, want := FindHeadEnd(b, from), naiveHeadEnd(b, from); got != want {
+			t.Fatalf("%q from %d: FindHeadEnd %d, want %d", b, from, got, want)
+		}
+	}
+	if got, want := indexLF(b), naiveIndex(b, func(c byte) bool { return c == '\n' }); got != want {
+		t.Fatalf("%q: indexLF %d, want %d", b, got, want)
+	}
+	if got, want := crOrLF(b), naiveIndex(b, func(c byte) bool { return c == '\r' || c == '\n' }); got != want {
+		t.Fatalf("%q: crOrLF %d, want %d", b, got, want)
+	}
+	if got, want := ctlIndex(b), naiveIndex(b, func(c byte) bool { return c < ' ' || c == 0x7F }); got != want {
+		t.Fatalf("%q: ctlIndex %d, want %d", b, got, want)
+	}
+}
+
+func TestHeadScanners(t *testing.T) {
+	rng := rand.New(rand.NewPCG(21, 22))
+	alphabet := []byte{'\r', '\n', 'a', ':', ' ', '\t', 0x00, 0x1F, 0x20, 0x7F, 0x80, 0x8D, 0x8A, 0xFF, 0x0D ^ 0x80}
+	for i := 0; i < 20000; i++ {
+		b := make([]byte, rng.IntN(40))
+		for j := range b {
+			b[j] = alphabet[rng.IntN(len(alphabet))]
+		}
+		checkHeadScanners(t, b)
+	}
+}
+
+// FuzzHeadScan: the HTTP parser's word-at-a-time scanners agree with their
+// byte-at-a-time references.
+func FuzzHeadScan(f *testing.F) {
+	f.Add([]byte("GET / HTTP/1.1\r\nHost: h\r\n\r\n"))
+	f.Add([]byte("\r\n\r\r\n\r\n\x7f\t\x00abcdefgh\r\n\r\n"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		if len(b) > 256 {
+			b = b[:256] // FindHeadEnd is tried from every position
+		}
+		checkHeadScanners(t, b)
+	})
+}

@@ -95,7 +95,7 @@ func AppendUpgradeResponse(dst []byte, key []byte, protocol []byte) []byte {
 // if b already fills the buffer, answer ErrHeaderTooLarge instead. On
 // success n is the length of the head; bytes after it are the first frames.
 func ServerHandshake(dst, b []byte) (out []byte, req Request, n int, err error) {
-	req, n, err = ParseRequest(b)
+	n, err = parseRequest(&req, b)
 	if err == ErrNeedMore {
 		return dst, req, 0, err
 	}

@@ -1,5 +1,10 @@
 package core
 
+import (
+	"encoding/binary"
+	"math/bits"
+)
+
 // Request is an HTTP/1.x request head parsed in place: every []byte field is
 // a subslice of the bytes given to ParseRequest and is valid as long as they
 // are. Headers that appear more than once keep their first value, except
@@ -37,9 +42,60 @@ func FindHeadEnd(b []byte, from int) int {
 	if i < 0 {
 		i = 0
 	}
-	for ; i+3 < len(b); i++ {
-		if b[i] == '\r' && b[i+1] == '\n' && b[i+2] == '\r' && b[i+3] == '\n' {
-			return i + 4
+	// Each LF at i+3 or later may end the blank line's CRLF.
+	for i+3 < len(b) {
+		j := indexLF(b[i+3:])
+		if j < 0 {
+			return -1
+		}
+		k := i + 3 + j
+		if b[k-3] == '\r' && b[k-2] == '\n' && b[k-1] == '\r' {
+			return k + 1
+		}
+		i = k - 2
+	}
+	return -1
+}
+
+const (
+	ones  = 0x0101010101010101 // a byte of 1 in each lane of a word
+	highs = 0x8080808080808080 // the top bit of each lane
+)
+
+// indexLF returns the index of the first LF in b, or -1. Like crOrLF it
+// looks at eight bytes at a time: heads are short, so this beats calling
+// bytes.IndexByte once per line.
+func indexLF(b []byte) int {
+	i := 0
+	for ; i+8 <= len(b); i += 8 {
+		lf := binary.LittleEndian.Uint64(b[i:]) ^ ('\n' * ones)
+		// The lowest lane with its top bit set is the first zero lane
+		// (borrows only spread upwards from a zero lane).
+		if m := (lf - ones) &^ lf & highs; m != 0 {
+			return i + bits.TrailingZeros64(m)>>3
+		}
+	}
+	for ; i < len(b); i++ {
+		if b[i] == '\n' {
+			return i
+		}
+	}
+	return -1
+}
+
+// crOrLF returns the index of the first CR or LF in b, or -1.
+func crOrLF(b []byte) int {
+	i := 0
+	for ; i+8 <= len(b); i += 8 {
+		x := binary.LittleEndian.Uint64(b[i:])
+		cr, lf := x^('\r'*ones), x^('\n'*ones)
+		if m := ((cr-ones)&^cr | (lf-ones)&^lf) & highs; m != 0 {
+			return i + bits.TrailingZeros64(m)>>3
+		}
+	}
+	for ; i < len(b); i++ {
+		if b[i] == '\r' || b[i] == '\n' {
+			return i
 		}
 	}
 	return -1
@@ -52,11 +108,27 @@ func FindHeadEnd(b []byte, from int) int {
 // Malformed input is ErrBadRequest and an HTTP version other than 1.x is
 // ErrHTTPVersion.
 func ParseRequest(b []byte) (req Request, n int, err error) {
+	n, err = parseRequest(&req, b)
+	return req, n, err
+}
+
+// parseRequest is ParseRequest into *req. It parses first and looks for
+// the end of the head only when parsing fails, so that a complete request,
+// the usual case, is read in one pass; a failure before the head is
+// complete is ErrNeedMore, as if the head had been found first.
+func parseRequest(req *Request, b []byte) (int, error) {
+	n, err := parseHead(req, b)
+	if err == nil {
+		req.Head = b[:n]
+		return n, nil
+	}
 	end := FindHeadEnd(b, 0)
 	if end < 0 {
-		return req, 0, ErrNeedMore
+		*req = Request{}
+		return 0, ErrNeedMore
 	}
-	return parseHead(b[:end])
+	req.Head = b[:end]
+	return 0, err
 }
 
 // ParseRequestFrom is ParseRequest for a buffer being filled piece by
@@ -67,44 +139,49 @@ func ParseRequestFrom(b []byte, scanned int) (req Request, n int, err error) {
 	if end < 0 {
 		return req, 0, ErrNeedMore
 	}
-	return parseHead(b[:end])
+	req.Head = b[:end]
+	n, err = parseHead(&req, b[:end])
+	return req, n, err
 }
 
-func parseHead(head []byte) (req Request, n int, err error) {
-	req.Head = head
+// parseHead parses the request line and header lines at the start of b,
+// up to and including the blank line, into req (all but req.Head), and
+// returns the length of the head. Every line ends at its first CRLF (the
+// first blank line is where FindHeadEnd stops too).
+func parseHead(req *Request, b []byte) (n int, err error) {
 	req.ContentLength = -1
-	line, rest := cutLine(head)
+	line, rest := cutLine(b)
 	// Request line: METHOD SP target SP HTTP/1.x
 	sp := indexByte(line, ' ')
 	if sp <= 0 {
-		return req, 0, ErrBadRequest
+		return 0, ErrBadRequest
 	}
 	req.Method = line[:sp]
 	for _, c := range req.Method {
 		if !isTokenChar(c) {
-			return req, 0, ErrBadRequest
+			return 0, ErrBadRequest
 		}
 	}
 	line = line[sp+1:]
 	sp = indexByte(line, ' ')
 	if sp <= 0 {
-		return req, 0, ErrBadRequest
+		return 0, ErrBadRequest
 	}
 	req.Target = line[:sp]
 	for _, c := range req.Target {
 		if c <= ' ' || c == 0x7F {
-			return req, 0, ErrBadRequest
+			return 0, ErrBadRequest
 		}
 	}
 	proto := line[sp+1:]
 	if len(proto) != 8 || string(proto[:7]) != "HTTP/1." {
 		if len(proto) >= 5 && string(proto[:5]) == "HTTP/" {
-			return req, 0, ErrHTTPVersion
+			return 0, ErrHTTPVersion
 		}
-		return req, 0, ErrBadRequest
+		return 0, ErrBadRequest
 	}
 	if proto[7] < '0' || proto[7] > '9' {
-		return req, 0, ErrBadRequest
+		return 0, ErrBadRequest
 	}
 	req.Minor = int(proto[7] - '0')
 	req.Path = req.Target
@@ -113,50 +190,109 @@ func parseHead(head []byte) (req Request, n int, err error) {
 	}
 	// Header lines until the empty one.
 	for {
-		line, rest = cutLine(rest)
+		line, rest = cutFieldLine(rest)
 		if line == nil {
-			return req, 0, ErrBadRequest // head ended without its blank line
+			// No CRLF, or a control character (a bare CR or LF among
+			// them) that no part of a header line may hold.
+			return 0, ErrBadRequest
 		}
 		if len(line) == 0 {
 			break
 		}
-		if line[0] == ' ' || line[0] == '\t' {
-			return req, 0, ErrBadRequest // obsolete line folding
+		// The name is token characters up to the colon (so a line that
+		// starts with a space, obsolete folding, fails here too).
+		colon := 0
+		for colon < len(line) && isTokenChar(line[colon]) {
+			colon++
 		}
-		colon := indexByte(line, ':')
-		if colon <= 0 {
-			return req, 0, ErrBadRequest
+		if colon == 0 || colon == len(line) || line[colon] != ':' {
+			return 0, ErrBadRequest
 		}
-		name := line[:colon]
-		for _, c := range name {
-			if !isTokenChar(c) {
-				return req, 0, ErrBadRequest
-			}
-		}
-		value := trimOWS(line[colon+1:])
-		for _, c := range value {
-			if (c < ' ' && c != '\t') || c == 0x7F {
-				return req, 0, ErrBadRequest
-			}
-		}
-		if err := req.header(name, value); err != nil {
-			return req, 0, err
+		value := trimOWS(line[colon+1:]) // free of control characters but tab
+		if err := req.header(line[:colon], value); err != nil {
+			return 0, err
 		}
 	}
 	if req.Chunked && req.ContentLength >= 0 {
-		return req, 0, ErrBadRequest // RFC 9112 6.1: a request with both is invalid for us
+		return 0, ErrBadRequest // RFC 9112 6.1: a request with both is invalid for us
 	}
-	return req, len(head), nil
+	return len(b) - len(rest), nil
+}
+
+// The headers Request.header looks at.
+const (
+	hdrOther = iota
+	hdrHost
+	hdrConnection
+	hdrUpgrade
+	hdrContentLength
+	hdrTransferEncoding
+	hdrExpect
+	hdrOrigin
+	hdrWSKey
+	hdrWSVersion
+	hdrWSProtocol
+	hdrWSExtensions
+)
+
+// headerID names the header called name (any case), or hdrOther; the
+// length picks the one or two candidates to compare.
+func headerID(name []byte) int {
+	switch len(name) {
+	case 4:
+		if equalFold(name, "host") {
+			return hdrHost
+		}
+	case 6:
+		if equalFold(name, "expect") {
+			return hdrExpect
+		}
+		if equalFold(name, "origin") {
+			return hdrOrigin
+		}
+	case 7:
+		if equalFold(name, "upgrade") {
+			return hdrUpgrade
+		}
+	case 10:
+		if equalFold(name, "connection") {
+			return hdrConnection
+		}
+	case 14:
+		if equalFold(name, "content-length") {
+			return hdrContentLength
+		}
+	case 17:
+		if equalFold(name, "sec-websocket-key") {
+			return hdrWSKey
+		}
+		if equalFold(name, "transfer-encoding") {
+			return hdrTransferEncoding
+		}
+	case 21:
+		if equalFold(name, "sec-websocket-version") {
+			return hdrWSVersion
+		}
+	case 22:
+		if equalFold(name, "sec-websocket-protocol") {
+			return hdrWSProtocol
+		}
+	case 24:
+		if equalFold(name, "sec-websocket-extensions") {
+			return hdrWSExtensions
+		}
+	}
+	return hdrOther
 }
 
 func (req *Request) header(name, value []byte) error {
-	switch {
-	case equalFold(name, "host"):
+	switch headerID(name) {
+	case hdrHost:
 		if req.Host != nil {
 			return ErrBadRequest // RFC 9112 3.2: more than one Host is a 400
 		}
 		req.Host = value
-	case equalFold(name, "connection"):
+	case hdrConnection:
 		for tok, rest := NextToken(value); tok != nil; tok, rest = NextToken(rest) {
 			if equalFold(tok, "upgrade") {
 				req.ConnUpgrade = true
@@ -164,35 +300,35 @@ func (req *Request) header(name, value []byte) error {
 				req.ConnClose = true
 			}
 		}
-	case equalFold(name, "upgrade"):
+	case hdrUpgrade:
 		req.HasUpgrade = true
 		for tok, rest := NextToken(value); tok != nil; tok, rest = NextToken(rest) {
 			if equalFold(tok, "websocket") {
 				req.UpgradeWS = true
 			}
 		}
-	case equalFold(name, "content-length"):
+	case hdrContentLength:
 		l, ok := parseDecimal(value)
 		if !ok || (req.ContentLength >= 0 && req.ContentLength != l) {
 			return ErrBadRequest
 		}
 		req.ContentLength = l
-	case equalFold(name, "transfer-encoding"):
+	case hdrTransferEncoding:
 		req.Chunked = true
-	case equalFold(name, "expect"):
+	case hdrExpect:
 		req.Expect100 = equalFold(value, "100-continue")
-	case equalFold(name, "origin"):
+	case hdrOrigin:
 		setFirst(&req.Origin, value)
-	case equalFold(name, "sec-websocket-key"):
+	case hdrWSKey:
 		if req.Key != nil {
 			return ErrBadKey
 		}
 		req.Key = value
-	case equalFold(name, "sec-websocket-version"):
+	case hdrWSVersion:
 		setFirst(&req.WSVersion, value)
-	case equalFold(name, "sec-websocket-protocol"):
+	case hdrWSProtocol:
 		setFirst(&req.Protocols, value)
-	case equalFold(name, "sec-websocket-extensions"):
+	case hdrWSExtensions:
 		setFirst(&req.Extensions, value)
 	}
 	return nil
@@ -241,25 +377,63 @@ func NextToken(list []byte) (tok, rest []byte) {
 }
 
 // cutLine splits b at the first CRLF. It returns a nil line when b holds no
-// CRLF.
+// CRLF, or when a bare CR or LF comes before it (malformed).
 func cutLine(b []byte) (line, rest []byte) {
-	for i := 0; i+1 < len(b); i++ {
-		if b[i] == '\r' {
-			if b[i+1] != '\n' {
-				return nil, nil
-			}
-			return b[:i:i], b[i+2:]
-		}
-		if b[i] == '\n' {
-			return nil, nil // a bare LF is malformed
-		}
+	i := crOrLF(b)
+	if i < 0 || b[i] != '\r' || i+1 == len(b) || b[i+1] != '\n' {
+		return nil, nil
 	}
-	return nil, nil
+	return b[:i:i], b[i+2:]
 }
 
 func indexByte(b []byte, c byte) int {
 	for i, x := range b {
 		if x == c {
+			return i
+		}
+	}
+	return -1
+}
+
+// cutFieldLine splits a header line off b at the first CRLF, like cutLine,
+// but also returns a nil line when the line holds a control character
+// other than tab: one pass finds the line's end and checks the characters
+// a field value may hold (RFC 9110 5.5: VCHAR, SP, HTAB and obs-text).
+func cutFieldLine(b []byte) (line, rest []byte) {
+	i := 0
+	for {
+		j := ctlIndex(b[i:])
+		if j < 0 {
+			return nil, nil
+		}
+		i += j
+		if b[i] != '\t' {
+			break
+		}
+		i++
+	}
+	if b[i] != '\r' || i+1 == len(b) || b[i+1] != '\n' {
+		return nil, nil
+	}
+	return b[:i:i], b[i+2:]
+}
+
+// ctlIndex returns the index of the first control character (below 0x20,
+// or 0x7F) in b, or -1, looking at eight bytes at a time.
+func ctlIndex(b []byte) int {
+	i := 0
+	for ; i+8 <= len(b); i += 8 {
+		x := binary.LittleEndian.Uint64(b[i:])
+		del := x ^ (0x7F * ones)
+		// A lane below 0x20, or equal to 0x7F, sets its top bit; borrows
+		// only spread upwards from such a lane, so the lowest one set is
+		// the first control character.
+		if m := ((x-0x20*ones)&^x | (del-ones)&^del) & highs; m != 0 {
+			return i + bits.TrailingZeros64(m)>>3
+		}
+	}
+	for ; i < len(b); i++ {
+		if c := b[i]; c < ' ' || c == 0x7F {
 			return i
 		}
 	}
@@ -311,16 +485,19 @@ func parseDecimal(b []byte) (int, bool) {
 }
 
 // isTokenChar reports whether c may appear in an HTTP token (RFC 9110 5.6.2).
-func isTokenChar(c byte) bool {
-	if c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' {
-		return true
+func isTokenChar(c byte) bool { return tokenChars[c] }
+
+// tokenChars is the set of token characters, one entry per byte value.
+var tokenChars = func() (t [256]bool) {
+	for c := range t {
+		t[c] = c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
+		switch c {
+		case '!', '#', '$', '%', '&', '\'', '*', '+', '-', '.', '^', '_', '`', '|', '~':
+			t[c] = true
+		}
 	}
-	switch c {
-	case '!', '#', '$', '%', '&', '\'', '*', '+', '-', '.', '^', '_', '`', '|', '~':
-		return true
-	}
-	return false
-}
+	return t
+}()
 
 // AppendInt appends the decimal form of n to dst.
 func AppendInt(dst []byte, n int64) []byte {
