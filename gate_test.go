@@ -2,6 +2,7 @@ package main
 
 import (
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -55,5 +56,27 @@ func TestGateExitCodes(t *testing.T) {
 				t.Errorf("stderr lacks %q:\n%s", tc.stderr, errOut)
 			}
 		})
+	}
+}
+
+// TestBenchInstructions runs `wslab bench --instructions` on the
+// deterministic test benchmarks and gates the result against the committed
+// count: same code, same count.
+func TestBenchInstructions(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs valgrind")
+	}
+	if _, err := exec.LookPath("valgrind"); err != nil {
+		t.Skip("valgrind not installed; CI installs it")
+	}
+	out := filepath.Join(t.TempDir(), "instr.txt")
+	code, _, errOut := runCmd(t, "bench", "--instructions", "--pkg", "./bench/instr/testdata/detbench",
+		"--bench", "^BenchmarkXOR$", "--n", "200", "--out", out)
+	if code != 0 {
+		t.Fatalf("wslab bench: exit %d\n%s", code, errOut)
+	}
+	code, table, errOut := runCmd(t, "gate", td+"instr_base.txt", out)
+	if code != 0 || !strings.Contains(table, "BenchmarkXOR") {
+		t.Errorf("gate against the committed count: exit %d\n%s%s", code, table, errOut)
 	}
 }

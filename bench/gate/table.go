@@ -93,12 +93,14 @@ func cell(row Row, s Summary, ok bool) string {
 	if row.HasHead {
 		vals = append(vals, row.Head.Median)
 	}
-	sc := benchunit.CommonScale(vals, benchunit.ClassOf(row.Unit))
-	ci := benchmath.Summary{Center: s.Median, Lo: s.Lo, Hi: s.Hi}.PctRangeString()
-	if s.N == 1 {
-		return sc.Format(s.Median)
+	v := benchunit.CommonScale(vals, benchunit.ClassOf(row.Unit)).Format(s.Median)
+	if s.Median == math.Trunc(s.Median) && math.Abs(s.Median) < 1e6 && row.Kind != Time {
+		v = formatCount(s.Median) // counts read best whole: "0", "1", "19472"
 	}
-	return sc.Format(s.Median) + " ± " + ci
+	if s.N == 1 {
+		return v
+	}
+	return v + " ± " + benchmath.Summary{Center: s.Median, Lo: s.Lo, Hi: s.Hi}.PctRangeString()
 }
 
 func pCell(row Row) string {

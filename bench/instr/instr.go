@@ -23,23 +23,36 @@
 //
 // in which set-up, run1 and everything else that does not grow with N
 // cancels exactly. It also checks that C(2N)-C(N) and C(3N)-C(2N) agree
-// within 0.5%: a deterministic, allocation-free b.N benchmark gives
-// identical differences and the same count on every run (a b.Loop one to
-// within a few hundred instructions a run, since its counted region holds
-// the ReadMemStats with which Loop resets the timer, whose stop-the-world
-// lets background runtime work in), while code that
-// allocates, grows its stack or switches goroutines inside the loop
-// confuses callgrind's view of Go's call stacks and is reported as an
-// error instead of a wrong number.
+// within 0.5%, and refuses the benchmark (an error, not a wrong number)
+// when they do not: code that allocates or switches goroutines inside the
+// loop lets the garbage collector and the scheduler in, at times that vary
+// from run to run. The loop must add at least 20 million instructions
+// between the N and 3N runs, or the runtime's thousands of instructions of
+// noise would not be small beside it; Count raises N for short loops.
+//
+// A deterministic, allocation-free b.N benchmark gets the same count on
+// every run (see TestCountDeterministic). Counts may move by a few
+// instructions in 10^5 between runs when the loop's first iteration grows
+// the goroutine's stack (the stack allocator's path depends on the heap)
+// and for a b.Loop benchmark, whose counted region holds the ReadMemStats
+// with which Loop resets the timer. That is far below the gate's 1%.
+//
+// # How
 //
 // The binary runs with GOMAXPROCS=1 and GODEBUG=asyncpreemptoff=1, so no
 // other goroutine shares the thread and no preemption signal lands in the
-// loop. Counting uses callgrind's --zero-before on the benchmark function
-// (its closures for sub-benchmarks) and --dump-before on
-// testing.(*B).StopTimer, reading the "totals:" line of each dump; callgrind's
-// --toggle-collect is not used because Go's stack switches (morestack,
-// systemstack) make callgrind lose track of the function's exit, which
-// leaves collection on after the benchmark returns.
+// loop. Count asks callgrind to dump its counts at every entry of the
+// benchmark function (of its closures, for a sub-benchmark) and of
+// testing.(*B).StopTimer (--dump-before), and reads each dump's "totals:"
+// line; a region is what runs from an entry to the next StopTimer. Go
+// switches stacks (morestack, systemstack, cooperative preemption) in ways
+// callgrind cannot follow, so it may see the function "entered" again
+// inside the loop; regions explains how the pieces are put back together.
+// callgrind's --toggle-collect is not used: the same confusion leaves
+// collection on after the benchmark returns.
+//
+// A closure of the benchmark function that the loop itself calls would
+// make a dump per call: keep such helpers named functions.
 //
 // # What the number describes
 //
@@ -58,13 +71,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"sort"
-	"strconv"
 	"strings"
 
 	"golang.org/x/perf/benchfmt"
@@ -117,8 +128,9 @@ type Result struct {
 	// Name is the full name as `go test` prints it with GOMAXPROCS=1,
 	// without the "Benchmark" prefix ("SHA1", "Sizes/size=64").
 	Name string
-	// N is the smallest iteration count; Counts are callgrind's totals of
-	// the runs with N, 2N and 3N iterations.
+	// N is the smallest iteration count (Options.N, or more for a short
+	// loop); Counts are the loop region's counts in the runs with N, 2N
+	// and 3N iterations.
 	N      int
 	Counts [3]int64
 	// PerOp is (Counts[2]-Counts[0]) / 2N, rounded to a whole instruction.
@@ -202,7 +214,7 @@ type CountOptions struct {
 // env is the environment every run of the binary gets: one P, so nothing
 // else runs on the benchmark's thread, and no asynchronous preemption
 // signals.
-var env = []string{"GOMAXPROCS=1", "GODEBUG=asyncpreemptoff=1"}
+var env = []string{"GOMAXPROCS=1", "GODEBUG=asyncpreemptoff=1", "GOGC=off"}
 
 // Count counts the instructions per op of each benchmark of one test binary
 // matching o.Bench, as the package doc describes. It first runs the binary
@@ -250,193 +262,40 @@ func Count(ctx context.Context, o CountOptions) ([]Result, error) {
 		if !ok {
 			return nil, fmt.Errorf("no symbol for Benchmark%s in %s", top, filepath.Base(o.Binary))
 		}
-		zero := sym
+		entry := sym
 		if hasSub {
 			// The sub-benchmark's body is a closure of the top-level
-			// function; zero at its entries.
-			zero = sym + ".func*"
+			// function.
+			entry = sym + ".func*"
 		}
-		var dumps [3]map[string]int64
-		for i := range dumps {
-			n := o.N * (i + 1)
-			fmt.Fprintf(o.Log, "instr: Benchmark%s: callgrind, %d iterations\n", name, n)
-			d, err := callgrind(ctx, o.Valgrind, bin, o.Dir, filepath.Join(tmp, fmt.Sprintf("cg%d", i)), benchRegexp(name), zero, n)
-			if err != nil {
-				return nil, fmt.Errorf("Benchmark%s: %w", name, err)
+		measure := func(n int) ([3]int64, float64, int64, error) {
+			var regs [3]map[string]int64
+			for i := range regs {
+				fmt.Fprintf(o.Log, "instr: Benchmark%s: callgrind, %d iterations\n", name, n*(i+1))
+				r, err := callgrind(ctx, o.Valgrind, bin, o.Dir, filepath.Join(tmp, fmt.Sprintf("cg%d", i)), benchRegexp(name), entry, n*(i+1))
+				if err != nil {
+					return [3]int64{}, 0, 0, err
+				}
+				regs[i] = r
 			}
-			dumps[i] = d
+			return pickLoop(regs, n)
 		}
-		counts, per, err := pickLoop(dumps, o.N)
+		n := o.N
+		counts, per, grown, err := measure(n)
+		if grown > 0 && grown < minGrowth {
+			// A short loop: the runtime's few hundred instructions of
+			// noise are not small beside it. Lengthen it and measure
+			// again.
+			n *= int((minGrowth + grown - 1) / grown)
+			counts, per, _, err = measure(n)
+		}
 		if err != nil {
 			return nil, fmt.Errorf("Benchmark%s: %w", name, err)
 		}
-		r := Result{Pkg: pkg, Name: name, N: o.N, Counts: counts, PerOp: per}
+		r := Result{Pkg: pkg, Name: name, N: n, Counts: counts, PerOp: per}
 		out = append(out, r)
 	}
 	return out, nil
-}
-
-// linearTolerance is how far apart the two differences C(2N)-C(N) and
-// C(3N)-C(2N) may be, relative to the first, before Count refuses the
-// benchmark. It is half the gate's default instr/op threshold.
-const linearTolerance = 0.005
-
-// pickLoop finds the benchmark loop among the dumps of the runs with N, 2N
-// and 3N iterations and returns its three counts and the instructions per
-// op. Each run makes the same sequence of dumps (one per StopTimer); the
-// loop's is the one that grows linearly with N, by the most.
-// The others (run1, the exit path, a parent benchmark's printing) do not
-// grow with N.
-func pickLoop(dumps [3]map[string]int64, n int) ([3]int64, float64, error) {
-	keys := make([]string, 0, len(dumps[0]))
-	for k := range dumps[0] {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	var (
-		best      [3]int64
-		bestPer   float64
-		found     bool
-		bestDelta int64 = -1
-		err       error // the error of the part that grew most
-		errDelta  int64 = -1 << 62
-	)
-	for _, k := range keys {
-		var c [3]int64
-		ok := true
-		for i := range dumps {
-			v, in := dumps[i][k]
-			ok = ok && in
-			c[i] = v
-		}
-		if !ok {
-			continue
-		}
-		per, perr := perOp(c, n)
-		if perr != nil {
-			if d := c[2] - c[0]; d > errDelta {
-				err, errDelta = perr, d
-			}
-			continue
-		}
-		if d := c[2] - c[0]; d > bestDelta {
-			best, bestPer, bestDelta, found = c, per, d, true
-		}
-	}
-	if !found {
-		if err == nil {
-			err = fmt.Errorf("callgrind made no dump in every run")
-		}
-		return best, 0, err
-	}
-	return best, bestPer, nil
-}
-
-// perOp turns the counts of the N, 2N and 3N runs into instructions per op,
-// or says why they are not a benchmark loop's.
-func perOp(c [3]int64, n int) (float64, error) {
-	d1, d2 := c[1]-c[0], c[2]-c[1]
-	if d1 <= 0 || d2 <= 0 {
-		return 0, fmt.Errorf("instruction counts do not grow with N (%d, %d, %d): callgrind lost the benchmark loop", c[0], c[1], c[2])
-	}
-	if math.Abs(float64(d2-d1)) > linearTolerance*float64(d1) {
-		return 0, fmt.Errorf("instruction counts are not linear in N (%d, %d, %d for N=%d, %d, %d): "+
-			"the loop allocates, grows its stack or switches goroutines, which callgrind cannot follow in Go",
-			c[0], c[1], c[2], n, 2*n, 3*n)
-	}
-	return math.Round(float64(c[2]-c[0]) / float64(2*n)), nil
-}
-
-// callgrind runs one benchmark of bin under callgrind with n iterations and
-// returns the totals of its dumps by part number: each dump holds the
-// instructions since the last entry of the function matching zero or the
-// previous dump, up to an entry of testing.(*B).StopTimer. Callgrind writes
-// one file per thread; the part's total is that of its busiest thread, the
-// one that ran the benchmark (which thread that is varies between runs).
-func callgrind(ctx context.Context, valgrind, bin, dir, outBase, bench, zero string, n int) (map[string]int64, error) {
-	old, _ := filepath.Glob(outBase + ".out*")
-	for _, f := range old {
-		os.Remove(f)
-	}
-	args := []string{
-		"--tool=callgrind",
-		"--callgrind-out-file=" + outBase + ".out",
-		"--separate-threads=yes",
-		"--zero-before=" + zero,
-		"--dump-before=testing.(*B).StopTimer",
-		bin,
-		"-test.run=^$",
-		"-test.bench=" + bench,
-		"-test.benchtime=" + strconv.Itoa(n) + "x",
-	}
-	if _, err := output(ctx, dir, env, valgrind, args...); err != nil {
-		return nil, err
-	}
-	// Dumps are named OUT.<part>-<thread>; the end-of-program dumps,
-	// OUT-<thread>, hold the exit path and are ignored.
-	files, err := filepath.Glob(outBase + ".out.*")
-	if err != nil {
-		return nil, err
-	}
-	dumps := map[string]int64{}
-	for _, f := range files {
-		part, _, _ := strings.Cut(strings.TrimPrefix(f, outBase+".out."), "-")
-		t, err := totalsFile(f)
-		if err != nil {
-			return nil, err
-		}
-		if t > dumps[part] {
-			dumps[part] = t
-		}
-	}
-	if len(dumps) == 0 {
-		return nil, fmt.Errorf("callgrind wrote no dump (did the benchmark run?)")
-	}
-	return dumps, nil
-}
-
-func totalsFile(path string) (int64, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return 0, err
-	}
-	defer f.Close()
-	t, err := ParseTotals(f)
-	if err != nil {
-		return 0, fmt.Errorf("%s: %w", path, err)
-	}
-	return t, nil
-}
-
-// ParseTotals reads a callgrind output file and returns its first event
-// count (Ir, instructions executed) from the "totals:" line, or from the
-// "summary:" line when there is no totals line.
-func ParseTotals(r io.Reader) (int64, error) {
-	data, err := io.ReadAll(r)
-	if err != nil {
-		return 0, err
-	}
-	var summary string
-	for _, line := range strings.Split(string(data), "\n") {
-		switch {
-		case strings.HasPrefix(line, "totals:"):
-			return firstCount(strings.TrimPrefix(line, "totals:"))
-		case strings.HasPrefix(line, "summary:"):
-			summary = strings.TrimPrefix(line, "summary:")
-		}
-	}
-	if summary != "" {
-		return firstCount(summary)
-	}
-	return 0, errors.New("no totals: or summary: line (not a callgrind output file?)")
-}
-
-func firstCount(s string) (int64, error) {
-	f := strings.Fields(s)
-	if len(f) == 0 {
-		return 0, errors.New("empty totals line")
-	}
-	return strconv.ParseInt(f[0], 10, 64)
 }
 
 // benchRegexp returns a -test.bench expression that matches exactly the
