@@ -1,0 +1,127 @@
+package lab
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/wslab/wslab/loadgen"
+	"github.com/wslab/wslab/plots"
+	"github.com/wslab/wslab/results"
+)
+
+// CompareOptions configure Compare.
+type CompareOptions struct {
+	Models   []string
+	Targets  []string // real boards by URL
+	Scenario string
+	Conns    int // default: each board's slots (4 for a real board)
+	Size     int
+	Duration time.Duration
+	Rate     float64
+	LinkOff  bool
+	BoardExe string // see Options.BoardExe
+	Results  string
+	Out      string
+	Status   io.Writer
+	Progress io.Writer
+}
+
+// CompareOutcome adds the figure's files to an Outcome.
+type CompareOutcome struct {
+	Outcome
+	Figure []string
+}
+
+// Compare runs one scenario on each board and draws them side by side.
+func Compare(ctx context.Context, o CompareOptions) (*CompareOutcome, error) {
+	if o.Scenario == "" {
+		o.Scenario = loadgen.Echo
+	}
+	if o.Duration == 0 {
+		o.Duration = 3 * time.Second
+	}
+	if o.Results == "" {
+		o.Results = "wslab-results"
+	}
+	if o.Out == "" {
+		o.Out = "wslab-report"
+	}
+	store, err := results.Open(o.Results)
+	if err != nil {
+		return nil, err
+	}
+	out := &CompareOutcome{}
+	total := len(o.Models) + len(o.Targets)
+	start := time.Now()
+	save := func(label string, r *results.Run, err error) {
+		clearProgress(o.Progress)
+		if err != nil {
+			out.Failed = append(out.Failed, fmt.Errorf("%s: %w", label, err))
+			statusf(o.Status, "    failed: %v", err)
+			return
+		}
+		if file, err := store.Save(r); err == nil {
+			out.Files = append(out.Files, file)
+		}
+		out.Runs = append(out.Runs, r)
+		statusf(o.Status, "    %s", oneLine(r))
+	}
+	if o.Conns == 0 {
+		// The same load on every board: as many connections as the
+		// smallest of them has slots.
+		for _, m := range o.Models {
+			if c, _, err := (BoardSpec{Model: m}).Config(); err == nil && (o.Conns == 0 || c.Slots < o.Conns) {
+				o.Conns = c.Slots
+			}
+		}
+	}
+	spec := loadgen.Spec{Scenario: o.Scenario, Conns: o.Conns, Size: o.Size, Duration: o.Duration, Rate: o.Rate, Progress: o.Progress}
+	for i, m := range o.Models {
+		statusf(o.Status, "[%d/%d %s] %s: %s", i+1, total, elapsed(start), m, o.Scenario)
+		r, err := runOn(ctx, BoardSpec{Model: m, LinkOff: o.LinkOff}, o.BoardExe, spec)
+		save(m, r, err)
+	}
+	for i, u := range o.Targets {
+		statusf(o.Status, "[%d/%d %s] %s: %s", len(o.Models)+i+1, total, elapsed(start), u, o.Scenario)
+		s := spec
+		s.Target = baseURL(u)
+		if s.Conns == 0 {
+			s.Conns = 4
+		}
+		r, err := loadgen.Run(ctx, s)
+		save(u, r, err)
+	}
+	if len(out.Runs) == 0 {
+		return out, fmt.Errorf("no board ran")
+	}
+	fig, err := plots.BoardComparison(out.Runs)
+	if err != nil {
+		return out, fmt.Errorf("comparison figure: %w", err)
+	}
+	{
+		fig.Name = "compare-" + o.Scenario
+		dir := filepath.Join(o.Out, "compare")
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return out, err
+		}
+		out.Figure, err = fig.Save(dir)
+		if err != nil {
+			return out, err
+		}
+	}
+	return out, nil
+}
+
+// WriteCompareTable prints one row per board.
+func WriteCompareTable(w io.Writer, runs []*results.Run) {
+	fmt.Fprintf(w, "%-18s %-6s %-12s %-10s %-10s %-10s %-8s %s\n", "BOARD", "CONNS", "MSG/S", "MB/S", "P50", "P99", "ERRORS", "RAM")
+	for _, r := range runs {
+		s := r.Summary()
+		fmt.Fprintf(w, "%-18s %-6d %-12.0f %-10.3f %-10s %-10s %-8d %s\n", r.Board.Model, r.Scenario.Conns, s.MsgsPerSec, s.MBPerSec,
+			us(s.P50), us(s.P99), s.Errors, kb(int(r.Board.StaticFootprint)))
+	}
+}

@@ -1,0 +1,180 @@
+package lab
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/wslab/wslab/loadgen"
+	"github.com/wslab/wslab/plots/report"
+	"github.com/wslab/wslab/results"
+)
+
+// DefaultModels are the lab's three contrasting boards: a fast ESP32 with
+// ESP-IDF, a Pico W under TinyGo with few slots and a small rx buffer, and
+// an ESP8266 with 40 KB of heap on a 2.5 Mbit/s link.
+var DefaultModels = []string{"esp32-idf", "picow-tinygo", "esp8266"}
+
+// Options configure Lab.
+type Options struct {
+	Models  []string // emulated boards; default DefaultModels
+	Targets []string // real boards by ws:// URL instead of emulated ones
+	Slots   int      // slots to assume for a real board without /stats; default 4
+	LinkOff bool     // run emulated boards at loopback speed
+	Suite   []Step   // default DefaultSuite()
+	// BoardExe, when set, is the wslab binary: each emulated board runs as
+	// a child process ("BoardExe board ..."), so its heap figures are its
+	// own. Empty runs the boards in this process.
+	BoardExe string
+	Results  string // results folder; default ./wslab-results
+	Out      string // report folder; default ./wslab-report
+	// Status receives one line per step; Progress receives the load
+	// generator's live line (nil: none; set it only for a terminal).
+	Status, Progress io.Writer
+}
+
+// Outcome is what a lab (or sweep, or compare) produced.
+type Outcome struct {
+	Runs   []*results.Run
+	Files  []string // stored run files
+	Report string   // index.html
+	Failed []error  // steps that failed; the others still ran
+}
+
+// Lab runs the suite on every board and writes the report.
+func Lab(ctx context.Context, o Options) (*Outcome, error) {
+	if len(o.Models) == 0 && len(o.Targets) == 0 {
+		o.Models = DefaultModels
+	}
+	if o.Suite == nil {
+		o.Suite = DefaultSuite()
+	}
+	if o.Results == "" {
+		o.Results = "wslab-results"
+	}
+	if o.Out == "" {
+		o.Out = "wslab-report"
+	}
+	if o.Slots == 0 {
+		o.Slots = 4
+	}
+	store, err := results.Open(o.Results)
+	if err != nil {
+		return nil, err
+	}
+	out := &Outcome{}
+	boards := len(o.Models) + len(o.Targets)
+	total := boards * len(o.Suite)
+	done := 0
+	start := time.Now()
+	runSuite := func(label string, t Target) {
+		for _, st := range o.Suite {
+			if ctx.Err() != nil {
+				return
+			}
+			done++
+			spec := st.Spec(t)
+			spec.Target = t.URL
+			spec.Progress = o.Progress
+			statusf(o.Status, "[%d/%d %s] %s: %s (%d conns)", done, total, elapsed(start), label, st.Name, spec.Conns)
+			r, err := loadgen.Run(ctx, spec)
+			clearProgress(o.Progress)
+			if err != nil {
+				out.Failed = append(out.Failed, fmt.Errorf("%s %s: %w", label, st.Name, err))
+				statusf(o.Status, "    failed: %v", err)
+				continue
+			}
+			if r.Scenario.Params == nil {
+				r.Scenario.Params = map[string]string{}
+			}
+			r.Scenario.Params["step"] = st.Name
+			file, err := store.Save(r)
+			if err != nil {
+				out.Failed = append(out.Failed, fmt.Errorf("%s %s: storing: %w", label, st.Name, err))
+				continue
+			}
+			out.Runs = append(out.Runs, r)
+			out.Files = append(out.Files, file)
+			statusf(o.Status, "    %s", oneLine(r))
+		}
+	}
+	for _, m := range o.Models {
+		b, err := startBoard(BoardSpec{Model: m, LinkOff: o.LinkOff}, o.BoardExe)
+		if err != nil {
+			out.Failed = append(out.Failed, err)
+			done += len(o.Suite)
+			continue
+		}
+		runSuite(m, Target{URL: "ws://" + b.addr, Slots: b.cfg.Slots, MaxMessage: b.cfg.MaxMessage, LinkBps: b.link.Bps})
+		if err := b.close(); err != nil {
+			out.Failed = append(out.Failed, fmt.Errorf("board %s: %w", m, err))
+		}
+	}
+	for _, u := range o.Targets {
+		runSuite(u, Target{URL: baseURL(u), Slots: o.Slots})
+	}
+	if len(out.Runs) == 0 {
+		return out, fmt.Errorf("no run succeeded: %w", errors.Join(out.Failed...))
+	}
+	statusf(o.Status, "[%s] rendering plots and the report", elapsed(start))
+	out.Report, err = report.Write(o.Out, out.Runs, report.Options{Title: "wslab lab: " + strings.Join(append(append([]string{}, o.Models...), o.Targets...), ", ")})
+	if err != nil {
+		return out, err
+	}
+	return out, ctx.Err()
+}
+
+// baseURL cuts a ws:// URL to scheme and host, so each step picks its path.
+func baseURL(u string) string {
+	rest, ok := strings.CutPrefix(u, "ws://")
+	if !ok {
+		return u
+	}
+	if i := strings.IndexByte(rest, '/'); i >= 0 {
+		rest = rest[:i]
+	}
+	return "ws://" + rest
+}
+
+func statusf(w io.Writer, format string, a ...any) {
+	if w != nil {
+		fmt.Fprintf(w, format+"\n", a...)
+	}
+}
+
+func clearProgress(w io.Writer) {
+	if w != nil {
+		fmt.Fprint(w, "\r\033[K")
+	}
+}
+
+func elapsed(start time.Time) string {
+	return time.Since(start).Round(time.Second).String()
+}
+
+// oneLine summarises a run for the status output.
+func oneLine(r *results.Run) string {
+	s := r.Summary()
+	var b strings.Builder
+	fmt.Fprintf(&b, "%.0f msg/s, %.2f MB/s", s.MsgsPerSec, s.MBPerSec)
+	if s.HasLatency {
+		fmt.Fprintf(&b, ", p50 %s, p99 %s", us(s.P50), us(s.P99))
+	}
+	if r.Scenario.Name == "connect" {
+		fmt.Fprintf(&b, ", opened %d, refused %d", r.Counts.ConnsOpened, r.Counts.ConnsRefused)
+	}
+	if s.Errors > 0 {
+		fmt.Fprintf(&b, ", %d errors", s.Errors)
+	}
+	if s.HasHeap {
+		fmt.Fprintf(&b, ", board heap %d KiB", s.HeapEnd>>10)
+	}
+	return b.String()
+}
+
+func us(v float64) string {
+	return (time.Duration(v) * time.Microsecond).Round(10 * time.Microsecond).String()
+}

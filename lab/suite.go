@@ -1,0 +1,68 @@
+package lab
+
+import (
+	"time"
+
+	"github.com/wslab/wslab/loadgen"
+)
+
+// Target is what a suite step needs to know about the board it loads.
+type Target struct {
+	URL        string // ws://host:port (the step picks the endpoint)
+	Slots      int    // connection slots (a guess for a real board)
+	MaxMessage int
+	LinkBps    int64 // 0 when unknown or unlimited
+}
+
+// Step is one scenario of a suite, sized for a target.
+type Step struct {
+	Name string
+	Spec func(t Target) loadgen.Spec
+}
+
+// DefaultSuite is the lab's default: about 20 seconds of load per board.
+func DefaultSuite() []Step {
+	return []Step{
+		{"connect", func(t Target) loadgen.Spec {
+			// Ramp past the slot limit: the report shows how many the board
+			// took and how it refused the rest.
+			return loadgen.Spec{Scenario: loadgen.Connect, Conns: t.Slots + 2, ConnRate: 50, Hold: 500 * time.Millisecond}
+		}},
+		{"echo 1 conn", func(t Target) loadgen.Spec {
+			return loadgen.Spec{Scenario: loadgen.Echo, Conns: 1, Size: 64, Duration: 3 * time.Second}
+		}},
+		{"echo all slots", func(t Target) loadgen.Spec {
+			return loadgen.Spec{Scenario: loadgen.Echo, Conns: t.Slots, Size: 64, Duration: 3 * time.Second}
+		}},
+		{"rate", func(t Target) loadgen.Spec {
+			return loadgen.Spec{Scenario: loadgen.Rate, Conns: t.Slots, Size: 64, Rate: 100 * float64(t.Slots), Duration: 3 * time.Second}
+		}},
+		{"stream", func(t Target) loadgen.Spec {
+			return loadgen.Spec{Scenario: loadgen.Stream, Conns: 1, Size: 1024, Count: streamCount(t, 1024), Duration: 4 * time.Second}
+		}},
+		{"sink", func(t Target) loadgen.Spec {
+			return loadgen.Spec{Scenario: loadgen.Sink, Conns: 1, Size: 1024, Duration: 2 * time.Second}
+		}},
+		{"http GET", func(t Target) loadgen.Spec {
+			return loadgen.Spec{Scenario: loadgen.HTTP, Method: "GET", Conns: 1, Size: 16 << 10, Duration: 2 * time.Second}
+		}},
+		{"http PUT", func(t Target) loadgen.Spec {
+			return loadgen.Spec{Scenario: loadgen.HTTP, Method: "PUT", Conns: 1, Size: 16 << 10, Duration: 2 * time.Second}
+		}},
+		{"churn", func(t Target) loadgen.Spec {
+			return loadgen.Spec{Scenario: loadgen.Churn, Conns: t.Slots, Count: 100, Settle: time.Second}
+		}},
+	}
+}
+
+// streamCount sizes a stream to about two seconds of the link.
+func streamCount(t Target, size int) int64 {
+	if t.LinkBps <= 0 {
+		return 20000
+	}
+	n := t.LinkBps * 2 / 8 / int64(size)
+	if n < 10 {
+		n = 10
+	}
+	return n
+}
