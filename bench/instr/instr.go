@@ -9,11 +9,16 @@
 //
 // # What is counted
 //
-// The instructions of the benchmark function's own goroutine from its last
-// entry (the run with b.N = N) to the first b.StopTimer after it: for a
+// The instructions from the last entry of the benchmark function (the run
+// with b.N = N) to the first b.StopTimer after it: for a
 // `for i := 0; i < b.N; i++` benchmark that is the whole function, set-up
 // included; for a `for b.Loop()` benchmark it ends where Loop stops the
-// timer. The testing package calls a b.N benchmark more than once (run1 with
+// timer. The runtime's own machinery that runs when the clock says so is
+// left out (see runtimeNoise: the scheduler and its timers, stack growth,
+// the page allocator and scavenger, stop-the-world for ReadMemStats); the
+// benchmark's work in the runtime (memmove, allocation, maps) is counted.
+//
+// The testing package calls a b.N benchmark more than once (run1 with
 // b.N = 1, then b.N = N) and a b.Loop benchmark once with N iterations, and
 // both may do set-up outside the loop, so one count divided by N would be
 // wrong. Count therefore runs the benchmark three times, with
@@ -24,29 +29,27 @@
 // in which set-up, run1 and everything else that does not grow with N
 // cancels exactly. It also checks that C(2N)-C(N) and C(3N)-C(2N) agree
 // within 0.5%, and refuses the benchmark (an error, not a wrong number)
-// when they do not: code that allocates or switches goroutines inside the
-// loop lets the garbage collector and the scheduler in, at times that vary
-// from run to run. The loop must add at least 20 million instructions
-// between the N and 3N runs, or the runtime's thousands of instructions of
-// noise would not be small beside it; Count raises N for short loops.
+// when they do not. The loop must add at least 20 million instructions
+// between the N and 3N runs, so that what noise is left stays small beside
+// it; Count raises N for short loops, and Result.N says what it used.
 //
-// A deterministic, allocation-free b.N benchmark gets the same count on
-// every run (see TestCountDeterministic). Counts may move by a few
-// instructions in 10^5 between runs when the loop's first iteration grows
-// the goroutine's stack (the stack allocator's path depends on the heap)
-// and for a b.Loop benchmark, whose counted region holds the ReadMemStats
-// with which Loop resets the timer. That is far below the gate's 1%.
+// A deterministic b.N benchmark gets the same count on every run (see
+// TestCountDeterministic); others may move by a few instructions in 10^5,
+// far below the gate's 1%. The garbage collector is off (GOGC=off), so an
+// allocation costs its malloc path and no collection work: allocs/op and
+// B/op, which the gate also checks, carry the rest of its cost.
 //
 // # How
 //
-// The binary runs with GOMAXPROCS=1 and GODEBUG=asyncpreemptoff=1, so no
-// other goroutine shares the thread and no preemption signal lands in the
-// loop. Count asks callgrind to dump its counts at every entry of the
-// benchmark function (of its closures, for a sub-benchmark) and of
-// testing.(*B).StopTimer (--dump-before), and reads each dump's "totals:"
-// line; a region is what runs from an entry to the next StopTimer. Go
-// switches stacks (morestack, systemstack, cooperative preemption) in ways
-// callgrind cannot follow, so it may see the function "entered" again
+// The binary runs with GOMAXPROCS=1, GODEBUG=asyncpreemptoff=1 and
+// GOGC=off, so no other goroutine shares the thread, no preemption signal
+// lands in the loop and no collection starts in it. Count asks callgrind to
+// dump its counts at every entry of the benchmark function (of its
+// closures, for a sub-benchmark) and of testing.(*B).StopTimer
+// (--dump-before) and adds up each dump's per-function own costs, less
+// runtimeNoise; a region is what runs from an entry to the next StopTimer.
+// Go switches stacks (morestack, systemstack, cooperative preemption) in
+// ways callgrind cannot follow, so it may see the function "entered" again
 // inside the loop; regions explains how the pieces are put back together.
 // callgrind's --toggle-collect is not used: the same confusion leaves
 // collection on after the benchmark returns.
