@@ -386,15 +386,73 @@ func checkHeadScanners(t *testing.T, b []byte) {
 	if got, want := ctlIndex(b), naiveIndex(b, func(c byte) bool { return c < ' ' || c == 0x7F }); got != want {
 		t.Fatalf("%q: ctlIndex %d, want %d", b, got, want)
 	}
+	if ctlIndex(b) < 0 { // tokenLen's promise: a line free of control characters
+		want := naiveIndex(b, func(c byte) bool { return !isTokenChar(c) })
+		if want < 0 {
+			want = len(b)
+		}
+		if got := tokenLen(b); got != want {
+			t.Fatalf("%q: tokenLen %d, want %d", b, got, want)
+		}
+		if name := b[:want]; headerID(name) != refHeaderID(name) {
+			t.Fatalf("%q: headerID %d, want %d", name, headerID(name), refHeaderID(name))
+		}
+	}
+}
+
+func refHeaderID(name []byte) int {
+	for id, s := range headerNames {
+		if s != "" && equalFold(name, s) {
+			return id
+		}
+	}
+	return hdrOther
+}
+
+// Every header name is found in any case, and a name one token character
+// away from it is not.
+func TestHeaderID(t *testing.T) {
+	rng := rand.New(rand.NewPCG(23, 24))
+	var tokens []byte
+	for c := 0; c < 256; c++ {
+		if isTokenChar(byte(c)) {
+			tokens = append(tokens, byte(c))
+		}
+	}
+	for id, s := range headerNames {
+		if s == "" {
+			continue
+		}
+		for i := 0; i < 200; i++ {
+			name := []byte(s)
+			for j := range name {
+				if rng.IntN(2) == 0 && name[j] >= 'a' && name[j] <= 'z' {
+					name[j] -= 'a' - 'A'
+				}
+			}
+			if got := headerID(name); got != id {
+				t.Fatalf("%q: headerID %d, want %d", name, got, id)
+			}
+			name[rng.IntN(len(name))] = tokens[rng.IntN(len(tokens))]
+			checkHeadScanners(t, name)
+		}
+	}
 }
 
 func TestHeadScanners(t *testing.T) {
 	rng := rand.New(rand.NewPCG(21, 22))
-	alphabet := []byte{'\r', '\n', 'a', ':', ' ', '\t', 0x00, 0x1F, 0x20, 0x7F, 0x80, 0x8D, 0x8A, 0xFF, 0x0D ^ 0x80}
+	alphabet := []byte{'\r', '\n', 'a', 'Z', '-', '0', '9', '@', '[', '`', '{', '/', ':', ' ', '\t', 0x00, 0x1F, 0x20, 0x7F, 0x80, 0x8D, 0x8A, 0xFF, 0x0D ^ 0x80}
 	for i := 0; i < 20000; i++ {
 		b := make([]byte, rng.IntN(40))
 		for j := range b {
 			b[j] = alphabet[rng.IntN(len(alphabet))]
+		}
+		checkHeadScanners(t, b)
+		// Mostly token characters, so that tokenLen's fast path is taken.
+		for j := range b {
+			if rng.IntN(8) > 0 {
+				b[j] = "abcXYZ-09"[rng.IntN(9)]
+			}
 		}
 		checkHeadScanners(t, b)
 	}

@@ -201,10 +201,7 @@ func parseHead(req *Request, b []byte) (n int, err error) {
 		}
 		// The name is token characters up to the colon (so a line that
 		// starts with a space, obsolete folding, fails here too).
-		colon := 0
-		for colon < len(line) && isTokenChar(line[colon]) {
-			colon++
-		}
+		colon := tokenLen(line)
 		if colon == 0 || colon == len(line) || line[colon] != ':' {
 			return 0, ErrBadRequest
 		}
@@ -235,54 +232,114 @@ const (
 	hdrWSExtensions
 )
 
-// headerID names the header called name (any case), or hdrOther; the
-// length picks the one or two candidates to compare.
+// headerID names the header called name (a token, any case), or
+// hdrOther: a hash of its length and two letters picks the one candidate
+// to compare.
 func headerID(name []byte) int {
-	switch len(name) {
-	case 4:
-		if equalFold(name, "host") {
-			return hdrHost
+	n := len(name)
+	if n < 4 {
+		return hdrOther
+	}
+	c := &headerTable[headerHash(n, name[2], name[n-1])]
+	if c.n != n {
+		return hdrOther
+	}
+	// OR-ing 0x20 folds upper-case letters to lower case and leaves the
+	// other token characters that could meet a candidate's letters and
+	// '-' alone (no token character becomes a letter or '-' but a letter
+	// or '-'), so words compare at once.
+	const fold = 0x20 * ones
+	if n < 8 {
+		v := uint64(binary.LittleEndian.Uint32(name)) | uint64(binary.LittleEndian.Uint32(name[n-4:]))<<32
+		if v|fold != c.last {
+			return hdrOther
 		}
-	case 6:
-		if equalFold(name, "expect") {
-			return hdrExpect
-		}
-		if equalFold(name, "origin") {
-			return hdrOrigin
-		}
-	case 7:
-		if equalFold(name, "upgrade") {
-			return hdrUpgrade
-		}
-	case 10:
-		if equalFold(name, "connection") {
-			return hdrConnection
-		}
-	case 14:
-		if equalFold(name, "content-length") {
-			return hdrContentLength
-		}
-	case 17:
-		if equalFold(name, "sec-websocket-key") {
-			return hdrWSKey
-		}
-		if equalFold(name, "transfer-encoding") {
-			return hdrTransferEncoding
-		}
-	case 21:
-		if equalFold(name, "sec-websocket-version") {
-			return hdrWSVersion
-		}
-	case 22:
-		if equalFold(name, "sec-websocket-protocol") {
-			return hdrWSProtocol
-		}
-	case 24:
-		if equalFold(name, "sec-websocket-extensions") {
-			return hdrWSExtensions
+		return c.id
+	}
+	for i := 0; i+8 < n; i += 8 {
+		if binary.LittleEndian.Uint64(name[i:])|fold != c.w[i>>3] {
+			return hdrOther
 		}
 	}
-	return hdrOther
+	if binary.LittleEndian.Uint64(name[n-8:])|fold != c.last {
+		return hdrOther
+	}
+	return c.id
+}
+
+func headerHash(n int, c2, clast byte) int {
+	return (n<<1 ^ int(c2|0x20) ^ int(clast|0x20)) & 31
+}
+
+// headerCand is a header name as words to compare with: w holds its whole
+// words but the last, last its last eight bytes (for names shorter than
+// eight, the first four and the last four).
+type headerCand struct {
+	n    int
+	id   int
+	w    [2]uint64
+	last uint64
+}
+
+// headerNames are the names of the headers Request.header looks at, by id.
+var headerNames = [...]string{
+	hdrHost: "host", hdrConnection: "connection", hdrUpgrade: "upgrade",
+	hdrContentLength: "content-length", hdrTransferEncoding: "transfer-encoding",
+	hdrExpect: "expect", hdrOrigin: "origin", hdrWSKey: "sec-websocket-key",
+	hdrWSVersion: "sec-websocket-version", hdrWSProtocol: "sec-websocket-protocol",
+	hdrWSExtensions: "sec-websocket-extensions",
+}
+
+var headerTable = func() (t [32]headerCand) {
+	for id, s := range headerNames {
+		if s == "" {
+			continue
+		}
+		b, n := []byte(s), len(s)
+		c := &t[headerHash(n, s[2], s[n-1])]
+		if c.n != 0 {
+			panic("core: header hash collision") // caught by any test run
+		}
+		*c = headerCand{n: n, id: id}
+		if n < 8 {
+			c.last = uint64(binary.LittleEndian.Uint32(b)) | uint64(binary.LittleEndian.Uint32(b[n-4:]))<<32
+			continue
+		}
+		for i := 0; i+8 < n; i += 8 {
+			c.w[i>>3] = binary.LittleEndian.Uint64(b[i:])
+		}
+		c.last = binary.LittleEndian.Uint64(b[n-8:])
+	}
+	return t
+}()
+
+// tokenLen returns the length of the run of token characters at the start
+// of line, which holds no control character (cutFieldLine saw to that).
+// Words of letters, digits and '-' alone, most header names, pass eight
+// bytes at a time.
+func tokenLen(line []byte) int {
+	i := 0
+	for ; i+8 <= len(line); i += 8 {
+		x := binary.LittleEndian.Uint64(line[i:])
+		if x&highs != 0 {
+			break
+		}
+		// With no control character about, OR-ing 0x20 maps only letters
+		// onto letters and only '-' onto '-' and digits onto digits. Each
+		// range test sets a lane's top bit when lo <= lane <= hi (lanes
+		// are below 0x80, so no carry crosses them).
+		y := x | 0x20*ones
+		lower := (y + (0x80-'a')*ones) &^ (y + (0x7F-'z')*ones)
+		digit := (y + (0x80-'0')*ones) &^ (y + (0x7F-'9')*ones)
+		dash := (y + (0x80-'-')*ones) &^ (y + (0x7F-'-')*ones)
+		if (lower|digit|dash)&highs != highs {
+			break
+		}
+	}
+	for i < len(line) && isTokenChar(line[i]) {
+		i++
+	}
+	return i
 }
 
 func (req *Request) header(name, value []byte) error {
