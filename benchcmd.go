@@ -24,7 +24,7 @@ func runBench(args []string, stdout, stderr io.Writer) int {
 	var pkgs listFlag
 	fs.Var(&pkgs, "pkg", "package pattern, repeatable or space-separated (default ./...)")
 	bench := fs.String("bench", ".", "-test.bench regular expression")
-	n := fs.Int("n", 1000, "iterations of the smallest run; the others use 2n and 3n")
+	n := fs.Int("n", 1000, "iterations of the smallest run, raised for loops too short to count well; the others use 2n and 3n")
 	out := fs.String("out", "", "write the results to `FILE` instead of stdout")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: wslab bench --instructions [--pkg ./core/...] [--bench RE] [--n 1000] [--out FILE]")
