@@ -134,7 +134,16 @@ func Sweep(ctx context.Context, o SweepOptions) (*SweepOutcome, error) {
 	if out.Pick != nil {
 		rec = out.Pick.Run
 	}
-	fig, err := plots.BufferSweep(byTx(out.Runs, len(txs) > 1), byTxOne(rec, len(txs) > 1))
+	// x is the field with the most values; the others that vary split lines.
+	axis := plots.AxisRx
+	switch {
+	case len(txs) > len(rxs) && len(txs) >= len(slots):
+		axis = plots.AxisTx
+	case len(slots) > len(rxs) && len(slots) > len(txs):
+		axis = plots.AxisSlots
+	}
+	split := splitOther(axis, len(rxs) > 1, len(txs) > 1, len(slots) > 1)
+	fig, err := plots.SweepOn(relabel(out.Runs, split), relabelOne(rec, split), axis)
 	if err != nil && !errors.Is(err, plots.ErrNoData) {
 		return out, fmt.Errorf("sweep figure: %w", err)
 	}
@@ -209,25 +218,47 @@ func pick(rows []SweepRow, hasGoal bool) (best, closest *SweepRow) {
 	return best, closest
 }
 
-// byTx relabels runs by transmit buffer so the sweep figure draws one line
-// per tx size against rx (the figure draws one line per board model).
-func byTx(runs []*results.Run, split bool) []*results.Run {
-	if !split {
+// splitOther returns how to name the lines of a sweep figure whose x axis
+// is axis: the model and every other field that varies (nil if none does).
+func splitOther(axis plots.SweepAxis, rx, tx, slots bool) func(results.Board) string {
+	rx, tx, slots = rx && axis != plots.AxisRx, tx && axis != plots.AxisTx, slots && axis != plots.AxisSlots
+	if !rx && !tx && !slots {
+		return nil
+	}
+	return func(b results.Board) string {
+		name := b.Model
+		if rx {
+			name += " rx " + strconv.Itoa(b.RxBuf)
+		}
+		if tx {
+			name += " tx " + strconv.Itoa(b.TxBuf)
+		}
+		if slots {
+			name += " slots " + strconv.Itoa(b.Slots)
+		}
+		return name
+	}
+}
+
+// relabel names runs' boards by split so the sweep figure (one line per
+// board model) draws one line per value of the fields off the x axis.
+func relabel(runs []*results.Run, split func(results.Board) string) []*results.Run {
+	if split == nil {
 		return runs
 	}
 	out := make([]*results.Run, len(runs))
 	for i, r := range runs {
-		out[i] = byTxOne(r, true)
+		out[i] = relabelOne(r, split)
 	}
 	return out
 }
 
-func byTxOne(r *results.Run, split bool) *results.Run {
-	if r == nil || !split {
+func relabelOne(r *results.Run, split func(results.Board) string) *results.Run {
+	if r == nil || split == nil {
 		return r
 	}
 	c := *r
-	c.Board.Model = r.Board.Model + " tx " + strconv.Itoa(r.Board.TxBuf)
+	c.Board.Model = split(r.Board)
 	return &c
 }
 
@@ -266,7 +297,11 @@ func WriteSweepTable(w io.Writer, o *SweepOutcome, g Goal) {
 		if o.Pick != nil && o.Pick.Board == r.Board {
 			verdict += "  <- pick"
 		}
-		fmt.Fprintf(w, "%-8d %-8d %-8d %-10s %-12.0f %-10.3f %-10s %s\n", cfg.Slots, cfg.RxBuf, cfg.TxBuf, kb(r.Footprint), s.MsgsPerSec, s.MBPerSec, us(s.P99), verdict)
+		p99 := "-"
+		if s.HasLatency {
+			p99 = us(s.P99)
+		}
+		fmt.Fprintf(w, "%-8d %-8d %-8d %-10s %-12.0f %-10.3f %-10s %s\n", cfg.Slots, cfg.RxBuf, cfg.TxBuf, kb(r.Footprint), s.MsgsPerSec, s.MBPerSec, p99, verdict)
 	}
 	switch {
 	case o.Pick != nil:

@@ -17,12 +17,50 @@ import (
 // BufferSweep plots, against the receive buffer size (Board.RxBuf, on a
 // logarithmic axis), three
 // aligned panels: throughput, p99 latency and RAM (the board's static
-// footprint, and its peak heap in use when sampled), one line per board.
+// footprint, and how much its heap in use grew under the load when
+// sampled: the board's own allocations, without the runtime's idle
+// baseline), one line per board. The latency panel is left out when no run
+// measured latency (a stream or sink sweep).
 // Repeated runs at one size show their median. rec, when not nil, is the
 // recommended configuration: a vertical line marks its buffer size in every
 // panel, and the legend names it. The heap budget is drawn dotted in the
 // RAM panel.
 func BufferSweep(runs []*results.Run, rec *results.Run) (*Figure, error) {
+	return SweepOn(runs, rec, AxisRx)
+}
+
+// SweepAxis is the configuration field a sweep varies.
+type SweepAxis int
+
+const (
+	AxisRx    SweepAxis = iota // receive buffer per slot
+	AxisTx                     // transmit buffer per slot
+	AxisSlots                  // connection slots
+)
+
+func (a SweepAxis) of(b results.Board) int {
+	switch a {
+	case AxisTx:
+		return b.TxBuf
+	case AxisSlots:
+		return b.Slots
+	}
+	return b.RxBuf
+}
+
+func (a SweepAxis) label() string {
+	switch a {
+	case AxisTx:
+		return "transmit buffer per slot (bytes)"
+	case AxisSlots:
+		return "connection slots"
+	}
+	return "receive buffer per slot (bytes)"
+}
+
+// SweepOn is BufferSweep against the field axis instead of the receive
+// buffer.
+func SweepOn(runs []*results.Run, rec *results.Run, axis SweepAxis) (*Figure, error) {
 	type agg struct{ tput, p99, static, peak []float64 }
 	data := map[string]map[int]*agg{}
 	maxLat, maxRAM := 0.0, 0.0
@@ -32,10 +70,10 @@ func BufferSweep(runs []*results.Run, rec *results.Run) (*Figure, error) {
 		if data[b] == nil {
 			data[b] = map[int]*agg{}
 		}
-		a := data[b][r.Board.RxBuf]
+		a := data[b][axis.of(r.Board)]
 		if a == nil {
 			a = &agg{}
-			data[b][r.Board.RxBuf] = a
+			data[b][axis.of(r.Board)] = a
 		}
 		s := r.Summary()
 		a.tput = append(a.tput, s.MsgsPerSec)
@@ -46,8 +84,8 @@ func BufferSweep(runs []*results.Run, rec *results.Run) (*Figure, error) {
 		a.static = append(a.static, float64(r.Board.StaticFootprint))
 		maxRAM = math.Max(maxRAM, float64(r.Board.StaticFootprint))
 		if s.HasHeap {
-			a.peak = append(a.peak, float64(s.HeapMax))
-			maxRAM = math.Max(maxRAM, float64(s.HeapMax))
+			a.peak = append(a.peak, float64(s.HeapMax-s.HeapStart))
+			maxRAM = math.Max(maxRAM, float64(s.HeapMax-s.HeapStart))
 		}
 		budget = max(budget, r.Board.HeapBudget)
 	}
@@ -58,7 +96,7 @@ func BufferSweep(runs []*results.Run, rec *results.Run) (*Figure, error) {
 		}
 	}
 	if len(sizes) < 2 {
-		return nil, fmt.Errorf("buffer sweep needs runs at two or more buffer sizes: %w", ErrNoData)
+		return nil, fmt.Errorf("sweep needs runs at two or more sizes: %w", ErrNoData)
 	}
 	maxRAM = math.Max(maxRAM, float64(budget))
 	lu, bu := latencyUnit(maxLat), bytesUnit(maxRAM)
@@ -66,14 +104,26 @@ func BufferSweep(runs []*results.Run, rec *results.Run) (*Figure, error) {
 
 	top := newPlot("Buffer sweep", "", "throughput (msg/s)")
 	mid := newPlot("", "", "p99 latency ("+lu.name+")")
-	bot := newPlot("", "receive buffer per slot (bytes)", "RAM ("+bu.name+")")
-	f := newFigure("buffer-sweep", "Buffer sweep", [][]*plot.Plot{{top}, {mid}, {bot}})
+	bot := newPlot("", axis.label(), "RAM ("+bu.name+")")
+	panels := []*plot.Plot{top, mid, bot}
+	if maxLat == 0 {
+		panels = []*plot.Plot{top, bot}
+	}
+	rows := make([][]*plot.Plot, len(panels))
+	for i, p := range panels {
+		rows[i] = []*plot.Plot{p}
+	}
+	f := newFigure("buffer-sweep", "Buffer sweep", rows)
 	f.Height = 20 * vg.Centimeter
 	var ticks plot.ConstantTicks
 	for _, x := range xs {
-		ticks = append(ticks, plot.Tick{Value: float64(x), Label: sizeLabel(x)})
+		lbl := sizeLabel(x)
+		if axis == AxisSlots {
+			lbl = fmt.Sprint(x)
+		}
+		ticks = append(ticks, plot.Tick{Value: float64(x), Label: lbl})
 	}
-	for _, p := range []*plot.Plot{top, mid, bot} {
+	for _, p := range panels {
 		p.X.Min, p.X.Max = float64(xs[0])/1.25, float64(xs[len(xs)-1])*1.25
 		if xs[0] > 0 { // buffer sizes grow by factors: space them evenly
 			p.X.Scale = plot.LogScale{}
@@ -127,7 +177,7 @@ func BufferSweep(runs []*results.Run, rec *results.Run) (*Figure, error) {
 			if err != nil {
 				return nil, err
 			}
-			f.addLegend(b+" peak heap", l, s)
+			f.addLegend(b+" heap growth under load", l, s)
 		}
 	}
 	if budget > 0 {
@@ -138,9 +188,9 @@ func BufferSweep(runs []*results.Run, rec *results.Run) (*Figure, error) {
 		f.addLegend("heap budget "+results.FormatValue(float64(budget), "bytes"), bl)
 	}
 	if rec != nil {
-		x := float64(rec.Board.RxBuf)
+		x := float64(axis.of(rec.Board))
 		var mark *plotter.Line
-		for _, p := range []*plot.Plot{top, mid, bot} {
+		for _, p := range panels {
 			ymax := p.Y.Max
 			if math.IsInf(ymax, 0) {
 				continue
