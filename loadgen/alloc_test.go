@@ -38,7 +38,7 @@ func newTestConn(t testing.TB, spec Spec) *testConn {
 	}
 	e.ringLen = ringFor(&s)
 	e.rxLen, e.txLen = 4096, max(512, core.FrameSize(s.Size, true))
-	w := &worker{id: 0, e: e, s: &s, mask: core.NewMaskGen(1), phase: phMeasure, op: core.OpBinary}
+	w := &worker{id: 0, e: e, s: &s, mask: core.NewMaskGen(1), phase: phMeasure, op: core.OpBinary, epfd: -1}
 	w.payload = make([]byte, s.Size)
 	fillPattern(w.payload)
 	w.dl = newDeadlines(1 + nItems)

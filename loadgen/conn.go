@@ -43,6 +43,7 @@ type conn struct {
 	rd core.Reader
 
 	writable                   bool
+	outWanted                  bool // write readiness is reported
 	outLeft, outPos, outMaskAt int
 	outKey                     [4]byte
 	pong                       [core.MaxControlPayload]byte
@@ -128,7 +129,10 @@ func (c *conn) dial(now int64) {
 		c.resetIO()
 		w.active++
 		w.dialing++
-		w.ev = unix.EpollEvent{Events: unix.EPOLLIN | unix.EPOLLOUT | unix.EPOLLRDHUP | unix.EPOLLET, Fd: int32(c.i), Pad: c.gen}
+		// Level-triggered: a read per readiness, no read to EAGAIN; write
+		// readiness only while connecting or when a write would block.
+		c.outWanted = true
+		w.ev = unix.EpollEvent{Events: unix.EPOLLIN | unix.EPOLLOUT | unix.EPOLLRDHUP, Fd: int32(c.i), Pad: c.gen}
 		if err := unix.EpollCtl(w.epfd, unix.EPOLL_CTL_ADD, fd, &w.ev); err != nil {
 			c.failed(now, eDial)
 			return
@@ -196,6 +200,7 @@ func (c *conn) connected(now int64) {
 	c.key = core.NewClientKey(c.w.mask)
 	c.te = len(core.AppendClientRequest(c.tx[:0], e.hostB, e.pathB, c.key[:], nil))
 	c.setDeadline(now + int64(c.w.s.DialTimeout))
+	c.wantOut(false)
 	c.flush(now)
 }
 
@@ -224,6 +229,7 @@ func (c *conn) onEvent(ev uint32, now int64) {
 	}
 	if ev&(unix.EPOLLOUT|unix.EPOLLERR|unix.EPOLLHUP) != 0 {
 		c.writable = true
+		c.wantOut(false)
 		c.flush(now)
 		if c.fd < 0 {
 			return
@@ -266,6 +272,7 @@ func (c *conn) flush(now int64) {
 			switch err {
 			case unix.EAGAIN:
 				c.writable = false
+				c.wantOut(true)
 				return
 			case unix.EINTR:
 				continue
@@ -426,9 +433,11 @@ func (c *conn) begin(now int64) {
 	c.pump(now)
 }
 
-// readAll reads until the socket is empty.
+// readAll reads what the socket holds: once, or again while reads fill
+// the buffer (the socket is level-triggered, so what is left is reported
+// again).
 func (c *conn) readAll(now int64) {
-	for c.fd >= 0 {
+	for k := 0; k < 8 && c.fd >= 0; k++ {
 		if c.re == len(c.rx) {
 			// Only a handshake response can fill rx; frames are consumed.
 			c.failed(now, eHandshakeBad)
@@ -436,9 +445,12 @@ func (c *conn) readAll(now int64) {
 		}
 		n, err := unix.Read(c.fd, c.rx[c.re:])
 		if n > 0 {
+			room := len(c.rx) - c.re
 			c.re += n
-			c.w.brecvRaw(n)
 			c.process(now)
+			if n < room {
+				return
+			}
 			continue
 		}
 		if err == nil { // EOF
@@ -456,7 +468,19 @@ func (c *conn) readAll(now int64) {
 	}
 }
 
-func (w *worker) brecvRaw(int) {}
+// wantOut turns write readiness reports on or off.
+func (c *conn) wantOut(on bool) {
+	if c.outWanted == on || c.fd < 0 {
+		return
+	}
+	c.outWanted = on
+	w := c.w
+	w.ev = unix.EpollEvent{Events: unix.EPOLLIN | unix.EPOLLRDHUP, Fd: int32(c.i), Pad: c.gen}
+	if on {
+		w.ev.Events |= unix.EPOLLOUT
+	}
+	_ = unix.EpollCtl(w.epfd, unix.EPOLL_CTL_MOD, c.fd, &w.ev)
+}
 
 // process decodes what is in rx.
 func (c *conn) process(now int64) {
@@ -555,6 +579,7 @@ func (c *conn) opened(now int64) {
 	w.opened++
 	w.e.open.Add(1)
 	w.lane.record(hHandshake, now-c.dialAt)
+	w.lastOpen = now
 	if w.firstOpen == 0 {
 		w.firstOpen = now
 	}

@@ -250,7 +250,7 @@ func runWS(ctx context.Context, s *Spec, t *target, clk *clock, sc *statsClient,
 	r.Notes = notes
 	var errs errCounts
 	var c results.Counts
-	var sendEnd, firstOpen, lastDone int64
+	var sendEnd, firstOpen, lastDone, lastOpen int64
 	for _, w := range e.workers {
 		errs.merge(&w.errs)
 		c.ConnsAttempted += w.attempts
@@ -267,6 +267,7 @@ func runWS(ctx context.Context, s *Spec, t *target, clk *clock, sc *statsClient,
 			firstOpen = w.firstOpen
 		}
 		lastDone = max(lastDone, w.lastDone)
+		lastOpen = max(lastOpen, w.lastOpen)
 	}
 	r.Counts = c
 	errs.into(r.Errors)
@@ -296,6 +297,10 @@ func runWS(ctx context.Context, s *Spec, t *target, clk *clock, sc *statsClient,
 	switch s.Scenario {
 	case Connect:
 		r.Notes = append(r.Notes, connectNote(e, c, r.Errors))
+		if lastOpen > t0 {
+			// RampNote's format; cmd/comparek6 reads it.
+			r.Notes = append(r.Notes, fmt.Sprintf(RampNote, c.ConnsOpened, time.Duration(lastOpen-t0)))
+		}
 	case Churn:
 		if gotAfter && gotSettled && len(r.Heap) > 0 {
 			base := r.Heap[0].HeapInUse
@@ -325,6 +330,10 @@ func runWS(ctx context.Context, s *Spec, t *target, clk *clock, sc *statsClient,
 	}
 	return r, nil
 }
+
+// RampNote is the note a connect run carries: the connections opened and
+// the time from the first dial to the last 101.
+const RampNote = "ramp: %d connections opened in %v"
 
 // coordinator waits for the workers' reports.
 type coordinator struct {

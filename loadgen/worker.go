@@ -64,6 +64,7 @@ type worker struct {
 	closeBy    int64
 	sendEnd    int64 // when sending was over
 	firstOpen  int64
+	lastOpen   int64
 	lastDone   int64
 	nextDial   int // next connection of the ramp
 	dialing    int
