@@ -1,0 +1,203 @@
+package lab
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/wslab/wslab/loadgen"
+	"github.com/wslab/wslab/results"
+)
+
+func TestParseGoal(t *testing.T) {
+	g, err := ParseGoal("p99<20ms, throughput>1MB/s,errors<1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(g) != 3 || g[0].Figure != "p99" || !g[0].Less || g[0].Limit != 20000 ||
+		g[1].Figure != "throughput" || g[1].Less || g[1].Limit != 1e6 || g[2].Limit != 1 {
+		t.Fatalf("goal %+v", g)
+	}
+	for _, bad := range []string{"", "p99", "p99<fast", "latency<2ms", "throughput>3 furlongs"} {
+		if _, err := ParseGoal(bad); err == nil {
+			t.Errorf("ParseGoal(%q) accepted", bad)
+		}
+	}
+}
+
+func fakeRun(slots, rx, tx int, msgs float64, p99us int64) *results.Run {
+	r := results.New(time.Unix(0, 0), results.Scenario{Name: "echo", Conns: slots, Size: 64, Duration: results.Duration(time.Second)},
+		results.Board{Model: "m", Slots: slots, RxBuf: rx, TxBuf: tx}, "ws://x")
+	r.End = r.Start.Add(time.Second)
+	r.Rates.MsgsPerSec = msgs
+	r.Rates.BytesPerSec = msgs * 128
+	h := results.NewHistogram()
+	for i := 0; i < 100; i++ {
+		h.Record(p99us)
+	}
+	r.Histograms = map[string]*results.Histogram{results.HistLatency: h}
+	return r
+}
+
+func TestPickSmallestThatMeetsOrClosest(t *testing.T) {
+	g, _ := ParseGoal("p99<10ms,msgs>1000")
+	rows := []SweepRow{
+		{Board: BoardSpec{RxBuf: 512}, Footprint: 10, Run: fakeRun(4, 512, 512, 500, 20000)},   // misses both
+		{Board: BoardSpec{RxBuf: 1024}, Footprint: 20, Run: fakeRun(4, 1024, 512, 1500, 9000)}, // meets
+		{Board: BoardSpec{RxBuf: 2048}, Footprint: 40, Run: fakeRun(4, 2048, 512, 3000, 5000)}, // meets, bigger
+	}
+	for i := range rows {
+		rows[i].Meets, rows[i].Margin, rows[i].Worst = g.Check(rows[i].Run)
+	}
+	best, closest := pick(rows, true)
+	if best == nil || best.Footprint != 20 || closest != nil {
+		t.Fatalf("pick %+v closest %+v", best, closest)
+	}
+	// None meets: the closest miss is named, with the clause it missed.
+	g2, _ := ParseGoal("p99<4ms")
+	for i := range rows {
+		rows[i].Meets, rows[i].Margin, rows[i].Worst = g2.Check(rows[i].Run)
+	}
+	best, closest = pick(rows, true)
+	if best != nil || closest == nil || closest.Footprint != 40 || closest.Worst.Text != "p99<4ms" {
+		t.Fatalf("none meets: pick %+v closest %+v", best, closest)
+	}
+}
+
+// TestSweepShapes runs a real sweep on emulated boards and checks the
+// shapes a firmware engineer expects, on the recorded figures:
+//   - a message larger than the rx buffer still echoes (streaming);
+//   - throughput rises with the transmit buffer (the data in flight per
+//     round trip) until the link caps it;
+//   - RAM rises linearly with the buffer size.
+func TestSweepShapes(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs a sweep")
+	}
+	ctx := context.Background()
+	dir := t.TempDir()
+
+	// Streaming: 4 KiB messages through 256-byte receive buffers.
+	r, err := runOn(ctx, BoardSpec{Model: "esp32-idf", RxBuf: 256, TxBuf: 1024, LinkOff: true}, "",
+		loadgen.Spec{Scenario: loadgen.Echo, Conns: 1, Size: 4096, Count: 200, Duration: 10 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Counts.MsgsReceived != 200 || r.ErrorsTotal() != 0 {
+		t.Fatalf("4 KiB echo through a 256 B rx buffer: %d of 200 echoed, %d errors", r.Counts.MsgsReceived, r.ErrorsTotal())
+	}
+
+	// Throughput against the transmit buffer on esp32-idf's link (20
+	// Mbit/s, 3 ms): about tx/RTT per connection until 2.5 MB/s.
+	txs := []int{512, 1024, 2048, 16384, 24576}
+	so, err := Sweep(ctx, SweepOptions{Model: "esp32-idf", Rx: []int{1024}, Tx: txs, Scenario: loadgen.Stream,
+		Conns: 1, Size: 1024, Duration: 1500 * time.Millisecond, Results: filepath.Join(dir, "r"), Out: filepath.Join(dir, "o")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mbps := make([]float64, len(so.Rows))
+	for i, row := range so.Rows {
+		if row.Run == nil {
+			t.Fatalf("tx %d did not run: %s", txs[i], row.Skipped)
+		}
+		mbps[i] = row.Run.Summary().MBPerSec
+		t.Logf("tx %5d: %.3f MB/s, footprint %d B", txs[i], mbps[i], row.Footprint)
+	}
+	// Doubling a small window nearly doubles throughput.
+	for i := 1; i < 3; i++ {
+		if mbps[i] < 1.4*mbps[i-1] {
+			t.Errorf("tx %d -> %d: %.3f -> %.3f MB/s, want a clear rise", txs[i-1], txs[i], mbps[i-1], mbps[i])
+		}
+	}
+	// Large windows meet the link: 20 Mbit/s is 2.5 MB/s of wire.
+	const link = 2.5
+	for i := 3; i < len(txs); i++ {
+		if mbps[i] > link*1.05 {
+			t.Errorf("tx %d: %.3f MB/s exceeds the %.1f MB/s link", txs[i], mbps[i], link)
+		}
+	}
+	if last := mbps[len(mbps)-1]; last < 0.7*link || mbps[3] < 0.7*link {
+		t.Errorf("large windows reach %.3f and %.3f MB/s, want near the %.1f MB/s link cap", mbps[3], last, link)
+	}
+	// RAM is linear in the buffer: slots x the buffer's growth, exactly.
+	for i := 1; i < len(so.Rows); i++ {
+		if d := so.Rows[i].Footprint - so.Rows[i-1].Footprint; d != 7*(txs[i]-txs[i-1]) {
+			t.Errorf("footprint grew by %d from tx %d to %d, want 7 x %d", d, txs[i-1], txs[i], txs[i]-txs[i-1])
+		}
+	}
+	if len(so.Figure) != 2 {
+		t.Fatalf("sweep figure files: %v", so.Figure)
+	}
+	// Without a goal the pick is the smallest within 90% of the best.
+	if so.Pick == nil || so.Pick.Board.TxBuf < 16384 {
+		t.Errorf("pick %+v, want a large window", so.Pick)
+	}
+}
+
+// TestLabOneBoard runs a short suite on one emulated board and checks the
+// stored runs and the report.
+func TestLabOneBoard(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the lab")
+	}
+	dir := t.TempDir()
+	var status strings.Builder
+	suite := DefaultSuite()
+	keep := map[string]bool{"connect": true, "echo all slots": true, "http GET": true, "churn": true}
+	var short []Step
+	for _, s := range suite {
+		if keep[s.Name] {
+			short = append(short, s)
+		}
+	}
+	oc, err := Lab(context.Background(), Options{Models: []string{"esp8266"}, Suite: short,
+		Results: filepath.Join(dir, "results"), Out: filepath.Join(dir, "report"), Status: &status})
+	if err != nil {
+		t.Fatalf("%v\n%s", err, status.String())
+	}
+	if len(oc.Failed) > 0 {
+		t.Fatalf("failed steps: %v\n%s", oc.Failed, status.String())
+	}
+	if len(oc.Runs) != len(short) {
+		t.Fatalf("%d runs for %d steps", len(oc.Runs), len(short))
+	}
+	// Progress: one line per step, numbered.
+	for i := range short {
+		if !strings.Contains(status.String(), "["+itoa(i+1)+"/"+itoa(len(short))) {
+			t.Errorf("no progress line for step %d:\n%s", i+1, status.String())
+		}
+	}
+	// connect ramps past the 4 slots: 4 open, 2 refused (by reset).
+	for _, r := range oc.Runs {
+		if r.Scenario.Name == "connect" && (r.Counts.ConnsOpened != 4 || r.Counts.ConnsAttempted != 6) {
+			t.Errorf("connect on esp8266: opened %d of %d", r.Counts.ConnsOpened, r.Counts.ConnsAttempted)
+		}
+	}
+	stored, skipped, err := results.ReadDir(filepath.Join(dir, "results"))
+	if err != nil || len(skipped) > 0 || len(stored) != len(short) {
+		t.Fatalf("stored %d runs, skipped %v, err %v", len(stored), skipped, err)
+	}
+	html, err := os.ReadFile(oc.Report)
+	if err != nil {
+		t.Fatal(err)
+	}
+	imgs := regexp.MustCompile(`<img[^>]+src="([^"]+)"`).FindAllStringSubmatch(string(html), -1)
+	if len(imgs) < 3 {
+		t.Fatalf("report has %d images", len(imgs))
+	}
+	for _, m := range imgs {
+		if st, err := os.Stat(filepath.Join(filepath.Dir(oc.Report), m[1])); err != nil || st.Size() == 0 {
+			t.Errorf("report image %s: %v", m[1], err)
+		}
+	}
+	if !strings.Contains(string(html), "esp8266") {
+		t.Error("report has no summary for esp8266")
+	}
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }
