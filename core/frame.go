@@ -67,8 +67,18 @@ func (h *Header) Size() int {
 // bit of the 64-bit form, a length this platform's int cannot hold) and the
 // control frame rules; masking, RSV and opcode policy are the Reader's.
 func ParseHeader(b []byte) (h Header, n int, err error) {
+	n, err = parseHeader(&h, b)
+	return h, n, err
+}
+
+// parseHeader is ParseHeader into *h, which it overwrites. The Reader parses
+// into its own Header this way: a Header returned by value goes through
+// memory, written a byte at a time and read back whole, which stalls the
+// load on amd64 for longer than the parse takes.
+func parseHeader(h *Header, b []byte) (n int, err error) {
+	*h = Header{}
 	if len(b) < 2 {
-		return h, 2 - len(b), ErrNeedMore
+		return 2 - len(b), ErrNeedMore
 	}
 	b0, b1 := b[0], b[1]
 	h.Fin = b0&0x80 != 0
@@ -87,27 +97,27 @@ func ParseHeader(b []byte) (h Header, n int, err error) {
 		need += 4
 	}
 	if len(b) < need {
-		return h, need - len(b), ErrNeedMore
+		return need - len(b), ErrNeedMore
 	}
 	p := 2
 	switch l7 {
 	case 126:
 		l := int(binary.BigEndian.Uint16(b[2:4]))
 		if l < 126 {
-			return h, 0, ErrNonMinimalLength
+			return 0, ErrNonMinimalLength
 		}
 		h.Length = l
 		p = 4
 	case 127:
 		l := binary.BigEndian.Uint64(b[2:10])
 		if l>>63 != 0 {
-			return h, 0, ErrLengthMSB
+			return 0, ErrLengthMSB
 		}
 		if l <= 0xFFFF {
-			return h, 0, ErrNonMinimalLength
+			return 0, ErrNonMinimalLength
 		}
 		if l > uint64(maxInt) {
-			return h, 0, ErrFrameTooLarge
+			return 0, ErrFrameTooLarge
 		}
 		h.Length = int(l)
 		p = 10
@@ -116,17 +126,17 @@ func ParseHeader(b []byte) (h Header, n int, err error) {
 	}
 	if h.Op.IsControl() {
 		if !h.Fin {
-			return h, 0, ErrControlFragmented
+			return 0, ErrControlFragmented
 		}
 		if h.Length > MaxControlPayload {
-			return h, 0, ErrControlTooLong
+			return 0, ErrControlTooLong
 		}
 	}
 	if h.Masked {
 		copy(h.Mask[:], b[p:p+4])
 		p += 4
 	}
-	return h, p, nil
+	return p, nil
 }
 
 // AppendHeader appends the wire form of h to dst, using the shortest length

@@ -144,7 +144,7 @@ func (r *Reader) Feed(in []byte) (n int, ev Event, err error) {
 			}
 			// A frame with an empty payload completes at once.
 			if r.left == 0 {
-				ev, err = r.endFrame(nil)
+				err = r.endFrame(&ev, nil)
 				if err != nil {
 					return n, ev, r.fail(err)
 				}
@@ -168,7 +168,7 @@ func (r *Reader) Feed(in []byte) (n int, ev Event, err error) {
 		}
 		chunk := in[n : n+k]
 		n += k
-		ev, err = r.payload(chunk)
+		err = r.payload(&ev, chunk)
 		if err != nil {
 			return n, ev, r.fail(err)
 		}
@@ -180,19 +180,21 @@ func (r *Reader) Feed(in []byte) (n int, ev Event, err error) {
 
 // readHeader gathers and checks one frame header.
 func (r *Reader) readHeader(in []byte) (int, error) {
-	var h Header
+	// The header is parsed straight into r.h (see parseHeader); r.h means
+	// nothing until inFrame is set.
+	h := &r.h
 	var used int
 	var err error
 	if r.hdrN == 0 {
 		// Fast path: the whole header is in in.
-		h, used, err = ParseHeader(in)
+		used, err = parseHeader(h, in)
 		if err == ErrNeedMore {
 			r.hdrN = uint8(copy(r.hdr[:], in))
 			return len(in), ErrNeedMore
 		}
 	} else {
 		c := copy(r.hdr[r.hdrN:], in)
-		h, used, err = ParseHeader(r.hdr[:int(r.hdrN)+c])
+		used, err = parseHeader(h, r.hdr[:int(r.hdrN)+c])
 		if err == ErrNeedMore {
 			r.hdrN += uint8(c)
 			return c, ErrNeedMore
@@ -207,10 +209,9 @@ func (r *Reader) readHeader(in []byte) (int, error) {
 	if err != nil {
 		return used, err
 	}
-	if err := r.checkHeader(&h); err != nil {
+	if err := r.checkHeader(h); err != nil {
 		return used, err
 	}
-	r.h = h
 	r.inFrame = true
 	r.left = h.Length
 	r.maskPos = 0
@@ -252,16 +253,17 @@ func (r *Reader) checkHeader(h *Header) error {
 	return nil
 }
 
-// payload handles the next chunk of the current frame's payload.
-func (r *Reader) payload(chunk []byte) (Event, error) {
-	var ev Event
+// payload handles the next chunk of the current frame's payload. It sets
+// *ev when the chunk completes an event (events go through pointers here:
+// returned by value, the large Event is copied and reloaded at each level).
+func (r *Reader) payload(ev *Event, chunk []byte) error {
 	r.left -= len(chunk)
 	if r.h.Op.IsControl() {
 		// The whole payload is here (Feed waits for it): unmask in place.
 		if r.h.Masked {
 			Mask(r.h.Mask, 0, chunk)
 		}
-		return r.endFrame(chunk)
+		return r.endFrame(ev, chunk)
 	}
 	var data []byte
 	if r.Stream {
@@ -275,63 +277,68 @@ func (r *Reader) payload(chunk []byte) (Event, error) {
 	}
 	r.msgLen += len(chunk)
 	if r.msgOp == OpText && r.utf8.Feed(data) >= 0 {
-		return ev, ErrInvalidUTF8
+		return ErrInvalidUTF8
 	}
 	if r.Stream {
-		ev = Event{Kind: EventFragment, Op: r.msgOp, Payload: data, First: r.first}
+		frag := Event{Kind: EventFragment, Op: r.msgOp, Payload: data, First: r.first}
 		r.first = false
 		if r.left == 0 {
-			end, err := r.endFrame(nil)
-			if err != nil {
-				return end, err
+			var end Event
+			if err := r.endFrame(&end, nil); err != nil {
+				return err
 			}
-			ev.Final = end.Final
+			frag.Final = end.Final
 		}
-		return ev, nil
+		*ev = frag
+		return nil
 	}
 	if r.left == 0 {
-		return r.endFrame(nil)
+		return r.endFrame(ev, nil)
 	}
-	return ev, nil
+	return nil
 }
 
-// endFrame finishes the current frame once its payload is read. For control
-// frames ctrl is the unmasked payload.
-func (r *Reader) endFrame(ctrl []byte) (Event, error) {
+// endFrame finishes the current frame once its payload is read, setting
+// *ev if the frame completes an event. For control frames ctrl is the
+// unmasked payload.
+func (r *Reader) endFrame(ev *Event, ctrl []byte) error {
 	h := &r.h
 	r.inFrame = false
-	var ev Event
 	switch h.Op {
 	case OpPing:
-		return Event{Kind: EventPing, Op: OpPing, Payload: ctrl}, nil
+		*ev = Event{Kind: EventPing, Op: OpPing, Payload: ctrl}
+		return nil
 	case OpPong:
-		return Event{Kind: EventPong, Op: OpPong, Payload: ctrl}, nil
+		*ev = Event{Kind: EventPong, Op: OpPong, Payload: ctrl}
+		return nil
 	case OpClose:
 		code, reason, err := ParseClose(ctrl)
 		if err != nil {
-			return ev, err
+			return err
 		}
 		r.err = ErrClosed
-		return Event{Kind: EventClose, Op: OpClose, Code: code, Reason: reason, Payload: ctrl}, nil
+		*ev = Event{Kind: EventClose, Op: OpClose, Code: code, Reason: reason, Payload: ctrl}
+		return nil
 	}
 	if !h.Fin {
 		if r.Stream && h.Length == 0 && r.first {
 			// An empty first fragment still announces the message.
 			r.first = false
-			return Event{Kind: EventFragment, Op: r.msgOp, First: true}, nil
+			*ev = Event{Kind: EventFragment, Op: r.msgOp, First: true}
 		}
-		return ev, nil
+		return nil
 	}
 	// The message is complete.
 	op := r.msgOp
 	r.msgOp = 0
 	if op == OpText && !r.utf8.Complete() {
-		return ev, ErrInvalidUTF8
+		return ErrInvalidUTF8
 	}
 	if r.Stream {
-		ev = Event{Kind: EventFragment, Op: op, Final: true, First: r.first}
+		*ev = Event{Kind: EventFragment, Op: op, Final: true, First: r.first}
 		r.first = false
-		return ev, nil
+		return nil
 	}
-	return Event{Kind: EventMessage, Op: op, Payload: r.Buf[:r.msgLen], Final: true}, nil
+	*ev = Event{Kind: EventMessage, Op: op, Payload: r.Buf[:r.msgLen], Final: true}
+	return nil
 }
