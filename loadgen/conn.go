@@ -111,7 +111,9 @@ func (c *conn) dial(now int64) {
 			return
 		}
 		_ = unix.SetsockoptInt(fd, unix.IPPROTO_TCP, unix.TCP_NODELAY, 1)
-		if sa := w.local(idx); sa != nil {
+		// 127.0.0.1 is the kernel's own choice for a loopback target: no
+		// bind (two syscalls) until the pool moves past it.
+		if sa := w.local(idx); sa != nil && !(e.addrs.auto && idx == 0) {
 			// Let connect pick the port, so a port serves many targets.
 			_ = unix.SetsockoptInt(fd, unix.IPPROTO_IP, unix.IP_BIND_ADDRESS_NO_PORT, 1)
 			if err := unix.Bind(fd, sa); err != nil {

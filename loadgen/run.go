@@ -5,7 +5,6 @@ package loadgen
 import (
 	"context"
 	"fmt"
-	"os"
 	"runtime"
 	"sort"
 	"strconv"
@@ -179,16 +178,10 @@ func runWS(ctx context.Context, s *Spec, t *target, clk *clock, sc *statsClient,
 	}
 
 	co := coordinator{e: e, ctx: ctx, n: nw}
-	dbg := func(m string) {
-		if debugRun {
-			println(m, time.Duration(clk.now()-t0).String())
-		}
-	}
 	var measureStart, measureEnd int64
 	var afterCycles, settled sample
 	var gotAfter, gotSettled bool
 	if co.waitAll(repRampDone) {
-		dbg("ramp done")
 		if smp != nil && (s.Scenario == Churn || s.Scenario == Soak) {
 			smp.take() // the baseline
 			go smp.run()
@@ -206,7 +199,6 @@ func runWS(ctx context.Context, s *Spec, t *target, clk *clock, sc *statsClient,
 			w.do(func() { w.measure(measureStart, measureEnd) })
 		}
 		if co.waitAll(repDrained) {
-			dbg("drained")
 			if smp != nil && (s.Scenario == Churn || s.Scenario == Soak) {
 				smp.halt()
 				sampling = false
@@ -218,12 +210,10 @@ func runWS(ctx context.Context, s *Spec, t *target, clk *clock, sc *statsClient,
 		w.do(func() { w.closeAll(clk.now()) })
 	}
 	co.waitDone()
-	dbg("done")
 	for _, w := range e.workers {
 		w.closeWake()
 	}
 	ivs := e.col.wait()
-	dbg("collected")
 	end := clk.now()
 	if sampling {
 		smp.halt()
@@ -517,5 +507,3 @@ func connectNote(e *engine, c results.Counts, errs map[string]int64) string {
 	return fmt.Sprintf("board accepted %d of %d connections, then refused (first: %s); failures: %s",
 		c.ConnsOpened, c.ConnsAttempted, first, errorList(errs))
 }
-
-var debugRun = os.Getenv("WSLAB_DEBUG") != ""

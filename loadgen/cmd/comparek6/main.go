@@ -67,6 +67,7 @@ type usage struct {
 	cpu        time.Duration // the child's user+system time
 	maxRSS     int64         // the child's peak RSS, bytes
 	boardCPU   time.Duration // this process (the board) meanwhile
+	busy       float64       // the machine's busy fraction meanwhile (all processes)
 	exitErr    error
 	stdoutTail string
 }
@@ -84,9 +85,13 @@ func child(name string, args ...string) usage {
 	cmd.Stdout = &out
 	cmd.Stderr = &out
 	b0 := selfCPU()
+	busy0, total0 := procStat()
 	t0 := time.Now()
 	err := cmd.Run()
 	u := usage{wall: time.Since(t0), boardCPU: selfCPU() - b0, exitErr: err}
+	if busy1, total1 := procStat(); total1 > total0 {
+		u.busy = float64(busy1-busy0) / float64(total1-total0)
+	}
 	if ps := cmd.ProcessState; ps != nil {
 		if ru, ok := ps.SysUsage().(*syscall.Rusage); ok {
 			u.cpu = time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
@@ -106,8 +111,11 @@ func limit(u usage, genThreads float64) string {
 	cores := float64(runtime.NumCPU())
 	gen := u.cpu.Seconds() / u.wall.Seconds()
 	brd := u.boardCPU.Seconds() / u.wall.Seconds()
-	desc := fmt.Sprintf("generator %.0f%% CPU, board %.0f%%", 100*gen, 100*brd)
+	others := max(0, u.busy*cores-gen-brd)
+	desc := fmt.Sprintf("generator %.0f%% CPU, board %.0f%%, other processes %.0f%%", 100*gen, 100*brd, 100*others)
 	switch {
+	case u.busy >= 0.85 && others >= 0.25:
+		return "the machine: other processes (" + desc + ")"
 	case gen+brd >= 0.85*cores:
 		return "the machine (" + desc + " of " + fmt.Sprint(cores) + " cores)"
 	case brd >= 0.85:
@@ -306,6 +314,25 @@ func worstInterval(r *results.Run, rate float64, dur time.Duration) float64 {
 		}
 	}
 	return worst
+}
+
+// procStat returns the machine's busy and total CPU ticks.
+func procStat() (busy, total int64) {
+	b, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return 0, 0
+	}
+	line, _, _ := strings.Cut(string(b), "\n")
+	f := strings.Fields(line)
+	for i, x := range f[1:] {
+		var v int64
+		fmt.Sscan(x, &v)
+		total += v
+		if i != 3 && i != 4 { // idle, iowait
+			busy += v
+		}
+	}
+	return busy, total
 }
 
 func loadavg() string {

@@ -1,0 +1,189 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"sort"
+	"strings"
+	"syscall"
+	"text/tabwriter"
+	"time"
+
+	"golang.org/x/term"
+
+	"github.com/wslab/wslab/loadgen"
+	"github.com/wslab/wslab/results"
+)
+
+func init() {
+	register("load", "run one load scenario against a board (ws://host:port/path) and write its Run record", runLoad)
+}
+
+// loadSpec parses the load flags into a loadgen.Spec.
+func loadSpec(args []string, stderr io.Writer) (spec loadgen.Spec, out, store string, quiet bool, err error) {
+	fs := flag.NewFlagSet("wslab load", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&spec.Target, "target", "ws://127.0.0.1:8080/ws", "the board's WebSocket URL")
+	fs.StringVar(&spec.Scenario, "scenario", "echo", "scenario: "+strings.Join(loadgen.Scenarios, ", "))
+	fs.IntVar(&spec.Conns, "conns", loadgen.DefaultConns, "connections (over all shards)")
+	fs.IntVar(&spec.Size, "size", loadgen.DefaultSize, "message (or HTTP body) size, bytes")
+	fs.BoolVar(&spec.Text, "text", false, "send text messages instead of binary")
+	fs.DurationVar(&spec.Duration, "duration", 0, "measurement duration (default 10s unless --count bounds the run)")
+	fs.Int64Var(&spec.Count, "count", 0, "messages per connection (churn: cycles in all; http: requests per connection)")
+	fs.Float64Var(&spec.Rate, "rate", 0, "open-loop rate, msgs/s in all (0: closed loop); stream: the board's push rate")
+	fs.BoolVar(&spec.RatePerConn, "rate-per-conn", false, "--rate is per connection")
+	fs.IntVar(&spec.Window, "window", 1, "closed loop: messages in flight per connection")
+	fs.Float64Var(&spec.ConnRate, "conn-rate", 0, "ramp: connections opened per second (0: as fast as possible)")
+	fs.DurationVar(&spec.Hold, "hold", 0, "connect: hold the connections this long after the ramp")
+	fs.Int64Var(&spec.ReconnectEvery, "reconnect-every", 0, "reconnect each connection after this many messages (soak default 200)")
+	fs.DurationVar(&spec.Settle, "settle", loadgen.DefaultSettle, "churn: wait this long before the last heap reading")
+	fs.StringVar(&spec.Method, "method", "GET", "http: GET or PUT")
+	fs.BoolVar(&spec.HTTPKeepAlive, "keepalive", false, "http: reuse connections")
+	shard := fs.String("shard", "", "i/n: run shard i of n load generator processes")
+	local := fs.String("local", "", "comma-separated source addresses for client sockets")
+	fs.IntVar(&spec.ConnsPerAddr, "conns-per-addr", 0, "move to the next source address after this many connections")
+	fs.IntVar(&spec.Workers, "workers", 0, "event loops (default GOMAXPROCS)")
+	fs.DurationVar(&spec.Interval, "interval", loadgen.DefaultInterval, "length of one interval of the series")
+	fs.DurationVar(&spec.HeapEvery, "heap-every", 0, "board heap sampling period (default 1s; negative: off)")
+	fs.StringVar(&spec.StatsURL, "stats", "", "the board's stats URL (default http://host:port/stats; - for none)")
+	fs.DurationVar(&spec.DialTimeout, "dial-timeout", loadgen.DefaultDialTimeout, "bound on TCP connect plus handshake")
+	fs.DurationVar(&spec.DrainTimeout, "drain-timeout", loadgen.DefaultDrainTimeout, "wait for answers after the last send")
+	fs.DurationVar(&spec.Timeout, "timeout", 0, "bound on the whole run (default: duration plus the other waits plus 30s)")
+	fs.DurationVar(&spec.SpinAhead, "spin", loadgen.DefaultSpinAhead, "pacer: spin this long before each due send (negative: never)")
+	fs.StringVar(&out, "out", "", "write the Run record to this file")
+	fs.StringVar(&store, "store", "", "also save the Run record in this results folder")
+	fs.BoolVar(&quiet, "quiet", false, "no live progress line")
+	if err = fs.Parse(args); err != nil {
+		return
+	}
+	if fs.NArg() > 0 {
+		err = fmt.Errorf("unexpected arguments: %s", strings.Join(fs.Args(), " "))
+		return
+	}
+	if spec.Shard, err = results.ParseShard(*shard); err != nil {
+		return
+	}
+	if *local != "" {
+		for _, a := range strings.Split(*local, ",") {
+			spec.LocalAddrs = append(spec.LocalAddrs, strings.TrimSpace(a))
+		}
+	}
+	return
+}
+
+func runLoad(args []string, stdout, stderr io.Writer) int {
+	spec, out, store, quiet, err := loadSpec(args, stderr)
+	if err != nil {
+		if err == flag.ErrHelp {
+			return 0
+		}
+		fmt.Fprintln(stderr, "wslab load:", err)
+		return 2
+	}
+	if !quiet && isTerminal(stderr) {
+		spec.Progress = stderr
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	r, err := loadgen.Run(ctx, spec)
+	status := 0
+	if err != nil {
+		fmt.Fprintln(stderr, "wslab load:", err)
+		status = 1
+	}
+	if r == nil {
+		return status
+	}
+	printRun(stdout, r)
+	if out != "" {
+		b, err := results.Marshal(r)
+		if err == nil {
+			err = os.WriteFile(out, b, 0o644)
+		}
+		if err != nil {
+			fmt.Fprintln(stderr, "wslab load:", err)
+			return 1
+		}
+		fmt.Fprintf(stdout, "wrote %s\n", out)
+	}
+	if store != "" {
+		st, err := results.Open(store)
+		var path string
+		if err == nil {
+			path, err = st.Save(r)
+		}
+		if err != nil {
+			fmt.Fprintln(stderr, "wslab load:", err)
+			return 1
+		}
+		fmt.Fprintf(stdout, "saved %s\n", path)
+	}
+	return status
+}
+
+// isTerminal reports whether w is a terminal (the progress line is only
+// drawn there).
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}
+
+// printRun prints the run's summary table.
+func printRun(w io.Writer, r *results.Run) {
+	s := r.Summary()
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	sc := r.Scenario
+	fmt.Fprintf(tw, "scenario\t%s  conns %d  size %d B", sc.Name, sc.Conns, sc.Size)
+	if sc.Rate > 0 {
+		fmt.Fprintf(tw, "  rate %g/s", sc.Rate)
+	}
+	if sc.Shard.Count > 0 {
+		fmt.Fprintf(tw, "  shard %s", sc.Shard)
+	}
+	fmt.Fprintf(tw, "\n")
+	fmt.Fprintf(tw, "target\t%s\n", r.Target)
+	b := r.Board
+	fmt.Fprintf(tw, "board\t%s  %d slots  rx %d  tx %d  max message %d  footprint %d B  when full: %s\n",
+		b.Model, b.Slots, b.RxBuf, b.TxBuf, b.MaxMessage, b.StaticFootprint, b.WhenFull)
+	fmt.Fprintf(tw, "time\t%s\n", r.Duration().Round(time.Millisecond))
+	c := r.Counts
+	fmt.Fprintf(tw, "connections\t%d attempted, %d opened, %d refused, %d failed, %d dropped\n",
+		c.ConnsAttempted, c.ConnsOpened, c.ConnsRefused, c.ConnsFailed, c.ConnsDropped)
+	fmt.Fprintf(tw, "messages\t%d sent, %d received\n", c.MsgsSent, c.MsgsReceived)
+	fmt.Fprintf(tw, "bytes\t%d sent, %d received\n", c.BytesSent, c.BytesReceived)
+	fmt.Fprintf(tw, "throughput\t%.0f msgs/s, %.2f MB/s\n", s.MsgsPerSec, s.MBPerSec)
+	for _, name := range []string{results.HistLatency, results.HistService, loadgen.HistLateness, results.HistHandshake} {
+		h := r.Hist(name)
+		if h.Count() == 0 {
+			continue
+		}
+		fmt.Fprintf(tw, "%s µs\tp50 %d  p90 %d  p99 %d  p99.9 %d  max %d  (n=%d)\n", name,
+			h.Quantile(0.5), h.Quantile(0.9), h.Quantile(0.99), h.Quantile(0.999), h.Max(), h.Count())
+	}
+	if len(r.Errors) > 0 {
+		keys := make([]string, 0, len(r.Errors))
+		for k := range r.Errors {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		var parts []string
+		for _, k := range keys {
+			parts = append(parts, fmt.Sprintf("%s %d", k, r.Errors[k]))
+		}
+		fmt.Fprintf(tw, "errors\t%s\n", strings.Join(parts, ", "))
+	} else {
+		fmt.Fprintf(tw, "errors\tnone\n")
+	}
+	if s.HasHeap {
+		fmt.Fprintf(tw, "board heap\tstart %d B, end %d B, max %d B, slope %.0f B/h (%d samples)\n",
+			s.HeapStart, s.HeapEnd, s.HeapMax, s.HeapSlope, len(r.Heap))
+	}
+	for _, n := range r.Notes {
+		fmt.Fprintf(tw, "note\t%s\n", n)
+	}
+	tw.Flush()
+}
