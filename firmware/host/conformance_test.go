@@ -4,6 +4,7 @@ package host_test
 
 import (
 	"bytes"
+	"net"
 	"strconv"
 	"strings"
 	"testing"
@@ -151,9 +152,22 @@ func conformanceCases() []wsCase {
 		fails(core.CloseProtocolError, []byte{0x82, 0x80 | 127, 0, 0, 0, 0, 0, 0, 0, 200, 1, 2, 3, 4}))
 	add("1.103", "64-bit length with its most significant bit set", "close 1002",
 		fails(core.CloseProtocolError, []byte{0x82, 0x80 | 127, 0x80, 0, 0, 0, 0, 0, 0, 1, 1, 2, 3, 4}))
-	add("1.104", "a frame in the same segment as the handshake's end", "echoed", func(c *wsClient) {
-		// The handshake is done; what matters is a frame split at odd
-		// places, header bytes one at a time.
+	add("1.104", "a frame in the same write as the handshake", "101, then the echo", func(c *wsClient) {
+		c.conn.Close() // this case opens its own connection
+		conn, err := net.DialTimeout("tcp", c.conn.RemoteAddr().String(), opTimeout)
+		if err != nil {
+			c.t.Fatal(err)
+		}
+		c.conn = conn
+		c.rd.Src = conn
+		c.rd.R.Reset()
+		if err := c.handshakeWith(conn.RemoteAddr().String(), frame(true, 0, core.OpText, text)); err != nil {
+			c.t.Fatal(err)
+		}
+		c.expectMessage(core.OpText, text)
+		c.closeNormally()
+	})
+	add("1.105", "a frame sent one octet at a time", "echoed", func(c *wsClient) {
 		c.writeChopped(frame(true, 0, core.OpText, text), 1, 0)
 		c.expectMessage(core.OpText, text)
 		c.closeNormally()

@@ -127,8 +127,15 @@ func tryDialWS(addr, path string, maxMsg int, keys *core.MaskGen) (*wsClient, er
 }
 
 func (c *wsClient) handshake(addr string) error {
+	return c.handshakeWith(addr, nil)
+}
+
+// handshakeWith sends the opening handshake with early (frames, say)
+// right behind it in the same write, and reads the board's answer.
+func (c *wsClient) handshakeWith(addr string, early []byte) error {
 	c.key = core.NewClientKey(c.keys)
 	req := core.AppendClientRequest(c.wbuf[:0], []byte(addr), []byte(c.path), c.key[:], nil)
+	req = append(req, early...)
 	c.conn.SetDeadline(time.Now().Add(opTimeout))
 	defer c.conn.SetDeadline(time.Time{})
 	if _, err := c.conn.Write(req); err != nil {
@@ -332,7 +339,7 @@ func (c *wsClient) expectEOF() {
 	}
 }
 
-// expectNoMessage fails if anything but the probe's echo arrives next: the
+// expectNothingBefore fails if anything but the probe's echo arrives next: the
 // way to show the board ignored what was sent before the probe.
 func (c *wsClient) expectNothingBefore(op core.Opcode, probe []byte) {
 	c.t.Helper()
