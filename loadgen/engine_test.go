@@ -252,3 +252,61 @@ func TestProgressLine(t *testing.T) {
 type writerFunc func([]byte) (int, error)
 
 func (f writerFunc) Write(p []byte) (int, error) { return f(p) }
+
+// A message over the board's cap closes the connection with 1009: counted
+// by code, and its messages as lost.
+func TestCloseCodeCounted(t *testing.T) {
+	srv := board(t, firmware.Config{MaxMessage: 1000})
+	r, err := Run(context.Background(), Spec{Target: srv.WSURL("/ws"), Scenario: Echo, Conns: 3, Size: 2000, Duration: 300 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	logRun(t, r)
+	if r.Errors["close 1009"] != 3 || r.Counts.ConnsDropped != 3 || r.Counts.MsgsSent != r.Counts.MsgsReceived+msgErrors(r) || r.Errors["lost"] != 3 {
+		t.Errorf("counts %+v errors %v", r.Counts, r.Errors)
+	}
+}
+
+// The address pool moves on when an address runs out of ports, extending
+// over 127.0.0.x for loopback, and says when a given list is used up.
+func TestAddrPool(t *testing.T) {
+	lo := &target{ip: net.IPv4(127, 0, 0, 1).To4(), loopback: true}
+	p, err := newAddrPool(&Spec{}, lo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	i, ok := p.get()
+	if !ok || i != 0 || !p.ip(0).Equal(net.IPv4(127, 0, 0, 1)) {
+		t.Fatalf("first address %d %v", i, p.ip(i))
+	}
+	if !p.exhausted(0) {
+		t.Fatal("no address after 127.0.0.1")
+	}
+	if i, _ := p.get(); !p.ip(i).Equal(net.IPv4(127, 0, 0, 2)) {
+		t.Errorf("next address %v", p.ip(i))
+	}
+	p, err = newAddrPool(&Spec{LocalAddrs: []string{"127.0.0.5"}}, lo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if i, ok := p.get(); !ok || !p.ip(i).Equal(net.IPv4(127, 0, 0, 5)) || p.exhausted(i) {
+		t.Errorf("a one-address list: %v %v", p.ip(i), ok)
+	}
+	if _, ok := p.get(); ok {
+		t.Error("an address after the list ran out")
+	}
+	if _, err := newAddrPool(&Spec{LocalAddrs: []string{"nope"}}, lo); err == nil {
+		t.Error("a bad address was accepted")
+	}
+}
+
+// Thousands of connections from one process.
+func TestManyConnections(t *testing.T) {
+	const n = 2000
+	srv := board(t, firmware.Config{Slots: n, RxBuf: 512, TxBuf: 512, MaxMessage: 256})
+	r := run(t, Spec{Target: srv.WSURL("/ws"), Scenario: Connect, Conns: n, Hold: 200 * time.Millisecond})
+	if r.Counts.ConnsOpened != n || r.ErrorsTotal() != 0 {
+		t.Errorf("counts %+v errors %v", r.Counts, r.Errors)
+	}
+	t.Log(r.Notes)
+}
