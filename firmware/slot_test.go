@@ -1,0 +1,133 @@
+package firmware_test
+
+import (
+	"bytes"
+	"testing"
+
+	"github.com/wslab/wslab/core"
+	"github.com/wslab/wslab/firmware"
+)
+
+// The sans-I/O board driven byte for byte, without sockets: the same state
+// machine the host runs, here under testing.AllocsPerRun.
+
+// pipe moves bytes between a test and one slot.
+type pipe struct {
+	t   *testing.T
+	s   *firmware.Slot
+	now int64
+	out []byte // what the slot sent, not yet consumed
+}
+
+// feed hands in to the slot as the host would: as much as RxSpace takes,
+// draining the slot's output between reads so back-pressure never stalls.
+func (p *pipe) feed(in []byte) {
+	for len(in) > 0 {
+		p.drain()
+		buf := p.s.RxSpace()
+		if buf == nil {
+			p.t.Fatalf("slot takes no input with %d bytes left to feed", len(in))
+		}
+		n := copy(buf, in)
+		in = in[n:]
+		p.now += 1000
+		p.s.Received(n, p.now)
+	}
+	p.drain()
+}
+
+func (p *pipe) drain() {
+	for {
+		b := p.s.TxPending()
+		if len(b) == 0 {
+			return
+		}
+		p.out = append(p.out, b...)
+		p.s.Sent(len(b), p.now)
+	}
+}
+
+const testKey = "dGhlIHNhbXBsZSBub25jZQ=="
+
+var upgradeReq = []byte("GET /ws HTTP/1.1\r\nHost: board\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
+	"Sec-WebSocket-Key: " + testKey + "\r\nSec-WebSocket-Version: 13\r\n\r\n")
+
+func newBoard(t *testing.T) *firmware.Board {
+	b, err := firmware.NewBoard(firmware.Config{Slots: 2, RxBuf: 512, TxBuf: 512, MaxMessage: 4096}, nil, nil, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func TestSlotEchoAllocatesNothing(t *testing.T) {
+	b := newBoard(t)
+	p := &pipe{t: t, s: b.Accept(0), out: make([]byte, 0, 64<<10)}
+	p.feed(upgradeReq)
+	if !p.s.IsWebSocket() || !bytes.HasPrefix(p.out, []byte("HTTP/1.1 101 ")) {
+		t.Fatalf("upgrade: %q", p.out)
+	}
+	msgs := [][]byte{
+		core.AppendFrame(nil, true, core.OpText, []byte("hello"), true, [4]byte{1, 2, 3, 4}),
+		core.AppendFrame(nil, true, core.OpBinary, bytes.Repeat([]byte{7}, 3000), true, [4]byte{5, 6, 7, 8}),
+		core.AppendFrame(nil, true, core.OpPing, []byte("ping"), true, [4]byte{9, 9, 9, 9}),
+	}
+	// Frames are unmasked in place: feed copies.
+	in := make([]byte, 0, 8192)
+	allocs := testing.AllocsPerRun(200, func() {
+		p.out = p.out[:0]
+		for _, m := range msgs {
+			in = append(in[:0], m...)
+			p.feed(in)
+		}
+	})
+	if allocs != 0 {
+		t.Errorf("an echo round allocates %.1f times", allocs)
+	}
+	// The last round's output: the echoes and the pong, in order.
+	r := core.Reader{Role: core.Client, Buf: make([]byte, 4096)}
+	type event struct {
+		kind core.EventKind
+		n    int
+	}
+	var got []event
+	for out := p.out; len(out) > 0; {
+		n, ev, err := r.Feed(out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = out[n:]
+		if ev.Kind != core.EventNone {
+			got = append(got, event{ev.Kind, len(ev.Payload)})
+		}
+	}
+	want := []event{{core.EventMessage, 5}, {core.EventMessage, 3000}, {core.EventPong, 4}}
+	if len(got) != len(want) || got[0] != want[0] || got[1] != want[1] || got[2] != want[2] {
+		t.Errorf("events %v, want %v", got, want)
+	}
+}
+
+func TestSlotConnectionCycleAllocatesNothing(t *testing.T) {
+	b := newBoard(t)
+	closeFrame := core.AppendFrame(nil, true, core.OpClose, []byte{0x03, 0xe8}, true, [4]byte{1, 2, 3, 4})
+	in := make([]byte, 0, 1024)
+	out := make([]byte, 0, 4096)
+	var now int64
+	allocs := testing.AllocsPerRun(200, func() {
+		now += 1e6
+		p := &pipe{t: t, s: b.Accept(now), now: now, out: out[:0]}
+		p.feed(append(in[:0], upgradeReq...))
+		p.feed(append(in[:0], closeFrame...))
+		if !p.s.Done() {
+			t.Fatal("slot not done after the closing handshake")
+		}
+		p.s.Release(p.now)
+		now = p.now
+	})
+	if allocs != 0 {
+		t.Errorf("accept, upgrade, close and release allocate %.1f times", allocs)
+	}
+	if st := b.Stats(); st.SlotsInUse != 0 || st.Upgrades < 200 {
+		t.Errorf("slots in use %d, upgrades %d", st.SlotsInUse, st.Upgrades)
+	}
+}
