@@ -2,7 +2,9 @@ package lab
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"net/http"
 	"fmt"
 	"io"
 	"strings"
@@ -75,6 +77,9 @@ func Lab(ctx context.Context, o Options) (*Outcome, error) {
 			if ctx.Err() != nil {
 				return
 			}
+			// Each step starts on an idle board: the connections of the
+			// last one may still be closing (a slow link drains slowly).
+			waitIdle(ctx, t.URL, 15*time.Second)
 			done++
 			spec := st.Spec(t)
 			spec.Target = t.URL
@@ -177,4 +182,34 @@ func oneLine(r *results.Run) string {
 
 func us(v float64) string {
 	return (time.Duration(v) * time.Microsecond).Round(10 * time.Microsecond).String()
+}
+
+// waitIdle polls the board's /stats until no connection but the poll's own
+// holds a slot, or until timeout; a board without /stats gets a short pause.
+func waitIdle(ctx context.Context, wsURL string, timeout time.Duration) {
+	u := "http://" + strings.TrimPrefix(baseURL(wsURL), "ws://") + "/stats"
+	client := &http.Client{Timeout: 2 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
+	deadline := time.Now().Add(timeout)
+	for time.Now().Before(deadline) && ctx.Err() == nil {
+		resp, err := client.Get(u)
+		if err != nil {
+			time.Sleep(200 * time.Millisecond)
+			continue
+		}
+		var st struct {
+			Slots struct {
+				InUse int `json:"in_use"`
+			} `json:"slots"`
+		}
+		err = json.NewDecoder(resp.Body).Decode(&st)
+		resp.Body.Close()
+		if err != nil || resp.StatusCode != http.StatusOK {
+			time.Sleep(time.Second) // not a wslab board: just a pause
+			return
+		}
+		if st.Slots.InUse <= 1 {
+			return
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
 }

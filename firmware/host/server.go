@@ -42,6 +42,7 @@ type Server struct {
 	events               []unix.EpollEvent
 	ev                   unix.EpollEvent
 	refuse               []byte
+	sockBuf              int // kernel socket buffer per connection
 	drain                [2048]byte // what a lingering connection still sends goes here
 	segPool              []seg
 	base                 time.Time
@@ -121,6 +122,8 @@ func Start(opts Options) (*Server, error) {
 	s.inLinkWait = make([]bool, n)
 	s.events = make([]unix.EpollEvent, 256)
 	s.refuse = firmware.RefuseResponse(nil)
+	c := b.Config()
+	s.sockBuf = max(c.RxBuf, c.TxBuf, 16<<10)
 	if err := s.setup(); err != nil {
 		s.closeFDs()
 		s.cleanupStore()
@@ -396,6 +399,12 @@ func (s *Server) acceptAll(now int64) {
 		}
 		i := sl.Index()
 		_ = unix.SetsockoptInt(fd, unix.IPPROTO_TCP, unix.TCP_NODELAY, 1)
+		// A board's TCP window is a few KiB (TCP_WND, TCP_SND_BUF), not
+		// the megabytes Linux grows a loopback socket to; keep the kernel
+		// buffers near the board's own so a fast client meets the board's
+		// back-pressure instead of queueing seconds of data in the host.
+		_ = unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_RCVBUF, s.sockBuf)
+		_ = unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_SNDBUF, s.sockBuf)
 		s.ev = unix.EpollEvent{Events: unix.EPOLLIN | unix.EPOLLOUT | unix.EPOLLRDHUP | unix.EPOLLET, Fd: int32(i)}
 		if err := unix.EpollCtl(s.epfd, unix.EPOLL_CTL_ADD, fd, &s.ev); err != nil {
 			unix.Close(fd)
