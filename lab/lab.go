@@ -4,9 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"net/http"
 	"fmt"
 	"io"
+	"net/http"
 	"strings"
 	"time"
 
