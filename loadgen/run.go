@@ -72,6 +72,11 @@ func runWS(ctx context.Context, s *Spec, t *target, clk *clock, sc *statsClient,
 	nw := s.Workers
 	if nw <= 0 {
 		nw = runtime.GOMAXPROCS(0)
+		if t.loopback && nw > 1 {
+			// The board is on this machine too, and a board serves its
+			// connections from one event loop: leave it a core.
+			nw--
+		}
 	}
 	nw = max(1, min(nw, own))
 	addrs, err := newAddrPool(s, t)

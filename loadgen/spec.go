@@ -102,8 +102,9 @@ type Spec struct {
 	// ConnsPerAddr moves to the next source address after this many
 	// connections from one (0: only when its ports run out).
 	ConnsPerAddr int
-	// Workers is the number of event loops; default GOMAXPROCS (at most
-	// the connections).
+	// Workers is the number of event loops; default GOMAXPROCS, less one
+	// for a loopback target (its board needs a core), at most the
+	// connections.
 	Workers int
 
 	// Interval is the length of one interval of the series; default 1s,
