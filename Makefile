@@ -1,15 +1,73 @@
 # wslab make targets. `make test` is the test command the README and .ci/run use.
 GO ?= go
+BASE ?= main
 
-.PHONY: all build test vet lab
+.PHONY: all build lab test test-short vet test-cross fuzz gate gate-ci instr baselines bench bench-peers golden compare-k6
+
 all: vet test
 
 build:
 	$(GO) build -o bin/wslab .
 
+# The lab's main job on its embedded default: three emulated boards, a report.
+lab:
+	$(GO) run . lab
+
 vet:
 	$(GO) vet ./...
 
+# Every test. Packages run one at a time (-p 1): the link-emulation and
+# load-generator tests time emulated links, and on a 2-core machine another
+# package's tests would steal their CPU.
 test:
 	$(GO) vet ./...
-	$(GO) test ./...
+	$(GO) test -p 1 -timeout 30m ./...
+
+test-short:
+	$(GO) test -short ./...
+
+# The codec on a 32-bit and on a big-endian target, under qemu-user.
+test-cross:
+	GOARCH=arm GOARM=7 $(GO) test -exec qemu-arm -count=1 ./core
+	GOARCH=s390x $(GO) test -exec qemu-s390x -count=1 ./core
+
+# A few seconds of each fuzz target (go test -fuzz takes one target at a time).
+FUZZTIME ?= 5s
+fuzz:
+	for f in $$($(GO) test -list '^Fuzz' ./core | grep '^Fuzz'); do \
+		$(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) ./core || exit 1; \
+	done
+
+# Timings and allocations, A/B against BASE (default main), interleaved runs.
+gate:
+	$(GO) run . gate --against $(BASE) --pkg ./core/... --count 10
+
+# The exact gates CI runs against the committed baselines: allocations and
+# bytes per op (any rise fails) and instructions per op under callgrind
+# (a rise over 1% fails). Timings are not gated here: CI machines are noisy.
+gate-ci:
+	mkdir -p .gate
+	$(GO) test -run '^$$' -bench . -benchmem -benchtime 200x -count 1 ./core/... > .gate/allocs.txt
+	$(GO) run . gate --units allocs,bytes results/baselines/core-allocs.txt .gate/allocs.txt
+	$(GO) run . bench --instructions --pkg ./core/... --out .gate/instr.txt
+	$(GO) run . gate --units instr results/baselines/core-instr.txt .gate/instr.txt
+
+instr:
+	$(GO) run . bench --instructions --pkg ./core/... --out .gate/instr.txt
+
+# Re-record the baselines (after a deliberate change; review the diff).
+baselines:
+	$(GO) test -run '^$$' -bench . -benchmem -benchtime 200x -count 1 ./core/... > results/baselines/core-allocs.txt
+	$(GO) run . bench --instructions --pkg ./core/... --out results/baselines/core-instr.txt
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem ./core/... ./firmware/... ./loadgen/...
+
+# wslab's codec against gobwas/ws and gorilla/websocket, same run, benchstat table.
+bench-peers:
+	cd bench/peers && $(GO) test -run '^$$' -bench . -count 6 | tee /tmp/wslab-peers.txt
+	$(GO) run golang.org/x/perf/cmd/benchstat@latest -col /impl /tmp/wslab-peers.txt
+
+# Regenerate the plots' golden images (look at them before committing).
+golden:
+	$(GO) test ./plots/... -update

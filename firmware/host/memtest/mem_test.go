@@ -40,15 +40,34 @@ func rawClients(tb testing.TB, port int, fds []int) {
 		fds[i] = fd
 		tv := unix.Timeval{Sec: 10}
 		_ = unix.SetsockoptTimeval(fd, unix.SOL_SOCKET, unix.SO_RCVTIMEO, &tv)
-		if err := unix.Connect(fd, sa); err != nil {
+		// Raw system calls see EINTR when the Go runtime preempts the
+		// thread with a signal: retry those.
+		err = unix.Connect(fd, sa)
+		for err == unix.EINTR {
+			err = unix.Connect(fd, sa)
+			if err == unix.EISCONN || err == unix.EALREADY {
+				err = nil
+			}
+		}
+		if err != nil {
 			tb.Fatalf("connect %d: %v", i, err)
 		}
-		if _, err := unix.Write(fd, req); err != nil {
-			tb.Fatalf("write %d: %v", i, err)
+		for sent := 0; sent < len(req); {
+			n, err := unix.Write(fd, req[sent:])
+			if err == unix.EINTR {
+				continue
+			}
+			if err != nil {
+				tb.Fatalf("write %d: %v", i, err)
+			}
+			sent += n
 		}
 		got := 0
 		for !bytes.Contains(resp[:got], []byte("\r\n\r\n")) {
 			n, err := unix.Read(fd, resp[got:])
+			if err == unix.EINTR {
+				continue
+			}
 			if n <= 0 {
 				tb.Fatalf("handshake %d: read %d, %v (after %q)", i, n, err, resp[:got])
 			}
