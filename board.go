@@ -27,6 +27,7 @@ type boardFlags struct {
 	slots, rx, tx, maxMsg, maxUpload, budget, queue int
 	failMode, link                                  string
 	headerTimeout, idleTimeout, pingInterval        time.Duration
+	pongTimeout                                     time.Duration
 	linkBps                                         int64
 	linkRTT                                         time.Duration
 	fs                                              *flag.FlagSet
@@ -46,6 +47,7 @@ func (f *boardFlags) register(fs *flag.FlagSet) {
 	fs.DurationVar(&f.headerTimeout, "header-timeout", 5*time.Second, "a request head must arrive within this (slowloris)")
 	fs.DurationVar(&f.idleTimeout, "idle-timeout", 30*time.Second, "idle HTTP connections close after this")
 	fs.DurationVar(&f.pingInterval, "ping-interval", 20*time.Second, "idle WebSocket clients are pinged after this")
+	fs.DurationVar(&f.pongTimeout, "pong-timeout", 10*time.Second, "a pinged client that sends nothing for this long is dropped")
 	fs.StringVar(&f.link, "link", "on", "link emulation: on (the model's bandwidth and delay) or off")
 	fs.Int64Var(&f.linkBps, "link-bps", 0, "emulated link bandwidth shared by all connections, bit/s (overrides the model's)")
 	fs.DurationVar(&f.linkRTT, "link-rtt", 0, "emulated round-trip delay added to the board's output (overrides the model's)")
@@ -94,6 +96,8 @@ func (f *boardFlags) resolve() (firmware.Config, host.Link, error) {
 			cfg.IdleTimeout = int64(f.idleTimeout)
 		case "ping-interval":
 			cfg.PingInterval = int64(f.pingInterval)
+		case "pong-timeout":
+			cfg.PongTimeout = int64(f.pongTimeout)
 		case "link-bps":
 			link.Bps = f.linkBps
 		case "link-rtt":
