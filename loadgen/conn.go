@@ -111,6 +111,9 @@ func (c *conn) dial(now int64) {
 			return
 		}
 		_ = unix.SetsockoptInt(fd, unix.IPPROTO_TCP, unix.TCP_NODELAY, 1)
+		if w.s.MSS > 0 {
+			_ = unix.SetsockoptInt(fd, unix.IPPROTO_TCP, unix.TCP_MAXSEG, w.s.MSS)
+		}
 		// 127.0.0.1 is the kernel's own choice for a loopback target: no
 		// bind (two syscalls) until the pool moves past it.
 		if sa := w.local(idx); sa != nil && !(e.addrs.auto && idx == 0) {

@@ -102,6 +102,12 @@ type Spec struct {
 	// ConnsPerAddr moves to the next source address after this many
 	// connections from one (0: only when its ports run out).
 	ConnsPerAddr int
+	// MSS caps the TCP segment size of client sockets (TCP_MAXSEG), so
+	// segments are what a board's network carries; default 1460
+	// (Ethernet, WiFi); negative leaves the kernel's (65483 on loopback,
+	// where a board-sized receive window below one segment makes the
+	// sender wait for the persist timer).
+	MSS int
 	// Workers is the number of event loops; default GOMAXPROCS, less one
 	// for a loopback target (its board needs a core), at most the
 	// connections.
@@ -164,6 +170,7 @@ const (
 	DefaultLeakPerConn  = 256
 	DefaultLeakFloor    = 512 << 10
 	DefaultDialConc     = 64
+	DefaultMSS          = 1460
 )
 
 // withDefaults returns s with defaults filled in, or an error naming the
@@ -224,6 +231,9 @@ func (s Spec) withDefaults() (Spec, error) {
 	}
 	if s.Window > maxRing/2 {
 		return s, fmt.Errorf("window %d: at most %d", s.Window, maxRing/2)
+	}
+	if s.MSS == 0 {
+		s.MSS = DefaultMSS
 	}
 	if s.DialConcurrency <= 0 {
 		s.DialConcurrency = DefaultDialConc
