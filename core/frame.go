@@ -146,11 +146,17 @@ func AppendHeader(dst []byte, h Header) []byte {
 	if h.Fin {
 		b0 |= 0x80
 	}
+	return appendHeader(dst, b0, h.Length, h.Masked, h.Mask)
+}
+
+// appendHeader is AppendHeader from the first byte and the other fields:
+// AppendFrame calls it so that no Header is built in memory and copied
+// whole right after being written field by field (a stalled load).
+func appendHeader(dst []byte, b0 byte, l int, masked bool, key [4]byte) []byte {
 	var b1 byte
-	if h.Masked {
+	if masked {
 		b1 = 0x80
 	}
-	l := h.Length
 	if l < 0 {
 		l = 0
 	}
@@ -165,8 +171,8 @@ func AppendHeader(dst []byte, h Header) []byte {
 			byte(u>>56), byte(u>>48), byte(u>>40), byte(u>>32),
 			byte(u>>24), byte(u>>16), byte(u>>8), byte(u))
 	}
-	if h.Masked {
-		dst = append(dst, h.Mask[0], h.Mask[1], h.Mask[2], h.Mask[3])
+	if masked {
+		dst = append(dst, key[0], key[1], key[2], key[3])
 	}
 	return dst
 }

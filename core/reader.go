@@ -299,17 +299,18 @@ func (r *Reader) payload(ev *Event, chunk []byte) error {
 }
 
 // endFrame finishes the current frame once its payload is read, setting
-// *ev if the frame completes an event. For control frames ctrl is the
-// unmasked payload.
+// *ev, which is zero, if the frame completes an event (field by field on
+// the hot paths: a composite literal is built on the stack and copied
+// whole, a stalled load). For control frames ctrl is the unmasked payload.
 func (r *Reader) endFrame(ev *Event, ctrl []byte) error {
 	h := &r.h
 	r.inFrame = false
 	switch h.Op {
 	case OpPing:
-		*ev = Event{Kind: EventPing, Op: OpPing, Payload: ctrl}
+		ev.Kind, ev.Op, ev.Payload = EventPing, OpPing, ctrl
 		return nil
 	case OpPong:
-		*ev = Event{Kind: EventPong, Op: OpPong, Payload: ctrl}
+		ev.Kind, ev.Op, ev.Payload = EventPong, OpPong, ctrl
 		return nil
 	case OpClose:
 		code, reason, err := ParseClose(ctrl)
@@ -339,6 +340,6 @@ func (r *Reader) endFrame(ev *Event, ctrl []byte) error {
 		r.first = false
 		return nil
 	}
-	*ev = Event{Kind: EventMessage, Op: op, Payload: r.Buf[:r.msgLen], Final: true}
+	ev.Kind, ev.Op, ev.Payload, ev.Final = EventMessage, op, r.Buf[:r.msgLen], true
 	return nil
 }

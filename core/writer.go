@@ -14,8 +14,11 @@ type MaskSource interface {
 // slice; dst is grown only if it lacks capacity, so a caller that sizes its
 // buffer with FrameSize never allocates.
 func AppendFrame(dst []byte, fin bool, op Opcode, payload []byte, masked bool, key [4]byte) []byte {
-	h := Header{Fin: fin, Op: op, Length: len(payload), Masked: masked, Mask: key}
-	dst = AppendHeader(dst, h)
+	b0 := byte(op & 0x0F)
+	if fin {
+		b0 |= 0x80
+	}
+	dst = appendHeader(dst, b0, len(payload), masked, key)
 	start := len(dst)
 	dst = append(dst, payload...)
 	if masked {
