@@ -116,8 +116,9 @@ type Spec struct {
 	// Interval is the length of one interval of the series; default 1s,
 	// made longer for long runs so there are at most MaxIntervals.
 	Interval time.Duration
-	// HeapEvery is the heap sampling period; default 1s (Interval/4 at
-	// most); negative turns the sampler off.
+	// HeapEvery is the heap sampling period; default 1s (Duration/10 for
+	// runs under 10s); negative turns the sampler off. Each reading is a
+	// GET /stats on a connection of its own.
 	HeapEvery time.Duration
 	// StatsURL is where the board's stats are read; default
 	// http://host:port/stats of the target; "-" turns it off.
@@ -258,7 +259,11 @@ func (s Spec) withDefaults() (Spec, error) {
 		s.Interval = ((s.Duration/MaxIntervals + time.Second - 1) / time.Second) * time.Second
 	}
 	if s.HeapEvery == 0 {
-		s.HeapEvery = min(time.Second, s.Interval/4)
+		// Once a second; ten readings over a shorter run.
+		s.HeapEvery = time.Second
+		if s.Duration > 0 && s.Duration < 10*time.Second {
+			s.HeapEvery = max(s.Duration/10, 50*time.Millisecond)
+		}
 	}
 	if s.DialTimeout <= 0 {
 		s.DialTimeout = DefaultDialTimeout

@@ -79,6 +79,8 @@ type worker struct {
 	paceStride int   // connections over all shards
 	paceSlots  []int // this worker's connections in schedule order
 	spin       int64 // ns the pacer spins before a due send
+	paceMine   int64 // ns between this worker's sends
+	pollUntil  int64 // the loop polls without sleeping until this time
 	rr         int
 
 	errs     errCounts
@@ -183,8 +185,14 @@ func (w *worker) run() {
 		w.dialRamp(now)
 	}
 	for w.phase != phDone {
-		w.armTimer(now)
-		n, err := unix.EpollWait(w.epfd, w.events, -1)
+		timeout := -1
+		if w.pollUntil > now && w.pace {
+			timeout = 0 // spinning before a send: poll the sockets
+		} else {
+			w.pollUntil = 0
+			w.armTimer(now)
+		}
+		n, err := unix.EpollWait(w.epfd, w.events, timeout)
 		if err != nil && err != unix.EINTR {
 			w.hardStop()
 			break
@@ -432,10 +440,8 @@ func (w *worker) startPace(rate float64, stride int, slots []int) {
 	w.paceStride = stride
 	w.paceSlots = slots
 	w.paceK = 0
-	// Spinning longer than a quarter of this worker's period would keep
-	// the loop spinning most of the time.
-	mine := w.paceEvery * float64(stride) / float64(len(slots))
-	w.spin = min(int64(w.s.SpinAhead), int64(mine/4))
+	w.paceMine = int64(w.paceEvery * float64(stride) / float64(len(slots)))
+	w.spin = min(int64(w.s.SpinAhead), w.paceMine/4)
 	w.armPace()
 }
 
@@ -459,16 +465,25 @@ func (w *worker) armPace() {
 	w.dl.set(w.item(itemPace), due-w.spin)
 }
 
-// paceTick sends every message that is due, spinning up to the first due
-// time so that it leaves on time, and returns the clock after.
+// paceTick runs when the pacer's timer is due, SpinAhead before the next
+// send. Woken before the send's due time, it makes the loop poll its
+// sockets without sleeping until then (so sockets are served while it
+// spins); at or after it, it sends every message that is due.
+//
+// The spin is short on purpose: a thread that sleeps is woken promptly by
+// the scheduler, one that spins for long is the first to be preempted on a
+// busy machine, which costs more than a timer's wakeup.
 func (w *worker) paceTick(at, now int64) int64 {
 	if !w.pace || w.phase != phMeasure {
 		return now
 	}
 	due := w.paceDue()
-	for now < due {
-		now = w.e.clk.now()
+	if now < due {
+		w.pollUntil = due
+		w.dl.set(w.item(itemPace), due)
+		return now
 	}
+	w.pollUntil = 0
 	for due <= now && w.pace {
 		if w.end > 0 && due >= w.end {
 			w.pace = false
