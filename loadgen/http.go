@@ -236,7 +236,7 @@ func runHTTP(ctx context.Context, s *Spec, t *target, clk *clock, sc *statsClien
 			r.Errors["status "+strconv.Itoa(st)] += n
 		}
 	}
-	fillSeries(r, ivs, col, t0, finish, used)
+	fillSeries(r, ivs, col, t0, finish)
 	if smp != nil {
 		r.Heap = smp.heap(t0)
 	}

@@ -89,7 +89,9 @@ type interval struct {
 type collector struct {
 	start, every int64
 	lanes        int
-	used         [nHist]bool
+	used         [nHist]bool // kinds the lanes record
+	ivUsed       [nHist]bool // kinds kept per interval (each costs ~190 KB)
+	total        [nHist]*results.Histogram
 
 	in   chan *lane
 	free chan *lane
@@ -109,14 +111,25 @@ type collector struct {
 // newCollector preallocates n intervals' histograms and 3 lanes' worth per
 // recorder, so recording in a run of up to n intervals allocates nothing.
 func newCollector(start, every int64, lanes, n int, used [nHist]bool) *collector {
-	c := &collector{start: start, every: every, lanes: lanes, used: used,
+	// Per interval: latency and service, or the handshake when those are
+	// not recorded; the other kinds over the whole run only.
+	ivUsed := [nHist]bool{hLatency: used[hLatency], hService: used[hService]}
+	if !used[hLatency] {
+		ivUsed[hHandshake] = used[hHandshake]
+	}
+	c := &collector{start: start, every: every, lanes: lanes, used: used, ivUsed: ivUsed,
 		in: make(chan *lane, 4*lanes), free: make(chan *lane, 4*lanes), done: make(chan struct{})}
 	c.lastK = make([]int, lanes)
 	for i := range c.lastK {
 		c.lastK[i] = -1
 	}
+	for k, u := range used {
+		if u {
+			c.total[k] = results.NewHistogram()
+		}
+	}
 	for range n {
-		c.ivs = append(c.ivs, &interval{lane: c.newLane()})
+		c.ivs = append(c.ivs, &interval{lane: c.newIvLane()})
 	}
 	for range 2 * lanes {
 		c.free <- c.newLaneP()
@@ -128,6 +141,16 @@ func newCollector(start, every int64, lanes, n int, used [nHist]bool) *collector
 func (c *collector) newLane() lane {
 	var l lane
 	for k, u := range c.used {
+		if u {
+			l.hists[k] = results.NewHistogram()
+		}
+	}
+	return l
+}
+
+func (c *collector) newIvLane() lane {
+	var l lane
+	for k, u := range c.ivUsed {
 		if u {
 			l.hists[k] = results.NewHistogram()
 		}
@@ -182,7 +205,7 @@ func (c *collector) loop() {
 	for l := range c.in {
 		c.mu.Lock()
 		for len(c.ivs) <= l.idx {
-			c.ivs = append(c.ivs, &interval{lane: c.newLane()})
+			c.ivs = append(c.ivs, &interval{lane: c.newIvLane()})
 		}
 		iv := c.ivs[l.idx]
 		iv.msgsSent += l.msgsSent
@@ -192,7 +215,10 @@ func (c *collector) loop() {
 		iv.errors += l.errors
 		for k, h := range l.hists {
 			if h != nil && h.TotalCount() > 0 {
-				iv.hists[k].Merge(h.Histogram)
+				c.total[k].Merge(h.Histogram)
+				if iv.hists[k] != nil {
+					iv.hists[k].Merge(h.Histogram)
+				}
 			}
 		}
 		c.maxIdx = max(c.maxIdx, l.idx)

@@ -266,7 +266,7 @@ func runWS(ctx context.Context, s *Spec, t *target, clk *clock, sc *statsClient,
 	}
 	r.Counts = c
 	errs.into(r.Errors)
-	fillSeries(r, ivs, e.col, t0, end, used)
+	fillSeries(r, ivs, e.col, t0, end)
 	if smp != nil {
 		r.Heap = smp.heap(t0)
 		if smp.fails > 0 {
@@ -406,13 +406,7 @@ func (c *collector) finishAll(n int) {
 }
 
 // fillSeries sets the Run's intervals and overall histograms.
-func fillSeries(r *results.Run, ivs []*interval, col *collector, t0, end int64, used [nHist]bool) {
-	total := make([]*results.Histogram, nHist)
-	for k, u := range used {
-		if u {
-			total[k] = results.NewHistogram()
-		}
-	}
+func fillSeries(r *results.Run, ivs []*interval, col *collector, t0, end int64) {
 	for k, iv := range ivs {
 		off := int64(k) * col.every
 		length := col.every
@@ -430,12 +424,11 @@ func fillSeries(r *results.Run, ivs []*interval, col *collector, t0, end int64, 
 					out.Histograms = map[string]*results.Histogram{}
 				}
 				out.Histograms[histNames[h]] = hist
-				total[h].Merge(hist.Histogram)
 			}
 		}
 		r.Intervals = append(r.Intervals, out)
 	}
-	for k, h := range total {
+	for k, h := range col.total {
 		if h != nil && h.TotalCount() > 0 {
 			r.Histograms[histNames[k]] = h
 		}

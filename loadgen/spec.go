@@ -154,7 +154,9 @@ type Spec struct {
 }
 
 // MaxIntervals bounds the series length; longer runs get longer intervals.
-const MaxIntervals = 240
+// Each interval keeps its own latency and service histograms (about 190 KB
+// each at the results package's geometry), allocated before the run.
+const MaxIntervals = 120
 
 // Defaults.
 const (
