@@ -4,13 +4,17 @@
 // the same clock. Run executes one scenario (a Spec) and returns one
 // results.Run.
 //
-// The engine is a few worker goroutines, each running an epoll event loop
-// over its share of the connections (so thousands of connections cost their
-// buffers, not a goroutine each). The per-message send and receive paths
-// allocate nothing (asserted with testing.AllocsPerRun), every buffer is
-// made when a connection slot is first used, and each worker records into
-// its own histograms, handed to a collector at interval boundaries, so the
-// hot path takes no lock.
+// The engine is a few worker goroutines (GOMAXPROCS, less one when the
+// target is on this machine), each running a level-triggered epoll event
+// loop over its share of the connections, so thousands of connections cost
+// their buffers, not a goroutine each, and a message costs one read and one
+// write. The per-message send and receive paths allocate nothing (asserted
+// with testing.AllocsPerRun), every buffer is made when the worker is, and
+// each worker records into its own histograms, handed to a collector at
+// interval boundaries, so the hot path takes no lock. Client sockets bind
+// to further 127.0.0.x source addresses (or the caller's list) when the
+// ephemeral ports of one run out, and cap their segments at a board
+// network's MSS (1460) by default.
 //
 // Pacing: closed loop (send, wait for the echo, send again) or open loop at
 // a constant rate per connection or in total. An open-loop message has an
@@ -31,7 +35,9 @@
 // slope per hour). Churn and soak give a leak verdict (CheckLeak).
 //
 // The board's /stats (when the target has one) gives the Run's board
-// identity and the heap series. When the board runs in the same process as
+// identity and the heap series; each reading is a short GET on a
+// connection of its own (so a full board can refuse one, which is noted,
+// and a board leaking per connection leaks per reading too). When the board runs in the same process as
 // the generator (tests, wslab lab), its heap figure is the process's, so
 // the generator keeps its own heap flat during a run: histograms for every
 // interval are allocated before the run starts, connections reuse their
