@@ -3,6 +3,7 @@ package core
 import (
 	"crypto/rand"
 	"encoding/binary"
+	"math/bits"
 )
 
 // Mask XORs b in place with the 4-byte masking key, starting at position pos
@@ -28,8 +29,7 @@ func Mask(key [4]byte, pos int, b []byte) int {
 	// The key rotated so that its first byte lines up with b[0], repeated
 	// over a 64-bit word; little-endian loads and stores keep the byte order
 	// the same on every target.
-	k32 := uint32(key[pos]) | uint32(key[(pos+1)&3])<<8 |
-		uint32(key[(pos+2)&3])<<16 | uint32(key[(pos+3)&3])<<24
+	k32 := bits.RotateLeft32(binary.LittleEndian.Uint32(key[:]), -8*pos)
 	k := uint64(k32) | uint64(k32)<<32
 	if haveMaskFast && len(b) >= maskFastMin {
 		maskFast(b, k)

@@ -17,14 +17,12 @@ const maskFastMin = 32
 var useAVX2 = hasAVX2()
 
 // maskFast XORs all of b with key, the 4-byte key (already rotated to b's
-// first byte) repeated over 64 bits.
-func maskFast(b []byte, key uint64) {
-	if useAVX2 {
-		maskAVX2(b, key)
-	} else {
-		maskSSE2(b, key)
-	}
-}
+// first byte) repeated over 64 bits. It jumps to maskAVX2 or maskSSE2 as
+// useAVX2 says: the choice is made in assembly so that Mask calls the
+// kernel with no Go frame in between.
+//
+//go:noescape
+func maskFast(b []byte, key uint64)
 
 //go:noescape
 func maskSSE2(b []byte, key uint64)

@@ -8,6 +8,15 @@
 // rotated right by 8 or 16 bits so that its low byte goes with the next one;
 // runs of 4, 8, 16 or 32 bytes keep the key's phase.
 
+// func maskFast(b []byte, key uint64)
+TEXT ·maskFast(SB), NOSPLIT, $0-32
+	CMPB ·useAVX2(SB), $0
+	JEQ  sse2
+	JMP  ·maskAVX2(SB)
+
+sse2:
+	JMP ·maskSSE2(SB)
+
 // func maskSSE2(b []byte, key uint64)
 TEXT ·maskSSE2(SB), NOSPLIT, $0-32
 	MOVQ b_base+0(FP), DI
