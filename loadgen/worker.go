@@ -417,15 +417,9 @@ func (w *worker) beginMeasure(now int64) {
 	}
 }
 
-// owns reports whether global connection gid is this worker's.
-func (w *worker) owns(gid int) bool {
-	for _, c := range w.conns {
-		if c.gid == gid {
-			return true
-		}
-	}
-	return false
-}
+// ownsSender reports whether global connection 0 (the broadcast sender)
+// is this worker's.
+func (w *worker) ownsSender() bool { return len(w.conns) > 0 && w.conns[0].gid == 0 }
 
 // startPace starts the open-loop schedule. Over all shards and workers,
 // message k of the run is due at start + k/rate and belongs to global
@@ -555,7 +549,7 @@ func (w *worker) sendingOver(now int64) bool {
 		if w.e.bcastDone.Load() {
 			return true
 		}
-		if !w.owns(0) {
+		if !w.ownsSender() {
 			// Receivers only: the sender's worker says when it is over
 			// (or, in another shard's process, the duration or count).
 			if s.Count > 0 {
