@@ -25,16 +25,12 @@ func TestRefusedTarget(t *testing.T) {
 	}
 	addr := l.Addr().String()
 	l.Close() // nothing listens there now
-	start := time.Now()
 	r, err := Run(context.Background(), Spec{Target: "ws://" + addr + "/ws", Conns: 4, Duration: time.Second})
 	if err == nil || !strings.Contains(err.Error(), "refused") {
 		t.Fatalf("err = %v, want a refusal", err)
 	}
-	if r == nil || r.Errors["refused"] != 4 || r.Counts.ConnsRefused != 4 {
+	if r == nil || r.Errors["refused"] != 4 || r.Counts.ConnsRefused != 4 || r.Counts.MsgsSent != 0 {
 		t.Fatalf("run %+v", r)
-	}
-	if d := time.Since(start); d > 10*time.Second {
-		t.Errorf("took %v", d)
 	}
 }
 
@@ -219,17 +215,16 @@ func TestRunCleansUp(t *testing.T) {
 	}
 }
 
-// A run is bounded by its Timeout even when the board never stops
-// answering.
+// A run is bounded by its Timeout even when its count would take forever:
+// it stops, says so, and still accounts for every message.
 func TestTimeoutBounds(t *testing.T) {
 	srv := board(t, firmware.Config{})
-	start := time.Now()
 	r, err := Run(context.Background(), Spec{Target: srv.WSURL("/ws"), Scenario: Echo, Conns: 2, Count: 1 << 40, Timeout: 300 * time.Millisecond})
-	if err == nil || r == nil {
+	if err == nil || r == nil || !strings.Contains(err.Error(), "deadline") {
 		t.Fatalf("err %v", err)
 	}
-	if d := time.Since(start); d > 5*time.Second {
-		t.Errorf("took %v for a 300ms timeout", d)
+	if !strings.Contains(strings.Join(r.Notes, "\n"), "stopped early") || r.Counts.MsgsSent == 0 {
+		t.Errorf("notes %q counts %+v", r.Notes, r.Counts)
 	}
 	if r.Counts.MsgsSent != r.Counts.MsgsReceived+msgErrors(r) {
 		t.Errorf("counts %+v errors %v", r.Counts, r.Errors)
