@@ -180,7 +180,7 @@ func (s *Slot) RxSpace() []byte {
 		return nil
 	}
 	if s.rs == s.re {
-		s.rs, s.re = 0, 0
+		s.rs, s.re, s.scanned = 0, 0, 0
 	} else if s.re == len(s.rxb()) && s.rs > 0 {
 		n := copy(s.rxb(), s.rxb()[s.rs:s.re])
 		s.scanned -= s.rs

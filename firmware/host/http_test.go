@@ -3,10 +3,12 @@
 package host_test
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/json"
 	"io"
 	"net"
+	"net/http"
 	"strconv"
 	"strings"
 	"testing"
@@ -14,6 +16,7 @@ import (
 
 	"github.com/wslab/wslab/core"
 	"github.com/wslab/wslab/firmware"
+	"github.com/wslab/wslab/firmware/host"
 )
 
 // Plain HTTP on the board: the file store's round trip, keep-alive with
@@ -90,6 +93,33 @@ func TestKeepAlivePipelined(t *testing.T) {
 	}
 	if len(all) != 0 {
 		t.Fatalf("%d bytes after the last response", len(all))
+	}
+}
+
+// Requests one after another on a kept-alive connection, each sent only
+// once the last answer arrived (as a browser or fasthttp does): each gets
+// its answer at once, not a 408 when the header timeout runs out.
+func TestKeepAliveSequential(t *testing.T) {
+	srv := startBoardOpts(t, host.Options{Board: firmware.Config{Slots: 2, RxBuf: 1024, TxBuf: 1024,
+		HeaderTimeout: int64(30 * time.Second)}})
+	conn, err := net.DialTimeout("tcp", srv.Addr().String(), opTimeout)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	rd := bufio.NewReader(conn)
+	for i := 0; i < 5; i++ {
+		conn.SetDeadline(time.Now().Add(opTimeout))
+		io.WriteString(conn, "GET /stats HTTP/1.1\r\nHost: b\r\n\r\n")
+		resp, err := http.ReadResponse(rd, nil)
+		if err != nil {
+			t.Fatalf("request %d on the kept-alive connection: %v", i+1, err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 {
+			t.Fatalf("request %d: status %d", i+1, resp.StatusCode)
+		}
 	}
 }
 

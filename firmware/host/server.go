@@ -42,7 +42,7 @@ type Server struct {
 	events               []unix.EpollEvent
 	ev                   unix.EpollEvent
 	refuse               []byte
-	sockBuf              int // kernel socket buffer per connection
+	sockBuf              int        // kernel socket buffer per connection
 	drain                [2048]byte // what a lingering connection still sends goes here
 	segPool              []seg
 	base                 time.Time
@@ -159,6 +159,9 @@ func (s *Server) setup() error {
 		return fmt.Errorf("board socket: %w", err)
 	}
 	_ = unix.SetsockoptInt(s.lfd, unix.SOL_SOCKET, unix.SO_REUSEADDR, 1)
+	// Segments of a WiFi or Ethernet link, not loopback's 64 KiB: with a
+	// board-sized socket buffer, giant segments would stall on TCP timers.
+	_ = unix.SetsockoptInt(s.lfd, unix.IPPROTO_TCP, unix.TCP_MAXSEG, 1460)
 	if err := unix.Bind(s.lfd, sa); err != nil {
 		return fmt.Errorf("board listen on %s: %w", s.opts.Listen, err)
 	}
