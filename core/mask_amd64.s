@@ -28,6 +28,8 @@ TEXT ·maskSSE2(SB), NOSPLIT, $0-32
 	CMPQ CX, $64
 	JB   sse16
 
+	PCALIGN $32
+
 sse64:
 	MOVOU (DI), X1
 	MOVOU 16(DI), X2
@@ -139,22 +141,34 @@ align16:
 main:
 	MOVQ         AX, X0
 	VPBROADCASTQ X0, Y0
-	CMPQ         CX, $128
-	JB           avx32
+	MOVQ         CX, R8
+	ANDQ         $~255, R8 // bytes in whole 256-byte blocks
+	JZ           avx32
+	ADDQ         DI, R8    // where the blocks end
+	ANDQ         $255, CX  // what is left after them
 
-avx128:
+	PCALIGN $32
+
+avx256:
 	VPXOR   (DI), Y0, Y1
 	VPXOR   32(DI), Y0, Y2
 	VPXOR   64(DI), Y0, Y3
 	VPXOR   96(DI), Y0, Y4
+	VPXOR   128(DI), Y0, Y5
+	VPXOR   160(DI), Y0, Y6
+	VPXOR   192(DI), Y0, Y7
+	VPXOR   224(DI), Y0, Y8
 	VMOVDQU Y1, (DI)
 	VMOVDQU Y2, 32(DI)
 	VMOVDQU Y3, 64(DI)
 	VMOVDQU Y4, 96(DI)
-	ADDQ    $128, DI
-	SUBQ    $128, CX
-	CMPQ    CX, $128
-	JAE     avx128
+	VMOVDQU Y5, 128(DI)
+	VMOVDQU Y6, 160(DI)
+	VMOVDQU Y7, 192(DI)
+	VMOVDQU Y8, 224(DI)
+	ADDQ    $256, DI
+	CMPQ    DI, R8
+	JB      avx256
 
 avx32:
 	CMPQ    CX, $32
