@@ -73,8 +73,8 @@ func ParseHeader(b []byte) (h Header, n int, err error) {
 
 // parseHeader is ParseHeader into *h, which it overwrites. The Reader parses
 // into its own Header this way: a Header returned by value goes through
-// memory, written a byte at a time and read back whole, which stalls the
-// load on amd64 for longer than the parse takes.
+// memory, written a field at a time and read back whole, and that load
+// stalls (store forwarding fails) for about as long as the parse takes.
 func parseHeader(h *Header, b []byte) (n int, err error) {
 	*h = Header{}
 	if len(b) < 2 {
