@@ -470,3 +470,46 @@ func FuzzHeadScan(f *testing.F) {
 		checkHeadScanners(t, b)
 	})
 }
+
+// checkUTF8Pieces feeds b to a validator in pieces whose sizes come from rng
+// and holds the result, and the index of the first bad byte, to
+// unicode/utf8.
+func checkUTF8Pieces(t *testing.T, b []byte, rng *rand.Rand, maxPiece int) {
+	t.Helper()
+	var v UTF8
+	ok, off := true, 0
+	for rest := b; len(rest) > 0; {
+		k := 1 + rng.IntN(min(len(rest), maxPiece))
+		if i := v.Feed(rest[:k]); i >= 0 {
+			if bad := off + i; i >= k || !validPrefix(b[:bad]) || validPrefix(b[:bad+1]) {
+				t.Fatalf("% x: byte %d reported as the first bad one", b, bad)
+			}
+			ok = false
+			break
+		}
+		off += k
+		rest = rest[k:]
+	}
+	if got, want := ok && v.Complete(), utf8.Valid(b); got != want {
+		t.Fatalf("% x: incremental=%v utf8.Valid=%v", b, got, want)
+	}
+}
+
+// Long texts in long pieces, so the validator's bulk path (utf8.Valid on
+// all but the last character of a piece) is taken, with errors anywhere.
+func TestUTF8LongPieces(t *testing.T) {
+	rng := rand.New(rand.NewPCG(25, 26))
+	chars := []string{"a", "Z", "é", "κ", "日", "🙂", "\u0800", "\U0010FFFF", "\uD7FF", "\uE000"}
+	bad := []string{"\x80", "\xc0\x80", "\xed\xa0\x80", "\xf4\x90\x80\x80", "\xff", "\xe2\x82", "\xf0\x9f"}
+	for i := 0; i < 5000; i++ {
+		var b []byte
+		for n := rng.IntN(60); len(b) < n; {
+			b = append(b, chars[rng.IntN(len(chars))]...)
+		}
+		if rng.IntN(2) == 0 {
+			at := rng.IntN(len(b) + 1)
+			b = append(b[:at:at], append([]byte(bad[rng.IntN(len(bad))]), b[at:]...)...)
+		}
+		checkUTF8Pieces(t, b, rng, 1+rng.IntN(80))
+	}
+}

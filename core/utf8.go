@@ -38,6 +38,22 @@ func (v *UTF8) Feed(p []byte) int {
 		v.need--
 		i++
 	}
+	// The bulk goes to utf8.Valid, which is several times faster than the
+	// loop below; it cannot say where text goes wrong, so on false the loop
+	// looks again from the start. Held back for the loop are the last
+	// character, which may be cut off at the end of p.
+	if rest := p[i:]; len(rest) >= 16 {
+		end := len(rest)
+		for end > 0 && len(rest)-end < 3 && rest[end-1]&0xC0 == 0x80 {
+			end--
+		}
+		if end > 0 && rest[end-1] >= 0xC0 {
+			end--
+		}
+		if utf8.Valid(rest[:end]) {
+			i += end
+		}
+	}
 	for i < len(p) {
 		// ASCII fast path, eight bytes at a time.
 		for i+8 <= len(p) {
