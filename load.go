@@ -53,6 +53,7 @@ func loadSpec(args []string, stderr io.Writer) (spec loadgen.Spec, out, store st
 	fs.StringVar(&spec.StatsURL, "stats", "", "the board's stats URL (default http://host:port/stats; - for none)")
 	fs.DurationVar(&spec.DialTimeout, "dial-timeout", loadgen.DefaultDialTimeout, "bound on TCP connect plus handshake")
 	fs.DurationVar(&spec.DrainTimeout, "drain-timeout", loadgen.DefaultDrainTimeout, "wait for answers after the last send")
+	fs.DurationVar(&spec.CloseTimeout, "close-timeout", loadgen.DefaultCloseTimeout, "bound on the closing handshake")
 	fs.DurationVar(&spec.Timeout, "timeout", 0, "bound on the whole run (default: duration plus the other waits plus 30s)")
 	fs.DurationVar(&spec.SpinAhead, "spin", loadgen.DefaultSpinAhead, "pacer: spin this long before each due send (negative: never)")
 	fs.StringVar(&out, "out", "", "write the Run record to this file")

@@ -111,6 +111,11 @@ func (c *conn) dial(now int64) {
 			return
 		}
 		_ = unix.SetsockoptInt(fd, unix.IPPROTO_TCP, unix.TCP_NODELAY, 1)
+		if w.s.Scenario == Sink {
+			// A sink measures what the board takes: keep the kernel from
+			// queueing megabytes the board has not read yet.
+			_ = unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_SNDBUF, sinkSndBuf)
+		}
 		if w.s.MSS > 0 {
 			_ = unix.SetsockoptInt(fd, unix.IPPROTO_TCP, unix.TCP_MAXSEG, w.s.MSS)
 		}
@@ -764,6 +769,9 @@ func (c *conn) account() {
 	c.recvNext, c.queued = c.sent, c.sent
 }
 
+// sinkSndBuf bounds a sink connection's kernel send buffer (Linux doubles it).
+const sinkSndBuf = 16 << 10
+
 // startClose begins the closing handshake.
 func (c *conn) startClose(now int64) {
 	if c.closePending || c.closeSent {
@@ -783,6 +791,11 @@ func (c *conn) onClose(now int64, code core.CloseCode) {
 		normal = true
 		c.finished = true
 		w.lastDone = now
+	}
+	if w.s.Scenario == Sink && normal {
+		// The board answers the close only after reading everything
+		// sent before it: the sink's bytes are delivered by now.
+		w.lastDone = max(w.lastDone, now)
 	}
 	if !normal {
 		w.errs.addClose(int(code))

@@ -281,6 +281,10 @@ func runWS(ctx context.Context, s *Spec, t *target, clk *clock, sc *statsClient,
 			winEnd = max(sendEnd, lastDone)
 		}
 	}
+	if s.Scenario == Sink && lastDone > 0 {
+		// Until the board confirmed it read the last byte (its close).
+		winEnd = max(winEnd, lastDone)
+	}
 	if winEnd > winStart && winStart > 0 {
 		secs := float64(winEnd-winStart) / 1e9
 		n := c.MsgsReceived

@@ -73,3 +73,12 @@ func (b *bucket) refund(n int) {
 	}
 	b.next -= int64(n) * 8e9 / b.bps
 }
+
+// turn limits one transfer to a quantum, so directions and connections
+// sharing a saturated link take turns.
+func (b *bucket) turn(n int) int {
+	if b == nil || int64(n) <= b.quantum {
+		return n
+	}
+	return int(b.quantum)
+}

@@ -402,12 +402,14 @@ func (s *Server) acceptAll(now int64) {
 		}
 		i := sl.Index()
 		_ = unix.SetsockoptInt(fd, unix.IPPROTO_TCP, unix.TCP_NODELAY, 1)
-		// A board's TCP window is a few KiB (TCP_WND, TCP_SND_BUF), not
-		// the megabytes Linux grows a loopback socket to; keep the kernel
-		// buffers near the board's own so a fast client meets the board's
-		// back-pressure instead of queueing seconds of data in the host.
+		// A board's TCP window is a few KiB (TCP_WND), not the megabytes
+		// Linux grows a loopback socket to; keep the receive buffer near
+		// the board's own so a fast client meets the board's back-pressure
+		// instead of queueing seconds of data in the host. (The send side
+		// stays as Linux sizes it: the link emulation paces output, and
+		// with both sides small, a client that writes a large message
+		// before reading its echo stalled under load.)
 		_ = unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_RCVBUF, s.sockBuf)
-		_ = unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_SNDBUF, s.sockBuf)
 		s.ev = unix.EpollEvent{Events: unix.EPOLLIN | unix.EPOLLOUT | unix.EPOLLRDHUP | unix.EPOLLET, Fd: int32(i)}
 		if err := unix.EpollCtl(s.epfd, unix.EPOLL_CTL_ADD, fd, &s.ev); err != nil {
 			unix.Close(fd)
@@ -448,37 +450,12 @@ func (s *Server) service(i int, now int64) {
 	for {
 		progress := false
 		s.noteTx(c, now, rtt)
-		if c.writable {
-			pend := sl.TxPending()
-			k := len(pend)
-			if rtt > 0 {
-				k, wait = c.releasable(now, k, wait)
-			}
-			if k > 0 {
-				g, w := s.bucket.take(now, k)
-				if g == 0 {
-					s.waitLink(i, w)
-				} else {
-					n, err := unix.Write(c.fd, pend[:g])
-					s.bucket.refund(g - max(n, 0))
-					if n > 0 {
-						c.sent += uint64(n)
-						sl.Sent(n, now)
-						progress = true
-					}
-					if err == unix.EAGAIN {
-						c.writable = false
-					} else if err != nil {
-						sl.PeerClosed(now)
-					} else if n < g {
-						c.writable = false
-					}
-				}
-			}
-		}
+		// Reads first, and at most a quantum each way per turn: on a
+		// saturated link the two directions take turns, so a close or a
+		// ping is not starved behind a stream (nor a reply behind a flood).
 		if c.readable && !sl.Done() {
 			if buf := sl.RxSpace(); buf != nil {
-				g, w := s.bucket.take(now, len(buf))
+				g, w := s.bucket.take(now, s.bucket.turn(len(buf)))
 				if g == 0 {
 					s.waitLink(i, w)
 				} else {
@@ -496,6 +473,34 @@ func (s *Server) service(i int, now int64) {
 					default:
 						sl.PeerClosed(now)
 						c.readable = false
+					}
+				}
+			}
+		}
+		if c.writable {
+			pend := sl.TxPending()
+			k := len(pend)
+			if rtt > 0 {
+				k, wait = c.releasable(now, k, wait)
+			}
+			if k > 0 {
+				g, w := s.bucket.take(now, s.bucket.turn(k))
+				if g == 0 {
+					s.waitLink(i, w)
+				} else {
+					n, err := unix.Write(c.fd, pend[:g])
+					s.bucket.refund(g - max(n, 0))
+					if n > 0 {
+						c.sent += uint64(n)
+						sl.Sent(n, now)
+						progress = true
+					}
+					if err == unix.EAGAIN {
+						c.writable = false
+					} else if err != nil {
+						sl.PeerClosed(now)
+					} else if n < g {
+						c.writable = false
 					}
 				}
 			}
