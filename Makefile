@@ -71,3 +71,8 @@ bench-peers:
 # Regenerate the plots' golden images (look at them before committing).
 golden:
 	$(GO) test ./plots/... -update
+
+# wslab against k6 on the same emulated board, same run (64 B echo, 16 conns).
+compare-k6:
+	$(GO) install go.k6.io/k6@v1.8.1
+	$(GO) run ./loadgen/cmd/comparek6 -k6 "$$($(GO) env GOPATH)/bin/k6"
