@@ -3,7 +3,6 @@ package core
 import (
 	"crypto/rand"
 	"encoding/binary"
-	"math/bits"
 )
 
 // Mask XORs b in place with the 4-byte masking key, starting at position pos
@@ -14,48 +13,12 @@ import (
 //	pos = Mask(key, pos, first)
 //	pos = Mask(key, pos, second)
 //
-// It works a machine word at a time, and on amd64 hands payloads of
-// maskFastMin bytes or more to an SSE2 or AVX2 kernel (mask_amd64.s);
-// maskBytes is the byte-wise reference the tests hold both to.
+// On amd64 it runs an SSE2 or AVX2 kernel (mask_amd64.s); elsewhere, and
+// with -tags purego, a word-at-a-time loop (mask_generic.go). maskBytes is
+// the byte-wise reference the tests hold both to. Mask is small enough to
+// be inlined, so callers reach the kernel with one call.
 func Mask(key [4]byte, pos int, b []byte) int {
-	pos &= 3
-	next := (pos + len(b)) & 3
-	if len(b) < 8 {
-		for i := range b {
-			b[i] ^= key[(pos+i)&3]
-		}
-		return next
-	}
-	// The key rotated so that its first byte lines up with b[0], repeated
-	// over a 64-bit word; little-endian loads and stores keep the byte order
-	// the same on every target.
-	k32 := bits.RotateLeft32(binary.LittleEndian.Uint32(key[:]), -8*pos)
-	k := uint64(k32) | uint64(k32)<<32
-	if haveMaskFast && len(b) >= maskFastMin {
-		maskFast(b, k)
-		return next
-	}
-	for len(b) >= 64 {
-		v := b[:64:64]
-		binary.LittleEndian.PutUint64(v[0:], binary.LittleEndian.Uint64(v[0:])^k)
-		binary.LittleEndian.PutUint64(v[8:], binary.LittleEndian.Uint64(v[8:])^k)
-		binary.LittleEndian.PutUint64(v[16:], binary.LittleEndian.Uint64(v[16:])^k)
-		binary.LittleEndian.PutUint64(v[24:], binary.LittleEndian.Uint64(v[24:])^k)
-		binary.LittleEndian.PutUint64(v[32:], binary.LittleEndian.Uint64(v[32:])^k)
-		binary.LittleEndian.PutUint64(v[40:], binary.LittleEndian.Uint64(v[40:])^k)
-		binary.LittleEndian.PutUint64(v[48:], binary.LittleEndian.Uint64(v[48:])^k)
-		binary.LittleEndian.PutUint64(v[56:], binary.LittleEndian.Uint64(v[56:])^k)
-		b = b[64:]
-	}
-	for len(b) >= 8 {
-		binary.LittleEndian.PutUint64(b, binary.LittleEndian.Uint64(b)^k)
-		b = b[8:]
-	}
-	// Whole words keep the key's phase, so the tail starts at pos again.
-	for i := range b {
-		b[i] ^= key[(pos+i)&3]
-	}
-	return next
+	return mask(binary.LittleEndian.Uint32(key[:]), pos, b)
 }
 
 // maskBytes is the portable byte-at-a-time reference for Mask.

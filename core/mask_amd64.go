@@ -5,25 +5,22 @@ package core
 // The amd64 fast path: SSE2 (the amd64 baseline) and, when the CPU and the
 // operating system support it, AVX2. Both are in mask_amd64.s and are held
 // to maskBytes by mask_asm_test.go; build with -tags purego to use the
-// portable word-at-a-time path instead.
-
-const haveMaskFast = true
-
-// maskFastMin is the payload size from which Mask calls the assembly: below
-// it the word loop in Go is as fast as the call.
-const maskFastMin = 32
+// portable word-at-a-time path (mask_generic.go) instead.
 
 // useAVX2 is decided once, from CPUID and XGETBV.
 var useAVX2 = hasAVX2()
 
-// maskFast XORs all of b with key, the 4-byte key (already rotated to b's
-// first byte) repeated over 64 bits. It jumps to maskAVX2 or maskSSE2 as
-// useAVX2 says: the choice is made in assembly so that Mask calls the
-// kernel with no Go frame in between.
+// mask is Mask for a key read as a little-endian uint32 (key[0] in the low
+// byte). It rotates the key to pos, then jumps to the AVX2 or the SSE2
+// kernel as useAVX2 says.
 //
 //go:noescape
-func maskFast(b []byte, key uint64)
+func mask(key uint32, pos int, b []byte) int
 
+// maskSSE2 and maskAVX2 XOR all of b with key, the 4-byte key (already
+// rotated so that its low byte goes with b[0]) repeated over 64 bits. Any
+// length and alignment will do. The tests call them directly.
+//
 //go:noescape
 func maskSSE2(b []byte, key uint64)
 

@@ -8,20 +8,39 @@
 // rotated right by 8 or 16 bits so that its low byte goes with the next one;
 // runs of 4, 8, 16 or 32 bytes keep the key's phase.
 
-// func maskFast(b []byte, key uint64)
-TEXT ·maskFast(SB), NOSPLIT, $0-32
+// func mask(key uint32, pos int, b []byte) int
+TEXT ·mask(SB), NOSPLIT, $0-48
+	MOVL key+0(FP), AX
+	MOVQ pos+8(FP), CX
+	MOVQ b_base+16(FP), DI
+	MOVQ b_len+24(FP), BX
+	LEAQ (CX)(BX*1), DX
+	ANDQ $3, DX
+	MOVQ DX, ret+40(FP)  // the position after b
+	ANDQ $3, CX
+	SHLQ $3, CX
+	RORL CX, AX          // the key byte for b[0] to the bottom
+	MOVQ AX, DX
+	SHLQ $32, DX
+	ORQ  DX, AX          // and repeated over 64 bits
+	MOVQ BX, CX
 	CMPB ·useAVX2(SB), $0
 	JEQ  sse2
-	JMP  ·maskAVX2(SB)
+	JMP  avx2body<>(SB)
 
 sse2:
-	JMP ·maskSSE2(SB)
+	JMP sse2body<>(SB)
 
 // func maskSSE2(b []byte, key uint64)
 TEXT ·maskSSE2(SB), NOSPLIT, $0-32
 	MOVQ b_base+0(FP), DI
 	MOVQ b_len+8(FP), CX
 	MOVQ key+24(FP), AX
+	JMP  sse2body<>(SB)
+
+// sse2body masks the CX bytes at DI with the key in AX, and returns (to
+// the caller of the function that jumped here).
+TEXT sse2body<>(SB), NOSPLIT, $0
 	MOVQ AX, X0
 	PUNPCKLQDQ X0, X0
 
@@ -91,6 +110,10 @@ TEXT ·maskAVX2(SB), NOSPLIT, $0-32
 	MOVQ b_base+0(FP), DI
 	MOVQ b_len+8(FP), CX
 	MOVQ key+24(FP), AX
+	JMP  avx2body<>(SB)
+
+// avx2body is sse2body with AVX2.
+TEXT avx2body<>(SB), NOSPLIT, $0
 
 	// For long payloads, first bring DI to a 32-byte boundary (at most 31
 	// bytes in runs of 1, 2, 4, 8 and 16) so that no 32-byte access of the
