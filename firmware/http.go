@@ -267,7 +267,7 @@ func (s *Slot) head(code int, contentType string, length int64, extra string) {
 	}
 	if length >= 0 {
 		d = append(d, "Content-Length: "...)
-		d = appendInt64(d, length)
+		d = core.AppendInt(d, length)
 		d = append(d, "\r\n"...)
 	}
 	if !s.keepAlive {

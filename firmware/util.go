@@ -1,24 +1,8 @@
 package firmware
 
-func appendInt(dst []byte, n int) []byte { return appendInt64(dst, int64(n)) }
+import "github.com/wslab/wslab/core"
 
-func appendInt64(dst []byte, n int64) []byte {
-	if n < 0 {
-		dst = append(dst, '-')
-		n = -n
-	}
-	var b [20]byte
-	i := len(b)
-	for {
-		i--
-		b[i] = byte('0' + n%10)
-		n /= 10
-		if n == 0 {
-			break
-		}
-	}
-	return append(dst, b[i:]...)
-}
+func appendInt(dst []byte, n int) []byte { return core.AppendInt(dst, int64(n)) }
 
 func appendUint64(dst []byte, n uint64) []byte {
 	var b [20]byte

@@ -8,6 +8,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/wslab/wslab/core"
+	"github.com/wslab/wslab/internal/deadlines"
 	"github.com/wslab/wslab/results"
 )
 
@@ -41,7 +42,7 @@ func newTestConn(t testing.TB, spec Spec) *testConn {
 	w := &worker{id: 0, e: e, s: &s, mask: core.NewMaskGen(1), phase: phMeasure, op: core.OpBinary, epfd: -1}
 	w.payload = make([]byte, s.Size)
 	fillPattern(w.payload)
-	w.dl = newDeadlines(1 + nItems)
+	w.dl = deadlines.New(1 + nItems)
 	w.lane = &lane{}
 	for k := range w.lane.hists {
 		w.lane.hists[k] = results.NewHistogram()

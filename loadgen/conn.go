@@ -84,7 +84,7 @@ func newConn(w *worker, i, gid int) *conn {
 	return c
 }
 
-func (c *conn) setDeadline(t int64) { c.w.dl.set(c.i, t) }
+func (c *conn) setDeadline(t int64) { c.w.dl.Set(c.i, t) }
 
 func (c *conn) closing() bool { return c.closePending || c.closeSent || c.reconnect }
 
@@ -910,7 +910,7 @@ func (c *conn) closeFD(now int64) {
 func (c *conn) afterClose(now int64) {
 	w := c.w
 	if w.phase == phRamp {
-		w.dl.set(w.item(itemDial), now+1)
+		w.dl.Set(w.item(itemDial), now+1)
 		return
 	}
 	if w.phase != phMeasure && !(w.phase == phDrain && w.s.Scenario == Churn) {

@@ -9,6 +9,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/wslab/wslab/core"
+	"github.com/wslab/wslab/internal/deadlines"
 )
 
 // Worker phases.
@@ -46,7 +47,7 @@ type worker struct {
 	events          []unix.EpollEvent
 	ev              unix.EpollEvent // for EpollCtl, kept here so it does not escape per call
 	conns           []*conn
-	dl              *deadlines
+	dl              *deadlines.Heap
 	armed           int64
 	lane            *lane
 	mask            *core.MaskGen
@@ -120,7 +121,7 @@ func newWorker(e *engine, id int, gids []int) (*worker, error) {
 	for i, g := range gids {
 		w.conns[i] = newConn(w, i, g)
 	}
-	w.dl = newDeadlines(len(gids) + nItems)
+	w.dl = deadlines.New(len(gids) + nItems)
 	w.events = make([]unix.EpollEvent, 256)
 	var err error
 	if w.epfd, err = unix.EpollCreate1(unix.EPOLL_CLOEXEC); err != nil {
@@ -177,7 +178,7 @@ func (w *worker) run() {
 	e := w.e
 	now := e.clk.now()
 	w.lane = e.col.lane(w.id, e.col.index(now))
-	w.dl.set(w.item(itemBound), e.col.boundary(w.lane.idx))
+	w.dl.Set(w.item(itemBound), e.col.boundary(w.lane.idx))
 	if w.s.Scenario == Churn {
 		w.phase = phWait // churn dials when the measurement starts
 		w.report(repRampDone)
@@ -233,7 +234,7 @@ func (w *worker) run() {
 
 // armTimer points the timerfd at the earliest deadline.
 func (w *worker) armTimer(now int64) {
-	_, at := w.dl.min()
+	_, at := w.dl.Min()
 	if at == w.armed {
 		return
 	}
@@ -254,13 +255,13 @@ func (w *worker) runTimers(now int64) int64 {
 	n := len(w.conns)
 	paced := false
 	for {
-		i, at := w.dl.min()
+		i, at := w.dl.Min()
 		if i < 0 || at > now || (paced && i == w.item(itemPace)) {
 			// The pacer runs once per loop turn, so sockets are served
 			// between its sends even when it is behind.
 			return now
 		}
-		w.dl.set(i, 0)
+		w.dl.Set(i, 0)
 		switch {
 		case i < n:
 			w.conns[i].onDeadline(now)
@@ -284,7 +285,7 @@ func (w *worker) rotate(now int64) {
 	if k > w.lane.idx {
 		w.lane = col.rotate(w.lane, k)
 	}
-	w.dl.set(w.item(itemBound), col.boundary(w.lane.idx))
+	w.dl.Set(w.item(itemBound), col.boundary(w.lane.idx))
 }
 
 // dialRamp starts the ramp's connections that are due.
@@ -295,7 +296,7 @@ func (w *worker) dialRamp(now int64) {
 		if s.ConnRate > 0 {
 			due := w.e.clk.mono0 + int64(float64(c.gid-s.firstConn())/s.ConnRate*1e9) + w.rampBase()
 			if due > now {
-				w.dl.set(w.item(itemDial), due)
+				w.dl.Set(w.item(itemDial), due)
 				return
 			}
 		}
@@ -310,7 +311,7 @@ func (w *worker) rampBase() int64 { return w.e.col.start - w.e.clk.mono0 }
 // measure starts the measurement window [start, end).
 func (w *worker) measure(start, end int64) {
 	w.start, w.end = start, end
-	w.dl.set(w.item(itemPhase), start)
+	w.dl.Set(w.item(itemPhase), start)
 }
 
 // step moves the worker through its phases.
@@ -328,7 +329,7 @@ func (w *worker) step(now int64) {
 		}
 		w.phase = phMeasure
 		if w.end > 0 {
-			w.dl.set(w.item(itemPhase), w.end)
+			w.dl.Set(w.item(itemPhase), w.end)
 		}
 		w.beginMeasure(now)
 		fallthrough
@@ -338,12 +339,12 @@ func (w *worker) step(now int64) {
 		}
 		w.phase = phDrain
 		w.sendEnd = now
-		w.dl.set(w.item(itemPace), 0)
+		w.dl.Set(w.item(itemPace), 0)
 		w.drainBy = now + int64(s.DrainTimeout)
 		if s.Scenario == Stream && w.end > 0 && now >= w.end {
 			w.drainBy = now // a stream cut by the duration has nothing to wait for
 		}
-		w.dl.set(w.item(itemPhase), w.drainBy)
+		w.dl.Set(w.item(itemPhase), w.drainBy)
 		if w.e.paced || s.Scenario == Sink {
 			for _, c := range w.conns {
 				c.pump(now) // owed messages still go
@@ -456,7 +457,7 @@ func (w *worker) armPace() {
 		w.pace = false
 		return
 	}
-	w.dl.set(w.item(itemPace), due-w.spin)
+	w.dl.Set(w.item(itemPace), due-w.spin)
 }
 
 // paceTick runs when the pacer's timer is due, SpinAhead before the next
@@ -474,7 +475,7 @@ func (w *worker) paceTick(at, now int64) int64 {
 	due := w.paceDue()
 	if now < due {
 		w.pollUntil = due
-		w.dl.set(w.item(itemPace), due)
+		w.dl.Set(w.item(itemPace), due)
 		return now
 	}
 	w.pollUntil = 0
@@ -583,9 +584,9 @@ func (w *worker) sendingOver(now int64) bool {
 // closeAll starts the closing handshake on every connection.
 func (w *worker) closeAll(now int64) {
 	w.phase = phClosing
-	w.dl.set(w.item(itemPace), 0)
-	w.dl.set(w.item(itemDial), 0)
-	w.dl.set(w.item(itemPhase), 0)
+	w.dl.Set(w.item(itemPace), 0)
+	w.dl.Set(w.item(itemDial), 0)
+	w.dl.Set(w.item(itemPhase), 0)
 	for _, c := range w.conns {
 		c.redial = false
 		switch c.st {

@@ -13,6 +13,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/wslab/wslab/firmware"
+	"github.com/wslab/wslab/internal/deadlines"
 )
 
 // Options configure an emulated board.
@@ -35,7 +36,7 @@ type Server struct {
 
 	lfd, epfd, evfd, tfd int
 	conns                []conn
-	dl                   *deadlines // items 0..N-1 are slots, N is the link
+	dl                   *deadlines.Heap // items 0..N-1 are slots, N is the link
 	bucket               *bucket
 	linkWait             []int32 // slots blocked on the shared bandwidth
 	inLinkWait           []bool
@@ -116,7 +117,7 @@ func Start(opts Options) (*Server, error) {
 	if opts.Link.RTT > 0 {
 		s.segPool = make([]seg, n*segsPerConn)
 	}
-	s.dl = newDeadlines(n + 1)
+	s.dl = deadlines.New(n + 1)
 	s.bucket = newBucket(opts.Link.Bps)
 	s.linkWait = make([]int32, 0, n)
 	s.inLinkWait = make([]bool, n)
@@ -330,16 +331,16 @@ func (s *Server) loop() {
 		}
 		// Timers that are due.
 		for {
-			i, at := s.dl.min()
+			i, at := s.dl.Min()
 			if i < 0 || at > now {
 				break
 			}
 			if i == nslots {
-				s.dl.set(i, 0)
+				s.dl.Set(i, 0)
 				s.retryLink(now)
 				continue
 			}
-			s.dl.set(i, 0)
+			s.dl.Set(i, 0)
 			if c := &s.conns[i]; c.fd >= 0 {
 				c.slot.Tick(now)
 				s.service(i, now)
@@ -369,7 +370,7 @@ func (s *Server) runPending() (stop bool) {
 
 // armTimer sets the timerfd to the earliest deadline.
 func (s *Server) armTimer() {
-	_, at := s.dl.min()
+	_, at := s.dl.Min()
 	if at == s.armed {
 		return
 	}
@@ -518,7 +519,7 @@ func (s *Server) service(i int, now int64) {
 	if wait > 0 && (d == 0 || wait < d) {
 		d = wait
 	}
-	s.dl.set(i, d)
+	s.dl.Set(i, d)
 }
 
 // noteTx records bytes the slot appended since the last look, to be
@@ -576,8 +577,8 @@ func (s *Server) waitLink(i int, at int64) {
 		s.linkWait = append(s.linkWait, int32(i))
 	}
 	n := len(s.conns)
-	if cur := s.dl.at[n]; cur == 0 || at < cur {
-		s.dl.set(n, at)
+	if cur := s.dl.At(n); cur == 0 || at < cur {
+		s.dl.Set(n, at)
 	}
 }
 
@@ -610,13 +611,13 @@ func (s *Server) linger(i int, now int64) {
 	c := &s.conns[i]
 	if !c.lingering {
 		c.lingering = true
-		s.dl.set(i, now+lingerTime)
+		s.dl.Set(i, now+lingerTime)
 		if unix.Shutdown(c.fd, unix.SHUT_WR) != nil {
 			s.closeConn(i, now)
 			return
 		}
 	}
-	until := s.dl.at[i] // 0 once the timer fired
+	until := s.dl.At(i) // 0 once the timer fired
 	for {
 		n, err := unix.Read(c.fd, s.drain[:])
 		if n > 0 {
@@ -636,5 +637,5 @@ func (s *Server) closeConn(i int, now int64) {
 	unix.Close(c.fd)
 	c.slot.Release(now)
 	*c = conn{fd: -1}
-	s.dl.set(i, 0)
+	s.dl.Set(i, 0)
 }

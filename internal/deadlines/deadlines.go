@@ -1,24 +1,27 @@
-package loadgen
+// Package deadlines is an indexed min-heap of per-item deadlines, for event
+// loops that move a timer on every event: item i has at most one entry, so
+// Set is O(log n) and nothing allocates after New.
+package deadlines
 
-// deadlines is an indexed min-heap of per-item deadlines (item i has at
-// most one), so a deadline can move on every event in O(log n) without
-// allocating.
-type deadlines struct {
+// Heap holds a deadline (a time in any monotonic unit; 0 means none) for
+// each of its items.
+type Heap struct {
 	at   []int64 // deadline per item (0: none)
 	heap []int32 // items ordered by at
 	pos  []int32 // index of item in heap, -1 if absent
 }
 
-func newDeadlines(n int) *deadlines {
-	d := &deadlines{at: make([]int64, n), heap: make([]int32, 0, n), pos: make([]int32, n)}
+// New returns a heap for items 0..n-1, all without a deadline.
+func New(n int) *Heap {
+	d := &Heap{at: make([]int64, n), heap: make([]int32, 0, n), pos: make([]int32, n)}
 	for i := range d.pos {
 		d.pos[i] = -1
 	}
 	return d
 }
 
-// set moves item i's deadline to t (0 removes it).
-func (d *deadlines) set(i int, t int64) {
+// Set moves item i's deadline to t (0 removes it).
+func (d *Heap) Set(i int, t int64) {
 	p := d.pos[i]
 	if t == 0 {
 		if p >= 0 {
@@ -43,8 +46,8 @@ func (d *deadlines) set(i int, t int64) {
 	}
 }
 
-// min returns the item with the earliest deadline, or -1.
-func (d *deadlines) min() (int, int64) {
+// Min returns the item with the earliest deadline, or -1.
+func (d *Heap) Min() (int, int64) {
 	if len(d.heap) == 0 {
 		return -1, 0
 	}
@@ -52,7 +55,7 @@ func (d *deadlines) min() (int, int64) {
 	return int(i), d.at[i]
 }
 
-func (d *deadlines) remove(p int) {
+func (d *Heap) remove(p int) {
 	last := len(d.heap) - 1
 	i := d.heap[p]
 	d.swap(p, last)
@@ -64,15 +67,15 @@ func (d *deadlines) remove(p int) {
 	}
 }
 
-func (d *deadlines) less(a, b int) bool { return d.at[d.heap[a]] < d.at[d.heap[b]] }
+func (d *Heap) less(a, b int) bool { return d.at[d.heap[a]] < d.at[d.heap[b]] }
 
-func (d *deadlines) swap(a, b int) {
+func (d *Heap) swap(a, b int) {
 	d.heap[a], d.heap[b] = d.heap[b], d.heap[a]
 	d.pos[d.heap[a]] = int32(a)
 	d.pos[d.heap[b]] = int32(b)
 }
 
-func (d *deadlines) up(j int) {
+func (d *Heap) up(j int) {
 	for j > 0 {
 		p := (j - 1) / 2
 		if !d.less(j, p) {
@@ -83,7 +86,7 @@ func (d *deadlines) up(j int) {
 	}
 }
 
-func (d *deadlines) down(j int) {
+func (d *Heap) down(j int) {
 	n := len(d.heap)
 	for {
 		l := 2*j + 1
@@ -101,3 +104,6 @@ func (d *deadlines) down(j int) {
 		j = m
 	}
 }
+
+// At returns item i's deadline (0: none).
+func (d *Heap) At(i int) int64 { return d.at[i] }
