@@ -22,14 +22,18 @@ vet:
 test:
 	$(GO) vet ./...
 	$(GO) test -p 1 -timeout 30m ./...
+	cd bench/peers && $(GO) vet ./... && $(GO) test ./...
 
 test-short:
 	$(GO) test -short ./...
 
 # The codec on a 32-bit and on a big-endian target, under qemu-user.
 test-cross:
+	GOARCH=386 $(GO) test -count=1 ./core
 	GOARCH=arm GOARM=7 $(GO) test -exec qemu-arm -count=1 ./core
 	GOARCH=s390x $(GO) test -exec qemu-s390x -count=1 ./core
+	GOARCH=mips GOMIPS=softfloat $(GO) test -exec qemu-mips -count=1 ./core
+	$(GO) test -tags purego -count=1 ./core
 
 # A few seconds of each fuzz target (go test -fuzz takes one target at a time).
 FUZZTIME ?= 5s
