@@ -51,7 +51,7 @@ gate:
 # (a rise over 1% fails). Timings are not gated here: CI machines are noisy.
 gate-ci:
 	mkdir -p .gate
-	$(GO) test -run '^$$' -bench . -benchmem -benchtime 200x -count 1 ./core/... > .gate/allocs.txt
+	$(GO) test -run '^$$' -bench . -benchmem -benchtime 200x -count 1 -cpu 1 ./core/... > .gate/allocs.txt
 	$(GO) run . gate --units allocs,bytes results/baselines/core-allocs.txt .gate/allocs.txt
 	$(GO) run . bench --instructions --pkg ./core/... --out .gate/instr.txt
 	$(GO) run . gate --units instr results/baselines/core-instr.txt .gate/instr.txt
@@ -61,7 +61,7 @@ instr:
 
 # Re-record the baselines (after a deliberate change; review the diff).
 baselines:
-	$(GO) test -run '^$$' -bench . -benchmem -benchtime 200x -count 1 ./core/... > results/baselines/core-allocs.txt
+	$(GO) test -run '^$$' -bench . -benchmem -benchtime 200x -count 1 -cpu 1 ./core/... > results/baselines/core-allocs.txt
 	$(GO) run . bench --instructions --pkg ./core/... --out results/baselines/core-instr.txt
 
 bench:
