@@ -43,6 +43,22 @@ func progressWriter(w io.Writer, quiet bool) io.Writer {
 	return w
 }
 
+// jobFlags are the flags lab, sweep and compare share.
+type jobFlags struct {
+	linkOff, quiet, inProcess *bool
+	results, out              *string
+}
+
+func registerJobFlags(fs *flag.FlagSet) *jobFlags {
+	return &jobFlags{
+		linkOff:   fs.Bool("link-off", false, "run emulated boards at loopback speed, without their link"),
+		results:   fs.String("results", "wslab-results", "results folder"),
+		out:       fs.String("out", "wslab-report", "report folder"),
+		quiet:     fs.Bool("quiet", false, "no live progress line"),
+		inProcess: fs.Bool("in-process", false, "run emulated boards in this process (their heap figures then include the load generator's)"),
+	}
+}
+
 // boardExe is this binary, to run emulated boards as child processes
 // ("wslab board"), or "" to run them in this process.
 func boardExe(inProcess bool) string {
@@ -90,18 +106,14 @@ func runLab(args []string, stdout, stderr io.Writer) int {
 	var targets stringList
 	fs.Var(&targets, "target", "a real board's WebSocket URL (ws://host:port); repeat or comma-separate for several; replaces the emulated boards")
 	slots := fs.Int("slots", 4, "slots to assume for a real board")
-	linkOff := fs.Bool("link-off", false, "run emulated boards at loopback speed, without their link")
-	res := fs.String("results", "wslab-results", "results folder")
-	out := fs.String("out", "wslab-report", "report folder")
-	quiet := fs.Bool("quiet", false, "no live progress line")
-	inProcess := fs.Bool("in-process", false, "run emulated boards in this process (their heap figures then include the load generator's)")
+	jf := registerJobFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
 	ctx, stop := interruptible()
 	defer stop()
-	o := lab.Options{Targets: targets, Slots: *slots, LinkOff: *linkOff, Results: *res, Out: *out,
-		BoardExe: boardExe(*inProcess), Status: stdout, Progress: progressWriter(stderr, *quiet)}
+	o := lab.Options{Targets: targets, Slots: *slots, LinkOff: *jf.linkOff, Results: *jf.results, Out: *jf.out,
+		BoardExe: boardExe(*jf.inProcess), Status: stdout, Progress: progressWriter(stderr, *jf.quiet)}
 	if len(targets) == 0 {
 		o.Models = splitList(*models)
 	}
@@ -157,16 +169,12 @@ func runSweep(args []string, stdout, stderr io.Writer) int {
 	dur := fs.Duration("duration", 2*time.Second, "load per configuration")
 	rate := fs.Float64("rate", 0, "open-loop rate, msg/s (rate scenario)")
 	goal := fs.String("goal", "", "what the configuration must meet, e.g. 'p99<20ms,throughput>1MB/s' (default: within 90% of the best throughput)")
-	linkOff := fs.Bool("link-off", false, "run without the model's link emulation")
-	res := fs.String("results", "wslab-results", "results folder")
-	out := fs.String("out", "wslab-report", "report folder")
-	quiet := fs.Bool("quiet", false, "no live progress line")
-	inProcess := fs.Bool("in-process", false, "run emulated boards in this process (their heap figures then include the load generator's)")
+	jf := registerJobFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
 	o := lab.SweepOptions{Model: *model, Scenario: *scenario, Conns: *conns, Size: *size, Duration: *dur, Rate: *rate,
-		LinkOff: *linkOff, BoardExe: boardExe(*inProcess), Results: *res, Out: *out, Status: stdout, Progress: progressWriter(stderr, *quiet)}
+		LinkOff: *jf.linkOff, BoardExe: boardExe(*jf.inProcess), Results: *jf.results, Out: *jf.out, Status: stdout, Progress: progressWriter(stderr, *jf.quiet)}
 	var err error
 	for _, l := range []struct {
 		dst *[]int
@@ -210,11 +218,7 @@ func runCompare(args []string, stdout, stderr io.Writer) int {
 	size := fs.Int("size", 0, "message size, bytes (default 64)")
 	dur := fs.Duration("duration", 3*time.Second, "load per board")
 	rate := fs.Float64("rate", 0, "open-loop rate, msg/s (rate scenario)")
-	linkOff := fs.Bool("link-off", false, "run without the models' link emulation")
-	res := fs.String("results", "wslab-results", "results folder")
-	out := fs.String("out", "wslab-report", "report folder")
-	quiet := fs.Bool("quiet", false, "no live progress line")
-	inProcess := fs.Bool("in-process", false, "run emulated boards in this process (their heap figures then include the load generator's)")
+	jf := registerJobFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -222,8 +226,8 @@ func runCompare(args []string, stdout, stderr io.Writer) int {
 	defer stop()
 	start := time.Now()
 	co, err := lab.Compare(ctx, lab.CompareOptions{Models: splitList(*models), Targets: targets, Scenario: *scenario,
-		Conns: *conns, Size: *size, Duration: *dur, Rate: *rate, LinkOff: *linkOff, BoardExe: boardExe(*inProcess), Results: *res, Out: *out,
-		Status: stdout, Progress: progressWriter(stderr, *quiet)})
+		Conns: *conns, Size: *size, Duration: *dur, Rate: *rate, LinkOff: *jf.linkOff, BoardExe: boardExe(*jf.inProcess), Results: *jf.results, Out: *jf.out,
+		Status: stdout, Progress: progressWriter(stderr, *jf.quiet)})
 	if co != nil {
 		fmt.Fprintln(stdout)
 		lab.WriteCompareTable(stdout, co.Runs)
