@@ -13,7 +13,7 @@ import (
 
 // pipe moves bytes between a test and one slot.
 type pipe struct {
-	t   *testing.T
+	t   testing.TB
 	s   *firmware.Slot
 	now int64
 	out []byte // what the slot sent, not yet consumed
