@@ -51,18 +51,18 @@ gate:
 # (a rise over 1% fails). Timings are not gated here: CI machines are noisy.
 gate-ci:
 	mkdir -p .gate
-	$(GO) test -run '^$$' -bench . -benchmem -benchtime 200x -count 1 -cpu 1 ./core/... > .gate/allocs.txt
-	$(GO) run . gate --units allocs,bytes results/baselines/core-allocs.txt .gate/allocs.txt
+	$(GO) test -run '^$$' -bench . -benchmem -benchtime 200x -count 1 -cpu 1 ./core/... ./firmware > .gate/allocs.txt
+	$(GO) run . gate --units allocs,bytes results/baselines/allocs.txt .gate/allocs.txt
 	$(GO) run . bench --instructions --pkg ./core/... --out .gate/instr.txt
-	$(GO) run . gate --units instr results/baselines/core-instr.txt .gate/instr.txt
+	$(GO) run . gate --units instr results/baselines/instr.txt .gate/instr.txt
 
 instr:
 	$(GO) run . bench --instructions --pkg ./core/... --out .gate/instr.txt
 
 # Re-record the baselines (after a deliberate change; review the diff).
 baselines:
-	$(GO) test -run '^$$' -bench . -benchmem -benchtime 200x -count 1 -cpu 1 ./core/... > results/baselines/core-allocs.txt
-	$(GO) run . bench --instructions --pkg ./core/... --out results/baselines/core-instr.txt
+	$(GO) test -run '^$$' -bench . -benchmem -benchtime 200x -count 1 -cpu 1 ./core/... ./firmware > results/baselines/allocs.txt
+	$(GO) run . bench --instructions --pkg ./core/... --out results/baselines/instr.txt
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./core/... ./firmware/... ./loadgen/...
