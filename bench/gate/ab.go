@@ -9,8 +9,9 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
+
+	"github.com/wslab/wslab/internal/gotool"
 )
 
 // ABOptions configures RunAB.
@@ -84,7 +85,7 @@ func RunAB(ctx context.Context, o ABOptions) (*ABResult, error) {
 	if err != nil {
 		return nil, err
 	}
-	top, err := output(ctx, dir, nil, "git", "rev-parse", "--show-toplevel")
+	top, err := gotool.Output(ctx, dir, nil, "git", "rev-parse", "--show-toplevel")
 	if err != nil {
 		return nil, fmt.Errorf("gate: %s is not in a git work tree: %w", dir, err)
 	}
@@ -93,7 +94,7 @@ func RunAB(ctx context.Context, o ABOptions) (*ABResult, error) {
 	if err != nil {
 		return nil, err
 	}
-	rev, err := output(ctx, dir, nil, "git", "rev-parse", "--verify", "--quiet", o.Against+"^{commit}")
+	rev, err := gotool.Output(ctx, dir, nil, "git", "rev-parse", "--verify", "--quiet", o.Against+"^{commit}")
 	if err != nil {
 		return nil, fmt.Errorf("gate: unknown revision %q", o.Against)
 	}
@@ -106,23 +107,23 @@ func RunAB(ctx context.Context, o ABOptions) (*ABResult, error) {
 	defer os.RemoveAll(tmp)
 	wt := filepath.Join(tmp, "base")
 	fmt.Fprintf(o.Log, "gate: checking out %s (%s) into %s\n", o.Against, short(rev), wt)
-	if _, err := output(ctx, dir, nil, "git", "worktree", "add", "--detach", wt, rev); err != nil {
+	if _, err := gotool.Output(ctx, dir, nil, "git", "worktree", "add", "--detach", wt, rev); err != nil {
 		return nil, fmt.Errorf("gate: git worktree add: %w", err)
 	}
 	defer func() {
 		// A fresh context: the caller's may be cancelled already.
-		if _, err := output(context.Background(), dir, nil, "git", "worktree", "remove", "--force", wt); err != nil {
+		if _, err := gotool.Output(context.Background(), dir, nil, "git", "worktree", "remove", "--force", wt); err != nil {
 			fmt.Fprintf(o.Log, "gate: git worktree remove %s: %v\n", wt, err)
 		}
 	}()
 	baseDir := filepath.Join(wt, rel)
 
-	pkgs, err := listPackages(ctx, o.Go, dir, o.Pkgs)
+	pkgs, err := gotool.TestPackages(ctx, o.Go, dir, o.Pkgs)
 	if err != nil {
 		return nil, err
 	}
 	type pair struct {
-		pkg              pkgInfo
+		pkg              gotool.Package
 		baseBin, headBin string
 		baseDir, headDir string
 	}
@@ -131,7 +132,7 @@ func RunAB(ctx context.Context, o ABOptions) (*ABResult, error) {
 		headBin := filepath.Join(tmp, fmt.Sprintf("head-%d.test", i))
 		baseBin := filepath.Join(tmp, fmt.Sprintf("base-%d.test", i))
 		fmt.Fprintf(o.Log, "gate: building %s\n", p.ImportPath)
-		if err := buildTest(ctx, o.Go, dir, p.ImportPath, headBin); err != nil {
+		if err := gotool.BuildTest(ctx, o.Go, dir, p.ImportPath, headBin); err != nil {
 			return nil, fmt.Errorf("gate: HEAD: %w", err)
 		}
 		pr := pair{pkg: p, headBin: headBin, headDir: p.Dir}
@@ -142,7 +143,7 @@ func RunAB(ctx context.Context, o ABOptions) (*ABResult, error) {
 		pr.baseDir = filepath.Join(baseDir, relPkg)
 		if _, err := os.Stat(pr.baseDir); err != nil {
 			fmt.Fprintf(o.Log, "gate: %s does not exist at %s; HEAD only\n", p.ImportPath, o.Against)
-		} else if err := buildTest(ctx, o.Go, baseDir, p.ImportPath, baseBin); err != nil {
+		} else if err := gotool.BuildTest(ctx, o.Go, baseDir, p.ImportPath, baseBin); err != nil {
 			return nil, fmt.Errorf("gate: BASE %s: %w", o.Against, err)
 		} else {
 			pr.baseBin = baseBin
@@ -199,74 +200,15 @@ func RunAB(ctx context.Context, o ABOptions) (*ABResult, error) {
 	return res, nil
 }
 
-type pkgInfo struct {
-	ImportPath, Dir string
-}
-
-// listPackages returns the packages matching patterns that have test files.
-func listPackages(ctx context.Context, goCmd, dir string, patterns []string) ([]pkgInfo, error) {
-	args := append([]string{"list", "-f", "{{.ImportPath}}\t{{.Dir}}\t{{len .TestGoFiles}}\t{{len .XTestGoFiles}}"}, patterns...)
-	out, err := output(ctx, dir, nil, goCmd, args...)
-	if err != nil {
-		return nil, fmt.Errorf("gate: go list: %w", err)
-	}
-	var pkgs []pkgInfo
-	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
-		f := strings.Split(line, "\t")
-		if len(f) != 4 {
-			continue
-		}
-		if n1, _ := strconv.Atoi(f[2]); n1 == 0 {
-			if n2, _ := strconv.Atoi(f[3]); n2 == 0 {
-				continue
-			}
-		}
-		pkgs = append(pkgs, pkgInfo{ImportPath: f[0], Dir: f[1]})
-	}
-	return pkgs, nil
-}
-
-func buildTest(ctx context.Context, goCmd, dir, pkg, bin string) error {
-	if _, err := output(ctx, dir, nil, goCmd, "test", "-c", "-o", bin, pkg); err != nil {
-		return fmt.Errorf("go test -c %s: %w", pkg, err)
-	}
-	return nil
-}
-
 func runBench(ctx context.Context, bin, dir string, args []string, out *bytes.Buffer) error {
 	cmd := exec.CommandContext(ctx, bin, args...)
 	cmd.Dir = dir
 	var stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = out, &stderr
 	if err := cmd.Run(); err != nil {
-		return fmt.Errorf("%s: %w\n%s", filepath.Base(bin), err, tail(stderr.String()))
+		return fmt.Errorf("%s: %w\n%s", filepath.Base(bin), err, gotool.Tail(stderr.String()))
 	}
 	return nil
-}
-
-// output runs name args in dir and returns its stdout; the error carries
-// the command's stderr.
-func output(ctx context.Context, dir string, env []string, name string, args ...string) (string, error) {
-	cmd := exec.CommandContext(ctx, name, args...)
-	cmd.Dir = dir
-	if env != nil {
-		cmd.Env = append(os.Environ(), env...)
-	}
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Run(); err != nil {
-		return stdout.String(), fmt.Errorf("%s %s: %w\n%s", name, strings.Join(args, " "), err, tail(stderr.String()))
-	}
-	return stdout.String(), nil
-}
-
-func tail(s string) string {
-	const max = 2000
-	s = strings.TrimSpace(s)
-	if len(s) > max {
-		s = "..." + s[len(s)-max:]
-	}
-	return s
 }
 
 func short(rev string) string {

@@ -12,6 +12,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/wslab/wslab/internal/gotool"
 )
 
 const stopTimer = "testing.(*B).StopTimer"
@@ -47,7 +49,7 @@ func callgrind(ctx context.Context, valgrind, bin, dir, outBase, bench, entry st
 		"-test.bench=" + bench,
 		"-test.benchtime=" + strconv.Itoa(n) + "x",
 	}
-	if _, err := output(ctx, dir, env, valgrind, args...); err != nil {
+	if _, err := gotool.Output(ctx, dir, env, valgrind, args...); err != nil {
 		return nil, err
 	}
 	// Dumps are named OUT.<part>-<thread>; the end-of-program dumps,

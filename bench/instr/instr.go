@@ -69,7 +69,6 @@
 package instr
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -78,10 +77,11 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"sort"
 	"strings"
 
 	"golang.org/x/perf/benchfmt"
+
+	"github.com/wslab/wslab/internal/gotool"
 )
 
 // Options configures Run.
@@ -172,7 +172,7 @@ func Run(ctx context.Context, o Options) ([]Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	pkgs, err := listTestPackages(ctx, o.Go, dir, o.Pkgs)
+	pkgs, err := gotool.TestPackages(ctx, o.Go, dir, o.Pkgs)
 	if err != nil {
 		return nil, err
 	}
@@ -184,13 +184,13 @@ func Run(ctx context.Context, o Options) ([]Result, error) {
 	var all []Result
 	for i, p := range pkgs {
 		bin := filepath.Join(tmp, fmt.Sprintf("%d.test", i))
-		fmt.Fprintf(o.Log, "instr: building %s\n", p.importPath)
-		if _, err := output(ctx, dir, nil, o.Go, "test", "-c", "-o", bin, p.importPath); err != nil {
+		fmt.Fprintf(o.Log, "instr: building %s\n", p.ImportPath)
+		if err := gotool.BuildTest(ctx, o.Go, dir, p.ImportPath, bin); err != nil {
 			return nil, fmt.Errorf("instr: %w", err)
 		}
-		rs, err := Count(ctx, CountOptions{Binary: bin, Dir: p.dir, Bench: o.Bench, N: o.N, Valgrind: o.Valgrind, Log: o.Log})
+		rs, err := Count(ctx, CountOptions{Binary: bin, Dir: p.Dir, Bench: o.Bench, N: o.N, Valgrind: o.Valgrind, Log: o.Log})
 		if err != nil {
-			return nil, fmt.Errorf("instr: %s: %w", p.importPath, err)
+			return nil, fmt.Errorf("instr: %s: %w", p.ImportPath, err)
 		}
 		all = append(all, rs...)
 	}
@@ -317,7 +317,7 @@ func benchRegexp(name string) string {
 // listBenchmarks runs bin natively with -test.benchtime=1x and returns the
 // full names of the benchmarks it ran, in order, and the package.
 func listBenchmarks(ctx context.Context, bin, dir, bench string) ([]string, string, error) {
-	out, err := output(ctx, dir, env, bin, "-test.run=^$", "-test.bench="+bench, "-test.benchtime=1x")
+	out, err := gotool.Output(ctx, dir, env, bin, "-test.run=^$", "-test.bench="+bench, "-test.benchtime=1x")
 	if err != nil {
 		return nil, "", err
 	}
@@ -342,7 +342,7 @@ func listBenchmarks(ctx context.Context, bin, dir, bench string) ([]string, stri
 
 // symbols returns the text symbols of bin (`go tool nm`).
 func symbols(ctx context.Context, bin string) (map[string]bool, error) {
-	out, err := output(ctx, "", nil, "go", "tool", "nm", bin)
+	out, err := gotool.Output(ctx, "", nil, "go", "tool", "nm", bin)
 	if err != nil {
 		return nil, err
 	}
@@ -383,45 +383,6 @@ func Write(w io.Writer, results []Result) error {
 		}
 	}
 	return nil
-}
-
-type testPkg struct{ importPath, dir string }
-
-// listTestPackages returns the packages matching patterns that have tests.
-func listTestPackages(ctx context.Context, goCmd, dir string, patterns []string) ([]testPkg, error) {
-	args := append([]string{"list", "-f", "{{.ImportPath}}\t{{.Dir}}\t{{len .TestGoFiles}}\t{{len .XTestGoFiles}}"}, patterns...)
-	out, err := output(ctx, dir, nil, goCmd, args...)
-	if err != nil {
-		return nil, fmt.Errorf("instr: go list: %w", err)
-	}
-	var pkgs []testPkg
-	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
-		f := strings.Split(line, "\t")
-		if len(f) != 4 || (f[2] == "0" && f[3] == "0") {
-			continue
-		}
-		pkgs = append(pkgs, testPkg{f[0], f[1]})
-	}
-	sort.SliceStable(pkgs, func(i, j int) bool { return pkgs[i].importPath < pkgs[j].importPath })
-	return pkgs, nil
-}
-
-func output(ctx context.Context, dir string, env []string, name string, args ...string) (string, error) {
-	cmd := exec.CommandContext(ctx, name, args...)
-	cmd.Dir = dir
-	if env != nil {
-		cmd.Env = append(os.Environ(), env...)
-	}
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Run(); err != nil {
-		msg := strings.TrimSpace(stderr.String())
-		if len(msg) > 2000 {
-			msg = "..." + msg[len(msg)-2000:]
-		}
-		return stdout.String(), fmt.Errorf("%s: %w\n%s", name, err, msg)
-	}
-	return stdout.String(), nil
 }
 
 func orDot(s string) string {
