@@ -2,6 +2,7 @@ package core
 
 import (
 	"bytes"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -233,5 +234,13 @@ func TestHandshakeAllocs(t *testing.T) {
 	errOut := make([]byte, 0, 512)
 	if n := testing.AllocsPerRun(100, func() { errOut = AppendHandshakeError(errOut[:0], ErrWSVersion) }); n != 0 {
 		t.Fatalf("error response allocates %v", n)
+	}
+}
+
+func TestAppendInt(t *testing.T) {
+	for _, n := range []int64{0, 1, -1, 9, 10, -10, 123456789, 1<<63 - 1, -1 << 63} {
+		if got, want := string(AppendInt(nil, n)), strconv.FormatInt(n, 10); got != want {
+			t.Errorf("AppendInt(%d) = %s", n, got)
+		}
 	}
 }

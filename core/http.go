@@ -559,12 +559,13 @@ var tokenChars = func() (t [256]bool) {
 // AppendInt appends the decimal form of n to dst.
 func AppendInt(dst []byte, n int64) []byte {
 	if n < 0 {
-		dst = append(dst, '-')
-		if n == -n { // math.MinInt64
-			return append(dst, "9223372036854775808"...)
-		}
-		n = -n
+		return AppendUint(append(dst, '-'), uint64(-(n+1))+1) // math.MinInt64 too
 	}
+	return AppendUint(dst, uint64(n))
+}
+
+// AppendUint appends the decimal form of n to dst.
+func AppendUint(dst []byte, n uint64) []byte {
 	var b [20]byte
 	i := len(b)
 	for {

@@ -4,20 +4,6 @@ import "github.com/wslab/wslab/core"
 
 func appendInt(dst []byte, n int) []byte { return core.AppendInt(dst, int64(n)) }
 
-func appendUint64(dst []byte, n uint64) []byte {
-	var b [20]byte
-	i := len(b)
-	for {
-		i--
-		b[i] = byte('0' + n%10)
-		n /= 10
-		if n == 0 {
-			break
-		}
-	}
-	return append(dst, b[i:]...)
-}
-
 func hasPrefix(b []byte, s string) bool {
 	return len(b) >= len(s) && string(b[:len(s)]) == s
 }
