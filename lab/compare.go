@@ -44,12 +44,7 @@ func Compare(ctx context.Context, o CompareOptions) (*CompareOutcome, error) {
 	if o.Duration == 0 {
 		o.Duration = 3 * time.Second
 	}
-	if o.Results == "" {
-		o.Results = "wslab-results"
-	}
-	if o.Out == "" {
-		o.Out = "wslab-report"
-	}
+	o.Results, o.Out = folders(o.Results, o.Out)
 	store, err := results.Open(o.Results)
 	if err != nil {
 		return nil, err

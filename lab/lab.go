@@ -54,12 +54,7 @@ func Lab(ctx context.Context, o Options) (*Outcome, error) {
 	if o.Suite == nil {
 		o.Suite = DefaultSuite()
 	}
-	if o.Results == "" {
-		o.Results = "wslab-results"
-	}
-	if o.Out == "" {
-		o.Out = "wslab-report"
-	}
+	o.Results, o.Out = folders(o.Results, o.Out)
 	if o.Slots == 0 {
 		o.Slots = 4
 	}
@@ -130,6 +125,17 @@ func Lab(ctx context.Context, o Options) (*Outcome, error) {
 		return out, err
 	}
 	return out, ctx.Err()
+}
+
+// folders fills in the default results and report folders.
+func folders(results, out string) (string, string) {
+	if results == "" {
+		results = "wslab-results"
+	}
+	if out == "" {
+		out = "wslab-report"
+	}
+	return results, out
 }
 
 // baseURL cuts a ws:// URL to scheme and host, so each step picks its path.

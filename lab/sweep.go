@@ -67,12 +67,7 @@ func Sweep(ctx context.Context, o SweepOptions) (*SweepOutcome, error) {
 	if o.Duration == 0 {
 		o.Duration = 2 * time.Second
 	}
-	if o.Results == "" {
-		o.Results = "wslab-results"
-	}
-	if o.Out == "" {
-		o.Out = "wslab-report"
-	}
+	o.Results, o.Out = folders(o.Results, o.Out)
 	rxs, txs, slots := orZero(o.Rx), orZero(o.Tx), orZero(o.Slots)
 	store, err := results.Open(o.Results)
 	if err != nil {
