@@ -131,3 +131,51 @@ func TestSlotConnectionCycleAllocatesNothing(t *testing.T) {
 		t.Errorf("slots in use %d, upgrades %d", st.SlotsInUse, st.Upgrades)
 	}
 }
+
+// A source size past what an int holds on a 32-bit board is refused with a
+// 400 before the upgrade; sizes up to the bound announce exactly the size
+// asked for in the first frame's header (on 32-bit, int(4294967297) would
+// be 1: a header saying 1 byte followed by 4 GiB of payload).
+func TestSourceSizeBounded(t *testing.T) {
+	for _, tc := range []struct {
+		size   string
+		status string
+		length int64 // announced in the first frame's header; 0: no frame
+	}{
+		{"4294967297", "400", 0},
+		{"2147483648", "400", 0},
+		{"999999999999999999", "400", 0},
+		{"2147483647", "101", 2147483647},
+		{"70000", "101", 70000},
+	} {
+		b, err := firmware.NewBoard(firmware.Config{Slots: 1, RxBuf: 512, TxBuf: 512, MaxMessage: 4096}, nil, nil, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sl := b.Accept(0)
+		req := "GET /ws/source?size=" + tc.size + "&count=1 HTTP/1.1\r\nHost: board\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
+			"Sec-WebSocket-Key: " + testKey + "\r\nSec-WebSocket-Version: 13\r\n\r\n"
+		sl.Received(copy(sl.RxSpace(), req), 1000)
+		// One look at the output: draining it would stream the message.
+		p := &pipe{t: t, s: sl, out: append([]byte(nil), sl.TxPending()...)}
+		if !bytes.HasPrefix(p.out, []byte("HTTP/1.1 "+tc.status+" ")) {
+			t.Errorf("size=%s: want %s, got %.40q", tc.size, tc.status, p.out)
+			continue
+		}
+		if tc.length == 0 {
+			continue
+		}
+		i := bytes.Index(p.out, []byte("\r\n\r\n"))
+		if i < 0 {
+			t.Fatalf("size=%s: no end of the 101 in %q", tc.size, p.out)
+		}
+		frame := p.out[i+4:]
+		h, n, err := core.ParseHeader(frame)
+		if err != nil || n == 0 {
+			t.Fatalf("size=%s: first frame header: n=%d err=%v (%x)", tc.size, n, err, frame[:min(len(frame), 16)])
+		}
+		if int64(h.Length) != tc.length || !h.Fin {
+			t.Errorf("size=%s: header announces %d bytes (fin %v), want %d", tc.size, h.Length, h.Fin, tc.length)
+		}
+	}
+}

@@ -7,6 +7,9 @@ const (
 	DefaultSourceSize  = 1024
 	DefaultSourceCount = 1000
 	MaxSourceCount     = 1 << 40
+	// MaxSourceSize bounds one source message: it must fit an int on a
+	// 32-bit board before it is converted (a larger size is a 400).
+	MaxSourceSize = 1<<31 - 1
 )
 
 // upgrade completes the WebSocket handshake for /ws, /ws/sink,
@@ -32,6 +35,10 @@ func (s *Slot) upgrade(req *core.Request, now int64) {
 			return
 		}
 		s.fail(core.HTTPStatus(err))
+		return
+	}
+	if ep == epSource && queryInt(req.Query, "size", DefaultSourceSize) > MaxSourceSize {
+		s.fail(400) // a number is bounded before it is converted to an int
 		return
 	}
 	s.countStatus(101)
