@@ -50,7 +50,7 @@ func callgrind(ctx context.Context, valgrind, bin, dir, outBase, bench, entry st
 		"-test.benchtime=" + strconv.Itoa(n) + "x",
 	}
 	if _, err := gotool.Output(ctx, dir, env, valgrind, args...); err != nil {
-		return nil, err
+		return nil, explainValgrind(bench, err)
 	}
 	// Dumps are named OUT.<part>-<thread>; the end-of-program dumps,
 	// OUT-<thread>, hold the exit path and are ignored.
@@ -386,4 +386,35 @@ func firstCount(s string) (int64, error) {
 		return 0, errors.New("empty totals line")
 	}
 	return strconv.ParseInt(f[0], 10, 64)
+}
+
+// explainValgrind turns a failed valgrind run into an error that names the
+// reason in one line when valgrind says it (an instruction its CPU
+// emulation cannot decode, a missing tool), instead of the program's
+// goroutine dump; other failures keep their output.
+func explainValgrind(bench string, err error) error {
+	msg := err.Error()
+	if i := strings.Index(msg, "unhandled instruction bytes:"); i >= 0 {
+		line := msg[i:]
+		if j := strings.IndexByte(line, '\n'); j >= 0 {
+			line = line[:j]
+		}
+		where := ""
+		if k := strings.Index(msg, "valgrind: Unrecognised instruction at address"); k >= 0 {
+			rest := msg[k:]
+			if j := strings.IndexByte(rest, '\n'); j >= 0 {
+				rest = rest[j+1:]
+				if j := strings.IndexByte(rest, '\n'); j >= 0 {
+					rest = rest[:j]
+				}
+				where = " (" + strings.TrimSpace(strings.TrimLeft(strings.TrimSpace(rest), "=0123456789")) + ")"
+			}
+		}
+		return fmt.Errorf("valgrind cannot run benchmark %s on this CPU: its emulator does not decode an instruction the binary uses: %s%s; "+
+			"the counted binary runs with GODEBUG=cpu.all=off and the purego tag to avoid optional instructions, so this one is in code that ignores both", bench, strings.TrimSpace(line), where)
+	}
+	if strings.Contains(msg, "executable file not found") {
+		return fmt.Errorf("valgrind is not installed (apt-get install valgrind): %w", err)
+	}
+	return err
 }

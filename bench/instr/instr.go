@@ -59,11 +59,16 @@
 //
 // # What the number describes
 //
-// valgrind emulates a baseline CPU: it hides extensions such as SHA-NI and
-// AVX-512 from the program (internal/cpu sees them missing), so Go's
-// crypto and memmove pick their portable or AVX2 code paths. Counts describe
-// that code path, not the fastest one on the host; they compare well
-// between two versions of the code, not with ns/op.
+// Counts describe the portable code path on every host: the binary is
+// built with the purego tag (the standard library's crypto and wslab's
+// core take their pure-Go paths) and run with GODEBUG=cpu.all=off (the
+// runtime's memmove, bytealg and cputicks take their baseline x86-64
+// paths). valgrind alone does not give that: it passes AVX2 through to the
+// program, and what it hides depends on its version and the host. So a
+// count is the same on an AMD or an Intel CI machine, with or without AVX2
+// or SHA-NI; it compares two versions of the code, not with ns/op, and it
+// does not describe the assembly fast paths (their speed is in ns/op, their
+// allocations in allocs/op).
 //
 // Tests that need valgrind skip when it is not installed.
 package instr
@@ -185,7 +190,7 @@ func Run(ctx context.Context, o Options) ([]Result, error) {
 	for i, p := range pkgs {
 		bin := filepath.Join(tmp, fmt.Sprintf("%d.test", i))
 		fmt.Fprintf(o.Log, "instr: building %s\n", p.ImportPath)
-		if err := gotool.BuildTest(ctx, o.Go, dir, p.ImportPath, bin); err != nil {
+		if err := gotool.BuildTest(ctx, o.Go, dir, p.ImportPath, bin, BuildTags...); err != nil {
 			return nil, fmt.Errorf("instr: %w", err)
 		}
 		rs, err := Count(ctx, CountOptions{Binary: bin, Dir: p.Dir, Bench: o.Bench, N: o.N, Valgrind: o.Valgrind, Log: o.Log})
@@ -215,9 +220,18 @@ type CountOptions struct {
 }
 
 // env is the environment every run of the binary gets: one P, so nothing
-// else runs on the benchmark's thread, and no asynchronous preemption
-// signals.
-var env = []string{"GOMAXPROCS=1", "GODEBUG=asyncpreemptoff=1", "GOGC=off"}
+// else runs on the benchmark's thread, no asynchronous preemption signals,
+// and every optional CPU feature off for the runtime (cpu.all=off): the
+// runtime's memmove, memclr, bytealg and cputicks then take their baseline
+// x86-64 paths whatever the host CPU offers (valgrind 3.19 cannot even
+// decode RDTSCP, which runtime.cputicks uses when CPUID reports it).
+var env = []string{"GOMAXPROCS=1", "GODEBUG=asyncpreemptoff=1,cpu.all=off", "GOGC=off"}
+
+// BuildTags are the build tags of a counted binary: purego makes the
+// standard library's crypto (SHA-1 of the handshake) and wslab's core
+// (masking) take their portable Go paths, so a count does not depend on
+// which extensions (SHA-NI, AVX2) the CPU running CI has.
+var BuildTags = []string{"purego"}
 
 // Count counts the instructions per op of each benchmark of one test binary
 // matching o.Bench, as the package doc describes. It first runs the binary

@@ -3,6 +3,8 @@ package instr
 import (
 	"bytes"
 	"context"
+	"errors"
+	"fmt"
 	"math"
 	"os/exec"
 	"path/filepath"
@@ -229,5 +231,28 @@ func TestRegions(t *testing.T) {
 		if got[k] != v {
 			t.Errorf("regions = %v, want %v", got, want)
 		}
+	}
+}
+
+// A binary valgrind cannot decode fails with one line naming the
+// instruction and where, not with the program's goroutine dump.
+func TestExplainValgrind(t *testing.T) {
+	stderr := "vex amd64->IR: unhandled instruction bytes: 0xF 0x1 0xF9 0x48 0xC1 0xE2 0x20 0x48\n" +
+		"vex amd64->IR:   REX=0 REX.W=0 REX.R=0 REX.X=0 REX.B=0\n" +
+		"==123== valgrind: Unrecognised instruction at address 0x474e40.\n" +
+		"==123==    at 0x474E40: runtime.cputicks (asm_amd64.s:1000)\n" +
+		"goroutine 1 [running]:\nmain.main()\n"
+	err := explainValgrind("BenchmarkX", fmt.Errorf("valgrind --tool=callgrind: exit status 1\n%s", stderr))
+	msg := err.Error()
+	for _, want := range []string{"BenchmarkX", "0xF 0x1 0xF9", "runtime.cputicks", "cpu.all=off"} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("error %q does not name %q", msg, want)
+		}
+	}
+	if strings.Contains(msg, "goroutine") || strings.Contains(msg, "\n") {
+		t.Errorf("error is not one line without the dump: %q", msg)
+	}
+	if err := explainValgrind("B", errors.New("plain")); err.Error() != "plain" {
+		t.Errorf("other failures must keep their text, got %q", err)
 	}
 }

@@ -64,9 +64,15 @@ func TestPackages(ctx context.Context, goCmd, dir string, patterns []string) ([]
 	return pkgs, nil
 }
 
-// BuildTest compiles pkg's test binary to bin, running the go command in dir.
-func BuildTest(ctx context.Context, goCmd, dir, pkg, bin string) error {
-	if _, err := Output(ctx, dir, nil, goCmd, "test", "-c", "-o", bin, pkg); err != nil {
+// BuildTest compiles pkg's test binary to bin, running the go command in
+// dir, with the given build tags (none when empty).
+func BuildTest(ctx context.Context, goCmd, dir, pkg, bin string, tags ...string) error {
+	args := []string{"test", "-c", "-o", bin}
+	if len(tags) > 0 {
+		args = append(args, "-tags", strings.Join(tags, ","))
+	}
+	args = append(args, pkg)
+	if _, err := Output(ctx, dir, nil, goCmd, args...); err != nil {
 		return fmt.Errorf("go test -c %s: %w", pkg, err)
 	}
 	return nil
