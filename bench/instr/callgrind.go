@@ -204,6 +204,10 @@ func pickLoop(regs [3]map[string]int64, n int) (counts [3]int64, per float64, gr
 	return best.c, best.per, grown, nil
 }
 
+// errNotLinear is a measurement the runtime disturbed: the three runs'
+// counts do not grow by the same amount.
+var errNotLinear = errors.New("instruction counts are not linear in N")
+
 // perOp turns the counts of the N, 2N and 3N runs into instructions per op,
 // or says why they are not a benchmark loop's.
 func perOp(c [3]int64, n int) (float64, error) {
@@ -212,9 +216,9 @@ func perOp(c [3]int64, n int) (float64, error) {
 		return 0, fmt.Errorf("instruction counts do not grow with N (%d, %d, %d): callgrind lost the benchmark loop", c[0], c[1], c[2])
 	}
 	if math.Abs(float64(d2-d1)) > linearTolerance*float64(d1) {
-		return 0, fmt.Errorf("instruction counts are not linear in N (%d, %d, %d for N=%d, %d, %d): "+
+		return 0, fmt.Errorf("%w (%d, %d, %d for N=%d, %d, %d): "+
 			"the loop allocates or switches goroutines, which lets the runtime in at varying times",
-			c[0], c[1], c[2], n, 2*n, 3*n)
+			errNotLinear, c[0], c[1], c[2], n, 2*n, 3*n)
 	}
 	return math.Round(float64(c[2]-c[0]) / float64(2*n)), nil
 }

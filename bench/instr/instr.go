@@ -227,6 +227,10 @@ type CountOptions struct {
 // decode RDTSCP, which runtime.cputicks uses when CPUID reports it).
 var env = []string{"GOMAXPROCS=1", "GODEBUG=asyncpreemptoff=1,cpu.all=off", "GOGC=off"}
 
+// notLinearRetries is how many times a disturbed measurement is repeated
+// before the benchmark is refused.
+const notLinearRetries = 3
+
 // BuildTags are the build tags of a counted binary: purego makes the
 // standard library's crypto (SHA-1 of the handshake) and wslab's core
 // (masking) take their portable Go paths, so a count does not depend on
@@ -304,6 +308,14 @@ func Count(ctx context.Context, o CountOptions) ([]Result, error) {
 			// noise are not small beside it. Lengthen it and measure
 			// again.
 			n *= int((minGrowth + grown - 1) / grown)
+			counts, per, _, err = measure(n)
+		}
+		// A run the runtime disturbed (a goroutine switch that moved
+		// part of the loop to another thread's dump, which happens more
+		// often on a loaded machine) is measured again, never averaged:
+		// a count is taken only from three runs that agree.
+		for retry := 0; retry < notLinearRetries && errors.Is(err, errNotLinear); retry++ {
+			fmt.Fprintf(o.Log, "instr: Benchmark%s: %v; measuring again\n", name, err)
 			counts, per, _, err = measure(n)
 		}
 		if err != nil {
