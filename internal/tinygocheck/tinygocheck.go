@@ -33,6 +33,10 @@
 //   - closure: a function literal that captures a local variable: the
 //     variable and the closure context go to the heap.
 //
+// The allocation rules (bytestring, iface, concat, closure) do not apply to
+// start-up code: init functions and package-level initializers run once,
+// and TinyGo evaluates them at compile time where it can.
+//
 // A deliberate exception is marked with a comment on the same line or the
 // line above: //tinygo:ok followed by the reason. A marker without a reason
 // is itself reported.
@@ -98,9 +102,15 @@ func (f *reachFact) reached() string {
 var sizes = types.SizesFor("gc", "arm")
 
 type checker struct {
-	pass  *analysis.Pass
-	ok    map[string]map[int]bool // file name -> lines covered by //tinygo:ok
-	funcs []*types.Signature      // enclosing functions, innermost last
+	pass *analysis.Pass
+	// initCode is set while walking code that runs once at start: init
+	// functions and function literals in package-level initializers.
+	// TinyGo evaluates them at compile time where it can, and a one-time
+	// allocation there is no per-request cost, so the allocation rules
+	// (bytestring, iface, concat, closure) do not apply.
+	initCode bool
+	ok       map[string]map[int]bool // file name -> lines covered by //tinygo:ok
+	funcs    []*types.Signature      // enclosing functions, innermost last
 }
 
 func run(pass *analysis.Pass) (any, error) {
@@ -172,6 +182,13 @@ func (c *checker) collectOK(f *ast.File) {
 	}
 }
 
+// alloc reports a finding of an allocation rule, outside start-up code.
+func (c *checker) alloc(pos token.Pos, format string, args ...any) {
+	if !c.initCode {
+		c.report(pos, format, args...)
+	}
+}
+
 func (c *checker) report(pos token.Pos, format string, args ...any) {
 	p := c.pass.Fset.Position(pos)
 	if c.ok[p.Filename][p.Line] {
@@ -224,7 +241,9 @@ func (c *checker) file(f *ast.File) {
 			}
 			sig, _ := c.pass.TypesInfo.Defs[d.Name].Type().(*types.Signature)
 			c.funcs = append(c.funcs, sig)
+			c.initCode = d.Recv == nil && d.Name.Name == "init"
 			c.walk(d.Body)
+			c.initCode = false
 			c.funcs = c.funcs[:len(c.funcs)-1]
 			c.walk(d.Type)
 		case *ast.GenDecl:
@@ -244,7 +263,9 @@ func (c *checker) walkTop(d *ast.GenDecl) {
 			c.report(n.Pos(), "map: map type on the board (TinyGo's maps allocate and compare some keys by reflection)")
 		case *ast.FuncLit:
 			c.funcs = append(c.funcs, c.pass.TypesInfo.TypeOf(n).(*types.Signature))
+			c.initCode = true
 			c.walk(n.Body)
+			c.initCode = false
 			c.funcs = c.funcs[:len(c.funcs)-1]
 			return false
 		case *ast.SelectorExpr:
@@ -421,7 +442,7 @@ func (c *checker) binary(n *ast.BinaryExpr) {
 	switch n.Op {
 	case token.ADD:
 		if tv, ok := info.Types[n]; ok && tv.Value == nil && isString(tv.Type) {
-			c.report(n.OpPos, "concat: string concatenation allocates under TinyGo; append to a byte buffer")
+			c.alloc(n.OpPos, "concat: string concatenation allocates under TinyGo; append to a byte buffer")
 		}
 	case token.EQL, token.NEQ:
 		x, y := info.TypeOf(n.X), info.TypeOf(n.Y)
@@ -441,7 +462,7 @@ func (c *checker) assign(n *ast.AssignStmt) {
 	switch n.Tok {
 	case token.ADD_ASSIGN:
 		if len(n.Lhs) == 1 && isString(info.TypeOf(n.Lhs[0])) {
-			c.report(n.TokPos, "concat: string concatenation allocates under TinyGo; append to a byte buffer")
+			c.alloc(n.TokPos, "concat: string concatenation allocates under TinyGo; append to a byte buffer")
 		}
 	case token.ASSIGN:
 		if len(n.Lhs) == len(n.Rhs) {
@@ -471,11 +492,11 @@ func (c *checker) call(n *ast.CallExpr, parent ast.Node) {
 			if _, ret := parent.(*ast.ReturnStmt); ret {
 				return // the copy escapes under either compiler
 			}
-			c.report(n.Pos(), "bytestring: string(%s) converts []byte to string: TinyGo copies it to the heap (gc does not for a comparison, switch or map key); compare the bytes (e.g. core.Equal)", exprString(n.Args[0]))
+			c.alloc(n.Pos(), "bytestring: string(%s) converts []byte to string: TinyGo copies it to the heap (gc does not for a comparison, switch or map key); compare the bytes (e.g. core.Equal)", exprString(n.Args[0]))
 		case isString(to) && isInteger(from) && arg.Value == nil:
-			c.report(n.Pos(), "bytestring: string(%s) turns a byte or rune into a string: TinyGo allocates", exprString(n.Args[0]))
+			c.alloc(n.Pos(), "bytestring: string(%s) turns a byte or rune into a string: TinyGo allocates", exprString(n.Args[0]))
 		case isBytes(to) && isString(from):
-			c.report(n.Pos(), "bytestring: []byte(%s) inside a function: TinyGo copies it to the heap unless it proves the slice read-only; use a package-level []byte", exprString(n.Args[0]))
+			c.alloc(n.Pos(), "bytestring: []byte(%s) inside a function: TinyGo copies it to the heap unless it proves the slice read-only; use a package-level []byte", exprString(n.Args[0]))
 		}
 		return
 	}
@@ -592,7 +613,7 @@ func (c *checker) iface(e ast.Expr, to types.Type) {
 	if size <= sizes.Sizeof(types.Typ[types.UnsafePointer]) {
 		return
 	}
-	c.report(e.Pos(), "iface: %s (%s, %d bytes on a 32-bit board) converted to %s: TinyGo boxes a value larger than a pointer on the heap; pass a pointer or a constant", exprString(e), types.TypeString(tv.Type, types.RelativeTo(c.pass.Pkg)), size, types.TypeString(to, types.RelativeTo(c.pass.Pkg)))
+	c.alloc(e.Pos(), "iface: %s (%s, %d bytes on a 32-bit board) converted to %s: TinyGo boxes a value larger than a pointer on the heap; pass a pointer or a constant", exprString(e), types.TypeString(tv.Type, types.RelativeTo(c.pass.Pkg)), size, types.TypeString(to, types.RelativeTo(c.pass.Pkg)))
 }
 
 func hasTypeParam(t types.Type) bool {
@@ -660,7 +681,7 @@ func (c *checker) closure(lit *ast.FuncLit) {
 		return true
 	})
 	if len(names) > 0 {
-		c.report(lit.Pos(), "closure: function literal captures %s: TinyGo moves captured variables and the closure context to the heap; pass them as arguments", strings.Join(names, ", "))
+		c.alloc(lit.Pos(), "closure: function literal captures %s: TinyGo moves captured variables and the closure context to the heap; pass them as arguments", strings.Join(names, ", "))
 	}
 }
 

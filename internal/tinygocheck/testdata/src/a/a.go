@@ -158,3 +158,22 @@ func closures(d []byte, n int) []byte {
 	}
 	return append(d, byte(h(1)))
 }
+
+// start-up code: the allocation rules do not apply
+
+var table2 = func() (t [4]uint8) {
+	for i, s := range []string{"ab", "cd"} {
+		b := []byte(s) // negative: package-level initializer
+		t[i] = b[0]
+	}
+	return t
+}()
+
+var names []any
+
+func init() {
+	s := "x"
+	names = append(names, s+s, big{}) // negative: runs once
+	m := map[int]int{}                // want `map: map type on the board`
+	_ = m
+}
