@@ -6,6 +6,7 @@ package tinygocheck
 var BoardPackages = []string{
 	"github.com/wslab/wslab/core",
 	"github.com/wslab/wslab/firmware",
+	"github.com/wslab/wslab/firmware/poll",
 }
 
 // AllowedDeps is every package the board-side packages may reach, directly
@@ -23,6 +24,7 @@ var AllowedDeps = []string{
 	// The board-side packages themselves.
 	"github.com/wslab/wslab/core",
 	"github.com/wslab/wslab/firmware",
+	"github.com/wslab/wslab/firmware/poll",
 
 	// What core and firmware import.
 	"crypto/sha1",     // the handshake's accept key

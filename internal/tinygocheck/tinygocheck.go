@@ -111,11 +111,13 @@ type checker struct {
 	initCode bool
 	ok       map[string]map[int]bool // file name -> lines covered by //tinygo:ok
 	funcs    []*types.Signature      // enclosing functions, innermost last
+
+	reachSeen map[string]bool // imports already reported by the reach rule
 }
 
 func run(pass *analysis.Pass) (any, error) {
 	exportReach(pass)
-	c := &checker{pass: pass, ok: map[string]map[int]bool{}}
+	c := &checker{pass: pass, ok: map[string]map[int]bool{}, reachSeen: map[string]bool{}}
 	for _, f := range pass.Files {
 		c.collectOK(f)
 	}
@@ -208,9 +210,10 @@ func (c *checker) imports(f *ast.File) {
 			continue
 		}
 		pkg := c.imported(path)
-		if pkg == nil {
-			continue
+		if pkg == nil || c.reachSeen[path] {
+			continue // one finding per imported package, not per file
 		}
+		c.reachSeen[path] = true
 		var rf reachFact
 		if !c.pass.ImportPackageFact(pkg, &rf) {
 			continue
