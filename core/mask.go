@@ -13,7 +13,7 @@ package core
 // the byte-wise reference the tests hold both to. Mask is small enough to
 // be inlined, so callers reach the kernel with one call.
 func Mask(key [4]byte, pos int, b []byte) int {
-	return mask(le32(key[:]), pos, b)
+	return mask(keyWord(&key), pos, b)
 }
 
 // maskBytes is the portable byte-at-a-time reference for Mask.

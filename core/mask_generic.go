@@ -4,6 +4,9 @@ package core
 
 import "math/bits"
 
+// keyWord reads the key as a little-endian uint32 (key[0] in the low byte).
+func keyWord(k *[4]byte) uint32 { return le32(k[:]) }
+
 // mask is Mask for a key read as a little-endian uint32 (key[0] in the low
 // byte): the portable path, a machine word at a time.
 func mask(key uint32, pos int, b []byte) int {
