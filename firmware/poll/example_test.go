@@ -188,3 +188,11 @@ func (c *stackConn) Close() error {
 	c.closed = true
 	return nil
 }
+
+// abortConn is a stack connection that can be reset.
+type abortConn struct {
+	stackConn
+	aborted bool
+}
+
+func (c *abortConn) Abort() error { c.aborted = true; return nil }

@@ -49,6 +49,12 @@ type Conn interface {
 	Close() error
 }
 
+// Aborter is a Conn that can also end with a reset (lwIP's tcp_abort). A
+// FailReset board refuses such a connection with Abort rather than Close.
+type Aborter interface {
+	Abort() error
+}
+
 // Loop drives a Board's slots over Conns. It is not safe for concurrent
 // use: one goroutine (the board's main loop) calls Accept and Poll.
 type Loop struct {
@@ -69,8 +75,9 @@ func New(b *firmware.Board) *Loop {
 
 // Accept gives a new connection a slot at time now. When every slot is
 // busy it refuses c the board's way (firmware.FailMode): a 503 as far as
-// the output space takes it, then Close; or Close at once (a stack that can
-// abort with a reset does so instead). It reports whether c got a slot.
+// the output space takes it, then Close (FailReject503); Close at once
+// (FailAcceptClose); Abort, for a Conn that is an Aborter, or else Close
+// (FailReset). It reports whether c got a slot.
 func (l *Loop) Accept(c Conn, now int64) bool {
 	s := l.b.Accept(now)
 	if s == nil {
@@ -88,6 +95,10 @@ func (l *Loop) Accept(c Conn, now int64) bool {
 				}
 				out = out[n:]
 			}
+		}
+		if a, ok := c.(Aborter); ok && l.b.FailMode() == firmware.FailReset {
+			_ = a.Abort()
+			return false
 		}
 		_ = c.Close()
 		return false
