@@ -162,8 +162,8 @@ func (c *checker) collectOK(f *ast.File) {
 	for _, g := range f.Comments {
 		for _, cm := range g.List {
 			rest, found := strings.CutPrefix(cm.Text, "//tinygo:ok")
-			if !found {
-				continue
+			if !found || rest != "" && rest[0] != ' ' && rest[0] != '\t' {
+				continue // not the marker (e.g. //tinygo:okay)
 			}
 			p := c.pass.Fset.Position(cm.Pos())
 			if strings.TrimSpace(rest) == "" {
@@ -179,9 +179,26 @@ func (c *checker) collectOK(f *ast.File) {
 				c.ok[p.Filename] = map[int]bool{}
 			}
 			c.ok[p.Filename][p.Line] = true
-			c.ok[p.Filename][p.Line+1] = true
+			if !c.codeBefore(f, cm.Pos(), p.Line) {
+				c.ok[p.Filename][p.Line+1] = true // a marker on a line of its own covers the next
+			}
 		}
 	}
+}
+
+// codeBefore reports whether code precedes pos on its line (a trailing comment).
+func (c *checker) codeBefore(f *ast.File, pos token.Pos, line int) bool {
+	found := false
+	ast.Inspect(f, func(n ast.Node) bool {
+		if found || n == nil || n.Pos() >= pos || n.End() < pos && c.pass.Fset.Position(n.End()).Line < line {
+			return false
+		}
+		if _, isFile := n.(*ast.File); !isFile && c.pass.Fset.Position(n.Pos()).Line == line {
+			found = true
+		}
+		return !found
+	})
+	return found
 }
 
 // alloc reports a finding of an allocation rule, outside start-up code.

@@ -79,6 +79,7 @@ func deferred(f func()) {
 	//tinygo:ok released on every path, tested once at start
 	defer f()
 	defer f() //tinygo:ok same line marker
+	defer f() //tinygo:okay is not the marker // want `defer: defer on the board`
 	//tinygo:ok
 	defer f() // want `tinygo:ok needs a reason` `defer: defer on the board`
 }
