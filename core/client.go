@@ -60,7 +60,7 @@ func ParseResponse(b []byte, key []byte) (resp Response, n int, err error) {
 	head := b[:end]
 	resp.Head = head
 	line, rest := cutLine(head)
-	if len(line) < 12 || string(line[:7]) != "HTTP/1." || line[8] != ' ' {
+	if len(line) < 12 || !HasPrefix(line, "HTTP/1.") || line[8] != ' ' {
 		return resp, end, ErrBadResponse
 	}
 	for _, c := range line[9:12] {
@@ -103,7 +103,7 @@ func ParseResponse(b []byte, key []byte) (resp Response, n int, err error) {
 		return resp, end, ErrBadResponse
 	}
 	want := AcceptKey(key)
-	if string(resp.Accept) != string(want[:]) {
+	if !Equal(resp.Accept, view(want[:])) {
 		return resp, end, ErrBadAccept
 	}
 	return resp, end, nil

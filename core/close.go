@@ -1,7 +1,5 @@
 package core
 
-import "encoding/binary"
-
 // CloseCode is a close frame's status code (RFC 6455 section 7.4).
 type CloseCode uint16
 
@@ -49,7 +47,7 @@ func ParseClose(payload []byte) (code CloseCode, reason []byte, err error) {
 	case 1:
 		return 0, nil, ErrCloseLength
 	}
-	code = CloseCode(binary.BigEndian.Uint16(payload))
+	code = CloseCode(be16(payload))
 	if !code.ValidOnWire() {
 		return code, nil, ErrCloseCode
 	}

@@ -1,7 +1,5 @@
 package core
 
-import "encoding/binary"
-
 // Opcode is a frame's 4-bit opcode.
 type Opcode uint8
 
@@ -102,14 +100,14 @@ func parseHeader(h *Header, b []byte) (n int, err error) {
 	p := 2
 	switch l7 {
 	case 126:
-		l := int(binary.BigEndian.Uint16(b[2:4]))
+		l := int(be16(b[2:4]))
 		if l < 126 {
 			return 0, ErrNonMinimalLength
 		}
 		h.Length = l
 		p = 4
 	case 127:
-		l := binary.BigEndian.Uint64(b[2:10])
+		l := be64(b[2:10])
 		if l>>63 != 0 {
 			return 0, ErrLengthMSB
 		}

@@ -8,6 +8,9 @@ import (
 // keyGUID is the GUID RFC 6455 appends to the key before hashing.
 const keyGUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 
+// keyGUIDBytes is keyGUID for hash.Write, made once.
+var keyGUIDBytes = []byte(keyGUID)
+
 // AcceptKeyLen is the length of a Sec-WebSocket-Accept value.
 const AcceptKeyLen = 28
 
@@ -24,7 +27,7 @@ func AcceptKey(key []byte) (out [AcceptKeyLen]byte) {
 	} else {
 		h := sha1.New()
 		h.Write(key)
-		h.Write([]byte(keyGUID))
+		h.Write(keyGUIDBytes)
 		h.Sum(sum[:0])
 	}
 	base64.StdEncoding.Encode(out[:], sum[:])
@@ -52,7 +55,7 @@ func (req *Request) CheckUpgrade() error {
 	if !req.UpgradeWS {
 		return ErrNotUpgrade
 	}
-	if string(req.Method) != "GET" {
+	if !Equal(req.Method, "GET") {
 		return ErrMethod
 	}
 	if req.Minor < 1 {
@@ -61,7 +64,7 @@ func (req *Request) CheckUpgrade() error {
 	if !req.ConnUpgrade || req.Host == nil {
 		return ErrBadRequest
 	}
-	if string(req.WSVersion) != "13" {
+	if !Equal(req.WSVersion, "13") {
 		return ErrWSVersion
 	}
 	if !validKey(req.Key) {

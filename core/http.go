@@ -1,9 +1,6 @@
 package core
 
-import (
-	"encoding/binary"
-	"math/bits"
-)
+import "math/bits"
 
 // Request is an HTTP/1.x request head parsed in place: every []byte field is
 // a subslice of the bytes given to ParseRequest and is valid as long as they
@@ -68,7 +65,7 @@ const (
 func indexLF(b []byte) int {
 	i := 0
 	for ; i+8 <= len(b); i += 8 {
-		lf := binary.LittleEndian.Uint64(b[i:]) ^ ('\n' * ones)
+		lf := le64(b[i:]) ^ ('\n' * ones)
 		// The lowest lane with its top bit set is the first zero lane
 		// (borrows only spread upwards from a zero lane).
 		if m := (lf - ones) &^ lf & highs; m != 0 {
@@ -87,7 +84,7 @@ func indexLF(b []byte) int {
 func crOrLF(b []byte) int {
 	i := 0
 	for ; i+8 <= len(b); i += 8 {
-		x := binary.LittleEndian.Uint64(b[i:])
+		x := le64(b[i:])
 		cr, lf := x^('\r'*ones), x^('\n'*ones)
 		if m := ((cr-ones)&^cr | (lf-ones)&^lf) & highs; m != 0 {
 			return i + bits.TrailingZeros64(m)>>3
@@ -174,8 +171,8 @@ func parseHead(req *Request, b []byte) (n int, err error) {
 		}
 	}
 	proto := line[sp+1:]
-	if len(proto) != 8 || string(proto[:7]) != "HTTP/1." {
-		if len(proto) >= 5 && string(proto[:5]) == "HTTP/" {
+	if len(proto) != 8 || !HasPrefix(proto, "HTTP/1.") {
+		if HasPrefix(proto, "HTTP/") {
 			return 0, ErrHTTPVersion
 		}
 		return 0, ErrBadRequest
@@ -250,18 +247,18 @@ func headerID(name []byte) int {
 	// or '-'), so words compare at once.
 	const fold = 0x20 * ones
 	if n < 8 {
-		v := uint64(binary.LittleEndian.Uint32(name)) | uint64(binary.LittleEndian.Uint32(name[n-4:]))<<32
+		v := uint64(le32(name)) | uint64(le32(name[n-4:]))<<32
 		if v|fold != c.last {
 			return hdrOther
 		}
 		return c.id
 	}
 	for i := 0; i+8 < n; i += 8 {
-		if binary.LittleEndian.Uint64(name[i:])|fold != c.w[i>>3] {
+		if le64(name[i:])|fold != c.w[i>>3] {
 			return hdrOther
 		}
 	}
-	if binary.LittleEndian.Uint64(name[n-8:])|fold != c.last {
+	if le64(name[n-8:])|fold != c.last {
 		return hdrOther
 	}
 	return c.id
@@ -302,13 +299,13 @@ var headerTable = func() (t [32]headerCand) {
 		}
 		*c = headerCand{n: n, id: id}
 		if n < 8 {
-			c.last = uint64(binary.LittleEndian.Uint32(b)) | uint64(binary.LittleEndian.Uint32(b[n-4:]))<<32
+			c.last = uint64(le32(b)) | uint64(le32(b[n-4:]))<<32
 			continue
 		}
 		for i := 0; i+8 < n; i += 8 {
-			c.w[i>>3] = binary.LittleEndian.Uint64(b[i:])
+			c.w[i>>3] = le64(b[i:])
 		}
-		c.last = binary.LittleEndian.Uint64(b[n-8:])
+		c.last = le64(b[n-8:])
 	}
 	return t
 }()
@@ -320,7 +317,7 @@ var headerTable = func() (t [32]headerCand) {
 func tokenLen(line []byte) int {
 	i := 0
 	for ; i+8 <= len(line); i += 8 {
-		x := binary.LittleEndian.Uint64(line[i:])
+		x := le64(line[i:])
 		if x&highs != 0 {
 			break
 		}
@@ -480,7 +477,7 @@ func cutFieldLine(b []byte) (line, rest []byte) {
 func ctlIndex(b []byte) int {
 	i := 0
 	for ; i+8 <= len(b); i += 8 {
-		x := binary.LittleEndian.Uint64(b[i:])
+		x := le64(b[i:])
 		del := x ^ (0x7F * ones)
 		// A lane below 0x20, or equal to 0x7F, sets its top bit; borrows
 		// only spread upwards from such a lane, so the lowest one set is

@@ -1,10 +1,5 @@
 package core
 
-import (
-	"crypto/rand"
-	"encoding/binary"
-)
-
 // Mask XORs b in place with the 4-byte masking key, starting at position pos
 // of the key's cycle (the count of payload bytes already masked, mod 4), and
 // returns the position after b. Masking and unmasking are the same operation,
@@ -18,7 +13,7 @@ import (
 // the byte-wise reference the tests hold both to. Mask is small enough to
 // be inlined, so callers reach the kernel with one call.
 func Mask(key [4]byte, pos int, b []byte) int {
-	return mask(binary.LittleEndian.Uint32(key[:]), pos, b)
+	return mask(keyWord(&key), pos, b)
 }
 
 // maskBytes is the portable byte-at-a-time reference for Mask.
@@ -30,8 +25,11 @@ func maskBytes(key [4]byte, pos int, b []byte) int {
 }
 
 // MaskGen is a MaskSource: a xorshift64* generator. Seed it from a secret
-// random value (SeedMaskGen does, from crypto/rand) so keys are not
-// predictable from outside; it never allocates.
+// random value so keys are not predictable from outside; it never
+// allocates. core has no random source of its own: a client on a host seeds
+// it from crypto/rand (internal/maskseed), and a board, which only answers
+// clients and never masks, needs none (TinyGo's baremetal crypto/rand
+// panics on rp2040, ESP32 and ESP8266).
 type MaskGen struct{ s uint64 }
 
 // NewMaskGen returns a generator seeded with seed (0 is replaced by a constant).
@@ -40,13 +38,6 @@ func NewMaskGen(seed uint64) *MaskGen {
 		seed = 0x9E3779B97F4A7C15
 	}
 	return &MaskGen{s: seed}
-}
-
-// SeedMaskGen returns a generator seeded from crypto/rand.
-func SeedMaskGen() *MaskGen {
-	var b [8]byte
-	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails on supported platforms
-	return NewMaskGen(binary.LittleEndian.Uint64(b[:]))
 }
 
 // Uint64 returns the next 64 pseudo-random bits.

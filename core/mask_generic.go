@@ -2,10 +2,10 @@
 
 package core
 
-import (
-	"encoding/binary"
-	"math/bits"
-)
+import "math/bits"
+
+// keyWord reads the key as a little-endian uint32 (key[0] in the low byte).
+func keyWord(k *[4]byte) uint32 { return le32(k[:]) }
 
 // mask is Mask for a key read as a little-endian uint32 (key[0] in the low
 // byte): the portable path, a machine word at a time.
@@ -19,18 +19,18 @@ func mask(key uint32, pos int, b []byte) int {
 		k := uint64(k32) | uint64(k32)<<32
 		for len(b) >= 64 {
 			v := b[:64:64]
-			binary.LittleEndian.PutUint64(v[0:], binary.LittleEndian.Uint64(v[0:])^k)
-			binary.LittleEndian.PutUint64(v[8:], binary.LittleEndian.Uint64(v[8:])^k)
-			binary.LittleEndian.PutUint64(v[16:], binary.LittleEndian.Uint64(v[16:])^k)
-			binary.LittleEndian.PutUint64(v[24:], binary.LittleEndian.Uint64(v[24:])^k)
-			binary.LittleEndian.PutUint64(v[32:], binary.LittleEndian.Uint64(v[32:])^k)
-			binary.LittleEndian.PutUint64(v[40:], binary.LittleEndian.Uint64(v[40:])^k)
-			binary.LittleEndian.PutUint64(v[48:], binary.LittleEndian.Uint64(v[48:])^k)
-			binary.LittleEndian.PutUint64(v[56:], binary.LittleEndian.Uint64(v[56:])^k)
+			putLE64(v[0:], le64(v[0:])^k)
+			putLE64(v[8:], le64(v[8:])^k)
+			putLE64(v[16:], le64(v[16:])^k)
+			putLE64(v[24:], le64(v[24:])^k)
+			putLE64(v[32:], le64(v[32:])^k)
+			putLE64(v[40:], le64(v[40:])^k)
+			putLE64(v[48:], le64(v[48:])^k)
+			putLE64(v[56:], le64(v[56:])^k)
 			b = b[64:]
 		}
 		for len(b) >= 8 {
-			binary.LittleEndian.PutUint64(b, binary.LittleEndian.Uint64(b)^k)
+			putLE64(b, le64(b)^k)
 			b = b[8:]
 		}
 	}

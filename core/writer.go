@@ -3,8 +3,8 @@ package core
 import "io"
 
 // MaskSource supplies masking keys for client frames. RFC 6455 asks for keys
-// an observer cannot predict; MaskGen is a fast source seeded from
-// crypto/rand.
+// an observer cannot predict; MaskGen is a fast source for the caller to
+// seed from a secret random value.
 type MaskSource interface {
 	NextMask() [4]byte
 }

@@ -7,8 +7,8 @@
 // back the bytes to send (TxPending, Sent), with the time passed in by the
 // caller. No socket, goroutine or clock lives in this package, so the same
 // code runs under the Linux event loop of package firmware/host (an emulated
-// board with thousands of slots), under a TinyGo network stack's poll loop,
-// and byte for byte in tests.
+// board with thousands of slots), under a TinyGo network stack's poll loop
+// (package firmware/poll), and byte for byte in tests.
 //
 // A Board serves, on one listener:
 //   - GET / (the board's page, embedded), GET /files/NAME, PUT and POST

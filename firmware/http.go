@@ -49,32 +49,60 @@ func (s *Slot) route(req *core.Request, now int64) {
 			return
 		}
 		s.upgrade(req, now)
-	case string(path) == "/":
+	case core.Equal(path, "/"):
 		if !isGetOrHead(method) {
 			s.methodNotAllowed("Allow: GET, HEAD\r\n")
 			return
 		}
-		s.respondPage(200, "text/html; charset=utf-8", string(method) == "HEAD")
-	case string(path) == "/stats" || string(path) == "/metrics":
+		s.respondPage(200, "text/html; charset=utf-8", core.Equal(method, "HEAD"))
+	case core.Equal(path, "/stats") || core.Equal(path, "/metrics"):
 		if !isGetOrHead(method) {
 			s.methodNotAllowed("Allow: GET, HEAD\r\n")
 			return
 		}
-		s.respondStats(string(path) == "/metrics", string(method) == "HEAD")
+		s.respondStats(core.Equal(path, "/metrics"), core.Equal(method, "HEAD"))
 	case hasPrefix(path, "/files/"):
 		s.files(req, path[len("/files/"):])
-	case string(path) == "/files" || string(path) == "/files/":
+	case core.Equal(path, "/files") || core.Equal(path, "/files/"):
 		s.fail(404)
 	default:
 		s.fail(404)
 	}
 }
 
-func isGetOrHead(m []byte) bool { return string(m) == "GET" || string(m) == "HEAD" }
+func isGetOrHead(m []byte) bool { return core.Equal(m, "GET") || core.Equal(m, "HEAD") }
+
+// fileMethod is a /files request's method, compared once as bytes.
+type fileMethod uint8
+
+const (
+	fmOther fileMethod = iota
+	fmGet
+	fmHead
+	fmPut
+	fmPost
+	fmDelete
+)
+
+func fileMethodOf(m []byte) fileMethod {
+	switch {
+	case core.Equal(m, "GET"):
+		return fmGet
+	case core.Equal(m, "HEAD"):
+		return fmHead
+	case core.Equal(m, "PUT"):
+		return fmPut
+	case core.Equal(m, "POST"):
+		return fmPost
+	case core.Equal(m, "DELETE"):
+		return fmDelete
+	}
+	return fmOther
+}
 
 func (s *Slot) files(req *core.Request, name []byte) {
-	m := string(req.Method)
-	if m != "GET" && m != "HEAD" && m != "PUT" && m != "POST" && m != "DELETE" {
+	m := fileMethodOf(req.Method)
+	if m == fmOther {
 		s.methodNotAllowed("Allow: GET, HEAD, PUT, POST, DELETE\r\n")
 		return
 	}
@@ -88,7 +116,7 @@ func (s *Slot) files(req *core.Request, name []byte) {
 		return
 	}
 	switch m {
-	case "GET", "HEAD":
+	case fmGet, fmHead:
 		f, size, err := st.Open(name)
 		if err != nil {
 			if err == ErrNotExist {
@@ -99,14 +127,14 @@ func (s *Slot) files(req *core.Request, name []byte) {
 			return
 		}
 		s.head(200, "application/octet-stream", size, "")
-		if m == "HEAD" || size == 0 {
+		if m == fmHead || size == 0 {
 			f.Close()
 			s.finishResponse()
 			return
 		}
 		s.src, s.file, s.left = srcFile, f, size
 		s.state = stRespond
-	case "DELETE":
+	case fmDelete:
 		if err := st.Remove(name); err != nil {
 			if err == ErrNotExist {
 				s.fail(404)

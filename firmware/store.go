@@ -28,11 +28,12 @@ type Upload interface {
 	Abort()
 }
 
-// ErrNotExist is what a Store returns for a missing file.
-var ErrNotExist = storeError("file does not exist")
+// ErrNotExist is what a Store returns for a missing file. It is an error
+// variable (boxed once, at start), so comparing with it converts nothing.
+var ErrNotExist error = storeError("file does not exist")
 
 // ErrNoSpace is what a Store returns when an upload does not fit.
-var ErrNoSpace = storeError("no space left for the upload")
+var ErrNoSpace error = storeError("no space left for the upload")
 
 type storeError string
 

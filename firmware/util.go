@@ -4,9 +4,7 @@ import "github.com/wslab/wslab/core"
 
 func appendInt(dst []byte, n int) []byte { return core.AppendInt(dst, int64(n)) }
 
-func hasPrefix(b []byte, s string) bool {
-	return len(b) >= len(s) && string(b[:len(s)]) == s
-}
+func hasPrefix(b []byte, s string) bool { return core.HasPrefix(b, s) }
 
 // queryInt returns the decimal value of key in a query string, or def.
 func queryInt(query []byte, key string, def int64) int64 {
@@ -20,7 +18,7 @@ func queryInt(query []byte, key string, def int64) int64 {
 		if len(query) > 0 {
 			query = query[1:]
 		}
-		if len(kv) > len(key) && string(kv[:len(key)]) == key && kv[len(key)] == '=' {
+		if len(kv) > len(key) && core.HasPrefix(kv, key) && kv[len(key)] == '=' {
 			v := kv[len(key)+1:]
 			var n int64
 			if len(v) == 0 || len(v) > 18 {
@@ -46,7 +44,7 @@ func queryHas(query []byte, key, value string) bool {
 			i++
 		}
 		kv := query[:i]
-		if len(kv) == len(key)+1+len(value) && string(kv[:len(key)]) == key && kv[len(key)] == '=' && string(kv[len(key)+1:]) == value {
+		if len(kv) == len(key)+1+len(value) && core.HasPrefix(kv, key) && kv[len(key)] == '=' && core.Equal(kv[len(key)+1:], value) {
 			return true
 		}
 		query = query[i:]

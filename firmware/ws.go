@@ -16,14 +16,14 @@ const (
 // /ws/source and /ws/broadcast.
 func (s *Slot) upgrade(req *core.Request, now int64) {
 	var ep endpoint
-	switch string(req.Path) {
-	case "/ws":
+	switch p := req.Path; {
+	case core.Equal(p, "/ws"):
 		ep = epEcho
-	case "/ws/sink":
+	case core.Equal(p, "/ws/sink"):
 		ep = epSink
-	case "/ws/source":
+	case core.Equal(p, "/ws/source"):
 		ep = epSource
-	case "/ws/broadcast":
+	case core.Equal(p, "/ws/broadcast"):
 		ep = epBroadcast
 	default:
 		s.fail(404)
@@ -266,6 +266,9 @@ func (s *Slot) broadcast(op core.Opcode, payload []byte) {
 	}
 }
 
+// doneReason is the reason of the close that ends a /ws/source stream.
+var doneReason = []byte("done")
+
 // pushSource writes /ws/source messages into tx as room and pacing allow.
 func (s *Slot) pushSource(now int64) {
 	b := s.b
@@ -273,7 +276,7 @@ func (s *Slot) pushSource(now int64) {
 		if s.left == 0 {
 			if s.srcSent >= s.srcCount {
 				if s.txFree() >= ctrlReserve {
-					s.te = len(core.AppendClose(s.txb()[:s.te], core.CloseNormal, []byte("done"), false, [4]byte{}))
+					s.te = len(core.AppendClose(s.txb()[:s.te], core.CloseNormal, doneReason, false, [4]byte{}))
 					s.closeSent = true
 					b.st.ClosesSent[0]++
 				}

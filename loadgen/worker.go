@@ -10,6 +10,7 @@ import (
 
 	"github.com/wslab/wslab/core"
 	"github.com/wslab/wslab/internal/deadlines"
+	"github.com/wslab/wslab/internal/maskseed"
 )
 
 // Worker phases.
@@ -101,7 +102,7 @@ type worker struct {
 }
 
 func newWorker(e *engine, id int, gids []int) (*worker, error) {
-	w := &worker{id: id, e: e, s: e.s, mask: core.SeedMaskGen(), phase: phRamp,
+	w := &worker{id: id, e: e, s: e.s, mask: maskseed.New(), phase: phRamp,
 		epfd: -1, evfd: -1, tfd: -1, locals: map[int]unix.Sockaddr{}}
 	w.payload = make([]byte, e.s.Size)
 	fillPattern(w.payload)

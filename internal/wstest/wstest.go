@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/wslab/wslab/core"
+	"github.com/wslab/wslab/internal/maskseed"
 )
 
 // Conn is a client connection.
@@ -29,7 +30,7 @@ func Dial(addr, path string, timeout time.Duration) (*Conn, error) {
 		return nil, err
 	}
 	nc.SetDeadline(time.Now().Add(timeout))
-	g := core.SeedMaskGen()
+	g := maskseed.New()
 	key := core.NewClientKey(g)
 	if _, err := nc.Write(core.AppendClientRequest(nil, []byte(addr), []byte(path), key[:], nil)); err != nil {
 		nc.Close()
