@@ -41,12 +41,12 @@ test-short:
 # Cortex-M0+ class (RP2040, SAMD21): no unaligned access, soft division.
 test-cross:
 	@if GOARCH=386 $(GO) test -count=1 -run '^$$' ./core >/dev/null 2>&1; then \
-		echo "GOARCH=386 $(GO) test -count=1 ./core ./firmware"; \
-		GOARCH=386 $(GO) test -count=1 ./core ./firmware; \
+		echo "GOARCH=386 $(GO) test -count=1 ./core ./firmware ./firmware/poll"; \
+		GOARCH=386 $(GO) test -count=1 ./core ./firmware ./firmware/poll; \
 	else \
 		echo "test-cross: this kernel cannot run 32-bit x86 binaries (and Go's 386 runtime is unreliable under qemu-i386): 386 not run; 32-bit ARM and MIPS below"; \
 	fi
-	GOARCH=arm GOARM=6 $(GO) test -exec qemu-arm -count=1 ./core ./firmware
+	GOARCH=arm GOARM=6 $(GO) test -exec qemu-arm -count=1 ./core ./firmware ./firmware/poll
 	GOARCH=arm GOARM=7 $(GO) test -exec qemu-arm -count=1 ./core
 	GOARCH=s390x $(GO) test -exec qemu-s390x -count=1 ./core
 	GOARCH=mips GOMIPS=softfloat $(GO) test -exec qemu-mips -count=1 ./core
