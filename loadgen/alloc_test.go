@@ -128,21 +128,3 @@ func TestPerMessageAllocs(t *testing.T) {
 		}
 	}
 }
-
-// Reading /stats allocates nothing, so an in-process board's heap series
-// is not the generator's.
-func TestStatsScanAllocs(t *testing.T) {
-	doc := []byte(`{"model":"m","uptime_ms":5,"heap":{"inuse":123456,"sys":9,"mallocs":77,"frees":70},` +
-		`"footprint":{"slots":4,"rx":1,"tx":2,"per_slot":3,"fixed":4,"total":999,"budget":0},` +
-		`"config":{"max_message":1,"fail_mode":"503"},"slots":{"total":4,"in_use":3,"peak":4},` +
-		`"conns":{"accepted":12},"msgs":{"in":5,"out":6,"dropped":7},"bytes":{"in":8,"out":9},"close_sent":{"1000":2}}`)
-	var s sample
-	if a := testing.AllocsPerRun(100, func() { scanStats(doc, &s) }); a != 0 {
-		t.Errorf("scanStats: %.1f allocations, want 0", a)
-	}
-	want := sample{heapInuse: 123456, mallocs: 77, frees: 70, slotsInUse: 3, footprint: 999,
-		msgsIn: 5, msgsOut: 6, dropped: 7, bytesIn: 8, bytesOut: 9, accepted: 12}
-	if s != want {
-		t.Errorf("scanStats = %+v, want %+v", s, want)
-	}
-}

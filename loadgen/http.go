@@ -80,7 +80,7 @@ func runHTTP(ctx context.Context, s *Spec, t *target, clk *clock, sc *statsClien
 			var have bool
 			if smp != nil {
 				if x, ok := smp.last(); ok {
-					heap, have = x.heapInuse, true
+					heap, have = x.HeapInUse, true
 				}
 			}
 			prog.line(time.Duration(int64(k+1)*col.every), int64(own), iv, s.Interval, heap, have)

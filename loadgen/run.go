@@ -149,7 +149,7 @@ func runWS(ctx context.Context, s *Spec, t *target, clk *clock, sc *statsClient,
 			var have bool
 			if smp != nil {
 				if x, ok := smp.last(); ok {
-					heap, have = x.heapInuse, true
+					heap, have = x.HeapInUse, true
 				}
 			}
 			prog.line(time.Duration(int64(k+1)*e.col.every), e.open.Load(), iv, s.Interval, heap, have)
@@ -304,7 +304,7 @@ func runWS(ctx context.Context, s *Spec, t *target, clk *clock, sc *statsClient,
 		if gotAfter && gotSettled && len(r.Heap) > 0 {
 			base := r.Heap[0].HeapInUse
 			r.Notes = append(r.Notes, fmt.Sprintf("board heap: baseline %d B, after %d cycles %d B (%+d), after a %s settle %d B (%+d)",
-				base, c.ConnsAttempted, afterCycles.heapInuse, afterCycles.heapInuse-base, s.Settle, settled.heapInuse, settled.heapInuse-base))
+				base, c.ConnsAttempted, afterCycles.HeapInUse, afterCycles.HeapInUse-base, s.Settle, settled.HeapInUse, settled.HeapInUse-base))
 		}
 	}
 	if s.Scenario == Churn || s.Scenario == Soak {
