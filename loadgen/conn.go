@@ -512,6 +512,10 @@ func (c *conn) process(now int64) {
 			c.failed(now, eHandshakeBad)
 			return
 		}
+		if unoffered(resp.Head) {
+			c.failed(now, eHandshakeExt)
+			return
+		}
 		c.re = copy(c.rx, c.rx[n:c.re])
 		c.opened(now)
 		if c.fd < 0 || c.re == 0 {
