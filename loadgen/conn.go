@@ -3,8 +3,6 @@
 package loadgen
 
 import (
-	"golang.org/x/sys/unix"
-
 	"github.com/wslab/wslab/core"
 )
 
@@ -88,84 +86,31 @@ func (c *conn) setDeadline(t int64) { c.w.dl.Set(c.i, t) }
 
 func (c *conn) closing() bool { return c.closePending || c.closeSent || c.reconnect }
 
-// dial opens a new TCP connection to the target.
+// dial opens a new connection to the target.
 func (c *conn) dial(now int64) {
-	w, e := c.w, c.w.e
+	w := c.w
 	if w.s.Scenario == Churn {
 		w.cycles++
 	}
 	w.attempts++
-	for {
-		idx, ok := e.addrs.get()
-		if !ok {
-			c.failDial(now, eAddr)
-			return
-		}
-		family := unix.AF_INET
-		if w.v6 {
-			family = unix.AF_INET6
-		}
-		fd, err := unix.Socket(family, unix.SOCK_STREAM|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0)
-		if err != nil {
-			c.failDial(now, eDial)
-			return
-		}
-		_ = unix.SetsockoptInt(fd, unix.IPPROTO_TCP, unix.TCP_NODELAY, 1)
-		if w.s.Scenario == Sink {
-			// A sink measures what the board takes: keep the kernel from
-			// queueing megabytes the board has not read yet.
-			_ = unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_SNDBUF, sinkSndBuf)
-		}
-		if w.s.MSS > 0 {
-			_ = unix.SetsockoptInt(fd, unix.IPPROTO_TCP, unix.TCP_MAXSEG, w.s.MSS)
-		}
-		// 127.0.0.1 is the kernel's own choice for a loopback target: no
-		// bind (two syscalls) until the pool moves past it.
-		if sa := w.local(idx); sa != nil && !(e.addrs.auto && idx == 0) {
-			// Let connect pick the port, so a port serves many targets.
-			_ = unix.SetsockoptInt(fd, unix.IPPROTO_IP, unix.IP_BIND_ADDRESS_NO_PORT, 1)
-			if err := unix.Bind(fd, sa); err != nil {
-				unix.Close(fd)
-				if err == unix.EADDRNOTAVAIL && e.addrs.exhausted(idx) {
-					continue
-				}
-				c.failDial(now, dialKind(err))
-				return
-			}
-		}
-		c.fd, c.addr, c.dialAt = fd, idx, now
-		c.gen++
-		c.st = csDialing
-		c.resetIO()
-		w.active++
-		w.dialing++
-		// Level-triggered: a read per readiness, no read to EAGAIN; write
-		// readiness only while connecting or when a write would block.
-		c.outWanted = true
-		w.ev = unix.EpollEvent{Events: unix.EPOLLIN | unix.EPOLLOUT | unix.EPOLLRDHUP, Fd: int32(c.i), Pad: c.gen}
-		if err := unix.EpollCtl(w.epfd, unix.EPOLL_CTL_ADD, fd, &w.ev); err != nil {
-			c.failed(now, eDial)
-			return
-		}
-		err = unix.Connect(fd, w.targetSA())
-		switch err {
-		case nil:
-			c.connected(now)
-		case unix.EINPROGRESS:
-			c.setDeadline(now + int64(w.s.DialTimeout))
-		case unix.EADDRNOTAVAIL:
-			// This source address has no ephemeral port left: next one.
-			c.closeSocket()
-			w.active--
-			w.dialing--
-			if e.addrs.exhausted(idx) {
-				continue
-			}
-			c.failDial(now, eAddr)
-		default:
-			c.failed(now, dialKind(err))
-		}
+	res, k := w.io.dial(c)
+	if res == dialNoSocket {
+		c.failDial(now, k)
 		return
+	}
+	c.dialAt = now
+	c.st = csDialing
+	c.resetIO()
+	w.active++
+	w.dialing++
+	c.outWanted = true // the transport reports write readiness while connecting
+	switch res {
+	case dialNow:
+		c.connected(now)
+	case dialPending:
+		c.setDeadline(now + int64(w.s.DialTimeout))
+	default:
+		c.failed(now, k)
 	}
 }
 
@@ -214,41 +159,24 @@ func (c *conn) connected(now int64) {
 	c.flush(now)
 }
 
-// onEvent handles epoll readiness.
-func (c *conn) onEvent(ev uint32, now int64) {
-	if c.st == csDialing {
-		if ev&(unix.EPOLLOUT|unix.EPOLLERR|unix.EPOLLHUP) == 0 {
-			return
-		}
-		errno, err := unix.GetsockoptInt(c.fd, unix.SOL_SOCKET, unix.SO_ERROR)
-		if err != nil || errno != 0 {
-			if err == nil {
-				err = unix.Errno(errno)
-			}
-			if err == unix.EADDRNOTAVAIL {
-				c.failed(now, eAddr)
-				return
-			}
-			c.failed(now, dialKind(err))
-			return
-		}
-		c.connected(now)
-		if c.fd < 0 {
-			return
-		}
+// connectDone ends a pending connect: k is eNone when it succeeded.
+func (c *conn) connectDone(now int64, k errKind) {
+	if k != eNone {
+		c.failed(now, k)
+		return
 	}
-	if ev&(unix.EPOLLOUT|unix.EPOLLERR|unix.EPOLLHUP) != 0 {
-		c.writable = true
-		c.wantOut(false)
-		c.flush(now)
-		if c.fd < 0 {
-			return
-		}
-		c.pump(now)
+	c.connected(now)
+}
+
+// onWritable handles the transport's report that bytes can be written.
+func (c *conn) onWritable(now int64) {
+	c.writable = true
+	c.wantOut(false)
+	c.flush(now)
+	if c.fd < 0 {
+		return
 	}
-	if c.fd >= 0 && ev&(unix.EPOLLIN|unix.EPOLLRDHUP|unix.EPOLLHUP|unix.EPOLLERR) != 0 {
-		c.readAll(now)
-	}
+	c.pump(now)
 }
 
 // flush writes pending bytes, refilling from the frame in progress and
@@ -274,20 +202,17 @@ func (c *conn) flush(now int64) {
 		if !c.writable {
 			return
 		}
-		n, err := unix.Write(c.fd, c.tx[c.ts:c.te])
+		n, st, k := c.w.io.write(c, c.tx[c.ts:c.te])
 		if n > 0 {
 			c.ts += n
 		}
-		if err != nil {
-			switch err {
-			case unix.EAGAIN:
-				c.writable = false
-				c.wantOut(true)
-				return
-			case unix.EINTR:
-				continue
-			}
-			c.lostIO(now, err)
+		switch st {
+		case ioAgain:
+			c.writable = false
+			c.wantOut(true)
+			return
+		case ioFail, ioEOF:
+			c.lostIO(now, k)
 			return
 		}
 	}
@@ -453,7 +378,7 @@ func (c *conn) readAll(now int64) {
 			c.failed(now, eHandshakeBad)
 			return
 		}
-		n, err := unix.Read(c.fd, c.rx[c.re:])
+		n, st, k := c.w.io.read(c, c.rx[c.re:])
 		if n > 0 {
 			room := len(c.rx) - c.re
 			c.re += n
@@ -463,17 +388,12 @@ func (c *conn) readAll(now int64) {
 			}
 			continue
 		}
-		if err == nil { // EOF
+		switch st {
+		case ioEOF:
 			c.onEOF(now)
-			return
+		case ioFail:
+			c.lostIO(now, k)
 		}
-		switch err {
-		case unix.EAGAIN:
-			return
-		case unix.EINTR:
-			continue
-		}
-		c.lostIO(now, err)
 		return
 	}
 }
@@ -484,12 +404,7 @@ func (c *conn) wantOut(on bool) {
 		return
 	}
 	c.outWanted = on
-	w := c.w
-	w.ev = unix.EpollEvent{Events: unix.EPOLLIN | unix.EPOLLRDHUP, Fd: int32(c.i), Pad: c.gen}
-	if on {
-		w.ev.Events |= unix.EPOLLOUT
-	}
-	_ = unix.EpollCtl(w.epfd, unix.EPOLL_CTL_MOD, c.fd, &w.ev)
+	c.w.io.wantOut(c, on)
 }
 
 // process decodes what is in rx.
@@ -831,12 +746,8 @@ func (c *conn) onEOF(now int64) {
 	}
 }
 
-// lostIO handles a read or write error.
-func (c *conn) lostIO(now int64, err error) {
-	k := eReset
-	if err != unix.ECONNRESET && err != unix.EPIPE {
-		k = eDial
-	}
+// lostIO handles a read or write error of kind k.
+func (c *conn) lostIO(now int64, k errKind) {
 	switch c.st {
 	case csHandshake, csDialing:
 		c.failed(now, k)
@@ -882,10 +793,8 @@ func (c *conn) onDeadline(now int64) {
 }
 
 func (c *conn) closeSocket() {
-	w := c.w
 	if c.fd >= 0 {
-		_ = unix.EpollCtl(w.epfd, unix.EPOLL_CTL_DEL, c.fd, &w.ev)
-		unix.Close(c.fd)
+		c.w.io.shut(c)
 		c.fd = -1
 	}
 	c.gen++

@@ -23,6 +23,7 @@ type engine struct {
 	ringLen  int  // in-flight messages a connection can track (power of two)
 	rxLen    int
 	txLen    int
+	sndBuf   int // the client sockets' send buffer (0: the kernel's)
 
 	open      atomic.Int64 // connections open now
 	bcastSent atomic.Int64 // broadcast: messages the sender sent

@@ -124,6 +124,14 @@ func dialKind(err error) errKind {
 	return eDial
 }
 
+// ioKind classifies a read or write error on an open connection.
+func ioKind(err error) errKind {
+	if err == unix.ECONNRESET || err == unix.EPIPE {
+		return eReset
+	}
+	return eDial
+}
+
 func errString(kind string, n int64) string { return kind + " (" + strconv.FormatInt(n, 10) + ")" }
 
 // unoffered reports whether a 101 response head accepts what the client

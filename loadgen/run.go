@@ -112,6 +112,9 @@ func runWS(ctx context.Context, s *Spec, t *target, clk *clock, sc *statsClient,
 	e.txLen = min(max(frame, 512), 64<<10)
 	if s.Scenario == Sink {
 		e.txLen = max(e.txLen, 16<<10)
+		// A sink measures what the board takes: keep the kernel from
+		// queueing megabytes the board has not read yet.
+		e.sndBuf = sinkSndBuf
 	}
 	e.txLen = max(e.txLen, 256+len(e.hostB)+len(e.pathB))
 

@@ -3,7 +3,6 @@
 package loadgen
 
 import (
-	"net"
 	"sync"
 
 	"golang.org/x/sys/unix"
@@ -43,6 +42,7 @@ type worker struct {
 	e  *engine
 	s  *Spec
 
+	io              transport // w itself, but for tests
 	epfd, evfd, tfd int
 	events          []unix.EpollEvent
 	ev              unix.EpollEvent // for EpollCtl, kept here so it does not escape per call
@@ -103,6 +103,7 @@ type worker struct {
 func newWorker(e *engine, id int, gids []int) (*worker, error) {
 	w := &worker{id: id, e: e, s: e.s, mask: core.SeedMaskGen(), phase: phRamp,
 		epfd: -1, evfd: -1, tfd: -1, locals: map[int]unix.Sockaddr{}}
+	w.io = w
 	w.payload = make([]byte, e.s.Size)
 	fillPattern(w.payload)
 	w.op = core.OpBinary
@@ -215,7 +216,7 @@ func (w *worker) run() {
 				if c.gen != ev.Pad || c.fd < 0 {
 					continue // an event for a socket closed since
 				}
-				c.onEvent(ev.Events, now)
+				w.onEvent(c, ev.Events, now)
 			}
 		}
 		if w.stop {
@@ -225,7 +226,6 @@ func (w *worker) run() {
 		now = w.runTimers(e.clk.now())
 		w.step(now)
 	}
-	w.lane.msgsSent += 0
 	e.col.finish(w.lane)
 	w.lane = nil
 	w.closeFDs()
@@ -667,5 +667,3 @@ func (w *worker) targetSA() unix.Sockaddr {
 	}
 	return &w.target4
 }
-
-var _ = net.IPv4len
