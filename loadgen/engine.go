@@ -3,6 +3,10 @@ package loadgen
 import (
 	"sync"
 	"sync/atomic"
+	"time"
+
+	"github.com/wslab/wslab/core"
+	"github.com/wslab/wslab/results"
 )
 
 // engine is the state the workers of one run share.
@@ -24,6 +28,14 @@ type engine struct {
 	rxLen    int
 	txLen    int
 	sndBuf   int // the client sockets' send buffer (0: the kernel's)
+
+	used [nHist]bool   // histograms recorded
+	plan time.Duration // how long the run may last, for allocation
+	nIv  int           // intervals allocated
+
+	// The run's times on clk: its start and end, the measurement window.
+	t0, end                  int64
+	measureStart, measureEnd int64
 
 	open      atomic.Int64 // connections open now
 	bcastSent atomic.Int64 // broadcast: messages the sender sent
@@ -68,4 +80,130 @@ func ringFor(s *Spec) int {
 		n *= 2
 	}
 	return n
+}
+
+// newEngine sets a WebSocket run up from its spec: what a connection
+// stamps and tracks, its buffers, the histograms recorded, and how many
+// intervals to allocate. own is this shard's connections, nw the workers.
+func newEngine(s *Spec, t *target, clk clock, own, nw int) *engine {
+	e := &engine{s: s, t: t, clk: clk, reports: make(chan report, 4*nw),
+		hostB: []byte(t.hostport), pathB: []byte(t.path)}
+	echoLike := s.Scenario == Echo || s.Scenario == Rate || s.Scenario == Soak || s.Scenario == Churn
+	e.paced = s.Rate > 0 && (s.Scenario == Rate || s.Scenario == Soak || s.Scenario == Sink || s.Scenario == Broadcast)
+	fl := fieldLen(s.Text)
+	switch {
+	case s.Scenario == Broadcast:
+		e.stampLen = 3 * fl
+	case echoLike && s.Size >= fl:
+		e.stampLen = fl
+	}
+	if echoLike || e.paced || s.Scenario == Broadcast {
+		e.ringLen = ringFor(s)
+	}
+	frame := core.FrameSize(s.Size, true)
+	switch s.Scenario {
+	case Stream:
+		e.rxLen = 16 << 10
+		if own <= 64 {
+			e.rxLen = 64 << 10
+		}
+	case Connect, Churn, Sink:
+		e.rxLen = 2 << 10
+	default:
+		e.rxLen = min(max(frame, 4<<10), 64<<10)
+	}
+	e.txLen = min(max(frame, 512), 64<<10)
+	if s.Scenario == Sink {
+		e.txLen = max(e.txLen, 16<<10)
+		// A sink measures what the board takes: keep the kernel from
+		// queueing megabytes the board has not read yet.
+		e.sndBuf = sinkSndBuf
+	}
+	e.txLen = max(e.txLen, 256+len(e.hostB)+len(e.pathB))
+
+	e.used[hHandshake] = true
+	if echoLike || s.Scenario == Broadcast {
+		e.used[hLatency], e.used[hService] = true, true
+	}
+	e.used[hLateness] = e.paced
+	// Intervals for the whole run, allocated now (see the package doc).
+	e.plan = s.Duration + s.Hold + s.DrainTimeout + 2*time.Second
+	if s.ConnRate > 0 {
+		e.plan += time.Duration(float64(own) / s.ConnRate * float64(time.Second))
+	}
+	if s.Scenario == Churn {
+		e.plan += s.Settle + 2*time.Second
+	}
+	e.nIv = min(int(e.plan/s.Interval)+2, MaxIntervals+8)
+	return e
+}
+
+// lastOpen is when the last connection of the run opened.
+func (e *engine) lastOpen() int64 {
+	var t int64
+	for _, w := range e.workers {
+		t = max(t, w.lastOpen)
+	}
+	return t
+}
+
+// record assembles the Run from the workers' counts and the collector's
+// intervals ivs, over [e.t0, e.end]: the one assembly of a WebSocket run's
+// record, whatever drove the workers.
+func (e *engine) record(ivs []*interval, board results.Board) *results.Run {
+	s := e.s
+	sc := results.Scenario{Name: s.Scenario, Conns: s.Conns, Size: s.Size, Duration: results.Duration(s.Duration),
+		Path: pathOnly(e.t.path), Shard: s.Shard, Params: params(s)}
+	if e.paced || s.Scenario == Stream {
+		sc.Rate = s.totalRate()
+	}
+	r := results.New(e.clk.wall(e.t0), sc, board, s.Target)
+	r.End = e.clk.wall(e.end)
+	var errs errCounts
+	var c results.Counts
+	var sendEnd, firstOpen, lastDone int64
+	for _, w := range e.workers {
+		errs.merge(&w.errs)
+		c.ConnsAttempted += w.attempts
+		c.ConnsOpened += w.opened
+		c.ConnsRefused += w.refused
+		c.ConnsFailed += w.failed
+		c.ConnsDropped += w.dropped
+		c.MsgsSent += w.sent
+		c.MsgsReceived += w.recv
+		c.BytesSent += w.bsent
+		c.BytesReceived += w.brecv
+		sendEnd = max(sendEnd, w.sendEnd)
+		if w.firstOpen > 0 && (firstOpen == 0 || w.firstOpen < firstOpen) {
+			firstOpen = w.firstOpen
+		}
+		lastDone = max(lastDone, w.lastDone)
+	}
+	r.Counts = c
+	errs.into(r.Errors)
+	fillSeries(r, ivs, e.col, e.t0, e.end)
+
+	// Rates over the measurement window, not the ramp before it.
+	winStart, winEnd := e.measureStart, sendEnd
+	if s.Scenario == Stream {
+		winStart, winEnd = firstOpen, lastDone
+		if e.measureEnd > 0 && (lastDone == 0 || lastDone > e.measureEnd) {
+			winEnd = max(sendEnd, lastDone)
+		}
+	}
+	if s.Scenario == Sink && lastDone > 0 {
+		// Until the board confirmed it read the last byte (its close).
+		winEnd = max(winEnd, lastDone)
+	}
+	if winEnd > winStart && winStart > 0 {
+		secs := float64(winEnd-winStart) / 1e9
+		n := c.MsgsReceived
+		if s.Scenario == Sink {
+			n = c.MsgsSent
+		}
+		r.Rates = results.Rates{MsgsPerSec: float64(n) / secs, BytesPerSec: float64(c.BytesSent+c.BytesReceived) / secs,
+			UpBytesPerSec: float64(c.BytesSent) / secs, DownBytesPerSec: float64(c.BytesReceived) / secs,
+			WindowStart: results.Duration(winStart - e.t0), WindowLength: results.Duration(winEnd - winStart)}
+	}
+	return r
 }

@@ -11,7 +11,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/wslab/wslab/core"
 	"github.com/wslab/wslab/results"
 )
 
@@ -83,61 +82,14 @@ func runWS(ctx context.Context, s *Spec, t *target, clk *clock, sc *statsClient,
 	if err != nil {
 		return nil, fmt.Errorf("loadgen: %w", err)
 	}
-	e := &engine{s: s, t: t, clk: *clk, addrs: addrs, reports: make(chan report, 4*nw),
-		hostB: []byte(t.hostport), pathB: []byte(t.path)}
-	echoLike := s.Scenario == Echo || s.Scenario == Rate || s.Scenario == Soak || s.Scenario == Churn
-	e.paced = s.Rate > 0 && (s.Scenario == Rate || s.Scenario == Soak || s.Scenario == Sink || s.Scenario == Broadcast)
-	fl := fieldLen(s.Text)
-	switch {
-	case s.Scenario == Broadcast:
-		e.stampLen = 3 * fl
-	case echoLike && s.Size >= fl:
-		e.stampLen = fl
-	}
-	if echoLike || e.paced || s.Scenario == Broadcast {
-		e.ringLen = ringFor(s)
-	}
-	frame := core.FrameSize(s.Size, true)
-	switch s.Scenario {
-	case Stream:
-		e.rxLen = 16 << 10
-		if own <= 64 {
-			e.rxLen = 64 << 10
-		}
-	case Connect, Churn, Sink:
-		e.rxLen = 2 << 10
-	default:
-		e.rxLen = min(max(frame, 4<<10), 64<<10)
-	}
-	e.txLen = min(max(frame, 512), 64<<10)
-	if s.Scenario == Sink {
-		e.txLen = max(e.txLen, 16<<10)
-		// A sink measures what the board takes: keep the kernel from
-		// queueing megabytes the board has not read yet.
-		e.sndBuf = sinkSndBuf
-	}
-	e.txLen = max(e.txLen, 256+len(e.hostB)+len(e.pathB))
-
-	var used [nHist]bool
-	used[hHandshake] = true
-	if echoLike || s.Scenario == Broadcast {
-		used[hLatency], used[hService] = true, true
-	}
-	used[hLateness] = e.paced
-	// Intervals for the whole run, allocated now (see the package doc).
-	plan := s.Duration + s.Hold + s.DrainTimeout + 2*time.Second
-	if s.ConnRate > 0 {
-		plan += time.Duration(float64(own) / s.ConnRate * float64(time.Second))
-	}
-	if s.Scenario == Churn {
-		plan += s.Settle + 2*time.Second
-	}
-	nIv := min(int(plan/s.Interval)+2, MaxIntervals+8)
+	e := newEngine(s, t, *clk, own, nw)
+	e.addrs = addrs
+	plan := e.plan
 	if s.Scenario == Churn || s.Scenario == Soak {
 		runtime.GC() // earlier garbage is not collected in the middle of the run
 	}
 	t0 := clk.now()
-	e.col = newCollector(t0, int64(s.Interval), nw, nIv, used)
+	e.col = newCollector(t0, int64(s.Interval), nw, e.nIv, e.used)
 
 	var smp *sampler
 	if sc != nil && s.HeapEvery > 0 {
@@ -186,7 +138,6 @@ func runWS(ctx context.Context, s *Spec, t *target, clk *clock, sc *statsClient,
 	}
 
 	co := coordinator{e: e, ctx: ctx, n: nw}
-	var measureStart, measureEnd int64
 	var afterCycles, settled sample
 	var gotAfter, gotSettled bool
 	if co.waitAll(repRampDone) {
@@ -195,7 +146,8 @@ func runWS(ctx context.Context, s *Spec, t *target, clk *clock, sc *statsClient,
 			go smp.run()
 			sampling = true
 		}
-		measureStart = clk.now() + int64(2*time.Millisecond)
+		measureStart := clk.now() + int64(2*time.Millisecond)
+		measureEnd := int64(0)
 		if s.Duration > 0 || s.Scenario == Connect {
 			d := s.Duration
 			if s.Scenario == Connect {
@@ -203,6 +155,7 @@ func runWS(ctx context.Context, s *Spec, t *target, clk *clock, sc *statsClient,
 			}
 			measureEnd = measureStart + int64(d)
 		}
+		e.measureStart, e.measureEnd = measureStart, measureEnd
 		for _, w := range e.workers {
 			w.do(func() { w.measure(measureStart, measureEnd) })
 		}
@@ -238,68 +191,20 @@ func runWS(ctx context.Context, s *Spec, t *target, clk *clock, sc *statsClient,
 	}
 
 	// The record.
-	sc2 := results.Scenario{Name: s.Scenario, Conns: s.Conns, Size: s.Size, Duration: results.Duration(s.Duration),
-		Path: pathOnly(t.path), Shard: s.Shard, Params: params(s)}
-	if e.paced || s.Scenario == Stream {
-		sc2.Rate = s.totalRate()
-	}
-	r := results.New(clk.wall(t0), sc2, board, s.Target)
-	r.End = clk.wall(end)
-	r.Notes = notes
-	var errs errCounts
-	var c results.Counts
-	var sendEnd, firstOpen, lastDone, lastOpen int64
-	for _, w := range e.workers {
-		errs.merge(&w.errs)
-		c.ConnsAttempted += w.attempts
-		c.ConnsOpened += w.opened
-		c.ConnsRefused += w.refused
-		c.ConnsFailed += w.failed
-		c.ConnsDropped += w.dropped
-		c.MsgsSent += w.sent
-		c.MsgsReceived += w.recv
-		c.BytesSent += w.bsent
-		c.BytesReceived += w.brecv
-		sendEnd = max(sendEnd, w.sendEnd)
-		if w.firstOpen > 0 && (firstOpen == 0 || w.firstOpen < firstOpen) {
-			firstOpen = w.firstOpen
-		}
-		lastDone = max(lastDone, w.lastDone)
-		lastOpen = max(lastOpen, w.lastOpen)
-	}
-	r.Counts = c
-	errs.into(r.Errors)
-	fillSeries(r, ivs, e.col, t0, end)
+	e.t0, e.end = t0, end
+	r := e.record(ivs, board)
+	r.Notes = append(notes, r.Notes...)
+	c := r.Counts
 	if smp != nil {
 		r.Heap = smp.heap(t0)
 		if smp.fails > 0 {
 			r.Notes = append(r.Notes, fmt.Sprintf("%d board stats readings failed, the last with: %v", smp.fails, smp.err))
 		}
 	}
-	// Rates over the measurement window.
-	winStart, winEnd := measureStart, sendEnd
-	if s.Scenario == Stream {
-		winStart, winEnd = firstOpen, lastDone
-		if measureEnd > 0 && (lastDone == 0 || lastDone > measureEnd) {
-			winEnd = max(sendEnd, lastDone)
-		}
-	}
-	if s.Scenario == Sink && lastDone > 0 {
-		// Until the board confirmed it read the last byte (its close).
-		winEnd = max(winEnd, lastDone)
-	}
-	if winEnd > winStart && winStart > 0 {
-		secs := float64(winEnd-winStart) / 1e9
-		n := c.MsgsReceived
-		if s.Scenario == Sink {
-			n = c.MsgsSent
-		}
-		r.Rates = results.Rates{MsgsPerSec: float64(n) / secs, BytesPerSec: float64(c.BytesSent+c.BytesReceived) / secs}
-	}
 	switch s.Scenario {
 	case Connect:
 		r.Notes = append(r.Notes, connectNote(e, c, r.Errors))
-		if lastOpen > t0 {
+		if lastOpen := e.lastOpen(); lastOpen > t0 {
 			// RampNote's format; cmd/comparek6 reads it.
 			r.Notes = append(r.Notes, fmt.Sprintf(RampNote, c.ConnsOpened, time.Duration(lastOpen-t0)))
 		}
