@@ -100,7 +100,9 @@ type worker struct {
 	stop  bool
 }
 
-func newWorker(e *engine, id int, gids []int) (*worker, error) {
+// newLoop makes a worker's state for connections gids: everything but
+// its event loop's descriptors (a test drives it over another transport).
+func newLoop(e *engine, id int, gids []int) *worker {
 	w := &worker{id: id, e: e, s: e.s, mask: core.SeedMaskGen(), phase: phRamp,
 		epfd: -1, evfd: -1, tfd: -1, locals: map[int]unix.Sockaddr{}}
 	w.io = w
@@ -113,7 +115,7 @@ func newWorker(e *engine, id int, gids []int) (*worker, error) {
 	if ip4 := e.t.ip.To4(); ip4 != nil {
 		copy(w.target4.Addr[:], ip4)
 		w.target4.Port = e.t.port
-	} else {
+	} else if e.t.ip != nil {
 		w.v6 = true
 		copy(w.target6.Addr[:], e.t.ip.To16())
 		w.target6.Port = e.t.port
@@ -123,6 +125,11 @@ func newWorker(e *engine, id int, gids []int) (*worker, error) {
 		w.conns[i] = newConn(w, i, g)
 	}
 	w.dl = deadlines.New(len(gids) + nItems)
+	return w
+}
+
+func newWorker(e *engine, id int, gids []int) (*worker, error) {
+	w := newLoop(e, id, gids)
 	w.events = make([]unix.EpollEvent, 256)
 	var err error
 	if w.epfd, err = unix.EpollCreate1(unix.EPOLL_CLOEXEC); err != nil {

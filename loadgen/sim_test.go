@@ -1,0 +1,306 @@
+//go:build linux
+
+package loadgen
+
+import (
+	"testing"
+	"time"
+
+	"github.com/wslab/wslab/firmware"
+	"github.com/wslab/wslab/results"
+)
+
+// sim drives one worker's connections against an in-process
+// firmware.Board in one goroutine, on a virtual clock: no socket, no
+// timer, no sleep. The board's output reaches the client delay after the
+// board wrote it (the round trip: the client's bytes reach it at once); between stallFrom and stallUntil the board neither reads
+// nor writes (a board busy elsewhere).
+type sim struct {
+	t     testing.TB
+	b     *firmware.Board
+	e     *engine
+	w     *worker
+	now   int64
+	delay int64
+
+	stallFrom, stallUntil int64
+
+	slots []*firmware.Slot // by connection handle (c.fd); nil once closed
+	out   [][]chunk        // the board's output on its way to the client
+	eof   []bool           // the board closed: the client reads EOF after out
+	next  int
+}
+
+type chunk struct {
+	at   int64
+	data []byte
+}
+
+const simStart = int64(time.Hour) // the virtual clock's first reading
+
+// newSim sets spec up against b (Target and StatsURL are ignored).
+func newSim(t testing.TB, b *firmware.Board, spec Spec, delay time.Duration) *sim {
+	t.Helper()
+	spec.Target = "ws://127.0.0.1:1/ws"
+	spec.StatsURL = "-"
+	s, err := spec.withDefaults()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tg := &target{url: s.Target, hostport: "board", path: endpointFor(s.Scenario, "/ws")}
+	own := s.part(s.Conns)
+	e := newEngine(&s, tg, clock{base: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), mono0: simStart}, own, 1)
+	e.reports = make(chan report, 64)
+	e.t0 = simStart
+	e.col = newCollector(e.t0, int64(s.Interval), 1, e.nIv, e.used)
+	gids := make([]int, own)
+	for i := range gids {
+		gids[i] = s.firstConn() + i
+	}
+	w := newLoop(e, 0, gids)
+	sm := &sim{t: t, b: b, e: e, w: w, now: simStart, delay: int64(delay)}
+	w.io = sm
+	e.workers = []*worker{w}
+	return sm
+}
+
+func (m *sim) stalled() bool { return m.now >= m.stallFrom && m.now < m.stallUntil }
+
+func (m *sim) dial(c *conn) (dialResult, errKind) {
+	sl := m.b.Accept(m.now)
+	if sl == nil {
+		m.b.Refused()
+		return dialNoSocket, eRefused
+	}
+	c.fd = len(m.slots)
+	c.gen++
+	m.slots = append(m.slots, sl)
+	m.out = append(m.out, nil)
+	m.eof = append(m.eof, false)
+	return dialNow, eNone
+}
+
+func (m *sim) read(c *conn, b []byte) (int, ioStatus, errKind) {
+	q := m.out[c.fd]
+	if len(q) == 0 || q[0].at > m.now {
+		if len(q) == 0 && m.eof[c.fd] {
+			return 0, ioEOF, eNone
+		}
+		return 0, ioAgain, eNone
+	}
+	n := copy(b, q[0].data)
+	q[0].data = q[0].data[n:]
+	if len(q[0].data) == 0 {
+		m.out[c.fd] = q[1:]
+	}
+	return n, ioOK, eNone
+}
+
+func (m *sim) write(c *conn, b []byte) (int, ioStatus, errKind) {
+	sl := m.slots[c.fd]
+	if sl == nil {
+		return 0, ioFail, eReset
+	}
+	if m.stalled() {
+		return 0, ioAgain, eNone
+	}
+	done := 0
+	for done < len(b) {
+		room := sl.RxSpace()
+		if room == nil {
+			m.collect(c.fd)
+			if room = sl.RxSpace(); room == nil {
+				return done, ioAgain, eNone
+			}
+		}
+		n := copy(room, b[done:])
+		sl.Received(n, m.now)
+		done += n
+		m.collect(c.fd)
+	}
+	return done, ioOK, eNone
+}
+
+func (m *sim) wantOut(c *conn, on bool) {}
+
+func (m *sim) shut(c *conn) {
+	if sl := m.slots[c.fd]; sl != nil {
+		sl.PeerClosed(m.now)
+		sl.Release(m.now)
+		m.slots[c.fd] = nil
+	}
+}
+
+// collect takes what board slot i has written, to arrive after the delay.
+func (m *sim) collect(i int) {
+	sl := m.slots[i]
+	if sl == nil || m.stalled() {
+		return
+	}
+	for p := sl.TxPending(); len(p) > 0; p = sl.TxPending() {
+		m.out[i] = append(m.out[i], chunk{at: m.now + m.delay, data: append([]byte(nil), p...)})
+		sl.Sent(len(p), m.now)
+	}
+	if sl.Done() {
+		sl.Release(m.now)
+		m.slots[i] = nil
+		m.eof[i] = true
+	}
+}
+
+// turn moves bytes and runs what is due at m.now; it reports whether
+// anything happened.
+func (m *sim) turn() bool {
+	w := m.w
+	moved := false
+	for s := m.b.NextWake(); s != nil; s = m.b.NextWake() {
+		// Output from another slot is collected below.
+	}
+	for _, c := range w.conns {
+		if c.fd < 0 {
+			continue
+		}
+		i := c.fd
+		m.collect(i)
+		if sl := m.slots[i]; sl != nil && !m.stalled() && sl.Deadline() > 0 && sl.Deadline() <= m.now {
+			sl.Tick(m.now)
+			m.collect(i)
+		}
+		if q := m.out[i]; (len(q) > 0 && q[0].at <= m.now) || (len(q) == 0 && m.eof[i]) {
+			c.readAll(m.now)
+			moved = true
+		}
+		if c.fd >= 0 && !c.writable && m.slots[c.fd] != nil && !m.stalled() {
+			c.onWritable(m.now)
+			moved = moved || c.writable
+		}
+	}
+	w.runTimers(m.now)
+	w.step(m.now)
+	return moved
+}
+
+// advance moves the clock to the next thing due.
+func (m *sim) advance() {
+	next := int64(1 << 62)
+	if _, at := m.w.dl.Min(); at > 0 {
+		next = at
+	}
+	for i, q := range m.out {
+		if len(q) > 0 {
+			next = min(next, q[0].at)
+		}
+		if sl := m.slots[i]; sl != nil && sl.Deadline() > 0 {
+			next = min(next, sl.Deadline())
+		}
+	}
+	if m.stallUntil > m.now {
+		next = min(next, m.stallUntil)
+		if m.stallFrom > m.now {
+			next = min(next, m.stallFrom)
+		}
+	}
+	if next == 1<<62 {
+		m.t.Fatalf("sim: nothing due at %v, phase %d", time.Duration(m.now-simStart), m.w.phase)
+	}
+	m.now = max(m.now+1, next)
+}
+
+// until turns and advances the clock until done reports true.
+func (m *sim) until(done func() bool) {
+	for range 10_000_000 {
+		for m.turn() {
+		}
+		if done() {
+			return
+		}
+		m.advance()
+	}
+	m.t.Fatalf("sim: no end at %v", time.Duration(m.now-simStart))
+}
+
+// run runs the scenario to its end and returns its record.
+func (m *sim) run() *results.Run {
+	w, e := m.w, m.e
+	w.lane = e.col.lane(0, e.col.index(m.now))
+	w.dl.Set(w.item(itemBound), e.col.boundary(w.lane.idx))
+	if e.s.Scenario == Churn {
+		w.phase = phWait
+	} else {
+		w.dialRamp(m.now)
+	}
+	m.until(func() bool { return w.phase >= phWait })
+	e.measureStart = m.now + int64(2*time.Millisecond)
+	if e.s.Duration > 0 {
+		e.measureEnd = e.measureStart + int64(e.s.Duration)
+	}
+	w.measure(e.measureStart, e.measureEnd)
+	m.until(func() bool { return w.phase >= phIdle })
+	w.closeAll(m.now)
+	m.until(func() bool { return w.phase == phDone })
+	e.col.finish(w.lane)
+	w.lane = nil
+	ivs := e.col.wait()
+	e.end = m.now
+	return e.record(ivs, results.Board{Model: m.b.Config().Model})
+}
+
+// simBoard is an in-process board for sim.
+func simBoard(t testing.TB, cfg firmware.Config) *firmware.Board {
+	t.Helper()
+	if cfg.Model == "" {
+		cfg.Model = "sim-board"
+	}
+	if cfg.Slots == 0 {
+		cfg.Slots = 16
+	}
+	if cfg.RxBuf == 0 {
+		cfg.RxBuf = 4096
+	}
+	if cfg.TxBuf == 0 {
+		cfg.TxBuf = 4096
+	}
+	if cfg.MaxMessage == 0 {
+		cfg.MaxMessage = 4096
+	}
+	b, err := firmware.NewBoard(cfg, nil, nil, simStart)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// Closed-loop echo against the board with a 2 ms round trip: every message
+// answered, every latency exactly 2 ms, recorded in µs.
+func TestSimEcho(t *testing.T) {
+	// The ramp (3 connections at 2/s) takes a second before the
+	// measurement starts: the rates leave it out.
+	m := newSim(t, simBoard(t, firmware.Config{}), Spec{Scenario: Echo, Conns: 3, Size: 64, Duration: time.Second,
+		ConnRate: 2}, 2*time.Millisecond)
+	r := m.run()
+	c := r.Counts
+	// 3 connections, one message per 2 ms round trip each, for 1 s.
+	if c.MsgsSent != 1500 || c.MsgsReceived != 1500 || len(r.Errors) != 0 {
+		t.Fatalf("counts %+v errors %v", c, r.Errors)
+	}
+	lat, svc := r.Hist(results.HistLatency), r.Hist(results.HistService)
+	if lat.Count() != 1500 || !near(lat.Min(), 2000) || !near(lat.Max(), 2000) || !near(svc.Max(), 2000) {
+		t.Errorf("latency count %d min %d max %d µs, service max %d µs; want 1500 x 2000 µs",
+			lat.Count(), lat.Min(), lat.Max(), svc.Max())
+	}
+	if c.BytesSent != 1500*64 || c.BytesReceived != 1500*64 {
+		t.Errorf("payload bytes up %d down %d", c.BytesSent, c.BytesReceived)
+	}
+	rt := r.Rates
+	if rt.WindowStart < results.Duration(time.Second) || !nearF(float64(rt.WindowLength), 1e9) ||
+		!nearF(rt.MsgsPerSec, 1500) || !nearF(rt.UpBytesPerSec, 1500*64) || !nearF(rt.DownBytesPerSec, 1500*64) {
+		t.Errorf("rates %+v: want 1500 msgs/s, 96000 B/s each way, over the second after the ramp", rt)
+	}
+}
+
+// near reports whether a histogram figure is v within the histogram's
+// resolution (3 significant digits).
+func near(got, v int64) bool { return got >= v && got <= v+v/1000 }
+
+// nearF reports whether got is v within 0.5%.
+func nearF(got, v float64) bool { return got >= v*0.995 && got <= v*1.005 }
