@@ -337,14 +337,15 @@ func (c *conn) send(now int64) {
 	}
 }
 
-// enqueue schedules an open-loop message intended for time intended.
+// canTake reports whether an open-loop message can be queued on the
+// connection now: open, not closing or done, and room in its ring.
+func (c *conn) canTake() bool {
+	return c.st == csOpen && !c.closing() && !c.doneSending() && c.queued-c.recvNext < int64(len(c.ring))
+}
+
+// enqueue schedules an open-loop message intended for time intended; the
+// caller checked canTake.
 func (c *conn) enqueue(intended, now int64) {
-	w := c.w
-	if c.queued-c.recvNext >= int64(len(c.ring)) {
-		w.errs.add(eBacklog, 1)
-		w.lane.errors++
-		return
-	}
 	c.ring[c.queued&int64(len(c.ring)-1)].intended = intended
 	c.queued++
 	c.pump(now)
@@ -518,6 +519,9 @@ func (c *conn) opened(now int64) {
 	if w.phase == phMeasure || (w.phase == phDrain && w.s.Scenario == Churn) {
 		c.begin(now)
 	}
+	if w.owe.n > 0 && (w.phase == phMeasure || w.phase == phDrain) {
+		w.payOwed(now)
+	}
 }
 
 // lifeLen is how many messages the connection answers before it
@@ -590,6 +594,9 @@ func (c *conn) onMessage(now int64) {
 		c.startClose(now)
 		return
 	}
+	if w.owe.n > 0 {
+		w.payOwed(now)
+	}
 	c.pump(now)
 }
 
@@ -627,6 +634,9 @@ func (c *conn) onBroadcast(now, n int64) {
 	w.countRecv(n)
 	if c.gid == 0 && int64(seq) >= c.recvNext {
 		c.recvNext = int64(seq) + 1 // the sender's own copy: closed loop goes on
+		if w.owe.n > 0 {
+			w.payOwed(now)
+		}
 		c.pump(now)
 	}
 }
@@ -653,15 +663,18 @@ func (c *conn) settled() bool {
 }
 
 // giveUp ends the wait for answers: what is still out is counted lost.
-func (c *conn) giveUp() {
-	c.account()
+func (c *conn) giveUp(now int64) {
+	c.account(now)
 	if c.st == csOpen || c.st == csClosing {
 		c.abandoned = true
 	}
 }
 
-// account counts the messages still in flight as errors and forgets them.
-func (c *conn) account() {
+// account counts the messages still in flight or queued as errors and
+// forgets them. Each goes into the latency distribution at the lateness it
+// reached by now (from its intended send time): a message never answered
+// is as late as the run waited for it, not absent.
+func (c *conn) account(now int64) {
 	w := c.w
 	if c.abandoned {
 		return
@@ -676,6 +689,9 @@ func (c *conn) account() {
 		return
 	case Stream, Sink, Connect:
 		return
+	}
+	for seq := c.recvNext; seq < c.queued; seq++ {
+		w.lane.record(hLatency, now-c.ring[seq&int64(len(c.ring)-1)].intended)
 	}
 	if d := c.sent - c.recvNext; d > 0 {
 		w.errs.add(eLost, d)
@@ -720,7 +736,7 @@ func (c *conn) onClose(now int64, code core.CloseCode) {
 		w.errs.addClose(int(code))
 		w.lane.errors++
 		w.dropped++
-		c.account()
+		c.account(now)
 		c.redial = false
 	}
 	if !c.closeSent && !c.closePending {
@@ -763,7 +779,7 @@ func (c *conn) lostIO(now int64, k errKind) {
 // dropped ends an open connection the board lost.
 func (c *conn) dropped(now int64) {
 	c.w.dropped++
-	c.account()
+	c.account(now)
 	c.redial = false
 	c.closeFD(now)
 }

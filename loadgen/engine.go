@@ -1,6 +1,7 @@
 package loadgen
 
 import (
+	"fmt"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -182,6 +183,11 @@ func (e *engine) record(ivs []*interval, board results.Board) *results.Run {
 	r.Counts = c
 	errs.into(r.Errors)
 	fillSeries(r, ivs, e.col, e.t0, e.end)
+	if n := errs.kinds[eLost] + errs.kinds[eUnsent] + errs.kinds[eBacklog]; n > 0 && e.used[hLatency] && s.Scenario != Broadcast {
+		r.Notes = append(r.Notes, fmt.Sprintf("latency (from the intended send time) holds %d answered messages and %d never answered "+
+			"(lost %d, unsent %d, backlog %d) at the lateness they reached when the run gave up on them; service time holds the answered only",
+			c.MsgsReceived, n, errs.kinds[eLost], errs.kinds[eUnsent], errs.kinds[eBacklog]))
+	}
 
 	// Rates over the measurement window, not the ramp before it.
 	winStart, winEnd := e.measureStart, sendEnd

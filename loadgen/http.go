@@ -127,20 +127,21 @@ func runHTTP(ctx context.Context, s *Spec, t *target, clk *clock, sc *statsClien
 			resp := fasthttp.AcquireResponse()
 			defer fasthttp.ReleaseRequest(req)
 			defer fasthttp.ReleaseResponse(resp)
-			var every float64
-			if s.Rate > 0 {
-				r := s.totalRate() / float64(s.Conns)
-				every = 1e9 / r
+			// This shard's part of the schedule: request j of goroutine g
+			// is message j*own+g of a pacer at the shard's rate.
+			paced := s.Rate > 0
+			var pc Pacer
+			if paced {
+				pc = NewPacer(start, s.totalRate()*float64(own)/float64(s.Conns))
 			}
 			var c results.Counts
-			first := start + int64(every*float64(g)/float64(own))
 			for k := int64(0); ; k++ {
 				if s.Count > 0 && k >= s.Count || ctx.Err() != nil {
 					break
 				}
 				intended := clk.now()
-				if every > 0 {
-					intended = first + int64(every*float64(k))
+				if paced {
+					intended = pc.Due(k*int64(own) + int64(g))
 					if end > 0 && intended >= end {
 						break
 					}
@@ -171,7 +172,7 @@ func runHTTP(ctx context.Context, s *Spec, t *target, clk *clock, sc *statsClien
 				if s.Method == "PUT" {
 					l.bytesSent += int64(len(body))
 				}
-				if every > 0 {
+				if paced {
 					l.record(hLateness, sentAt-intended)
 				}
 				switch {

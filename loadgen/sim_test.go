@@ -3,6 +3,7 @@
 package loadgen
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -24,6 +25,7 @@ type sim struct {
 	delay int64
 
 	stallFrom, stallUntil int64
+	holdFrom, holdUntil   int64 // the client takes none of the board's output
 
 	slots []*firmware.Slot // by connection handle (c.fd); nil once closed
 	out   [][]chunk        // the board's output on its way to the client
@@ -65,6 +67,8 @@ func newSim(t testing.TB, b *firmware.Board, spec Spec, delay time.Duration) *si
 }
 
 func (m *sim) stalled() bool { return m.now >= m.stallFrom && m.now < m.stallUntil }
+
+func (m *sim) holding() bool { return m.now >= m.holdFrom && m.now < m.holdUntil }
 
 func (m *sim) dial(c *conn) (dialResult, errKind) {
 	sl := m.b.Accept(m.now)
@@ -134,7 +138,7 @@ func (m *sim) shut(c *conn) {
 // collect takes what board slot i has written, to arrive after the delay.
 func (m *sim) collect(i int) {
 	sl := m.slots[i]
-	if sl == nil || m.stalled() {
+	if sl == nil || m.stalled() || m.holding() {
 		return
 	}
 	for p := sl.TxPending(); len(p) > 0; p = sl.TxPending() {
@@ -194,10 +198,9 @@ func (m *sim) advance() {
 			next = min(next, sl.Deadline())
 		}
 	}
-	if m.stallUntil > m.now {
-		next = min(next, m.stallUntil)
-		if m.stallFrom > m.now {
-			next = min(next, m.stallFrom)
+	for _, t := range []int64{m.stallFrom, m.stallUntil, m.holdFrom, m.holdUntil} {
+		if t > m.now {
+			next = min(next, t)
 		}
 	}
 	if next == 1<<62 {
@@ -304,3 +307,113 @@ func near(got, v int64) bool { return got >= v && got <= v+v/1000 }
 
 // nearF reports whether got is v within 0.5%.
 func nearF(got, v float64) bool { return got >= v*0.995 && got <= v*1.005 }
+
+// at is a time on the sim's clock, from its start.
+func at(d time.Duration) int64 { return simStart + int64(d) }
+
+// quantile is a histogram's quantile q (0-1) in µs; 0 when absent.
+func quantile(r *results.Run, name string, q float64) int64 {
+	h := r.Hist(name)
+	if h == nil {
+		return 0
+	}
+	return h.ValueAtQuantile(q * 100)
+}
+
+// Open loop against a board that stalls for 200 ms: the latency from the
+// intended send time shows the stall, the service time (from the actual
+// send) does not, and the sends' lateness does (issue 18's mutants: latency
+// from the actual send, lateness recorded as 0).
+func TestSimStallOpenLoop(t *testing.T) {
+	m := newSim(t, simBoard(t, firmware.Config{}), Spec{Scenario: Rate, Conns: 1, Size: 64, Rate: 1000,
+		Duration: 2 * time.Second}, time.Millisecond)
+	m.stallFrom, m.stallUntil = at(time.Second), at(1200*time.Millisecond)
+	r := m.run()
+	if r.Counts.MsgsSent != 2000 || r.Counts.MsgsReceived != 2000 || len(r.Errors) != 0 {
+		t.Fatalf("counts %+v errors %v", r.Counts, r.Errors)
+	}
+	lat, svc, late := quantile(r, results.HistLatency, 0.99), quantile(r, results.HistService, 0.99), quantile(r, HistLateness, 0.99)
+	t.Logf("p99 latency %d µs, service %d µs, lateness %d µs", lat, svc, late)
+	if lat < 150_000 || lat > 205_000 {
+		t.Errorf("p99 latency %d µs: want the 200 ms stall in it", lat)
+	}
+	if svc > 5_000 {
+		t.Errorf("p99 service time %d µs: want about the 1 ms round trip", svc)
+	}
+	if late < 150_000 {
+		t.Errorf("p99 send lateness %d µs: the sends held by the stall left late", late)
+	}
+	if q := quantile(r, results.HistLatency, 0.5); !near(q, 1000) {
+		t.Errorf("p50 latency %d µs, want the 1000 µs round trip", q)
+	}
+}
+
+// A stall long enough to fill the connection's in-flight ring (1000
+// messages due, a ring of 512): the sends that did not fit are made late,
+// not dropped from the distribution.
+func TestSimStallRingFull(t *testing.T) {
+	m := newSim(t, simBoard(t, firmware.Config{}), Spec{Scenario: Rate, Conns: 1, Size: 64, Rate: 5000,
+		Duration: time.Second}, time.Millisecond)
+	m.stallFrom, m.stallUntil = at(500*time.Millisecond), at(700*time.Millisecond)
+	r := m.run()
+	if len(m.w.conns[0].ring) >= 1000 {
+		t.Fatalf("ring of %d: the test needs one smaller than the stall's messages", len(m.w.conns[0].ring))
+	}
+	lat := r.Hist(results.HistLatency)
+	if r.Counts.MsgsReceived != 5000 || lat.Count() != 5000 || len(r.Errors) != 0 {
+		t.Fatalf("received %d, latencies %d, errors %v: want all 5000 sent late, none dropped",
+			r.Counts.MsgsReceived, lat.Count(), r.Errors)
+	}
+	if lat.Max() < 200_000 {
+		t.Errorf("latency max %d µs: the stall's first message waited 200 ms", lat.Max())
+	}
+}
+
+// A board that stops answering for good: the messages never answered are
+// counted, named in the record, and in the latency distribution at the
+// lateness they reached when the run gave up on them.
+func TestSimUnanswered(t *testing.T) {
+	m := newSim(t, simBoard(t, firmware.Config{}), Spec{Scenario: Rate, Conns: 1, Size: 64, Rate: 1000,
+		Duration: time.Second}, time.Millisecond)
+	m.stallFrom, m.stallUntil = at(500*time.Millisecond), at(time.Hour)
+	r := m.run()
+	gaveUp := r.Errors["lost"] + r.Errors["unsent"] + r.Errors["backlog"]
+	lat := r.Hist(results.HistLatency)
+	t.Logf("counts %+v errors %v notes %q", r.Counts, r.Errors, r.Notes)
+	if r.Counts.MsgsReceived+gaveUp != 1000 || gaveUp < 490 || lat.Count() != 1000 {
+		t.Fatalf("received %d + given up %d (%v), %d latencies: want 1000 of each", r.Counts.MsgsReceived, gaveUp, r.Errors, lat.Count())
+	}
+	if p99 := quantile(r, results.HistLatency, 0.99); p99 < int64(DefaultDrainTimeout/time.Microsecond) {
+		t.Errorf("p99 latency %d µs: the unanswered waited at least the drain timeout", p99)
+	}
+	if s := r.Hist(results.HistService); s.Count() != r.Counts.MsgsReceived {
+		t.Errorf("service times %d for %d answered", s.Count(), r.Counts.MsgsReceived)
+	}
+	named := false
+	for _, n := range r.Notes {
+		named = named || strings.Contains(n, "never answered")
+	}
+	if !named {
+		t.Errorf("notes %q do not name the messages never answered", r.Notes)
+	}
+}
+
+// A board whose echo queue overflows drops messages; each one skipped is
+// counted, however many one gap holds.
+func TestSimDrops(t *testing.T) {
+	b := simBoard(t, firmware.Config{QueueLen: 2})
+	m := newSim(t, b, Spec{Scenario: Echo, Conns: 1, Size: 64, Window: 16, Duration: time.Second}, time.Millisecond)
+	m.holdFrom, m.holdUntil = at(500*time.Millisecond), at(600*time.Millisecond)
+	r := m.run()
+	dropped := int64(b.Stats().MsgsDropped)
+	t.Logf("counts %+v errors %v board dropped %d", r.Counts, r.Errors, dropped)
+	if dropped < 10 {
+		t.Fatalf("the board dropped %d: the test needs a gap of many", dropped)
+	}
+	if got := r.Errors["dropped"] + r.Errors["lost"]; got != dropped {
+		t.Errorf("dropped %d + lost %d, the board dropped %d", r.Errors["dropped"], r.Errors["lost"], dropped)
+	}
+	if r.Counts.MsgsSent != r.Counts.MsgsReceived+msgErrors(r) {
+		t.Errorf("sent %d != received %d + errors %v", r.Counts.MsgsSent, r.Counts.MsgsReceived, r.Errors)
+	}
+}

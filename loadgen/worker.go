@@ -75,7 +75,8 @@ type worker struct {
 
 	// pacing
 	pace       bool
-	paceEvery  float64 // ns between this worker's sends
+	pacer      Pacer // the run's schedule (message k of all shards)
+	owe        owed  // messages due that could not be sent yet
 	paceK      int64
 	paceStride int   // connections over all shards
 	paceSlots  []int // this worker's connections in schedule order
@@ -125,6 +126,9 @@ func newLoop(e *engine, id int, gids []int) *worker {
 		w.conns[i] = newConn(w, i, g)
 	}
 	w.dl = deadlines.New(len(gids) + nItems)
+	if e.paced {
+		w.owe = newOwed()
+	}
 	return w
 }
 
@@ -359,7 +363,10 @@ func (w *worker) step(now int64) {
 		}
 		fallthrough
 	case phDrain:
-		settled := true
+		if w.owe.n > 0 {
+			w.payOwed(now)
+		}
+		settled := w.owe.n == 0
 		for _, c := range w.conns {
 			if !c.settled() {
 				settled = false
@@ -370,8 +377,9 @@ func (w *worker) step(now int64) {
 			return
 		}
 		for _, c := range w.conns {
-			c.giveUp()
+			c.giveUp(now)
 		}
+		w.giveUpOwed(now)
 		w.phase = phIdle
 		w.report(repDrained)
 	case phClosing:
@@ -438,11 +446,11 @@ func (w *worker) startPace(rate float64, stride int, slots []int) {
 		return
 	}
 	w.pace = true
-	w.paceEvery = 1e9 / rate
+	w.pacer = NewPacer(w.start, rate)
 	w.paceStride = stride
 	w.paceSlots = slots
 	w.paceK = 0
-	w.paceMine = int64(w.paceEvery * float64(stride) / float64(len(slots)))
+	w.paceMine = int64(w.pacer.Every * float64(stride) / float64(len(slots)))
 	w.spin = min(int64(w.s.SpinAhead), w.paceMine/4)
 	w.armPace()
 }
@@ -455,7 +463,7 @@ func (w *worker) paceDue() int64 {
 	if w.s.Scenario == Broadcast {
 		k = w.paceK
 	}
-	return w.start + int64(float64(k)*w.paceEvery)
+	return w.pacer.Due(k)
 }
 
 func (w *worker) armPace() {
@@ -486,6 +494,9 @@ func (w *worker) paceTick(at, now int64) int64 {
 		return now
 	}
 	w.pollUntil = 0
+	if w.owe.n > 0 {
+		w.payOwed(now)
+	}
 	for due <= now && w.pace {
 		if w.end > 0 && due >= w.end {
 			w.pace = false
@@ -502,25 +513,31 @@ func (w *worker) paceTick(at, now int64) int64 {
 }
 
 // tick gives one scheduled send to its connection, or when that one is
-// down or done, to the next one of the worker that can take it.
+// down, done or full, to the next one of the worker that can take it; when
+// none can, the message is owed (see owed), never dropped.
 func (w *worker) tick(c *conn, intended, now int64) {
+	if w.owe.n > 0 {
+		w.payOwed(now) // older messages first
+	}
 	if w.s.Scenario == Broadcast {
-		if c.st == csOpen && !c.doneSending() {
+		switch {
+		case c.canTake() && w.owe.n == 0:
 			c.enqueue(intended, now)
-		} else if c.doneSending() {
+		case c.doneSending():
 			w.pace = false
-		} else {
-			w.errs.add(eUnsent, 1)
-			w.lane.errors++
+		case c.st == csOpen:
+			w.oweMsg(intended, eBacklog, now)
+		default:
+			w.oweMsg(intended, eUnsent, now)
 		}
 		return
 	}
-	if c.st == csOpen && !c.closing() && !c.doneSending() {
+	if c.canTake() && w.owe.n == 0 {
 		c.enqueue(intended, now)
 		return
 	}
 	n := len(w.conns)
-	allDone := true
+	allDone, anyOpen := true, false
 	for range n {
 		c := w.conns[w.rr]
 		w.rr++
@@ -529,7 +546,8 @@ func (w *worker) tick(c *conn, intended, now int64) {
 		}
 		done := c.doneSending()
 		allDone = allDone && done
-		if c.st == csOpen && !c.closing() && !done {
+		anyOpen = anyOpen || (c.st == csOpen && !c.closing() && !done)
+		if c.canTake() && w.owe.n == 0 {
 			c.enqueue(intended, now)
 			return
 		}
@@ -538,8 +556,60 @@ func (w *worker) tick(c *conn, intended, now int64) {
 		w.pace = false // every connection sent its count
 		return
 	}
-	w.errs.add(eUnsent, 1)
+	if anyOpen {
+		w.oweMsg(intended, eBacklog, now) // every open connection's ring is full
+	} else {
+		w.oweMsg(intended, eUnsent, now) // no connection open
+	}
+}
+
+// oweMsg keeps a message that could not be sent; a full queue gives its
+// oldest up, at the lateness it reached.
+func (w *worker) oweMsg(intended int64, k errKind, now int64) {
+	if at, ok, full := w.owe.push(intended, k); full {
+		w.giveUpMsg(at, ok, now)
+	}
+}
+
+// giveUpMsg records an owed message the run gives up on: in the latency
+// distribution at the lateness it reached, and as an error of kind k.
+func (w *worker) giveUpMsg(intended int64, k errKind, now int64) {
+	w.lane.record(hLatency, now-intended)
+	w.errs.add(k, 1)
 	w.lane.errors++
+}
+
+// payOwed sends owed messages, oldest first, while a connection can take
+// one.
+func (w *worker) payOwed(now int64) {
+	n := len(w.conns)
+	for w.owe.n > 0 {
+		var to *conn
+		for range n {
+			c := w.conns[w.rr]
+			w.rr++
+			if w.rr == n {
+				w.rr = 0
+			}
+			if c.canTake() {
+				to = c
+				break
+			}
+		}
+		if to == nil {
+			return
+		}
+		at, _ := w.owe.pop()
+		to.enqueue(at, now)
+	}
+}
+
+// giveUpOwed gives every owed message up (the end of the drain).
+func (w *worker) giveUpOwed(now int64) {
+	for w.owe.n > 0 {
+		at, k := w.owe.pop()
+		w.giveUpMsg(at, k, now)
+	}
 }
 
 // sendingOver reports whether the worker has nothing more to send.
@@ -611,10 +681,13 @@ func (w *worker) hardStop() {
 	now := w.e.clk.now()
 	for _, c := range w.conns {
 		c.redial, c.dialSoon = false, false
-		c.giveUp()
+		c.giveUp(now)
 		if c.fd >= 0 {
 			c.closeFD(now)
 		}
+	}
+	if w.lane != nil {
+		w.giveUpOwed(now)
 	}
 	w.phase = phDone
 }
