@@ -243,7 +243,9 @@ func runHTTP(ctx context.Context, s *Spec, t *target, clk *clock, sc *statsClien
 	}
 	if secs := float64(sendEnd-start) / 1e9; secs > 0 {
 		r.Rates = results.Rates{MsgsPerSec: float64(counts.MsgsReceived) / secs,
-			BytesPerSec: float64(counts.BytesSent+counts.BytesReceived) / secs}
+			BytesPerSec:   float64(counts.BytesSent+counts.BytesReceived) / secs,
+			UpBytesPerSec: float64(counts.BytesSent) / secs, DownBytesPerSec: float64(counts.BytesReceived) / secs,
+			WindowStart: results.Duration(start - t0), WindowLength: results.Duration(sendEnd - start)}
 	}
 	if counts.MsgsReceived == 0 {
 		return r, fmt.Errorf("loadgen: http: no request to %s succeeded: %s", uri, errorList(r.Errors))
