@@ -308,10 +308,13 @@ func (c *conn) send(now int64) {
 	}
 	fl := fieldLen(s.Text)
 	if e.stampLen > 0 && s.Size >= fl {
-		putField(w.payload, uint64(seq), s.Text)
 		if s.Scenario == Broadcast {
+			// The stamp says whose clock its times are on.
+			putField(w.payload, uint64(seq)|e.clockTag<<seqBits, s.Text)
 			putField(w.payload[fl:], uint64(intended), s.Text)
 			putField(w.payload[2*fl:], uint64(now), s.Text)
+		} else {
+			putField(w.payload, uint64(seq), s.Text)
 		}
 	}
 	c.outKey = w.mask.NextMask()
@@ -616,7 +619,8 @@ func (c *conn) onBroadcast(now, n int64) {
 		w.lane.errors++
 		return
 	}
-	seq, ok1 := getField(c.stampBuf[:], text)
+	tagged, ok1 := getField(c.stampBuf[:], text)
+	seq, tag := tagged&(1<<seqBits-1), tagged>>seqBits
 	in, ok2 := getField(c.stampBuf[fl:], text)
 	act, ok3 := getField(c.stampBuf[2*fl:], text)
 	if !ok1 || !ok2 || !ok3 || int64(seq) < c.bseq {
@@ -629,8 +633,14 @@ func (c *conn) onBroadcast(now, n int64) {
 		w.lane.errors += gap
 	}
 	c.bseq = int64(seq) + 1
-	w.lane.record(hLatency, now-int64(in))
-	w.lane.record(hService, now-int64(act))
+	if tag == w.e.clockTag {
+		w.lane.record(hLatency, now-int64(in))
+		w.lane.record(hService, now-int64(act))
+	} else {
+		// The sender's CLOCK_MONOTONIC is another machine's: its
+		// times do not compare with ours. Counted, not timed.
+		w.foreign++
+	}
 	w.countRecv(n)
 	if c.gid == 0 && int64(seq) >= c.recvNext {
 		c.recvNext = int64(seq) + 1 // the sender's own copy: closed loop goes on

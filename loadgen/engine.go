@@ -2,6 +2,8 @@ package loadgen
 
 import (
 	"fmt"
+	"hash/fnv"
+	"os"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -23,9 +25,10 @@ type engine struct {
 
 	hostB, pathB []byte // the handshake's Host and request path
 
-	stampLen int  // bytes of a message's stamp (seq, or seq+times for broadcast)
-	paced    bool // open loop
-	ringLen  int  // in-flight messages a connection can track (power of two)
+	stampLen int    // bytes of a message's stamp (seq, or seq+times for broadcast)
+	clockTag uint64 // broadcast: this machine's clock (see hostClockTag), in the stamp's seq field
+	paced    bool   // open loop
+	ringLen  int    // in-flight messages a connection can track (power of two)
 	rxLen    int
 	txLen    int
 	sndBuf   int // the client sockets' send buffer (0: the kernel's)
@@ -88,7 +91,7 @@ func ringFor(s *Spec) int {
 // intervals to allocate. own is this shard's connections, nw the workers.
 func newEngine(s *Spec, t *target, clk clock, own, nw int) *engine {
 	e := &engine{s: s, t: t, clk: clk, reports: make(chan report, 4*nw),
-		hostB: []byte(t.hostport), pathB: []byte(t.path)}
+		hostB: []byte(t.hostport), pathB: []byte(t.path), clockTag: hostClockTag()}
 	echoLike := s.Scenario == Echo || s.Scenario == Rate || s.Scenario == Soak || s.Scenario == Churn
 	e.paced = s.Rate > 0 && (s.Scenario == Rate || s.Scenario == Soak || s.Scenario == Sink || s.Scenario == Broadcast)
 	fl := fieldLen(s.Text)
@@ -180,8 +183,17 @@ func (e *engine) record(ivs []*interval, board results.Board) *results.Run {
 		}
 		lastDone = max(lastDone, w.lastDone)
 	}
+	var foreign int64
+	for _, w := range e.workers {
+		foreign += w.foreign
+	}
 	r.Counts = c
 	errs.into(r.Errors)
+	if foreign > 0 {
+		r.Notes = append(r.Notes, fmt.Sprintf("broadcast latency not measured for %d of %d messages received: their sender ran on "+
+			"another machine, whose CLOCK_MONOTONIC does not compare with this one's (run the sender's shard, 0, on the receivers' machine "+
+			"to time them); they are counted in messages received and missed", foreign, c.MsgsReceived))
+	}
 	fillSeries(r, ivs, e.col, e.t0, e.end)
 	if n := errs.kinds[eLost] + errs.kinds[eUnsent] + errs.kinds[eBacklog]; n > 0 && e.used[hLatency] && s.Scenario != Broadcast {
 		r.Notes = append(r.Notes, fmt.Sprintf("latency (from the intended send time) holds %d answered messages and %d never answered "+
@@ -212,4 +224,23 @@ func (e *engine) record(ivs []*interval, board results.Board) *results.Run {
 			WindowStart: results.Duration(winStart - e.t0), WindowLength: results.Duration(winEnd - winStart)}
 	}
 	return r
+}
+
+// seqBits are the bits of a broadcast stamp's seq field that hold the
+// sequence number; the bits above hold the sender's clock tag.
+const seqBits = 40
+
+// hostClockTag names this machine's CLOCK_MONOTONIC in 24 bits: a hash of
+// the kernel's boot id, which two machines (or two boots) do not share.
+// Broadcast receivers time only the messages whose stamp carries their own
+// tag.
+func hostClockTag() uint64 {
+	id, err := os.ReadFile("/proc/sys/kernel/random/boot_id")
+	if err != nil || len(id) == 0 {
+		name, _ := os.Hostname()
+		id = []byte(name)
+	}
+	h := fnv.New32a()
+	h.Write(id)
+	return uint64(h.Sum32()) & (1<<(64-seqBits) - 1)
 }

@@ -86,6 +86,7 @@ type worker struct {
 	rr         int
 
 	errs     errCounts
+	foreign  int64 // broadcast messages from a sender on another machine (not timed)
 	attempts int64
 	opened   int64
 	refused  int64
@@ -574,7 +575,11 @@ func (w *worker) oweMsg(intended int64, k errKind, now int64) {
 // giveUpMsg records an owed message the run gives up on: in the latency
 // distribution at the lateness it reached, and as an error of kind k.
 func (w *worker) giveUpMsg(intended int64, k errKind, now int64) {
-	w.lane.record(hLatency, now-intended)
+	if w.s.Scenario != Broadcast {
+		// (A broadcast never sent is missed by every receiver; its
+		// latency is per receipt.)
+		w.lane.record(hLatency, now-intended)
+	}
 	w.errs.add(k, 1)
 	w.lane.errors++
 }
