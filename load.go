@@ -56,6 +56,10 @@ func loadSpec(args []string, stderr io.Writer) (spec loadgen.Spec, out, store st
 	fs.DurationVar(&spec.CloseTimeout, "close-timeout", loadgen.DefaultCloseTimeout, "bound on the closing handshake")
 	fs.DurationVar(&spec.Timeout, "timeout", 0, "bound on the whole run (default: duration plus the other waits plus 30s)")
 	fs.DurationVar(&spec.SpinAhead, "spin", loadgen.DefaultSpinAhead, "pacer: spin this long before each due send (negative: never)")
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "usage: wslab load --target ws://host:port/path --scenario NAME [flags]\n\nscenarios:\n%s\nflags:\n", loadgen.ScenarioHelp())
+		fs.PrintDefaults()
+	}
 	fs.StringVar(&out, "out", "", "write the Run record to this file")
 	fs.StringVar(&store, "store", "", "also save the Run record in this results folder")
 	fs.BoolVar(&quiet, "quiet", false, "no live progress line")

@@ -30,7 +30,7 @@ func newTestConn(t testing.TB, spec Spec) *testConn {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := &engine{s: &s, clk: newClock(), t: &target{}}
+	e := &engine{s: &s, sc: scenarioOf(s.Scenario), clk: newClock(), t: &target{}}
 	e.paced = s.Rate > 0
 	if s.Scenario == Broadcast {
 		e.stampLen = 3 * fieldLen(s.Text)
@@ -39,7 +39,7 @@ func newTestConn(t testing.TB, spec Spec) *testConn {
 	}
 	e.ringLen = ringFor(&s)
 	e.rxLen, e.txLen = 4096, max(512, core.FrameSize(s.Size, true))
-	w := &worker{id: 0, e: e, s: &s, mask: core.NewMaskGen(1), phase: phMeasure, op: core.OpBinary, epfd: -1}
+	w := &worker{id: 0, e: e, s: &s, sc: e.sc, mask: core.NewMaskGen(1), phase: phMeasure, op: core.OpBinary, epfd: -1}
 	w.io = w
 	w.payload = make([]byte, s.Size)
 	fillPattern(w.payload)

@@ -89,7 +89,7 @@ func (c *conn) closing() bool { return c.closePending || c.closeSent || c.reconn
 // dial opens a new connection to the target.
 func (c *conn) dial(now int64) {
 	w := c.w
-	if w.s.Scenario == Churn {
+	if w.sc.rule == ruleCycle {
 		w.cycles++
 	}
 	w.attempts++
@@ -244,12 +244,12 @@ func (c *conn) wantSend(now int64) bool {
 	if w.phase != phMeasure || (w.end > 0 && now >= w.end) || c.doneSending() {
 		return false
 	}
-	switch w.s.Scenario {
-	case Sink:
+	switch w.sc.rule {
+	case ruleSink:
 		return true
-	case Broadcast:
+	case ruleBroadcast:
 		return c.gid == 0 && c.sent == c.recvNext
-	case Echo, Soak:
+	case ruleEcho:
 		return c.sent-c.recvNext < int64(w.s.Window)
 	}
 	return false
@@ -258,12 +258,12 @@ func (c *conn) wantSend(now int64) bool {
 // doneSending reports whether the connection has sent all it will.
 func (c *conn) doneSending() bool {
 	s := c.w.s
-	switch s.Scenario {
-	case Connect, Churn:
+	switch c.w.sc.rule {
+	case ruleHold, ruleCycle:
 		return true
-	case Stream:
+	case ruleStream:
 		return c.finished
-	case Broadcast:
+	case ruleBroadcast:
 		if c.gid != 0 {
 			return true
 		}
@@ -308,7 +308,7 @@ func (c *conn) send(now int64) {
 	}
 	fl := fieldLen(s.Text)
 	if e.stampLen > 0 && s.Size >= fl {
-		if s.Scenario == Broadcast {
+		if w.sc.rule == ruleBroadcast {
 			// The stamp says whose clock its times are on.
 			putField(w.payload, uint64(seq)|e.clockTag<<seqBits, s.Text)
 			putField(w.payload[fl:], uint64(intended), s.Text)
@@ -335,7 +335,7 @@ func (c *conn) send(now int64) {
 	if e.paced {
 		w.lane.record(hLateness, now-intended)
 	}
-	if s.Scenario == Broadcast {
+	if w.sc.rule == ruleBroadcast {
 		e.bcastSent.Store(c.sent)
 	}
 }
@@ -357,8 +357,8 @@ func (c *conn) enqueue(intended, now int64) {
 // begin starts the scenario's sending on an open connection.
 func (c *conn) begin(now int64) {
 	s := c.w.s
-	switch s.Scenario {
-	case Churn:
+	switch c.w.sc.rule {
+	case ruleCycle:
 		if s.Size > 0 {
 			c.queued = c.sent // one message, then close on its echo
 			c.send(now)
@@ -519,7 +519,7 @@ func (c *conn) opened(now int64) {
 	if w.phase == phRamp {
 		w.dialRamp(now)
 	}
-	if w.phase == phMeasure || (w.phase == phDrain && w.s.Scenario == Churn) {
+	if w.phase == phMeasure || (w.phase == phDrain && w.sc.rule == ruleCycle) {
 		c.begin(now)
 	}
 	if w.owe.n > 0 && (w.phase == phMeasure || w.phase == phDrain) {
@@ -546,15 +546,15 @@ func (c *conn) onMessage(now int64) {
 		return
 	}
 	n := int64(c.inLen)
-	switch s.Scenario {
-	case Stream:
+	switch w.sc.rule {
+	case ruleStream:
 		w.countRecv(n)
 		return
-	case Sink, Connect:
+	case ruleSink, ruleHold:
 		w.errs.add(eUnexpected, 1)
 		w.lane.errors++
 		return
-	case Broadcast:
+	case ruleBroadcast:
 		c.onBroadcast(now, n)
 		return
 	}
@@ -585,7 +585,7 @@ func (c *conn) onMessage(now int64) {
 	c.recvNext = seq + 1
 	c.onConn++
 	w.countRecv(n)
-	if s.Scenario == Churn {
+	if w.sc.rule == ruleCycle {
 		c.startClose(now)
 		return
 	}
@@ -661,12 +661,12 @@ func (c *conn) settled() bool {
 	if c.outLeft > 0 || c.ts < c.te {
 		return false
 	}
-	switch w.s.Scenario {
-	case Stream:
+	switch w.sc.rule {
+	case ruleStream:
 		return c.finished || (w.end > 0 && w.sendEnd >= w.end)
-	case Broadcast:
+	case ruleBroadcast:
 		return c.bseq >= w.e.bcastSent.Load()
-	case Sink, Connect:
+	case ruleSink, ruleHold:
 		return true
 	}
 	return c.recvNext >= c.queued
@@ -689,15 +689,15 @@ func (c *conn) account(now int64) {
 	if c.abandoned {
 		return
 	}
-	switch w.s.Scenario {
-	case Broadcast:
+	switch w.sc.rule {
+	case ruleBroadcast:
 		if sent := w.e.bcastSent.Load(); sent > c.bseq && c.countedOpen {
 			w.errs.add(eMissed, sent-c.bseq)
 			w.lane.errors += sent - c.bseq
 			c.bseq = sent
 		}
 		return
-	case Stream, Sink, Connect:
+	case ruleStream, ruleSink, ruleHold:
 		return
 	}
 	for seq := c.recvNext; seq < c.queued; seq++ {
@@ -732,12 +732,12 @@ func (c *conn) onClose(now int64, code core.CloseCode) {
 	w := c.w
 	c.closeRecv = true
 	normal := c.closeSent || c.closePending
-	if w.s.Scenario == Stream && code == core.CloseNormal {
+	if w.sc.rule == ruleStream && code == core.CloseNormal {
 		normal = true
 		c.finished = true
 		w.lastDone = now
 	}
-	if w.s.Scenario == Sink && normal {
+	if w.sc.rule == ruleSink && normal {
 		// The board answers the close only after reading everything
 		// sent before it: the sink's bytes are delivered by now.
 		w.lastDone = max(w.lastDone, now)
@@ -800,7 +800,7 @@ func (c *conn) onDeadline(now int64) {
 		if c.dialSoon {
 			c.dialSoon = false
 			w := c.w
-			if w.s.Scenario == Churn && w.cycles >= w.cycleQuota {
+			if w.sc.rule == ruleCycle && w.cycles >= w.cycleQuota {
 				return
 			}
 			if w.phase == phMeasure {
@@ -852,7 +852,7 @@ func (c *conn) afterClose(now int64) {
 		w.dl.Set(w.item(itemDial), now+1)
 		return
 	}
-	if w.phase != phMeasure && !(w.phase == phDrain && w.s.Scenario == Churn) {
+	if w.phase != phMeasure && !(w.phase == phDrain && w.sc.rule == ruleCycle) {
 		c.redial = false
 		return
 	}
@@ -860,7 +860,7 @@ func (c *conn) afterClose(now int64) {
 		c.redial = false
 		return
 	}
-	if (w.s.Scenario == Churn && w.cycles < w.cycleQuota) || c.redial {
+	if (w.sc.rule == ruleCycle && w.cycles < w.cycleQuota) || c.redial {
 		// Dial from the timer loop, not from here: a dial that fails at
 		// once must not recurse.
 		c.redial = false

@@ -15,6 +15,7 @@ import (
 // engine is the state the workers of one run share.
 type engine struct {
 	s     *Spec
+	sc    *scenario // s.Scenario's row
 	t     *target
 	clk   clock
 	col   *collector
@@ -90,34 +91,24 @@ func ringFor(s *Spec) int {
 // stamps and tracks, its buffers, the histograms recorded, and how many
 // intervals to allocate. own is this shard's connections, nw the workers.
 func newEngine(s *Spec, t *target, clk clock, own, nw int) *engine {
-	e := &engine{s: s, t: t, clk: clk, reports: make(chan report, 4*nw),
+	e := &engine{s: s, sc: scenarioOf(s.Scenario), t: t, clk: clk, reports: make(chan report, 4*nw),
 		hostB: []byte(t.hostport), pathB: []byte(t.path), clockTag: hostClockTag()}
-	echoLike := s.Scenario == Echo || s.Scenario == Rate || s.Scenario == Soak || s.Scenario == Churn
-	e.paced = s.Rate > 0 && (s.Scenario == Rate || s.Scenario == Soak || s.Scenario == Sink || s.Scenario == Broadcast)
+	ru := e.sc.rule
+	e.paced = s.Rate > 0 && e.sc.pace != paceNever
 	fl := fieldLen(s.Text)
 	switch {
-	case s.Scenario == Broadcast:
+	case ru == ruleBroadcast:
 		e.stampLen = 3 * fl
-	case echoLike && s.Size >= fl:
+	case ru.echoes() && s.Size >= fl:
 		e.stampLen = fl
 	}
-	if echoLike || e.paced || s.Scenario == Broadcast {
+	if ru.stamped() || e.paced {
 		e.ringLen = ringFor(s)
 	}
 	frame := core.FrameSize(s.Size, true)
-	switch s.Scenario {
-	case Stream:
-		e.rxLen = 16 << 10
-		if own <= 64 {
-			e.rxLen = 64 << 10
-		}
-	case Connect, Churn, Sink:
-		e.rxLen = 2 << 10
-	default:
-		e.rxLen = min(max(frame, 4<<10), 64<<10)
-	}
+	e.rxLen = ru.rxLen(frame, own)
 	e.txLen = min(max(frame, 512), 64<<10)
-	if s.Scenario == Sink {
+	if ru == ruleSink {
 		e.txLen = max(e.txLen, 16<<10)
 		// A sink measures what the board takes: keep the kernel from
 		// queueing megabytes the board has not read yet.
@@ -126,7 +117,7 @@ func newEngine(s *Spec, t *target, clk clock, own, nw int) *engine {
 	e.txLen = max(e.txLen, 256+len(e.hostB)+len(e.pathB))
 
 	e.used[hHandshake] = true
-	if echoLike || s.Scenario == Broadcast {
+	if ru.stamped() {
 		e.used[hLatency], e.used[hService] = true, true
 	}
 	e.used[hLateness] = e.paced
@@ -135,7 +126,7 @@ func newEngine(s *Spec, t *target, clk clock, own, nw int) *engine {
 	if s.ConnRate > 0 {
 		e.plan += time.Duration(float64(own) / s.ConnRate * float64(time.Second))
 	}
-	if s.Scenario == Churn {
+	if ru == ruleCycle {
 		e.plan += s.Settle + 2*time.Second
 	}
 	e.nIv = min(int(e.plan/s.Interval)+2, MaxIntervals+8)
@@ -158,7 +149,7 @@ func (e *engine) record(ivs []*interval, board results.Board) *results.Run {
 	s := e.s
 	sc := results.Scenario{Name: s.Scenario, Conns: s.Conns, Size: s.Size, Duration: results.Duration(s.Duration),
 		Path: pathOnly(e.t.path), Shard: s.Shard, Params: params(s)}
-	if e.paced || s.Scenario == Stream {
+	if e.paced || e.sc.rule == ruleStream {
 		sc.Rate = s.totalRate()
 	}
 	r := results.New(e.clk.wall(e.t0), sc, board, s.Target)
@@ -195,7 +186,7 @@ func (e *engine) record(ivs []*interval, board results.Board) *results.Run {
 			"to time them); they are counted in messages received and missed", foreign, c.MsgsReceived))
 	}
 	fillSeries(r, ivs, e.col, e.t0, e.end)
-	if n := errs.kinds[eLost] + errs.kinds[eUnsent] + errs.kinds[eBacklog]; n > 0 && e.used[hLatency] && s.Scenario != Broadcast {
+	if n := errs.kinds[eLost] + errs.kinds[eUnsent] + errs.kinds[eBacklog]; n > 0 && e.used[hLatency] && e.sc.rule != ruleBroadcast {
 		r.Notes = append(r.Notes, fmt.Sprintf("latency (from the intended send time) holds %d answered messages and %d never answered "+
 			"(lost %d, unsent %d, backlog %d) at the lateness they reached when the run gave up on them; service time holds the answered only",
 			c.MsgsReceived, n, errs.kinds[eLost], errs.kinds[eUnsent], errs.kinds[eBacklog]))
@@ -203,20 +194,20 @@ func (e *engine) record(ivs []*interval, board results.Board) *results.Run {
 
 	// Rates over the measurement window, not the ramp before it.
 	winStart, winEnd := e.measureStart, sendEnd
-	if s.Scenario == Stream {
+	if e.sc.rule == ruleStream {
 		winStart, winEnd = firstOpen, lastDone
 		if e.measureEnd > 0 && (lastDone == 0 || lastDone > e.measureEnd) {
 			winEnd = max(sendEnd, lastDone)
 		}
 	}
-	if s.Scenario == Sink && lastDone > 0 {
+	if e.sc.rule == ruleSink && lastDone > 0 {
 		// Until the board confirmed it read the last byte (its close).
 		winEnd = max(winEnd, lastDone)
 	}
 	if winEnd > winStart && winStart > 0 {
 		secs := float64(winEnd-winStart) / 1e9
 		n := c.MsgsReceived
-		if s.Scenario == Sink {
+		if e.sc.rule == ruleSink {
 			n = c.MsgsSent
 		}
 		r.Rates = results.Rates{MsgsPerSec: float64(n) / secs, BytesPerSec: float64(c.BytesSent+c.BytesReceived) / secs,

@@ -57,7 +57,7 @@ func Run(ctx context.Context, spec Spec) (*results.Run, error) {
 	if sc != nil {
 		defer sc.close()
 	}
-	if s.Scenario == HTTP {
+	if scenarioOf(s.Scenario).rule == ruleHTTP {
 		return runHTTP(ctx, &s, t, &clk, sc, board, notes)
 	}
 	return runWS(ctx, &s, t, &clk, sc, board, notes)
@@ -85,7 +85,8 @@ func runWS(ctx context.Context, s *Spec, t *target, clk *clock, sc *statsClient,
 	e := newEngine(s, t, *clk, own, nw)
 	e.addrs = addrs
 	plan := e.plan
-	if s.Scenario == Churn || s.Scenario == Soak {
+	scn := e.sc
+	if scn.heapMarks {
 		runtime.GC() // earlier garbage is not collected in the middle of the run
 	}
 	t0 := clk.now()
@@ -128,7 +129,7 @@ func runWS(ctx context.Context, s *Spec, t *target, clk *clock, sc *statsClient,
 		}
 		e.workers = append(e.workers, w)
 	}
-	sampling := smp != nil && s.Scenario != Churn && s.Scenario != Soak
+	sampling := smp != nil && !scn.heapMarks
 	if sampling {
 		smp.take()
 		go smp.run()
@@ -141,16 +142,16 @@ func runWS(ctx context.Context, s *Spec, t *target, clk *clock, sc *statsClient,
 	var afterCycles, settled sample
 	var gotAfter, gotSettled bool
 	if co.waitAll(repRampDone) {
-		if smp != nil && (s.Scenario == Churn || s.Scenario == Soak) {
+		if smp != nil && scn.heapMarks {
 			smp.take() // the baseline
 			go smp.run()
 			sampling = true
 		}
 		measureStart := clk.now() + int64(2*time.Millisecond)
 		measureEnd := int64(0)
-		if s.Duration > 0 || s.Scenario == Connect {
+		if s.Duration > 0 || scn.rule == ruleHold {
 			d := s.Duration
-			if s.Scenario == Connect {
+			if scn.rule == ruleHold {
 				d = s.Hold
 			}
 			measureEnd = measureStart + int64(d)
@@ -160,7 +161,7 @@ func runWS(ctx context.Context, s *Spec, t *target, clk *clock, sc *statsClient,
 			w.do(func() { w.measure(measureStart, measureEnd) })
 		}
 		if co.waitAll(repDrained) {
-			if smp != nil && (s.Scenario == Churn || s.Scenario == Soak) {
+			if smp != nil && scn.heapMarks {
 				smp.halt()
 				sampling = false
 				afterCycles, gotAfter = smp.take()
@@ -179,14 +180,14 @@ func runWS(ctx context.Context, s *Spec, t *target, clk *clock, sc *statsClient,
 	if sampling {
 		smp.halt()
 	}
-	if smp != nil && s.Scenario == Churn && gotAfter && ctx.Err() == nil {
+	if smp != nil && scn.rule == ruleCycle && gotAfter && ctx.Err() == nil {
 		select {
 		case <-time.After(s.Settle):
 		case <-ctx.Done():
 		}
 		settled, gotSettled = smp.take()
 		end = clk.now()
-	} else if smp != nil && s.Scenario != Soak {
+	} else if smp != nil && !(scn.heapMarks && scn.rule == ruleEcho) {
 		smp.take() // after the close
 	}
 
@@ -201,21 +202,21 @@ func runWS(ctx context.Context, s *Spec, t *target, clk *clock, sc *statsClient,
 			r.Notes = append(r.Notes, fmt.Sprintf("%d board stats readings failed, the last with: %v", smp.fails, smp.err))
 		}
 	}
-	switch s.Scenario {
-	case Connect:
+	switch scn.rule {
+	case ruleHold:
 		r.Notes = append(r.Notes, connectNote(e, c, r.Errors))
 		if lastOpen := e.lastOpen(); lastOpen > t0 {
 			// RampNote's format; cmd/comparek6 reads it.
 			r.Notes = append(r.Notes, fmt.Sprintf(RampNote, c.ConnsOpened, time.Duration(lastOpen-t0)))
 		}
-	case Churn:
+	case ruleCycle:
 		if gotAfter && gotSettled && len(r.Heap) > 0 {
 			base := r.Heap[0].HeapInUse
 			r.Notes = append(r.Notes, fmt.Sprintf("board heap: baseline %d B, after %d cycles %d B (%+d), after a %s settle %d B (%+d)",
 				base, c.ConnsAttempted, afterCycles.HeapInUse, afterCycles.HeapInUse-base, s.Settle, settled.HeapInUse, settled.HeapInUse-base))
 		}
 	}
-	if s.Scenario == Churn || s.Scenario == Soak {
+	if scn.heapMarks {
 		if l := CheckLeak(r, s.LeakThreshold, s.LeakFloor); l.Checked {
 			r.Notes = append(r.Notes, l.String())
 		}
@@ -229,7 +230,7 @@ func runWS(ctx context.Context, s *Spec, t *target, clk *clock, sc *statsClient,
 	if ctx.Err() != nil {
 		r.Notes = append(r.Notes, "stopped early: "+ctx.Err().Error())
 	}
-	if c.ConnsOpened == 0 && s.Scenario != Connect {
+	if c.ConnsOpened == 0 && scn.rule != ruleHold {
 		return r, fmt.Errorf("loadgen: no connection to %s opened: %s", s.Target, errorList(r.Errors))
 	}
 	if ctx.Err() != nil {
@@ -375,16 +376,17 @@ func params(s *Spec) map[string]string {
 	if s.ReconnectEvery > 0 {
 		p["reconnect_every"] = strconv.FormatInt(s.ReconnectEvery, 10)
 	}
-	if s.Scenario == Churn {
+	sc := scenarioOf(s.Scenario)
+	if sc.rule == ruleCycle {
 		p["settle"] = s.Settle.String()
 	}
-	if s.Scenario == HTTP {
+	if sc.rule == ruleHTTP {
 		p["method"] = s.Method
 	}
 	if s.RatePerConn {
 		p["rate_per_conn"] = strconv.FormatFloat(s.Rate, 'g', -1, 64)
 	}
-	if s.Scenario == Stream && s.Rate > 0 {
+	if sc.rule == ruleStream && s.Rate > 0 {
 		p["board_rate"] = strconv.FormatFloat(s.Rate, 'g', -1, 64)
 	}
 	return p

@@ -41,6 +41,7 @@ type worker struct {
 	id int
 	e  *engine
 	s  *Spec
+	sc *scenario
 
 	io              transport // w itself, but for tests
 	epfd, evfd, tfd int
@@ -105,7 +106,7 @@ type worker struct {
 // newLoop makes a worker's state for connections gids: everything but
 // its event loop's descriptors (a test drives it over another transport).
 func newLoop(e *engine, id int, gids []int) *worker {
-	w := &worker{id: id, e: e, s: e.s, mask: core.SeedMaskGen(), phase: phRamp,
+	w := &worker{id: id, e: e, s: e.s, sc: e.sc, mask: core.SeedMaskGen(), phase: phRamp,
 		epfd: -1, evfd: -1, tfd: -1, locals: map[int]unix.Sockaddr{}}
 	w.io = w
 	w.payload = make([]byte, e.s.Size)
@@ -192,7 +193,7 @@ func (w *worker) run() {
 	now := e.clk.now()
 	w.lane = e.col.lane(w.id, e.col.index(now))
 	w.dl.Set(w.item(itemBound), e.col.boundary(w.lane.idx))
-	if w.s.Scenario == Churn {
+	if w.sc.rule == ruleCycle {
 		w.phase = phWait // churn dials when the measurement starts
 		w.report(repRampDone)
 	} else {
@@ -353,11 +354,11 @@ func (w *worker) step(now int64) {
 		w.sendEnd = now
 		w.dl.Set(w.item(itemPace), 0)
 		w.drainBy = now + int64(s.DrainTimeout)
-		if s.Scenario == Stream && w.end > 0 && now >= w.end {
+		if w.sc.rule == ruleStream && w.end > 0 && now >= w.end {
 			w.drainBy = now // a stream cut by the duration has nothing to wait for
 		}
 		w.dl.Set(w.item(itemPhase), w.drainBy)
-		if w.e.paced || s.Scenario == Sink {
+		if w.e.paced || w.sc.rule == ruleSink {
 			for _, c := range w.conns {
 				c.pump(now) // owed messages still go
 			}
@@ -393,8 +394,8 @@ func (w *worker) step(now int64) {
 // beginMeasure starts sending on every open connection.
 func (w *worker) beginMeasure(now int64) {
 	s := w.s
-	switch s.Scenario {
-	case Churn:
+	switch w.sc.rule {
+	case ruleCycle:
 		w.cycleQuota = int64(s.part(int(s.Count)))
 		if s.Count == 0 {
 			w.cycleQuota = 1 << 62
@@ -413,14 +414,14 @@ func (w *worker) beginMeasure(now int64) {
 			}
 		}
 		return
-	case Broadcast:
+	case ruleBroadcast:
 		for i, c := range w.conns {
 			if c.gid == 0 && s.Rate > 0 {
 				w.startPace(s.Rate, 1, []int{i})
 			}
 		}
 	}
-	if w.e.paced && s.Scenario != Broadcast {
+	if w.e.paced && w.sc.rule != ruleBroadcast {
 		slots := make([]int, len(w.conns))
 		for i := range slots {
 			slots[i] = i
@@ -461,7 +462,7 @@ func (w *worker) paceDue() int64 {
 	n := int64(len(w.paceSlots))
 	j, i := w.paceK/n, w.paceK%n
 	k := j*int64(w.paceStride) + int64(w.conns[w.paceSlots[i]].gid)
-	if w.s.Scenario == Broadcast {
+	if w.sc.rule == ruleBroadcast {
 		k = w.paceK
 	}
 	return w.pacer.Due(k)
@@ -520,7 +521,7 @@ func (w *worker) tick(c *conn, intended, now int64) {
 	if w.owe.n > 0 {
 		w.payOwed(now) // older messages first
 	}
-	if w.s.Scenario == Broadcast {
+	if w.sc.rule == ruleBroadcast {
 		switch {
 		case c.canTake() && w.owe.n == 0:
 			c.enqueue(intended, now)
@@ -575,7 +576,7 @@ func (w *worker) oweMsg(intended int64, k errKind, now int64) {
 // giveUpMsg records an owed message the run gives up on: in the latency
 // distribution at the lateness it reached, and as an error of kind k.
 func (w *worker) giveUpMsg(intended int64, k errKind, now int64) {
-	if w.s.Scenario != Broadcast {
+	if w.sc.rule != ruleBroadcast {
 		// (A broadcast never sent is missed by every receiver; its
 		// latency is per receipt.)
 		w.lane.record(hLatency, now-intended)
@@ -623,12 +624,12 @@ func (w *worker) sendingOver(now int64) bool {
 	if w.end > 0 && now >= w.end {
 		return true
 	}
-	switch s.Scenario {
-	case Connect:
+	switch w.sc.rule {
+	case ruleHold:
 		return w.end == 0 || now >= w.end
-	case Churn:
+	case ruleCycle:
 		return w.cycles >= w.cycleQuota && w.active == 0
-	case Broadcast:
+	case ruleBroadcast:
 		if w.e.bcastDone.Load() {
 			return true
 		}
@@ -657,7 +658,7 @@ func (w *worker) sendingOver(now int64) bool {
 			return false // a reconnection under way
 		}
 	}
-	if s.Scenario == Broadcast {
+	if w.sc.rule == ruleBroadcast {
 		w.e.bcastDone.Store(true)
 	}
 	return true
