@@ -62,29 +62,15 @@ func runHTTP(ctx context.Context, s *Spec, t *target, clk *clock, sc *statsClien
 	used := [nHist]bool{hLatency: true, hService: true, hLateness: s.Rate > 0}
 	t0 := clk.now()
 	plan := s.Duration + s.DrainTimeout + 2*time.Second
-	col := newCollector(t0, int64(s.Interval), nl, min(int(plan/s.Interval)+2, MaxIntervals+8), used)
+	fr := newFrame(s, clk, sc, t0, nl, min(int(plan/s.Interval)+2, MaxIntervals+8), used, plan, func() int64 { return int64(own) })
+	col, smp, prog := fr.col, fr.smp, fr.prog
 	lanes := make([]*httpLane, nl)
 	for i := range lanes {
 		lanes[i] = &httpLane{l: col.lane(i, 0)}
 	}
-	var smp *sampler
-	if sc != nil && s.HeapEvery > 0 {
-		smp = newSampler(sc, clk, s.HeapEvery, int(plan/s.HeapEvery)+8)
+	if smp != nil {
 		smp.take()
 		go smp.run()
-	}
-	prog := &progress{w: s.Progress, total: s.Duration}
-	if s.Progress != nil {
-		col.onInterval = func(k int, iv *interval) {
-			var heap int64
-			var have bool
-			if smp != nil {
-				if x, ok := smp.last(); ok {
-					heap, have = x.HeapInUse, true
-				}
-			}
-			prog.line(time.Duration(int64(k+1)*col.every), int64(own), iv, s.Interval, heap, have)
-		}
 	}
 	start := clk.now()
 	end := int64(0)
@@ -238,8 +224,9 @@ func runHTTP(ctx context.Context, s *Spec, t *target, clk *clock, sc *statsClien
 		}
 	}
 	fillSeries(r, ivs, col, t0, finish)
-	if smp != nil {
-		r.Heap = smp.heap(t0)
+	fr.heap(r, t0)
+	if s.Progress != nil {
+		prog.end()
 	}
 	if secs := float64(sendEnd-start) / 1e9; secs > 0 {
 		r.Rates = results.Rates{MsgsPerSec: float64(counts.MsgsReceived) / secs,

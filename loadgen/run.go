@@ -90,27 +90,9 @@ func runWS(ctx context.Context, s *Spec, t *target, clk *clock, sc *statsClient,
 		runtime.GC() // earlier garbage is not collected in the middle of the run
 	}
 	t0 := clk.now()
-	e.col = newCollector(t0, int64(s.Interval), nw, e.nIv, e.used)
-
-	var smp *sampler
-	if sc != nil && s.HeapEvery > 0 {
-		expect := int(plan/s.HeapEvery) + 8
-		smp = newSampler(sc, clk, s.HeapEvery, expect)
-	}
-	// Every shard samples the board; results.Merge keeps one series.
-	prog := &progress{w: s.Progress, total: s.Duration}
-	if s.Progress != nil {
-		e.col.onInterval = func(k int, iv *interval) {
-			var heap int64
-			var have bool
-			if smp != nil {
-				if x, ok := smp.last(); ok {
-					heap, have = x.HeapInUse, true
-				}
-			}
-			prog.line(time.Duration(int64(k+1)*e.col.every), e.open.Load(), iv, s.Interval, heap, have)
-		}
-	}
+	fr := newFrame(s, clk, sc, t0, nw, e.nIv, e.used, plan, e.open.Load)
+	e.col = fr.col
+	smp, prog := fr.smp, fr.prog
 
 	var gids [][]int = make([][]int, nw)
 	first := s.firstConn()
@@ -196,12 +178,7 @@ func runWS(ctx context.Context, s *Spec, t *target, clk *clock, sc *statsClient,
 	r := e.record(ivs, board)
 	r.Notes = append(notes, r.Notes...)
 	c := r.Counts
-	if smp != nil {
-		r.Heap = smp.heap(t0)
-		if smp.fails > 0 {
-			r.Notes = append(r.Notes, fmt.Sprintf("%d board stats readings failed, the last with: %v", smp.fails, smp.err))
-		}
-	}
+	fr.heap(r, t0)
 	switch scn.rule {
 	case ruleHold:
 		r.Notes = append(r.Notes, connectNote(e, c, r.Errors))
@@ -237,6 +214,50 @@ func runWS(ctx context.Context, s *Spec, t *target, clk *clock, sc *statsClient,
 		return r, fmt.Errorf("loadgen: run stopped before its end: %w", ctx.Err())
 	}
 	return r, nil
+}
+
+// frame is what every run assembles around its recorders, WebSocket or
+// HTTP alike: the collector of intervals, the board's heap sampler and the
+// live progress line.
+type frame struct {
+	col  *collector
+	smp  *sampler // nil: no board stats
+	prog *progress
+}
+
+// newFrame makes the collector for lanes recorders over nIv intervals
+// from t0, the sampler when the board has stats (not started), and the
+// progress line when s asks for one (open gives the connections open).
+func newFrame(s *Spec, clk *clock, sc *statsClient, t0 int64, lanes, nIv int, used [nHist]bool, plan time.Duration, open func() int64) *frame {
+	f := &frame{col: newCollector(t0, int64(s.Interval), lanes, nIv, used), prog: &progress{w: s.Progress, total: s.Duration}}
+	if sc != nil && s.HeapEvery > 0 {
+		// Every shard samples the board; results.Merge keeps one series.
+		f.smp = newSampler(sc, clk, s.HeapEvery, int(plan/s.HeapEvery)+8)
+	}
+	if s.Progress != nil {
+		f.col.onInterval = func(k int, iv *interval) {
+			var heap int64
+			var have bool
+			if f.smp != nil {
+				if x, ok := f.smp.last(); ok {
+					heap, have = x.HeapInUse, true
+				}
+			}
+			f.prog.line(time.Duration(int64(k+1)*f.col.every), open(), iv, s.Interval, heap, have)
+		}
+	}
+	return f
+}
+
+// heap puts the board's heap series in r, with a note on failed readings.
+func (f *frame) heap(r *results.Run, t0 int64) {
+	if f.smp == nil {
+		return
+	}
+	r.Heap = f.smp.heap(t0)
+	if f.smp.fails > 0 {
+		r.Notes = append(r.Notes, fmt.Sprintf("%d board stats readings failed, the last with: %v", f.smp.fails, f.smp.err))
+	}
 }
 
 // RampNote is the note a connect run carries: the connections opened and
