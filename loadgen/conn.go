@@ -753,6 +753,9 @@ func (c *conn) onClose(now int64, code core.CloseCode) {
 		c.st = csClosing
 		c.closePending = true
 		c.flush(now)
+		if c.fd < 0 {
+			return // the reply's write failed and closed the connection
+		}
 	}
 	c.st = csClosing
 	c.setDeadline(now + int64(w.s.CloseTimeout))

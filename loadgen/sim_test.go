@@ -50,6 +50,9 @@ func newSim(t testing.TB, b *firmware.Board, spec Spec, delay time.Duration) *si
 		t.Fatal(err)
 	}
 	tg := &target{url: s.Target, hostport: "board", path: endpointFor(s.Scenario, "/ws")}
+	if scenarioOf(s.Scenario).rule == ruleStream {
+		tg.path += sourceQuery(&s)
+	}
 	own := s.part(s.Conns)
 	e := newEngine(&s, tg, clock{base: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), mono0: simStart}, own, 1)
 	e.reports = make(chan report, 64)
@@ -211,7 +214,7 @@ func (m *sim) advance() {
 
 // until turns and advances the clock until done reports true.
 func (m *sim) until(done func() bool) {
-	for range 10_000_000 {
+	for m.now < simStart+int64(time.Hour) {
 		for m.turn() {
 		}
 		if done() {
@@ -219,7 +222,9 @@ func (m *sim) until(done func() bool) {
 		}
 		m.advance()
 	}
-	m.t.Fatalf("sim: no end at %v", time.Duration(m.now-simStart))
+	c := m.w.conns[0]
+	m.t.Fatalf("sim: no end at %v: phase %d, active %d, dialing %d, conn 0 state %d fd %d",
+		time.Duration(m.now-simStart), m.w.phase, m.w.active, m.w.dialing, c.st, c.fd)
 }
 
 // run runs the scenario to its end and returns its record.
@@ -415,5 +420,39 @@ func TestSimDrops(t *testing.T) {
 	}
 	if r.Counts.MsgsSent != r.Counts.MsgsReceived+msgErrors(r) {
 		t.Errorf("sent %d != received %d + errors %v", r.Counts.MsgsSent, r.Counts.MsgsReceived, r.Errors)
+	}
+}
+
+// A message over the board's limit: the board closes with 1009, and the
+// generator counts the close code and the dropped connections.
+func TestSimCloseCode(t *testing.T) {
+	b := simBoard(t, firmware.Config{MaxMessage: 512})
+	m := newSim(t, b, Spec{Scenario: Echo, Conns: 2, Size: 1000, Duration: time.Second}, time.Millisecond)
+	r := m.run()
+	if r.Errors[results.CloseCode(1009)] != 2 || r.Counts.ConnsDropped != 2 || r.Counts.MsgsReceived != 0 {
+		t.Errorf("errors %v, counts %+v: want 2 x close 1009, 2 dropped", r.Errors, r.Counts)
+	}
+	if r.Errors["lost"] != 2 || r.Hist(results.HistLatency).Count() != 2 {
+		t.Errorf("the 2 messages the board refused: errors %v, %d latencies", r.Errors, r.Hist(results.HistLatency).Count())
+	}
+	if got := b.Stats().ClosesSent[9]; got != 2 {
+		t.Errorf("board sent %d closes 1009", got)
+	}
+}
+
+// Stream: the board pushes Count messages at its rate and closes with
+// 1000; all of them arrive, the payload goes down only (at 2 x 1000 x
+// 1024 B/s), and the close is no error.
+func TestSimStream(t *testing.T) {
+	b := simBoard(t, firmware.Config{})
+	// 1000 messages/s per connection from the board: 100 in 0.1 s.
+	m := newSim(t, b, Spec{Scenario: Stream, Conns: 2, Size: 1024, Count: 100, Rate: 2000}, time.Millisecond)
+	r := m.run()
+	c := r.Counts
+	if c.MsgsReceived != 200 || c.BytesReceived != 200*1024 || c.BytesSent != 0 || len(r.Errors) != 0 {
+		t.Errorf("counts %+v errors %v: want 200 messages of 1024 B down, nothing up", c, r.Errors)
+	}
+	if r.Rates.UpBytesPerSec != 0 || r.Rates.DownBytesPerSec < 1.9e6 || r.Rates.DownBytesPerSec > 2.2e6 {
+		t.Errorf("rates %+v", r.Rates)
 	}
 }
