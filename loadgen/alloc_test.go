@@ -39,7 +39,7 @@ func newTestConn(t testing.TB, spec Spec) *testConn {
 	}
 	e.ringLen = ringFor(&s)
 	e.rxLen, e.txLen = 4096, max(512, core.FrameSize(s.Size, true))
-	w := &worker{id: 0, e: e, s: &s, sc: e.sc, mask: core.NewMaskGen(1), phase: phMeasure, op: core.OpBinary, epfd: -1}
+	w := &worker{id: 0, e: e, s: &s, sc: e.sc, mask: core.NewMaskGen(1), phase: phMeasure, op: core.OpBinary, sockets: sockets{epfd: -1}}
 	w.io = w
 	w.payload = make([]byte, s.Size)
 	fillPattern(w.payload)

@@ -3,10 +3,6 @@
 package loadgen
 
 import (
-	"sync"
-
-	"golang.org/x/sys/unix"
-
 	"github.com/wslab/wslab/core"
 	"github.com/wslab/wslab/internal/deadlines"
 )
@@ -31,11 +27,6 @@ const (
 	nItems
 )
 
-const (
-	tagWake  = -1
-	tagTimer = -2
-)
-
 // worker is one event loop over a share of the connections.
 type worker struct {
 	id int
@@ -43,22 +34,14 @@ type worker struct {
 	s  *Spec
 	sc *scenario
 
-	io              transport // w itself, but for tests
-	epfd, evfd, tfd int
-	events          []unix.EpollEvent
-	ev              unix.EpollEvent // for EpollCtl, kept here so it does not escape per call
-	conns           []*conn
-	dl              *deadlines.Heap
-	armed           int64
-	lane            *lane
-	mask            *core.MaskGen
-	payload         []byte // the message template; its stamp is rewritten per message
-	op              core.Opcode
-
-	target4 unix.SockaddrInet4
-	target6 unix.SockaddrInet6
-	v6      bool
-	locals  map[int]unix.Sockaddr // source address index -> this worker's sockaddr
+	io      transport // the worker's own sockets, but for tests
+	sockets           // the epoll side (sockets.go)
+	conns   []*conn
+	dl      *deadlines.Heap
+	lane    *lane
+	mask    *core.MaskGen
+	payload []byte // the message template; its stamp is rewritten per message
+	op      core.Opcode
 
 	phase      int
 	start, end int64 // measurement window (end 0: unbounded)
@@ -97,31 +80,19 @@ type worker struct {
 	recv     int64
 	bsent    int64
 	brecv    int64
-
-	cmdMu sync.Mutex
-	cmds  []func()
-	stop  bool
 }
 
 // newLoop makes a worker's state for connections gids: everything but
 // its event loop's descriptors (a test drives it over another transport).
 func newLoop(e *engine, id int, gids []int) *worker {
-	w := &worker{id: id, e: e, s: e.s, sc: e.sc, mask: core.SeedMaskGen(), phase: phRamp,
-		epfd: -1, evfd: -1, tfd: -1, locals: map[int]unix.Sockaddr{}}
+	w := &worker{id: id, e: e, s: e.s, sc: e.sc, mask: core.SeedMaskGen(), phase: phRamp}
+	w.sockets.init(e.t)
 	w.io = w
 	w.payload = make([]byte, e.s.Size)
 	fillPattern(w.payload)
 	w.op = core.OpBinary
 	if e.s.Text {
 		w.op = core.OpText
-	}
-	if ip4 := e.t.ip.To4(); ip4 != nil {
-		copy(w.target4.Addr[:], ip4)
-		w.target4.Port = e.t.port
-	} else if e.t.ip != nil {
-		w.v6 = true
-		copy(w.target6.Addr[:], e.t.ip.To16())
-		w.target6.Port = e.t.port
 	}
 	w.conns = make([]*conn, len(gids))
 	for i, g := range gids {
@@ -134,134 +105,9 @@ func newLoop(e *engine, id int, gids []int) *worker {
 	return w
 }
 
-func newWorker(e *engine, id int, gids []int) (*worker, error) {
-	w := newLoop(e, id, gids)
-	w.events = make([]unix.EpollEvent, 256)
-	var err error
-	if w.epfd, err = unix.EpollCreate1(unix.EPOLL_CLOEXEC); err != nil {
-		return nil, err
-	}
-	if w.evfd, err = unix.Eventfd(0, unix.EFD_NONBLOCK|unix.EFD_CLOEXEC); err != nil {
-		w.closeFDs()
-		w.closeWake()
-		return nil, err
-	}
-	if w.tfd, err = unix.TimerfdCreate(unix.CLOCK_MONOTONIC, unix.TFD_NONBLOCK|unix.TFD_CLOEXEC); err != nil {
-		w.closeFDs()
-		w.closeWake()
-		return nil, err
-	}
-	for _, r := range []struct{ fd, tag int }{{w.evfd, tagWake}, {w.tfd, tagTimer}} {
-		ev := unix.EpollEvent{Events: unix.EPOLLIN, Fd: int32(r.tag)}
-		if err := unix.EpollCtl(w.epfd, unix.EPOLL_CTL_ADD, r.fd, &ev); err != nil {
-			w.closeFDs()
-			w.closeWake()
-			return nil, err
-		}
-	}
-	return w, nil
-}
-
 func (w *worker) item(k int) int { return len(w.conns) + k }
 
-// do queues f to run on the worker's loop.
-func (w *worker) do(f func()) {
-	w.cmdMu.Lock()
-	defer w.cmdMu.Unlock()
-	w.cmds = append(w.cmds, f)
-	if w.evfd >= 0 {
-		one := [8]byte{1}
-		_, _ = unix.Write(w.evfd, one[:])
-	}
-}
-
-func (w *worker) runCmds() {
-	w.cmdMu.Lock()
-	c := w.cmds
-	w.cmds = nil
-	w.cmdMu.Unlock()
-	for _, f := range c {
-		f()
-	}
-}
-
 func (w *worker) report(kind int) { w.e.reports <- report{w: w.id, kind: kind} }
-
-// run is the event loop. It returns when every connection is closed.
-func (w *worker) run() {
-	e := w.e
-	now := e.clk.now()
-	w.lane = e.col.lane(w.id, e.col.index(now))
-	w.dl.Set(w.item(itemBound), e.col.boundary(w.lane.idx))
-	if w.sc.rule == ruleCycle {
-		w.phase = phWait // churn dials when the measurement starts
-		w.report(repRampDone)
-	} else {
-		w.dialRamp(now)
-	}
-	for w.phase != phDone {
-		timeout := -1
-		if w.pollUntil > now && w.pace {
-			timeout = 0 // spinning before a send: poll the sockets
-		} else {
-			w.pollUntil = 0
-			w.armTimer(now)
-		}
-		n, err := unix.EpollWait(w.epfd, w.events, timeout)
-		if err != nil && err != unix.EINTR {
-			w.hardStop()
-			break
-		}
-		now = e.clk.now()
-		for k := 0; k < n; k++ {
-			ev := &w.events[k]
-			switch ev.Fd {
-			case tagWake:
-				var b [8]byte
-				_, _ = unix.Read(w.evfd, b[:])
-				w.runCmds()
-			case tagTimer:
-				var b [8]byte
-				_, _ = unix.Read(w.tfd, b[:])
-				w.armed = 0
-			default:
-				c := w.conns[ev.Fd]
-				if c.gen != ev.Pad || c.fd < 0 {
-					continue // an event for a socket closed since
-				}
-				w.onEvent(c, ev.Events, now)
-			}
-		}
-		if w.stop {
-			w.hardStop()
-			break
-		}
-		now = w.runTimers(e.clk.now())
-		w.step(now)
-	}
-	e.col.finish(w.lane)
-	w.lane = nil
-	w.closeFDs()
-	w.report(repDone)
-}
-
-// armTimer points the timerfd at the earliest deadline.
-func (w *worker) armTimer(now int64) {
-	_, at := w.dl.Min()
-	if at == w.armed {
-		return
-	}
-	w.armed = at
-	var spec unix.ItimerSpec
-	if at > 0 {
-		d := at - now
-		if d < 1000 {
-			d = 1000
-		}
-		spec.Value = unix.NsecToTimespec(d)
-	}
-	_ = unix.TimerfdSettime(w.tfd, 0, &spec, nil)
-}
 
 // runTimers runs every due deadline and returns the time after.
 func (w *worker) runTimers(now int64) int64 {
@@ -696,60 +542,4 @@ func (w *worker) hardStop() {
 		w.giveUpOwed(now)
 	}
 	w.phase = phDone
-}
-
-func (w *worker) closeFDs() {
-	for _, c := range w.conns {
-		if c.fd >= 0 {
-			unix.Close(c.fd)
-			c.fd = -1
-		}
-	}
-	for _, fd := range []int{w.epfd, w.tfd} {
-		if fd >= 0 {
-			unix.Close(fd)
-		}
-	}
-	w.epfd, w.tfd = -1, -1
-}
-
-// closeWake closes the wake-up eventfd, once the coordinator will send no
-// more commands (closing it earlier could let a late command write into a
-// reused descriptor).
-func (w *worker) closeWake() {
-	w.cmdMu.Lock()
-	defer w.cmdMu.Unlock()
-	if w.evfd >= 0 {
-		unix.Close(w.evfd)
-		w.evfd = -1
-	}
-}
-
-// local returns this worker's sockaddr for source address i (nil: none).
-func (w *worker) local(i int) unix.Sockaddr {
-	if sa, ok := w.locals[i]; ok {
-		return sa
-	}
-	ip := w.e.addrs.ip(i)
-	var sa unix.Sockaddr
-	if ip != nil {
-		if ip4 := ip.To4(); ip4 != nil {
-			a := &unix.SockaddrInet4{}
-			copy(a.Addr[:], ip4)
-			sa = a
-		} else {
-			a := &unix.SockaddrInet6{}
-			copy(a.Addr[:], ip.To16())
-			sa = a
-		}
-	}
-	w.locals[i] = sa
-	return sa
-}
-
-func (w *worker) targetSA() unix.Sockaddr {
-	if w.v6 {
-		return &w.target6
-	}
-	return &w.target4
 }
