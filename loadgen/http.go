@@ -25,6 +25,9 @@ type httpLane struct {
 	l    *lane
 	errs errCounts
 	http map[int]int64 // responses by status other than 2xx
+	// gaveUp counts open-loop requests that failed, recorded in the
+	// latency distribution at their lateness.
+	gaveUp int64
 }
 
 // runHTTP runs GET or PUT requests of /files/NAME with fasthttp's client:
@@ -165,6 +168,12 @@ func runHTTP(ctx context.Context, s *Spec, t *target, clk *clock, sc *statsClien
 				case err != nil:
 					hl.errs.add(httpErrKind(err), 1)
 					l.errors++
+					if paced {
+						// Open loop: a request that failed is in the
+						// distribution at the lateness it reached.
+						l.record(hLatency, now-intended)
+						hl.gaveUp++
+					}
 				case resp.StatusCode() < 200 || resp.StatusCode() > 299:
 					if hl.http == nil {
 						hl.http = map[int]int64{}
@@ -224,6 +233,14 @@ func runHTTP(ctx context.Context, s *Spec, t *target, clk *clock, sc *statsClien
 		}
 	}
 	fillSeries(r, ivs, col, t0, finish)
+	var gaveUp int64
+	for _, hl := range lanes {
+		gaveUp += hl.gaveUp
+	}
+	if gaveUp > 0 {
+		r.Notes = append(r.Notes, fmt.Sprintf("latency (from the intended send time) holds %d answered requests and %d failed ones "+
+			"at the lateness they reached when they failed; service time holds the answered only", counts.MsgsReceived, gaveUp))
+	}
 	fr.heap(r, t0)
 	if s.Progress != nil {
 		prog.end()

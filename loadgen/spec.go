@@ -124,7 +124,9 @@ type Spec struct {
 	// DialTimeout bounds a TCP connect plus handshake; default 5s.
 	DialTimeout time.Duration
 	// DrainTimeout bounds the wait for answers after the last send;
-	// default 2s. Unanswered messages count as "lost".
+	// default 2s. Unanswered messages count as "lost" (never sent:
+	// "unsent" or "backlog") and enter the latency distribution at the
+	// lateness they reached by then.
 	DrainTimeout time.Duration
 	// CloseTimeout bounds the closing handshake; default 1s.
 	CloseTimeout time.Duration
