@@ -328,6 +328,9 @@ func (c *conn) send(now int64) {
 	if !e.paced {
 		c.queued = c.sent
 	}
+	if w.sc.rule == ruleSink {
+		c.recvNext = c.sent // nothing comes back: the message leaves the ring when sent
+	}
 	w.sent++
 	w.bsent += int64(s.Size)
 	w.lane.msgsSent++

@@ -456,3 +456,22 @@ func TestSimStream(t *testing.T) {
 		t.Errorf("rates %+v", r.Rates)
 	}
 }
+
+// An open-loop sink sends its whole schedule: nothing comes back, so a
+// sent message does not hold a place in the in-flight ring (it did, and
+// the sends after the ring's 512 were lost as "backlog").
+func TestSimSinkPaced(t *testing.T) {
+	m := newSim(t, simBoard(t, firmware.Config{}), Spec{Scenario: Sink, Conns: 2, Size: 64, Rate: 1000,
+		Duration: time.Second}, time.Millisecond)
+	r := m.run()
+	c := r.Counts
+	if c.MsgsSent != 1000 || c.BytesSent != 64000 || c.BytesReceived != 0 || len(r.Errors) != 0 {
+		t.Fatalf("counts %+v errors %v: want the 1000 messages of the schedule sent", c, r.Errors)
+	}
+	if !nearF(r.Rates.UpBytesPerSec, 64000) || r.Rates.DownBytesPerSec != 0 {
+		t.Errorf("rates %+v: want 64000 B/s up, none down", r.Rates)
+	}
+	if h := r.Hist(HistLateness); h == nil || h.Count() != 1000 {
+		t.Errorf("lateness recorded for %v sends, want 1000", h)
+	}
+}
