@@ -138,21 +138,26 @@ func (m *sim) shut(c *conn) {
 	}
 }
 
-// collect takes what board slot i has written, to arrive after the delay.
-func (m *sim) collect(i int) {
+// collect takes what board slot i has written, to arrive after the delay;
+// it reports whether there was anything.
+func (m *sim) collect(i int) bool {
 	sl := m.slots[i]
 	if sl == nil || m.stalled() || m.holding() {
-		return
+		return false
 	}
+	got := false
 	for p := sl.TxPending(); len(p) > 0; p = sl.TxPending() {
 		m.out[i] = append(m.out[i], chunk{at: m.now + m.delay, data: append([]byte(nil), p...)})
 		sl.Sent(len(p), m.now)
+		got = true
 	}
 	if sl.Done() {
 		sl.Release(m.now)
 		m.slots[i] = nil
 		m.eof[i] = true
+		got = true
 	}
+	return got
 }
 
 // turn moves bytes and runs what is due at m.now; it reports whether
@@ -184,6 +189,12 @@ func (m *sim) turn() bool {
 	}
 	w.runTimers(m.now)
 	w.step(m.now)
+	// What the board wrote meanwhile (to any slot: a broadcast) leaves now.
+	for i := range m.slots {
+		if m.collect(i) {
+			moved = true
+		}
+	}
 	return moved
 }
 
@@ -473,5 +484,21 @@ func TestSimSinkPaced(t *testing.T) {
 	}
 	if h := r.Hist(HistLateness); h == nil || h.Count() != 1000 {
 		t.Errorf("lateness recorded for %v sends, want 1000", h)
+	}
+}
+
+// Broadcast on the virtual clock: every message of the sender reaches
+// every connection, each timed from its stamp on this machine's clock.
+func TestSimBroadcast(t *testing.T) {
+	b := simBoard(t, firmware.Config{})
+	m := newSim(t, b, Spec{Scenario: Broadcast, Conns: 4, Size: 64, Rate: 100, Duration: time.Second}, time.Millisecond)
+	r := m.run()
+	c := r.Counts
+	lat := r.Hist(results.HistLatency)
+	if c.MsgsSent != 100 || c.MsgsReceived != 400 || len(r.Errors) != 0 || lat.Count() != 400 {
+		t.Fatalf("counts %+v errors %v latencies %d: want 100 sent, 4 x 100 received and timed", c, r.Errors, lat.Count())
+	}
+	if !near(lat.Min(), 1000) || !near(lat.Max(), 1000) {
+		t.Errorf("latency %d..%d µs, want the 1000 µs link delay", lat.Min(), lat.Max())
 	}
 }
