@@ -257,6 +257,17 @@ func (c *conn) wantSend(now int64) bool {
 
 // doneSending reports whether the connection has sent all it will.
 func (c *conn) doneSending() bool {
+	if c.w.sc.rule == ruleStream {
+		return c.finished
+	}
+	return c.quotaDone() || (c.st == csIdle && !c.redial && !c.dialSoon)
+}
+
+// quotaDone reports whether the connection has nothing left to send by
+// its scenario's rule and Count, whatever the state of its connection: a
+// connection that died before its count is not done, its messages are
+// owed (unsent).
+func (c *conn) quotaDone() bool {
 	s := c.w.s
 	switch c.w.sc.rule {
 	case ruleHold, ruleCycle:
@@ -267,9 +278,6 @@ func (c *conn) doneSending() bool {
 		if c.gid != 0 {
 			return true
 		}
-	}
-	if c.st == csIdle && !c.redial && !c.dialSoon {
-		return true
 	}
 	return s.Count > 0 && c.queued >= s.Count
 }

@@ -502,3 +502,25 @@ func TestSimBroadcast(t *testing.T) {
 		t.Errorf("latency %d..%d µs, want the 1000 µs link delay", lat.Min(), lat.Max())
 	}
 }
+
+// Open loop with no connection left open (the board closed it with 1009
+// on the first message): the schedule's later sends are counted unsent
+// and still in the latency distribution, at the lateness each reached
+// when the run gave up on it.
+func TestSimNoConnectionOpen(t *testing.T) {
+	b := simBoard(t, firmware.Config{MaxMessage: 512})
+	m := newSim(t, b, Spec{Scenario: Rate, Conns: 1, Size: 1000, Rate: 100, Duration: time.Second}, time.Millisecond)
+	r := m.run()
+	lat := r.Hist(results.HistLatency)
+	if r.Errors["unsent"] != 99 || r.Errors["lost"] != 1 || r.Counts.ConnsDropped != 1 || lat.Count() != 100 {
+		t.Fatalf("errors %v, counts %+v, %d latencies: want 99 unsent + 1 lost, all 100 in the distribution",
+			r.Errors, r.Counts, lat.Count())
+	}
+	// The message the board refused failed 1 ms after it left; the 99
+	// never sent waited for a connection until the end of the drain, 2 s
+	// after sending ended.
+	if !near(lat.Min(), 1000) || quantile(r, results.HistLatency, 0.02) < int64(DefaultDrainTimeout/time.Microsecond) {
+		t.Errorf("latency min %d µs, p2 %d µs: want 1 ms for the lost one, the drain or more for the unsent",
+			lat.Min(), quantile(r, results.HistLatency, 0.02))
+	}
+}

@@ -350,6 +350,10 @@ func (w *worker) paceTick(at, now int64) int64 {
 			w.pace = false
 			break
 		}
+		if c := w.s.Count; c > 0 && w.sc.rule != ruleBroadcast && w.paceK >= c*int64(len(w.paceSlots)) {
+			w.pace = false // this worker's share of the schedule is out
+			break
+		}
 		w.tick(w.conns[w.paceSlots[w.paceK%int64(len(w.paceSlots))]], due, now)
 		w.paceK++
 		due = w.paceDue()
@@ -371,7 +375,7 @@ func (w *worker) tick(c *conn, intended, now int64) {
 		switch {
 		case c.canTake() && w.owe.n == 0:
 			c.enqueue(intended, now)
-		case c.doneSending():
+		case c.quotaDone():
 			w.pace = false
 		case c.st == csOpen:
 			w.oweMsg(intended, eBacklog, now)
@@ -392,7 +396,7 @@ func (w *worker) tick(c *conn, intended, now int64) {
 		if w.rr == n {
 			w.rr = 0
 		}
-		done := c.doneSending()
+		done := c.quotaDone()
 		allDone = allDone && done
 		anyOpen = anyOpen || (c.st == csOpen && !c.closing() && !done)
 		if c.canTake() && w.owe.n == 0 {
