@@ -56,6 +56,10 @@ func loadSpec(args []string, stderr io.Writer) (spec loadgen.Spec, out, store st
 	fs.DurationVar(&spec.CloseTimeout, "close-timeout", loadgen.DefaultCloseTimeout, "bound on the closing handshake")
 	fs.DurationVar(&spec.Timeout, "timeout", 0, "bound on the whole run (default: duration plus the other waits plus 30s)")
 	fs.DurationVar(&spec.SpinAhead, "spin", loadgen.DefaultSpinAhead, "pacer: spin this long before each due send (negative: never)")
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "usage: wslab load --target ws://host:port/path --scenario NAME [flags]\n\nscenarios:\n%s\nflags:\n", loadgen.ScenarioHelp())
+		fs.PrintDefaults()
+	}
 	fs.StringVar(&out, "out", "", "write the Run record to this file")
 	fs.StringVar(&store, "store", "", "also save the Run record in this results folder")
 	fs.BoolVar(&quiet, "quiet", false, "no live progress line")
@@ -156,15 +160,27 @@ func printRun(w io.Writer, r *results.Run) {
 	fmt.Fprintf(tw, "connections\t%d attempted, %d opened, %d refused, %d failed, %d dropped\n",
 		c.ConnsAttempted, c.ConnsOpened, c.ConnsRefused, c.ConnsFailed, c.ConnsDropped)
 	fmt.Fprintf(tw, "messages\t%d sent, %d received\n", c.MsgsSent, c.MsgsReceived)
-	fmt.Fprintf(tw, "bytes\t%d sent, %d received\n", c.BytesSent, c.BytesReceived)
-	fmt.Fprintf(tw, "throughput\t%.0f msgs/s, %.2f MB/s\n", s.MsgsPerSec, s.MBPerSec)
-	for _, name := range []string{results.HistLatency, results.HistService, loadgen.HistLateness, results.HistHandshake} {
-		h := r.Hist(name)
-		if h.Count() == 0 {
+	fmt.Fprintf(tw, "payload bytes\t%d up (client to board), %d down (board to client)\n", c.BytesSent, c.BytesReceived)
+	if rt := r.Rates; rt.WindowLength > 0 {
+		// Per direction: an echo's throughput is the one-way rate, not
+		// the sum of both.
+		fmt.Fprintf(tw, "throughput\t%.0f msgs/s; payload up %.3f MB/s, down %.3f MB/s (over the %s measurement window)\n",
+			s.MsgsPerSec, rt.UpBytesPerSec/1e6, rt.DownBytesPerSec/1e6, time.Duration(rt.WindowLength).Round(time.Millisecond))
+	} else {
+		fmt.Fprintf(tw, "throughput\t%.0f msgs/s\n", s.MsgsPerSec)
+	}
+	for _, h := range []struct{ name, what string }{
+		{results.HistLatency, "from the intended send time"},
+		{results.HistService, "from the actual send, answered messages"},
+		{loadgen.HistLateness, "of open-loop sends behind their schedule"},
+		{results.HistHandshake, "TCP connect and upgrade"},
+	} {
+		hist := r.Hist(h.name)
+		if hist.Count() == 0 {
 			continue
 		}
-		fmt.Fprintf(tw, "%s µs\tp50 %d  p90 %d  p99 %d  p99.9 %d  max %d  (n=%d)\n", name,
-			h.Quantile(0.5), h.Quantile(0.9), h.Quantile(0.99), h.Quantile(0.999), h.Max(), h.Count())
+		fmt.Fprintf(tw, "%s µs\tp50 %d  p90 %d  p99 %d  p99.9 %d  max %d  (n=%d, %s)\n", h.name,
+			hist.Quantile(0.5), hist.Quantile(0.9), hist.Quantile(0.99), hist.Quantile(0.999), hist.Max(), hist.Count(), h.what)
 	}
 	if len(r.Errors) > 0 {
 		keys := make([]string, 0, len(r.Errors))

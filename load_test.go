@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"net"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -53,10 +54,14 @@ func TestLoadCommand(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d\n%s%s", code, stdout.String(), stderr.String())
 	}
-	for _, s := range []string{"scenario", "echo", "cli-board", "throughput", "latency µs", "errors        none"} {
-		if !strings.Contains(stdout.String(), s) {
+	for _, s := range []string{"scenario", "echo", "cli-board", "throughput", "payload up", "MB/s, down", "latency µs",
+		"from the intended send time", "errors +none"} {
+		if !regexp.MustCompile(s).MatchString(stdout.String()) {
 			t.Errorf("output lacks %q:\n%s", s, stdout.String())
 		}
+	}
+	if r := regexp.MustCompile(`payload up ([0-9.]+) MB/s, down ([0-9.]+) MB/s`).FindStringSubmatch(stdout.String()); r == nil || r[1] != r[2] {
+		t.Errorf("an echo's payload rate up and down differ (or are missing): %q", r)
 	}
 	if strings.Contains(stderr.String(), "\r") {
 		t.Errorf("progress line drawn on a non-terminal: %q", stderr.String())

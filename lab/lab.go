@@ -2,7 +2,6 @@ package lab
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -202,18 +201,17 @@ func waitIdle(ctx context.Context, wsURL string, timeout time.Duration) {
 			time.Sleep(200 * time.Millisecond)
 			continue
 		}
-		var st struct {
-			Slots struct {
-				InUse int `json:"in_use"`
-			} `json:"slots"`
-		}
-		err = json.NewDecoder(resp.Body).Decode(&st)
+		body, err := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
 		resp.Body.Close()
+		var st loadgen.BoardStats
+		if err == nil {
+			err = loadgen.ParseStats(body, &st)
+		}
 		if err != nil || resp.StatusCode != http.StatusOK {
 			time.Sleep(time.Second) // not a wslab board: just a pause
 			return
 		}
-		if st.Slots.InUse <= 1 {
+		if st.SlotsInUse <= 1 {
 			return
 		}
 		time.Sleep(100 * time.Millisecond)

@@ -30,7 +30,7 @@ func newTestConn(t testing.TB, spec Spec) *testConn {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := &engine{s: &s, clk: newClock(), t: &target{}}
+	e := &engine{s: &s, sc: scenarioOf(s.Scenario), clk: newClock(), t: &target{}}
 	e.paced = s.Rate > 0
 	if s.Scenario == Broadcast {
 		e.stampLen = 3 * fieldLen(s.Text)
@@ -39,7 +39,8 @@ func newTestConn(t testing.TB, spec Spec) *testConn {
 	}
 	e.ringLen = ringFor(&s)
 	e.rxLen, e.txLen = 4096, max(512, core.FrameSize(s.Size, true))
-	w := &worker{id: 0, e: e, s: &s, mask: core.NewMaskGen(1), phase: phMeasure, op: core.OpBinary, epfd: -1}
+	w := &worker{id: 0, e: e, s: &s, sc: e.sc, mask: core.NewMaskGen(1), phase: phMeasure, op: core.OpBinary, sockets: sockets{epfd: -1}}
+	w.io = w
 	w.payload = make([]byte, s.Size)
 	fillPattern(w.payload)
 	w.dl = deadlines.New(1 + nItems)
@@ -126,23 +127,5 @@ func TestPerMessageAllocs(t *testing.T) {
 		if h := w.lane.hists[hLatency]; h.TotalCount() != w.recv {
 			t.Errorf("%s: %d latencies recorded for %d messages", sp.Scenario, h.TotalCount(), w.recv)
 		}
-	}
-}
-
-// Reading /stats allocates nothing, so an in-process board's heap series
-// is not the generator's.
-func TestStatsScanAllocs(t *testing.T) {
-	doc := []byte(`{"model":"m","uptime_ms":5,"heap":{"inuse":123456,"sys":9,"mallocs":77,"frees":70},` +
-		`"footprint":{"slots":4,"rx":1,"tx":2,"per_slot":3,"fixed":4,"total":999,"budget":0},` +
-		`"config":{"max_message":1,"fail_mode":"503"},"slots":{"total":4,"in_use":3,"peak":4},` +
-		`"conns":{"accepted":12},"msgs":{"in":5,"out":6,"dropped":7},"bytes":{"in":8,"out":9},"close_sent":{"1000":2}}`)
-	var s sample
-	if a := testing.AllocsPerRun(100, func() { scanStats(doc, &s) }); a != 0 {
-		t.Errorf("scanStats: %.1f allocations, want 0", a)
-	}
-	want := sample{heapInuse: 123456, mallocs: 77, frees: 70, slotsInUse: 3, footprint: 999,
-		msgsIn: 5, msgsOut: 6, dropped: 7, bytesIn: 8, bytesOut: 9, accepted: 12}
-	if s != want {
-		t.Errorf("scanStats = %+v, want %+v", s, want)
 	}
 }

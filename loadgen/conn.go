@@ -3,8 +3,6 @@
 package loadgen
 
 import (
-	"golang.org/x/sys/unix"
-
 	"github.com/wslab/wslab/core"
 )
 
@@ -88,84 +86,31 @@ func (c *conn) setDeadline(t int64) { c.w.dl.Set(c.i, t) }
 
 func (c *conn) closing() bool { return c.closePending || c.closeSent || c.reconnect }
 
-// dial opens a new TCP connection to the target.
+// dial opens a new connection to the target.
 func (c *conn) dial(now int64) {
-	w, e := c.w, c.w.e
-	if w.s.Scenario == Churn {
+	w := c.w
+	if w.sc.rule == ruleCycle {
 		w.cycles++
 	}
 	w.attempts++
-	for {
-		idx, ok := e.addrs.get()
-		if !ok {
-			c.failDial(now, eAddr)
-			return
-		}
-		family := unix.AF_INET
-		if w.v6 {
-			family = unix.AF_INET6
-		}
-		fd, err := unix.Socket(family, unix.SOCK_STREAM|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0)
-		if err != nil {
-			c.failDial(now, eDial)
-			return
-		}
-		_ = unix.SetsockoptInt(fd, unix.IPPROTO_TCP, unix.TCP_NODELAY, 1)
-		if w.s.Scenario == Sink {
-			// A sink measures what the board takes: keep the kernel from
-			// queueing megabytes the board has not read yet.
-			_ = unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_SNDBUF, sinkSndBuf)
-		}
-		if w.s.MSS > 0 {
-			_ = unix.SetsockoptInt(fd, unix.IPPROTO_TCP, unix.TCP_MAXSEG, w.s.MSS)
-		}
-		// 127.0.0.1 is the kernel's own choice for a loopback target: no
-		// bind (two syscalls) until the pool moves past it.
-		if sa := w.local(idx); sa != nil && !(e.addrs.auto && idx == 0) {
-			// Let connect pick the port, so a port serves many targets.
-			_ = unix.SetsockoptInt(fd, unix.IPPROTO_IP, unix.IP_BIND_ADDRESS_NO_PORT, 1)
-			if err := unix.Bind(fd, sa); err != nil {
-				unix.Close(fd)
-				if err == unix.EADDRNOTAVAIL && e.addrs.exhausted(idx) {
-					continue
-				}
-				c.failDial(now, dialKind(err))
-				return
-			}
-		}
-		c.fd, c.addr, c.dialAt = fd, idx, now
-		c.gen++
-		c.st = csDialing
-		c.resetIO()
-		w.active++
-		w.dialing++
-		// Level-triggered: a read per readiness, no read to EAGAIN; write
-		// readiness only while connecting or when a write would block.
-		c.outWanted = true
-		w.ev = unix.EpollEvent{Events: unix.EPOLLIN | unix.EPOLLOUT | unix.EPOLLRDHUP, Fd: int32(c.i), Pad: c.gen}
-		if err := unix.EpollCtl(w.epfd, unix.EPOLL_CTL_ADD, fd, &w.ev); err != nil {
-			c.failed(now, eDial)
-			return
-		}
-		err = unix.Connect(fd, w.targetSA())
-		switch err {
-		case nil:
-			c.connected(now)
-		case unix.EINPROGRESS:
-			c.setDeadline(now + int64(w.s.DialTimeout))
-		case unix.EADDRNOTAVAIL:
-			// This source address has no ephemeral port left: next one.
-			c.closeSocket()
-			w.active--
-			w.dialing--
-			if e.addrs.exhausted(idx) {
-				continue
-			}
-			c.failDial(now, eAddr)
-		default:
-			c.failed(now, dialKind(err))
-		}
+	res, k := w.io.dial(c)
+	if res == dialNoSocket {
+		c.failDial(now, k)
 		return
+	}
+	c.dialAt = now
+	c.st = csDialing
+	c.resetIO()
+	w.active++
+	w.dialing++
+	c.outWanted = true // the transport reports write readiness while connecting
+	switch res {
+	case dialNow:
+		c.connected(now)
+	case dialPending:
+		c.setDeadline(now + int64(w.s.DialTimeout))
+	default:
+		c.failed(now, k)
 	}
 }
 
@@ -214,41 +159,24 @@ func (c *conn) connected(now int64) {
 	c.flush(now)
 }
 
-// onEvent handles epoll readiness.
-func (c *conn) onEvent(ev uint32, now int64) {
-	if c.st == csDialing {
-		if ev&(unix.EPOLLOUT|unix.EPOLLERR|unix.EPOLLHUP) == 0 {
-			return
-		}
-		errno, err := unix.GetsockoptInt(c.fd, unix.SOL_SOCKET, unix.SO_ERROR)
-		if err != nil || errno != 0 {
-			if err == nil {
-				err = unix.Errno(errno)
-			}
-			if err == unix.EADDRNOTAVAIL {
-				c.failed(now, eAddr)
-				return
-			}
-			c.failed(now, dialKind(err))
-			return
-		}
-		c.connected(now)
-		if c.fd < 0 {
-			return
-		}
+// connectDone ends a pending connect: k is eNone when it succeeded.
+func (c *conn) connectDone(now int64, k errKind) {
+	if k != eNone {
+		c.failed(now, k)
+		return
 	}
-	if ev&(unix.EPOLLOUT|unix.EPOLLERR|unix.EPOLLHUP) != 0 {
-		c.writable = true
-		c.wantOut(false)
-		c.flush(now)
-		if c.fd < 0 {
-			return
-		}
-		c.pump(now)
+	c.connected(now)
+}
+
+// onWritable handles the transport's report that bytes can be written.
+func (c *conn) onWritable(now int64) {
+	c.writable = true
+	c.wantOut(false)
+	c.flush(now)
+	if c.fd < 0 {
+		return
 	}
-	if c.fd >= 0 && ev&(unix.EPOLLIN|unix.EPOLLRDHUP|unix.EPOLLHUP|unix.EPOLLERR) != 0 {
-		c.readAll(now)
-	}
+	c.pump(now)
 }
 
 // flush writes pending bytes, refilling from the frame in progress and
@@ -274,20 +202,17 @@ func (c *conn) flush(now int64) {
 		if !c.writable {
 			return
 		}
-		n, err := unix.Write(c.fd, c.tx[c.ts:c.te])
+		n, st, k := c.w.io.write(c, c.tx[c.ts:c.te])
 		if n > 0 {
 			c.ts += n
 		}
-		if err != nil {
-			switch err {
-			case unix.EAGAIN:
-				c.writable = false
-				c.wantOut(true)
-				return
-			case unix.EINTR:
-				continue
-			}
-			c.lostIO(now, err)
+		switch st {
+		case ioAgain:
+			c.writable = false
+			c.wantOut(true)
+			return
+		case ioFail, ioEOF:
+			c.lostIO(now, k)
 			return
 		}
 	}
@@ -319,12 +244,12 @@ func (c *conn) wantSend(now int64) bool {
 	if w.phase != phMeasure || (w.end > 0 && now >= w.end) || c.doneSending() {
 		return false
 	}
-	switch w.s.Scenario {
-	case Sink:
+	switch w.sc.rule {
+	case ruleSink:
 		return true
-	case Broadcast:
+	case ruleBroadcast:
 		return c.gid == 0 && c.sent == c.recvNext
-	case Echo, Soak:
+	case ruleEcho:
 		return c.sent-c.recvNext < int64(w.s.Window)
 	}
 	return false
@@ -332,19 +257,27 @@ func (c *conn) wantSend(now int64) bool {
 
 // doneSending reports whether the connection has sent all it will.
 func (c *conn) doneSending() bool {
-	s := c.w.s
-	switch s.Scenario {
-	case Connect, Churn:
-		return true
-	case Stream:
+	if c.w.sc.rule == ruleStream {
 		return c.finished
-	case Broadcast:
+	}
+	return c.quotaDone() || (c.st == csIdle && !c.redial && !c.dialSoon)
+}
+
+// quotaDone reports whether the connection has nothing left to send by
+// its scenario's rule and Count, whatever the state of its connection: a
+// connection that died before its count is not done, its messages are
+// owed (unsent).
+func (c *conn) quotaDone() bool {
+	s := c.w.s
+	switch c.w.sc.rule {
+	case ruleHold, ruleCycle:
+		return true
+	case ruleStream:
+		return c.finished
+	case ruleBroadcast:
 		if c.gid != 0 {
 			return true
 		}
-	}
-	if c.st == csIdle && !c.redial && !c.dialSoon {
-		return true
 	}
 	return s.Count > 0 && c.queued >= s.Count
 }
@@ -383,10 +316,13 @@ func (c *conn) send(now int64) {
 	}
 	fl := fieldLen(s.Text)
 	if e.stampLen > 0 && s.Size >= fl {
-		putField(w.payload, uint64(seq), s.Text)
-		if s.Scenario == Broadcast {
+		if w.sc.rule == ruleBroadcast {
+			// The stamp says whose clock its times are on.
+			putField(w.payload, uint64(seq)|e.clockTag<<seqBits, s.Text)
 			putField(w.payload[fl:], uint64(intended), s.Text)
 			putField(w.payload[2*fl:], uint64(now), s.Text)
+		} else {
+			putField(w.payload, uint64(seq), s.Text)
 		}
 	}
 	c.outKey = w.mask.NextMask()
@@ -400,6 +336,9 @@ func (c *conn) send(now int64) {
 	if !e.paced {
 		c.queued = c.sent
 	}
+	if w.sc.rule == ruleSink {
+		c.recvNext = c.sent // nothing comes back: the message leaves the ring when sent
+	}
 	w.sent++
 	w.bsent += int64(s.Size)
 	w.lane.msgsSent++
@@ -407,19 +346,20 @@ func (c *conn) send(now int64) {
 	if e.paced {
 		w.lane.record(hLateness, now-intended)
 	}
-	if s.Scenario == Broadcast {
+	if w.sc.rule == ruleBroadcast {
 		e.bcastSent.Store(c.sent)
 	}
 }
 
-// enqueue schedules an open-loop message intended for time intended.
+// canTake reports whether an open-loop message can be queued on the
+// connection now: open, not closing or done, and room in its ring.
+func (c *conn) canTake() bool {
+	return c.st == csOpen && !c.closing() && !c.doneSending() && c.queued-c.recvNext < int64(len(c.ring))
+}
+
+// enqueue schedules an open-loop message intended for time intended; the
+// caller checked canTake.
 func (c *conn) enqueue(intended, now int64) {
-	w := c.w
-	if c.queued-c.recvNext >= int64(len(c.ring)) {
-		w.errs.add(eBacklog, 1)
-		w.lane.errors++
-		return
-	}
 	c.ring[c.queued&int64(len(c.ring)-1)].intended = intended
 	c.queued++
 	c.pump(now)
@@ -428,8 +368,8 @@ func (c *conn) enqueue(intended, now int64) {
 // begin starts the scenario's sending on an open connection.
 func (c *conn) begin(now int64) {
 	s := c.w.s
-	switch s.Scenario {
-	case Churn:
+	switch c.w.sc.rule {
+	case ruleCycle:
 		if s.Size > 0 {
 			c.queued = c.sent // one message, then close on its echo
 			c.send(now)
@@ -453,7 +393,7 @@ func (c *conn) readAll(now int64) {
 			c.failed(now, eHandshakeBad)
 			return
 		}
-		n, err := unix.Read(c.fd, c.rx[c.re:])
+		n, st, k := c.w.io.read(c, c.rx[c.re:])
 		if n > 0 {
 			room := len(c.rx) - c.re
 			c.re += n
@@ -463,17 +403,12 @@ func (c *conn) readAll(now int64) {
 			}
 			continue
 		}
-		if err == nil { // EOF
+		switch st {
+		case ioEOF:
 			c.onEOF(now)
-			return
+		case ioFail:
+			c.lostIO(now, k)
 		}
-		switch err {
-		case unix.EAGAIN:
-			return
-		case unix.EINTR:
-			continue
-		}
-		c.lostIO(now, err)
 		return
 	}
 }
@@ -484,12 +419,7 @@ func (c *conn) wantOut(on bool) {
 		return
 	}
 	c.outWanted = on
-	w := c.w
-	w.ev = unix.EpollEvent{Events: unix.EPOLLIN | unix.EPOLLRDHUP, Fd: int32(c.i), Pad: c.gen}
-	if on {
-		w.ev.Events |= unix.EPOLLOUT
-	}
-	_ = unix.EpollCtl(w.epfd, unix.EPOLL_CTL_MOD, c.fd, &w.ev)
+	c.w.io.wantOut(c, on)
 }
 
 // process decodes what is in rx.
@@ -510,6 +440,10 @@ func (c *conn) process(now int64) {
 			return
 		default:
 			c.failed(now, eHandshakeBad)
+			return
+		}
+		if unoffered(resp.Head) {
+			c.failed(now, eHandshakeExt)
 			return
 		}
 		c.re = copy(c.rx, c.rx[n:c.re])
@@ -596,8 +530,11 @@ func (c *conn) opened(now int64) {
 	if w.phase == phRamp {
 		w.dialRamp(now)
 	}
-	if w.phase == phMeasure || (w.phase == phDrain && w.s.Scenario == Churn) {
+	if w.phase == phMeasure || (w.phase == phDrain && w.sc.rule == ruleCycle) {
 		c.begin(now)
+	}
+	if w.owe.n > 0 && (w.phase == phMeasure || w.phase == phDrain) {
+		w.payOwed(now)
 	}
 }
 
@@ -620,15 +557,15 @@ func (c *conn) onMessage(now int64) {
 		return
 	}
 	n := int64(c.inLen)
-	switch s.Scenario {
-	case Stream:
+	switch w.sc.rule {
+	case ruleStream:
 		w.countRecv(n)
 		return
-	case Sink, Connect:
+	case ruleSink, ruleHold:
 		w.errs.add(eUnexpected, 1)
 		w.lane.errors++
 		return
-	case Broadcast:
+	case ruleBroadcast:
 		c.onBroadcast(now, n)
 		return
 	}
@@ -659,7 +596,7 @@ func (c *conn) onMessage(now int64) {
 	c.recvNext = seq + 1
 	c.onConn++
 	w.countRecv(n)
-	if s.Scenario == Churn {
+	if w.sc.rule == ruleCycle {
 		c.startClose(now)
 		return
 	}
@@ -670,6 +607,9 @@ func (c *conn) onMessage(now int64) {
 		c.redial = true
 		c.startClose(now)
 		return
+	}
+	if w.owe.n > 0 {
+		w.payOwed(now)
 	}
 	c.pump(now)
 }
@@ -690,7 +630,8 @@ func (c *conn) onBroadcast(now, n int64) {
 		w.lane.errors++
 		return
 	}
-	seq, ok1 := getField(c.stampBuf[:], text)
+	tagged, ok1 := getField(c.stampBuf[:], text)
+	seq, tag := tagged&(1<<seqBits-1), tagged>>seqBits
 	in, ok2 := getField(c.stampBuf[fl:], text)
 	act, ok3 := getField(c.stampBuf[2*fl:], text)
 	if !ok1 || !ok2 || !ok3 || int64(seq) < c.bseq {
@@ -703,11 +644,20 @@ func (c *conn) onBroadcast(now, n int64) {
 		w.lane.errors += gap
 	}
 	c.bseq = int64(seq) + 1
-	w.lane.record(hLatency, now-int64(in))
-	w.lane.record(hService, now-int64(act))
+	if tag == w.e.clockTag {
+		w.lane.record(hLatency, now-int64(in))
+		w.lane.record(hService, now-int64(act))
+	} else {
+		// The sender's CLOCK_MONOTONIC is another machine's: its
+		// times do not compare with ours. Counted, not timed.
+		w.foreign++
+	}
 	w.countRecv(n)
 	if c.gid == 0 && int64(seq) >= c.recvNext {
 		c.recvNext = int64(seq) + 1 // the sender's own copy: closed loop goes on
+		if w.owe.n > 0 {
+			w.payOwed(now)
+		}
 		c.pump(now)
 	}
 }
@@ -722,41 +672,47 @@ func (c *conn) settled() bool {
 	if c.outLeft > 0 || c.ts < c.te {
 		return false
 	}
-	switch w.s.Scenario {
-	case Stream:
+	switch w.sc.rule {
+	case ruleStream:
 		return c.finished || (w.end > 0 && w.sendEnd >= w.end)
-	case Broadcast:
+	case ruleBroadcast:
 		return c.bseq >= w.e.bcastSent.Load()
-	case Sink, Connect:
+	case ruleSink, ruleHold:
 		return true
 	}
 	return c.recvNext >= c.queued
 }
 
 // giveUp ends the wait for answers: what is still out is counted lost.
-func (c *conn) giveUp() {
-	c.account()
+func (c *conn) giveUp(now int64) {
+	c.account(now)
 	if c.st == csOpen || c.st == csClosing {
 		c.abandoned = true
 	}
 }
 
-// account counts the messages still in flight as errors and forgets them.
-func (c *conn) account() {
+// account counts the messages still in flight or queued as errors and
+// forgets them. Each goes into the latency distribution at the lateness it
+// reached by now (from its intended send time): a message never answered
+// is as late as the run waited for it, not absent.
+func (c *conn) account(now int64) {
 	w := c.w
 	if c.abandoned {
 		return
 	}
-	switch w.s.Scenario {
-	case Broadcast:
+	switch w.sc.rule {
+	case ruleBroadcast:
 		if sent := w.e.bcastSent.Load(); sent > c.bseq && c.countedOpen {
 			w.errs.add(eMissed, sent-c.bseq)
 			w.lane.errors += sent - c.bseq
 			c.bseq = sent
 		}
 		return
-	case Stream, Sink, Connect:
+	case ruleStream, ruleSink, ruleHold:
 		return
+	}
+	for seq := c.recvNext; seq < c.queued; seq++ {
+		w.lane.record(hLatency, now-c.ring[seq&int64(len(c.ring)-1)].intended)
 	}
 	if d := c.sent - c.recvNext; d > 0 {
 		w.errs.add(eLost, d)
@@ -787,12 +743,12 @@ func (c *conn) onClose(now int64, code core.CloseCode) {
 	w := c.w
 	c.closeRecv = true
 	normal := c.closeSent || c.closePending
-	if w.s.Scenario == Stream && code == core.CloseNormal {
+	if w.sc.rule == ruleStream && code == core.CloseNormal {
 		normal = true
 		c.finished = true
 		w.lastDone = now
 	}
-	if w.s.Scenario == Sink && normal {
+	if w.sc.rule == ruleSink && normal {
 		// The board answers the close only after reading everything
 		// sent before it: the sink's bytes are delivered by now.
 		w.lastDone = max(w.lastDone, now)
@@ -801,13 +757,16 @@ func (c *conn) onClose(now int64, code core.CloseCode) {
 		w.errs.addClose(int(code))
 		w.lane.errors++
 		w.dropped++
-		c.account()
+		c.account(now)
 		c.redial = false
 	}
 	if !c.closeSent && !c.closePending {
 		c.st = csClosing
 		c.closePending = true
 		c.flush(now)
+		if c.fd < 0 {
+			return // the reply's write failed and closed the connection
+		}
 	}
 	c.st = csClosing
 	c.setDeadline(now + int64(w.s.CloseTimeout))
@@ -827,12 +786,8 @@ func (c *conn) onEOF(now int64) {
 	}
 }
 
-// lostIO handles a read or write error.
-func (c *conn) lostIO(now int64, err error) {
-	k := eReset
-	if err != unix.ECONNRESET && err != unix.EPIPE {
-		k = eDial
-	}
+// lostIO handles a read or write error of kind k.
+func (c *conn) lostIO(now int64, k errKind) {
 	switch c.st {
 	case csHandshake, csDialing:
 		c.failed(now, k)
@@ -848,7 +803,7 @@ func (c *conn) lostIO(now int64, err error) {
 // dropped ends an open connection the board lost.
 func (c *conn) dropped(now int64) {
 	c.w.dropped++
-	c.account()
+	c.account(now)
 	c.redial = false
 	c.closeFD(now)
 }
@@ -859,7 +814,7 @@ func (c *conn) onDeadline(now int64) {
 		if c.dialSoon {
 			c.dialSoon = false
 			w := c.w
-			if w.s.Scenario == Churn && w.cycles >= w.cycleQuota {
+			if w.sc.rule == ruleCycle && w.cycles >= w.cycleQuota {
 				return
 			}
 			if w.phase == phMeasure {
@@ -878,10 +833,8 @@ func (c *conn) onDeadline(now int64) {
 }
 
 func (c *conn) closeSocket() {
-	w := c.w
 	if c.fd >= 0 {
-		_ = unix.EpollCtl(w.epfd, unix.EPOLL_CTL_DEL, c.fd, &w.ev)
-		unix.Close(c.fd)
+		c.w.io.shut(c)
 		c.fd = -1
 	}
 	c.gen++
@@ -913,7 +866,7 @@ func (c *conn) afterClose(now int64) {
 		w.dl.Set(w.item(itemDial), now+1)
 		return
 	}
-	if w.phase != phMeasure && !(w.phase == phDrain && w.s.Scenario == Churn) {
+	if w.phase != phMeasure && !(w.phase == phDrain && w.sc.rule == ruleCycle) {
 		c.redial = false
 		return
 	}
@@ -921,7 +874,7 @@ func (c *conn) afterClose(now int64) {
 		c.redial = false
 		return
 	}
-	if (w.s.Scenario == Churn && w.cycles < w.cycleQuota) || c.redial {
+	if (w.sc.rule == ruleCycle && w.cycles < w.cycleQuota) || c.redial {
 		// Dial from the timer loop, not from here: a dial that fails at
 		// once must not recurse.
 		c.redial = false

@@ -21,9 +21,30 @@
 // intended send time from the schedule; latency is recorded both from that
 // time (HistLatency: coordinated omission corrected) and from the time it
 // was actually written (HistService), and the lateness of each send is
-// recorded too (HistLateness). The pacer sleeps on a timerfd (nanosecond
+// recorded too (HistLateness). A send the schedule wants but no connection
+// can take (its in-flight ring is full, or none is open) is owed, not
+// dropped: it leaves as soon as a connection can take it, late, and its
+// latency counts from its intended time; a message still owed or
+// unanswered when the run gives up is recorded at the lateness it reached
+// and counted as an error ("backlog", "unsent", "lost"), and the record's
+// notes say how many of the latency figures are such messages. The
+// schedule is one Pacer (message k due at start + k/rate), for WebSocket
+// and HTTP alike. The pacer sleeps on a timerfd (nanosecond
 // resolution, unlike Go timers, which round sub-millisecond waits up to a
 // millisecond when idle) until SpinAhead before the due time, then spins.
+//
+// Shape: a connection (conn.go) is a state machine with no socket inside:
+// bytes in, bytes out, time passed in. The worker's epoll loop
+// (sockets.go) is its transport and the only place that makes system
+// calls on connections; tests drive the same connections over an
+// in-process firmware.Board on a virtual clock. The scenarios are data
+// (scenario.go: one row each, with the rule that says what is sent and
+// what an answer means).
+//
+// Broadcast latency compares the sender's stamp with the receiver's
+// clock, so it needs one clock: stamps carry a tag of the sender's machine
+// (its boot id), and a receiver on another machine counts those messages
+// without timing them, with a note saying so.
 //
 // Scenarios: connect (ramp connections; handshake latency; how the board
 // refused), echo (closed loop), rate (open loop), stream (board to client

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wslab/wslab/core"
 	"github.com/wslab/wslab/firmware"
 	"github.com/wslab/wslab/results"
 )
@@ -304,4 +305,49 @@ func TestManyConnections(t *testing.T) {
 		t.Errorf("counts %+v errors %v", r.Counts, r.Errors)
 	}
 	t.Log(r.Notes)
+}
+
+// A server that accepts an extension the client never offered
+// (permessage-deflate) gets the connection failed (RFC 6455 4.1), not
+// frames read as if uncompressed.
+func TestUnofferedExtension(t *testing.T) {
+	for _, extra := range []string{"Sec-WebSocket-Extensions: permessage-deflate", "sec-websocket-protocol: chat"} {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		go func() {
+			for {
+				c, err := l.Accept()
+				if err != nil {
+					return
+				}
+				go func() {
+					defer c.Close()
+					buf := make([]byte, 4096)
+					n, _ := c.Read(buf)
+					var key []byte
+					for _, line := range bytes.Split(buf[:n], []byte("\r\n")) {
+						if k, ok := bytes.CutPrefix(line, []byte("Sec-WebSocket-Key: ")); ok {
+							key = k
+						}
+					}
+					acc := core.AcceptKey(key)
+					c.Write([]byte("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
+						"Sec-WebSocket-Accept: " + string(acc[:]) + "\r\n" + extra + "\r\n\r\n"))
+					for {
+						if _, err := c.Read(buf); err != nil {
+							return
+						}
+					}
+				}()
+			}
+		}()
+		r, err := Run(context.Background(), Spec{Target: "ws://" + l.Addr().String() + "/ws", Conns: 2,
+			Duration: 300 * time.Millisecond, StatsURL: "-"})
+		l.Close()
+		if err == nil || r == nil || r.Errors["handshake extension"] != 2 || r.Counts.ConnsOpened != 0 {
+			t.Errorf("%s: err = %v, run %+v", extra, err, r)
+		}
+	}
 }

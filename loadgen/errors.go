@@ -1,6 +1,7 @@
 package loadgen
 
 import (
+	"bytes"
 	"maps"
 	"strconv"
 
@@ -30,13 +31,14 @@ const (
 	eUnreachable                 // network or host unreachable
 	eCloseTimeout                // the closing handshake did not finish within CloseTimeout
 	eDial                        // another connect error
+	eHandshakeExt                // the 101 accepted an extension or subprotocol the client did not offer (RFC 6455 4.1)
 	nErrKinds
 )
 
 var errNames = [nErrKinds]string{
 	"refused", "timeout", "reset", "eof", "handshake eof", "handshake bad", "protocol",
 	"lost", "dropped", "backlog", "missed", "unsent", "unexpected", "no local address",
-	"unreachable", "close timeout", "dial",
+	"unreachable", "close timeout", "dial", "handshake extension",
 }
 
 // MessageErrors lists the Errors keys that count messages (not
@@ -122,4 +124,40 @@ func dialKind(err error) errKind {
 	return eDial
 }
 
+// ioKind classifies a read or write error on an open connection.
+func ioKind(err error) errKind {
+	if err == unix.ECONNRESET || err == unix.EPIPE {
+		return eReset
+	}
+	return eDial
+}
+
 func errString(kind string, n int64) string { return kind + " (" + strconv.FormatInt(n, 10) + ")" }
+
+// unoffered reports whether a 101 response head accepts what the client
+// never offers: an extension (permessage-deflate, say) or a subprotocol.
+// RFC 6455 section 4.1: the client must then fail the connection.
+func unoffered(head []byte) bool {
+	for len(head) > 0 {
+		line := head
+		if i := bytes.IndexByte(head, '\n'); i >= 0 {
+			line, head = head[:i], head[i+1:]
+		} else {
+			head = nil
+		}
+		name, _, ok := bytes.Cut(line, colon)
+		if !ok {
+			continue
+		}
+		name = bytes.TrimSpace(name)
+		if bytes.EqualFold(name, hdrExtensions) || bytes.EqualFold(name, hdrProtocol) {
+			return true
+		}
+	}
+	return false
+}
+
+var (
+	hdrExtensions = []byte("Sec-WebSocket-Extensions")
+	hdrProtocol   = []byte("Sec-WebSocket-Protocol")
+)

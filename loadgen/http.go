@@ -25,6 +25,9 @@ type httpLane struct {
 	l    *lane
 	errs errCounts
 	http map[int]int64 // responses by status other than 2xx
+	// gaveUp counts open-loop requests that failed, recorded in the
+	// latency distribution at their lateness.
+	gaveUp int64
 }
 
 // runHTTP runs GET or PUT requests of /files/NAME with fasthttp's client:
@@ -62,29 +65,15 @@ func runHTTP(ctx context.Context, s *Spec, t *target, clk *clock, sc *statsClien
 	used := [nHist]bool{hLatency: true, hService: true, hLateness: s.Rate > 0}
 	t0 := clk.now()
 	plan := s.Duration + s.DrainTimeout + 2*time.Second
-	col := newCollector(t0, int64(s.Interval), nl, min(int(plan/s.Interval)+2, MaxIntervals+8), used)
+	fr := newFrame(s, clk, sc, t0, nl, min(int(plan/s.Interval)+2, MaxIntervals+8), used, plan, func() int64 { return int64(own) })
+	col, smp, prog := fr.col, fr.smp, fr.prog
 	lanes := make([]*httpLane, nl)
 	for i := range lanes {
 		lanes[i] = &httpLane{l: col.lane(i, 0)}
 	}
-	var smp *sampler
-	if sc != nil && s.HeapEvery > 0 {
-		smp = newSampler(sc, clk, s.HeapEvery, int(plan/s.HeapEvery)+8)
+	if smp != nil {
 		smp.take()
 		go smp.run()
-	}
-	prog := &progress{w: s.Progress, total: s.Duration}
-	if s.Progress != nil {
-		col.onInterval = func(k int, iv *interval) {
-			var heap int64
-			var have bool
-			if smp != nil {
-				if x, ok := smp.last(); ok {
-					heap, have = x.heapInuse, true
-				}
-			}
-			prog.line(time.Duration(int64(k+1)*col.every), int64(own), iv, s.Interval, heap, have)
-		}
 	}
 	start := clk.now()
 	end := int64(0)
@@ -127,20 +116,21 @@ func runHTTP(ctx context.Context, s *Spec, t *target, clk *clock, sc *statsClien
 			resp := fasthttp.AcquireResponse()
 			defer fasthttp.ReleaseRequest(req)
 			defer fasthttp.ReleaseResponse(resp)
-			var every float64
-			if s.Rate > 0 {
-				r := s.totalRate() / float64(s.Conns)
-				every = 1e9 / r
+			// This shard's part of the schedule: request j of goroutine g
+			// is message j*own+g of a pacer at the shard's rate.
+			paced := s.Rate > 0
+			var pc Pacer
+			if paced {
+				pc = NewPacer(start, s.totalRate()*float64(own)/float64(s.Conns))
 			}
 			var c results.Counts
-			first := start + int64(every*float64(g)/float64(own))
 			for k := int64(0); ; k++ {
 				if s.Count > 0 && k >= s.Count || ctx.Err() != nil {
 					break
 				}
 				intended := clk.now()
-				if every > 0 {
-					intended = first + int64(every*float64(k))
+				if paced {
+					intended = pc.Due(k*int64(own) + int64(g))
 					if end > 0 && intended >= end {
 						break
 					}
@@ -171,13 +161,19 @@ func runHTTP(ctx context.Context, s *Spec, t *target, clk *clock, sc *statsClien
 				if s.Method == "PUT" {
 					l.bytesSent += int64(len(body))
 				}
-				if every > 0 {
+				if paced {
 					l.record(hLateness, sentAt-intended)
 				}
 				switch {
 				case err != nil:
 					hl.errs.add(httpErrKind(err), 1)
 					l.errors++
+					if paced {
+						// Open loop: a request that failed is in the
+						// distribution at the lateness it reached.
+						l.record(hLatency, now-intended)
+						hl.gaveUp++
+					}
 				case resp.StatusCode() < 200 || resp.StatusCode() > 299:
 					if hl.http == nil {
 						hl.http = map[int]int64{}
@@ -237,12 +233,23 @@ func runHTTP(ctx context.Context, s *Spec, t *target, clk *clock, sc *statsClien
 		}
 	}
 	fillSeries(r, ivs, col, t0, finish)
-	if smp != nil {
-		r.Heap = smp.heap(t0)
+	var gaveUp int64
+	for _, hl := range lanes {
+		gaveUp += hl.gaveUp
+	}
+	if gaveUp > 0 {
+		r.Notes = append(r.Notes, fmt.Sprintf("latency (from the intended send time) holds %d answered requests and %d failed ones "+
+			"at the lateness they reached when they failed; service time holds the answered only", counts.MsgsReceived, gaveUp))
+	}
+	fr.heap(r, t0)
+	if s.Progress != nil {
+		prog.end()
 	}
 	if secs := float64(sendEnd-start) / 1e9; secs > 0 {
 		r.Rates = results.Rates{MsgsPerSec: float64(counts.MsgsReceived) / secs,
-			BytesPerSec: float64(counts.BytesSent+counts.BytesReceived) / secs}
+			BytesPerSec:   float64(counts.BytesSent+counts.BytesReceived) / secs,
+			UpBytesPerSec: float64(counts.BytesSent) / secs, DownBytesPerSec: float64(counts.BytesReceived) / secs,
+			WindowStart: results.Duration(start - t0), WindowLength: results.Duration(sendEnd - start)}
 	}
 	if counts.MsgsReceived == 0 {
 		return r, fmt.Errorf("loadgen: http: no request to %s succeeded: %s", uri, errorList(r.Errors))

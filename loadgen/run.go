@@ -11,7 +11,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/wslab/wslab/core"
 	"github.com/wslab/wslab/results"
 )
 
@@ -58,7 +57,7 @@ func Run(ctx context.Context, spec Spec) (*results.Run, error) {
 	if sc != nil {
 		defer sc.close()
 	}
-	if s.Scenario == HTTP {
+	if scenarioOf(s.Scenario).rule == ruleHTTP {
 		return runHTTP(ctx, &s, t, &clk, sc, board, notes)
 	}
 	return runWS(ctx, &s, t, &clk, sc, board, notes)
@@ -83,78 +82,17 @@ func runWS(ctx context.Context, s *Spec, t *target, clk *clock, sc *statsClient,
 	if err != nil {
 		return nil, fmt.Errorf("loadgen: %w", err)
 	}
-	e := &engine{s: s, t: t, clk: *clk, addrs: addrs, reports: make(chan report, 4*nw),
-		hostB: []byte(t.hostport), pathB: []byte(t.path)}
-	echoLike := s.Scenario == Echo || s.Scenario == Rate || s.Scenario == Soak || s.Scenario == Churn
-	e.paced = s.Rate > 0 && (s.Scenario == Rate || s.Scenario == Soak || s.Scenario == Sink || s.Scenario == Broadcast)
-	fl := fieldLen(s.Text)
-	switch {
-	case s.Scenario == Broadcast:
-		e.stampLen = 3 * fl
-	case echoLike && s.Size >= fl:
-		e.stampLen = fl
-	}
-	if echoLike || e.paced || s.Scenario == Broadcast {
-		e.ringLen = ringFor(s)
-	}
-	frame := core.FrameSize(s.Size, true)
-	switch s.Scenario {
-	case Stream:
-		e.rxLen = 16 << 10
-		if own <= 64 {
-			e.rxLen = 64 << 10
-		}
-	case Connect, Churn, Sink:
-		e.rxLen = 2 << 10
-	default:
-		e.rxLen = min(max(frame, 4<<10), 64<<10)
-	}
-	e.txLen = min(max(frame, 512), 64<<10)
-	if s.Scenario == Sink {
-		e.txLen = max(e.txLen, 16<<10)
-	}
-	e.txLen = max(e.txLen, 256+len(e.hostB)+len(e.pathB))
-
-	var used [nHist]bool
-	used[hHandshake] = true
-	if echoLike || s.Scenario == Broadcast {
-		used[hLatency], used[hService] = true, true
-	}
-	used[hLateness] = e.paced
-	// Intervals for the whole run, allocated now (see the package doc).
-	plan := s.Duration + s.Hold + s.DrainTimeout + 2*time.Second
-	if s.ConnRate > 0 {
-		plan += time.Duration(float64(own) / s.ConnRate * float64(time.Second))
-	}
-	if s.Scenario == Churn {
-		plan += s.Settle + 2*time.Second
-	}
-	nIv := min(int(plan/s.Interval)+2, MaxIntervals+8)
-	if s.Scenario == Churn || s.Scenario == Soak {
+	e := newEngine(s, t, *clk, own, nw)
+	e.addrs = addrs
+	plan := e.plan
+	scn := e.sc
+	if scn.heapMarks {
 		runtime.GC() // earlier garbage is not collected in the middle of the run
 	}
 	t0 := clk.now()
-	e.col = newCollector(t0, int64(s.Interval), nw, nIv, used)
-
-	var smp *sampler
-	if sc != nil && s.HeapEvery > 0 {
-		expect := int(plan/s.HeapEvery) + 8
-		smp = newSampler(sc, clk, s.HeapEvery, expect)
-	}
-	// Every shard samples the board; results.Merge keeps one series.
-	prog := &progress{w: s.Progress, total: s.Duration}
-	if s.Progress != nil {
-		e.col.onInterval = func(k int, iv *interval) {
-			var heap int64
-			var have bool
-			if smp != nil {
-				if x, ok := smp.last(); ok {
-					heap, have = x.heapInuse, true
-				}
-			}
-			prog.line(time.Duration(int64(k+1)*e.col.every), e.open.Load(), iv, s.Interval, heap, have)
-		}
-	}
+	fr := newFrame(s, clk, sc, t0, nw, e.nIv, e.used, plan, e.open.Load)
+	e.col = fr.col
+	smp, prog := fr.smp, fr.prog
 
 	var gids [][]int = make([][]int, nw)
 	first := s.firstConn()
@@ -173,7 +111,7 @@ func runWS(ctx context.Context, s *Spec, t *target, clk *clock, sc *statsClient,
 		}
 		e.workers = append(e.workers, w)
 	}
-	sampling := smp != nil && s.Scenario != Churn && s.Scenario != Soak
+	sampling := smp != nil && !scn.heapMarks
 	if sampling {
 		smp.take()
 		go smp.run()
@@ -183,28 +121,29 @@ func runWS(ctx context.Context, s *Spec, t *target, clk *clock, sc *statsClient,
 	}
 
 	co := coordinator{e: e, ctx: ctx, n: nw}
-	var measureStart, measureEnd int64
 	var afterCycles, settled sample
 	var gotAfter, gotSettled bool
 	if co.waitAll(repRampDone) {
-		if smp != nil && (s.Scenario == Churn || s.Scenario == Soak) {
+		if smp != nil && scn.heapMarks {
 			smp.take() // the baseline
 			go smp.run()
 			sampling = true
 		}
-		measureStart = clk.now() + int64(2*time.Millisecond)
-		if s.Duration > 0 || s.Scenario == Connect {
+		measureStart := clk.now() + int64(2*time.Millisecond)
+		measureEnd := int64(0)
+		if s.Duration > 0 || scn.rule == ruleHold {
 			d := s.Duration
-			if s.Scenario == Connect {
+			if scn.rule == ruleHold {
 				d = s.Hold
 			}
 			measureEnd = measureStart + int64(d)
 		}
+		e.measureStart, e.measureEnd = measureStart, measureEnd
 		for _, w := range e.workers {
 			w.do(func() { w.measure(measureStart, measureEnd) })
 		}
 		if co.waitAll(repDrained) {
-			if smp != nil && (s.Scenario == Churn || s.Scenario == Soak) {
+			if smp != nil && scn.heapMarks {
 				smp.halt()
 				sampling = false
 				afterCycles, gotAfter = smp.take()
@@ -223,91 +162,38 @@ func runWS(ctx context.Context, s *Spec, t *target, clk *clock, sc *statsClient,
 	if sampling {
 		smp.halt()
 	}
-	if smp != nil && s.Scenario == Churn && gotAfter && ctx.Err() == nil {
+	if smp != nil && scn.rule == ruleCycle && gotAfter && ctx.Err() == nil {
 		select {
 		case <-time.After(s.Settle):
 		case <-ctx.Done():
 		}
 		settled, gotSettled = smp.take()
 		end = clk.now()
-	} else if smp != nil && s.Scenario != Soak {
+	} else if smp != nil && !(scn.heapMarks && scn.rule == ruleEcho) {
 		smp.take() // after the close
 	}
 
 	// The record.
-	sc2 := results.Scenario{Name: s.Scenario, Conns: s.Conns, Size: s.Size, Duration: results.Duration(s.Duration),
-		Path: pathOnly(t.path), Shard: s.Shard, Params: params(s)}
-	if e.paced || s.Scenario == Stream {
-		sc2.Rate = s.totalRate()
-	}
-	r := results.New(clk.wall(t0), sc2, board, s.Target)
-	r.End = clk.wall(end)
-	r.Notes = notes
-	var errs errCounts
-	var c results.Counts
-	var sendEnd, firstOpen, lastDone, lastOpen int64
-	for _, w := range e.workers {
-		errs.merge(&w.errs)
-		c.ConnsAttempted += w.attempts
-		c.ConnsOpened += w.opened
-		c.ConnsRefused += w.refused
-		c.ConnsFailed += w.failed
-		c.ConnsDropped += w.dropped
-		c.MsgsSent += w.sent
-		c.MsgsReceived += w.recv
-		c.BytesSent += w.bsent
-		c.BytesReceived += w.brecv
-		sendEnd = max(sendEnd, w.sendEnd)
-		if w.firstOpen > 0 && (firstOpen == 0 || w.firstOpen < firstOpen) {
-			firstOpen = w.firstOpen
-		}
-		lastDone = max(lastDone, w.lastDone)
-		lastOpen = max(lastOpen, w.lastOpen)
-	}
-	r.Counts = c
-	errs.into(r.Errors)
-	fillSeries(r, ivs, e.col, t0, end)
-	if smp != nil {
-		r.Heap = smp.heap(t0)
-		if smp.fails > 0 {
-			r.Notes = append(r.Notes, fmt.Sprintf("%d board stats readings failed, the last with: %v", smp.fails, smp.err))
-		}
-	}
-	// Rates over the measurement window.
-	winStart, winEnd := measureStart, sendEnd
-	if s.Scenario == Stream {
-		winStart, winEnd = firstOpen, lastDone
-		if measureEnd > 0 && (lastDone == 0 || lastDone > measureEnd) {
-			winEnd = max(sendEnd, lastDone)
-		}
-	}
-	if s.Scenario == Sink && lastDone > 0 {
-		// Until the board confirmed it read the last byte (its close).
-		winEnd = max(winEnd, lastDone)
-	}
-	if winEnd > winStart && winStart > 0 {
-		secs := float64(winEnd-winStart) / 1e9
-		n := c.MsgsReceived
-		if s.Scenario == Sink {
-			n = c.MsgsSent
-		}
-		r.Rates = results.Rates{MsgsPerSec: float64(n) / secs, BytesPerSec: float64(c.BytesSent+c.BytesReceived) / secs}
-	}
-	switch s.Scenario {
-	case Connect:
+	e.t0, e.end = t0, end
+	r := e.record(ivs, board)
+	r.Notes = append(notes, r.Notes...)
+	c := r.Counts
+	fr.heap(r, t0)
+	switch scn.rule {
+	case ruleHold:
 		r.Notes = append(r.Notes, connectNote(e, c, r.Errors))
-		if lastOpen > t0 {
+		if lastOpen := e.lastOpen(); lastOpen > t0 {
 			// RampNote's format; cmd/comparek6 reads it.
 			r.Notes = append(r.Notes, fmt.Sprintf(RampNote, c.ConnsOpened, time.Duration(lastOpen-t0)))
 		}
-	case Churn:
+	case ruleCycle:
 		if gotAfter && gotSettled && len(r.Heap) > 0 {
 			base := r.Heap[0].HeapInUse
 			r.Notes = append(r.Notes, fmt.Sprintf("board heap: baseline %d B, after %d cycles %d B (%+d), after a %s settle %d B (%+d)",
-				base, c.ConnsAttempted, afterCycles.heapInuse, afterCycles.heapInuse-base, s.Settle, settled.heapInuse, settled.heapInuse-base))
+				base, c.ConnsAttempted, afterCycles.HeapInUse, afterCycles.HeapInUse-base, s.Settle, settled.HeapInUse, settled.HeapInUse-base))
 		}
 	}
-	if s.Scenario == Churn || s.Scenario == Soak {
+	if scn.heapMarks {
 		if l := CheckLeak(r, s.LeakThreshold, s.LeakFloor); l.Checked {
 			r.Notes = append(r.Notes, l.String())
 		}
@@ -321,13 +207,57 @@ func runWS(ctx context.Context, s *Spec, t *target, clk *clock, sc *statsClient,
 	if ctx.Err() != nil {
 		r.Notes = append(r.Notes, "stopped early: "+ctx.Err().Error())
 	}
-	if c.ConnsOpened == 0 && s.Scenario != Connect {
+	if c.ConnsOpened == 0 && scn.rule != ruleHold {
 		return r, fmt.Errorf("loadgen: no connection to %s opened: %s", s.Target, errorList(r.Errors))
 	}
 	if ctx.Err() != nil {
 		return r, fmt.Errorf("loadgen: run stopped before its end: %w", ctx.Err())
 	}
 	return r, nil
+}
+
+// frame is what every run assembles around its recorders, WebSocket or
+// HTTP alike: the collector of intervals, the board's heap sampler and the
+// live progress line.
+type frame struct {
+	col  *collector
+	smp  *sampler // nil: no board stats
+	prog *progress
+}
+
+// newFrame makes the collector for lanes recorders over nIv intervals
+// from t0, the sampler when the board has stats (not started), and the
+// progress line when s asks for one (open gives the connections open).
+func newFrame(s *Spec, clk *clock, sc *statsClient, t0 int64, lanes, nIv int, used [nHist]bool, plan time.Duration, open func() int64) *frame {
+	f := &frame{col: newCollector(t0, int64(s.Interval), lanes, nIv, used), prog: &progress{w: s.Progress, total: s.Duration}}
+	if sc != nil && s.HeapEvery > 0 {
+		// Every shard samples the board; results.Merge keeps one series.
+		f.smp = newSampler(sc, clk, s.HeapEvery, int(plan/s.HeapEvery)+8)
+	}
+	if s.Progress != nil {
+		f.col.onInterval = func(k int, iv *interval) {
+			var heap int64
+			var have bool
+			if f.smp != nil {
+				if x, ok := f.smp.last(); ok {
+					heap, have = x.HeapInUse, true
+				}
+			}
+			f.prog.line(time.Duration(int64(k+1)*f.col.every), open(), iv, s.Interval, heap, have)
+		}
+	}
+	return f
+}
+
+// heap puts the board's heap series in r, with a note on failed readings.
+func (f *frame) heap(r *results.Run, t0 int64) {
+	if f.smp == nil {
+		return
+	}
+	r.Heap = f.smp.heap(t0)
+	if f.smp.fails > 0 {
+		r.Notes = append(r.Notes, fmt.Sprintf("%d board stats readings failed, the last with: %v", f.smp.fails, f.smp.err))
+	}
 }
 
 // RampNote is the note a connect run carries: the connections opened and
@@ -467,16 +397,17 @@ func params(s *Spec) map[string]string {
 	if s.ReconnectEvery > 0 {
 		p["reconnect_every"] = strconv.FormatInt(s.ReconnectEvery, 10)
 	}
-	if s.Scenario == Churn {
+	sc := scenarioOf(s.Scenario)
+	if sc.rule == ruleCycle {
 		p["settle"] = s.Settle.String()
 	}
-	if s.Scenario == HTTP {
+	if sc.rule == ruleHTTP {
 		p["method"] = s.Method
 	}
 	if s.RatePerConn {
 		p["rate_per_conn"] = strconv.FormatFloat(s.Rate, 'g', -1, 64)
 	}
-	if s.Scenario == Stream && s.Rate > 0 {
+	if sc.rule == ruleStream && s.Rate > 0 {
 		p["board_rate"] = strconv.FormatFloat(s.Rate, 'g', -1, 64)
 	}
 	return p

@@ -3,7 +3,11 @@
 package loadgen
 
 import (
+	"context"
 	"math"
+	"net"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -252,5 +256,53 @@ func TestSoakCounts(t *testing.T) {
 	// every connection was reconnecting at once on a loaded machine).
 	if sched := r.Counts.MsgsSent + r.Errors["unsent"] + r.Errors["backlog"]; sched != 2000 {
 		t.Errorf("scheduled %d messages at 2000/s for 1 s (errors %v)", sched, r.Errors)
+	}
+}
+
+// Open-loop HTTP against a server that never answers: every request fails
+// by the timeout, and each is in the latency distribution at the lateness
+// it reached (at least the timeout), not dropped from it.
+func TestHTTPFailedInDistribution(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	var mu sync.Mutex
+	var held []net.Conn
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			held = append(held, c)
+			mu.Unlock()
+		}
+	}()
+	defer func() {
+		mu.Lock()
+		for _, c := range held {
+			c.Close()
+		}
+		mu.Unlock()
+	}()
+	r, err := Run(context.Background(), Spec{Target: "ws://" + l.Addr().String() + "/ws", Scenario: HTTP, Method: "PUT",
+		Conns: 1, Size: 100, Rate: 20, Duration: time.Second, DialTimeout: 200 * time.Millisecond, StatsURL: "-"})
+	if err == nil || r == nil {
+		t.Fatalf("err %v, run %v: want a failed run with its record", err, r)
+	}
+	var failed int64
+	for _, n := range r.Errors {
+		failed += n
+	}
+	t.Logf("errors %v notes %q", r.Errors, r.Notes)
+	lat := r.Hist(results.HistLatency)
+	if failed == 0 || lat == nil || lat.Count() != failed || lat.Min() < 200_000 {
+		t.Fatalf("errors %v, latencies %v: want every failed request at 200 ms or later", r.Errors, lat)
+	}
+	if !strings.Contains(strings.Join(r.Notes, " "), "failed ones") {
+		t.Errorf("notes %q do not name the failed requests in the latency figures", r.Notes)
 	}
 }

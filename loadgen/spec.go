@@ -24,9 +24,6 @@ const (
 	Soak      = "soak"
 )
 
-// Scenarios lists every scenario name, in the order of the package doc.
-var Scenarios = []string{Connect, Echo, Rate, Stream, Sink, Broadcast, HTTP, Churn, Soak}
-
 // HistLateness is the histogram of how late open-loop sends left, from
 // their intended time, in microseconds.
 const HistLateness = "send_lateness"
@@ -127,7 +124,9 @@ type Spec struct {
 	// DialTimeout bounds a TCP connect plus handshake; default 5s.
 	DialTimeout time.Duration
 	// DrainTimeout bounds the wait for answers after the last send;
-	// default 2s. Unanswered messages count as "lost".
+	// default 2s. Unanswered messages count as "lost" (never sent:
+	// "unsent" or "backlog") and enter the latency distribution at the
+	// lateness they reached by then.
 	DrainTimeout time.Duration
 	// CloseTimeout bounds the closing handshake; default 1s.
 	CloseTimeout time.Duration
@@ -189,11 +188,8 @@ func (s Spec) withDefaults() (Spec, error) {
 	case "http-put":
 		s.Scenario, s.Method = HTTP, "PUT"
 	}
-	known := false
-	for _, n := range Scenarios {
-		known = known || n == s.Scenario
-	}
-	if !known {
+	sc := scenarioOf(s.Scenario)
+	if sc == nil {
 		return s, fmt.Errorf("unknown scenario %q (want one of %s)", s.Scenario, strings.Join(Scenarios, ", "))
 	}
 	if s.Target == "" {
@@ -211,14 +207,14 @@ func (s Spec) withDefaults() (Spec, error) {
 	if s.Size < 0 {
 		return s, fmt.Errorf("size %d: want at least 0", s.Size)
 	}
-	if s.Scenario == Broadcast && s.Size < s.stampLen() {
+	if sc.rule == ruleBroadcast && s.Size < s.stampLen() {
 		return s, fmt.Errorf("broadcast carries a timestamp: size %d is below %d bytes", s.Size, s.stampLen())
 	}
 	if s.Rate < 0 || math.IsNaN(s.Rate) || math.IsInf(s.Rate, 0) {
 		return s, fmt.Errorf("rate %v: want a finite rate >= 0", s.Rate)
 	}
-	if s.Scenario == Rate && s.Rate == 0 {
-		return s, errors.New("the rate scenario needs a rate (msgs/s)")
+	if sc.pace == paceRequired && s.Rate == 0 {
+		return s, fmt.Errorf("the %s scenario needs a rate (msgs/s)", sc.name)
 	}
 	if s.Count < 0 {
 		return s, fmt.Errorf("count %d: want at least 0", s.Count)
@@ -226,7 +222,7 @@ func (s Spec) withDefaults() (Spec, error) {
 	if s.Duration < 0 {
 		return s, fmt.Errorf("duration %v: want at least 0", s.Duration)
 	}
-	if s.Duration == 0 && s.Count == 0 && s.Scenario != Connect {
+	if s.Duration == 0 && s.Count == 0 && sc.rule != ruleHold {
 		s.Duration = DefaultDuration
 	}
 	if s.Window <= 0 {
@@ -241,8 +237,8 @@ func (s Spec) withDefaults() (Spec, error) {
 	if s.DialConcurrency <= 0 {
 		s.DialConcurrency = DefaultDialConc
 	}
-	if s.Scenario == Soak && s.ReconnectEvery == 0 {
-		s.ReconnectEvery = DefaultSoakReconn
+	if s.ReconnectEvery == 0 {
+		s.ReconnectEvery = sc.reconnect
 	}
 	if s.Settle == 0 {
 		s.Settle = DefaultSettle

@@ -2,7 +2,6 @@ package loadgen
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"golang.org/x/sys/unix"
@@ -15,39 +14,10 @@ import (
 	"github.com/wslab/wslab/results"
 )
 
-// boardStats is the part of a board's /stats the generator reads once, at
-// the start, for the Run's board identity.
-type boardStats struct {
-	Model string `json:"model"`
-	Heap  struct {
-		Inuse, Sys, Mallocs, Frees int64
-	} `json:"heap"`
-	Footprint struct {
-		Slots, Rx, Tx int
-		PerSlot       int   `json:"per_slot"`
-		Fixed         int64 `json:"fixed"`
-		Total         int64 `json:"total"`
-		Budget        int64 `json:"budget"`
-	} `json:"footprint"`
-	Config struct {
-		MaxMessage int    `json:"max_message"`
-		MaxUpload  int    `json:"max_upload"`
-		QueueLen   int    `json:"queue_len"`
-		FailMode   string `json:"fail_mode"`
-		LinkBps    int64  `json:"link_bps"`
-		LinkRTTus  int64  `json:"link_rtt_us"`
-	} `json:"config"`
-}
-
-// sample is one reading of /stats.
+// sample is one reading of /stats, on the run's clock.
 type sample struct {
-	at                        int64 // clock reading
-	heapInuse, mallocs, frees int64
-	slotsInUse                int64
-	footprint                 int64
-	msgsIn, msgsOut, dropped  int64
-	bytesIn, bytesOut         int64
-	accepted                  int64
+	at int64 // clock reading
+	BoardStats
 }
 
 // statsClient reads /stats, one short connection per reading (many board
@@ -96,8 +66,6 @@ func newStatsClient(raw string) (*statsClient, error) {
 }
 
 func (c *statsClient) close() {}
-
-var errNoStats = errors.New("no /stats")
 
 var (
 	crlf     = []byte("\r\n")
@@ -217,157 +185,29 @@ func parseResponse(b []byte) ([]byte, error) {
 
 // identity reads the board's identity from a /stats document.
 func identity(doc []byte) (results.Board, error) {
-	var st boardStats
-	if err := json.Unmarshal(doc, &st); err != nil {
+	var st BoardStats
+	if err := ParseStats(doc, &st); err != nil {
 		return results.Board{}, fmt.Errorf("%w: not a wslab /stats document: %v", errNoStats, err)
 	}
-	if st.Footprint.Slots == 0 && st.Model == "" {
+	if st.Slots == 0 && st.Model == "" {
 		return results.Board{}, fmt.Errorf("%w: a JSON document without model or slots", errNoStats)
 	}
-	return results.Board{
-		Model:           st.Model,
-		Slots:           st.Footprint.Slots,
-		RxBuf:           st.Footprint.Rx,
-		TxBuf:           st.Footprint.Tx,
-		MaxMessage:      st.Config.MaxMessage,
-		HeapBudget:      st.Footprint.Budget,
-		StaticFootprint: st.Footprint.Total,
-		LinkBandwidth:   st.Config.LinkBps,
-		LinkRTT:         results.Duration(time.Duration(st.Config.LinkRTTus) * time.Microsecond),
-		WhenFull:        st.Config.FailMode,
-		Extra: map[string]string{
-			"max_upload": strconv.Itoa(st.Config.MaxUpload),
-			"queue_len":  strconv.Itoa(st.Config.QueueLen),
-			"per_slot":   strconv.Itoa(st.Footprint.PerSlot),
-		},
-	}, nil
-}
-
-// statPaths are the numbers a sample takes from /stats.
-var statPaths = [...]struct{ obj, key string }{
-	{"heap", "inuse"}, {"heap", "mallocs"}, {"heap", "frees"},
-	{"slots", "in_use"}, {"footprint", "total"},
-	{"msgs", "in"}, {"msgs", "out"}, {"msgs", "dropped"},
-	{"bytes", "in"}, {"bytes", "out"}, {"conns", "accepted"},
-}
-
-func (s *sample) field(i int) *int64 {
-	switch i {
-	case 0:
-		return &s.heapInuse
-	case 1:
-		return &s.mallocs
-	case 2:
-		return &s.frees
-	case 3:
-		return &s.slotsInUse
-	case 4:
-		return &s.footprint
-	case 5:
-		return &s.msgsIn
-	case 6:
-		return &s.msgsOut
-	case 7:
-		return &s.dropped
-	case 8:
-		return &s.bytesIn
-	case 9:
-		return &s.bytesOut
-	}
-	return &s.accepted
-}
-
-// scanStats fills s from a /stats document with a small JSON scanner that
-// allocates nothing. It reports whether the heap figure was found.
-func scanStats(doc []byte, s *sample) bool {
-	var stack [8][]byte
-	depth := 0
-	var key []byte
-	found := false
-	i := 0
-	for i < len(doc) {
-		c := doc[i]
-		switch {
-		case c == '{':
-			if depth < len(stack) {
-				stack[depth] = key
-			}
-			depth++
-			key = nil
-			i++
-		case c == '}':
-			depth--
-			key = nil
-			i++
-		case c == '"':
-			j := i + 1
-			for j < len(doc) && doc[j] != '"' {
-				if doc[j] == '\\' {
-					j++
-				}
-				j++
-			}
-			if j >= len(doc) {
-				return found
-			}
-			str := doc[i+1 : j]
-			i = j + 1
-			for i < len(doc) && (doc[i] == ' ' || doc[i] == '\n' || doc[i] == '\t' || doc[i] == '\r') {
-				i++
-			}
-			if i < len(doc) && doc[i] == ':' {
-				key = str
-				i++
-			} else {
-				key = nil
-			}
-		case c == '-' || (c >= '0' && c <= '9'):
-			j := i
-			if doc[j] == '-' {
-				j++
-			}
-			var v int64
-			for j < len(doc) && doc[j] >= '0' && doc[j] <= '9' {
-				v = v*10 + int64(doc[j]-'0')
-				j++
-			}
-			if c == '-' {
-				v = -v
-			}
-			for j < len(doc) && (doc[j] == '.' || doc[j] == 'e' || doc[j] == 'E' || doc[j] == '+' || doc[j] == '-' || (doc[j] >= '0' && doc[j] <= '9')) {
-				j++
-			}
-			if depth == 2 && key != nil {
-				for k, p := range statPaths {
-					if string(stack[1]) == p.obj && string(key) == p.key {
-						*s.field(k) = v
-						if k == 0 {
-							found = true
-						}
-					}
-				}
-			}
-			key = nil
-			i = j
-		default:
-			i++
-		}
-	}
-	return found
+	return st.Board(), nil
 }
 
 // sampler reads the board's /stats every period and at marks, on the
 // run's clock.
 type sampler struct {
-	c      *statsClient
-	clk    *clock
-	every  time.Duration
-	mu     sync.Mutex
-	series []sample
-	err    error // the last failure, if any
-	fails  int
-	stop   chan struct{}
-	done   chan struct{}
+	c       *statsClient
+	clk     *clock
+	every   time.Duration
+	mu      sync.Mutex
+	series  []sample
+	scratch BoardStats
+	err     error // the last failure, if any
+	fails   int
+	stop    chan struct{}
+	done    chan struct{}
 }
 
 func newSampler(c *statsClient, clk *clock, every time.Duration, expect int) *sampler {
@@ -380,16 +220,17 @@ func (s *sampler) take() (sample, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	doc, err := s.c.get()
-	var smp sample
-	if err == nil && !scanStats(doc, &smp) {
-		err = errNoStats
+	if err == nil {
+		// s.scratch keeps the document's strings, so a reading allocates
+		// nothing once the first is in.
+		err = ParseStats(doc, &s.scratch)
 	}
 	if err != nil {
 		s.err = err
 		s.fails++
-		return smp, false
+		return sample{}, false
 	}
-	smp.at = s.clk.now()
+	smp := sample{at: s.clk.now(), BoardStats: s.scratch}
 	s.series = append(s.series, smp)
 	return smp, true
 }
@@ -435,11 +276,11 @@ func (s *sampler) heap(start int64) []results.HeapSample {
 	for _, x := range s.series {
 		out = append(out, results.HeapSample{
 			Offset:          results.Duration(x.at - start),
-			HeapInUse:       x.heapInuse,
-			Mallocs:         x.mallocs,
-			Frees:           x.frees,
-			SlotsInUse:      int(x.slotsInUse),
-			StaticFootprint: x.footprint,
+			HeapInUse:       x.HeapInUse,
+			Mallocs:         x.Mallocs,
+			Frees:           x.Frees,
+			SlotsInUse:      int(x.SlotsInUse),
+			StaticFootprint: x.Footprint,
 		})
 	}
 	return out

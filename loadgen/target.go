@@ -23,13 +23,8 @@ func endpointFor(scenario, path string) string {
 	if path != "" && path != "/" && path != "/ws" {
 		return path
 	}
-	switch scenario {
-	case Sink:
-		return "/ws/sink"
-	case Stream:
-		return "/ws/source"
-	case Broadcast:
-		return "/ws/broadcast"
+	if sc := scenarioOf(scenario); sc != nil && sc.rule != ruleHTTP {
+		return sc.endpoint
 	}
 	return "/ws"
 }
@@ -61,7 +56,7 @@ func resolveTarget(ctx context.Context, s *Spec) (*target, error) {
 	t.path = endpointFor(s.Scenario, u.EscapedPath())
 	if u.RawQuery != "" {
 		t.path += "?" + u.RawQuery
-	} else if s.Scenario == Stream {
+	} else if sc := scenarioOf(s.Scenario); sc != nil && sc.rule == ruleStream {
 		t.path += sourceQuery(s)
 	}
 	ip := net.ParseIP(host)

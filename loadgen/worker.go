@@ -3,11 +3,6 @@
 package loadgen
 
 import (
-	"net"
-	"sync"
-
-	"golang.org/x/sys/unix"
-
 	"github.com/wslab/wslab/core"
 	"github.com/wslab/wslab/internal/deadlines"
 	"github.com/wslab/wslab/internal/maskseed"
@@ -33,32 +28,21 @@ const (
 	nItems
 )
 
-const (
-	tagWake  = -1
-	tagTimer = -2
-)
-
 // worker is one event loop over a share of the connections.
 type worker struct {
 	id int
 	e  *engine
 	s  *Spec
+	sc *scenario
 
-	epfd, evfd, tfd int
-	events          []unix.EpollEvent
-	ev              unix.EpollEvent // for EpollCtl, kept here so it does not escape per call
-	conns           []*conn
-	dl              *deadlines.Heap
-	armed           int64
-	lane            *lane
-	mask            *core.MaskGen
-	payload         []byte // the message template; its stamp is rewritten per message
-	op              core.Opcode
-
-	target4 unix.SockaddrInet4
-	target6 unix.SockaddrInet6
-	v6      bool
-	locals  map[int]unix.Sockaddr // source address index -> this worker's sockaddr
+	io      transport // the worker's own sockets, but for tests
+	sockets           // the epoll side (sockets.go)
+	conns   []*conn
+	dl      *deadlines.Heap
+	lane    *lane
+	mask    *core.MaskGen
+	payload []byte // the message template; its stamp is rewritten per message
+	op      core.Opcode
 
 	phase      int
 	start, end int64 // measurement window (end 0: unbounded)
@@ -76,7 +60,8 @@ type worker struct {
 
 	// pacing
 	pace       bool
-	paceEvery  float64 // ns between this worker's sends
+	pacer      Pacer // the run's schedule (message k of all shards)
+	owe        owed  // messages due that could not be sent yet
 	paceK      int64
 	paceStride int   // connections over all shards
 	paceSlots  []int // this worker's connections in schedule order
@@ -86,6 +71,7 @@ type worker struct {
 	rr         int
 
 	errs     errCounts
+	foreign  int64 // broadcast messages from a sender on another machine (not timed)
 	attempts int64
 	opened   int64
 	refused  int64
@@ -95,161 +81,34 @@ type worker struct {
 	recv     int64
 	bsent    int64
 	brecv    int64
-
-	cmdMu sync.Mutex
-	cmds  []func()
-	stop  bool
 }
 
-func newWorker(e *engine, id int, gids []int) (*worker, error) {
-	w := &worker{id: id, e: e, s: e.s, mask: maskseed.New(), phase: phRamp,
-		epfd: -1, evfd: -1, tfd: -1, locals: map[int]unix.Sockaddr{}}
+// newLoop makes a worker's state for connections gids: everything but
+// its event loop's descriptors (a test drives it over another transport).
+func newLoop(e *engine, id int, gids []int) *worker {
+	w := &worker{id: id, e: e, s: e.s, sc: e.sc, mask: maskseed.New(), phase: phRamp}
+	w.sockets.init(e.t)
+	w.io = w
 	w.payload = make([]byte, e.s.Size)
 	fillPattern(w.payload)
 	w.op = core.OpBinary
 	if e.s.Text {
 		w.op = core.OpText
 	}
-	if ip4 := e.t.ip.To4(); ip4 != nil {
-		copy(w.target4.Addr[:], ip4)
-		w.target4.Port = e.t.port
-	} else {
-		w.v6 = true
-		copy(w.target6.Addr[:], e.t.ip.To16())
-		w.target6.Port = e.t.port
-	}
 	w.conns = make([]*conn, len(gids))
 	for i, g := range gids {
 		w.conns[i] = newConn(w, i, g)
 	}
 	w.dl = deadlines.New(len(gids) + nItems)
-	w.events = make([]unix.EpollEvent, 256)
-	var err error
-	if w.epfd, err = unix.EpollCreate1(unix.EPOLL_CLOEXEC); err != nil {
-		return nil, err
+	if e.paced {
+		w.owe = newOwed()
 	}
-	if w.evfd, err = unix.Eventfd(0, unix.EFD_NONBLOCK|unix.EFD_CLOEXEC); err != nil {
-		w.closeFDs()
-		w.closeWake()
-		return nil, err
-	}
-	if w.tfd, err = unix.TimerfdCreate(unix.CLOCK_MONOTONIC, unix.TFD_NONBLOCK|unix.TFD_CLOEXEC); err != nil {
-		w.closeFDs()
-		w.closeWake()
-		return nil, err
-	}
-	for _, r := range []struct{ fd, tag int }{{w.evfd, tagWake}, {w.tfd, tagTimer}} {
-		ev := unix.EpollEvent{Events: unix.EPOLLIN, Fd: int32(r.tag)}
-		if err := unix.EpollCtl(w.epfd, unix.EPOLL_CTL_ADD, r.fd, &ev); err != nil {
-			w.closeFDs()
-			w.closeWake()
-			return nil, err
-		}
-	}
-	return w, nil
+	return w
 }
 
 func (w *worker) item(k int) int { return len(w.conns) + k }
 
-// do queues f to run on the worker's loop.
-func (w *worker) do(f func()) {
-	w.cmdMu.Lock()
-	defer w.cmdMu.Unlock()
-	w.cmds = append(w.cmds, f)
-	if w.evfd >= 0 {
-		one := [8]byte{1}
-		_, _ = unix.Write(w.evfd, one[:])
-	}
-}
-
-func (w *worker) runCmds() {
-	w.cmdMu.Lock()
-	c := w.cmds
-	w.cmds = nil
-	w.cmdMu.Unlock()
-	for _, f := range c {
-		f()
-	}
-}
-
 func (w *worker) report(kind int) { w.e.reports <- report{w: w.id, kind: kind} }
-
-// run is the event loop. It returns when every connection is closed.
-func (w *worker) run() {
-	e := w.e
-	now := e.clk.now()
-	w.lane = e.col.lane(w.id, e.col.index(now))
-	w.dl.Set(w.item(itemBound), e.col.boundary(w.lane.idx))
-	if w.s.Scenario == Churn {
-		w.phase = phWait // churn dials when the measurement starts
-		w.report(repRampDone)
-	} else {
-		w.dialRamp(now)
-	}
-	for w.phase != phDone {
-		timeout := -1
-		if w.pollUntil > now && w.pace {
-			timeout = 0 // spinning before a send: poll the sockets
-		} else {
-			w.pollUntil = 0
-			w.armTimer(now)
-		}
-		n, err := unix.EpollWait(w.epfd, w.events, timeout)
-		if err != nil && err != unix.EINTR {
-			w.hardStop()
-			break
-		}
-		now = e.clk.now()
-		for k := 0; k < n; k++ {
-			ev := &w.events[k]
-			switch ev.Fd {
-			case tagWake:
-				var b [8]byte
-				_, _ = unix.Read(w.evfd, b[:])
-				w.runCmds()
-			case tagTimer:
-				var b [8]byte
-				_, _ = unix.Read(w.tfd, b[:])
-				w.armed = 0
-			default:
-				c := w.conns[ev.Fd]
-				if c.gen != ev.Pad || c.fd < 0 {
-					continue // an event for a socket closed since
-				}
-				c.onEvent(ev.Events, now)
-			}
-		}
-		if w.stop {
-			w.hardStop()
-			break
-		}
-		now = w.runTimers(e.clk.now())
-		w.step(now)
-	}
-	w.lane.msgsSent += 0
-	e.col.finish(w.lane)
-	w.lane = nil
-	w.closeFDs()
-	w.report(repDone)
-}
-
-// armTimer points the timerfd at the earliest deadline.
-func (w *worker) armTimer(now int64) {
-	_, at := w.dl.Min()
-	if at == w.armed {
-		return
-	}
-	w.armed = at
-	var spec unix.ItimerSpec
-	if at > 0 {
-		d := at - now
-		if d < 1000 {
-			d = 1000
-		}
-		spec.Value = unix.NsecToTimespec(d)
-	}
-	_ = unix.TimerfdSettime(w.tfd, 0, &spec, nil)
-}
 
 // runTimers runs every due deadline and returns the time after.
 func (w *worker) runTimers(now int64) int64 {
@@ -342,18 +201,21 @@ func (w *worker) step(now int64) {
 		w.sendEnd = now
 		w.dl.Set(w.item(itemPace), 0)
 		w.drainBy = now + int64(s.DrainTimeout)
-		if s.Scenario == Stream && w.end > 0 && now >= w.end {
+		if w.sc.rule == ruleStream && w.end > 0 && now >= w.end {
 			w.drainBy = now // a stream cut by the duration has nothing to wait for
 		}
 		w.dl.Set(w.item(itemPhase), w.drainBy)
-		if w.e.paced || s.Scenario == Sink {
+		if w.e.paced || w.sc.rule == ruleSink {
 			for _, c := range w.conns {
 				c.pump(now) // owed messages still go
 			}
 		}
 		fallthrough
 	case phDrain:
-		settled := true
+		if w.owe.n > 0 {
+			w.payOwed(now)
+		}
+		settled := w.owe.n == 0
 		for _, c := range w.conns {
 			if !c.settled() {
 				settled = false
@@ -364,8 +226,9 @@ func (w *worker) step(now int64) {
 			return
 		}
 		for _, c := range w.conns {
-			c.giveUp()
+			c.giveUp(now)
 		}
+		w.giveUpOwed(now)
 		w.phase = phIdle
 		w.report(repDrained)
 	case phClosing:
@@ -378,8 +241,8 @@ func (w *worker) step(now int64) {
 // beginMeasure starts sending on every open connection.
 func (w *worker) beginMeasure(now int64) {
 	s := w.s
-	switch s.Scenario {
-	case Churn:
+	switch w.sc.rule {
+	case ruleCycle:
 		w.cycleQuota = int64(s.part(int(s.Count)))
 		if s.Count == 0 {
 			w.cycleQuota = 1 << 62
@@ -398,14 +261,14 @@ func (w *worker) beginMeasure(now int64) {
 			}
 		}
 		return
-	case Broadcast:
+	case ruleBroadcast:
 		for i, c := range w.conns {
 			if c.gid == 0 && s.Rate > 0 {
 				w.startPace(s.Rate, 1, []int{i})
 			}
 		}
 	}
-	if w.e.paced && s.Scenario != Broadcast {
+	if w.e.paced && w.sc.rule != ruleBroadcast {
 		slots := make([]int, len(w.conns))
 		for i := range slots {
 			slots[i] = i
@@ -432,11 +295,11 @@ func (w *worker) startPace(rate float64, stride int, slots []int) {
 		return
 	}
 	w.pace = true
-	w.paceEvery = 1e9 / rate
+	w.pacer = NewPacer(w.start, rate)
 	w.paceStride = stride
 	w.paceSlots = slots
 	w.paceK = 0
-	w.paceMine = int64(w.paceEvery * float64(stride) / float64(len(slots)))
+	w.paceMine = int64(w.pacer.Every * float64(stride) / float64(len(slots)))
 	w.spin = min(int64(w.s.SpinAhead), w.paceMine/4)
 	w.armPace()
 }
@@ -446,10 +309,10 @@ func (w *worker) paceDue() int64 {
 	n := int64(len(w.paceSlots))
 	j, i := w.paceK/n, w.paceK%n
 	k := j*int64(w.paceStride) + int64(w.conns[w.paceSlots[i]].gid)
-	if w.s.Scenario == Broadcast {
+	if w.sc.rule == ruleBroadcast {
 		k = w.paceK
 	}
-	return w.start + int64(float64(k)*w.paceEvery)
+	return w.pacer.Due(k)
 }
 
 func (w *worker) armPace() {
@@ -480,9 +343,16 @@ func (w *worker) paceTick(at, now int64) int64 {
 		return now
 	}
 	w.pollUntil = 0
+	if w.owe.n > 0 {
+		w.payOwed(now)
+	}
 	for due <= now && w.pace {
 		if w.end > 0 && due >= w.end {
 			w.pace = false
+			break
+		}
+		if c := w.s.Count; c > 0 && w.sc.rule != ruleBroadcast && w.paceK >= c*int64(len(w.paceSlots)) {
+			w.pace = false // this worker's share of the schedule is out
 			break
 		}
 		w.tick(w.conns[w.paceSlots[w.paceK%int64(len(w.paceSlots))]], due, now)
@@ -496,34 +366,41 @@ func (w *worker) paceTick(at, now int64) int64 {
 }
 
 // tick gives one scheduled send to its connection, or when that one is
-// down or done, to the next one of the worker that can take it.
+// down, done or full, to the next one of the worker that can take it; when
+// none can, the message is owed (see owed), never dropped.
 func (w *worker) tick(c *conn, intended, now int64) {
-	if w.s.Scenario == Broadcast {
-		if c.st == csOpen && !c.doneSending() {
+	if w.owe.n > 0 {
+		w.payOwed(now) // older messages first
+	}
+	if w.sc.rule == ruleBroadcast {
+		switch {
+		case c.canTake() && w.owe.n == 0:
 			c.enqueue(intended, now)
-		} else if c.doneSending() {
+		case c.quotaDone():
 			w.pace = false
-		} else {
-			w.errs.add(eUnsent, 1)
-			w.lane.errors++
+		case c.st == csOpen:
+			w.oweMsg(intended, eBacklog, now)
+		default:
+			w.oweMsg(intended, eUnsent, now)
 		}
 		return
 	}
-	if c.st == csOpen && !c.closing() && !c.doneSending() {
+	if c.canTake() && w.owe.n == 0 {
 		c.enqueue(intended, now)
 		return
 	}
 	n := len(w.conns)
-	allDone := true
+	allDone, anyOpen := true, false
 	for range n {
 		c := w.conns[w.rr]
 		w.rr++
 		if w.rr == n {
 			w.rr = 0
 		}
-		done := c.doneSending()
+		done := c.quotaDone()
 		allDone = allDone && done
-		if c.st == csOpen && !c.closing() && !done {
+		anyOpen = anyOpen || (c.st == csOpen && !c.closing() && !done)
+		if c.canTake() && w.owe.n == 0 {
 			c.enqueue(intended, now)
 			return
 		}
@@ -532,8 +409,64 @@ func (w *worker) tick(c *conn, intended, now int64) {
 		w.pace = false // every connection sent its count
 		return
 	}
-	w.errs.add(eUnsent, 1)
+	if anyOpen {
+		w.oweMsg(intended, eBacklog, now) // every open connection's ring is full
+	} else {
+		w.oweMsg(intended, eUnsent, now) // no connection open
+	}
+}
+
+// oweMsg keeps a message that could not be sent; a full queue gives its
+// oldest up, at the lateness it reached.
+func (w *worker) oweMsg(intended int64, k errKind, now int64) {
+	if at, ok, full := w.owe.push(intended, k); full {
+		w.giveUpMsg(at, ok, now)
+	}
+}
+
+// giveUpMsg records an owed message the run gives up on: in the latency
+// distribution at the lateness it reached, and as an error of kind k.
+func (w *worker) giveUpMsg(intended int64, k errKind, now int64) {
+	if w.sc.rule != ruleBroadcast {
+		// (A broadcast never sent is missed by every receiver; its
+		// latency is per receipt.)
+		w.lane.record(hLatency, now-intended)
+	}
+	w.errs.add(k, 1)
 	w.lane.errors++
+}
+
+// payOwed sends owed messages, oldest first, while a connection can take
+// one.
+func (w *worker) payOwed(now int64) {
+	n := len(w.conns)
+	for w.owe.n > 0 {
+		var to *conn
+		for range n {
+			c := w.conns[w.rr]
+			w.rr++
+			if w.rr == n {
+				w.rr = 0
+			}
+			if c.canTake() {
+				to = c
+				break
+			}
+		}
+		if to == nil {
+			return
+		}
+		at, _ := w.owe.pop()
+		to.enqueue(at, now)
+	}
+}
+
+// giveUpOwed gives every owed message up (the end of the drain).
+func (w *worker) giveUpOwed(now int64) {
+	for w.owe.n > 0 {
+		at, k := w.owe.pop()
+		w.giveUpMsg(at, k, now)
+	}
 }
 
 // sendingOver reports whether the worker has nothing more to send.
@@ -542,12 +475,12 @@ func (w *worker) sendingOver(now int64) bool {
 	if w.end > 0 && now >= w.end {
 		return true
 	}
-	switch s.Scenario {
-	case Connect:
+	switch w.sc.rule {
+	case ruleHold:
 		return w.end == 0 || now >= w.end
-	case Churn:
+	case ruleCycle:
 		return w.cycles >= w.cycleQuota && w.active == 0
-	case Broadcast:
+	case ruleBroadcast:
 		if w.e.bcastDone.Load() {
 			return true
 		}
@@ -576,7 +509,7 @@ func (w *worker) sendingOver(now int64) bool {
 			return false // a reconnection under way
 		}
 	}
-	if s.Scenario == Broadcast {
+	if w.sc.rule == ruleBroadcast {
 		w.e.bcastDone.Store(true)
 	}
 	return true
@@ -605,68 +538,13 @@ func (w *worker) hardStop() {
 	now := w.e.clk.now()
 	for _, c := range w.conns {
 		c.redial, c.dialSoon = false, false
-		c.giveUp()
+		c.giveUp(now)
 		if c.fd >= 0 {
 			c.closeFD(now)
 		}
 	}
+	if w.lane != nil {
+		w.giveUpOwed(now)
+	}
 	w.phase = phDone
 }
-
-func (w *worker) closeFDs() {
-	for _, c := range w.conns {
-		if c.fd >= 0 {
-			unix.Close(c.fd)
-			c.fd = -1
-		}
-	}
-	for _, fd := range []int{w.epfd, w.tfd} {
-		if fd >= 0 {
-			unix.Close(fd)
-		}
-	}
-	w.epfd, w.tfd = -1, -1
-}
-
-// closeWake closes the wake-up eventfd, once the coordinator will send no
-// more commands (closing it earlier could let a late command write into a
-// reused descriptor).
-func (w *worker) closeWake() {
-	w.cmdMu.Lock()
-	defer w.cmdMu.Unlock()
-	if w.evfd >= 0 {
-		unix.Close(w.evfd)
-		w.evfd = -1
-	}
-}
-
-// local returns this worker's sockaddr for source address i (nil: none).
-func (w *worker) local(i int) unix.Sockaddr {
-	if sa, ok := w.locals[i]; ok {
-		return sa
-	}
-	ip := w.e.addrs.ip(i)
-	var sa unix.Sockaddr
-	if ip != nil {
-		if ip4 := ip.To4(); ip4 != nil {
-			a := &unix.SockaddrInet4{}
-			copy(a.Addr[:], ip4)
-			sa = a
-		} else {
-			a := &unix.SockaddrInet6{}
-			copy(a.Addr[:], ip.To16())
-			sa = a
-		}
-	}
-	w.locals[i] = sa
-	return sa
-}
-
-func (w *worker) targetSA() unix.Sockaddr {
-	if w.v6 {
-		return &w.target6
-	}
-	return &w.target4
-}
-
-var _ = net.IPv4len

@@ -7,6 +7,7 @@ import (
 	"reflect"
 	"slices"
 	"sort"
+	"time"
 )
 
 // CheckMergeable reports why o cannot be merged into r as another shard of
@@ -76,6 +77,25 @@ func (r *Run) Merge(o *Run) error {
 	addCounts(&m.Counts, o.Counts)
 	m.Rates.MsgsPerSec += o.Rates.MsgsPerSec
 	m.Rates.BytesPerSec += o.Rates.BytesPerSec
+	m.Rates.UpBytesPerSec += o.Rates.UpBytesPerSec
+	m.Rates.DownBytesPerSec += o.Rates.DownBytesPerSec
+	if o.Rates.WindowLength > 0 {
+		// The union of the shards' windows, as offsets from the merged Start.
+		ws := o.Start.Add(time.Duration(o.Rates.WindowStart))
+		we := ws.Add(time.Duration(o.Rates.WindowLength))
+		if m.Rates.WindowLength > 0 {
+			ms := r.Start.Add(time.Duration(r.Rates.WindowStart))
+			if ms.Before(ws) {
+				ws = ms
+			}
+			if me := ms.Add(time.Duration(r.Rates.WindowLength)); me.After(we) {
+				we = me
+			}
+		}
+		m.Rates.WindowStart, m.Rates.WindowLength = Duration(ws.Sub(m.Start)), Duration(we.Sub(ws))
+	} else if m.Rates.WindowLength > 0 {
+		m.Rates.WindowStart = Duration(r.Start.Add(time.Duration(r.Rates.WindowStart)).Sub(m.Start))
+	}
 	if len(o.Errors) > 0 && m.Errors == nil {
 		m.Errors = map[string]int64{}
 	}

@@ -145,6 +145,17 @@ type Rates struct {
 	MsgsPerSec float64 `json:"msgs_per_sec,omitempty"`
 	// BytesPerSec is payload bytes per second (sent plus received for echo).
 	BytesPerSec float64 `json:"bytes_per_sec,omitempty"`
+	// UpBytesPerSec is the payload rate client to board (Counts.BytesSent
+	// over the window), DownBytesPerSec board to client
+	// (Counts.BytesReceived). An echo's throughput is the one-way rate:
+	// either figure, not their sum.
+	UpBytesPerSec   float64 `json:"up_bytes_per_sec,omitempty"`
+	DownBytesPerSec float64 `json:"down_bytes_per_sec,omitempty"`
+	// WindowStart and WindowLength are the measurement window the rates
+	// cover, as an offset from Run.Start (so a connection ramp before it
+	// is not in the rates).
+	WindowStart  Duration `json:"window_start,omitempty"`
+	WindowLength Duration `json:"window_length,omitempty"`
 }
 
 // Interval is one slice of the run, [Offset, Offset+Length) from Start.
