@@ -23,7 +23,11 @@ type Options struct {
 	StoreDir string // where files live; "" means a temporary directory removed by Close
 	Link     Link   // link emulation; the zero value is off
 	Page     []byte // GET / page; nil means the embedded one
-	Backlog  int    // listen backlog; default 128
+	Backlog  int    // listen backlog; default 128 (a backlog board: its Config.Backlog)
+	// StatsListen is where the board serves /stats and /metrics without
+	// taking a client slot (so a full board still reports its figures);
+	// default: the board's IP on a port of its own; "off": none.
+	StatsListen string
 }
 
 // Server is a running emulated board.
@@ -48,6 +52,12 @@ type Server struct {
 	segPool              []seg
 	base                 time.Time
 	armed                int64
+	paused               bool // a full backlog or syn-drop board: the listener is out of epoll
+	dropping             bool // a full syn-drop board: the drop-all filter is on the listener
+
+	stats     net.Listener // the stats listener, or nil
+	statsDoc  []byte
+	statsResp []byte
 
 	mu      sync.Mutex
 	pending []func(*firmware.Board)
@@ -91,6 +101,14 @@ func Start(opts Options) (*Server, error) {
 	if opts.Backlog == 0 {
 		opts.Backlog = 128
 	}
+	if opts.Board.FailMode == firmware.FailBacklog {
+		// Linux's accept queue holds one more than listen's backlog.
+		bl := opts.Board.Backlog
+		if bl == 0 {
+			bl = firmware.DefaultBacklog
+		}
+		opts.Backlog = max(bl-1, 0)
+	}
 	s := &Server{opts: opts, base: time.Now(), done: make(chan struct{})}
 	s.storeDir = opts.StoreDir
 	if s.storeDir == "" {
@@ -108,8 +126,10 @@ func Start(opts Options) (*Server, error) {
 		return nil, err
 	}
 	b.LinkBps, b.LinkRTT = opts.Link.Bps, opts.Link.RTT
+	b.StackHeld = s.stackHeld
 	s.board = b
-	n := b.Config().Slots
+	fp := b.Footprint()
+	n := fp.Slots + fp.Spare
 	s.conns = make([]conn, n)
 	for i := range s.conns {
 		s.conns[i].fd = -1
@@ -130,7 +150,15 @@ func Start(opts Options) (*Server, error) {
 		s.cleanupStore()
 		return nil, err
 	}
+	if err := s.listenStats(); err != nil {
+		s.closeFDs()
+		s.cleanupStore()
+		return nil, err
+	}
 	go s.loop()
+	if s.stats != nil {
+		go s.serveStats()
+	}
 	return s, nil
 }
 
@@ -255,6 +283,9 @@ func (s *Server) Close() error {
 	s.mu.Unlock()
 	if !already {
 		s.kick()
+		if s.stats != nil {
+			s.stats.Close()
+		}
 	}
 	<-s.done
 	return s.err
@@ -389,6 +420,9 @@ func (s *Server) armTimer() {
 
 func (s *Server) acceptAll(now int64) {
 	for {
+		if s.board.Full() && !s.makeRoom(now) {
+			return
+		}
 		// accept4 with no address: nothing to allocate per connection.
 		r, _, errno := unix.Syscall6(unix.SYS_ACCEPT4, uintptr(s.lfd), 0, 0, unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0, 0)
 		if errno != 0 {
@@ -396,6 +430,9 @@ func (s *Server) acceptAll(now int64) {
 		}
 		fd := int(r)
 		sl := s.board.Accept(now)
+		if sl == nil && s.purge(now) {
+			sl = s.board.Accept(now)
+		}
 		if sl == nil {
 			s.board.Refused()
 			s.refuseConn(fd)
@@ -427,14 +464,110 @@ func (s *Server) acceptAll(now int64) {
 
 var lingerZero = unix.Linger{Onoff: 1, Linger: 0}
 
+// makeRoom is called with every slot busy and a newcomer waiting. It
+// reports whether to accept it anyway (and refuse it, or admit it in a
+// slot just freed); for a backlog or syn-drop board it stops accepting
+// instead, leaving the newcomers to the kernel, until a slot frees.
+func (s *Server) makeRoom(now int64) bool {
+	c := s.board.Config()
+	switch c.FailMode {
+	case firmware.FailBacklog:
+		if c.LRUPurge {
+			return true // the newcomer is accepted, then purge makes room
+		}
+		s.pauseAccept(false)
+		return false
+	case firmware.FailSynDrop:
+		s.pauseAccept(true)
+		return false
+	}
+	return true
+}
+
+// purge closes the least recently used session of a full backlog board
+// with LRUPurge, as esp_http_server's httpd_sess_close_lru does: the
+// session's socket is closed, without a WebSocket close frame.
+func (s *Server) purge(now int64) bool {
+	c := s.board.Config()
+	if c.FailMode != firmware.FailBacklog || !c.LRUPurge {
+		return false
+	}
+	lru := s.board.LeastRecentlyUsed()
+	if lru == nil || s.conns[lru.Index()].fd < 0 {
+		return false
+	}
+	s.board.Purged()
+	s.closeConn(lru.Index(), now)
+	return true
+}
+
+// dropAll is a classic BPF program that drops every packet: attached to
+// the listening socket it makes the kernel drop incoming SYNs silently,
+// as lwIP does with no free PCB.
+var dropAll = [1]unix.SockFilter{{Code: unix.BPF_RET | unix.BPF_K, K: 0}}
+
+// pauseAccept takes the listener out of the event loop; with drop, new
+// SYNs are dropped too. resumeAccept undoes it when a slot frees.
+func (s *Server) pauseAccept(drop bool) {
+	if !s.paused {
+		_ = unix.EpollCtl(s.epfd, unix.EPOLL_CTL_DEL, s.lfd, &s.ev)
+		s.paused = true
+	}
+	if drop && !s.dropping {
+		prog := unix.SockFprog{Len: uint16(len(dropAll)), Filter: &dropAll[0]}
+		if unix.SetsockoptSockFprog(s.lfd, unix.SOL_SOCKET, unix.SO_ATTACH_FILTER, &prog) == nil {
+			s.dropping = true
+		}
+	}
+}
+
+func (s *Server) resumeAccept() {
+	if s.dropping {
+		_ = unix.SetsockoptInt(s.lfd, unix.SOL_SOCKET, unix.SO_DETACH_FILTER, 0)
+		s.dropping = false
+	}
+	if s.paused {
+		// Level-triggered: newcomers waiting in the backlog are reported
+		// at the next wait.
+		ev := unix.EpollEvent{Events: unix.EPOLLIN, Fd: tagListener}
+		_ = unix.EpollCtl(s.epfd, unix.EPOLL_CTL_ADD, s.lfd, &ev)
+		s.paused = false
+	}
+}
+
 func (s *Server) refuseConn(fd int) {
 	switch s.board.FailMode() {
 	case firmware.FailReject503:
 		_, _ = unix.Write(fd, s.refuse) // best effort: a fresh socket's buffer takes it
-	case firmware.FailReset:
+	case firmware.FailAcceptClose:
+	default:
+		// FailReset, and an evict-oldest board whose spare slot is busy
+		// too: its stack is out of connections.
 		_ = unix.SetsockoptLinger(fd, unix.SOL_SOCKET, unix.SO_LINGER, &lingerZero)
 	}
 	unix.Close(fd)
+}
+
+// stackHeld is Board.StackHeld: what the kernel holds for the board's
+// connections, received and not yet read plus sent and not yet
+// acknowledged, each capped at the board's window (the rx and tx buffer):
+// on the board these bytes sit in the stack's buffers (lwIP pbufs).
+func (s *Server) stackHeld() int {
+	c := s.board.Config()
+	n := 0
+	for i := range s.conns {
+		fd := s.conns[i].fd
+		if fd < 0 {
+			continue
+		}
+		if in, err := unix.IoctlGetInt(fd, unix.SIOCINQ); err == nil {
+			n += min(in, c.RxBuf)
+		}
+		if out, err := unix.IoctlGetInt(fd, unix.SIOCOUTQ); err == nil {
+			n += min(out, c.TxBuf)
+		}
+	}
+	return n
 }
 
 // service moves bytes between the socket and the slot until neither side
@@ -638,4 +771,5 @@ func (s *Server) closeConn(i int, now int64) {
 	c.slot.Release(now)
 	*c = conn{fd: -1}
 	s.dl.Set(i, 0)
+	s.resumeAccept()
 }
