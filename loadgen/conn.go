@@ -194,7 +194,7 @@ func (c *conn) failed(now int64, k errKind) {
 	w := c.w
 	w.errs.add(k, 1)
 	w.lane.errors++
-	if k == eRefused {
+	if refusal(k) {
 		w.refused++
 	} else {
 		w.failed++
@@ -231,6 +231,11 @@ func (c *conn) onEvent(ev uint32, now int64) {
 			}
 			c.failed(now, dialKind(err))
 			return
+		}
+		if now-c.dialAt >= synRetryAfter && c.synRetransmits() > 0 {
+			// The board dropped the first SYN (a full lwIP board).
+			c.w.errs.add(eSynRetry, 1)
+			c.w.lane.errors++
 		}
 		c.connected(now)
 		if c.fd < 0 {
@@ -504,7 +509,11 @@ func (c *conn) process(now int64) {
 		case core.ErrBadStatus:
 			w.errs.addStatus(resp.Status)
 			w.lane.errors++
-			w.failed++
+			if resp.Status == 503 {
+				w.refused++ // a full board's answer
+			} else {
+				w.failed++
+			}
 			w.e.noteFail(statusName(resp.Status))
 			c.closeFD(now)
 			return
@@ -769,6 +778,21 @@ func (c *conn) account() {
 	c.recvNext, c.queued = c.sent, c.sent
 }
 
+// synRetryAfter is the connect time past which a connection is checked for
+// SYN retransmissions: the kernel's first SYN retransmission comes after
+// 1 s, so a faster connect cannot have had one (and costs no syscall).
+const synRetryAfter = 900 * 1e6
+
+// synRetransmits returns the SYN retransmissions of a socket whose connect
+// just completed, from TCP_INFO.
+func (c *conn) synRetransmits() uint32 {
+	info, err := unix.GetsockoptTCPInfo(c.fd, unix.IPPROTO_TCP, unix.TCP_INFO)
+	if err != nil {
+		return 0
+	}
+	return info.Total_retrans
+}
+
 // sinkSndBuf bounds a sink connection's kernel send buffer (Linux doubles it).
 const sinkSndBuf = 16 << 10
 
@@ -798,7 +822,11 @@ func (c *conn) onClose(now int64, code core.CloseCode) {
 		w.lastDone = max(w.lastDone, now)
 	}
 	if !normal {
-		w.errs.addClose(int(code))
+		if code == core.CloseNoStatus {
+			w.errs.add(eEvicted, 1)
+		} else {
+			w.errs.addClose(int(code))
+		}
 		w.lane.errors++
 		w.dropped++
 		c.account()
@@ -866,8 +894,13 @@ func (c *conn) onDeadline(now int64) {
 				c.dial(now)
 			}
 		}
-	case csDialing, csHandshake:
-		c.failed(now, eTimeout)
+	case csDialing:
+		// The board never answered the SYN or its retransmissions.
+		c.failed(now, eSynTimeout)
+	case csHandshake:
+		// Connected, and no answer: the board stopped accepting and the
+		// connection waits in its backlog.
+		c.failed(now, eHung)
 	case csClosing:
 		if !c.closeRecv || c.ts < c.te {
 			c.w.errs.add(eCloseTimeout, 1)

@@ -239,6 +239,9 @@ func runHTTP(ctx context.Context, s *Spec, t *target, clk *clock, sc *statsClien
 	fillSeries(r, ivs, col, t0, finish)
 	if smp != nil {
 		r.Heap = smp.heap(t0)
+		if n := smp.note(t0); n != "" {
+			r.Notes = append(r.Notes, n)
+		}
 	}
 	if secs := float64(sendEnd-start) / 1e9; secs > 0 {
 		r.Rates = results.Rates{MsgsPerSec: float64(counts.MsgsReceived) / secs,

@@ -4,10 +4,12 @@ package loadgen
 
 import (
 	"math"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/wslab/wslab/firmware"
+	"github.com/wslab/wslab/internal/wstest"
 	"github.com/wslab/wslab/results"
 )
 
@@ -201,7 +203,87 @@ func TestConnectFailModes(t *testing.T) {
 		if r.Board.WhenFull != tc.mode.String() {
 			t.Errorf("board when_full %q", r.Board.WhenFull)
 		}
+		if c.ConnsRefused != 5 || c.ConnsFailed != 0 {
+			t.Errorf("%v: %d refused, %d failed: a full board's refusals are refusals", tc.mode, c.ConnsRefused, c.ConnsFailed)
+		}
+		wantNote(t, r, "board holds 10; the 11th ")
 	}
+}
+
+// wantNote fails unless one of r's notes starts with prefix.
+func wantNote(t *testing.T, r *results.Run, prefix string) {
+	t.Helper()
+	for _, n := range r.Notes {
+		if strings.HasPrefix(n, prefix) {
+			return
+		}
+	}
+	t.Errorf("no note starting %q in %q", prefix, r.Notes)
+}
+
+// The refusal modes that hold or drop the newcomer, and eviction: each is
+// reported by its own kind, never as a generic error, with the sentence
+// that says how many the board holds and what happened to the next. The
+// board's figures are read on its stats port, which takes no slot.
+func TestConnectHeldOrDropped(t *testing.T) {
+	t.Run("backlog", func(t *testing.T) {
+		srv := board(t, firmware.Config{Slots: 4, FailMode: firmware.FailBacklog, Backlog: 2})
+		// 4 held, 2 wait in the backlog, the 7th's SYN is dropped (the
+		// backlog is full); all give up before the hold ends.
+		r := run(t, Spec{Target: srv.WSURL("/ws"), StatsURL: srv.StatsURL(), Scenario: Connect, Conns: 7, ConnRate: 500,
+			Hold: 1500 * time.Millisecond, DialTimeout: 500 * time.Millisecond})
+		logRun(t, r)
+		if c := r.Counts; c.ConnsOpened != 4 || c.ConnsRefused != 3 || r.Errors["hung"] != 2 || r.Errors["syn timeout"] != 1 || r.ErrorsTotal() != 3 {
+			t.Errorf("counts %+v errors %v: want 4 opened, 2 hung in the backlog, 1 SYN unanswered", c, r.Errors)
+		}
+		wantNote(t, r, "board holds 4; the 5th hung in the backlog")
+		for _, n := range r.Notes {
+			if strings.Contains(n, "stats readings failed") {
+				t.Errorf("a stats reading failed on the stats port: %s", n)
+			}
+		}
+	})
+	t.Run("syn-drop", func(t *testing.T) {
+		srv := board(t, firmware.Config{Slots: 4, FailMode: firmware.FailSynDrop})
+		r := run(t, Spec{Target: srv.WSURL("/ws"), StatsURL: srv.StatsURL(), Scenario: Connect, Conns: 6, ConnRate: 500,
+			Hold: 1500 * time.Millisecond, DialTimeout: 500 * time.Millisecond})
+		logRun(t, r)
+		if c := r.Counts; c.ConnsOpened != 4 || c.ConnsRefused != 2 || r.Errors["syn timeout"] != 2 || r.ErrorsTotal() != 2 {
+			t.Errorf("counts %+v errors %v: want 4 opened and 2 SYNs unanswered", c, r.Errors)
+		}
+		wantNote(t, r, "board holds 4; the 5th had its SYN dropped")
+	})
+	t.Run("syn-retry", func(t *testing.T) {
+		// A client of the test's holds one of 2 slots and leaves before
+		// the generator's first SYN retransmission (after 1 s): the
+		// retransmitted SYN connects.
+		srv := board(t, firmware.Config{Slots: 2, FailMode: firmware.FailSynDrop})
+		other, err := wstest.Dial(srv.Addr().String(), "/ws", 10*time.Second)
+		if err != nil {
+			t.Fatal(err)
+		}
+		go func() {
+			time.Sleep(300 * time.Millisecond)
+			other.Close()
+		}()
+		r := run(t, Spec{Target: srv.WSURL("/ws"), StatsURL: srv.StatsURL(), Scenario: Connect, Conns: 2, ConnRate: 500,
+			Hold: 200 * time.Millisecond, DialTimeout: 5 * time.Second})
+		logRun(t, r)
+		if c := r.Counts; c.ConnsOpened != 2 || r.Errors["syn retry"] != 1 {
+			t.Errorf("counts %+v errors %v: want 2 opened, one after a SYN retransmission", c, r.Errors)
+		}
+		wantNote(t, r, "board holds 1; the 2nd had its SYN dropped and connected only on a retransmission")
+	})
+	t.Run("evict-oldest", func(t *testing.T) {
+		srv := board(t, firmware.Config{Slots: 4, FailMode: firmware.FailEvictOldest})
+		r := run(t, Spec{Target: srv.WSURL("/ws"), StatsURL: srv.StatsURL(), Scenario: Connect, Conns: 6, ConnRate: 200,
+			Hold: 300 * time.Millisecond})
+		logRun(t, r)
+		if c := r.Counts; c.ConnsOpened != 6 || r.Errors["evicted"] != 2 || r.ErrorsTotal() != 2 || c.ConnsDropped != 2 {
+			t.Errorf("counts %+v errors %v: want 6 opened and the 2 oldest evicted", c, r.Errors)
+		}
+		wantNote(t, r, "board holds 4; each newcomer past them was admitted and the oldest client evicted")
+	})
 }
 
 func TestHTTP(t *testing.T) {
@@ -252,5 +334,33 @@ func TestSoakCounts(t *testing.T) {
 	// every connection was reconnecting at once on a loaded machine).
 	if sched := r.Counts.MsgsSent + r.Errors["unsent"] + r.Errors["backlog"]; sched != 2000 {
 		t.Errorf("scheduled %d messages at 2000/s for 1 s (errors %v)", sched, r.Errors)
+	}
+}
+
+// A board that serves /stats from a client slot (a real board) refuses
+// the readings while full: the record says which were refused.
+func TestSamplerSaysRefused(t *testing.T) {
+	srv := board(t, firmware.Config{Slots: 1, FailMode: firmware.FailReject503})
+	u := "http://" + srv.Addr().String() + "/stats" // through a slot, not the stats port
+	r := run(t, Spec{Target: srv.WSURL("/ws"), StatsURL: u, Scenario: Connect, Conns: 1, Hold: time.Second, HeapEvery: 100 * time.Millisecond})
+	logRun(t, r)
+	found := false
+	for _, n := range r.Notes {
+		if strings.Contains(n, "refused by the board") && strings.Contains(n, "holes at ") {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("no note names the refused readings: %q", r.Notes)
+	}
+	// The same board read on its stats port loses no reading.
+	r = run(t, Spec{Target: srv.WSURL("/ws"), StatsURL: srv.StatsURL(), Scenario: Connect, Conns: 1, Hold: time.Second, HeapEvery: 100 * time.Millisecond})
+	for _, n := range r.Notes {
+		if strings.Contains(n, "readings failed") {
+			t.Errorf("the stats port lost readings: %s", n)
+		}
+	}
+	if len(r.Heap) < 5 || r.Heap[len(r.Heap)-1].RAMInUse < int64(srv.Footprint().Total) {
+		t.Errorf("heap series %+v: want readings with the board's RAM", r.Heap)
 	}
 }

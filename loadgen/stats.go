@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/url"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -48,6 +49,7 @@ type sample struct {
 	msgsIn, msgsOut, dropped  int64
 	bytesIn, bytesOut         int64
 	accepted                  int64
+	ramInUse                  int64 // the board's RAM in use (wslab boards), 0 when not reported
 }
 
 // statsClient reads /stats, one short connection per reading (many board
@@ -194,6 +196,9 @@ func contentLength(head []byte) int {
 
 // parseResponse returns the body of a 200 response read to its end.
 func parseResponse(b []byte) ([]byte, error) {
+	if len(b) == 0 {
+		return nil, errEmptyStats
+	}
 	headEnd := bytes.Index(b, crlfcrlf)
 	if headEnd < 0 || len(b) < 12 || !bytes.HasPrefix(b, []byte("HTTP/1.")) {
 		return nil, errors.New("stats: not an HTTP response")
@@ -203,7 +208,7 @@ func parseResponse(b []byte) ([]byte, error) {
 		status = status*10 + int(d-'0')
 	}
 	if status != 200 {
-		return nil, fmt.Errorf("%w: HTTP %d", errNoStats, status)
+		return nil, &statusError{status: status}
 	}
 	body := b[headEnd+4:]
 	if l := contentLength(b[:headEnd]); l >= 0 {
@@ -248,7 +253,7 @@ var statPaths = [...]struct{ obj, key string }{
 	{"heap", "inuse"}, {"heap", "mallocs"}, {"heap", "frees"},
 	{"slots", "in_use"}, {"footprint", "total"},
 	{"msgs", "in"}, {"msgs", "out"}, {"msgs", "dropped"},
-	{"bytes", "in"}, {"bytes", "out"}, {"conns", "accepted"},
+	{"bytes", "in"}, {"bytes", "out"}, {"conns", "accepted"}, {"ram", "in_use"},
 }
 
 func (s *sample) field(i int) *int64 {
@@ -273,8 +278,10 @@ func (s *sample) field(i int) *int64 {
 		return &s.bytesIn
 	case 9:
 		return &s.bytesOut
+	case 10:
+		return &s.accepted
 	}
-	return &s.accepted
+	return &s.ramInUse
 }
 
 // scanStats fills s from a /stats document with a small JSON scanner that
@@ -366,8 +373,13 @@ type sampler struct {
 	series []sample
 	err    error // the last failure, if any
 	fails  int
-	stop   chan struct{}
-	done   chan struct{}
+	// refused lists the readings the board turned away (a 503, a reset,
+	// no answer: a full board that serves /stats from a client slot), by
+	// clock reading, so the record says where the series has holes.
+	refused []int64
+	tries   int
+	stop    chan struct{}
+	done    chan struct{}
 }
 
 func newSampler(c *statsClient, clk *clock, every time.Duration, expect int) *sampler {
@@ -380,6 +392,7 @@ func (s *sampler) take() (sample, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	doc, err := s.c.get()
+	s.tries++
 	var smp sample
 	if err == nil && !scanStats(doc, &smp) {
 		err = errNoStats
@@ -387,6 +400,9 @@ func (s *sampler) take() (sample, bool) {
 	if err != nil {
 		s.err = err
 		s.fails++
+		if refusedReading(err) {
+			s.refused = append(s.refused, s.clk.now())
+		}
 		return smp, false
 	}
 	smp.at = s.clk.now()
@@ -440,7 +456,53 @@ func (s *sampler) heap(start int64) []results.HeapSample {
 			Frees:           x.frees,
 			SlotsInUse:      int(x.slotsInUse),
 			StaticFootprint: x.footprint,
+			RAMInUse:        x.ramInUse,
 		})
 	}
 	return out
+}
+
+// refusedReading reports whether a failed /stats reading was the board
+// turning it away rather than a broken document: a 503, a reset or an
+// empty close (accept-close), or no answer in time (a backlog or a dropped
+// SYN).
+func refusedReading(err error) bool {
+	if errors.Is(err, unix.ECONNRESET) || errors.Is(err, unix.ECONNREFUSED) || errors.Is(err, unix.EAGAIN) || errors.Is(err, unix.EPIPE) ||
+		errors.Is(err, unix.ETIMEDOUT) || errors.Is(err, unix.EINPROGRESS) || errors.Is(err, errEmptyStats) {
+		return true
+	}
+	var st *statusError
+	return errors.As(err, &st) && st.status == 503
+}
+
+// statusError is a /stats reading answered with another status than 200.
+type statusError struct{ status int }
+
+func (e *statusError) Error() string { return fmt.Sprintf("%v: HTTP %d", errNoStats, e.status) }
+func (e *statusError) Unwrap() error { return errNoStats }
+
+// errEmptyStats is a /stats connection closed without a byte.
+var errEmptyStats = errors.New("stats: connection closed without a response")
+
+// note says which readings failed and which of them the board refused,
+// or "" when none failed.
+func (s *sampler) note(start int64) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.fails == 0 {
+		return ""
+	}
+	msg := fmt.Sprintf("%d of %d board stats readings failed, the last with: %v", s.fails, s.tries, s.err)
+	if n := len(s.refused); n > 0 {
+		var at []string
+		for i, t := range s.refused {
+			if i == 8 {
+				at = append(at, "...")
+				break
+			}
+			at = append(at, time.Duration(t-start).Round(time.Millisecond).String())
+		}
+		msg += fmt.Sprintf("; %d refused by the board (a full board serving /stats from a client slot): the heap series has holes at %s", n, strings.Join(at, ", "))
+	}
+	return msg
 }
