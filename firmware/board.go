@@ -47,6 +47,9 @@ type Board struct {
 	// (received but not yet read, sent but not yet acknowledged: lwIP's
 	// pbufs). It is counted in the board's RAM in use.
 	StackHeld func() int
+	// StatsPort, when the host serves /stats on a port of its own that
+	// takes no slot, is that port; /stats names it so a reader moves there.
+	StatsPort int
 
 	st   Stats
 	leak [][]byte // LeakPerConn's leak; tests only

@@ -145,6 +145,8 @@ func (b *Board) AppendStats(dst []byte) []byte {
 	}
 	d = append(d, `,"conn_cost":`...)
 	d = appendInt(d, c.ConnCost)
+	d = append(d, `,"stats_port":`...)
+	d = appendInt(d, b.StatsPort)
 	d = append(d, `,"link_bps":`...)
 	d = core.AppendInt(d, b.LinkBps)
 	d = append(d, `,"link_rtt_us":`...)

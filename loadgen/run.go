@@ -5,6 +5,7 @@ package loadgen
 import (
 	"context"
 	"fmt"
+	"net"
 	"runtime"
 	"sort"
 	"strconv"
@@ -48,6 +49,13 @@ func Run(ctx context.Context, spec Spec) (*results.Run, error) {
 			var b results.Board
 			if b, err = identity(doc); err == nil {
 				board, sc = b, c
+				if p := statsPort(doc); p > 0 && s.StatsURL == "" {
+					// A wslab board's stats port takes no slot: read
+					// there, so a full board still reports.
+					if c2, err := newStatsClient("http://" + net.JoinHostPort(t.ip.String(), strconv.Itoa(p)) + "/stats"); err == nil {
+						sc = c2
+					}
+				}
 			}
 		}
 		if err != nil {

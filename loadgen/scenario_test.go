@@ -364,3 +364,23 @@ func TestSamplerSaysRefused(t *testing.T) {
 		t.Errorf("heap series %+v: want readings with the board's RAM", r.Heap)
 	}
 }
+
+// By default the generator moves to a wslab board's stats port, named in
+// its /stats: a full board's readings are not refused.
+func TestSamplerFindsStatsPort(t *testing.T) {
+	srv := board(t, firmware.Config{Slots: 1, FailMode: firmware.FailReject503})
+	r := run(t, Spec{Target: srv.WSURL("/ws"), Scenario: Connect, Conns: 2, Hold: 500 * time.Millisecond, HeapEvery: 100 * time.Millisecond})
+	for _, n := range r.Notes {
+		if strings.Contains(n, "readings failed") {
+			t.Errorf("readings through a slot: %s", n)
+		}
+	}
+	if len(r.Heap) < 3 {
+		t.Errorf("%d readings", len(r.Heap))
+	}
+	// The first reading (the identity, on the target's port) and the
+	// connection took a slot; the periodic readings took none.
+	if st := srv.Stats(); st.Accepted != 2 || st.Refused != 1 {
+		t.Errorf("the readings took slots: accepted %d, refused %d", st.Accepted, st.Refused)
+	}
+}

@@ -37,6 +37,7 @@ type boardStats struct {
 		FailMode   string `json:"fail_mode"`
 		LinkBps    int64  `json:"link_bps"`
 		LinkRTTus  int64  `json:"link_rtt_us"`
+		StatsPort  int    `json:"stats_port"`
 	} `json:"config"`
 }
 
@@ -218,6 +219,16 @@ func parseResponse(b []byte) ([]byte, error) {
 		body = body[:l]
 	}
 	return body, nil
+}
+
+// statsPort returns the port a wslab board serves /stats on without
+// taking a slot, from a /stats document (0: none).
+func statsPort(doc []byte) int {
+	var st boardStats
+	if json.Unmarshal(doc, &st) != nil {
+		return 0
+	}
+	return st.Config.StatsPort
 }
 
 // identity reads the board's identity from a /stats document.

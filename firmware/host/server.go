@@ -155,6 +155,9 @@ func Start(opts Options) (*Server, error) {
 		s.cleanupStore()
 		return nil, err
 	}
+	if a := s.StatsAddr(); a != nil {
+		b.StatsPort = a.Port
+	}
 	go s.loop()
 	if s.stats != nil {
 		go s.serveStats()
