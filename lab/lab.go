@@ -180,8 +180,17 @@ func oneLine(r *results.Run) string {
 	if s.Errors > 0 {
 		fmt.Fprintf(&b, ", %d errors", s.Errors)
 	}
-	if s.HasHeap {
-		fmt.Fprintf(&b, ", board heap %d KiB", s.HeapEnd>>10)
+	if s.HasRAM {
+		// The board's own RAM at its peak; the host process's heap is
+		// not the board's and is not shown here.
+		fmt.Fprintf(&b, ", %s", results.FormatRAM(s.RAMMax, s.RAMBudget))
+	}
+	if r.Scenario.Name == "connect" {
+		for _, n := range r.Notes {
+			if strings.HasPrefix(n, loadgen.ConnectNotePrefix) {
+				fmt.Fprintf(&b, "\n    %s", n)
+			}
+		}
 	}
 	return b.String()
 }
