@@ -175,16 +175,16 @@ func TestBroadcast(t *testing.T) {
 // connect finds how many connections the board takes and how it refuses
 // the rest, in each fail mode.
 func TestConnectFailModes(t *testing.T) {
-	// accept-close shows as an EOF, or as a reset when the request reached
-	// the board before it closed (a socket closed with unread data sends
-	// a reset), so both count for it.
+	// accept-close shows as an EOF before the handshake's answer (the board
+	// reads what arrived before it closes, so the close is a FIN); reset
+	// as a refused connect (RST|ACK to the SYN).
 	for _, tc := range []struct {
 		mode firmware.FailMode
 		keys []string
 	}{
 		{firmware.FailReject503, []string{"handshake 503"}},
-		{firmware.FailAcceptClose, []string{"handshake eof", "reset"}},
-		{firmware.FailReset, []string{"reset"}},
+		{firmware.FailAcceptClose, []string{"handshake eof"}},
+		{firmware.FailReset, []string{"refused"}},
 	} {
 		srv := board(t, firmware.Config{Slots: 10, FailMode: tc.mode})
 		r := run(t, Spec{Target: srv.WSURL("/ws"), Scenario: Connect, Conns: 15, ConnRate: 500, Hold: 100 * time.Millisecond})

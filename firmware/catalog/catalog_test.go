@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -107,8 +108,8 @@ func TestPresetBehaviour(t *testing.T) {
 			}
 			refused := uint64(1)
 			switch cfg.FailMode {
-			case firmware.FailBacklog, firmware.FailSynDrop, firmware.FailEvictOldest:
-				refused = 0 // the kernel holds or drops it; or it is admitted
+			case firmware.FailBacklog, firmware.FailSynDrop, firmware.FailReset, firmware.FailEvictOldest:
+				refused = 0 // the kernel holds, drops or refuses it; or it is admitted
 			}
 			if st.Refused != refused || st.SlotsInUse != cfg.Slots {
 				t.Fatalf("refused %d, slots in use %d", st.Refused, st.SlotsInUse)
@@ -144,7 +145,16 @@ func refuseOneMore(t *testing.T, srv *host.Server, mode firmware.FailMode) firmw
 	t.Helper()
 	addr := srv.Addr().String()
 	switch mode {
-	case firmware.FailReject503, firmware.FailAcceptClose, firmware.FailReset:
+	case firmware.FailReset:
+		nc, err := net.DialTimeout("tcp", addr, step)
+		if err == nil {
+			nc.Close()
+			t.Fatal("a full reset board completed a connect")
+		}
+		if !errors.Is(err, syscall.ECONNREFUSED) {
+			t.Fatalf("a full reset board: %v, want the SYN answered with RST|ACK (connect refused)", err)
+		}
+	case firmware.FailReject503, firmware.FailAcceptClose:
 		got, reset, err := wstest.ReadClosed(addr, step)
 		if err != nil {
 			t.Fatalf("one more client: %v", err)
@@ -157,10 +167,6 @@ func refuseOneMore(t *testing.T, srv *host.Server, mode firmware.FailMode) firmw
 		case firmware.FailAcceptClose:
 			if len(got) != 0 || reset {
 				t.Fatalf("accept-close board sent %q (reset %v)", got, reset)
-			}
-		case firmware.FailReset:
-			if !reset {
-				t.Fatalf("reset board did not reset (sent %q)", got)
 			}
 		}
 	case firmware.FailBacklog:

@@ -23,7 +23,7 @@ type Options struct {
 	StoreDir string // where files live; "" means a temporary directory removed by Close
 	Link     Link   // link emulation; the zero value is off
 	Page     []byte // GET / page; nil means the embedded one
-	Backlog  int    // listen backlog; default 128 (a backlog board: its Config.Backlog)
+	Backlog  int    // listen backlog; default 128 (a full backlog board: its Config.Backlog)
 	// StatsListen is where the board serves /stats and /metrics without
 	// taking a client slot (so a full board still reports its figures);
 	// default: the board's IP on a port of its own; "off": none.
@@ -54,6 +54,9 @@ type Server struct {
 	armed                int64
 	paused               bool // a full backlog or syn-drop board: the listener is out of epoll
 	dropping             bool // a full syn-drop board: the drop-all filter is on the listener
+	unlistened           bool // a full reset board: the listener is closed, so SYNs get RST|ACK
+	family               int
+	lsa                  unix.Sockaddr // the listener's address, to listen again
 
 	stats     net.Listener // the stats listener, or nil
 	statsDoc  []byte
@@ -100,14 +103,6 @@ func Start(opts Options) (*Server, error) {
 	}
 	if opts.Backlog == 0 {
 		opts.Backlog = 128
-	}
-	if opts.Board.FailMode == firmware.FailBacklog {
-		// Linux's accept queue holds one more than listen's backlog.
-		bl := opts.Board.Backlog
-		if bl == 0 {
-			bl = firmware.DefaultBacklog
-		}
-		opts.Backlog = max(bl-1, 0)
 	}
 	s := &Server{opts: opts, base: time.Now(), done: make(chan struct{})}
 	s.storeDir = opts.StoreDir
@@ -187,23 +182,15 @@ func (s *Server) setup() error {
 		copy(a.Addr[:], ta.IP.To16())
 		sa = a
 	}
-	if s.lfd, err = unix.Socket(family, unix.SOCK_STREAM|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0); err != nil {
-		return fmt.Errorf("board socket: %w", err)
-	}
-	_ = unix.SetsockoptInt(s.lfd, unix.SOL_SOCKET, unix.SO_REUSEADDR, 1)
-	// Segments of a WiFi or Ethernet link, not loopback's 64 KiB: with a
-	// board-sized socket buffer, giant segments would stall on TCP timers.
-	_ = unix.SetsockoptInt(s.lfd, unix.IPPROTO_TCP, unix.TCP_MAXSEG, 1460)
-	if err := unix.Bind(s.lfd, sa); err != nil {
-		return fmt.Errorf("board listen on %s: %w", s.opts.Listen, err)
-	}
-	if err := unix.Listen(s.lfd, s.opts.Backlog); err != nil {
-		return fmt.Errorf("board listen on %s: %w", s.opts.Listen, err)
+	s.family = family
+	if s.lfd, err = s.listenSocket(sa); err != nil {
+		return err
 	}
 	got, err := unix.Getsockname(s.lfd)
 	if err != nil {
 		return err
 	}
+	s.lsa = got
 	switch a := got.(type) {
 	case *unix.SockaddrInet4:
 		s.addr = &net.TCPAddr{IP: net.IP(append([]byte(nil), a.Addr[:]...)), Port: a.Port}
@@ -226,6 +213,27 @@ func (s *Server) setup() error {
 		}
 	}
 	return nil
+}
+
+// listenSocket makes the listening socket bound to sa.
+func (s *Server) listenSocket(sa unix.Sockaddr) (int, error) {
+	fd, err := unix.Socket(s.family, unix.SOCK_STREAM|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return -1, fmt.Errorf("board socket: %w", err)
+	}
+	_ = unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_REUSEADDR, 1)
+	// Segments of a WiFi or Ethernet link, not loopback's 64 KiB: with a
+	// board-sized socket buffer, giant segments would stall on TCP timers.
+	_ = unix.SetsockoptInt(fd, unix.IPPROTO_TCP, unix.TCP_MAXSEG, 1460)
+	if err := unix.Bind(fd, sa); err != nil {
+		unix.Close(fd)
+		return -1, fmt.Errorf("board listen on %s: %w", s.opts.Listen, err)
+	}
+	if err := unix.Listen(fd, s.opts.Backlog); err != nil {
+		unix.Close(fd)
+		return -1, fmt.Errorf("board listen on %s: %w", s.opts.Listen, err)
+	}
+	return fd, nil
 }
 
 // Addr is the address the board listens on.
@@ -462,7 +470,37 @@ func (s *Server) acceptAll(now int64) {
 			s.conns[i].segs = s.segPool[i*segsPerConn : (i+1)*segsPerConn : (i+1)*segsPerConn]
 		}
 		s.service(i, now)
+		if s.board.Full() && s.onFull() {
+			return
+		}
 	}
+}
+
+// onFull turns the listener the board's way the moment its last slot is
+// taken, so newcomers meet the full board's behaviour even when they
+// arrive together; it reports whether accepting stops.
+func (s *Server) onFull() bool {
+	c := s.board.Config()
+	switch c.FailMode {
+	case firmware.FailBacklog:
+		if !c.LRUPurge {
+			s.pauseAccept(false)
+			return true
+		}
+	case firmware.FailSynDrop:
+		s.pauseAccept(true)
+		return true
+	case firmware.FailReset:
+		// lneto with an empty pool answers a SYN with RST|ACK: so does
+		// Linux for a port nobody listens on. Connections already waiting
+		// in the accept queue are reset as the listener closes.
+		_ = unix.EpollCtl(s.epfd, unix.EPOLL_CTL_DEL, s.lfd, &s.ev)
+		unix.Close(s.lfd)
+		s.lfd = -1
+		s.unlistened = true
+		return true
+	}
+	return false
 }
 
 var lingerZero = unix.Linger{Onoff: 1, Linger: 0}
@@ -515,6 +553,12 @@ func (s *Server) pauseAccept(drop bool) {
 	if !s.paused {
 		_ = unix.EpollCtl(s.epfd, unix.EPOLL_CTL_DEL, s.lfd, &s.ev)
 		s.paused = true
+		if !drop {
+			// The kernel backlog holds Backlog newcomers (Linux's accept
+			// queue holds one more than listen's argument); listen on a
+			// listening socket only changes its backlog.
+			_ = unix.Listen(s.lfd, max(s.board.Config().Backlog-1, 0))
+		}
 	}
 	if drop && !s.dropping {
 		prog := unix.SockFprog{Len: uint16(len(dropAll)), Filter: &dropAll[0]}
@@ -532,9 +576,19 @@ func (s *Server) resumeAccept() {
 	if s.paused {
 		// Level-triggered: newcomers waiting in the backlog are reported
 		// at the next wait.
+		_ = unix.Listen(s.lfd, s.opts.Backlog)
 		ev := unix.EpollEvent{Events: unix.EPOLLIN, Fd: tagListener}
 		_ = unix.EpollCtl(s.epfd, unix.EPOLL_CTL_ADD, s.lfd, &ev)
 		s.paused = false
+	}
+	if s.unlistened {
+		fd, err := s.listenSocket(s.lsa)
+		if err != nil {
+			return // the port is taken meanwhile: try at the next release
+		}
+		ev := unix.EpollEvent{Events: unix.EPOLLIN, Fd: tagListener}
+		_ = unix.EpollCtl(s.epfd, unix.EPOLL_CTL_ADD, fd, &ev)
+		s.lfd, s.unlistened = fd, false
 	}
 }
 
@@ -543,9 +597,16 @@ func (s *Server) refuseConn(fd int) {
 	case firmware.FailReject503:
 		_, _ = unix.Write(fd, s.refuse) // best effort: a fresh socket's buffer takes it
 	case firmware.FailAcceptClose:
+		// Read what already arrived (the request), so the close is a FIN
+		// and not the reset Linux sends for unread data.
+		for {
+			if n, _ := unix.Read(fd, s.drain[:]); n <= 0 {
+				break
+			}
+		}
 	default:
-		// FailReset, and an evict-oldest board whose spare slot is busy
-		// too: its stack is out of connections.
+		// An evict-oldest board whose spare slot is busy too: its stack
+		// is out of connections.
 		_ = unix.SetsockoptLinger(fd, unix.SOL_SOCKET, unix.SO_LINGER, &lingerZero)
 	}
 	unix.Close(fd)
