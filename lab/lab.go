@@ -74,10 +74,13 @@ func Lab(ctx context.Context, o Options) (*Outcome, error) {
 			}
 			// Each step starts on an idle board: the connections of the
 			// last one may still be closing (a slow link drains slowly).
-			waitIdle(ctx, t.URL, 15*time.Second)
+			waitIdle(ctx, t, 15*time.Second)
 			done++
 			spec := st.Spec(t)
 			spec.Target = t.URL
+			if spec.StatsURL == "" {
+				spec.StatsURL = t.StatsURL
+			}
 			spec.Progress = o.Progress
 			statusf(o.Status, "[%d/%d %s] %s: %s (%d conns)", done, total, elapsed(start), label, st.Name, spec.Conns)
 			r, err := loadgen.Run(ctx, spec)
@@ -108,7 +111,7 @@ func Lab(ctx context.Context, o Options) (*Outcome, error) {
 			done += len(o.Suite)
 			continue
 		}
-		runSuite(m, Target{URL: "ws://" + b.addr, Slots: b.cfg.Slots, MaxMessage: b.cfg.MaxMessage, LinkBps: b.link.Bps})
+		runSuite(m, Target{URL: "ws://" + b.addr, Slots: b.cfg.Slots, MaxMessage: b.cfg.MaxMessage, LinkBps: b.link.Bps, StatsURL: b.stats})
 		if err := b.close(); err != nil {
 			out.Failed = append(out.Failed, fmt.Errorf("board %s: %w", m, err))
 		}
@@ -200,9 +203,13 @@ func us(v float64) string {
 }
 
 // waitIdle polls the board's /stats until no connection but the poll's own
-// holds a slot, or until timeout; a board without /stats gets a short pause.
-func waitIdle(ctx context.Context, wsURL string, timeout time.Duration) {
-	u := "http://" + strings.TrimPrefix(baseURL(wsURL), "ws://") + "/stats"
+// holds a slot (none on an emulated board's stats port, which takes no
+// slot), or until timeout; a board without /stats gets a short pause.
+func waitIdle(ctx context.Context, t Target, timeout time.Duration) {
+	u, own := t.StatsURL, 0
+	if u == "" {
+		u, own = "http://"+strings.TrimPrefix(baseURL(t.URL), "ws://")+"/stats", 1
+	}
 	client := &http.Client{Timeout: 2 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
 	deadline := time.Now().Add(timeout)
 	for time.Now().Before(deadline) && ctx.Err() == nil {
@@ -222,7 +229,7 @@ func waitIdle(ctx context.Context, wsURL string, timeout time.Duration) {
 			time.Sleep(time.Second) // not a wslab board: just a pause
 			return
 		}
-		if st.Slots.InUse <= 1 {
+		if st.Slots.InUse <= own {
 			return
 		}
 		time.Sleep(100 * time.Millisecond)

@@ -12,6 +12,9 @@ type Target struct {
 	Slots      int    // connection slots (a guess for a real board)
 	MaxMessage int
 	LinkBps    int64 // 0 when unknown or unlimited
+	// StatsURL is an emulated board's /stats on its stats port, which
+	// takes no slot ("" for a real board: /stats on its own port).
+	StatsURL string
 }
 
 // Step is one scenario of a suite, sized for a target.
