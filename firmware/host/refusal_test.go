@@ -386,3 +386,25 @@ func TestBoardRAM(t *testing.T) {
 		t.Fatalf("RAM does not add up: %+v", st.RAM)
 	}
 }
+
+// TestRefuseEvictOldestSpareBusy: while the evicted client has not closed
+// yet, the spare slot is taken; one more newcomer finds the stack out of
+// connections and is reset.
+func TestRefuseEvictOldestSpareBusy(t *testing.T) {
+	srv := startBoard(t, firmware.Config{Slots: 1, RxBuf: 1024, TxBuf: 1024, FailMode: firmware.FailEvictOldest})
+	addr := srv.Addr().String()
+	fillBoard(t, addr, 1) // the oldest; it never reads its close frame
+	c2, err := wstest.Dial(addr, "/ws", opTimeout)
+	if err != nil {
+		t.Fatalf("the newcomer must be admitted: %v", err)
+	}
+	defer c2.Close()
+	got, reset, err := wstest.ReadClosed(addr, opTimeout)
+	if err != nil || !reset || len(got) != 0 {
+		t.Fatalf("with the spare slot busy: got %q, reset %v, %v; want a reset", got, reset, err)
+	}
+	keepEchoing(t, []*wstest.Conn{c2})
+	if st := boardStats(t, srv); st.Conns.Evicted != 1 || st.Conns.Refused != 1 {
+		t.Fatalf("stats: %+v", st)
+	}
+}
