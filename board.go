@@ -14,6 +14,7 @@ import (
 	"github.com/wslab/wslab/firmware"
 	"github.com/wslab/wslab/firmware/catalog"
 	"github.com/wslab/wslab/firmware/host"
+	"github.com/wslab/wslab/results"
 )
 
 func init() {
@@ -197,15 +198,7 @@ func printCatalog(w io.Writer) {
 	}
 }
 
-func humanBytes(n int) string {
-	switch {
-	case n >= 1<<20 && n%(1<<20) == 0:
-		return fmt.Sprintf("%d MiB", n>>20)
-	case n >= 1024 && n%1024 == 0:
-		return fmt.Sprintf("%d KiB", n>>10)
-	}
-	return fmt.Sprintf("%d B", n)
-}
+func humanBytes(n int) string { return results.FormatBytes(int64(n)) }
 
 func printBoard(w io.Writer, srv *host.Server, link host.Link) {
 	c := srv.Config()
@@ -217,7 +210,7 @@ func printBoard(w io.Writer, srv *host.Server, link host.Link) {
 	}
 	fmt.Fprintf(w, "\nmemory: %s B", f.AppendSum(nil))
 	if f.Budget > 0 {
-		fmt.Fprintf(w, " of a %d B budget", f.Budget)
+		fmt.Fprintf(w, " (%s) of a %s budget", results.FormatBytes(int64(f.Total)), results.FormatBytes(int64(f.Budget)))
 	}
 	if link.On() {
 		fmt.Fprintf(w, "\nlink: %g Mbit/s shared, +%s round trip", float64(link.Bps)/1e6, time.Duration(link.RTT))
