@@ -3,7 +3,9 @@
 package loadgen
 
 import (
+	"fmt"
 	"math"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -254,16 +256,18 @@ func TestConnectHeldOrDropped(t *testing.T) {
 		wantNote(t, r, "board holds 4; the 5th had its SYN dropped")
 	})
 	t.Run("syn-retry", func(t *testing.T) {
-		// A client of the test's holds one of 2 slots and leaves before
-		// the generator's first SYN retransmission (after 1 s): the
-		// retransmitted SYN connects.
+		// A client of the test's holds one of 2 slots and leaves once the
+		// generator's first SYN was dropped, before its retransmission
+		// (after 1 s): the retransmitted SYN connects.
 		srv := board(t, firmware.Config{Slots: 2, FailMode: firmware.FailSynDrop})
 		other, err := wstest.Dial(srv.Addr().String(), "/ws", 10*time.Second)
 		if err != nil {
 			t.Fatal(err)
 		}
 		go func() {
-			time.Sleep(300 * time.Millisecond)
+			if err := waitSynSent(srv.Addr().Port, 10*time.Second); err != nil { // the generator's first SYN met the full board
+				t.Error(err)
+			}
 			other.Close()
 		}()
 		r := run(t, Spec{Target: srv.WSURL("/ws"), StatsURL: srv.StatsURL(), Scenario: Connect, Conns: 2, ConnRate: 500,
@@ -383,4 +387,26 @@ func TestSamplerFindsStatsPort(t *testing.T) {
 	if st := srv.Stats(); st.Accepted != 2 || st.Refused != 1 {
 		t.Errorf("the readings took slots: accepted %d, refused %d", st.Accepted, st.Refused)
 	}
+}
+
+// waitSynSent waits until a socket of this machine is in SYN_SENT to port
+// (its SYN is out: on a full syn-drop board, dropped), read from
+// /proc/net/tcp, so a test frees a slot only after the first SYN met the
+// full board, whatever the machine's load.
+func waitSynSent(port int, timeout time.Duration) error {
+	suffix := fmt.Sprintf(":%04X", port)
+	deadline := time.Now().Add(timeout)
+	for time.Now().Before(deadline) {
+		for _, f := range []string{"/proc/net/tcp", "/proc/net/tcp6"} {
+			b, _ := os.ReadFile(f)
+			for _, line := range strings.Split(string(b), "\n") {
+				fs := strings.Fields(line)
+				if len(fs) > 3 && strings.HasSuffix(fs[2], suffix) && fs[3] == "02" {
+					return nil
+				}
+			}
+		}
+		time.Sleep(time.Millisecond)
+	}
+	return fmt.Errorf("no SYN_SENT socket to port %d within %v", port, timeout)
 }
