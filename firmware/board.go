@@ -171,6 +171,10 @@ func (b *Board) Purged() { b.st.Purged++ }
 // Full reports whether every slot is busy: Accept would return nil.
 func (b *Board) Full() bool { return len(b.free) == 0 }
 
+// Free is the number of free slots (a FailEvictOldest board's spare
+// included).
+func (b *Board) Free() int { return len(b.free) }
+
 // LeastRecentlyUsed returns the busy slot whose last inbound activity is
 // the oldest, or nil: the session an LRU purge closes (esp_http_server
 // bumps a session's LRU counter per inbound request).

@@ -184,7 +184,7 @@ func (c *conn) failDial(now int64, k errKind) {
 	w.errs.add(k, 1)
 	w.lane.errors++
 	w.failed++
-	w.e.noteFail(errNames[k])
+	w.e.noteFail(c.gid, errNames[k])
 	c.st = csIdle
 	c.afterClose(now)
 }
@@ -199,7 +199,7 @@ func (c *conn) failed(now int64, k errKind) {
 	} else {
 		w.failed++
 	}
-	w.e.noteFail(errNames[k])
+	w.e.noteFail(c.gid, errNames[k])
 	c.closeFD(now)
 }
 
@@ -514,7 +514,7 @@ func (c *conn) process(now int64) {
 			} else {
 				w.failed++
 			}
-			w.e.noteFail(statusName(resp.Status))
+			w.e.noteFail(c.gid, statusName(resp.Status))
 			c.closeFD(now)
 			return
 		default:

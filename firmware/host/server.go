@@ -57,6 +57,7 @@ type Server struct {
 	unlistened           bool // a full reset board: the listener is closed, so SYNs get RST|ACK
 	family               int
 	lsa                  unix.Sockaddr // the listener's address, to listen again
+	backlog              int           // the listener's backlog now
 
 	stats     net.Listener // the stats listener, or nil
 	statsDoc  []byte
@@ -145,6 +146,7 @@ func Start(opts Options) (*Server, error) {
 		s.cleanupStore()
 		return nil, err
 	}
+	s.tuneBacklog()
 	if err := s.listenStats(); err != nil {
 		s.closeFDs()
 		s.cleanupStore()
@@ -186,6 +188,7 @@ func (s *Server) setup() error {
 	if s.lfd, err = s.listenSocket(sa); err != nil {
 		return err
 	}
+	s.backlog = s.opts.Backlog
 	got, err := unix.Getsockname(s.lfd)
 	if err != nil {
 		return err
@@ -470,6 +473,7 @@ func (s *Server) acceptAll(now int64) {
 			s.conns[i].segs = s.segPool[i*segsPerConn : (i+1)*segsPerConn : (i+1)*segsPerConn]
 		}
 		s.service(i, now)
+		s.tuneBacklog()
 		if s.board.Full() && s.onFull() {
 			return
 		}
@@ -553,12 +557,6 @@ func (s *Server) pauseAccept(drop bool) {
 	if !s.paused {
 		_ = unix.EpollCtl(s.epfd, unix.EPOLL_CTL_DEL, s.lfd, &s.ev)
 		s.paused = true
-		if !drop {
-			// The kernel backlog holds Backlog newcomers (Linux's accept
-			// queue holds one more than listen's argument); listen on a
-			// listening socket only changes its backlog.
-			_ = unix.Listen(s.lfd, max(s.board.Config().Backlog-1, 0))
-		}
 	}
 	if drop && !s.dropping {
 		prog := unix.SockFprog{Len: uint16(len(dropAll)), Filter: &dropAll[0]}
@@ -576,7 +574,6 @@ func (s *Server) resumeAccept() {
 	if s.paused {
 		// Level-triggered: newcomers waiting in the backlog are reported
 		// at the next wait.
-		_ = unix.Listen(s.lfd, s.opts.Backlog)
 		ev := unix.EpollEvent{Events: unix.EPOLLIN, Fd: tagListener}
 		_ = unix.EpollCtl(s.epfd, unix.EPOLL_CTL_ADD, s.lfd, &ev)
 		s.paused = false
@@ -588,7 +585,36 @@ func (s *Server) resumeAccept() {
 		}
 		ev := unix.EpollEvent{Events: unix.EPOLLIN, Fd: tagListener}
 		_ = unix.EpollCtl(s.epfd, unix.EPOLL_CTL_ADD, fd, &ev)
-		s.lfd, s.unlistened = fd, false
+		s.lfd, s.unlistened, s.backlog = fd, false, s.opts.Backlog
+	}
+	s.tuneBacklog()
+}
+
+// tuneBacklog keeps the kernel from completing more connections than the
+// board would take: for a board that holds, drops or refuses newcomers
+// when full, the accept queue holds at most the free slots (plus a
+// backlog board's Backlog), so a newcomer arriving before the board took
+// the one ahead of it meets the full board's behaviour, not a kernel that
+// quietly completed its handshake. Linux's accept queue holds one more
+// than listen's argument; listen on a listening socket only changes it.
+func (s *Server) tuneBacklog() {
+	c := s.board.Config()
+	extra := 0
+	switch c.FailMode {
+	case firmware.FailBacklog:
+		if c.LRUPurge {
+			return
+		}
+		extra = c.Backlog
+	case firmware.FailSynDrop, firmware.FailReset:
+	default:
+		return
+	}
+	want := min(max(s.board.Free()+extra-1, 0), s.opts.Backlog)
+	if want != s.backlog && s.lfd >= 0 {
+		if unix.Listen(s.lfd, want) == nil {
+			s.backlog = want
+		}
 	}
 }
 
