@@ -14,6 +14,7 @@ import (
 	"github.com/wslab/wslab/firmware"
 	"github.com/wslab/wslab/firmware/catalog"
 	"github.com/wslab/wslab/firmware/host"
+	"github.com/wslab/wslab/results"
 )
 
 func init() {
@@ -26,6 +27,8 @@ type boardFlags struct {
 	model                                           string
 	slots, rx, tx, maxMsg, maxUpload, budget, queue int
 	failMode, link                                  string
+	backlog                                         int
+	lruPurge                                        bool
 	headerTimeout, idleTimeout, pingInterval        time.Duration
 	pongTimeout                                     time.Duration
 	linkBps                                         int64
@@ -43,7 +46,9 @@ func (f *boardFlags) register(fs *flag.FlagSet) {
 	fs.IntVar(&f.maxUpload, "max-upload", 1<<20, "largest file upload, bytes (larger is 413)")
 	fs.IntVar(&f.budget, "budget", 0, "heap budget for the board's buffers, bytes (0: unchecked)")
 	fs.IntVar(&f.queue, "queue", 0, "echo queue length; a full queue drops new messages (0: back-pressure instead)")
-	fs.StringVar(&f.failMode, "fail", "503", "how a full board refuses: 503, accept-close or reset")
+	fs.StringVar(&f.failMode, "fail", "503", "how a full board refuses: "+firmware.FailModeNames)
+	fs.IntVar(&f.backlog, "backlog", firmware.DefaultBacklog, "with -fail backlog: newcomers the listen backlog holds while the board is full")
+	fs.BoolVar(&f.lruPurge, "lru-purge", false, "with -fail backlog: close the least recently used session to admit a newcomer (ESP-IDF lru_purge_enable)")
 	fs.DurationVar(&f.headerTimeout, "header-timeout", 5*time.Second, "a request head must arrive within this (slowloris)")
 	fs.DurationVar(&f.idleTimeout, "idle-timeout", 30*time.Second, "idle HTTP connections close after this")
 	fs.DurationVar(&f.pingInterval, "ping-interval", 20*time.Second, "idle WebSocket clients are pinged after this")
@@ -87,9 +92,13 @@ func (f *boardFlags) resolve() (firmware.Config, host.Link, error) {
 		case "fail":
 			fm, ok := firmware.ParseFailMode(f.failMode)
 			if !ok {
-				err = fmt.Errorf("unknown -fail %q: want 503, accept-close or reset", f.failMode)
+				err = fmt.Errorf("unknown -fail %q: want %s", f.failMode, firmware.FailModeNames)
 			}
 			cfg.FailMode = fm
+		case "backlog":
+			cfg.Backlog = f.backlog
+		case "lru-purge":
+			cfg.LRUPurge = f.lruPurge
 		case "header-timeout":
 			cfg.HeaderTimeout = int64(f.headerTimeout)
 		case "idle-timeout":
@@ -189,23 +198,19 @@ func printCatalog(w io.Writer) {
 	}
 }
 
-func humanBytes(n int) string {
-	switch {
-	case n >= 1<<20 && n%(1<<20) == 0:
-		return fmt.Sprintf("%d MiB", n>>20)
-	case n >= 1024 && n%1024 == 0:
-		return fmt.Sprintf("%d KiB", n>>10)
-	}
-	return fmt.Sprintf("%d B", n)
-}
+func humanBytes(n int) string { return results.FormatBytes(int64(n)) }
 
 func printBoard(w io.Writer, srv *host.Server, link host.Link) {
 	c := srv.Config()
 	f := srv.Footprint()
-	fmt.Fprintf(w, "board %s listening on %s (WebSocket echo at %s)\n", c.Model, srv.URL(), srv.WSURL("/ws"))
-	fmt.Fprintf(w, "memory: %d slots x (%d rx + %d tx + bookkeeping) + %d fixed = %d B", f.Slots, f.Rx, f.Tx, f.Fixed, f.Total)
+	fmt.Fprintf(w, "board %s listening on %s (WebSocket echo at %s)", c.Model, srv.URL(), srv.WSURL("/ws"))
+	if u := srv.StatsURL(); u != "" {
+		// The lab reads this line: "stats at URL" names the stats port.
+		fmt.Fprintf(w, "; stats at %s", u)
+	}
+	fmt.Fprintf(w, "\nmemory: %s B", f.AppendSum(nil))
 	if f.Budget > 0 {
-		fmt.Fprintf(w, " of a %d B budget", f.Budget)
+		fmt.Fprintf(w, " (%s) of a %s budget", results.FormatBytes(int64(f.Total)), results.FormatBytes(int64(f.Budget)))
 	}
 	if link.On() {
 		fmt.Fprintf(w, "\nlink: %g Mbit/s shared, +%s round trip", float64(link.Bps)/1e6, time.Duration(link.RTT))

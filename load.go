@@ -153,8 +153,8 @@ func printRun(w io.Writer, r *results.Run) {
 	fmt.Fprintf(tw, "\n")
 	fmt.Fprintf(tw, "target\t%s\n", r.Target)
 	b := r.Board
-	fmt.Fprintf(tw, "board\t%s  %d slots  rx %d  tx %d  max message %d  footprint %d B  when full: %s\n",
-		b.Model, b.Slots, b.RxBuf, b.TxBuf, b.MaxMessage, b.StaticFootprint, b.WhenFull)
+	fmt.Fprintf(tw, "board\t%s  %d slots  rx %d  tx %d  max message %d  footprint %s  when full: %s\n",
+		b.Model, b.Slots, b.RxBuf, b.TxBuf, b.MaxMessage, results.FormatBytes(b.StaticFootprint), b.WhenFull)
 	fmt.Fprintf(tw, "time\t%s\n", r.Duration().Round(time.Millisecond))
 	c := r.Counts
 	fmt.Fprintf(tw, "connections\t%d attempted, %d opened, %d refused, %d failed, %d dropped\n",
@@ -196,9 +196,16 @@ func printRun(w io.Writer, r *results.Run) {
 	} else {
 		fmt.Fprintf(tw, "errors\tnone\n")
 	}
+	if s.HasRAM {
+		fmt.Fprintf(tw, "board RAM\t%s at its peak, %s at the end (%d samples)\n",
+			results.FormatRAM(s.RAMMax, s.RAMBudget), results.FormatBytes(s.RAMEnd), len(r.Heap))
+	}
 	if s.HasHeap {
-		fmt.Fprintf(tw, "board heap\tstart %d B, end %d B, max %d B, slope %.0f B/h (%d samples)\n",
-			s.HeapStart, s.HeapEnd, s.HeapMax, s.HeapSlope, len(r.Heap))
+		// The heap of the process running the firmware: on an emulated
+		// board, the host's, not the board's RAM.
+		fmt.Fprintf(tw, "process heap\tstart %s, end %s, max %s, slope %s/h (%d samples)\n",
+			results.FormatBytes(s.HeapStart), results.FormatBytes(s.HeapEnd), results.FormatBytes(s.HeapMax),
+			results.FormatBytes(int64(s.HeapSlope)), len(r.Heap))
 	}
 	for _, n := range r.Notes {
 		fmt.Fprintf(tw, "note\t%s\n", n)

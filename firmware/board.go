@@ -42,6 +42,15 @@ type Board struct {
 	LinkBps, LinkRTT int64
 	nowHint          int64 // the latest time a host call passed in
 
+	// StackHeld, when set by the host, returns the bytes the network
+	// stack holds for the board's connections outside the slot buffers
+	// (received but not yet read, sent but not yet acknowledged: lwIP's
+	// pbufs). It is counted in the board's RAM in use.
+	StackHeld func() int
+	// StatsPort, when the host serves /stats on a port of its own that
+	// takes no slot, is that port; /stats names it so a reader moves there.
+	StatsPort int
+
 	st   Stats
 	leak [][]byte // LeakPerConn's leak; tests only
 }
@@ -66,6 +75,10 @@ type Stats struct {
 	ClosesSent [17]uint64
 	ClosesRecv [17]uint64
 	Abnormal   uint64 // WebSocket connections that ended without a close frame
+	// Evicted counts WebSocket clients a FailEvictOldest board closed to
+	// admit newer ones; Purged counts sessions a FailBacklog board with
+	// LRUPurge closed (the host calls Purged).
+	Evicted, Purged uint64
 }
 
 // NewBoard checks cfg and allocates everything the board will use: slots
@@ -80,31 +93,33 @@ func NewBoard(cfg Config, store Store, page []byte, now int64) (*Board, error) {
 	if page == nil {
 		page = Page
 	}
+	fp := c.Footprint()
+	n := c.Slots + fp.Spare
 	b := &Board{
-		cfg: c, fp: c.Footprint(), store: store, page: page,
-		slots:      make([]Slot, c.Slots),
-		free:       make([]int32, c.Slots),
+		cfg: c, fp: fp, store: store, page: page,
+		slots:      make([]Slot, n),
+		free:       make([]int32, n),
 		bcast:      make([]byte, c.MaxMessage),
 		bcastOwner: -1,
-		bcastWait:  make([]int32, 0, c.Slots),
+		bcastWait:  make([]int32, 0, n),
 		statsBuf:   make([]byte, 0, StatsBufSize),
 		statsOwner: -1,
-		statsWait:  make([]int32, 0, c.Slots),
-		wake:       make([]int32, 0, c.Slots),
-		inWake:     make([]bool, c.Slots),
+		statsWait:  make([]int32, 0, n),
+		wake:       make([]int32, 0, n),
+		inWake:     make([]bool, n),
 		started:    now,
 	}
 	// One allocation for all slot buffers, as firmware would lay them out.
 	per := c.RxBuf + c.TxBuf
-	b.mem = make([]byte, per*c.Slots)
+	b.mem = make([]byte, per*n)
 	for i := range b.slots {
 		s := &b.slots[i]
 		s.b = b
 		s.idx = int32(i)
-		b.free[c.Slots-1-i] = int32(i)
+		b.free[n-1-i] = int32(i)
 	}
 	if c.QueueLen > 0 {
-		q := make([]uint64, c.Slots*c.QueueLen)
+		q := make([]uint64, n*c.QueueLen)
 		for i := range b.slots {
 			b.slots[i].qEnds = q[i*c.QueueLen : (i+1)*c.QueueLen : (i+1)*c.QueueLen]
 		}
@@ -149,6 +164,96 @@ func (b *Board) Accept(now int64) *Slot {
 
 // Refused counts a connection the host refused because the board was full.
 func (b *Board) Refused() { b.st.Refused++ }
+
+// Purged counts a session the host closed to admit a newcomer (LRUPurge).
+func (b *Board) Purged() { b.st.Purged++ }
+
+// Full reports whether every slot is busy: Accept would return nil.
+func (b *Board) Full() bool { return len(b.free) == 0 }
+
+// Free is the number of free slots (a FailEvictOldest board's spare
+// included).
+func (b *Board) Free() int { return len(b.free) }
+
+// LeastRecentlyUsed returns the busy slot whose last inbound activity is
+// the oldest, or nil: the session an LRU purge closes (esp_http_server
+// bumps a session's LRU counter per inbound request).
+func (b *Board) LeastRecentlyUsed() *Slot {
+	var lru *Slot
+	var at int64
+	for i := range b.slots {
+		s := &b.slots[i]
+		if s.state == stFree {
+			continue
+		}
+		t := s.lastIn
+		if lru == nil || t < at {
+			lru, at = s, t
+		}
+	}
+	return lru
+}
+
+// evictOldest closes the oldest open WebSocket client, other than
+// newcomer, with an empty close frame once more than Slots are open
+// (AsyncWebSocket: cleanupClients() calls client->close() on the
+// oldest, which queues a close frame without a status code).
+func (b *Board) evictOldest(newcomer *Slot, now int64) {
+	open := 0
+	var oldest *Slot
+	for i := range b.slots {
+		s := &b.slots[i]
+		if s.state != stWS || s.closeSent {
+			continue
+		}
+		open++
+		if s != newcomer && (oldest == nil || s.opened < oldest.opened) {
+			oldest = s
+		}
+	}
+	if open <= b.cfg.Slots || oldest == nil {
+		return
+	}
+	b.st.Evicted++
+	if oldest.txFree() >= ctrlReserve {
+		oldest.te = len(core.AppendClose(oldest.txb()[:oldest.te], core.CloseNoStatus, nil, false, [4]byte{}))
+		oldest.closeSent = true
+		oldest.lastOut = now
+	} else {
+		oldest.closeNow()
+	}
+	b.wakeSlot(oldest.idx)
+}
+
+// RAM is the board's memory in use, in bytes: the static footprint plus
+// what changes under load.
+type RAM struct {
+	Static int // the footprint, allocated at start
+	Conns  int // open connections x ConnCost (PCB, socket, session)
+	Queued int // echoed messages waiting in queues (QueueLen boards: copies on the heap)
+	Stack  int // bytes the network stack holds outside the slot buffers (StackHeld)
+	InUse  int // the sum
+	Budget int
+}
+
+// RAM returns the board's memory in use now.
+func (b *Board) RAM() RAM {
+	r := RAM{Static: b.fp.Total, Budget: b.fp.Budget}
+	r.Conns = b.st.SlotsInUse * b.cfg.ConnCost
+	if b.cfg.QueueLen > 0 {
+		for i := range b.slots {
+			s := &b.slots[i]
+			if s.state != stFree && s.qN > 0 {
+				r.Queued += s.te - s.ts
+			}
+		}
+	}
+	if b.StackHeld != nil {
+		r.Stack = b.StackHeld()
+	}
+	r.InUse = r.Static + r.Conns + r.Queued + r.Stack
+	return r
+}
 
 // FailMode is how the host must refuse a connection when Accept returns nil.
 func (b *Board) FailMode() FailMode { return b.cfg.FailMode }

@@ -1,24 +1,45 @@
 package firmware
 
-// FailMode is how a board refuses a client when every slot is busy.
+// FailMode is how a board refuses a client when every slot is busy. Each
+// is what a real embedded stack does (../shared/published.md section 3);
+// the host emulates the TCP side of it.
 type FailMode uint8
 
 const (
 	// FailReject503 accepts the connection, answers 503 Service
-	// Unavailable with Retry-After and closes (a server with a connection
-	// table that still reads the request, e.g. arduinoWebSockets' full
-	// client table).
+	// Unavailable with Retry-After and closes.
 	FailReject503 FailMode = iota
 	// FailAcceptClose accepts the TCP connection and closes it at once
-	// without a byte (ESP-IDF httpd past its socket limit: accept, then
-	// close on ENFILE).
+	// without a byte (arduinoWebSockets: a full client table accepts the
+	// newcomer, then tcp->stop()).
 	FailAcceptClose
-	// FailReset refuses with a TCP reset (an lwIP stack out of PCBs).
+	// FailReset refuses with a TCP reset (lneto: an empty connection pool
+	// answers the SYN with RST|ACK).
 	FailReset
+	// FailBacklog stops accepting while every slot is busy (ESP-IDF
+	// esp_http_server stops watching its listening socket): the kernel
+	// backlog holds Config.Backlog newcomers whose TCP connect completed
+	// and who then hang until a slot frees or they give up; further SYNs
+	// go unanswered. With Config.LRUPurge the least recently used session
+	// is closed to admit the newcomer instead (lru_purge_enable).
+	FailBacklog
+	// FailEvictOldest admits the newcomer and closes the OLDEST WebSocket
+	// client with a close frame once more than Slots are open
+	// (AsyncWebSocket's cleanupClients() -> client->close()). The board
+	// keeps one spare slot for the newcomer; with that one busy too, the
+	// next is reset (the TCP stack is out of connections).
+	FailEvictOldest
+	// FailSynDrop drops the SYN silently while every slot is busy (lwIP
+	// with no free PCB): the client's kernel retransmits its SYN after
+	// about 1 s, then 3 s.
+	FailSynDrop
 	failModeCount
 )
 
-var failModeNames = [failModeCount]string{"503", "accept-close", "reset"}
+var failModeNames = [failModeCount]string{"503", "accept-close", "reset", "backlog", "evict-oldest", "syn-drop"}
+
+// FailModeNames lists the names ParseFailMode takes.
+const FailModeNames = "503, accept-close, reset, backlog, evict-oldest or syn-drop"
 
 func (m FailMode) String() string {
 	if m < failModeCount {
@@ -27,7 +48,7 @@ func (m FailMode) String() string {
 	return "unknown"
 }
 
-// ParseFailMode returns the FailMode named s ("503", "accept-close", "reset").
+// ParseFailMode returns the FailMode named s (see FailModeNames).
 func ParseFailMode(s string) (FailMode, bool) {
 	for i, n := range failModeNames {
 		if n == s {
@@ -49,6 +70,16 @@ type Config struct {
 	HeapBudget int    // bytes the board may use for its buffers (0: no check)
 
 	FailMode FailMode
+	// Backlog is how many newcomers a FailBacklog board's listen backlog
+	// holds while it is full (ESP-IDF backlog_conn; default 5).
+	Backlog int
+	// LRUPurge makes a full FailBacklog board close its least recently
+	// used session to admit a newcomer (ESP-IDF lru_purge_enable).
+	LRUPurge bool
+	// ConnCost is the RAM an open connection takes outside the slot's
+	// buffers: the stack's PCB and socket, the server's session (default
+	// DefaultConnCost).
+	ConnCost int
 	// QueueLen, when > 0, bounds how many echoed messages may wait in a
 	// slot's tx buffer; further messages are dropped and counted (the
 	// AsyncWebSocket policy). 0 applies back-pressure instead: the board
@@ -78,6 +109,11 @@ const (
 	DefaultIdleTimeout   = 30 * Second
 	DefaultPingInterval  = 20 * Second
 	DefaultPongTimeout   = 10 * Second
+	// DefaultBacklog is ESP-IDF httpd's backlog_conn.
+	DefaultBacklog = 5
+	// DefaultConnCost approximates an lwIP tcp_pcb (~200 B) plus a socket
+	// and a server session: RAM an open connection takes.
+	DefaultConnCost = 512
 	// MinTxBuf is the smallest transmit buffer: a close or pong frame with
 	// its header must fit, and so must the start of an HTTP response.
 	MinTxBuf = 256
@@ -111,16 +147,27 @@ func (c *Config) withDefaults() Config {
 	if d.MaxUpload == 0 {
 		d.MaxUpload = 1 << 20
 	}
+	if d.Backlog == 0 {
+		d.Backlog = DefaultBacklog
+	}
+	if d.ConnCost == 0 {
+		d.ConnCost = DefaultConnCost
+	}
 	return d
 }
 
 // Footprint is the board's static memory: what it allocates at start.
 type Footprint struct {
-	Slots     int
+	Slots int
+	// Spare is the slot a FailEvictOldest board keeps for a newcomer
+	// (1), allocated like the others; 0 for the other modes.
+	Spare     int
 	Rx, Tx    int // per slot
-	PerSlot   int // rx + tx + slot bookkeeping
+	Book      int // per slot: the slot's bookkeeping
+	Queue     int // per slot: the echo queue's index (8 B per entry)
+	PerSlot   int // rx + tx + bookkeeping + queue
 	Fixed     int // board-wide buffers: broadcast message, stats, bookkeeping
-	Total     int // Slots*PerSlot + Fixed
+	Total     int // (Slots+Spare)*PerSlot + Fixed
 	Budget    int
 	OverBy    int // Total - Budget when over, else 0
 	Broadcast int // the shared broadcast buffer, part of Fixed
@@ -129,12 +176,15 @@ type Footprint struct {
 // Footprint computes the static memory of c.
 func (c *Config) Footprint() Footprint {
 	d := c.withDefaults()
-	f := Footprint{Slots: d.Slots, Rx: d.RxBuf, Tx: d.TxBuf, Budget: d.HeapBudget}
-	f.PerSlot = d.RxBuf + d.TxBuf + slotOverhead
+	f := Footprint{Slots: d.Slots, Rx: d.RxBuf, Tx: d.TxBuf, Budget: d.HeapBudget, Book: slotOverhead}
+	if d.FailMode == FailEvictOldest {
+		f.Spare = 1
+	}
+	f.Queue = 8 * d.QueueLen
+	f.PerSlot = d.RxBuf + d.TxBuf + f.Book + f.Queue
 	f.Broadcast = d.MaxMessage
-	f.PerSlot += 8 * d.QueueLen
 	f.Fixed = StatsBufSize + f.Broadcast
-	f.Total = d.Slots*f.PerSlot + f.Fixed
+	f.Total = (d.Slots+f.Spare)*f.PerSlot + f.Fixed
 	if d.HeapBudget > 0 && f.Total > d.HeapBudget {
 		f.OverBy = f.Total - d.HeapBudget
 	}
@@ -167,23 +217,17 @@ func (c *Config) Check() error {
 		m = append(m, "max message must be at least 1 B"...)
 	case d.QueueLen < 0 || d.QueueLen > maxQueue:
 		m = appendInt(append(m, "queue length must be 0 to "...), maxQueue)
+	case d.FailMode >= failModeCount:
+		m = append(m, "unknown fail mode"...)
+	case d.Backlog < 1 || d.ConnCost < 0:
+		m = append(m, "backlog must be at least 1 and connection cost not negative"...)
 	}
 	if m != nil {
 		return &ConfigError{Msg: m}
 	}
 	f := d.Footprint()
 	if f.OverBy > 0 {
-		m = appendInt(m, f.Slots)
-		m = append(m, " slots x ("...)
-		m = appendInt(m, f.Rx)
-		m = append(m, " rx + "...)
-		m = appendInt(m, f.Tx)
-		m = append(m, " tx + "...)
-		m = appendInt(m, slotOverhead)
-		m = append(m, " slot) + "...)
-		m = appendInt(m, f.Fixed)
-		m = append(m, " fixed = "...)
-		m = appendInt(m, f.Total)
+		m = f.AppendSum(m)
 		m = append(m, " B > "...)
 		m = appendInt(m, f.Budget)
 		m = append(m, " B budget"...)
@@ -194,4 +238,31 @@ func (c *Config) Check() error {
 		return &ConfigError{Msg: m}
 	}
 	return nil
+}
+
+// AppendSum appends the footprint as a sum that adds up, e.g.
+// "8 slots x (2048 rx + 2048 tx + 512 slot + 256 queue) + 6144 fixed = 45056";
+// a spare slot shows as "8+1 slots".
+func (f *Footprint) AppendSum(m []byte) []byte {
+	m = appendInt(m, f.Slots)
+	if f.Spare > 0 {
+		m = append(m, '+')
+		m = appendInt(m, f.Spare)
+	}
+	m = append(m, " slots x ("...)
+	m = appendInt(m, f.Rx)
+	m = append(m, " rx + "...)
+	m = appendInt(m, f.Tx)
+	m = append(m, " tx + "...)
+	m = appendInt(m, f.Book)
+	m = append(m, " slot"...)
+	if f.Queue > 0 {
+		m = append(m, " + "...)
+		m = appendInt(m, f.Queue)
+		m = append(m, " queue"...)
+	}
+	m = append(m, ") + "...)
+	m = appendInt(m, f.Fixed)
+	m = append(m, " fixed = "...)
+	return appendInt(m, f.Total)
 }

@@ -92,6 +92,7 @@ type Slot struct {
 	qEnds     []uint64 // ring of the tx offsets where queued messages end (QueueLen > 0)
 	qHead, qN int32
 	txSent    uint64 // bytes ever sent from tx
+	opened    int64  // when the connection was accepted
 }
 
 // rxb and txb are the slot's buffers in the board's memory. They are
@@ -119,7 +120,7 @@ func (s *Slot) IsWebSocket() bool { return s.state == stWS }
 
 func (s *Slot) open(now int64) {
 	q, b, idx := s.qEnds, s.b, s.idx
-	*s = Slot{b: b, idx: idx, qEnds: q, state: stHead, lastIn: now, lastOut: now}
+	*s = Slot{b: b, idx: idx, qEnds: q, state: stHead, lastIn: now, lastOut: now, opened: now}
 }
 
 // TxAppended is the count of bytes ever put in the slot's tx buffer since

@@ -179,3 +179,127 @@ func TestSourceSizeBounded(t *testing.T) {
 		}
 	}
 }
+
+// open upgrades a new slot of b at time now.
+func open(t *testing.T, b *firmware.Board, now int64) *pipe {
+	t.Helper()
+	s := b.Accept(now)
+	if s == nil {
+		t.Fatal("no free slot")
+	}
+	p := &pipe{t: t, s: s, now: now, out: make([]byte, 0, 4096)}
+	p.feed(upgradeReq)
+	if !s.IsWebSocket() {
+		t.Fatalf("upgrade: %q", p.out)
+	}
+	p.out = p.out[:0]
+	return p
+}
+
+// TestEvictOldest: past Slots WebSocket clients, the upgrade of a newcomer
+// (in the spare slot) puts a close frame without a status in the OLDEST
+// client's output, and the eviction allocates nothing.
+func TestEvictOldest(t *testing.T) {
+	b, err := firmware.NewBoard(firmware.Config{Slots: 2, RxBuf: 512, TxBuf: 512, FailMode: firmware.FailEvictOldest}, nil, nil, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f := b.Footprint(); f.Spare != 1 || f.Total != 3*f.PerSlot+f.Fixed {
+		t.Fatalf("footprint %+v: want the spare slot counted", f)
+	}
+	p1 := open(t, b, 1000)
+	p2 := open(t, b, 2000)
+	// Traffic on the oldest does not make it younger.
+	p1.feed(core.AppendFrame(nil, true, core.OpText, []byte("hi"), true, [4]byte{1, 2, 3, 4}))
+	p1.out = p1.out[:0]
+	p3 := open(t, b, 3000)
+	if got := p1.s.TxPending(); string(got) != "\x88\x00" {
+		t.Fatalf("the oldest's output: %x, want an empty close frame", got)
+	}
+	// The host drains slots the board woke.
+	woke := b.NextWake()
+	if woke != p1.s || b.NextWake() != nil {
+		t.Fatalf("woke slot %v, want the oldest (%d)", woke, p1.s.Index())
+	}
+	p1.drain()
+	if string(p1.out) != "\x88\x00" {
+		t.Fatalf("the oldest got %x, want an empty close frame", p1.out)
+	}
+	if len(p2.out) != 0 || len(p3.out) != 0 {
+		t.Fatalf("others got %x and %x", p2.out, p3.out)
+	}
+	if st := b.Stats(); st.Evicted != 1 || st.SlotsInUse != 3 {
+		t.Fatalf("evicted %d, slots in use %d", st.Evicted, st.SlotsInUse)
+	}
+	// The client answers the close: the slot ends and frees.
+	p1.feed(core.AppendFrame(nil, true, core.OpClose, nil, true, [4]byte{1, 1, 1, 1}))
+	if !p1.s.Done() {
+		t.Fatal("the evicted slot is not done after the client's close")
+	}
+	p1.s.Release(p1.now)
+	if b.Full() {
+		t.Fatal("the board is full after the eviction completed")
+	}
+	// Steady state: a newcomer evicts the oldest, which closes and frees,
+	// without allocating.
+	closeFrame := core.AppendFrame(nil, true, core.OpClose, nil, true, [4]byte{1, 1, 1, 1})
+	flush := func(s *firmware.Slot, now int64) {
+		for out := s.TxPending(); len(out) > 0; out = s.TxPending() {
+			s.Sent(len(out), now)
+		}
+	}
+	now := p1.now
+	allocs := testing.AllocsPerRun(50, func() {
+		now += 1000
+		s := b.Accept(now)
+		s.Received(copy(s.RxSpace(), upgradeReq), now)
+		flush(s, now)
+		old := b.NextWake()
+		if old == nil || s == old {
+			t.Fatal("no eviction")
+		}
+		flush(old, now)
+		old.Received(copy(old.RxSpace(), closeFrame), now)
+		flush(old, now)
+		old.Release(now)
+	})
+	if allocs != 0 {
+		t.Errorf("admitting a newcomer and evicting the oldest allocates %.1f times", allocs)
+	}
+}
+
+// TestRAMCountsQueueAndConns: RAM in use is the footprint plus each open
+// connection's cost plus the echoes waiting in a queue, without allocating.
+func TestRAMCountsQueueAndConns(t *testing.T) {
+	b, err := firmware.NewBoard(firmware.Config{Slots: 2, RxBuf: 512, TxBuf: 512, QueueLen: 4, HeapBudget: 64 << 10}, nil, nil, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := b.RAM()
+	if r.Static != b.Footprint().Total || r.InUse != r.Static || r.Budget != 64<<10 {
+		t.Fatalf("idle %+v", r)
+	}
+	p := open(t, b, 1000)
+	// One echo the client has not taken yet: it waits in the queue.
+	in := core.AppendFrame(nil, true, core.OpBinary, make([]byte, 100), true, [4]byte{1, 2, 3, 4})
+	buf := p.s.RxSpace()
+	p.s.Received(copy(buf, in), 2000)
+	r = b.RAM()
+	if r.Conns != firmware.DefaultConnCost || r.Queued != len(p.s.TxPending()) || r.Queued < 100 ||
+		r.InUse != r.Static+r.Conns+r.Queued+r.Stack {
+		t.Fatalf("one connection with an echo queued: %+v (tx pending %d)", r, len(p.s.TxPending()))
+	}
+	held := 0
+	b.StackHeld = func() int { return held }
+	held = 300
+	if got := b.RAM(); got.Stack != 300 || got.InUse != r.InUse+300 {
+		t.Fatalf("stack bytes not counted: %+v", got)
+	}
+	if a := testing.AllocsPerRun(100, func() { r = b.RAM() }); a != 0 {
+		t.Errorf("RAM allocates %.1f times", a)
+	}
+	p.drain()
+	if got := b.RAM(); got.Queued != 0 {
+		t.Fatalf("queue drained, still %+v", got)
+	}
+}

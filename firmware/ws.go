@@ -48,6 +48,9 @@ func (s *Slot) upgrade(req *core.Request, now int64) {
 	s.ep = ep
 	s.lastIn = now
 	s.rd = core.Reader{Role: core.Server, Stream: true, MaxMessage: s.b.cfg.MaxMessage}
+	if s.b.cfg.FailMode == FailEvictOldest {
+		s.b.evictOldest(s, now)
+	}
 	switch ep {
 	case epBroadcast:
 		// Whole messages, reassembled in the board's shared buffer, so

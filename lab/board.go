@@ -66,6 +66,7 @@ func (s BoardSpec) String() string {
 // running is an emulated board the lab started.
 type running struct {
 	addr  string // host:port
+	stats string // the stats port's /stats URL, which takes no slot ("" if none)
 	cfg   firmware.Config
 	link  host.Link
 	close func() error
@@ -87,7 +88,7 @@ func startBoard(s BoardSpec, exe string) (*running, error) {
 	if err != nil {
 		return nil, fmt.Errorf("board %s: %w", s, err)
 	}
-	return &running{addr: srv.Addr().String(), cfg: srv.Config(), link: link, close: srv.Close}, nil
+	return &running{addr: srv.Addr().String(), stats: srv.StatsURL(), cfg: srv.Config(), link: link, close: srv.Close}, nil
 }
 
 // startChild runs the board as "exe board" and reads its address from the
@@ -152,5 +153,9 @@ func startChild(exe string, s BoardSpec, c firmware.Config, link host.Link) (*ru
 		stop()
 		return nil, fmt.Errorf("board %s did not start: %s", s, strings.TrimSpace(stderr.String()))
 	}
-	return &running{addr: addr, cfg: c, link: link, close: stop}, nil
+	var stats string
+	if _, u, ok := strings.Cut(first, "stats at "); ok {
+		stats, _, _ = strings.Cut(u, " ")
+	}
+	return &running{addr: addr, stats: stats, cfg: c, link: link, close: stop}, nil
 }

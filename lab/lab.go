@@ -73,10 +73,13 @@ func Lab(ctx context.Context, o Options) (*Outcome, error) {
 			}
 			// Each step starts on an idle board: the connections of the
 			// last one may still be closing (a slow link drains slowly).
-			waitIdle(ctx, t.URL, 15*time.Second)
+			waitIdle(ctx, t, 15*time.Second)
 			done++
 			spec := st.Spec(t)
 			spec.Target = t.URL
+			if spec.StatsURL == "" {
+				spec.StatsURL = t.StatsURL
+			}
 			spec.Progress = o.Progress
 			statusf(o.Status, "[%d/%d %s] %s: %s (%d conns)", done, total, elapsed(start), label, st.Name, spec.Conns)
 			r, err := loadgen.Run(ctx, spec)
@@ -107,7 +110,7 @@ func Lab(ctx context.Context, o Options) (*Outcome, error) {
 			done += len(o.Suite)
 			continue
 		}
-		runSuite(m, Target{URL: "ws://" + b.addr, Slots: b.cfg.Slots, MaxMessage: b.cfg.MaxMessage, LinkBps: b.link.Bps})
+		runSuite(m, Target{URL: "ws://" + b.addr, Slots: b.cfg.Slots, MaxMessage: b.cfg.MaxMessage, LinkBps: b.link.Bps, StatsURL: b.stats})
 		if err := b.close(); err != nil {
 			out.Failed = append(out.Failed, fmt.Errorf("board %s: %w", m, err))
 		}
@@ -179,8 +182,17 @@ func oneLine(r *results.Run) string {
 	if s.Errors > 0 {
 		fmt.Fprintf(&b, ", %d errors", s.Errors)
 	}
-	if s.HasHeap {
-		fmt.Fprintf(&b, ", board heap %d KiB", s.HeapEnd>>10)
+	if s.HasRAM {
+		// The board's own RAM at its peak; the host process's heap is
+		// not the board's and is not shown here.
+		fmt.Fprintf(&b, ", %s", results.FormatRAM(s.RAMMax, s.RAMBudget))
+	}
+	if r.Scenario.Name == "connect" {
+		for _, n := range r.Notes {
+			if strings.HasPrefix(n, loadgen.ConnectNotePrefix) {
+				fmt.Fprintf(&b, "\n    %s", n)
+			}
+		}
 	}
 	return b.String()
 }
@@ -190,9 +202,13 @@ func us(v float64) string {
 }
 
 // waitIdle polls the board's /stats until no connection but the poll's own
-// holds a slot, or until timeout; a board without /stats gets a short pause.
-func waitIdle(ctx context.Context, wsURL string, timeout time.Duration) {
-	u := "http://" + strings.TrimPrefix(baseURL(wsURL), "ws://") + "/stats"
+// holds a slot (none on an emulated board's stats port, which takes no
+// slot), or until timeout; a board without /stats gets a short pause.
+func waitIdle(ctx context.Context, t Target, timeout time.Duration) {
+	u, own := t.StatsURL, 0
+	if u == "" {
+		u, own = "http://"+strings.TrimPrefix(baseURL(t.URL), "ws://")+"/stats", 1
+	}
 	client := &http.Client{Timeout: 2 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
 	deadline := time.Now().Add(timeout)
 	for time.Now().Before(deadline) && ctx.Err() == nil {
@@ -211,7 +227,7 @@ func waitIdle(ctx context.Context, wsURL string, timeout time.Duration) {
 			time.Sleep(time.Second) // not a wslab board: just a pause
 			return
 		}
-		if st.SlotsInUse <= 1 {
+		if st.SlotsInUse <= int64(own) {
 			return
 		}
 		time.Sleep(100 * time.Millisecond)

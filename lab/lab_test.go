@@ -172,11 +172,21 @@ func TestLabOneBoard(t *testing.T) {
 			t.Errorf("no progress line for step %d:\n%s", i+1, status.String())
 		}
 	}
-	// connect ramps past the 4 slots: 4 open, 2 refused (by reset).
+	// connect ramps past arduinoWebSockets' 5 clients: 5 open, 2 accepted
+	// and closed; the status says so in words, and the board's RAM
+	// against its 40 KiB budget.
 	for _, r := range oc.Runs {
-		if r.Scenario.Name == "connect" && (r.Counts.ConnsOpened != 4 || r.Counts.ConnsAttempted != 6) {
-			t.Errorf("connect on esp8266: opened %d of %d", r.Counts.ConnsOpened, r.Counts.ConnsAttempted)
+		if r.Scenario.Name == "connect" && (r.Counts.ConnsOpened != 5 || r.Counts.ConnsAttempted != 7 || r.Counts.ConnsRefused != 2) {
+			t.Errorf("connect on esp8266: opened %d of %d, refused %d", r.Counts.ConnsOpened, r.Counts.ConnsAttempted, r.Counts.ConnsRefused)
 		}
+	}
+	for _, want := range []string{"board holds 5; the 6th was accepted, then closed without a byte (accept-close)", " of 40 KiB budget ("} {
+		if !strings.Contains(status.String(), want) {
+			t.Errorf("status lacks %q:\n%s", want, status.String())
+		}
+	}
+	if strings.Contains(status.String(), "board heap") {
+		t.Errorf("the host's heap shown as the board's:\n%s", status.String())
 	}
 	stored, skipped, err := results.ReadDir(filepath.Join(dir, "results"))
 	if err != nil || len(skipped) > 0 || len(stored) != len(short) {

@@ -12,6 +12,9 @@ type Target struct {
 	Slots      int    // connection slots (a guess for a real board)
 	MaxMessage int
 	LinkBps    int64 // 0 when unknown or unlimited
+	// StatsURL is an emulated board's /stats on its stats port, which
+	// takes no slot ("" for a real board: /stats on its own port).
+	StatsURL string
 }
 
 // Step is one scenario of a suite, sized for a target.
@@ -25,8 +28,12 @@ func DefaultSuite() []Step {
 	return []Step{
 		{"connect", func(t Target) loadgen.Spec {
 			// Ramp past the slot limit: the report shows how many the board
-			// took and how it refused the rest.
-			return loadgen.Spec{Scenario: loadgen.Connect, Conns: t.Slots + 2, ConnRate: 50, Hold: 500 * time.Millisecond}
+			// took and how it refused the rest. The ramp waits for every
+			// attempt to resolve while the first ones are held, so a
+			// newcomer that hangs in a backlog, or whose SYN is dropped
+			// (retransmitted after 1 s), fails by its kind after 2 s.
+			return loadgen.Spec{Scenario: loadgen.Connect, Conns: t.Slots + 2, ConnRate: 50, Hold: 500 * time.Millisecond,
+				DialTimeout: 2 * time.Second}
 		}},
 		{"echo 1 conn", func(t Target) loadgen.Spec {
 			return loadgen.Spec{Scenario: loadgen.Echo, Conns: 1, Size: 64, Duration: 3 * time.Second}

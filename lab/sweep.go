@@ -306,4 +306,5 @@ func WriteSweepTable(w io.Writer, o *SweepOutcome, g Goal) {
 	}
 }
 
-func kb(n int) string { return fmt.Sprintf("%.1f KiB", float64(n)/1024) }
+// kb prints a memory figure the one way wslab prints them.
+func kb(n int) string { return results.FormatBytes(int64(n)) }

@@ -129,7 +129,7 @@ func (c *conn) failDial(now int64, k errKind) {
 	w.errs.add(k, 1)
 	w.lane.errors++
 	w.failed++
-	w.e.noteFail(errNames[k])
+	w.e.noteFail(c.gid, errNames[k])
 	c.st = csIdle
 	c.afterClose(now)
 }
@@ -139,12 +139,12 @@ func (c *conn) failed(now int64, k errKind) {
 	w := c.w
 	w.errs.add(k, 1)
 	w.lane.errors++
-	if k == eRefused {
+	if refusal(k) {
 		w.refused++
 	} else {
 		w.failed++
 	}
-	w.e.noteFail(errNames[k])
+	w.e.noteFail(c.gid, errNames[k])
 	c.closeFD(now)
 }
 
@@ -434,8 +434,12 @@ func (c *conn) process(now int64) {
 		case core.ErrBadStatus:
 			w.errs.addStatus(resp.Status)
 			w.lane.errors++
-			w.failed++
-			w.e.noteFail(statusName(resp.Status))
+			if resp.Status == 503 {
+				w.refused++ // a full board's answer
+			} else {
+				w.failed++
+			}
+			w.e.noteFail(c.gid, statusName(resp.Status))
 			c.closeFD(now)
 			return
 		default:
@@ -754,7 +758,11 @@ func (c *conn) onClose(now int64, code core.CloseCode) {
 		w.lastDone = max(w.lastDone, now)
 	}
 	if !normal {
-		w.errs.addClose(int(code))
+		if code == core.CloseNoStatus {
+			w.errs.add(eEvicted, 1)
+		} else {
+			w.errs.addClose(int(code))
+		}
 		w.lane.errors++
 		w.dropped++
 		c.account(now)
@@ -821,8 +829,13 @@ func (c *conn) onDeadline(now int64) {
 				c.dial(now)
 			}
 		}
-	case csDialing, csHandshake:
-		c.failed(now, eTimeout)
+	case csDialing:
+		// The board never answered the SYN or its retransmissions.
+		c.failed(now, eSynTimeout)
+	case csHandshake:
+		// Connected, and no answer: the board stopped accepting and the
+		// connection waits in its backlog.
+		c.failed(now, eHung)
 	case csClosing:
 		if !c.closeRecv || c.ts < c.te {
 			c.w.errs.add(eCloseTimeout, 1)

@@ -56,9 +56,12 @@
 // slope per hour). Churn and soak give a leak verdict (CheckLeak).
 //
 // The board's /stats (when the target has one) gives the Run's board
-// identity and the heap series; each reading is a short GET on a
-// connection of its own (so a full board can refuse one, which is noted,
-// and a board leaking per connection leaks per reading too). When the board runs in the same process as
+// identity and the heap and RAM series; each reading is a short GET on a
+// connection of its own. A wslab board names a stats port in /stats that
+// takes no slot, and the readings go there; a real board serves /stats
+// from a client slot, so a full board can refuse a reading: the record's
+// notes say which (and a board leaking per connection leaks per reading
+// too). When the board runs in the same process as
 // the generator (tests, wslab lab), its heap figure is the process's, so
 // the generator keeps its own heap flat during a run: histograms for every
 // interval are allocated before the run starts, connections reuse their

@@ -46,9 +46,10 @@ type engine struct {
 	bcastSent atomic.Int64 // broadcast: messages the sender sent
 	bcastDone atomic.Bool  // broadcast: the sender has finished
 
-	mu         sync.Mutex
-	firstFail  string // the kind of the first failed connection attempt
-	openAtFail int64  // connections opened before it
+	mu           sync.Mutex
+	firstFail    string // the kind of the failed connection attempt of the lowest number
+	firstFailGid int
+	openAtFail   int64 // connections opened before it
 }
 
 // report is a worker's message to the coordinator.
@@ -63,11 +64,14 @@ const (
 	repDone            // every connection is closed; the worker exits
 )
 
-// noteFail remembers the first failed connection attempt.
-func (e *engine) noteFail(kind string) {
+// noteFail remembers the failed connection attempt of the lowest global
+// connection number: the ramp dials in that order, so it is the first
+// newcomer the board turned away, whichever failure was seen first (a
+// hung handshake and a dropped SYN time out at different moments).
+func (e *engine) noteFail(gid int, kind string) {
 	e.mu.Lock()
-	if e.firstFail == "" {
-		e.firstFail = kind
+	if e.firstFail == "" || gid < e.firstFailGid {
+		e.firstFail, e.firstFailGid = kind, gid
 	}
 	e.mu.Unlock()
 }

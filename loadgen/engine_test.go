@@ -65,7 +65,7 @@ func TestHandshakeTimeout(t *testing.T) {
 	}()
 	r, err := Run(context.Background(), Spec{Target: "ws://" + l.Addr().String() + "/ws", Conns: 3,
 		Duration: time.Second, DialTimeout: 200 * time.Millisecond, StatsURL: "-"})
-	if err == nil || r == nil || r.Errors["timeout"] != 3 {
+	if err == nil || r == nil || r.Errors["hung"] != 3 || r.Counts.ConnsRefused != 3 {
 		t.Fatalf("err = %v, run %+v", err, r)
 	}
 	if r.Board.Model != "real" {

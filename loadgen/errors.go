@@ -15,7 +15,7 @@ type errKind uint8
 
 const (
 	eRefused      errKind = iota // TCP connection refused (nothing listening, or a refusing stack)
-	eTimeout                     // TCP connect or handshake did not finish within DialTimeout
+	eTimeout                     // the kernel gave up on a connect (ETIMEDOUT), or an HTTP request timed out
 	eReset                       // connection reset by the peer
 	eEOF                         // an open connection closed without a close frame
 	eHandshakeEOF                // closed before a handshake response (accept then close)
@@ -32,6 +32,10 @@ const (
 	eCloseTimeout                // the closing handshake did not finish within CloseTimeout
 	eDial                        // another connect error
 	eHandshakeExt                // the 101 accepted an extension or subprotocol the client did not offer (RFC 6455 4.1)
+	eHung                        // TCP connect completed, the handshake got no answer within DialTimeout (a board that stopped accepting: the newcomer waits in its backlog)
+	eSynTimeout                  // TCP connect never completed within DialTimeout: the board dropped the SYN and its retransmissions
+	eSynRetry                    // opened, but only after the board dropped its first SYN (the kernel retransmitted it)
+	eEvicted                     // an open connection closed by the board with a close frame without a status (evict-oldest: AsyncWebSocket's cleanupClients)
 	nErrKinds
 )
 
@@ -39,6 +43,19 @@ var errNames = [nErrKinds]string{
 	"refused", "timeout", "reset", "eof", "handshake eof", "handshake bad", "protocol",
 	"lost", "dropped", "backlog", "missed", "unsent", "unexpected", "no local address",
 	"unreachable", "close timeout", "dial", "handshake extension",
+	"hung", "syn timeout", "syn retry", "evicted",
+}
+
+// refusal reports whether a failed connection attempt of kind k was the
+// board turning the client away (counted in Counts.ConnsRefused): nothing
+// listening or a reset, accepted then closed, hung in the backlog, SYN
+// dropped.
+func refusal(k errKind) bool {
+	switch k {
+	case eRefused, eReset, eHandshakeEOF, eHung, eSynTimeout:
+		return true
+	}
+	return false
 }
 
 // MessageErrors lists the Errors keys that count messages (not

@@ -5,6 +5,7 @@ package loadgen
 import (
 	"context"
 	"fmt"
+	"net"
 	"runtime"
 	"sort"
 	"strconv"
@@ -47,6 +48,13 @@ func Run(ctx context.Context, spec Spec) (*results.Run, error) {
 			var b results.Board
 			if b, err = identity(doc); err == nil {
 				board, sc = b, c
+				if p := statsPort(doc); p > 0 && s.StatsURL == "" {
+					// A wslab board's stats port takes no slot: read
+					// there, so a full board still reports.
+					if c2, err := newStatsClient("http://" + net.JoinHostPort(t.ip.String(), strconv.Itoa(p)) + "/stats"); err == nil {
+						sc = c2
+					}
+				}
 			}
 		}
 		if err != nil {
@@ -255,8 +263,8 @@ func (f *frame) heap(r *results.Run, t0 int64) {
 		return
 	}
 	r.Heap = f.smp.heap(t0)
-	if f.smp.fails > 0 {
-		r.Notes = append(r.Notes, fmt.Sprintf("%d board stats readings failed, the last with: %v", f.smp.fails, f.smp.err))
+	if n := f.smp.note(t0); n != "" {
+		r.Notes = append(r.Notes, n)
 	}
 }
 
@@ -429,14 +437,75 @@ func errorList(m map[string]int64) string {
 	return strings.Join(parts, ", ")
 }
 
+// ConnectNotePrefix starts the note a connect run carries about how many
+// connections the board held and what happened to the next one.
+const ConnectNotePrefix = "board holds "
+
+// connectNote says how many connections the board held and how it turned
+// the next one away, in the words of the refusal mode it showed, e.g.
+// "board holds 7; the 8th hung in the backlog (connected, no answer
+// within 2s); by kind: hung (2)".
 func connectNote(e *engine, c results.Counts, errs map[string]int64) string {
-	failed := c.ConnsAttempted - c.ConnsOpened
-	if failed <= 0 {
-		return fmt.Sprintf("board accepted all %d connections", c.ConnsOpened)
-	}
 	e.mu.Lock()
 	first := e.firstFail
 	e.mu.Unlock()
-	return fmt.Sprintf("board accepted %d of %d connections, then refused (first: %s); failures: %s",
-		c.ConnsOpened, c.ConnsAttempted, first, errorList(errs))
+	return ConnectSentence(c, errs, first, e.s.DialTimeout)
+}
+
+// ConnectSentence is connectNote's sentence from a run's counts and errors;
+// first is the kind of the first failed attempt ("" when unknown).
+func ConnectSentence(c results.Counts, errs map[string]int64, first string, dialTimeout time.Duration) string {
+	evicted := errs[errNames[eEvicted]]
+	late := errs[errNames[eSynRetry]]
+	held := c.ConnsOpened - late
+	if evicted > 0 {
+		held = c.ConnsOpened - evicted
+		return fmt.Sprintf("%s%d; each newcomer past them was admitted and the oldest client evicted with a close frame (%d evicted); by kind: %s",
+			ConnectNotePrefix, held, evicted, errorList(errs))
+	}
+	if c.ConnsOpened >= c.ConnsAttempted && late == 0 {
+		return fmt.Sprintf("%s%d: it accepted all %d connections", ConnectNotePrefix, c.ConnsOpened, c.ConnsAttempted)
+	}
+	if first == "" && late > 0 {
+		first = errNames[eSynRetry]
+	}
+	var what string
+	switch first {
+	case errNames[eHung]:
+		what = fmt.Sprintf("hung in the backlog (connected, no answer within %s)", dialTimeout)
+	case errNames[eSynTimeout]:
+		what = fmt.Sprintf("had its SYN dropped (no answer to it or its retransmissions within %s)", dialTimeout)
+	case errNames[eSynRetry]:
+		what = "had its SYN dropped and connected only on a retransmission, once a slot freed"
+	case errNames[eHandshakeEOF]:
+		what = "was accepted, then closed without a byte (accept-close)"
+	case errNames[eReset]:
+		what = "was reset (RST)"
+	case errNames[eRefused]:
+		what = "was refused (RST to the SYN: nothing listening, or a stack out of connections)"
+	case results.HandshakeStatus(503):
+		what = "got a 503"
+	case "":
+		what = "failed"
+	default:
+		what = "failed with " + first
+	}
+	return fmt.Sprintf("%s%d; the %s %s; by kind: %s", ConnectNotePrefix, held, ordinal(held+1), what, errorList(errs))
+}
+
+// ordinal spells n as 1st, 2nd, 3rd, 4th, ... 11th, 12th, 13th, 21st.
+func ordinal(n int64) string {
+	suffix := "th"
+	switch n % 10 {
+	case 1:
+		suffix = "st"
+	case 2:
+		suffix = "nd"
+	case 3:
+		suffix = "rd"
+	}
+	if n%100 >= 11 && n%100 <= 13 {
+		suffix = "th"
+	}
+	return strconv.FormatInt(n, 10) + suffix
 }

@@ -4,14 +4,17 @@ package loadgen
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"net"
+	"os"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/wslab/wslab/firmware"
+	"github.com/wslab/wslab/internal/wstest"
 	"github.com/wslab/wslab/results"
 )
 
@@ -177,16 +180,16 @@ func TestBroadcast(t *testing.T) {
 // connect finds how many connections the board takes and how it refuses
 // the rest, in each fail mode.
 func TestConnectFailModes(t *testing.T) {
-	// accept-close shows as an EOF, or as a reset when the request reached
-	// the board before it closed (a socket closed with unread data sends
-	// a reset), so both count for it.
+	// accept-close shows as an EOF before the handshake's answer (the board
+	// reads what arrived before it closes, so the close is a FIN); reset
+	// as a refused connect (RST|ACK to the SYN).
 	for _, tc := range []struct {
 		mode firmware.FailMode
 		keys []string
 	}{
 		{firmware.FailReject503, []string{"handshake 503"}},
-		{firmware.FailAcceptClose, []string{"handshake eof", "reset"}},
-		{firmware.FailReset, []string{"reset"}},
+		{firmware.FailAcceptClose, []string{"handshake eof"}},
+		{firmware.FailReset, []string{"refused"}},
 	} {
 		srv := board(t, firmware.Config{Slots: 10, FailMode: tc.mode})
 		r := run(t, Spec{Target: srv.WSURL("/ws"), Scenario: Connect, Conns: 15, ConnRate: 500, Hold: 100 * time.Millisecond})
@@ -205,7 +208,104 @@ func TestConnectFailModes(t *testing.T) {
 		if r.Board.WhenFull != tc.mode.String() {
 			t.Errorf("board when_full %q", r.Board.WhenFull)
 		}
+		if c.ConnsRefused != 5 || c.ConnsFailed != 0 {
+			t.Errorf("%v: %d refused, %d failed: a full board's refusals are refusals", tc.mode, c.ConnsRefused, c.ConnsFailed)
+		}
+		wantNote(t, r, "board holds 10; the 11th ")
 	}
+}
+
+// wantNote fails unless one of r's notes starts with prefix.
+func wantNote(t *testing.T, r *results.Run, prefix string) {
+	t.Helper()
+	for _, n := range r.Notes {
+		if strings.HasPrefix(n, prefix) {
+			return
+		}
+	}
+	t.Errorf("no note starting %q in %q", prefix, r.Notes)
+}
+
+// The refusal modes that hold or drop the newcomer, and eviction: each is
+// reported by its own kind, never as a generic error, with the sentence
+// that says how many the board holds and what happened to the next. The
+// board's figures are read on its stats port, which takes no slot.
+func TestConnectHeldOrDropped(t *testing.T) {
+	// The ramp is slow enough (20 ms apart) for the board to take each
+	// connection before the next arrives; a newcomer that still arrives
+	// before the board turned full waits in the accept queue (hung), so
+	// the counts allow that one way of being held.
+	t.Run("backlog", func(t *testing.T) {
+		srv := board(t, firmware.Config{Slots: 4, FailMode: firmware.FailBacklog, Backlog: 2})
+		// 4 held, 2 wait in the backlog, the 7th's SYN is dropped (the
+		// backlog is full); all give up before the hold ends.
+		r := run(t, Spec{Target: srv.WSURL("/ws"), StatsURL: srv.StatsURL(), Scenario: Connect, Conns: 7, ConnRate: 50,
+			Hold: 1500 * time.Millisecond, DialTimeout: 500 * time.Millisecond})
+		logRun(t, r)
+		if c := r.Counts; c.ConnsOpened != 4 || c.ConnsRefused != 3 || r.Errors["hung"] < 2 ||
+			r.Errors["hung"]+r.Errors["syn timeout"] != 3 || r.ErrorsTotal() != 3 {
+			t.Errorf("counts %+v errors %v: want 4 opened, 2 hung in the backlog, 1 SYN unanswered", c, r.Errors)
+		}
+		wantNote(t, r, "board holds 4; the 5th hung in the backlog")
+		for _, n := range r.Notes {
+			if strings.Contains(n, "stats readings failed") {
+				t.Errorf("a stats reading failed on the stats port: %s", n)
+			}
+		}
+	})
+	t.Run("syn-drop", func(t *testing.T) {
+		srv := board(t, firmware.Config{Slots: 4, FailMode: firmware.FailSynDrop})
+		r := run(t, Spec{Target: srv.WSURL("/ws"), StatsURL: srv.StatsURL(), Scenario: Connect, Conns: 6, ConnRate: 50,
+			Hold: 1500 * time.Millisecond, DialTimeout: 500 * time.Millisecond})
+		logRun(t, r)
+		if c := r.Counts; c.ConnsOpened != 4 || c.ConnsRefused != 2 || r.Errors["syn timeout"] < 1 ||
+			r.Errors["syn timeout"]+r.Errors["hung"] != 2 || r.ErrorsTotal() != 2 {
+			t.Errorf("counts %+v errors %v: want 4 opened and 2 SYNs unanswered", c, r.Errors)
+		}
+		if r.Errors["syn timeout"] == 2 {
+			wantNote(t, r, "board holds 4; the 5th had its SYN dropped")
+		}
+	})
+	t.Run("syn-retry", func(t *testing.T) {
+		// A client of the test's holds the only slot and leaves once the
+		// generator's SYN was dropped, before its retransmission (after
+		// 1 s): the retransmitted SYN connects.
+		srv := board(t, firmware.Config{Slots: 1, FailMode: firmware.FailSynDrop})
+		other, err := wstest.Dial(srv.Addr().String(), "/ws", 10*time.Second)
+		if err != nil {
+			t.Fatal(err)
+		}
+		freed := make(chan error, 1)
+		go func() {
+			err := waitSynSent(srv.Addr().Port, 10*time.Second) // the generator's SYN met the full board
+			other.Close()
+			freed <- err
+		}()
+		r := run(t, Spec{Target: srv.WSURL("/ws"), StatsURL: srv.StatsURL(), Scenario: Connect, Conns: 1,
+			Hold: 200 * time.Millisecond, DialTimeout: 5 * time.Second})
+		if err := <-freed; err != nil {
+			t.Fatal(err)
+		}
+		logRun(t, r)
+		if c := r.Counts; c.ConnsOpened != 1 || r.Errors["syn retry"] != 1 {
+			t.Errorf("counts %+v errors %v: want it opened after a SYN retransmission", c, r.Errors)
+		}
+		wantNote(t, r, "board holds 0; the 1st had its SYN dropped and connected only on a retransmission")
+	})
+	t.Run("evict-oldest", func(t *testing.T) {
+		// 50 ms apart, so the evicted client's close is done before the
+		// next newcomer; one that comes sooner finds the spare slot busy
+		// and is reset (the board's stack out of connections).
+		srv := board(t, firmware.Config{Slots: 4, FailMode: firmware.FailEvictOldest})
+		r := run(t, Spec{Target: srv.WSURL("/ws"), StatsURL: srv.StatsURL(), Scenario: Connect, Conns: 6, ConnRate: 20,
+			Hold: 300 * time.Millisecond})
+		logRun(t, r)
+		ev := r.Errors["evicted"]
+		if c := r.Counts; ev < 1 || ev+r.Errors["reset"] != 2 || c.ConnsOpened != 4+ev || r.ErrorsTotal() != 2 || c.ConnsDropped != ev {
+			t.Errorf("counts %+v errors %v: want 6 opened and the 2 oldest evicted", c, r.Errors)
+		}
+		wantNote(t, r, "board holds 4; each newcomer past them was admitted and the oldest client evicted")
+	})
 }
 
 func TestHTTP(t *testing.T) {
@@ -305,4 +405,74 @@ func TestHTTPFailedInDistribution(t *testing.T) {
 	if !strings.Contains(strings.Join(r.Notes, " "), "failed ones") {
 		t.Errorf("notes %q do not name the failed requests in the latency figures", r.Notes)
 	}
+}
+
+// A board that serves /stats from a client slot (a real board) refuses
+// the readings while full: the record says which were refused.
+func TestSamplerSaysRefused(t *testing.T) {
+	srv := board(t, firmware.Config{Slots: 1, FailMode: firmware.FailReject503})
+	u := "http://" + srv.Addr().String() + "/stats" // through a slot, not the stats port
+	r := run(t, Spec{Target: srv.WSURL("/ws"), StatsURL: u, Scenario: Connect, Conns: 1, Hold: time.Second, HeapEvery: 100 * time.Millisecond})
+	logRun(t, r)
+	found := false
+	for _, n := range r.Notes {
+		if strings.Contains(n, "refused by the board") && strings.Contains(n, "holes at ") {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("no note names the refused readings: %q", r.Notes)
+	}
+	// The same board read on its stats port loses no reading.
+	r = run(t, Spec{Target: srv.WSURL("/ws"), StatsURL: srv.StatsURL(), Scenario: Connect, Conns: 1, Hold: time.Second, HeapEvery: 100 * time.Millisecond})
+	for _, n := range r.Notes {
+		if strings.Contains(n, "readings failed") {
+			t.Errorf("the stats port lost readings: %s", n)
+		}
+	}
+	if len(r.Heap) < 5 || r.Heap[len(r.Heap)-1].RAMInUse < int64(srv.Footprint().Total) {
+		t.Errorf("heap series %+v: want readings with the board's RAM", r.Heap)
+	}
+}
+
+// By default the generator moves to a wslab board's stats port, named in
+// its /stats: a full board's readings are not refused.
+func TestSamplerFindsStatsPort(t *testing.T) {
+	srv := board(t, firmware.Config{Slots: 1, FailMode: firmware.FailReject503})
+	r := run(t, Spec{Target: srv.WSURL("/ws"), Scenario: Connect, Conns: 2, Hold: 500 * time.Millisecond, HeapEvery: 100 * time.Millisecond})
+	for _, n := range r.Notes {
+		if strings.Contains(n, "readings failed") {
+			t.Errorf("readings through a slot: %s", n)
+		}
+	}
+	if len(r.Heap) < 3 {
+		t.Errorf("%d readings", len(r.Heap))
+	}
+	// The first reading (the identity, on the target's port) and the
+	// connection took a slot; the periodic readings took none.
+	if st := srv.Stats(); st.Accepted != 2 || st.Refused != 1 {
+		t.Errorf("the readings took slots: accepted %d, refused %d", st.Accepted, st.Refused)
+	}
+}
+
+// waitSynSent waits until a socket of this machine is in SYN_SENT to port
+// (its SYN is out: on a full syn-drop board, dropped), read from
+// /proc/net/tcp, so a test frees a slot only after the first SYN met the
+// full board, whatever the machine's load.
+func waitSynSent(port int, timeout time.Duration) error {
+	suffix := fmt.Sprintf(":%04X", port)
+	deadline := time.Now().Add(timeout)
+	for time.Now().Before(deadline) {
+		for _, f := range []string{"/proc/net/tcp", "/proc/net/tcp6"} {
+			b, _ := os.ReadFile(f)
+			for _, line := range strings.Split(string(b), "\n") {
+				fs := strings.Fields(line)
+				if len(fs) > 3 && strings.HasSuffix(fs[2], suffix) && fs[3] == "02" {
+					return nil
+				}
+			}
+		}
+		time.Sleep(time.Millisecond)
+	}
+	return fmt.Errorf("no SYN_SENT socket to port %d within %v", port, timeout)
 }

@@ -131,6 +131,11 @@ func (w *worker) onEvent(c *conn, ev uint32, now int64) {
 			}
 			k = dialKind(err)
 		}
+		if k == eNone && now-c.dialAt >= synRetryAfter && synRetransmits(c.fd) > 0 {
+			// The board dropped the first SYN (a full lwIP board).
+			c.w.errs.add(eSynRetry, 1)
+			c.w.lane.errors++
+		}
 		c.connectDone(now, k)
 		if c.fd < 0 {
 			return
@@ -412,4 +417,19 @@ func (w *worker) targetSA() unix.Sockaddr {
 		return &w.target6
 	}
 	return &w.target4
+}
+
+// synRetryAfter is the connect time past which a connection is checked for
+// SYN retransmissions: the kernel's first SYN retransmission comes after
+// 1 s, so a faster connect cannot have had one (and costs no syscall).
+const synRetryAfter = 900 * 1e6
+
+// synRetransmits returns the SYN retransmissions of a socket whose connect
+// just completed, from TCP_INFO.
+func synRetransmits(fd int) uint32 {
+	info, err := unix.GetsockoptTCPInfo(fd, unix.IPPROTO_TCP, unix.TCP_INFO)
+	if err != nil {
+		return 0
+	}
+	return info.Total_retrans
 }

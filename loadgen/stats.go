@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/url"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -162,6 +163,9 @@ func contentLength(head []byte) int {
 
 // parseResponse returns the body of a 200 response read to its end.
 func parseResponse(b []byte) ([]byte, error) {
+	if len(b) == 0 {
+		return nil, errEmptyStats
+	}
 	headEnd := bytes.Index(b, crlfcrlf)
 	if headEnd < 0 || len(b) < 12 || !bytes.HasPrefix(b, []byte("HTTP/1.")) {
 		return nil, errors.New("stats: not an HTTP response")
@@ -171,7 +175,7 @@ func parseResponse(b []byte) ([]byte, error) {
 		status = status*10 + int(d-'0')
 	}
 	if status != 200 {
-		return nil, fmt.Errorf("%w: HTTP %d", errNoStats, status)
+		return nil, &statusError{status: status}
 	}
 	body := b[headEnd+4:]
 	if l := contentLength(b[:headEnd]); l >= 0 {
@@ -181,6 +185,16 @@ func parseResponse(b []byte) ([]byte, error) {
 		body = body[:l]
 	}
 	return body, nil
+}
+
+// statsPort returns the port a wslab board serves /stats on without
+// taking a slot, from a /stats document (0: none).
+func statsPort(doc []byte) int {
+	var st BoardStats
+	if ParseStats(doc, &st) != nil {
+		return 0
+	}
+	return int(st.StatsPort)
 }
 
 // identity reads the board's identity from a /stats document.
@@ -206,6 +220,11 @@ type sampler struct {
 	scratch BoardStats
 	err     error // the last failure, if any
 	fails   int
+	// refused lists the readings the board turned away (a 503, a reset,
+	// no answer: a full board that serves /stats from a client slot), by
+	// clock reading, so the record says where the series has holes.
+	refused []int64
+	tries   int
 	stop    chan struct{}
 	done    chan struct{}
 }
@@ -220,6 +239,7 @@ func (s *sampler) take() (sample, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	doc, err := s.c.get()
+	s.tries++
 	if err == nil {
 		// s.scratch keeps the document's strings, so a reading allocates
 		// nothing once the first is in.
@@ -228,6 +248,9 @@ func (s *sampler) take() (sample, bool) {
 	if err != nil {
 		s.err = err
 		s.fails++
+		if refusedReading(err) {
+			s.refused = append(s.refused, s.clk.now())
+		}
 		return sample{}, false
 	}
 	smp := sample{at: s.clk.now(), BoardStats: s.scratch}
@@ -281,7 +304,53 @@ func (s *sampler) heap(start int64) []results.HeapSample {
 			Frees:           x.Frees,
 			SlotsInUse:      int(x.SlotsInUse),
 			StaticFootprint: x.Footprint,
+			RAMInUse:        x.RAMInUse,
 		})
 	}
 	return out
+}
+
+// refusedReading reports whether a failed /stats reading was the board
+// turning it away rather than a broken document: a 503, a reset or an
+// empty close (accept-close), or no answer in time (a backlog or a dropped
+// SYN).
+func refusedReading(err error) bool {
+	if errors.Is(err, unix.ECONNRESET) || errors.Is(err, unix.ECONNREFUSED) || errors.Is(err, unix.EAGAIN) || errors.Is(err, unix.EPIPE) ||
+		errors.Is(err, unix.ETIMEDOUT) || errors.Is(err, unix.EINPROGRESS) || errors.Is(err, errEmptyStats) {
+		return true
+	}
+	var st *statusError
+	return errors.As(err, &st) && st.status == 503
+}
+
+// statusError is a /stats reading answered with another status than 200.
+type statusError struct{ status int }
+
+func (e *statusError) Error() string { return fmt.Sprintf("%v: HTTP %d", errNoStats, e.status) }
+func (e *statusError) Unwrap() error { return errNoStats }
+
+// errEmptyStats is a /stats connection closed without a byte.
+var errEmptyStats = errors.New("stats: connection closed without a response")
+
+// note says which readings failed and which of them the board refused,
+// or "" when none failed.
+func (s *sampler) note(start int64) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.fails == 0 {
+		return ""
+	}
+	msg := fmt.Sprintf("%d of %d board stats readings failed, the last with: %v", s.fails, s.tries, s.err)
+	if n := len(s.refused); n > 0 {
+		var at []string
+		for i, t := range s.refused {
+			if i == 8 {
+				at = append(at, "...")
+				break
+			}
+			at = append(at, time.Duration(t-start).Round(time.Millisecond).String())
+		}
+		msg += fmt.Sprintf("; %d refused by the board (a full board serving /stats from a client slot): the heap series has holes at %s", n, strings.Join(at, ", "))
+	}
+	return msg
 }

@@ -27,6 +27,9 @@ type BoardStats struct {
 
 	MsgsIn, MsgsOut, MsgsDropped, PingsSent int64 // "msgs"
 	BytesIn, BytesOut                       int64 // "bytes"
+
+	RAMInUse  int64 // "ram"."in_use": the board's RAM in use (wslab boards)
+	StatsPort int64 // "config"."stats_port": where /stats is served without a slot (0: none)
 }
 
 // statsFields maps "object"."key" of the document to a BoardStats field:
@@ -65,6 +68,8 @@ var statsFields = [...]struct {
 	{"msgs", "pings_sent", func(s *BoardStats) *int64 { return &s.PingsSent }},
 	{"bytes", "in", func(s *BoardStats) *int64 { return &s.BytesIn }},
 	{"bytes", "out", func(s *BoardStats) *int64 { return &s.BytesOut }},
+	{"ram", "in_use", func(s *BoardStats) *int64 { return &s.RAMInUse }},
+	{"config", "stats_port", func(s *BoardStats) *int64 { return &s.StatsPort }},
 }
 
 // Errors of ParseStats.

@@ -255,3 +255,31 @@ func TestLabelsAreUnique(t *testing.T) {
 		t.Errorf("labels not unique: %q", got)
 	}
 }
+
+// A run whose board reports its own RAM is drawn with it, not with the
+// process heap; a run without is labelled as the process heap.
+func TestHeapOverTimeDrawsBoardRAM(t *testing.T) {
+	runs := heapRuns()
+	for i := range runs[0].Heap {
+		runs[0].Heap[i].RAMInUse = 100 << 10
+	}
+	svgOf := func(runs []*results.Run) string {
+		f, err := HeapOverTime(runs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var b bytes.Buffer
+		if err := f.WriteTo(&b, "svg"); err != nil {
+			t.Fatal(err)
+		}
+		return b.String()
+	}
+	mixed := svgOf(runs)
+	if !strings.Contains(mixed, "(process heap)") {
+		t.Error("a run without board RAM is not labelled as the process heap")
+	}
+	only := svgOf(runs[:1])
+	if !strings.Contains(only, "Board RAM in use") || strings.Contains(only, "(process heap)") {
+		t.Error("a board reporting RAM is not drawn as the board's RAM")
+	}
+}

@@ -109,9 +109,12 @@ func ThroughputVsConns(runs []*results.Run) (*Figure, error) {
 	return f, nil
 }
 
-// HeapOverTime plots the board's heap in use for each run that has a heap
-// series, against time since the run's start, with each board's heap
-// budget as a dotted line of the same colour.
+// HeapOverTime plots the board's memory in use for each run that has a
+// heap series, against time since the run's start, with each board's
+// budget as a dotted line of the same colour. A run whose board reports
+// its own RAM (HeapSample.RAMInUse, a wslab board) is drawn with it; a run
+// without is drawn with the heap of the process running the firmware,
+// which for an emulated board is the host's, labelled so.
 func HeapOverTime(runs []*results.Run) (*Figure, error) {
 	var with []*results.Run
 	for _, r := range runs {
@@ -122,23 +125,41 @@ func HeapOverTime(runs []*results.Run) (*Figure, error) {
 	if len(with) == 0 {
 		return nil, fmt.Errorf("heap over time: %w", ErrNoData)
 	}
-	hi, maxT := 0.0, 0.0
-	for _, r := range with {
+	useRAM := make([]bool, len(with))
+	allRAM, anyRAM := true, false
+	for i, r := range with {
 		for _, h := range r.Heap {
-			hi = math.Max(hi, float64(h.HeapInUse))
+			useRAM[i] = useRAM[i] || h.RAMInUse > 0
+		}
+		allRAM, anyRAM = allRAM && useRAM[i], anyRAM || useRAM[i]
+	}
+	value := func(i int, h results.HeapSample) float64 {
+		if useRAM[i] {
+			return float64(h.RAMInUse)
+		}
+		return float64(h.HeapInUse)
+	}
+	hi, maxT := 0.0, 0.0
+	for i, r := range with {
+		for _, h := range r.Heap {
+			hi = math.Max(hi, value(i, h))
 			maxT = math.Max(maxT, h.Offset.D().Seconds())
 		}
 		hi = math.Max(hi, float64(r.Board.HeapBudget))
 	}
 	bu, tu := bytesUnit(hi), timeUnit(maxT)
-	p := newPlot("Board heap in use", "time since start ("+tu.name+")", "heap in use ("+bu.name+")")
+	title, ylabel := "Board heap in use", "heap in use ("+bu.name+")"
+	if allRAM {
+		title, ylabel = "Board RAM in use", "RAM in use ("+bu.name+")"
+	}
+	p := newPlot(title, "time since start ("+tu.name+")", ylabel)
 	f := newFigure("heap-over-time", "Board heap over time", [][]*plot.Plot{{p}})
 	names := labels(with)
 	budgets := map[int64]bool{}
 	for i, r := range with {
 		xys := make(plotter.XYs, len(r.Heap))
 		for j, h := range r.Heap {
-			xys[j] = plotter.XY{X: h.Offset.D().Seconds() / tu.div, Y: float64(h.HeapInUse) / bu.div}
+			xys[j] = plotter.XY{X: h.Offset.D().Seconds() / tu.div, Y: value(i, h) / bu.div}
 		}
 		l, err := plotter.NewLine(xys)
 		if err != nil {
@@ -146,7 +167,11 @@ func HeapOverTime(runs []*results.Run) (*Figure, error) {
 		}
 		l.LineStyle = lineStyle(i)
 		p.Add(l)
-		f.addLegend(names[i], l)
+		name := names[i]
+		if anyRAM && !useRAM[i] {
+			name += " (process heap)"
+		}
+		f.addLegend(name, l)
 		if b := r.Board.HeapBudget; b > 0 && !budgets[b] {
 			budgets[b] = true
 			bl, _ := plotter.NewLine(plotter.XYs{{X: 0, Y: float64(b) / bu.div}, {X: maxT / tu.div, Y: float64(b) / bu.div}})

@@ -300,3 +300,29 @@ func assertOnly(t *testing.T, dir string, names ...string) {
 		t.Errorf("%s holds %q, want %q", dir, got, names)
 	}
 }
+
+func TestFormatBytesAndRAM(t *testing.T) {
+	for _, c := range []struct {
+		n    int64
+		want string
+	}{{0, "0 B"}, {512, "512 B"}, {1023, "1023 B"}, {1024, "1 KiB"}, {44544, "43.5 KiB"}, {250 << 10, "250 KiB"},
+		{1520435, "1.45 MiB"}, {64 << 20, "64 MiB"}} {
+		if got := results.FormatBytes(c.n); got != c.want {
+			t.Errorf("FormatBytes(%d) = %q, want %q", c.n, got, c.want)
+		}
+	}
+	if got := results.FormatRAM(44544, 250<<10); got != "RAM 43.5 KiB of 250 KiB budget (17%)" {
+		t.Errorf("FormatRAM: %q", got)
+	}
+	if got := results.FormatRAM(44544, 0); got != "RAM 43.5 KiB" {
+		t.Errorf("FormatRAM without a budget: %q", got)
+	}
+	r := &results.Run{Board: results.Board{HeapBudget: 1000}, Heap: []results.HeapSample{{HeapInUse: 5 << 20, RAMInUse: 400}, {HeapInUse: 6 << 20, RAMInUse: 700}, {HeapInUse: 6 << 20, RAMInUse: 600}}}
+	s := r.Summary()
+	if !s.HasRAM || s.RAMMax != 700 || s.RAMEnd != 600 || s.RAMBudget != 1000 {
+		t.Errorf("summary RAM: %+v", s)
+	}
+	if s := (&results.Run{Heap: []results.HeapSample{{HeapInUse: 5 << 20}}}).Summary(); s.HasRAM || s.RAMMax != 0 {
+		t.Errorf("a host heap alone is not the board's RAM: %+v", s)
+	}
+}

@@ -126,9 +126,13 @@ type Host struct {
 type Counts struct {
 	ConnsAttempted int64 `json:"conns_attempted"`
 	ConnsOpened    int64 `json:"conns_opened"`
-	ConnsRefused   int64 `json:"conns_refused"`
+	// ConnsRefused counts connection attempts the board turned away:
+	// nothing listening or a reset, accepted then closed, a 503, hung in
+	// its backlog, a SYN dropped until the client gave up; Errors has them
+	// by kind.
+	ConnsRefused int64 `json:"conns_refused"`
 	// ConnsFailed counts connections that failed other than by refusal
-	// (handshake status, timeout, reset during the handshake).
+	// (another handshake status, a bad handshake, no local address).
 	ConnsFailed int64 `json:"conns_failed"`
 	// ConnsDropped counts open connections lost before the end of the run.
 	ConnsDropped  int64 `json:"conns_dropped"`
@@ -179,6 +183,11 @@ type HeapSample struct {
 	Frees           int64    `json:"frees"`
 	SlotsInUse      int      `json:"slots_in_use"`
 	StaticFootprint int64    `json:"static_footprint"`
+	// RAMInUse is the board's own RAM in use (static footprint, open
+	// connections, queued messages, the stack's buffers), as a wslab board
+	// reports it; 0 when the board does not. HeapInUse is the heap of the
+	// process running the firmware: on an emulated board, the host's.
+	RAMInUse int64 `json:"ram_in_use,omitempty"`
 }
 
 // MergeInfo records which shards a merged run was made from.

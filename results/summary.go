@@ -1,6 +1,9 @@
 package results
 
 import (
+	"math"
+	"strconv"
+
 	"gonum.org/v1/gonum/stat"
 )
 
@@ -24,6 +27,11 @@ type Summary struct {
 	// bytes per hour; near zero when nothing leaks. It needs at least two
 	// samples at different offsets.
 	HeapSlope float64
+	// RAM figures are the board's own RAM in use (HeapSample.RAMInUse)
+	// against its budget (Board.HeapBudget); HasRAM is false when the
+	// board does not report it. RAMBudget is 0 when unknown.
+	HasRAM                    bool
+	RAMEnd, RAMMax, RAMBudget int64
 }
 
 // Summary computes the run's headline figures.
@@ -62,6 +70,44 @@ func (r *Run) Summary() Summary {
 			s.HeapMax = max(s.HeapMax, x.HeapInUse)
 		}
 		s.HeapSlope = HeapSlope(r.Heap)
+	}
+	for _, x := range r.Heap {
+		if x.RAMInUse > 0 {
+			s.HasRAM = true
+			s.RAMEnd = x.RAMInUse
+			s.RAMMax = max(s.RAMMax, x.RAMInUse)
+		}
+	}
+	if s.HasRAM {
+		s.RAMBudget = r.Board.HeapBudget
+	}
+	return s
+}
+
+// FormatBytes prints a byte count in B, KiB or MiB (powers of two): whole
+// numbers without decimals, else one decimal (two for MiB), e.g. "512 B",
+// "43.5 KiB", "250 KiB", "1.45 MiB". Every memory figure wslab prints
+// goes through it.
+func FormatBytes(n int64) string {
+	v, unit, prec := float64(n), "B", 0
+	switch a := math.Abs(v); {
+	case a >= 1<<20:
+		v, unit, prec = v/(1<<20), "MiB", 2
+	case a >= 1<<10:
+		v, unit, prec = v/(1<<10), "KiB", 1
+	}
+	if v == math.Trunc(v) {
+		prec = 0
+	}
+	return strconv.FormatFloat(v, 'f', prec, 64) + " " + unit
+}
+
+// FormatRAM prints RAM in use against a budget, e.g. "RAM 43.5 KiB of
+// 250 KiB budget (17%)"; without a budget, "RAM 43.5 KiB".
+func FormatRAM(inUse, budget int64) string {
+	s := "RAM " + FormatBytes(inUse)
+	if budget > 0 {
+		s += " of " + FormatBytes(budget) + " budget (" + strconv.FormatInt((100*inUse+budget/2)/budget, 10) + "%)"
 	}
 	return s
 }

@@ -42,7 +42,7 @@ var presets = []Preset{
 		Name:        "esp32-idf",
 		Description: "ESP32 with ESP-IDF esp_http_server WebSocket support",
 		Board: firmware.Config{Slots: 7, RxBuf: 5760, TxBuf: 5760, MaxMessage: 16 * kib,
-			HeapBudget: 250 * kib, FailMode: firmware.FailAcceptClose},
+			HeapBudget: 250 * kib, FailMode: firmware.FailBacklog, Backlog: 5},
 		Link: host.Link{Bps: 20e6, RTT: 3 * ms},
 		Sources: map[string]string{
 			"slots":       "[V] esp_http_server max_open_sockets default 7 (esp-idf#3183, idfxx defaults)",
@@ -51,14 +51,14 @@ var presets = []Preset{
 			"budget":      "[V/E] ~284 KB free after WiFi start, 100-170 KB in real apps (arduino-esp32#5474, EMS-ESP32#894); 250 KB",
 			"link":        "[V] Espressif WiFi guide: up to 20 Mbit/s TCP",
 			"rtt":         "[E] 2-10 ms idle on a LAN; 3 ms",
-			"fail":        "[V] httpd keeps accepting past LWIP_MAX_SOCKETS and closes on ENFILE (esp-idf#3183)",
+			"fail":        "[V] esp_http_server: with max_open_sockets sessions open the server stops watching its listening socket; the newcomer's connect completes in the backlog (backlog_conn 5) and hangs until a session frees; lru_purge_enable (default false) closes the least recently used session instead (httpd_main.c httpd_accept_conn, httpd_sess.c httpd_sess_close_lru)",
 		},
 	},
 	{
 		Name:        "esp32-async",
 		Description: "ESP32 with ESPAsyncWebServer's AsyncWebSocket (ESP32Async v3.12)",
 		Board: firmware.Config{Slots: 8, RxBuf: 5744, TxBuf: 5744, MaxMessage: 16 * kib,
-			HeapBudget: 200 * kib, FailMode: firmware.FailReject503, QueueLen: 32},
+			HeapBudget: 200 * kib, FailMode: firmware.FailEvictOldest, QueueLen: 32},
 		Link: host.Link{Bps: 20e6, RTT: 3 * ms},
 		Sources: map[string]string{
 			"slots":       "[V] DEFAULT_MAX_WS_CLIENTS 8 on ESP32 (AsyncWebSocket.h)",
@@ -68,7 +68,7 @@ var presets = []Preset{
 			"budget":      "[V/E] ~170-250 KB for an Arduino app with WiFi (arduino-esp32#5474); 200 KB",
 			"link":        "[V] Espressif WiFi guide: up to 20 Mbit/s TCP",
 			"rtt":         "[E] 3 ms",
-			"fail":        "[E] the limit is enforced only by cleanupClients(); modelled as a 503 to the newcomer",
+			"fail":        "[V] no limit at accept; cleanupClients() closes the OLDEST client (client->close(): a close frame without a status) while more than DEFAULT_MAX_WS_CLIENTS 8 are connected (AsyncWebSocket.cpp); modelled at the upgrade, with one spare slot for the newcomer",
 		},
 	},
 	{
@@ -90,24 +90,24 @@ var presets = []Preset{
 	{
 		Name:        "esp8266",
 		Description: "ESP8266 (Arduino core, lwIP 2.1.3) with arduinoWebSockets",
-		Board: firmware.Config{Slots: 4, RxBuf: 2144, TxBuf: 1072, MaxMessage: 15 * kib,
-			HeapBudget: 40 * kib, FailMode: firmware.FailReset},
+		Board: firmware.Config{Slots: 5, RxBuf: 2144, TxBuf: 1072, MaxMessage: 15 * kib,
+			HeapBudget: 40 * kib, FailMode: firmware.FailAcceptClose},
 		Link: host.Link{Bps: 2.5e6, RTT: 12 * ms},
 		Sources: map[string]string{
-			"slots":       "[V] ~4 usable: maintainer 'max where 6' incl. listener; softAP 4 stations (arduinoWebSockets#247, #543)",
+			"slots":       "[V] WEBSOCKETS_SERVER_CLIENT_MAX 5 (arduinoWebSockets WebSockets.h; the maintainer's 'max where 6' incl. the listener, arduinoWebSockets#247)",
 			"buffers":     "[E] lwIP defaults 4 x / 2 x MSS 536 = 2144 / 1072 (d-a-v linklayer: ~4 x MSS per connection)",
 			"max_message": "[V] WEBSOCKETS_MAX_DATA_SIZE 15 KB on ESP8266",
 			"budget":      "[V] 38-48 KB free heap (ESPAsyncWebServer#32, ESPAsyncTCP#136); 40 KB",
 			"link":        "[V] ~2.5 Mbit/s reported (esp8266/Arduino#1853)",
 			"rtt":         "[V] ~12 ms WebSocket echo on the maintainer's LAN (arduinoWebSockets#33)",
-			"fail":        "[E] lwIP out of TCP PCBs answers the SYN with a reset",
+			"fail":        "[V] arduinoWebSockets handleNewClients: no free entry -> the newcomer is accepted, then tcpClient.stop() (WebSocketsServer.cpp)",
 		},
 	},
 	{
 		Name:        "picow-sdk",
 		Description: "Raspberry Pi Pico W, C SDK with pico_lwip (NO_SYS=1)",
 		Board: firmware.Config{Slots: 4, RxBuf: 11680, TxBuf: 11680, MaxMessage: 16 * kib,
-			HeapBudget: 200 * kib, FailMode: firmware.FailReset},
+			HeapBudget: 200 * kib, FailMode: firmware.FailSynDrop},
 		Link: host.Link{Bps: 5e6, RTT: 10 * ms},
 		Sources: map[string]string{
 			"slots":       "[V/E] MEMP_NUM_TCP_PCB unset in pico-examples -> lwIP default 5, one for the listener: 4",
@@ -116,7 +116,7 @@ var presets = []Preset{
 			"budget":      "[E] ~200 KB of the 264 KB SRAM",
 			"link":        "[E] ~5 Mbit/s (no vendor figure; pico-examples#637, circuitpython#9837)",
 			"rtt":         "[E] 5-20 ms; 10 ms",
-			"fail":        "[E] lwIP out of PCBs resets the connection",
+			"fail":        "[V] lwIP tcp_listen_input: no PCB can be allocated (tcp_alloc fails) -> the SYN is dropped silently; the client retransmits it after ~1 s, then ~3 s",
 		},
 	},
 	{
@@ -132,7 +132,7 @@ var presets = []Preset{
 			"budget":      "[E] 264 KB SRAM minus ~20 KB static (cyw43439#27) minus stacks: ~230 KB",
 			"link":        "[E] 2 Mbit/s",
 			"rtt":         "[E] 10 ms plus up to 5 ms poll-loop quantisation",
-			"fail":        "[E] the heapless stack has no free connection: reset",
+			"fail":        "[V] lneto: with its connection pool empty the listener answers a new SYN with RST|ACK",
 		},
 	},
 	{
@@ -171,7 +171,7 @@ var presets = []Preset{
 		Name:        "nucleo-f7-eth",
 		Description: "STM32 Nucleo-F767ZI, wired Ethernet with lwIP",
 		Board: firmware.Config{Slots: 4, RxBuf: 2144, TxBuf: 1072, MaxMessage: 16 * kib,
-			HeapBudget: 300 * kib, FailMode: firmware.FailReset},
+			HeapBudget: 300 * kib, FailMode: firmware.FailSynDrop},
 		Link: host.Link{Bps: 50e6, RTT: ms * 3 / 10},
 		Sources: map[string]string{
 			"slots":       "[E] lwIP default MEMP_NUM_TCP_PCB 5, one listening: 4",
@@ -180,7 +180,7 @@ var presets = []Preset{
 			"budget":      "[E] ~300 KB of 512 KB SRAM",
 			"link":        "[E] 100 Mbit PHY; MCU stacks reach 70-95 Mbit/s; a default-tuned F7 ~50 Mbit/s",
 			"rtt":         "[E] < 1 ms; 0.3 ms",
-			"fail":        "[E] lwIP out of PCBs: reset",
+			"fail":        "[V] lwIP tcp_listen_input: no free PCB -> the SYN is dropped silently; the client retries after ~1 s, then ~3 s",
 		},
 	},
 	{

@@ -3,13 +3,16 @@ package catalog
 import (
 	"bytes"
 	"errors"
+	"net"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
 	"github.com/wslab/wslab/core"
 	"github.com/wslab/wslab/firmware"
 	"github.com/wslab/wslab/firmware/host"
+	"github.com/wslab/wslab/internal/maskseed"
 	"github.com/wslab/wslab/internal/wstest"
 )
 
@@ -99,27 +102,17 @@ func TestPresetBehaviour(t *testing.T) {
 					t.Fatalf("client %d echo: %v", i+1, err)
 				}
 			}
-			// One more: refused the preset's way, at once.
-			got, reset, err := wstest.ReadClosed(addr, step)
-			if err != nil {
-				t.Fatalf("client %d: %v", cfg.Slots+1, err)
+			// One more: refused the preset's way.
+			st := refuseOneMore(t, srv, cfg.FailMode)
+			if cfg.FailMode == firmware.FailEvictOldest {
+				conns = conns[1:] // the oldest was evicted
 			}
+			refused := uint64(1)
 			switch cfg.FailMode {
-			case firmware.FailReject503:
-				if !bytes.HasPrefix(got, []byte("HTTP/1.1 503 ")) || reset {
-					t.Fatalf("503 board answered %q (reset %v)", got, reset)
-				}
-			case firmware.FailAcceptClose:
-				if len(got) != 0 || reset {
-					t.Fatalf("accept-close board sent %q (reset %v)", got, reset)
-				}
-			case firmware.FailReset:
-				if !reset {
-					t.Fatalf("reset board did not reset (sent %q)", got)
-				}
+			case firmware.FailBacklog, firmware.FailSynDrop, firmware.FailReset, firmware.FailEvictOldest:
+				refused = 0 // the kernel holds, drops or refuses it; or it is admitted
 			}
-			st := srv.Stats()
-			if st.Refused != 1 || st.SlotsInUse != cfg.Slots {
+			if st.Refused != refused || st.SlotsInUse != cfg.Slots {
 				t.Fatalf("refused %d, slots in use %d", st.Refused, st.SlotsInUse)
 			}
 			// The first clients keep echoing.
@@ -141,6 +134,78 @@ func TestPresetBehaviour(t *testing.T) {
 			}
 		})
 	}
+}
+
+// quiet is how long to wait to see that nothing arrives (a lower bound on
+// a silence, never a speed assertion).
+const quiet = 300 * time.Millisecond
+
+// refuseOneMore connects one client past the slots and checks it is
+// turned away the mode's way; it returns the board's counters after.
+func refuseOneMore(t *testing.T, srv *host.Server, mode firmware.FailMode) firmware.Stats {
+	t.Helper()
+	addr := srv.Addr().String()
+	switch mode {
+	case firmware.FailReset:
+		nc, err := net.DialTimeout("tcp", addr, step)
+		if err == nil {
+			nc.Close()
+			t.Fatal("a full reset board completed a connect")
+		}
+		if !errors.Is(err, syscall.ECONNREFUSED) {
+			t.Fatalf("a full reset board: %v, want the SYN answered with RST|ACK (connect refused)", err)
+		}
+	case firmware.FailReject503, firmware.FailAcceptClose:
+		got, reset, err := wstest.ReadClosed(addr, step)
+		if err != nil {
+			t.Fatalf("one more client: %v", err)
+		}
+		switch mode {
+		case firmware.FailReject503:
+			if !bytes.HasPrefix(got, []byte("HTTP/1.1 503 ")) || reset {
+				t.Fatalf("503 board answered %q (reset %v)", got, reset)
+			}
+		case firmware.FailAcceptClose:
+			if len(got) != 0 || reset {
+				t.Fatalf("accept-close board sent %q (reset %v)", got, reset)
+			}
+		}
+	case firmware.FailBacklog:
+		nc, err := net.DialTimeout("tcp", addr, step)
+		if err != nil {
+			t.Fatalf("a backlog board's newcomer must connect (in the backlog): %v", err)
+		}
+		defer nc.Close()
+		key := core.NewClientKey(maskseed.New())
+		nc.Write(core.AppendClientRequest(nil, []byte(addr), []byte("/ws"), key[:], nil))
+		nc.SetReadDeadline(time.Now().Add(quiet))
+		if n, err := nc.Read(make([]byte, 64)); n != 0 || err == nil {
+			t.Fatalf("the newcomer in the backlog got %d bytes (%v): it must hang", n, err)
+		}
+	case firmware.FailSynDrop:
+		if nc, err := net.DialTimeout("tcp", addr, quiet); err == nil {
+			nc.Close()
+			t.Fatal("a full syn-drop board completed a connect")
+		}
+	case firmware.FailEvictOldest:
+		c, err := wstest.Dial(addr, "/ws", step)
+		if err != nil {
+			t.Fatalf("an evict-oldest board must admit the newcomer: %v", err)
+		}
+		t.Cleanup(func() { c.Close() })
+		if err := c.Echo([]byte("new"), step); err != nil {
+			t.Fatal(err)
+		}
+		st := srv.Stats()
+		if st.Evicted != 1 {
+			t.Fatalf("evicted %d, want 1", st.Evicted)
+		}
+		st.SlotsInUse-- // the evicted one is on its way out
+		return st
+	default:
+		t.Fatalf("no check for fail mode %s", mode)
+	}
+	return srv.Stats()
 }
 
 // TestAsyncQueueDrops: esp32-async's 32-message queue drops new messages
@@ -189,4 +254,36 @@ func TestAsyncQueueDrops(t *testing.T) {
 		received++
 	}
 	t.Logf("sent %d, echoed %d, dropped %d", sent, received, st.MsgsDropped)
+}
+
+// TestPresetFailModes pins each preset's refusal to what its library or
+// stack does (../shared/published.md section 3), with a source read in it.
+func TestPresetFailModes(t *testing.T) {
+	want := map[string]struct {
+		mode  firmware.FailMode
+		slots int
+	}{
+		"esp32-idf":       {firmware.FailBacklog, 7},
+		"esp32-async":     {firmware.FailEvictOldest, 8},
+		"esp32-arduinows": {firmware.FailAcceptClose, 5},
+		"esp8266":         {firmware.FailAcceptClose, 5},
+		"picow-sdk":       {firmware.FailSynDrop, 4},
+		"picow-tinygo":    {firmware.FailReset, 3},
+		"nucleo-f7-eth":   {firmware.FailSynDrop, 4},
+	}
+	for name, w := range want {
+		p, err := Get(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p.Board.FailMode != w.mode || p.Board.Slots != w.slots {
+			t.Errorf("%s: %d slots, %s; want %d slots, %s", name, p.Board.Slots, p.Board.FailMode, w.slots, w.mode)
+		}
+		if !strings.HasPrefix(p.Sources["fail"], "[V]") {
+			t.Errorf("%s: the fail source is not read in the source: %q", name, p.Sources["fail"])
+		}
+	}
+	if p, _ := Get("esp32-idf"); p.Board.Backlog != 5 || p.Board.LRUPurge {
+		t.Errorf("esp32-idf: backlog %d, LRU purge %v; want backlog_conn 5, lru_purge_enable off", p.Board.Backlog, p.Board.LRUPurge)
+	}
 }

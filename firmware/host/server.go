@@ -23,7 +23,11 @@ type Options struct {
 	StoreDir string // where files live; "" means a temporary directory removed by Close
 	Link     Link   // link emulation; the zero value is off
 	Page     []byte // GET / page; nil means the embedded one
-	Backlog  int    // listen backlog; default 128
+	Backlog  int    // listen backlog; default 128 (a full backlog board: its Config.Backlog)
+	// StatsListen is where the board serves /stats and /metrics without
+	// taking a client slot (so a full board still reports its figures);
+	// default: the board's IP on a port of its own; "off": none.
+	StatsListen string
 }
 
 // Server is a running emulated board.
@@ -48,6 +52,16 @@ type Server struct {
 	segPool              []seg
 	base                 time.Time
 	armed                int64
+	paused               bool // a full backlog or syn-drop board: the listener is out of epoll
+	dropping             bool // a full syn-drop board: the drop-all filter is on the listener
+	unlistened           bool // a full reset board: the listener is closed, so SYNs get RST|ACK
+	family               int
+	lsa                  unix.Sockaddr // the listener's address, to listen again
+	backlog              int           // the listener's backlog now
+
+	stats     net.Listener // the stats listener, or nil
+	statsDoc  []byte
+	statsResp []byte
 
 	mu      sync.Mutex
 	pending []func(*firmware.Board)
@@ -108,8 +122,10 @@ func Start(opts Options) (*Server, error) {
 		return nil, err
 	}
 	b.LinkBps, b.LinkRTT = opts.Link.Bps, opts.Link.RTT
+	b.StackHeld = s.stackHeld
 	s.board = b
-	n := b.Config().Slots
+	fp := b.Footprint()
+	n := fp.Slots + fp.Spare
 	s.conns = make([]conn, n)
 	for i := range s.conns {
 		s.conns[i].fd = -1
@@ -130,7 +146,19 @@ func Start(opts Options) (*Server, error) {
 		s.cleanupStore()
 		return nil, err
 	}
+	s.tuneBacklog()
+	if err := s.listenStats(); err != nil {
+		s.closeFDs()
+		s.cleanupStore()
+		return nil, err
+	}
+	if a := s.StatsAddr(); a != nil {
+		b.StatsPort = a.Port
+	}
 	go s.loop()
+	if s.stats != nil {
+		go s.serveStats()
+	}
 	return s, nil
 }
 
@@ -156,23 +184,16 @@ func (s *Server) setup() error {
 		copy(a.Addr[:], ta.IP.To16())
 		sa = a
 	}
-	if s.lfd, err = unix.Socket(family, unix.SOCK_STREAM|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0); err != nil {
-		return fmt.Errorf("board socket: %w", err)
+	s.family = family
+	if s.lfd, err = s.listenSocket(sa); err != nil {
+		return err
 	}
-	_ = unix.SetsockoptInt(s.lfd, unix.SOL_SOCKET, unix.SO_REUSEADDR, 1)
-	// Segments of a WiFi or Ethernet link, not loopback's 64 KiB: with a
-	// board-sized socket buffer, giant segments would stall on TCP timers.
-	_ = unix.SetsockoptInt(s.lfd, unix.IPPROTO_TCP, unix.TCP_MAXSEG, 1460)
-	if err := unix.Bind(s.lfd, sa); err != nil {
-		return fmt.Errorf("board listen on %s: %w", s.opts.Listen, err)
-	}
-	if err := unix.Listen(s.lfd, s.opts.Backlog); err != nil {
-		return fmt.Errorf("board listen on %s: %w", s.opts.Listen, err)
-	}
+	s.backlog = s.opts.Backlog
 	got, err := unix.Getsockname(s.lfd)
 	if err != nil {
 		return err
 	}
+	s.lsa = got
 	switch a := got.(type) {
 	case *unix.SockaddrInet4:
 		s.addr = &net.TCPAddr{IP: net.IP(append([]byte(nil), a.Addr[:]...)), Port: a.Port}
@@ -195,6 +216,27 @@ func (s *Server) setup() error {
 		}
 	}
 	return nil
+}
+
+// listenSocket makes the listening socket bound to sa.
+func (s *Server) listenSocket(sa unix.Sockaddr) (int, error) {
+	fd, err := unix.Socket(s.family, unix.SOCK_STREAM|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return -1, fmt.Errorf("board socket: %w", err)
+	}
+	_ = unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_REUSEADDR, 1)
+	// Segments of a WiFi or Ethernet link, not loopback's 64 KiB: with a
+	// board-sized socket buffer, giant segments would stall on TCP timers.
+	_ = unix.SetsockoptInt(fd, unix.IPPROTO_TCP, unix.TCP_MAXSEG, 1460)
+	if err := unix.Bind(fd, sa); err != nil {
+		unix.Close(fd)
+		return -1, fmt.Errorf("board listen on %s: %w", s.opts.Listen, err)
+	}
+	if err := unix.Listen(fd, s.opts.Backlog); err != nil {
+		unix.Close(fd)
+		return -1, fmt.Errorf("board listen on %s: %w", s.opts.Listen, err)
+	}
+	return fd, nil
 }
 
 // Addr is the address the board listens on.
@@ -255,6 +297,9 @@ func (s *Server) Close() error {
 	s.mu.Unlock()
 	if !already {
 		s.kick()
+		if s.stats != nil {
+			s.stats.Close()
+		}
 	}
 	<-s.done
 	return s.err
@@ -389,6 +434,9 @@ func (s *Server) armTimer() {
 
 func (s *Server) acceptAll(now int64) {
 	for {
+		if s.board.Full() && !s.makeRoom(now) {
+			return
+		}
 		// accept4 with no address: nothing to allocate per connection.
 		r, _, errno := unix.Syscall6(unix.SYS_ACCEPT4, uintptr(s.lfd), 0, 0, unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0, 0)
 		if errno != 0 {
@@ -396,6 +444,9 @@ func (s *Server) acceptAll(now int64) {
 		}
 		fd := int(r)
 		sl := s.board.Accept(now)
+		if sl == nil && s.purge(now) {
+			sl = s.board.Accept(now)
+		}
 		if sl == nil {
 			s.board.Refused()
 			s.refuseConn(fd)
@@ -422,19 +473,191 @@ func (s *Server) acceptAll(now int64) {
 			s.conns[i].segs = s.segPool[i*segsPerConn : (i+1)*segsPerConn : (i+1)*segsPerConn]
 		}
 		s.service(i, now)
+		s.tuneBacklog()
+		if s.board.Full() && s.onFull() {
+			return
+		}
 	}
 }
 
+// onFull turns the listener the board's way the moment its last slot is
+// taken, so newcomers meet the full board's behaviour even when they
+// arrive together; it reports whether accepting stops.
+func (s *Server) onFull() bool {
+	c := s.board.Config()
+	switch c.FailMode {
+	case firmware.FailBacklog:
+		if !c.LRUPurge {
+			s.pauseAccept(false)
+			return true
+		}
+	case firmware.FailSynDrop:
+		s.pauseAccept(true)
+		return true
+	case firmware.FailReset:
+		// lneto with an empty pool answers a SYN with RST|ACK: so does
+		// Linux for a port nobody listens on. Connections already waiting
+		// in the accept queue are reset as the listener closes.
+		_ = unix.EpollCtl(s.epfd, unix.EPOLL_CTL_DEL, s.lfd, &s.ev)
+		unix.Close(s.lfd)
+		s.lfd = -1
+		s.unlistened = true
+		return true
+	}
+	return false
+}
+
 var lingerZero = unix.Linger{Onoff: 1, Linger: 0}
+
+// makeRoom is called with every slot busy and a newcomer waiting. It
+// reports whether to accept it anyway (and refuse it, or admit it in a
+// slot just freed); for a backlog or syn-drop board it stops accepting
+// instead, leaving the newcomers to the kernel, until a slot frees.
+func (s *Server) makeRoom(now int64) bool {
+	c := s.board.Config()
+	switch c.FailMode {
+	case firmware.FailBacklog:
+		if c.LRUPurge {
+			return true // the newcomer is accepted, then purge makes room
+		}
+		s.pauseAccept(false)
+		return false
+	case firmware.FailSynDrop:
+		s.pauseAccept(true)
+		return false
+	}
+	return true
+}
+
+// purge closes the least recently used session of a full backlog board
+// with LRUPurge, as esp_http_server's httpd_sess_close_lru does: the
+// session's socket is closed, without a WebSocket close frame.
+func (s *Server) purge(now int64) bool {
+	c := s.board.Config()
+	if c.FailMode != firmware.FailBacklog || !c.LRUPurge {
+		return false
+	}
+	lru := s.board.LeastRecentlyUsed()
+	if lru == nil || s.conns[lru.Index()].fd < 0 {
+		return false
+	}
+	s.board.Purged()
+	s.closeConn(lru.Index(), now)
+	return true
+}
+
+// dropAll is a classic BPF program that drops every packet: attached to
+// the listening socket it makes the kernel drop incoming SYNs silently,
+// as lwIP does with no free PCB.
+var dropAll = [1]unix.SockFilter{{Code: unix.BPF_RET | unix.BPF_K, K: 0}}
+
+// pauseAccept takes the listener out of the event loop; with drop, new
+// SYNs are dropped too. resumeAccept undoes it when a slot frees.
+func (s *Server) pauseAccept(drop bool) {
+	if !s.paused {
+		_ = unix.EpollCtl(s.epfd, unix.EPOLL_CTL_DEL, s.lfd, &s.ev)
+		s.paused = true
+	}
+	if drop && !s.dropping {
+		prog := unix.SockFprog{Len: uint16(len(dropAll)), Filter: &dropAll[0]}
+		if unix.SetsockoptSockFprog(s.lfd, unix.SOL_SOCKET, unix.SO_ATTACH_FILTER, &prog) == nil {
+			s.dropping = true
+		}
+	}
+}
+
+func (s *Server) resumeAccept() {
+	if s.dropping {
+		_ = unix.SetsockoptInt(s.lfd, unix.SOL_SOCKET, unix.SO_DETACH_FILTER, 0)
+		s.dropping = false
+	}
+	if s.paused {
+		// Level-triggered: newcomers waiting in the backlog are reported
+		// at the next wait.
+		ev := unix.EpollEvent{Events: unix.EPOLLIN, Fd: tagListener}
+		_ = unix.EpollCtl(s.epfd, unix.EPOLL_CTL_ADD, s.lfd, &ev)
+		s.paused = false
+	}
+	if s.unlistened {
+		fd, err := s.listenSocket(s.lsa)
+		if err != nil {
+			return // the port is taken meanwhile: try at the next release
+		}
+		ev := unix.EpollEvent{Events: unix.EPOLLIN, Fd: tagListener}
+		_ = unix.EpollCtl(s.epfd, unix.EPOLL_CTL_ADD, fd, &ev)
+		s.lfd, s.unlistened, s.backlog = fd, false, s.opts.Backlog
+	}
+	s.tuneBacklog()
+}
+
+// tuneBacklog keeps the kernel from completing more connections than the
+// board would take: for a board that holds, drops or refuses newcomers
+// when full, the accept queue holds at most the free slots (plus a
+// backlog board's Backlog), so a newcomer arriving before the board took
+// the one ahead of it meets the full board's behaviour, not a kernel that
+// quietly completed its handshake. Linux's accept queue holds one more
+// than listen's argument; listen on a listening socket only changes it.
+func (s *Server) tuneBacklog() {
+	c := s.board.Config()
+	extra := 0
+	switch c.FailMode {
+	case firmware.FailBacklog:
+		if c.LRUPurge {
+			return
+		}
+		extra = c.Backlog
+	case firmware.FailSynDrop, firmware.FailReset:
+	default:
+		return
+	}
+	want := min(max(s.board.Free()+extra-1, 0), s.opts.Backlog)
+	if want != s.backlog && s.lfd >= 0 {
+		if unix.Listen(s.lfd, want) == nil {
+			s.backlog = want
+		}
+	}
+}
 
 func (s *Server) refuseConn(fd int) {
 	switch s.board.FailMode() {
 	case firmware.FailReject503:
 		_, _ = unix.Write(fd, s.refuse) // best effort: a fresh socket's buffer takes it
-	case firmware.FailReset:
+	case firmware.FailAcceptClose:
+		// Read what already arrived (the request), so the close is a FIN
+		// and not the reset Linux sends for unread data.
+		for {
+			if n, _ := unix.Read(fd, s.drain[:]); n <= 0 {
+				break
+			}
+		}
+	default:
+		// An evict-oldest board whose spare slot is busy too: its stack
+		// is out of connections.
 		_ = unix.SetsockoptLinger(fd, unix.SOL_SOCKET, unix.SO_LINGER, &lingerZero)
 	}
 	unix.Close(fd)
+}
+
+// stackHeld is Board.StackHeld: what the kernel holds for the board's
+// connections, received and not yet read plus sent and not yet
+// acknowledged, each capped at the board's window (the rx and tx buffer):
+// on the board these bytes sit in the stack's buffers (lwIP pbufs).
+func (s *Server) stackHeld() int {
+	c := s.board.Config()
+	n := 0
+	for i := range s.conns {
+		fd := s.conns[i].fd
+		if fd < 0 {
+			continue
+		}
+		if in, err := unix.IoctlGetInt(fd, unix.SIOCINQ); err == nil {
+			n += min(in, c.RxBuf)
+		}
+		if out, err := unix.IoctlGetInt(fd, unix.SIOCOUTQ); err == nil {
+			n += min(out, c.TxBuf)
+		}
+	}
+	return n
 }
 
 // service moves bytes between the socket and the slot until neither side
@@ -638,4 +861,5 @@ func (s *Server) closeConn(i int, now int64) {
 	c.slot.Release(now)
 	*c = conn{fd: -1}
 	s.dl.Set(i, 0)
+	s.resumeAccept()
 }
