@@ -58,7 +58,12 @@ type Slot struct {
 	lastOut   int64 // last time bytes left, or tx became non-empty
 	headStart int64 // first byte of the current request head (0: none yet)
 	keepAlive bool
-	eof       bool // the client sent its FIN: answer what arrived, then close
+	// kept: a response went out and the connection stays open for the next
+	// request, which may take IdleTimeout to come. Until then the first
+	// request is due within HeaderTimeout of the accept, so a connection
+	// that sends nothing does not hold a slot for IdleTimeout.
+	kept bool
+	eof  bool // the client sent its FIN: answer what arrived, then close
 
 	// response body, upload body
 	src    bodySource
@@ -66,7 +71,7 @@ type Slot struct {
 	file   File
 	up     Upload
 	// left counts what remains of the file being sent, the upload being
-	// received, or the /ws/source frame being written (one at a time).
+	// received, or the /ws/source message being written (one at a time).
 	left int64
 
 	// WebSocket
@@ -76,6 +81,7 @@ type Slot struct {
 	closeRecv bool
 	pingAt    int64 // when the board pinged an idle client (0: none pending)
 	owner     bool  // this slot fills the board's broadcast buffer
+	ownedAt   int64 // since when
 	waiting   bool  // this slot waits for a shared buffer
 
 	// /stats, /metrics
@@ -85,6 +91,7 @@ type Slot struct {
 	srcSize, srcCount, srcSent int64
 	srcEvery, srcNext          int64 // ns between messages (0: as fast as the link takes them)
 	srcOp                      core.Opcode
+	srcMid                     bool // a message is part sent; left counts what remains
 
 	// echo queue (Config.QueueLen)
 	dropping  bool
@@ -271,6 +278,9 @@ func (s *Slot) Deadline() int64 {
 		if s.headStart != 0 {
 			return s.headStart + c.HeaderTimeout
 		}
+		if !s.kept {
+			return s.lastIn + c.HeaderTimeout
+		}
 		return s.lastIn + c.IdleTimeout
 	case stBody:
 		return s.lastIn + c.HeaderTimeout
@@ -285,6 +295,9 @@ func (s *Slot) Deadline() int64 {
 			if cd := s.lastOut + c.PongTimeout; cd < d {
 				d = cd
 			}
+		}
+		if s.owner && s.ownedAt+c.HeaderTimeout < d {
+			d = s.ownedAt + c.HeaderTimeout
 		}
 		if s.ep == epSource && s.srcSent < s.srcCount && s.srcEvery > 0 && s.srcNext < d {
 			d = s.srcNext
@@ -304,10 +317,11 @@ func (s *Slot) Tick(now int64) {
 	case stHead:
 		if s.headStart != 0 && now-s.headStart >= c.HeaderTimeout {
 			s.b.st.Timeouts++
-			s.fail(408) // a head that dribbles in too slowly
-		} else if s.headStart == 0 && now-s.lastIn >= c.IdleTimeout {
+			s.b.st.HTTPRequests++ // answered, so counted
+			s.fail(408)           // a head that dribbles in too slowly
+		} else if s.headStart == 0 && (now-s.lastIn >= c.IdleTimeout || !s.kept && now-s.lastIn >= c.HeaderTimeout) {
 			s.b.st.Timeouts++
-			s.closeNow()
+			s.closeNow() // not a byte of a request: nothing to answer
 		}
 	case stBody:
 		if now-s.lastIn >= c.HeaderTimeout {
@@ -322,6 +336,13 @@ func (s *Slot) Tick(now int64) {
 	case stWS:
 		if s.closeSent && now-s.lastOut >= c.PongTimeout {
 			s.closeNow() // the client never answered our close
+			return
+		}
+		if s.owner && now-s.ownedAt >= c.HeaderTimeout {
+			// A broadcast message begun and not finished within the
+			// header timeout blocks every other sender: end it (1008).
+			s.b.st.Timeouts++
+			s.policyClose()
 			return
 		}
 		if s.pingAt != 0 {
