@@ -258,3 +258,40 @@ func errString(err error) string {
 	}
 	return err.Error()
 }
+
+// Issue 18 defect 7: a folder that cannot take a record is refused before
+// anything runs, and a record that cannot be stored later is kept.
+func TestStoreWritableOrKept(t *testing.T) {
+	// Root writes through permission bits: /proc/self is a folder nobody
+	// can create files in.
+	if _, err := results.Open("/proc/self"); err == nil || !strings.Contains(err.Error(), "not writable") {
+		t.Errorf("Open of a folder nobody can write: %v", err)
+	}
+	if os.Getuid() != 0 {
+		ro := t.TempDir()
+		os.Chmod(ro, 0o555)
+		defer os.Chmod(ro, 0o755)
+		if _, err := results.Open(ro); err == nil {
+			t.Error("Open of a read-only folder succeeded")
+		}
+	}
+	dir := filepath.Join(t.TempDir(), "res")
+	s, err := results.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The folder goes away and a file takes its name: Save cannot work.
+	os.RemoveAll(dir)
+	os.WriteFile(dir, nil, 0o644)
+	r := resultstest.Run(resultstest.Spec{Seed: 11, Samples: 10})
+	r.ID += "-kept-" + time.Now().Format("150405.000000000")
+	p, err := s.SaveOrKeep(r)
+	if err == nil || p == "" || !strings.Contains(err.Error(), p) {
+		t.Fatalf("SaveOrKeep = %q, %v; want the fallback path named in the error", p, err)
+	}
+	defer os.Remove(p)
+	got, err := results.ReadFile(p)
+	if err != nil || got.ID != r.ID {
+		t.Errorf("the kept record: %v", err)
+	}
+}

@@ -286,7 +286,8 @@ type Store struct {
 }
 
 // Open returns the store in dir (DefaultDir when empty), creating the
-// folder if needed.
+// folder if needed. It checks that a record can be written there (a
+// read-only folder would lose every run of a long suite).
 func Open(dir string) (*Store, error) {
 	if dir == "" {
 		dir = DefaultDir
@@ -294,7 +295,36 @@ func Open(dir string) (*Store, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
 	}
+	f, err := os.CreateTemp(dir, ".probe-*")
+	if err != nil {
+		return nil, fmt.Errorf("results folder %s is not writable: %w", dir, err)
+	}
+	f.Close()
+	os.Remove(f.Name())
 	return &Store{Dir: dir}, nil
+}
+
+// FallbackDir is where SaveOrKeep keeps a record the store could not take.
+func FallbackDir() string { return filepath.Join(os.TempDir(), "wslab-unsaved-results") }
+
+// SaveOrKeep saves r like Save; when that fails (a full disk, a folder made
+// read-only meanwhile) it keeps r in FallbackDir instead and returns that
+// path with an error that says both. path is empty only when r could be
+// written nowhere.
+func (s *Store) SaveOrKeep(r *Run) (path string, err error) {
+	p, err := s.Save(r)
+	if err == nil {
+		return p, nil
+	}
+	fb := &Store{Dir: FallbackDir()}
+	if e := os.MkdirAll(fb.Dir, 0o755); e != nil {
+		return "", fmt.Errorf("%w; keeping it in %s failed too: %v", err, fb.Dir, e)
+	}
+	kept, e := fb.Save(r)
+	if e != nil {
+		return "", fmt.Errorf("%w; keeping it in %s failed too: %v", err, fb.Dir, e)
+	}
+	return kept, fmt.Errorf("%w; the run is kept in %s", err, kept)
 }
 
 // Path is where the run with that ID is stored.
