@@ -4,6 +4,8 @@ import (
 	"os/exec"
 	"strings"
 	"testing"
+
+	"github.com/wslab/wslab/internal/testenv"
 )
 
 // The board-side code must build for a microcontroller: standard library
@@ -18,7 +20,7 @@ import (
 func TestBoardImports(t *testing.T) {
 	out, err := exec.Command("go", "list", "-deps", "-f", "{{if not .Standard}}{{.ImportPath}} {{join .Imports \",\"}}{{end}}", ".").CombinedOutput()
 	if err != nil {
-		t.Skipf("go list unavailable: %v\n%s", err, out)
+		testenv.SkipOrFail(t, "go list unavailable: %v\n%s", err, out)
 	}
 	banned := map[string]string{
 		"fmt": "heavy on a microcontroller", "encoding/json": "reflection-based", "net/http": "a host HTTP stack",
