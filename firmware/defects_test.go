@@ -442,3 +442,36 @@ func checkStatsJSON(t *testing.T, b *firmware.Board, s firmware.Stats) {
 		check("close_recv."+k, doc.CloseRecv[k], s.ClosesRecv[i])
 	}
 }
+
+// Found by FuzzBoard: a ping arriving after the board's own close (a
+// source that finished) was answered with a pong after the close frame.
+func TestSourceNothingAfterClose(t *testing.T) {
+	m := newSim(t, firmware.Config{Slots: 1, RxBuf: 512, TxBuf: 512}, nil)
+	c := m.openWS("/ws/source?size=10&count=2")
+	c.send(m.frame(true, core.OpPing, []byte("late")), 0)
+	evs := parseWS(t, c.out) // fails on bytes after the close frame
+	if last := evs[len(evs)-1]; last.kind != core.EventClose {
+		t.Errorf("last event %+v, want the close", last)
+	}
+}
+
+// Found by FuzzBoard: a due idle ping or paced source message that tx has
+// no room for left the slot's deadline in the past, so the host's timer
+// fired again at once (a busy loop) for as long as the client did not
+// read. Now the slot waits for Sent, and drops a client that takes
+// nothing for PongTimeout.
+func TestNoSpinWithTxFull(t *testing.T) {
+	for _, path := range []string{"/ws/source?size=100000&count=3", "/ws/source?size=200&count=100&rate=1000"} {
+		m := newSim(t, firmware.Config{Slots: 1, RxBuf: 512, TxBuf: 512}, nil)
+		c := m.dial()
+		c.hold = true
+		c.send(wsUpgrade(path), 0)
+		m.advance(m.now + firmware.DefaultPingInterval + 2*firmware.DefaultPongTimeout) // fails on a spin
+		if !c.closed {
+			t.Errorf("%s: a client that reads nothing is still held", path)
+		}
+		if st := m.b.Stats(); st.Timeouts != 1 {
+			t.Errorf("%s: %d timeouts, want 1", path, st.Timeouts)
+		}
+	}
+}

@@ -20,6 +20,9 @@ type sim struct {
 	now   int64
 	conns map[int]*simConn // by slot index
 	mask  *core.MaskGen
+	// outCap, when > 0, cuts a connection that has received this many
+	// bytes (the client resets it): a source may never end.
+	outCap int
 }
 
 type simConn struct {
@@ -28,6 +31,7 @@ type simConn struct {
 	out    []byte // everything the slot sent, in order
 	hold   bool   // do not drain: a client that stopped reading
 	closed bool   // the host closed the connection (Done)
+	cut    bool   // the client reset it after outCap bytes
 	// drainAt records, for every drain, the time and how many bytes out
 	// held before it: tests use it to find when bytes left.
 	sends []sendMark
@@ -78,6 +82,11 @@ func (m *sim) settle() {
 			}
 			if !c.hold {
 				for p := c.s.TxPending(); len(p) > 0; p = c.s.TxPending() {
+					if m.outCap > 0 && len(c.out) >= m.outCap {
+						c.cut = true
+						c.s.PeerClosed(m.now)
+						break
+					}
 					c.sends = append(c.sends, sendMark{m.now, len(c.out), len(c.out) + len(p)})
 					c.out = append(c.out, p...)
 					c.s.Sent(len(p), m.now)
@@ -126,6 +135,7 @@ func (m *sim) frame(fin bool, op core.Opcode, p []byte) []byte {
 
 // advance runs the board's timers up to time to, in deadline order.
 func (m *sim) advance(to int64) {
+	spins := 0
 	for {
 		next, which := int64(0), (*simConn)(nil)
 		for _, c := range m.conns {
@@ -141,9 +151,16 @@ func (m *sim) advance(to int64) {
 		}
 		if next > m.now {
 			m.now = next
+			spins = 0
 		}
 		which.s.Tick(m.now)
 		m.settle()
+		// A Tick that leaves its deadline in the past makes the host's
+		// timer fire again at once: the event loop would spin.
+		if spins++; spins > 1000 {
+			m.t.Fatalf("slot %d: Tick at %d ms leaves its deadline at %d ms: the host would spin",
+				which.s.Index(), m.now/firmware.Millisecond, which.s.Deadline()/firmware.Millisecond)
+		}
 	}
 	if to > m.now {
 		m.now = to

@@ -290,6 +290,10 @@ func (s *Slot) Deadline() int64 {
 		d := s.lastIn + c.PingInterval
 		if s.pingAt != 0 {
 			d = s.pingAt + c.PongTimeout
+		} else if !s.closeSent && s.txRoom() < pingRoom {
+			// The ping is due when tx has room for it, which Sent will
+			// make; a client that takes nothing for PongTimeout is gone.
+			d = max(d, s.lastOut+c.PongTimeout)
 		}
 		if s.closeSent {
 			if cd := s.lastOut + c.PongTimeout; cd < d {
@@ -299,7 +303,10 @@ func (s *Slot) Deadline() int64 {
 		if s.owner && s.ownedAt+c.HeaderTimeout < d {
 			d = s.ownedAt + c.HeaderTimeout
 		}
-		if s.ep == epSource && s.srcSent < s.srcCount && s.srcEvery > 0 && s.srcNext < d {
+		// The next source message is due at srcNext if tx can take it
+		// then; mid-message, or without room, Sent drives it instead.
+		if s.ep == epSource && s.srcSent < s.srcCount && s.srcEvery > 0 && s.srcNext < d &&
+			!s.srcMid && s.txRoom() >= core.MaxHeaderSize+ctrlReserve {
 			d = s.srcNext
 		}
 		return d
@@ -354,10 +361,16 @@ func (s *Slot) Tick(now int64) {
 			return
 		}
 		if now-s.lastIn >= c.PingInterval && !s.closeSent {
-			if s.txFree() >= core.MaxHeaderSize+4 {
+			if s.txFree() >= pingRoom {
 				s.te = len(core.AppendFrame(s.txb()[:s.te], true, core.OpPing, pingPayload, false, [4]byte{}))
 				s.b.st.PingsSent++
 				s.pingAt = now
+			} else if now-s.lastOut >= c.PongTimeout {
+				// Neither reading nor sending: its tx never drains.
+				s.b.st.Timeouts++
+				s.b.st.Abnormal++
+				s.closeNow()
+				return
 			}
 		}
 		s.process(now)
@@ -365,6 +378,12 @@ func (s *Slot) Tick(now int64) {
 }
 
 var pingPayload = []byte("idle")
+
+// pingRoom is the tx room an idle ping takes.
+const pingRoom = core.MaxHeaderSize + 4
+
+// txRoom is the free space of tx once compacted, without compacting it.
+func (s *Slot) txRoom() int { return len(s.txb()) - (s.te - s.ts) }
 
 // closeNow drops the connection without sending anything more.
 func (s *Slot) closeNow() {

@@ -118,7 +118,9 @@ func (s *Slot) event(ev *core.Event, now int64) {
 	b := s.b
 	switch ev.Kind {
 	case core.EventPing:
-		s.te = len(core.AppendFrame(s.txb()[:s.te], true, core.OpPong, ev.Payload, false, [4]byte{}))
+		if !s.closeSent { // after its close the board sends nothing (RFC 6455 5.5.1)
+			s.te = len(core.AppendFrame(s.txb()[:s.te], true, core.OpPong, ev.Payload, false, [4]byte{}))
+		}
 	case core.EventPong:
 		// Any frame already cleared pingAt in Received.
 	case core.EventClose:
