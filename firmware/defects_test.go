@@ -377,6 +377,45 @@ func TestStatsEveryCounter(t *testing.T) {
 		t.Errorf("stats\n got %+v\nwant %+v", got, want)
 	}
 	checkStatsJSON(t, m.b, got)
+
+	// The configuration and footprint fields, worked out by hand for
+	// Slots 4, rx 512, tx 1024, max message 1024, max upload 100.
+	m.b.LinkBps, m.b.LinkRTT = 2_000_000, 3*firmware.Millisecond
+	m.dial() // the board learns the time from its host's calls
+	var doc map[string]any
+	if err := json.Unmarshal(m.b.AppendStats(nil), &doc); err != nil {
+		t.Fatal(err)
+	}
+	field := func(path ...string) any {
+		var v any = doc
+		for _, k := range path {
+			v = v.(map[string]any)[k]
+		}
+		return v
+	}
+	for _, c := range []struct {
+		path []string
+		want any
+	}{
+		{[]string{"model"}, "t"},
+		{[]string{"uptime_ms"}, float64(m.now / firmware.Millisecond)},
+		{[]string{"footprint", "slots"}, 4.0}, {[]string{"footprint", "rx"}, 512.0}, {[]string{"footprint", "tx"}, 1024.0},
+		{[]string{"footprint", "per_slot"}, 512.0 + 1024 + 512}, {[]string{"footprint", "fixed"}, 4096.0 + 1024},
+		{[]string{"footprint", "total"}, 4*(512.0+1024+512) + 4096 + 1024}, {[]string{"footprint", "budget"}, 0.0},
+		{[]string{"config", "max_message"}, 1024.0}, {[]string{"config", "max_upload"}, 100.0},
+		{[]string{"config", "queue_len"}, 0.0}, {[]string{"config", "fail_mode"}, "503"},
+		{[]string{"config", "link_bps"}, 2e6}, {[]string{"config", "link_rtt_us"}, 3000.0},
+		{[]string{"slots", "total"}, 4.0},
+	} {
+		if got := field(c.path...); got != c.want {
+			t.Errorf("/stats %s = %v, want %v", strings.Join(c.path, "."), got, c.want)
+		}
+	}
+	for _, k := range []string{"inuse", "sys", "mallocs", "frees"} {
+		if v, ok := field("heap", k).(float64); !ok || v <= 0 {
+			t.Errorf("/stats heap.%s = %v", k, field("heap", k))
+		}
+	}
 }
 
 // checkStatsJSON reads every counter back from the /stats document.
