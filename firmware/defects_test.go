@@ -500,11 +500,15 @@ func TestSourceNothingAfterClose(t *testing.T) {
 // read. Now the slot waits for Sent, and drops a client that takes
 // nothing for PongTimeout.
 func TestNoSpinWithTxFull(t *testing.T) {
-	for _, path := range []string{"/ws/source?size=100000&count=3", "/ws/source?size=200&count=100&rate=1000"} {
-		m := newSim(t, firmware.Config{Slots: 1, RxBuf: 512, TxBuf: 512}, nil)
+	for _, path := range []string{"/ws/source?size=100000&count=3", "/ws/source?size=200&count=100&rate=1000", "/ws"} {
+		m := newSim(t, firmware.Config{Slots: 1, RxBuf: 512, TxBuf: 512, MaxMessage: 4096}, nil)
 		c := m.dial()
 		c.hold = true
 		c.send(wsUpgrade(path), 0)
+		if path == "/ws" {
+			// An echo the client does not read fills tx to the last byte.
+			c.send(m.frame(true, core.OpBinary, make([]byte, 3000)), 0)
+		}
 		m.advance(m.now + firmware.DefaultPingInterval + 2*firmware.DefaultPongTimeout) // fails on a spin
 		if !c.closed {
 			t.Errorf("%s: a client that reads nothing is still held", path)

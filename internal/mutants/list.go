@@ -79,10 +79,24 @@ var Mutants = []Mutant{
 	{Name: "firmware/store-follows-links-blocks-on-fifo", File: "firmware/host/store.go",
 		From: "os.O_RDONLY|syscall.O_NONBLOCK|syscall.O_NOFOLLOW", To: "os.O_RDONLY",
 		Pkgs: []string{"./firmware/host"}, Run: "TestStoreServesRegularFilesOnly"},
+	{Name: "firmware/store-delete-removes-directory", File: "firmware/host/store.go",
+		From: "\terr := syscall.Unlink(d.path(name))", To: "\terr := os.Remove(d.path(name))",
+		Pkgs: []string{"./firmware/host"}, Run: "TestStoreServesRegularFilesOnly"},
+	{Name: "firmware/spin-when-source-has-no-room", File: "firmware/slot.go",
+		From: "\t\t\t!s.srcMid && s.txRoom() >= core.MaxHeaderSize+ctrlReserve {", To: "\t\t\ttrue {",
+		Pkgs: []string{"./firmware"}, Run: "TestNoSpinWithTxFull"},
+	{Name: "board/no-warning-beyond-loopback", File: "board.go",
+		From: "\tif a == nil || a.IP.IsLoopback() {", To: "\tif true {",
+		Pkgs: []string{"."}, Run: "TestListenWarning"},
+
+	// bench/gate
+	{Name: "gate/nan-read-as-measurement", File: "bench/gate/read.go",
+		From: "\t\t\t\tif math.IsNaN(v.Value) || math.IsInf(v.Value, 0) || v.Value < 0 {", To: "\t\t\t\tif math.IsNaN(0) {",
+		Pkgs: []string{"./bench/gate"}, Run: "TestReadRefusesNonMeasurements"},
 
 	// results (issue 18's table and defects)
 	{Name: "results/record-written-in-place", File: "results/store.go",
-		From: "\ttmp, err := os.CreateTemp(dir, \".tmp-\"+base+\"-*\")", To: "\ttmp, err := os.Create(path)",
+		From: "\ttmp, err := os.CreateTemp(dir, \".tmp-\"+base+\"-*\")", To: "\ttmp, err := os.Create(path + base[:0])",
 		Pkgs: []string{"./results"}, Run: "TestWriterKilledBeforeLink"},
 	{Name: "results/record-not-synced", File: "results/store.go",
 		From: "\tif err := fsync(tmp); err != nil {", To: "\tif err := error(nil); err != nil {",

@@ -6,7 +6,7 @@
 // nothing behind.
 //
 //	go run ./internal/mutants            # every mutant (make mutants)
-//	go run ./internal/mutants -run echo  # those whose name contains "echo"
+//	go run ./internal/mutants -run echo  # those whose name matches "echo"
 //	go run ./internal/mutants -list      # print the list
 //
 // Exit status: 0 every mutant killed; 1 a mutant survived, no longer
@@ -25,6 +25,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"time"
 )
@@ -57,7 +58,7 @@ func main() {
 func run(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("mutants", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	filter := fs.String("run", "", "only mutants whose name contains `TEXT`")
+	filter := fs.String("run", "", "only mutants whose name matches the regular expression `RE`")
 	list := fs.Bool("list", false, "print the mutants and exit")
 	timeout := fs.Duration("timeout", 3*time.Minute, "go test -timeout for each mutant (a hang counts as killed)")
 	goCmd := fs.String("go", "go", "the go command")
@@ -69,9 +70,14 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "mutants:", err)
 		return 2
 	}
+	re, err := regexp.Compile(*filter)
+	if err != nil {
+		fmt.Fprintln(stderr, "mutants: -run:", err)
+		return 2
+	}
 	var sel []Mutant
 	for _, m := range Mutants {
-		if strings.Contains(m.Name, *filter) {
+		if re.MatchString(m.Name) {
 			sel = append(sel, m)
 		}
 	}
