@@ -8,7 +8,9 @@ import (
 	"github.com/wslab/wslab/results/resultstest"
 )
 
-func fuzzSeeds(f *testing.F) [][]byte {
+func fuzzSeeds(f *testing.F) [][]byte { return fuzzSeedsPlain() }
+
+func fuzzSeedsPlain() [][]byte {
 	var seeds [][]byte
 	for i, sp := range []resultstest.Spec{
 		{Seed: 1, Samples: 20, Intervals: 3},
@@ -18,7 +20,7 @@ func fuzzSeeds(f *testing.F) [][]byte {
 		sp.Start = resultstest.Epoch.Add(time.Duration(i) * time.Millisecond)
 		b, err := results.Marshal(resultstest.Run(sp))
 		if err != nil {
-			f.Fatal(err)
+			panic(err)
 		}
 		seeds = append(seeds, b)
 	}
