@@ -518,3 +518,23 @@ func TestNoSpinWithTxFull(t *testing.T) {
 		}
 	}
 }
+
+// Every number read from a request is bounded before use: a Content-Length
+// past the upload limit is 413, one past what a number may hold is 400.
+func TestContentLengthBounds(t *testing.T) {
+	for _, tc := range []struct {
+		cl   string
+		want int
+	}{{"999999999999999999", 413}, {"99999999999999999999", 400}, {"-1", 400}, {"4097", 413}, {"1e3", 400}} {
+		st := &memStore{files: map[string][]byte{}}
+		m := newSim(t, firmware.Config{Slots: 1, RxBuf: 512, TxBuf: 512, MaxUpload: 4096}, st)
+		c := m.dial()
+		c.send([]byte("PUT /files/a HTTP/1.1\r\nHost: b\r\nContent-Length: "+tc.cl+"\r\n\r\nabc"), 0)
+		if codes := httpResponses(t, c.out); len(codes) != 1 || codes[0] != tc.want {
+			t.Errorf("Content-Length %s: answers %v, want %d", tc.cl, codes, tc.want)
+		}
+		if !c.closed || len(st.files) != 0 {
+			t.Errorf("Content-Length %s: connection open %v, files %d", tc.cl, !c.closed, len(st.files))
+		}
+	}
+}
