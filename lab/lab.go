@@ -62,6 +62,9 @@ func Lab(ctx context.Context, o Options) (*Outcome, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := results.CheckWritable(o.Out); err != nil {
+		return nil, fmt.Errorf("report %w", err)
+	}
 	out := &Outcome{}
 	boards := len(o.Models) + len(o.Targets)
 	total := boards * len(o.Suite)

@@ -20,3 +20,13 @@ func TestLabRefusesUnwritableResults(t *testing.T) {
 		t.Errorf("the lab ran before finding the folder unwritable: %q", status.String())
 	}
 }
+
+// The report folder is checked before the suite runs too.
+func TestLabRefusesUnwritableReport(t *testing.T) {
+	var status strings.Builder
+	_, err := Lab(context.Background(), Options{Models: []string{"esp32-idf"}, Results: t.TempDir(),
+		Out: "/proc/self", Status: &status})
+	if err == nil || !strings.Contains(err.Error(), "report folder /proc/self is not writable") || status.Len() > 0 {
+		t.Fatalf("lab with its report in /proc/self: %v (status %q)", err, status.String())
+	}
+}

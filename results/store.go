@@ -292,16 +292,25 @@ func Open(dir string) (*Store, error) {
 	if dir == "" {
 		dir = DefaultDir
 	}
+	if err := CheckWritable(dir); err != nil {
+		return nil, fmt.Errorf("results %w", err)
+	}
+	return &Store{Dir: dir}, nil
+}
+
+// CheckWritable creates dir if needed and checks a file can be created in
+// it, so a long job finds out before it runs, not when it stores.
+func CheckWritable(dir string) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return nil, err
+		return fmt.Errorf("folder %s cannot be made: %w", dir, err)
 	}
 	f, err := os.CreateTemp(dir, ".probe-*")
 	if err != nil {
-		return nil, fmt.Errorf("results folder %s is not writable: %w", dir, err)
+		return fmt.Errorf("folder %s is not writable: %w", dir, err)
 	}
 	f.Close()
 	os.Remove(f.Name())
-	return &Store{Dir: dir}, nil
+	return nil
 }
 
 // FallbackDir is where SaveOrKeep keeps a record the store could not take.
