@@ -102,8 +102,20 @@ func FuzzBoard(f *testing.F) {
 			}
 			checkStream(t, c)
 		}
-		if s := m.b.Stats(); s.SlotsInUse != 0 {
-			t.Fatalf("%d slots still in use", s.SlotsInUse)
+		bs := m.b.Stats()
+		if bs.SlotsInUse != 0 || bs.Accepted != 2 {
+			t.Fatalf("%d slots still in use, %d accepted", bs.SlotsInUse, bs.Accepted)
+		}
+		// The byte counters are what crossed the wire, both ways.
+		if in, out := conns[0].in+conns[1].in, len(conns[0].out)+len(conns[1].out); bs.BytesIn != uint64(in) || bs.BytesOut != uint64(out) {
+			t.Fatalf("bytes in %d out %d, the wire carried %d and %d", bs.BytesIn, bs.BytesOut, in, out)
+		}
+		var answered uint64
+		for _, n := range bs.HTTPStatus {
+			answered += n
+		}
+		if answered > bs.HTTPRequests {
+			t.Fatalf("%d answers to %d requests", answered, bs.HTTPRequests)
 		}
 	})
 }

@@ -32,6 +32,7 @@ type simConn struct {
 	hold   bool   // do not drain: a client that stopped reading
 	closed bool   // the host closed the connection (Done)
 	cut    bool   // the client reset it after outCap bytes
+	in     int    // bytes the slot took
 	// drainAt records, for every drain, the time and how many bytes out
 	// held before it: tests use it to find when bytes left.
 	sends []sendMark
@@ -121,6 +122,7 @@ func (c *simConn) send(in []byte, chunk int) int {
 		}
 		n := copy(buf, in[:k])
 		in = in[n:]
+		c.in += n
 		m.now += 1000
 		c.s.Received(n, m.now)
 		m.settle()
