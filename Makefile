@@ -2,7 +2,7 @@
 GO ?= go
 BASE ?= main
 
-.PHONY: all build lab test tidy-check test-short vet test-cross fuzz gate gate-ci instr baselines bench bench-peers golden compare-k6
+.PHONY: all build lab test tidy-check test-short vet test-cross fuzz mutants gate gate-ci instr baselines bench bench-peers golden compare-k6
 
 all: vet test
 
@@ -52,12 +52,25 @@ test-cross:
 	GOARCH=mips GOMIPS=softfloat $(GO) test -exec qemu-mips -count=1 ./core
 	$(GO) test -tags purego -count=1 ./core
 
-# A few seconds of each fuzz target (go test -fuzz takes one target at a time).
+# A few seconds of each fuzz target of each package in FUZZPKGS (go test
+# -fuzz takes one target of one package at a time). Other packages add
+# themselves to the list.
 FUZZTIME ?= 5s
+FUZZPKGS ?= ./core ./firmware ./results ./bench/gate ./loadgen
 fuzz:
-	for f in $$($(GO) test -list '^Fuzz' ./core | grep '^Fuzz'); do \
-		$(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) ./core || exit 1; \
+	for p in $(FUZZPKGS); do \
+		for f in $$($(GO) test -list '^Fuzz' $$p | grep '^Fuzz'); do \
+			echo "== $$p $$f"; \
+			$(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) -fuzzminimizetime 5s $$p || exit 1; \
+		done; \
 	done
+
+# The mutation check: each mutant of internal/mutants/list.go put into the
+# code alone (a build overlay, the tree is untouched) must make its tests
+# fail; survivors are listed and the target fails. MUTANTS=text selects.
+MUTANTS ?=
+mutants:
+	$(GO) run ./internal/mutants -run '$(MUTANTS)'
 
 # Timings and allocations, A/B against BASE (default main), interleaved runs.
 gate:

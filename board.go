@@ -4,6 +4,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"os/signal"
 	"sort"
@@ -149,6 +150,9 @@ func runBoard(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	printBoard(stdout, srv, link)
+	if w := listenWarning(srv.Addr()); w != "" {
+		fmt.Fprintln(stderr, w)
+	}
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM)
 	defer signal.Stop(sig)
@@ -162,6 +166,16 @@ func runBoard(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	return 0
+}
+
+// listenWarning is what the board says when it listens beyond loopback:
+// PUT and DELETE on /files take no credentials.
+func listenWarning(a *net.TCPAddr) string {
+	if a == nil || a.IP.IsLoopback() {
+		return ""
+	}
+	return "wslab board: warning: listening on " + a.String() + ", beyond this machine: " +
+		"PUT and DELETE on /files are unauthenticated, so anyone who reaches this address can replace or delete the stored files"
 }
 
 // printCatalog prints the board models as a table, then each figure's source.

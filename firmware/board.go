@@ -274,6 +274,9 @@ func (b *Board) NextWake() *Slot {
 		b.inWake[i] = false
 		s := &b.slots[i]
 		if s.state != stFree {
+			// What it waited for is free: let it go on with the input it
+			// already holds, which no new read would process.
+			s.process(b.nowHint)
 			return s
 		}
 	}

@@ -1,5 +1,7 @@
 package firmware
 
+import "github.com/wslab/wslab/core"
+
 // FailMode is how a board refuses a client when every slot is busy. Each
 // is what a real embedded stack does (../shared/published.md section 3);
 // the host emulates the TCP side of it.
@@ -122,6 +124,13 @@ const (
 	MinRxBuf = 256
 	// StatsBufSize is the board-wide buffer /stats and /metrics render into.
 	StatsBufSize = 4096
+	// MaxSlots, MaxBuf, MaxMessageSize and MaxFootprint bound a
+	// configuration so that a typo (--slots 4000000000) is a clean error,
+	// not an allocation the machine cannot make.
+	MaxSlots       = 1 << 20
+	MaxBuf         = 1 << 24
+	MaxMessageSize = 1 << 30
+	MaxFootprint   = 1 << 33
 	// fixedOverhead approximates the per-board bookkeeping outside the
 	// buffers (slot structs, counters), so the footprint is not flattering.
 	slotOverhead = 512
@@ -221,6 +230,30 @@ func (c *Config) Check() error {
 		m = append(m, "unknown fail mode"...)
 	case d.Backlog < 1 || d.ConnCost < 0:
 		m = append(m, "backlog must be at least 1 and connection cost not negative"...)
+	case d.Slots > MaxSlots:
+		m = appendInt(append(m, "slots must be at most "...), MaxSlots)
+	case d.RxBuf > MaxBuf || d.TxBuf > MaxBuf:
+		m = appendInt(append(m, "rx and tx buffers must be at most "...), MaxBuf)
+		m = append(m, " B"...)
+	case d.MaxMessage > MaxMessageSize:
+		m = appendInt(append(m, "max message must be at most "...), MaxMessageSize)
+		m = append(m, " B"...)
+	case d.MaxUpload < 0 || d.HeapBudget < 0 || d.LeakPerConn < 0:
+		m = append(m, "max upload, heap budget and leak must not be negative"...)
+	case d.HeaderTimeout < 0 || d.IdleTimeout < 0 || d.PingInterval < 0 || d.PongTimeout < 0:
+		m = append(m, "timeouts must not be negative"...)
+	}
+	if m == nil {
+		// The footprint in 64 bits before Footprint works it out in int.
+		per := int64(d.RxBuf) + int64(d.TxBuf) + slotOverhead + 8*int64(d.QueueLen)
+		total := int64(d.Slots)*per + StatsBufSize + int64(d.MaxMessage)
+		if total > MaxFootprint || int64(int(total)) != total {
+			m = append(m, "slots x (rx + tx) needs "...)
+			m = core.AppendInt(m, total)
+			m = append(m, " B, more than the "...)
+			m = core.AppendInt(m, MaxFootprint)
+			m = append(m, " B an emulated board may take"...)
+		}
 	}
 	if m != nil {
 		return &ConfigError{Msg: m}

@@ -23,7 +23,8 @@ func (s *Slot) doHead(now int64) {
 		}
 		s.scanned = s.re
 		if s.rs == 0 && s.re == len(s.rxb()) {
-			s.fail(431) // the head does not fit the board's buffer
+			s.b.st.HTTPRequests++ // answered, so counted
+			s.fail(431)           // the head does not fit the board's buffer
 		}
 		return
 	}
@@ -42,6 +43,12 @@ func (s *Slot) doHead(now int64) {
 func (s *Slot) route(req *core.Request, now int64) {
 	path := req.Path
 	method := req.Method
+	if (req.ContentLength > 0 || req.Chunked) && !core.Equal(method, "PUT") && !core.Equal(method, "POST") {
+		// Only uploads have a body; any other request's "body" would be
+		// read as the next request (request smuggling): refuse and close.
+		s.fail(400)
+		return
+	}
 	switch {
 	case hasPrefix(path, "/ws") && (len(path) == 3 || path[3] == '/'):
 		if !req.IsUpgrade() {
@@ -269,6 +276,7 @@ func (s *Slot) finishResponse() {
 	}
 	if s.keepAlive {
 		s.state = stHead
+		s.kept = true
 		s.headStart = 0
 		if s.rs < s.re {
 			s.headStart = s.lastIn

@@ -58,7 +58,12 @@ type Slot struct {
 	lastOut   int64 // last time bytes left, or tx became non-empty
 	headStart int64 // first byte of the current request head (0: none yet)
 	keepAlive bool
-	eof       bool // the client sent its FIN: answer what arrived, then close
+	// kept: a response went out and the connection stays open for the next
+	// request, which may take IdleTimeout to come. Until then the first
+	// request is due within HeaderTimeout of the accept, so a connection
+	// that sends nothing does not hold a slot for IdleTimeout.
+	kept bool
+	eof  bool // the client sent its FIN: answer what arrived, then close
 
 	// response body, upload body
 	src    bodySource
@@ -66,7 +71,7 @@ type Slot struct {
 	file   File
 	up     Upload
 	// left counts what remains of the file being sent, the upload being
-	// received, or the /ws/source frame being written (one at a time).
+	// received, or the /ws/source message being written (one at a time).
 	left int64
 
 	// WebSocket
@@ -76,6 +81,7 @@ type Slot struct {
 	closeRecv bool
 	pingAt    int64 // when the board pinged an idle client (0: none pending)
 	owner     bool  // this slot fills the board's broadcast buffer
+	ownedAt   int64 // since when
 	waiting   bool  // this slot waits for a shared buffer
 
 	// /stats, /metrics
@@ -85,6 +91,7 @@ type Slot struct {
 	srcSize, srcCount, srcSent int64
 	srcEvery, srcNext          int64 // ns between messages (0: as fast as the link takes them)
 	srcOp                      core.Opcode
+	srcMid                     bool // a message is part sent; left counts what remains
 
 	// echo queue (Config.QueueLen)
 	dropping  bool
@@ -272,6 +279,9 @@ func (s *Slot) Deadline() int64 {
 		if s.headStart != 0 {
 			return s.headStart + c.HeaderTimeout
 		}
+		if !s.kept {
+			return s.lastIn + c.HeaderTimeout
+		}
 		return s.lastIn + c.IdleTimeout
 	case stBody:
 		return s.lastIn + c.HeaderTimeout
@@ -281,13 +291,23 @@ func (s *Slot) Deadline() int64 {
 		d := s.lastIn + c.PingInterval
 		if s.pingAt != 0 {
 			d = s.pingAt + c.PongTimeout
+		} else if !s.closeSent && s.txRoom() < pingRoom {
+			// The ping is due when tx has room for it, which Sent will
+			// make; a client that takes nothing for PongTimeout is gone.
+			d = max(d, s.lastOut+c.PongTimeout)
 		}
 		if s.closeSent {
 			if cd := s.lastOut + c.PongTimeout; cd < d {
 				d = cd
 			}
 		}
-		if s.ep == epSource && s.srcSent < s.srcCount && s.srcEvery > 0 && s.srcNext < d {
+		if s.owner && s.ownedAt+c.HeaderTimeout < d {
+			d = s.ownedAt + c.HeaderTimeout
+		}
+		// The next source message is due at srcNext if tx can take it
+		// then; mid-message, or without room, Sent drives it instead.
+		if s.ep == epSource && s.srcSent < s.srcCount && s.srcEvery > 0 && s.srcNext < d &&
+			!s.srcMid && s.txRoom() >= core.MaxHeaderSize+ctrlReserve {
 			d = s.srcNext
 		}
 		return d
@@ -305,10 +325,11 @@ func (s *Slot) Tick(now int64) {
 	case stHead:
 		if s.headStart != 0 && now-s.headStart >= c.HeaderTimeout {
 			s.b.st.Timeouts++
-			s.fail(408) // a head that dribbles in too slowly
-		} else if s.headStart == 0 && now-s.lastIn >= c.IdleTimeout {
+			s.b.st.HTTPRequests++ // answered, so counted
+			s.fail(408)           // a head that dribbles in too slowly
+		} else if s.headStart == 0 && (now-s.lastIn >= c.IdleTimeout || !s.kept && now-s.lastIn >= c.HeaderTimeout) {
 			s.b.st.Timeouts++
-			s.closeNow()
+			s.closeNow() // not a byte of a request: nothing to answer
 		}
 	case stBody:
 		if now-s.lastIn >= c.HeaderTimeout {
@@ -325,6 +346,13 @@ func (s *Slot) Tick(now int64) {
 			s.closeNow() // the client never answered our close
 			return
 		}
+		if s.owner && now-s.ownedAt >= c.HeaderTimeout {
+			// A broadcast message begun and not finished within the
+			// header timeout blocks every other sender: end it (1008).
+			s.b.st.Timeouts++
+			s.policyClose()
+			return
+		}
 		if s.pingAt != 0 {
 			if now-s.pingAt >= c.PongTimeout {
 				s.b.st.Timeouts++
@@ -334,10 +362,16 @@ func (s *Slot) Tick(now int64) {
 			return
 		}
 		if now-s.lastIn >= c.PingInterval && !s.closeSent {
-			if s.txFree() >= core.MaxHeaderSize+4 {
+			if s.txFree() >= pingRoom {
 				s.te = len(core.AppendFrame(s.txb()[:s.te], true, core.OpPing, pingPayload, false, [4]byte{}))
 				s.b.st.PingsSent++
 				s.pingAt = now
+			} else if now-s.lastOut >= c.PongTimeout {
+				// Neither reading nor sending: its tx never drains.
+				s.b.st.Timeouts++
+				s.b.st.Abnormal++
+				s.closeNow()
+				return
 			}
 		}
 		s.process(now)
@@ -345,6 +379,12 @@ func (s *Slot) Tick(now int64) {
 }
 
 var pingPayload = []byte("idle")
+
+// pingRoom is the tx room an idle ping takes.
+const pingRoom = core.MaxHeaderSize + 4
+
+// txRoom is the free space of tx once compacted, without compacting it.
+func (s *Slot) txRoom() int { return len(s.txb()) - (s.te - s.ts) }
 
 // closeNow drops the connection without sending anything more.
 func (s *Slot) closeNow() {

@@ -128,7 +128,9 @@ func (s *Slot) event(ev *core.Event, now int64) {
 	b := s.b
 	switch ev.Kind {
 	case core.EventPing:
-		s.te = len(core.AppendFrame(s.txb()[:s.te], true, core.OpPong, ev.Payload, false, [4]byte{}))
+		if !s.closeSent { // after its close the board sends nothing (RFC 6455 5.5.1)
+			s.te = len(core.AppendFrame(s.txb()[:s.te], true, core.OpPong, ev.Payload, false, [4]byte{}))
+		}
 	case core.EventPong:
 		// Any frame already cleared pingAt in Received.
 	case core.EventClose:
@@ -202,6 +204,18 @@ func (s *Slot) protocolError(err error) {
 	s.closeAfterFlush()
 }
 
+// policyClose fails the connection with 1008 (policy violation).
+func (s *Slot) policyClose() {
+	code := core.ClosePolicyViolation
+	s.b.st.ClosesSent[closeIndex(code)]++
+	if s.txFree() >= ctrlReserve && !s.closeSent {
+		s.te = len(core.AppendClose(s.txb()[:s.te], code, nil, false, [4]byte{}))
+		s.closeSent = true
+	}
+	s.rs, s.re = 0, 0
+	s.closeAfterFlush()
+}
+
 // broadcastGate lets a broadcast slot that does not own the shared buffer
 // feed only whole control frames; a data frame makes it the owner if the
 // buffer is free, or makes it wait.
@@ -229,6 +243,7 @@ func (s *Slot) broadcastGate(in []byte) ([]byte, bool) {
 	}
 	b.bcastOwner = int(s.idx)
 	s.owner = true
+	s.ownedAt = b.nowHint
 	return in, true
 }
 
@@ -273,10 +288,14 @@ func (s *Slot) broadcast(op core.Opcode, payload []byte) {
 var doneReason = []byte("done")
 
 // pushSource writes /ws/source messages into tx as room and pacing allow.
+// Every frame goes into tx whole, header and payload at once: a message
+// larger than what tx has room for is sent as fragments, so a pong, an
+// idle ping or a close reply the board appends later always lands between
+// frames (RFC 6455 5.4), never inside a payload.
 func (s *Slot) pushSource(now int64) {
 	b := s.b
 	for !s.closeSent {
-		if s.left == 0 {
+		if !s.srcMid {
 			if s.srcSent >= s.srcCount {
 				if s.txFree() >= ctrlReserve {
 					s.te = len(core.AppendClose(s.txb()[:s.te], core.CloseNormal, doneReason, false, [4]byte{}))
@@ -291,8 +310,7 @@ func (s *Slot) pushSource(now int64) {
 			if s.txFree() < core.MaxHeaderSize+ctrlReserve {
 				return
 			}
-			s.te = len(core.AppendHeader(s.txb()[:s.te], core.Header{Fin: true, Op: s.srcOp, Length: int(s.srcSize)}))
-			s.left = s.srcSize
+			s.srcMid, s.left = true, s.srcSize
 			if s.srcEvery > 0 {
 				s.srcNext += s.srcEvery
 				if s.srcNext < now-Second {
@@ -300,23 +318,33 @@ func (s *Slot) pushSource(now int64) {
 				}
 			}
 		}
-		free := s.txFree() - ctrlReserve
-		if free <= 0 {
+		room := int64(s.txFree() - ctrlReserve - core.MaxHeaderSize)
+		k := s.left
+		if k > room {
+			// Not all of the rest fits: a fragment, but not a tiny one.
+			if k = room; room < int64(len(s.txb())-ctrlReserve-core.MaxHeaderSize)/2 {
+				return
+			}
+		}
+		if k < 0 {
 			return
 		}
-		k := int64(free)
-		if k > s.left {
-			k = s.left
-		}
-		// A recognisable payload: the message's bytes count up from 'a'.
 		off := s.srcSize - s.left
+		op := s.srcOp
+		if off > 0 {
+			op = core.OpContinuation
+		}
+		fin := k == s.left
+		s.te = len(core.AppendHeader(s.txb()[:s.te], core.Header{Fin: fin, Op: op, Length: int(k)}))
+		// A recognisable payload: the message's bytes count up from 'a'.
 		p := s.txb()[s.te : s.te+int(k)]
 		for i := range p {
 			p[i] = 'a' + byte((off+int64(i))%26)
 		}
 		s.te += int(k)
 		s.left -= k
-		if s.left == 0 {
+		if fin {
+			s.srcMid = false
 			s.srcSent++
 			b.st.MsgsOut++
 		}

@@ -59,8 +59,12 @@ func Compare(ctx context.Context, o CompareOptions) (*CompareOutcome, error) {
 			statusf(o.Status, "    failed: %v", err)
 			return
 		}
-		if file, err := store.Save(r); err == nil {
+		file, serr := store.SaveOrKeep(r)
+		if file != "" {
 			out.Files = append(out.Files, file)
+		}
+		if serr != nil {
+			statusf(o.Status, "    storing failed: %v", serr)
 		}
 		out.Runs = append(out.Runs, r)
 		statusf(o.Status, "    %s", oneLine(r))

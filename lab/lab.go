@@ -61,6 +61,9 @@ func Lab(ctx context.Context, o Options) (*Outcome, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := results.CheckWritable(o.Out); err != nil {
+		return nil, fmt.Errorf("report %w", err)
+	}
 	out := &Outcome{}
 	boards := len(o.Models) + len(o.Targets)
 	total := boards * len(o.Suite)
@@ -93,10 +96,13 @@ func Lab(ctx context.Context, o Options) (*Outcome, error) {
 				r.Scenario.Params = map[string]string{}
 			}
 			r.Scenario.Params["step"] = st.Name
-			file, err := store.Save(r)
+			file, err := store.SaveOrKeep(r)
 			if err != nil {
 				out.Failed = append(out.Failed, fmt.Errorf("%s %s: storing: %w", label, st.Name, err))
-				continue
+				statusf(o.Status, "    storing failed: %v", err)
+				if file == "" {
+					continue
+				}
 			}
 			out.Runs = append(out.Runs, r)
 			out.Files = append(out.Files, file)

@@ -108,8 +108,12 @@ func Sweep(ctx context.Context, o SweepOptions) (*SweepOutcome, error) {
 					out.Rows = append(out.Rows, row)
 					continue
 				}
-				if file, err := store.Save(r); err == nil {
+				file, serr := store.SaveOrKeep(r)
+				if file != "" {
 					out.Files = append(out.Files, file)
+				}
+				if serr != nil {
+					statusf(o.Status, "    storing failed: %v", serr)
 				}
 				row.Run = r
 				if len(o.Goal) > 0 {

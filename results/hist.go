@@ -1,8 +1,13 @@
 package results
 
 import (
+	"bytes"
+	"compress/zlib"
+	"encoding/base64"
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
+	"io"
 
 	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
 )
@@ -143,6 +148,9 @@ func (h *Histogram) UnmarshalJSON(b []byte) error {
 	if j.Unit != "us" {
 		return fmt.Errorf("histogram unit %q, want \"us\"", j.Unit)
 	}
+	if err := checkGeometry(j.HDR); err != nil {
+		return err
+	}
 	d, err := hdrhistogram.Decode([]byte(j.HDR))
 	if err != nil {
 		return fmt.Errorf("decode histogram: %w", err)
@@ -151,5 +159,40 @@ func (h *Histogram) UnmarshalJSON(b []byte) error {
 		return fmt.Errorf("histogram holds %d values but says count %d", d.TotalCount(), j.Count)
 	}
 	h.Histogram = d
+	return nil
+}
+
+// checkGeometry reads the geometry from an encoded histogram's header and
+// refuses one wider than the package's, before decoding would allocate its
+// counts: a few bytes of a hostile file could otherwise ask for gigabytes.
+func checkGeometry(enc string) error {
+	// The V2 compressed form: cookie and length (8 bytes), then a zlib
+	// stream that starts with a 40-byte header: cookie, payload length,
+	// normalizing offset, significant digits (int32 each), lowest and
+	// highest trackable value (int64 each), a conversion ratio.
+	n := base64.StdEncoding.DecodedLen(len(enc))
+	if n > MaxFileSize {
+		return fmt.Errorf("histogram of %d bytes", n)
+	}
+	raw, err := base64.StdEncoding.DecodeString(enc)
+	if err != nil || len(raw) < 8 {
+		return fmt.Errorf("decode histogram: not a V2 compressed histogram")
+	}
+	z, err := zlib.NewReader(bytes.NewReader(raw[8:]))
+	if err != nil {
+		return fmt.Errorf("decode histogram: %w", err)
+	}
+	defer z.Close()
+	var h [40]byte
+	if _, err := io.ReadFull(z, h[:]); err != nil {
+		return fmt.Errorf("decode histogram: header: %w", err)
+	}
+	digits := int32(binary.BigEndian.Uint32(h[12:]))
+	lo := int64(binary.BigEndian.Uint64(h[16:]))
+	hi := int64(binary.BigEndian.Uint64(h[24:]))
+	if digits < 1 || digits > HistogramDigits || lo < 1 || hi > HistogramHighest || hi < 2*lo {
+		return fmt.Errorf("histogram geometry %d to %d µs at %d digits, wider than wslab's %d to %d µs at %d",
+			lo, hi, digits, HistogramLowest, HistogramHighest, HistogramDigits)
+	}
 	return nil
 }

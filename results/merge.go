@@ -244,6 +244,21 @@ func MergeShards(runs []*Run) (*Run, error) {
 			seen[s.Index] = r.ID
 		}
 	}
+	// The same run twice, or a merged run with one of its own sources,
+	// would count the same data twice.
+	ids := map[string]bool{}
+	for _, r := range sorted {
+		from := []string{r.ID}
+		if r.Merged != nil && len(r.Merged.From) > 0 {
+			from = r.Merged.From
+		}
+		for _, id := range from {
+			if ids[id] {
+				return nil, fmt.Errorf("run %s is given twice (directly or inside a merged run): its counts would be added twice", id)
+			}
+			ids[id] = true
+		}
+	}
 	m := sorted[0].Clone()
 	m.Merged = nil
 	for _, r := range sorted[1:] {

@@ -276,7 +276,10 @@ func (s *Shard) UnmarshalText(b []byte) error {
 	return nil
 }
 
-// ParseShard parses "i/n" with 0 <= i < n, or "" for unsharded.
+// MaxShards bounds a shard count: merge and report walk every shard index.
+const MaxShards = 4096
+
+// ParseShard parses "i/n" with 0 <= i < n <= MaxShards, or "" for unsharded.
 func ParseShard(t string) (Shard, error) {
 	if t == "" {
 		return Shard{}, nil
@@ -286,6 +289,9 @@ func ParseShard(t string) (Shard, error) {
 	n, err2 := strconv.Atoi(b)
 	if !ok || err1 != nil || err2 != nil || n < 1 || i < 0 || i >= n {
 		return Shard{}, fmt.Errorf("shard %q: want i/n with 0 <= i < n", t)
+	}
+	if n > MaxShards {
+		return Shard{}, fmt.Errorf("shard %q: at most %d shards", t, MaxShards)
 	}
 	return Shard{Index: i, Count: n}, nil
 }

@@ -74,6 +74,9 @@ func Unmarshal(file string, b []byte) (*Run, error) {
 	if *head.Schema != SchemaVersion {
 		return nil, &VersionError{File: file, Found: *head.Schema, Expected: SchemaVersion}
 	}
+	if err := checkShape(b); err != nil {
+		return nil, &FileError{file, err}
+	}
 	r := new(Run)
 	if err := json.Unmarshal(b, r); err != nil {
 		return nil, &FileError{file, fmt.Errorf("corrupted record: %w", err)}
@@ -81,7 +84,50 @@ func Unmarshal(file string, b []byte) (*Run, error) {
 	if r.ID == "" {
 		return nil, &FileError{file, errors.New("record has no id")}
 	}
+	if m := r.Merged; m != nil {
+		if m.Of < 0 || m.Of > MaxShards || len(m.Shards) > MaxShards || len(m.From) > MaxShards {
+			return nil, &FileError{file, fmt.Errorf("merged from %d shards of %d: at most %d", len(m.Shards), m.Of, MaxShards)}
+		}
+	}
 	return r, nil
+}
+
+// Bounds on what one record may hold, so a hostile or broken file costs a
+// named error, not the machine's memory. The load generator writes at most
+// 128 intervals of a few histograms each (loadgen.MaxIntervals).
+const (
+	MaxIntervals  = 1024
+	MaxHistograms = 4096 // in the whole record, intervals included
+	MaxHeap       = 1 << 20
+)
+
+// checkShape counts a record's intervals and histograms before they are
+// decoded.
+func checkShape(b []byte) error {
+	var shape struct {
+		Histograms map[string]json.RawMessage `json:"histograms"`
+		Intervals  []struct {
+			Histograms map[string]json.RawMessage `json:"histograms"`
+		} `json:"intervals"`
+		Heap []struct{} `json:"heap"`
+	}
+	if err := json.Unmarshal(b, &shape); err != nil {
+		return fmt.Errorf("corrupted record: %w", err)
+	}
+	if len(shape.Intervals) > MaxIntervals {
+		return fmt.Errorf("%d intervals, more than the %d a record may hold", len(shape.Intervals), MaxIntervals)
+	}
+	if len(shape.Heap) > MaxHeap {
+		return fmt.Errorf("%d heap samples, more than the %d a record may hold", len(shape.Heap), MaxHeap)
+	}
+	n := len(shape.Histograms)
+	for _, iv := range shape.Intervals {
+		n += len(iv.Histograms)
+	}
+	if n > MaxHistograms {
+		return fmt.Errorf("%d histograms, more than the %d a record may hold", n, MaxHistograms)
+	}
+	return nil
 }
 
 // ReadFile reads one record. It never blocks on a special file: anything but
@@ -152,11 +198,14 @@ func writeNew(path string, write func(io.Writer) error) (err error) {
 	if err := write(tmp); err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
-	if err := tmp.Sync(); err != nil {
+	if err := fsync(tmp); err != nil {
 		return fmt.Errorf("write %s: sync: %w", path, err)
 	}
 	if err := tmp.Close(); err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if beforeLink != nil {
+		beforeLink(tmp.Name())
 	}
 	if err := os.Link(tmp.Name(), path); err != nil {
 		var le *os.LinkError
@@ -167,6 +216,18 @@ func writeNew(path string, write func(io.Writer) error) (err error) {
 	}
 	syncDir(dir)
 	return nil
+}
+
+// Test hooks: beforeLink runs between the write and the link; fsync counts
+// the syncs it makes.
+var (
+	beforeLink func(tmp string)
+	syncs      int
+)
+
+func fsync(f *os.File) error {
+	syncs++
+	return f.Sync()
 }
 
 // syncDir makes a new directory entry durable; best effort, since not every
@@ -225,15 +286,54 @@ type Store struct {
 }
 
 // Open returns the store in dir (DefaultDir when empty), creating the
-// folder if needed.
+// folder if needed. It checks that a record can be written there (a
+// read-only folder would lose every run of a long suite).
 func Open(dir string) (*Store, error) {
 	if dir == "" {
 		dir = DefaultDir
 	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return nil, err
+	if err := CheckWritable(dir); err != nil {
+		return nil, fmt.Errorf("results %w", err)
 	}
 	return &Store{Dir: dir}, nil
+}
+
+// CheckWritable creates dir if needed and checks a file can be created in
+// it, so a long job finds out before it runs, not when it stores.
+func CheckWritable(dir string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("folder %s cannot be made: %w", dir, err)
+	}
+	f, err := os.CreateTemp(dir, ".probe-*")
+	if err != nil {
+		return fmt.Errorf("folder %s is not writable: %w", dir, err)
+	}
+	f.Close()
+	os.Remove(f.Name())
+	return nil
+}
+
+// FallbackDir is where SaveOrKeep keeps a record the store could not take.
+func FallbackDir() string { return filepath.Join(os.TempDir(), "wslab-unsaved-results") }
+
+// SaveOrKeep saves r like Save; when that fails (a full disk, a folder made
+// read-only meanwhile) it keeps r in FallbackDir instead and returns that
+// path with an error that says both. path is empty only when r could be
+// written nowhere.
+func (s *Store) SaveOrKeep(r *Run) (path string, err error) {
+	p, err := s.Save(r)
+	if err == nil {
+		return p, nil
+	}
+	fb := &Store{Dir: FallbackDir()}
+	if e := os.MkdirAll(fb.Dir, 0o755); e != nil {
+		return "", fmt.Errorf("%w; keeping it in %s failed too: %v", err, fb.Dir, e)
+	}
+	kept, e := fb.Save(r)
+	if e != nil {
+		return "", fmt.Errorf("%w; keeping it in %s failed too: %v", err, fb.Dir, e)
+	}
+	return kept, fmt.Errorf("%w; the run is kept in %s", err, kept)
 }
 
 // Path is where the run with that ID is stored.

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"strings"
 
@@ -82,6 +83,22 @@ func Read(r io.Reader, name string) (*Set, error) {
 		switch rec := br.Result().(type) {
 		case *benchfmt.Result:
 			k := Key{Pkg: rec.GetConfig("pkg"), Name: strings.TrimPrefix(rec.Name.String(), "Benchmark")}
+			bad := ""
+			if rec.Iters < 1 {
+				bad = fmt.Sprintf("%d iterations", rec.Iters)
+			}
+			for _, v := range rec.Values {
+				if math.IsNaN(v.Value) || math.IsInf(v.Value, 0) || v.Value < 0 {
+					// NaN compares false with everything: a gate fed
+					// one would pass whatever it measured.
+					bad = fmt.Sprintf("%v %s", v.Value, v.Unit)
+				}
+			}
+			if bad != "" {
+				_, line := rec.Pos()
+				syntax = append(syntax, fmt.Sprintf("%s:%d: %s: %s is not a measurement", name, line, k, bad))
+				continue
+			}
 			for _, v := range rec.Values {
 				s.add(k, v.Unit, v.Value)
 			}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/wslab/wslab/firmware"
+	"github.com/wslab/wslab/internal/testenv"
 )
 
 // Round trips with WebSocket clients not written in Go, as Debian packages
@@ -38,12 +39,12 @@ func runClientScript(t *testing.T, env []string, name string, args ...string) {
 func TestNodeWS(t *testing.T) {
 	node, err := exec.LookPath("node")
 	if err != nil {
-		t.Skip("node not installed (Debian packages nodejs and node-ws): skipping")
+		testenv.SkipOrFail(t, "node not installed (Debian packages nodejs and node-ws): skipping")
 	}
 	check := exec.Command(node, "-e", `require("ws")`)
 	check.Env = append(check.Environ(), "NODE_PATH=/usr/share/nodejs")
 	if out, err := check.CombinedOutput(); err != nil {
-		t.Skipf("node cannot load ws (Debian package node-ws): %v %s", err, out)
+		testenv.SkipOrFail(t, "node cannot load ws (Debian package node-ws): %v %s", err, out)
 	}
 	runClientScript(t, []string{"NODE_PATH=/usr/share/nodejs"}, node, "testdata/node_ws_echo.js")
 }
@@ -57,5 +58,5 @@ func TestPythonWebsockets(t *testing.T) {
 			return
 		}
 	}
-	t.Skip("no python3 with the websockets module (Debian package python3-websockets): skipping")
+	testenv.SkipOrFail(t, "no python3 with the websockets module (Debian package python3-websockets): skipping")
 }

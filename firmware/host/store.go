@@ -18,11 +18,14 @@ type DirStore struct{ Dir string }
 
 func (d DirStore) path(name []byte) string { return filepath.Join(d.Dir, string(name)) }
 
-// Open implements firmware.Store.
+// Open implements firmware.Store. It serves regular files only: it opens
+// without following a symlink (which could lead out of the store) and
+// without blocking (opening a FIFO would block the board's one event loop),
+// and refuses anything that is not a regular file as missing.
 func (d DirStore) Open(name []byte) (firmware.File, int64, error) {
-	f, err := os.Open(d.path(name))
+	f, err := os.OpenFile(d.path(name), os.O_RDONLY|syscall.O_NONBLOCK|syscall.O_NOFOLLOW, 0)
 	if err != nil {
-		if errors.Is(err, fs.ErrNotExist) {
+		if errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ELOOP) {
 			return nil, 0, firmware.ErrNotExist
 		}
 		return nil, 0, err
@@ -44,13 +47,17 @@ func (d DirStore) Create(name []byte, size int64) (firmware.Upload, error) {
 	return &upload{f: f, final: d.path(name)}, nil
 }
 
-// Remove implements firmware.Store.
+// Remove implements firmware.Store. It removes files only (unlink, never
+// rmdir): a directory's name is missing as far as the store is concerned.
 func (d DirStore) Remove(name []byte) error {
-	err := os.Remove(d.path(name))
-	if errors.Is(err, fs.ErrNotExist) {
+	err := syscall.Unlink(d.path(name))
+	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.EISDIR) {
 		return firmware.ErrNotExist
 	}
-	return err
+	if err != nil {
+		return &fs.PathError{Op: "remove", Path: d.path(name), Err: err}
+	}
+	return nil
 }
 
 type upload struct {

@@ -21,6 +21,7 @@ import (
 	"github.com/wslab/wslab/core"
 	"github.com/wslab/wslab/firmware"
 	"github.com/wslab/wslab/firmware/host"
+	"github.com/wslab/wslab/internal/testenv"
 )
 
 // rawClients opens n WebSocket connections to addr with raw blocking
@@ -82,7 +83,7 @@ func rawClients(tb testing.TB, port int, fds []int) {
 func raiseFileLimit(tb testing.TB, need uint64) {
 	var lim unix.Rlimit
 	if err := unix.Getrlimit(unix.RLIMIT_NOFILE, &lim); err != nil {
-		tb.Skip(err)
+		testenv.SkipOrFail(tb, "getrlimit: %v", err)
 	}
 	if lim.Cur >= need {
 		return
@@ -92,7 +93,7 @@ func raiseFileLimit(tb testing.TB, need uint64) {
 		want.Max = lim.Max
 	}
 	if err := unix.Setrlimit(unix.RLIMIT_NOFILE, &want); err != nil {
-		tb.Skipf("need %d file descriptors, have %d (%v)", need, lim.Cur, err)
+		testenv.SkipOrFail(tb, "need %d file descriptors, have %d and cannot raise the limit (%v): run `ulimit -n %d` first", need, lim.Cur, err, need)
 	}
 }
 

@@ -1,0 +1,32 @@
+package main
+
+import (
+	"bytes"
+	"net"
+	"strings"
+	"testing"
+)
+
+// Issue 18 defect 8: a board listening beyond loopback says that its file
+// store takes unauthenticated writes; on loopback it says nothing.
+func TestListenWarning(t *testing.T) {
+	for _, tc := range []struct {
+		ip   string
+		warn bool
+	}{{"127.0.0.1", false}, {"::1", false}, {"127.3.2.1", false}, {"0.0.0.0", true}, {"::", true}, {"192.168.1.50", true}} {
+		w := listenWarning(&net.TCPAddr{IP: net.ParseIP(tc.ip), Port: 8080})
+		if got := w != "" && strings.Contains(w, "unauthenticated") && strings.Contains(w, "PUT and DELETE"); got != tc.warn {
+			t.Errorf("%s: warning %q", tc.ip, w)
+		}
+	}
+}
+
+// Issue 18 defect 8: an impossible size is a clean error, not an
+// out-of-memory crash.
+func TestBoardHugeSlots(t *testing.T) {
+	var out, errb bytes.Buffer
+	rc := runBoard([]string{"--model", "linux-sbc", "--slots", "4000000000", "--listen", "127.0.0.1:0"}, &out, &errb)
+	if rc == 0 || !strings.Contains(errb.String(), "slots must be at most") {
+		t.Errorf("exit %d, stderr %q", rc, errb.String())
+	}
+}
