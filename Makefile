@@ -37,9 +37,12 @@ test-cross:
 
 # A few seconds of each fuzz target (go test -fuzz takes one target at a time).
 FUZZTIME ?= 5s
+FUZZPKGS ?= ./core ./results
 fuzz:
-	for f in $$($(GO) test -list '^Fuzz' ./core | grep '^Fuzz'); do \
-		$(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) ./core || exit 1; \
+	for p in $(FUZZPKGS); do \
+		for f in $$($(GO) test -list '^Fuzz' $$p | grep '^Fuzz'); do \
+			$(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$p || exit 1; \
+		done; \
 	done
 
 # Timings and allocations, A/B against BASE (default main), interleaved runs.

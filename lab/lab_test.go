@@ -19,8 +19,8 @@ func TestParseGoal(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(g) != 3 || g[0].Figure != "p99" || !g[0].Less || g[0].Limit != 20000 ||
-		g[1].Figure != "throughput" || g[1].Less || g[1].Limit != 1e6 || g[2].Limit != 1 {
+	if len(g) != 3 || g[0].Figure != "p99" || g[0].Op != results.OpLess || g[0].Limit != 20000 ||
+		g[1].Figure != "throughput" || g[1].Op != results.OpGreater || g[1].Limit != 1e6 || g[2].Limit != 1 {
 		t.Fatalf("goal %+v", g)
 	}
 	for _, bad := range []string{"", "p99", "p99<fast", "latency<2ms", "throughput>3 furlongs"} {

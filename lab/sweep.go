@@ -10,7 +10,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/wslab/wslab/loadgen"
@@ -158,14 +157,6 @@ func Sweep(ctx context.Context, o SweepOptions) (*SweepOutcome, error) {
 	}
 	out.Report, err = report.Write(o.Out, out.Runs, report.Options{Title: "wslab sweep: " + o.Model + " " + o.Scenario})
 	return out, err
-}
-
-func (g Goal) String() string {
-	s := make([]string, len(g))
-	for i, c := range g {
-		s[i] = c.Text
-	}
-	return strings.Join(s, ", ")
 }
 
 func orZero(v []int) []int {

@@ -10,8 +10,19 @@ type Summary struct {
 	// sent when none were received, as in a sink scenario) over Duration.
 	MsgsPerSec float64
 	// MBPerSec is Rates.BytesPerSec, or else bytes sent plus received over
-	// Duration, in units of 10^6 bytes per second.
+	// Duration, in units of 10^6 bytes per second: both directions added,
+	// so an echo counts every byte twice. Print UpMBPerSec, DownMBPerSec
+	// or OneWayMBPerSec instead; this total is kept for old comparisons.
 	MBPerSec float64
+	// UpMBPerSec is payload sent by the load generator to the board (10^6
+	// bytes/s), DownMBPerSec payload received from it, over the same
+	// measurement window as MBPerSec.
+	UpMBPerSec, DownMBPerSec float64
+	// OneWayMBPerSec is what a throughput goal means: the payload rate in
+	// one direction. For a scenario that moves payload both ways (echo) it
+	// is the smaller of up and down (the rate of payload that made the
+	// round trip), else the one direction that moved payload.
+	OneWayMBPerSec float64
 	// P50, P99 and P999 are quantiles of the latency histogram (or of the
 	// service histogram when there is no latency one), in microseconds.
 	P50, P99, P999 float64
@@ -43,6 +54,17 @@ func (r *Run) Summary() Summary {
 		bps = float64(r.Counts.BytesSent+r.Counts.BytesReceived) / secs
 	}
 	s.MBPerSec = bps / 1e6
+	if tot := r.Counts.BytesSent + r.Counts.BytesReceived; tot > 0 {
+		// Each direction over the window bps was measured on.
+		s.UpMBPerSec = s.MBPerSec * float64(r.Counts.BytesSent) / float64(tot)
+		s.DownMBPerSec = s.MBPerSec * float64(r.Counts.BytesReceived) / float64(tot)
+	}
+	switch {
+	case s.UpMBPerSec > 0 && s.DownMBPerSec > 0:
+		s.OneWayMBPerSec = min(s.UpMBPerSec, s.DownMBPerSec)
+	default:
+		s.OneWayMBPerSec = s.UpMBPerSec + s.DownMBPerSec
+	}
 	h := r.Histograms[HistLatency]
 	if h.Count() == 0 {
 		h = r.Histograms[HistService]
@@ -107,7 +129,8 @@ type Figure struct {
 // Figures are the figures Compare reports, in order.
 var Figures = []Figure{
 	{"msgs/s", "msg/s", true, func(s Summary) (float64, bool) { return s.MsgsPerSec, true }},
-	{"MB/s", "MB/s", true, func(s Summary) (float64, bool) { return s.MBPerSec, true }},
+	{"up MB/s", "MB/s", true, func(s Summary) (float64, bool) { return s.UpMBPerSec, true }},
+	{"down MB/s", "MB/s", true, func(s Summary) (float64, bool) { return s.DownMBPerSec, true }},
 	{"p50", "µs", false, func(s Summary) (float64, bool) { return s.P50, s.HasLatency }},
 	{"p99", "µs", false, func(s Summary) (float64, bool) { return s.P99, s.HasLatency }},
 	{"p999", "µs", false, func(s Summary) (float64, bool) { return s.P999, s.HasLatency }},
