@@ -17,7 +17,7 @@ import (
 
 // BoardComparison draws grouped bars: one group per scenario (name and
 // connections), one bar per board in the board's colour, in four aligned
-// panels: throughput, p99 latency, errors and peak heap. Repeated runs show
+// panels: throughput, p99 latency, refused connections and the board's RAM in use. Repeated runs show
 // their median. A missing value (a board not run in a scenario, or without
 // a heap series) leaves a gap.
 func BoardComparison(runs []*results.Run) (*Figure, error) {
@@ -31,7 +31,7 @@ func BoardComparison(runs []*results.Run) (*Figure, error) {
 	}
 	groupSet := map[key]bool{}
 	vals := map[string]map[key]map[string][]float64{} // figure -> group -> board -> values
-	figs := []string{"msgs/s", "p99", "errors", "heap max"}
+	figs := []string{"msgs/s", "p99", "refused", "ram"}
 	for _, f := range figs {
 		vals[f] = map[key]map[string][]float64{}
 	}
@@ -54,7 +54,7 @@ func BoardComparison(runs []*results.Run) (*Figure, error) {
 		if s.HasLatency {
 			maxLat = math.Max(maxLat, s.P99)
 		}
-		maxHeap = math.Max(maxHeap, float64(s.HeapMax))
+		maxHeap = math.Max(maxHeap, float64(s.RAM))
 	}
 	groups := slices.SortedFunc(maps.Keys(groupSet), func(a, b key) int {
 		if c := strings.Compare(a.name, b.name); c != 0 {
@@ -73,8 +73,8 @@ func BoardComparison(runs []*results.Run) (*Figure, error) {
 	}{
 		{"msgs/s", "throughput (msg/s)", 1},
 		{"p99", "p99 latency (" + lu.name + ")", lu.div},
-		{"errors", "errors (count)", 1},
-		{"heap max", "peak heap (" + bu.name + ")", bu.div},
+		{"refused", "connections refused (count)", 1},
+		{"ram", "board RAM in use (" + bu.name + ")", bu.div},
 	}
 	plots := make([]*plot.Plot, len(panels))
 	// Bars share a group's width: 70% of the 12 cm a panel gets at most.
@@ -103,7 +103,7 @@ func BoardComparison(runs []*results.Run) (*Figure, error) {
 		p.X.Tick.Label.Font.Size = vg.Points(9)
 		p.Y.Min = 0
 		p.Y.Max *= 1.08
-		if pan.fig == "errors" {
+		if pan.fig == "refused" {
 			p.Y.Max = max(p.Y.Max, 5) // whole counts, even when all are zero
 		} else if p.Y.Max <= 0 {
 			p.Y.Max = 1

@@ -343,14 +343,14 @@ func figureLabel(name string) string {
 	switch name {
 	case "msgs/s":
 		return "throughput"
-	case "MB/s":
-		return "data rate"
+	case "up MB/s":
+		return "payload rate up (to the board)"
+	case "down MB/s":
+		return "payload rate down (from the board)"
+	case "ram":
+		return "board RAM in use"
 	case "p50", "p99", "p999":
 		return name + " latency"
-	case "heap max":
-		return "peak heap"
-	case "heap slope":
-		return "heap growth"
 	}
 	return name
 }

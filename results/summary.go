@@ -28,7 +28,16 @@ type Summary struct {
 	P50, P99, P999 float64
 	HasLatency     bool
 	Errors         int64
-	// Heap figures come from the heap series; HasHeap is false without one.
+	// Refused counts connections the board turned away (Run.Refused).
+	Refused int64
+	// RAM is the board's RAM in use and RAMBudget its heap budget, in
+	// bytes (Run.RAMInUse): the board's own, never the host's heap.
+	HasRAM         bool
+	RAM, RAMBudget int64
+	// Heap figures come from the heap series (/stats "heap"); HasHeap is
+	// false without one. For an emulated board this is the heap of the
+	// host process that emulates it, not the board's RAM: show it, if at
+	// all, as "host process heap".
 	HasHeap                     bool
 	HeapStart, HeapEnd, HeapMax int64
 	// HeapSlope is the least-squares slope of heap in use over time, in
@@ -76,6 +85,8 @@ func (r *Run) Summary() Summary {
 		s.P999 = float64(h.Quantile(0.999))
 	}
 	s.Errors = r.ErrorsTotal()
+	s.Refused = r.Refused()
+	s.RAM, s.RAMBudget, s.HasRAM = r.RAMInUse()
 	if len(r.Heap) > 0 {
 		s.HasHeap = true
 		s.HeapStart = r.Heap[0].HeapInUse
@@ -126,17 +137,18 @@ type Figure struct {
 	Of func(Summary) (float64, bool)
 }
 
-// Figures are the figures Compare reports, in order.
+// Figures are the figures Compare reports, in order. The host process
+// heap is not among them: it is the emulator's, not the board's.
 var Figures = []Figure{
 	{"msgs/s", "msg/s", true, func(s Summary) (float64, bool) { return s.MsgsPerSec, true }},
-	{"up MB/s", "MB/s", true, func(s Summary) (float64, bool) { return s.UpMBPerSec, true }},
-	{"down MB/s", "MB/s", true, func(s Summary) (float64, bool) { return s.DownMBPerSec, true }},
+	{"up MB/s", "MB/s", true, func(s Summary) (float64, bool) { return s.UpMBPerSec, s.UpMBPerSec > 0 }},
+	{"down MB/s", "MB/s", true, func(s Summary) (float64, bool) { return s.DownMBPerSec, s.DownMBPerSec > 0 }},
 	{"p50", "µs", false, func(s Summary) (float64, bool) { return s.P50, s.HasLatency }},
 	{"p99", "µs", false, func(s Summary) (float64, bool) { return s.P99, s.HasLatency }},
 	{"p999", "µs", false, func(s Summary) (float64, bool) { return s.P999, s.HasLatency }},
 	{"errors", "errors", false, func(s Summary) (float64, bool) { return float64(s.Errors), true }},
-	{"heap max", "bytes", false, func(s Summary) (float64, bool) { return float64(s.HeapMax), s.HasHeap }},
-	{"heap slope", "bytes/h", false, func(s Summary) (float64, bool) { return s.HeapSlope, s.HasHeap }},
+	{"refused", "errors", false, func(s Summary) (float64, bool) { return float64(s.Refused), true }},
+	{"ram", "bytes", false, func(s Summary) (float64, bool) { return float64(s.RAM), s.HasRAM }},
 }
 
 // FigureByName returns the figure with that name.
