@@ -2,6 +2,8 @@ package main
 
 import (
 	"bytes"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -49,5 +51,19 @@ func TestDiffCommand(t *testing.T) {
 	}
 	if code := run([]string{"diff", base, t.TempDir()}, &stdout, &stderr); code != exitFailed {
 		t.Errorf("empty folder: exit %d", code)
+	}
+}
+
+func TestReportAgainst(t *testing.T) {
+	base, slower := diffSet(t, 1, 2000), diffSet(t, 200, 4000)
+	out := t.TempDir()
+	var stdout, stderr bytes.Buffer
+	code := run([]string{"report", slower, "--out", out, "--against", base}, &stdout, &stderr)
+	if code != exitThreshold || !strings.Contains(stdout.String(), "against "+base+": worse") {
+		t.Fatalf("exit %d\n%s\n%s", code, stdout.String(), stderr.String())
+	}
+	b, err := os.ReadFile(filepath.Join(out, "index.html"))
+	if err != nil || !strings.Contains(string(b), "<h2>Against "+base+": worse</h2>") {
+		t.Errorf("the page does not show the comparison (%v)", err)
 	}
 }

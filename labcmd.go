@@ -119,6 +119,10 @@ func runLab(args []string, stdout, stderr io.Writer) int {
 	}
 	start := time.Now()
 	oc, err := lab.Lab(ctx, o)
+	if oc != nil && len(oc.Runs) > 0 {
+		fmt.Fprint(stdout, "\n== headline ==\n")
+		lab.WriteHeadlines(stdout, oc.Runs)
+	}
 	return finish(stdout, stderr, "lab", start, oc, err)
 }
 

@@ -166,22 +166,32 @@ func elapsed(start time.Time) string {
 	return time.Since(start).Round(time.Second).String()
 }
 
+// WriteHeadlines prints the headline of every board (results.Headlines).
+func WriteHeadlines(w io.Writer, runs []*results.Run) {
+	for _, h := range results.Headlines(runs) {
+		fmt.Fprintf(w, "\n%s: %s\n", h.Board, h.Config)
+		for _, l := range h.Lines {
+			fmt.Fprintf(w, "  %s\n", l)
+		}
+	}
+}
+
 // oneLine summarises a run for the status output.
 func oneLine(r *results.Run) string {
 	s := r.Summary()
 	var b strings.Builder
-	fmt.Fprintf(&b, "%.0f msg/s, %.2f MB/s", s.MsgsPerSec, s.MBPerSec)
+	fmt.Fprintf(&b, "%.0f msg/s, payload up %.3f MB/s, down %.3f MB/s", s.MsgsPerSec, s.UpMBPerSec, s.DownMBPerSec)
 	if s.HasLatency {
 		fmt.Fprintf(&b, ", p50 %s, p99 %s", us(s.P50), us(s.P99))
 	}
 	if r.Scenario.Name == "connect" {
-		fmt.Fprintf(&b, ", opened %d, refused %d", r.Counts.ConnsOpened, r.Counts.ConnsRefused)
+		fmt.Fprintf(&b, ", opened %d, refused %d", r.Counts.ConnsOpened, s.Refused)
 	}
-	if s.Errors > 0 {
-		fmt.Fprintf(&b, ", %d errors", s.Errors)
+	if n := s.Errors - s.Refused; n > 0 {
+		fmt.Fprintf(&b, ", %d errors", n)
 	}
-	if s.HasHeap {
-		fmt.Fprintf(&b, ", board heap %d KiB", s.HeapEnd>>10)
+	if s.HasRAM {
+		fmt.Fprintf(&b, ", board RAM %s", results.FormatValue(float64(s.RAM), "bytes"))
 	}
 	return b.String()
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"slices"
 	"sort"
 	"strings"
 	"text/tabwriter"
@@ -63,7 +64,8 @@ type Comparison struct {
 	NewN     int
 	Changes  []Change
 	// Tested is how many figures had a test; the p-values are corrected
-	// for that many (Holm).
+	// for that many (Holm). A figure with the same value in every run on
+	// both sides (errors all 0) has no test and is not counted.
 	Tested int
 }
 
@@ -177,6 +179,12 @@ func compareFigure(f Figure, old, new []float64) Change {
 		ch.Warnings = append(ch.Warnings, fmt.Sprintf("%d vs %d runs: repeat runs to test significance", len(old), len(new)))
 		return ch
 	}
+	if constant(old, new) {
+		// Every value the same on both sides: no test could find a
+		// difference, so it is not counted in the correction (Tarone).
+		ch.Verdict = VerdictNoChange
+		return ch
+	}
 	cmp := benchmath.AssumeNothing.Compare(so, sn)
 	ch.P = cmp.P
 	ch.tested = true
@@ -184,6 +192,15 @@ func compareFigure(f Figure, old, new []float64) Change {
 		ch.Warnings = append(ch.Warnings, w.Error())
 	}
 	return ch
+}
+
+func constant(a, b []float64) bool {
+	for _, v := range append(slices.Clone(a), b...) {
+		if v != a[0] {
+			return false
+		}
+	}
+	return true
 }
 
 // minPossibleP is the smallest two-sided p-value the exact Mann-Whitney
