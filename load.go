@@ -5,8 +5,10 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"os/signal"
+	"slices"
 	"sort"
 	"strings"
 	"syscall"
@@ -78,13 +80,23 @@ func loadSpec(args []string, stderr io.Writer) (spec loadgen.Spec, out, store st
 }
 
 func runLoad(args []string, stdout, stderr io.Writer) int {
+	args, of, err := takeOutputFlags(args)
+	if err != nil {
+		fmt.Fprintln(stderr, "wslab load:", err)
+		return exitUsage
+	}
 	spec, out, store, quiet, err := loadSpec(args, stderr)
 	if err != nil {
 		if err == flag.ErrHelp {
+			fmt.Fprintf(stderr, "  -threshold string\n    \t%s\n  -summary string\n    \t%s\n", thresholdHelp, summaryHelp)
 			return 0
 		}
 		fmt.Fprintln(stderr, "wslab load:", err)
 		return 2
+	}
+	human := stdout
+	if of.machine() {
+		human = stderr
 	}
 	if !quiet && isTerminal(stderr) {
 		spec.Progress = stderr
@@ -100,7 +112,11 @@ func runLoad(args []string, stdout, stderr io.Writer) int {
 	if r == nil {
 		return status
 	}
-	printRun(stdout, r)
+	printRun(human, r)
+	if why := results.MeasuredNothing(r); why != "" && status == 0 {
+		fmt.Fprintf(stderr, "wslab load: measured nothing: %s\n", why)
+		status = exitFailed
+	}
 	if out != "" {
 		b, err := results.Marshal(r)
 		if err == nil {
@@ -110,7 +126,7 @@ func runLoad(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintln(stderr, "wslab load:", err)
 			return 1
 		}
-		fmt.Fprintf(stdout, "wrote %s\n", out)
+		fmt.Fprintf(human, "wrote %s\n", out)
 	}
 	if store != "" {
 		st, err := results.Open(store)
@@ -122,7 +138,10 @@ func runLoad(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintln(stderr, "wslab load:", err)
 			return 1
 		}
-		fmt.Fprintf(stdout, "saved %s\n", path)
+		fmt.Fprintf(human, "saved %s\n", path)
+	}
+	if code := of.report(stdout, stderr, []*results.Run{r}); status == 0 {
+		status = code
 	}
 	return status
 }
@@ -157,7 +176,8 @@ func printRun(w io.Writer, r *results.Run) {
 		c.ConnsAttempted, c.ConnsOpened, c.ConnsRefused, c.ConnsFailed, c.ConnsDropped)
 	fmt.Fprintf(tw, "messages\t%d sent, %d received\n", c.MsgsSent, c.MsgsReceived)
 	fmt.Fprintf(tw, "bytes\t%d sent, %d received\n", c.BytesSent, c.BytesReceived)
-	fmt.Fprintf(tw, "throughput\t%.0f msgs/s, %.2f MB/s\n", s.MsgsPerSec, s.MBPerSec)
+	fmt.Fprintf(tw, "throughput\t%.0f msgs/s; payload up %.3f MB/s (to the board), down %.3f MB/s (from it); one-way %.3f MB/s\n",
+		s.MsgsPerSec, s.UpMBPerSec, s.DownMBPerSec, s.OneWayMBPerSec)
 	for _, name := range []string{results.HistLatency, results.HistService, loadgen.HistLateness, results.HistHandshake} {
 		h := r.Hist(name)
 		if h.Count() == 0 {
@@ -180,8 +200,22 @@ func printRun(w io.Writer, r *results.Run) {
 	} else {
 		fmt.Fprintf(tw, "errors\tnone\n")
 	}
+	if s.HasRAM {
+		ram := results.FormatValue(float64(s.RAM), "bytes")
+		if s.RAMBudget > 0 {
+			ram += fmt.Sprintf(" of %s budget (%.0f%%)", results.FormatValue(float64(s.RAMBudget), "bytes"), 100*float64(s.RAM)/float64(s.RAMBudget))
+		}
+		fmt.Fprintf(tw, "board RAM\t%s\n", ram)
+	}
+	if k := r.RefusalKinds(); len(k) > 0 {
+		var parts []string
+		for _, name := range slices.Sorted(maps.Keys(k)) {
+			parts = append(parts, fmt.Sprintf("%s %d", name, k[name]))
+		}
+		fmt.Fprintf(tw, "refused\t%d: %s\n", r.Refused(), strings.Join(parts, ", "))
+	}
 	if s.HasHeap {
-		fmt.Fprintf(tw, "board heap\tstart %d B, end %d B, max %d B, slope %.0f B/h (%d samples)\n",
+		fmt.Fprintf(tw, "/stats heap\tstart %d B, end %d B, max %d B, slope %.0f B/h (%d samples; the host process heap for an emulated board)\n",
 			s.HeapStart, s.HeapEnd, s.HeapMax, s.HeapSlope, len(r.Heap))
 	}
 	for _, n := range r.Notes {

@@ -166,6 +166,14 @@ func elapsed(start time.Time) string {
 	return time.Since(start).Round(time.Second).String()
 }
 
+// StepName is the lab step of a run (its scenario outside the lab).
+func StepName(r *results.Run) string {
+	if s := r.Scenario.Params["step"]; s != "" {
+		return s
+	}
+	return r.Scenario.Name
+}
+
 // WriteHeadlines prints the headline of every board (results.Headlines).
 func WriteHeadlines(w io.Writer, runs []*results.Run) {
 	for _, h := range results.Headlines(runs) {

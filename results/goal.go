@@ -48,7 +48,7 @@ var GoalFigures = []struct{ Name, Means string }{
 	{"up", "payload rate load generator -> board"},
 	{"down", "payload rate board -> load generator"},
 	{"msgs", "messages per second (a plain number, or with /s)"},
-	{"errors", "errors of every kind, refusals included (a whole number)"},
+	{"errors", "errors other than refusals (a whole number)"},
 	{"refused", "connections the board turned away (a whole number)"},
 	{"ram", "the board's RAM in use: B, KiB, MiB, KB, MB, or % of its heap budget"},
 }
@@ -317,7 +317,7 @@ func (c Clause) Value(r *Run) (float64, bool) {
 	case "msgs":
 		return s.MsgsPerSec, true
 	case "errors":
-		return float64(s.Errors), true
+		return float64(s.Errors - s.Refused), true
 	case "refused":
 		return float64(r.Refused()), true
 	case "ram":
