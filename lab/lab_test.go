@@ -45,27 +45,41 @@ func fakeRun(slots, rx, tx int, msgs float64, p99us int64) *results.Run {
 }
 
 func TestPickSmallestThatMeetsOrClosest(t *testing.T) {
+	mkRows := func() []SweepRow {
+		rows := []SweepRow{
+			{Board: BoardSpec{Slots: 4, RxBuf: 512, TxBuf: 512}, Footprint: 10, Run: fakeRun(4, 512, 512, 500, 20000)},   // misses both
+			{Board: BoardSpec{Slots: 4, RxBuf: 1024, TxBuf: 512}, Footprint: 20, Run: fakeRun(4, 1024, 512, 1500, 9000)}, // meets
+			{Board: BoardSpec{Slots: 4, RxBuf: 2048, TxBuf: 512}, Footprint: 40, Run: fakeRun(4, 2048, 512, 3000, 5000)}, // meets, bigger
+		}
+		for i := range rows {
+			rows[i].Runs = []*results.Run{rows[i].Run}
+		}
+		return rows
+	}
+	runsOf := func(rows []SweepRow) []*results.Run {
+		var rs []*results.Run
+		for _, r := range rows {
+			rs = append(rs, r.Run)
+		}
+		return rs
+	}
 	g, _ := ParseGoal("p99<10ms,msgs>1000")
-	rows := []SweepRow{
-		{Board: BoardSpec{RxBuf: 512}, Footprint: 10, Run: fakeRun(4, 512, 512, 500, 20000)},   // misses both
-		{Board: BoardSpec{RxBuf: 1024}, Footprint: 20, Run: fakeRun(4, 1024, 512, 1500, 9000)}, // meets
-		{Board: BoardSpec{RxBuf: 2048}, Footprint: 40, Run: fakeRun(4, 2048, 512, 3000, 5000)}, // meets, bigger
-	}
-	for i := range rows {
-		rows[i].Meets, rows[i].Margin, rows[i].Worst = g.Check(rows[i].Run)
-	}
-	best, closest := pick(rows, true)
+	rows := mkRows()
+	_, _, confs, _ := results.Recommend(runsOf(rows), g)
+	best, closest := judge(rows, confs)
 	if best == nil || best.Footprint != 20 || closest != nil {
 		t.Fatalf("pick %+v closest %+v", best, closest)
 	}
 	// None meets: the closest miss is named, with the clause it missed.
 	g2, _ := ParseGoal("p99<4ms")
-	for i := range rows {
-		rows[i].Meets, rows[i].Margin, rows[i].Worst = g2.Check(rows[i].Run)
-	}
-	best, closest = pick(rows, true)
+	rows = mkRows()
+	_, _, confs, _ = results.Recommend(runsOf(rows), g2)
+	best, closest = judge(rows, confs)
 	if best != nil || closest == nil || closest.Footprint != 40 || closest.Worst.Text != "p99<4ms" {
 		t.Fatalf("none meets: pick %+v closest %+v", best, closest)
+	}
+	if got := missText(closest); !strings.Contains(got, "misses p99<4ms: 5") || !strings.Contains(got, "(by 25%)") {
+		t.Errorf("miss text %q", got)
 	}
 }
 
@@ -105,7 +119,7 @@ func TestSweepShapes(t *testing.T) {
 		if row.Run == nil {
 			t.Fatalf("tx %d did not run: %s", txs[i], row.Skipped)
 		}
-		mbps[i] = row.Run.Summary().MBPerSec
+		mbps[i] = row.Run.Summary().DownMBPerSec
 		t.Logf("tx %5d: %.3f MB/s, footprint %d B", txs[i], mbps[i], row.Footprint)
 	}
 	// Doubling a small window nearly doubles throughput.

@@ -9,7 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"strconv"
+	"strings"
 	"time"
 
 	"github.com/wslab/wslab/loadgen"
@@ -28,7 +28,8 @@ type SweepOptions struct {
 	Size     int // message size; default 64
 	Duration time.Duration
 	Rate     float64
-	Goal     Goal
+	Goal     Goal // empty: within 90% of the best message rate
+	Repeat   int  // runs per configuration (default 1); the median counts
 	LinkOff  bool
 	BoardExe string // see Options.BoardExe
 	Results  string
@@ -39,13 +40,15 @@ type SweepOptions struct {
 
 // SweepRow is one configuration of a sweep.
 type SweepRow struct {
-	Board     BoardSpec
-	Footprint int // static bytes
+	Board     BoardSpec // every field set (the model's defaults resolved)
+	Footprint int       // static bytes
 	Run       *results.Run
-	Skipped   string // why it did not run (over budget, failed)
+	Runs      []*results.Run // every repeat; Run is the latest
+	Skipped   string         // why it did not run (over budget, failed)
 	Meets     bool
 	Margin    float64 // worst clause margin (fraction of its limit; < 0 fails)
 	Worst     Clause
+	Value     float64 // the median of the worst clause's figure
 }
 
 // SweepOutcome adds the rows and the pick to an Outcome.
@@ -54,6 +57,7 @@ type SweepOutcome struct {
 	Rows    []SweepRow
 	Pick    *SweepRow // the smallest-RAM configuration that meets the goal
 	Closest *SweepRow // when none does: the one that missed by the least
+	Goal    Goal      // the goal checked (the default one when none was given)
 	Figure  []string  // the sweep figure's files
 }
 
@@ -72,50 +76,58 @@ func Sweep(ctx context.Context, o SweepOptions) (*SweepOutcome, error) {
 	if err != nil {
 		return nil, err
 	}
+	if o.Repeat < 1 {
+		o.Repeat = 1
+	}
 	out := &SweepOutcome{}
-	total := len(rxs) * len(txs) * len(slots)
+	total := len(rxs) * len(txs) * len(slots) * o.Repeat
 	n := 0
 	start := time.Now()
 	for _, sl := range slots {
 		for _, tx := range txs {
 			for _, rx := range rxs {
-				if ctx.Err() != nil {
-					return out, ctx.Err()
-				}
-				n++
 				bs := BoardSpec{Model: o.Model, Slots: sl, RxBuf: rx, TxBuf: tx, LinkOff: o.LinkOff}
-				row := SweepRow{Board: bs}
 				cfg, _, err := bs.Config()
 				if err != nil {
 					return out, err
 				}
-				row.Footprint = cfg.Footprint().Total
+				// Name every buffer, the model's defaults included.
+				bs.Slots, bs.RxBuf, bs.TxBuf = cfg.Slots, cfg.RxBuf, cfg.TxBuf
+				row := SweepRow{Board: bs, Footprint: cfg.Footprint().Total}
 				if err := cfg.Check(); err != nil {
 					row.Skipped = err.Error()
+					n += o.Repeat
 					statusf(o.Status, "[%d/%d %s] %s: does not start: %v", n, total, elapsed(start), bs, err)
 					out.Rows = append(out.Rows, row)
 					continue
 				}
-				statusf(o.Status, "[%d/%d %s] %s: %s", n, total, elapsed(start), bs, o.Scenario)
-				r, err := runOn(ctx, bs, o.BoardExe, loadgen.Spec{Scenario: o.Scenario, Conns: o.Conns, Size: o.Size,
-					Duration: o.Duration, Rate: o.Rate, Progress: o.Progress})
-				clearProgress(o.Progress)
-				if err != nil {
-					row.Skipped = err.Error()
-					out.Failed = append(out.Failed, fmt.Errorf("%s: %w", bs, err))
-					statusf(o.Status, "    failed: %v", err)
-					out.Rows = append(out.Rows, row)
-					continue
+				for rep := range o.Repeat {
+					if ctx.Err() != nil {
+						return out, ctx.Err()
+					}
+					n++
+					what := o.Scenario
+					if o.Repeat > 1 {
+						what += fmt.Sprintf(" (%d of %d)", rep+1, o.Repeat)
+					}
+					statusf(o.Status, "[%d/%d %s] %s: %s", n, total, elapsed(start), bs, what)
+					r, err := runOn(ctx, bs, o.BoardExe, loadgen.Spec{Scenario: o.Scenario, Conns: o.Conns, Size: o.Size,
+						Duration: o.Duration, Rate: o.Rate, Progress: o.Progress})
+					clearProgress(o.Progress)
+					if err != nil {
+						row.Skipped = err.Error()
+						out.Failed = append(out.Failed, fmt.Errorf("%s: %w", bs, err))
+						statusf(o.Status, "    failed: %v", err)
+						continue
+					}
+					if file, err := store.Save(r); err == nil {
+						out.Files = append(out.Files, file)
+					}
+					row.Run = r
+					row.Runs = append(row.Runs, r)
+					statusf(o.Status, "    %s", oneLine(r))
+					out.Runs = append(out.Runs, r)
 				}
-				if file, err := store.Save(r); err == nil {
-					out.Files = append(out.Files, file)
-				}
-				row.Run = r
-				if len(o.Goal) > 0 {
-					row.Meets, row.Margin, row.Worst = o.Goal.Check(r)
-				}
-				statusf(o.Status, "    %s", oneLine(r))
-				out.Runs = append(out.Runs, r)
 				out.Rows = append(out.Rows, row)
 			}
 		}
@@ -123,12 +135,18 @@ func Sweep(ctx context.Context, o SweepOptions) (*SweepOutcome, error) {
 	if len(out.Runs) == 0 {
 		return out, fmt.Errorf("no configuration ran")
 	}
-	out.Pick, out.Closest = pick(out.Rows, len(o.Goal) > 0)
+	out.Goal = o.Goal
+	if len(out.Goal) == 0 {
+		out.Goal = results.DefaultGoal(out.Runs)
+	}
+	_, _, confs, _ := results.Recommend(out.Runs, out.Goal)
+	out.Pick, out.Closest = judge(out.Rows, confs)
 	var rec *results.Run
 	if out.Pick != nil {
 		rec = out.Pick.Run
 	}
-	// x is the field with the most values; the others that vary split lines.
+	// x is the field with the most values; the others that vary split
+	// lines (plots.SweepOn draws one line per value, never an average).
 	axis := plots.AxisRx
 	switch {
 	case len(txs) > len(rxs) && len(txs) >= len(slots):
@@ -136,65 +154,75 @@ func Sweep(ctx context.Context, o SweepOptions) (*SweepOutcome, error) {
 	case len(slots) > len(rxs) && len(slots) > len(txs):
 		axis = plots.AxisSlots
 	}
-	split := splitOther(axis, len(rxs) > 1, len(txs) > 1, len(slots) > 1)
-	fig, err := plots.SweepOn(relabel(out.Runs, split), relabelOne(rec, split), axis)
+	dir := filepath.Join(o.Out, fileSafe("sweep-"+o.Model+"-"+o.Scenario))
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return out, err
+	}
+	fig, err := plots.SweepOn(out.Runs, rec, axis)
 	if err != nil && !errors.Is(err, plots.ErrNoData) {
 		return out, fmt.Errorf("sweep figure: %w", err)
 	}
 	if err == nil {
-		fig.Name = "sweep-" + o.Model
-		if o.Goal != nil {
-			fig.Title += " (goal " + o.Goal.String() + ")"
-		}
-		dir := filepath.Join(o.Out, "sweep")
-		if err := os.MkdirAll(dir, 0o755); err != nil {
-			return out, err
-		}
+		fig.Name = "sweep-" + fileSafe(o.Model)
+		fig.Title += " (goal " + out.Goal.String() + ")"
 		out.Figure, err = fig.Save(dir)
 		if err != nil {
 			return out, err
 		}
 	}
-	out.Report, err = report.Write(o.Out, out.Runs, report.Options{Title: "wslab sweep: " + o.Model + " " + o.Scenario})
+	out.Report, err = report.Write(dir, out.Runs, report.Options{Title: "wslab sweep: " + o.Model + " " + o.Scenario, Sweep: sweepSection(out)})
 	return out, err
 }
 
-func orZero(v []int) []int {
-	if len(v) == 0 {
-		return []int{0}
+// judge copies the verdicts of results.Recommend (medians of the repeats,
+// the heap budget) to the rows and returns the rows of the pick and of the
+// closest miss, in Recommend's order.
+func judge(rows []SweepRow, confs []*results.Config) (pick, closest *SweepRow) {
+	for i := range rows {
+		r := &rows[i]
+		for _, c := range confs {
+			if c.Board.Slots == r.Board.Slots && c.Board.RxBuf == r.Board.RxBuf && c.Board.TxBuf == r.Board.TxBuf {
+				r.Meets, r.Margin, r.Worst, r.Value = c.Meets, c.Margin, c.Worst, c.Value
+			}
+		}
 	}
-	return v
+	return pickRows(rows)
 }
 
-// pick returns the smallest-footprint row that meets the goal (ties: the
-// higher throughput), or, when none does, the row that missed by least.
-// Without a goal, the pick is the smallest footprint within 90% of the
-// best throughput.
-func pick(rows []SweepRow, hasGoal bool) (best, closest *SweepRow) {
-	if !hasGoal {
-		top := 0.0
-		for _, r := range rows {
-			if r.Run != nil {
-				top = math.Max(top, r.Run.Summary().MsgsPerSec)
-			}
+// pickRows applies results.Recommend's order to rows already judged: the
+// smallest footprint that meets (ties: higher median message rate, then
+// smaller rx+tx), else the row that missed by least.
+func pickRows(rows []SweepRow) (best, closest *SweepRow) {
+	msgs := func(r *SweepRow) float64 {
+		var v []float64
+		for _, x := range r.Runs {
+			v = append(v, x.Summary().MsgsPerSec)
 		}
-		for i := range rows {
-			if r := &rows[i]; r.Run != nil {
-				r.Meets = r.Run.Summary().MsgsPerSec >= 0.9*top
-			}
+		if len(v) == 0 {
+			return 0
 		}
+		slices.Sort(v)
+		return v[len(v)/2]
+	}
+	less := func(a, b *SweepRow) bool {
+		if a.Footprint != b.Footprint {
+			return a.Footprint < b.Footprint
+		}
+		if ma, mb := msgs(a), msgs(b); ma != mb {
+			return ma > mb
+		}
+		return a.Board.RxBuf+a.Board.TxBuf < b.Board.RxBuf+b.Board.TxBuf
 	}
 	for i := range rows {
 		r := &rows[i]
-		if r.Run == nil {
+		if len(r.Runs) == 0 {
 			continue
 		}
 		if r.Meets {
-			if best == nil || r.Footprint < best.Footprint ||
-				r.Footprint == best.Footprint && r.Run.Summary().MsgsPerSec > best.Run.Summary().MsgsPerSec {
+			if best == nil || less(r, best) {
 				best = r
 			}
-		} else if closest == nil || r.Margin > closest.Margin {
+		} else if closest == nil || r.Margin > closest.Margin || r.Margin == closest.Margin && less(r, closest) {
 			closest = r
 		}
 	}
@@ -204,48 +232,71 @@ func pick(rows []SweepRow, hasGoal bool) (best, closest *SweepRow) {
 	return best, closest
 }
 
-// splitOther returns how to name the lines of a sweep figure whose x axis
-// is axis: the model and every other field that varies (nil if none does).
-func splitOther(axis plots.SweepAxis, rx, tx, slots bool) func(results.Board) string {
-	rx, tx, slots = rx && axis != plots.AxisRx, tx && axis != plots.AxisTx, slots && axis != plots.AxisSlots
-	if !rx && !tx && !slots {
-		return nil
-	}
-	return func(b results.Board) string {
-		name := b.Model
-		if rx {
-			name += " rx " + strconv.Itoa(b.RxBuf)
+func fileSafe(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '.' {
+			return r
 		}
-		if tx {
-			name += " tx " + strconv.Itoa(b.TxBuf)
-		}
-		if slots {
-			name += " slots " + strconv.Itoa(b.Slots)
-		}
-		return name
-	}
+		return '-'
+	}, s)
 }
 
-// relabel names runs' boards by split so the sweep figure (one line per
-// board model) draws one line per value of the fields off the x axis.
-func relabel(runs []*results.Run, split func(results.Board) string) []*results.Run {
-	if split == nil {
-		return runs
+// sweepSection is the sweep's goal, verdict and table for the report.
+func sweepSection(o *SweepOutcome) *report.Sweep {
+	sw := &report.Sweep{Goal: o.Goal.String()}
+	switch {
+	case o.Pick != nil:
+		sw.Verdict = "recommended: " + o.Pick.Board.String() + ", " + kb(o.Pick.Footprint) + " of RAM"
+		sw.Met = true
+	case o.Closest != nil:
+		sw.Verdict = "no configuration meets the goal; closest: " + o.Closest.Board.String() + ", which " + missText(o.Closest)
 	}
-	out := make([]*results.Run, len(runs))
-	for i, r := range runs {
-		out[i] = relabelOne(r, split)
+	for _, f := range o.Figure {
+		if strings.HasSuffix(f, ".png") {
+			sw.Figure = filepath.Base(f)
+		}
 	}
-	return out
+	for i := range o.Rows {
+		r := &o.Rows[i]
+		line := report.SweepLine{Config: r.Board.String(), RAM: kb(r.Footprint), Runs: len(r.Runs), Pick: r == o.Pick,
+			Msgs: "–", Up: "–", Down: "–", P99: "–"}
+		switch {
+		case len(r.Runs) == 0:
+			line.Verdict = "did not run: " + r.Skipped
+		case r.Meets:
+			line.Verdict = "meets"
+		default:
+			line.Verdict = missText(r)
+		}
+		if r.Run != nil {
+			s := r.Run.Summary()
+			line.Msgs = fmt.Sprintf("%.0f", s.MsgsPerSec)
+			line.Up, line.Down = fmt.Sprintf("%.3f", s.UpMBPerSec), fmt.Sprintf("%.3f", s.DownMBPerSec)
+			if s.HasLatency {
+				line.P99 = results.FormatValue(s.P99, "µs")
+			}
+		}
+		sw.Lines = append(sw.Lines, line)
+	}
+	return sw
 }
 
-func relabelOne(r *results.Run, split func(results.Board) string) *results.Run {
-	if r == nil || split == nil {
-		return r
+// missText says which clause a row missed and by how much.
+func missText(r *SweepRow) string {
+	switch {
+	case math.IsInf(r.Margin, -1):
+		return fmt.Sprintf("misses %s: not measured", r.Worst.Text)
+	case r.Margin >= 0:
+		return "does not fit the heap budget"
 	}
-	c := *r
-	c.Board.Model = split(r.Board)
-	return &c
+	return fmt.Sprintf("misses %s: %s (by %.0f%%)", r.Worst.Text, r.Worst.FormatValue(r.Value), -r.Margin*100)
+}
+
+func orZero(v []int) []int {
+	if len(v) == 0 {
+		return []int{0}
+	}
+	return v
 }
 
 // runOn starts the board, runs one scenario on it and stops it.
@@ -262,39 +313,41 @@ func runOn(ctx context.Context, bs BoardSpec, exe string, spec loadgen.Spec) (*r
 	return loadgen.Run(ctx, spec)
 }
 
-// WriteSweepTable prints the sweep's rows and its verdict.
+// WriteSweepTable prints the sweep's rows (the latest run of each
+// configuration; the verdict is on the medians of its repeats) and its
+// verdict: the recommendation naming every buffer, or the closest miss
+// and what it missed by.
 func WriteSweepTable(w io.Writer, o *SweepOutcome, g Goal) {
-	rows := slices.Clone(o.Rows)
-	fmt.Fprintf(w, "%-8s %-8s %-8s %-10s %-12s %-10s %-10s %s\n", "SLOTS", "RX", "TX", "RAM", "MSG/S", "MB/S", "P99", "VERDICT")
-	for _, r := range rows {
-		cfg, _, _ := r.Board.Config()
+	fmt.Fprintf(w, "goal: %s\n", o.Goal)
+	fmt.Fprintf(w, "%-6s %-7s %-7s %-10s %-5s %-10s %-10s %-10s %-10s %s\n", "SLOTS", "RX", "TX", "RAM", "RUNS", "MSG/S", "UP MB/S", "DOWN MB/S", "P99", "VERDICT")
+	for i := range o.Rows {
+		r := &o.Rows[i]
 		if r.Run == nil {
-			fmt.Fprintf(w, "%-8d %-8d %-8d %-10s %s\n", cfg.Slots, cfg.RxBuf, cfg.TxBuf, kb(r.Footprint), "skipped: "+r.Skipped)
+			fmt.Fprintf(w, "%-6d %-7d %-7d %-10s %-5d %s\n", r.Board.Slots, r.Board.RxBuf, r.Board.TxBuf, kb(r.Footprint), 0, "did not run: "+r.Skipped)
 			continue
 		}
 		s := r.Run.Summary()
 		verdict := "meets"
 		if !r.Meets {
-			verdict = "misses " + r.Worst.Text
-			if len(g) == 0 {
-				verdict = "below 90% of best"
-			}
+			verdict = missText(r)
 		}
-		if o.Pick != nil && o.Pick.Board == r.Board {
+		if r == o.Pick {
 			verdict += "  <- pick"
 		}
 		p99 := "-"
 		if s.HasLatency {
 			p99 = us(s.P99)
 		}
-		fmt.Fprintf(w, "%-8d %-8d %-8d %-10s %-12.0f %-10.3f %-10s %s\n", cfg.Slots, cfg.RxBuf, cfg.TxBuf, kb(r.Footprint), s.MsgsPerSec, s.MBPerSec, p99, verdict)
+		fmt.Fprintf(w, "%-6d %-7d %-7d %-10s %-5d %-10.0f %-10.3f %-10.3f %-10s %s\n", r.Board.Slots, r.Board.RxBuf, r.Board.TxBuf, kb(r.Footprint),
+			len(r.Runs), s.MsgsPerSec, s.UpMBPerSec, s.DownMBPerSec, p99, verdict)
 	}
 	switch {
 	case o.Pick != nil:
-		fmt.Fprintf(w, "\nrecommended: %s, %s of RAM\n", o.Pick.Board, kb(o.Pick.Footprint))
+		fmt.Fprintf(w, "\nrecommended: %s (slots %d, rx %d B, tx %d B), %s of RAM\n", o.Pick.Board.Model, o.Pick.Board.Slots, o.Pick.Board.RxBuf, o.Pick.Board.TxBuf, kb(o.Pick.Footprint))
 	case o.Closest != nil:
-		fmt.Fprintf(w, "\nno configuration meets the goal; closest: %s, which misses %s by %.0f%%\n", o.Closest.Board, o.Closest.Worst.Text, -o.Closest.Margin*100)
+		fmt.Fprintf(w, "\nno configuration meets the goal; closest: %s (slots %d, rx %d B, tx %d B), which %s\n",
+			o.Closest.Board.Model, o.Closest.Board.Slots, o.Closest.Board.RxBuf, o.Closest.Board.TxBuf, missText(o.Closest))
 	}
 }
 
-func kb(n int) string { return fmt.Sprintf("%.1f KiB", float64(n)/1024) }
+func kb(n int) string { return results.FormatValue(float64(n), "bytes") }

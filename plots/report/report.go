@@ -16,6 +16,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/wslab/wslab/plots"
@@ -34,6 +35,25 @@ type Options struct {
 	// (results.DiffSets(baseline, runs)); Baseline names it.
 	Against  []results.SetDiff
 	Baseline string
+	// Sweep, when set, heads the page with a sweep's goal, verdict,
+	// recommendation and figure.
+	Sweep *Sweep
+}
+
+// Sweep is a buffer sweep's outcome for the page.
+type Sweep struct {
+	Goal    string
+	Verdict string // the recommendation, or the closest miss
+	Met     bool   // a configuration meets the goal
+	Figure  string // the sweep figure's PNG in the report folder
+	Lines   []SweepLine
+}
+
+// SweepLine is one configuration of a sweep.
+type SweepLine struct {
+	Config, RAM, Msgs, Up, Down, P99, Verdict string
+	Runs                                      int
+	Pick                                      bool
 }
 
 //go:embed index.html.tmpl
@@ -80,6 +100,9 @@ type pageView struct {
 	Figures     []figureView
 	Boards      []boardView
 	Headlines   []headlineView
+	Sweep       *Sweep
+	SweepSVG    string
+	Others      []string
 	Against     []diffView
 	Baseline    string
 	Verdict     string
@@ -103,6 +126,18 @@ func Write(dir string, runs []*results.Run, opt Options) (string, error) {
 	v := pageView{Title: cmp.Or(opt.Title, "wslab report"), Runs: len(sorted), Alpha: results.Alpha, MinP999N: MinP999Samples}
 	for _, h := range results.Headlines(sorted) {
 		v.Headlines = append(v.Headlines, headlineView{Board: h.Board, Config: h.Config, Lines: h.Lines})
+	}
+	// Reports of other jobs (sweep, compare) in sub-folders.
+	if ents, err := os.ReadDir(dir); err == nil {
+		for _, e := range ents {
+			if _, err := os.Stat(filepath.Join(dir, e.Name(), "index.html")); e.IsDir() && err == nil {
+				v.Others = append(v.Others, e.Name())
+			}
+		}
+	}
+	if opt.Sweep != nil {
+		v.Sweep = opt.Sweep
+		v.SweepSVG = strings.TrimSuffix(opt.Sweep.Figure, ".png") + ".svg"
 	}
 	if opt.Against != nil {
 		v.Baseline = cmp.Or(opt.Baseline, "baseline")
