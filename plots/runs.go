@@ -109,13 +109,15 @@ func ThroughputVsConns(runs []*results.Run) (*Figure, error) {
 	return f, nil
 }
 
-// HeapOverTime plots the board's heap in use for each run that has a heap
-// series, against time since the run's start, with each board's heap
-// budget as a dotted line of the same colour.
+// HeapOverTime plots the heap in use that /stats reported for each run
+// with a heap series of two samples or more, against time since the run's
+// start. For an emulated board that heap is the host process's that
+// emulates it, not the board's RAM: its line says so, and only a real
+// board's heap is drawn against its budget (dotted, same colour).
 func HeapOverTime(runs []*results.Run) (*Figure, error) {
 	var with []*results.Run
 	for _, r := range runs {
-		if len(r.Heap) > 0 {
+		if len(r.Heap) >= 2 {
 			with = append(with, r)
 		}
 	}
@@ -128,11 +130,13 @@ func HeapOverTime(runs []*results.Run) (*Figure, error) {
 			hi = math.Max(hi, float64(h.HeapInUse))
 			maxT = math.Max(maxT, h.Offset.D().Seconds())
 		}
-		hi = math.Max(hi, float64(r.Board.HeapBudget))
+		if isReal(r) {
+			hi = math.Max(hi, float64(r.Board.HeapBudget))
+		}
 	}
 	bu, tu := bytesUnit(hi), timeUnit(maxT)
-	p := newPlot("Board heap in use", "time since start ("+tu.name+")", "heap in use ("+bu.name+")")
-	f := newFigure("heap-over-time", "Board heap over time", [][]*plot.Plot{{p}})
+	p := newPlot("Heap in use (/stats)", "time since start ("+tu.name+")", "heap in use ("+bu.name+")")
+	f := newFigure("heap-over-time", "Heap over time (/stats; the host process for emulated boards)", [][]*plot.Plot{{p}})
 	names := labels(with)
 	budgets := map[int64]bool{}
 	for i, r := range with {
@@ -146,8 +150,12 @@ func HeapOverTime(runs []*results.Run) (*Figure, error) {
 		}
 		l.LineStyle = lineStyle(i)
 		p.Add(l)
-		f.addLegend(names[i], l)
-		if b := r.Board.HeapBudget; b > 0 && !budgets[b] {
+		if isReal(r) {
+			f.addLegend(names[i], l)
+		} else {
+			f.addLegend(names[i]+" (host process heap)", l)
+		}
+		if b := r.Board.HeapBudget; b > 0 && isReal(r) && !budgets[b] {
 			budgets[b] = true
 			bl, _ := plotter.NewLine(plotter.XYs{{X: 0, Y: float64(b) / bu.div}, {X: maxT / tu.div, Y: float64(b) / bu.div}})
 			bl.LineStyle = draw.LineStyle{Color: colorAt(i), Width: vg.Points(1), Dashes: []vg.Length{vg.Points(2), vg.Points(2)}}
@@ -163,3 +171,7 @@ func HeapOverTime(runs []*results.Run) (*Figure, error) {
 
 // grey is used for reference marks.
 var grey = color.Gray{0x66}
+
+// isReal reports whether r ran against a physical board, whose /stats heap
+// is its own.
+func isReal(r *results.Run) bool { return r.Board.Model == "real" }
