@@ -75,3 +75,31 @@ func TestSweepOneLinePerTx(t *testing.T) {
 		t.Errorf("lines named %q and %q", a, b)
 	}
 }
+
+// Figures that would say nothing are left out, and the x axis counts the
+// connections the board opened, not those attempted.
+func TestThroughputVsConnsHonest(t *testing.T) {
+	var connect []*results.Run
+	for i, c := range []int{4, 9} {
+		r := resultstest.Run(resultstest.Spec{Seed: uint64(i + 1), Scenario: "connect", Conns: c, Samples: 10})
+		r.Counts = results.Counts{ConnsAttempted: int64(c), ConnsOpened: min(int64(c), 7)}
+		r.Rates = results.Rates{}
+		connect = append(connect, r)
+	}
+	if _, err := ThroughputVsConns(connect); err == nil {
+		t.Error("an all-zero throughput figure for connect runs")
+	}
+	var echo []*results.Run
+	for i, c := range []int{1, 16} {
+		r := resultstest.Run(resultstest.Spec{Seed: uint64(i + 10), Conns: c, Slots: 7, Samples: 10})
+		r.Counts.ConnsAttempted, r.Counts.ConnsOpened = int64(c), min(int64(c), 7)
+		echo = append(echo, r)
+	}
+	f, err := ThroughputVsConns(echo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if max := f.rows[0][0].X.Max; max > 7*1.25 {
+		t.Errorf("x axis reaches %g on a 7-slot board: attempted, not opened", max)
+	}
+}
