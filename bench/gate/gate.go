@@ -32,6 +32,7 @@ package gate
 import (
 	"fmt"
 	"math"
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -230,6 +231,9 @@ type Report struct {
 	Base, Head string // source names
 	Options    Options
 	Rows       []Row
+	// Verbose makes WriteTable print every row, not only those that
+	// changed, failed or need attention.
+	Verbose bool
 }
 
 // Failures returns the rows whose verdict is Fail.
@@ -445,4 +449,66 @@ func formatCount(v float64) string {
 		return strconv.FormatInt(int64(v), 10)
 	}
 	return strconv.FormatFloat(v, 'g', 4, 64)
+}
+
+// SuspectedTime returns a -test.bench regular expression that selects the
+// top-level benchmarks with a failed sec/op row, or "" when there is none.
+func SuspectedTime(r *Report) string {
+	seen := map[string]bool{}
+	var names []string
+	for _, row := range r.Rows {
+		if row.Kind != Time || row.Verdict != Fail {
+			continue
+		}
+		top, _, _ := strings.Cut(row.Key.Name, "/")
+		top = trimProcs(top)
+		if !seen[top] {
+			seen[top] = true
+			names = append(names, regexp.QuoteMeta("Benchmark"+top))
+		}
+	}
+	if len(names) == 0 {
+		return ""
+	}
+	return "^(" + strings.Join(names, "|") + ")$"
+}
+
+// trimProcs removes a "-N" GOMAXPROCS suffix from a top-level name.
+func trimProcs(name string) string {
+	if i := strings.LastIndexByte(name, '-'); i > 0 {
+		if _, err := strconv.Atoi(name[i+1:]); err == nil {
+			return name[:i]
+		}
+	}
+	return name
+}
+
+// Confirm keeps a sec/op failure of r only where the rerun also fails it;
+// a failure the rerun does not confirm becomes OK with the reason saying
+// so. Other rows are left alone.
+func Confirm(r, rerun *Report) {
+	for i := range r.Rows {
+		row := &r.Rows[i]
+		if row.Kind != Time || row.Verdict != Fail {
+			continue
+		}
+		again, ok := rerun.rowFor(row.Key, row.Unit)
+		switch {
+		case ok && again.Verdict == Fail:
+			row.Reason += fmt.Sprintf("; confirmed by a rerun (%s, p=%.3f)", formatDelta(again.Delta), again.P)
+		case ok:
+			row.Verdict, row.Reason = OK, fmt.Sprintf("not confirmed: %s on the first run, %s (%s) on an interleaved rerun", formatDelta(row.Delta), formatDelta(again.Delta), again.Verdict)
+		default:
+			row.Verdict, row.Reason = OK, "not confirmed: absent from the rerun"
+		}
+	}
+}
+
+func (r *Report) rowFor(k Key, unit string) (Row, bool) {
+	for _, row := range r.Rows {
+		if row.Key == k && row.Unit == unit {
+			return row, true
+		}
+	}
+	return Row{}, false
 }

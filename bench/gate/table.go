@@ -11,7 +11,20 @@ import (
 	"golang.org/x/perf/benchunit"
 )
 
-// WriteTable prints r as an aligned table, one row per benchmark and unit:
+// Shown reports whether a row belongs in the compact table: it failed,
+// changed in a gated unit (ok), or needs a reader's eye (missing, new, too
+// few samples). Unchanged rows ("~", 0 ± 0%) and ungated ones are left to
+// the verbose table.
+func (row Row) Shown() bool {
+	switch row.Verdict {
+	case Same, NotGated:
+		return false
+	}
+	return true
+}
+
+// WriteTable prints r as an aligned table, one row per benchmark and unit
+// (only the rows Row.Shown keeps unless r.Verbose):
 //
 //	benchmark  unit  base  head  delta  p  verdict
 //
@@ -31,7 +44,12 @@ func (r *Report) WriteTable(w io.Writer) error {
 
 	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "benchmark\tunit\tbase\thead\tdelta\tp\tverdict")
+	hidden := 0
 	for _, row := range r.Rows {
+		if !r.Verbose && !row.Shown() {
+			hidden++
+			continue
+		}
 		name := row.Key.String()
 		if row.Key.Pkg != "" && r.multiPkg() {
 			name = row.Key.Pkg + "." + name
@@ -42,6 +60,9 @@ func (r *Report) WriteTable(w io.Writer) error {
 	}
 	if err := tw.Flush(); err != nil {
 		return err
+	}
+	if hidden > 0 {
+		fmt.Fprintf(&b, "(%d unchanged or ungated rows not shown; -v shows every row)\n", hidden)
 	}
 
 	// benchmath's warnings repeat for every row of a small sample; print
