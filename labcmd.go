@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -66,6 +67,10 @@ func registerJobFlags(fs *flag.FlagSet) *jobFlags {
 // anything runs; it returns the human output (stderr when stdout is for a
 // script) and an exit status when the command must stop.
 func (jf *jobFlags) parse(fs *flag.FlagSet, args []string, what string, stdout, stderr io.Writer) (io.Writer, int, bool) {
+	if err := checkDurationArgs(args, "duration"); err != nil {
+		fmt.Fprintf(stderr, "wslab %s: %v\n", what, err)
+		return nil, exitUsage, false
+	}
 	if err := fs.Parse(args); err != nil {
 		if err == flag.ErrHelp {
 			return nil, 0, false
@@ -78,6 +83,25 @@ func (jf *jobFlags) parse(fs *flag.FlagSet, args []string, what string, stdout, 
 	}
 	if err := jf.outputFlags.check(); err != nil {
 		fmt.Fprintf(stderr, "wslab %s: %v\n", what, err)
+		return nil, exitUsage, false
+	}
+	var bad []error
+	fs.Visit(func(f *flag.Flag) {
+		switch f.Name {
+		case "target":
+			for _, u := range splitList(f.Value.String()) {
+				if err := checkTarget(u); err != nil {
+					bad = append(bad, err)
+				}
+			}
+		case "model", "models":
+			if err := lab.CheckModels(splitList(f.Value.String())); err != nil {
+				bad = append(bad, err)
+			}
+		}
+	})
+	if len(bad) > 0 {
+		fmt.Fprintf(stderr, "wslab %s: %v\n", what, bad[0])
 		return nil, exitUsage, false
 	}
 	if jf.machine() {
@@ -168,6 +192,15 @@ func (jf *jobFlags) finish(stdout, stderr, human io.Writer, what string, start t
 }
 
 func finish(stdout, stderr io.Writer, what string, start time.Time, oc *lab.Outcome, err error) int {
+	if errors.Is(err, context.Canceled) {
+		// Ctrl-C: one clean line, not every step's "context canceled".
+		n := 0
+		if oc != nil {
+			n = len(oc.Runs)
+		}
+		fmt.Fprintf(stderr, "wslab %s: interrupted after %s; %d runs stored\n", what, time.Since(start).Round(time.Second), n)
+		return 130
+	}
 	if oc != nil {
 		for _, f := range oc.Failed {
 			fmt.Fprintf(stderr, "wslab %s: %v\n", what, f)

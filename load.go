@@ -81,6 +81,9 @@ func loadSpec(args []string, stderr io.Writer) (spec loadgen.Spec, out, store st
 
 func runLoad(args []string, stdout, stderr io.Writer) int {
 	args, of, err := takeOutputFlags(args)
+	if err == nil {
+		err = checkDurationArgs(args, loadDurationFlags...)
+	}
 	if err != nil {
 		fmt.Fprintln(stderr, "wslab load:", err)
 		return exitUsage
@@ -93,6 +96,10 @@ func runLoad(args []string, stdout, stderr io.Writer) int {
 		}
 		fmt.Fprintln(stderr, "wslab load:", err)
 		return 2
+	}
+	if err := checkTarget(spec.Target); err != nil {
+		fmt.Fprintln(stderr, "wslab load:", err)
+		return exitUsage
 	}
 	human := stdout
 	if of.machine() {

@@ -46,6 +46,9 @@ func Compare(ctx context.Context, o CompareOptions) (*CompareOutcome, error) {
 	if o.Duration == 0 {
 		o.Duration = 3 * time.Second
 	}
+	if err := CheckModels(o.Models); err != nil {
+		return nil, err
+	}
 	o.Results, o.Out = folders(o.Results, o.Out)
 	store, err := results.Open(o.Results)
 	if err != nil {

@@ -54,6 +54,9 @@ func Lab(ctx context.Context, o Options) (*Outcome, error) {
 	if o.Suite == nil {
 		o.Suite = DefaultSuite()
 	}
+	if err := CheckModels(o.Models); err != nil {
+		return nil, err
+	}
 	o.Results, o.Out = folders(o.Results, o.Out)
 	if o.Slots == 0 {
 		o.Slots = 4
