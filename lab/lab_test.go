@@ -209,8 +209,22 @@ func TestLabOneBoard(t *testing.T) {
 			t.Errorf("report image %s: %v", m[1], err)
 		}
 	}
-	if !strings.Contains(string(html), "esp8266") {
-		t.Error("report has no summary for esp8266")
+	// The board's headline, first on the page, says how many clients it
+	// held and how it turned the next away (esp8266: an lwIP reset).
+	page := string(html)
+	head := strings.Index(page, `<section class="headline"><h3>esp8266</h3>`)
+	runs := strings.Index(page, "<h2>Runs by board")
+	if head < 0 || runs < head {
+		t.Fatalf("no esp8266 headline before the runs (at %d, runs at %d)", head, runs)
+	}
+	h := page[head:runs]
+	for _, want := range []string{"clients held: 4 of 6 attempted (4 slots); the next turned away: 2 ", "RAM: ", "of 40 KiB budget", "leak: "} {
+		if !strings.Contains(h, want) {
+			t.Errorf("esp8266 headline lacks %q:\n%s", want, h)
+		}
+	}
+	if strings.Contains(h, "failed otherwise") {
+		t.Errorf("refusals counted as failures:\n%s", h)
 	}
 }
 

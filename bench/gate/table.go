@@ -39,8 +39,8 @@ func (r *Report) WriteTable(w io.Writer) error {
 	for i, k := range o.Kinds {
 		kinds[i] = k.String()
 	}
-	fmt.Fprintf(&b, "rules: gated %s; sec/op fails if p < %g and > +%s; instr/op fails if > +%s; allocs/op and B/op fail on any rise\n\n",
-		strings.Join(kinds, ","), o.Alpha, formatPct(o.TimeThreshold), formatPct(o.InstrThreshold))
+	fmt.Fprintf(&b, "rules: gated %s; sec/op fails if p < %g (Mann-Whitney, Holm-adjusted over the %d sec/op rows) and > +%s; instr/op fails if > +%s; allocs/op and B/op fail on any rise\n\n",
+		strings.Join(kinds, ","), o.Alpha, r.TimeTests, formatPct(o.TimeThreshold), formatPct(o.InstrThreshold))
 
 	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "benchmark\tunit\tbase\thead\tdelta\tp\tverdict")
@@ -135,7 +135,7 @@ func pCell(row Row) string {
 	if math.IsNaN(row.P) {
 		return n
 	}
-	return fmt.Sprintf("p=%.3f %s", row.P, n)
+	return fmt.Sprintf("p=%.3f %s", row.PAdj, n)
 }
 
 func verdictCell(row Row) string {
