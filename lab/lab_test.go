@@ -52,6 +52,7 @@ func TestPickSmallestThatMeetsOrClosest(t *testing.T) {
 			{Board: BoardSpec{Slots: 4, RxBuf: 2048, TxBuf: 512}, Footprint: 40, Run: fakeRun(4, 2048, 512, 3000, 5000)}, // meets, bigger
 		}
 		for i := range rows {
+			rows[i].Run.Board.StaticFootprint = int64(rows[i].Footprint)
 			rows[i].Runs = []*results.Run{rows[i].Run}
 		}
 		return rows
@@ -65,16 +66,14 @@ func TestPickSmallestThatMeetsOrClosest(t *testing.T) {
 	}
 	g, _ := ParseGoal("p99<10ms,msgs>1000")
 	rows := mkRows()
-	_, _, confs, _ := results.Recommend(runsOf(rows), g)
-	best, closest := judge(rows, confs)
+	best, closest := judge(rows, runsOf(rows), g)
 	if best == nil || best.Footprint != 20 || closest != nil {
 		t.Fatalf("pick %+v closest %+v", best, closest)
 	}
 	// None meets: the closest miss is named, with the clause it missed.
 	g2, _ := ParseGoal("p99<4ms")
 	rows = mkRows()
-	_, _, confs, _ = results.Recommend(runsOf(rows), g2)
-	best, closest = judge(rows, confs)
+	best, closest = judge(rows, runsOf(rows), g2)
 	if best != nil || closest == nil || closest.Footprint != 40 || closest.Worst.Text != "p99<4ms" {
 		t.Fatalf("none meets: pick %+v closest %+v", best, closest)
 	}

@@ -8,7 +8,6 @@ import (
 	"math"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"time"
 
@@ -139,8 +138,7 @@ func Sweep(ctx context.Context, o SweepOptions) (*SweepOutcome, error) {
 	if len(out.Goal) == 0 {
 		out.Goal = results.DefaultGoal(out.Runs)
 	}
-	_, _, confs, _ := results.Recommend(out.Runs, out.Goal)
-	out.Pick, out.Closest = judge(out.Rows, confs)
+	out.Pick, out.Closest = judge(out.Rows, out.Runs, out.Goal)
 	var rec *results.Run
 	if out.Pick != nil {
 		rec = out.Pick.Run
@@ -174,62 +172,29 @@ func Sweep(ctx context.Context, o SweepOptions) (*SweepOutcome, error) {
 	return out, err
 }
 
-// judge copies the verdicts of results.Recommend (medians of the repeats,
-// the heap budget) to the rows and returns the rows of the pick and of the
-// closest miss, in Recommend's order.
-func judge(rows []SweepRow, confs []*results.Config) (pick, closest *SweepRow) {
-	for i := range rows {
-		r := &rows[i]
-		for _, c := range confs {
-			if c.Board.Slots == r.Board.Slots && c.Board.RxBuf == r.Board.RxBuf && c.Board.TxBuf == r.Board.TxBuf {
-				r.Meets, r.Margin, r.Worst, r.Value = c.Meets, c.Margin, c.Worst, c.Value
-			}
-		}
-	}
-	return pickRows(rows)
-}
-
-// pickRows applies results.Recommend's order to rows already judged: the
-// smallest footprint that meets (ties: higher median message rate, then
-// smaller rx+tx), else the row that missed by least.
-func pickRows(rows []SweepRow) (best, closest *SweepRow) {
-	msgs := func(r *SweepRow) float64 {
-		var v []float64
-		for _, x := range r.Runs {
-			v = append(v, x.Summary().MsgsPerSec)
-		}
-		if len(v) == 0 {
-			return 0
-		}
-		slices.Sort(v)
-		return v[len(v)/2]
-	}
-	less := func(a, b *SweepRow) bool {
-		if a.Footprint != b.Footprint {
-			return a.Footprint < b.Footprint
-		}
-		if ma, mb := msgs(a), msgs(b); ma != mb {
-			return ma > mb
-		}
-		return a.Board.RxBuf+a.Board.TxBuf < b.Board.RxBuf+b.Board.TxBuf
+// judge applies the one rule, results.Recommend (medians of the repeats,
+// the heap budget, ties to the smaller RAM), copies its verdicts to the
+// rows and returns the rows of its pick and of its closest miss.
+func judge(rows []SweepRow, runs []*results.Run, g Goal) (pick, closest *SweepRow) {
+	p, c, confs, _ := results.Recommend(runs, g)
+	same := func(r *SweepRow, c *results.Config) bool {
+		return c != nil && c.Board.Slots == r.Board.Slots && c.Board.RxBuf == r.Board.RxBuf && c.Board.TxBuf == r.Board.TxBuf
 	}
 	for i := range rows {
 		r := &rows[i]
-		if len(r.Runs) == 0 {
-			continue
-		}
-		if r.Meets {
-			if best == nil || less(r, best) {
-				best = r
+		for _, cf := range confs {
+			if same(r, cf) {
+				r.Meets, r.Margin, r.Worst, r.Value = cf.Meets, cf.Margin, cf.Worst, cf.Value
 			}
-		} else if closest == nil || r.Margin > closest.Margin || r.Margin == closest.Margin && less(r, closest) {
+		}
+		if same(r, p) {
+			pick = r
+		}
+		if same(r, c) {
 			closest = r
 		}
 	}
-	if best != nil {
-		closest = nil
-	}
-	return best, closest
+	return pick, closest
 }
 
 func fileSafe(s string) string {
