@@ -158,6 +158,10 @@ func Write(dir string, runs []*results.Run, opt Options) (string, error) {
 	}
 
 	figs, figErr := plots.Select(sorted)
+	// The board comparison answers the first question: it goes first.
+	slices.SortStableFunc(figs, func(a, b *plots.Figure) int {
+		return cmp.Compare(boolRank(a.Name != "board-comparison"), boolRank(b.Name != "board-comparison"))
+	})
 	for _, f := range figs {
 		if _, err := f.Save(dir); err != nil {
 			figErr = errors.Join(figErr, err)
@@ -288,4 +292,11 @@ func diffViews(ds []results.SetDiff) []diffView {
 		out = append(out, dv)
 	}
 	return out
+}
+
+func boolRank(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
