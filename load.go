@@ -175,8 +175,8 @@ func printRun(w io.Writer, r *results.Run) {
 	fmt.Fprintf(tw, "\n")
 	fmt.Fprintf(tw, "target\t%s\n", r.Target)
 	b := r.Board
-	fmt.Fprintf(tw, "board\t%s  %d slots  rx %d  tx %d  max message %d  footprint %d B  when full: %s\n",
-		b.Model, b.Slots, b.RxBuf, b.TxBuf, b.MaxMessage, b.StaticFootprint, b.WhenFull)
+	fmt.Fprintf(tw, "board\t%s  %d slots  rx %s  tx %s  max message %s  footprint %s  when full: %s\n",
+		b.Model, b.Slots, kib(b.RxBuf), kib(b.TxBuf), kib(b.MaxMessage), kib(int(b.StaticFootprint)), b.WhenFull)
 	fmt.Fprintf(tw, "time\t%s\n", r.Duration().Round(time.Millisecond))
 	c := r.Counts
 	fmt.Fprintf(tw, "connections\t%d attempted, %d opened, %d refused, %d failed, %d dropped\n",
@@ -222,11 +222,14 @@ func printRun(w io.Writer, r *results.Run) {
 		fmt.Fprintf(tw, "refused\t%d: %s\n", r.Refused(), strings.Join(parts, ", "))
 	}
 	if s.HasHeap {
-		fmt.Fprintf(tw, "/stats heap\tstart %d B, end %d B, max %d B, slope %.0f B/h (%d samples; the host process heap for an emulated board)\n",
-			s.HeapStart, s.HeapEnd, s.HeapMax, s.HeapSlope, len(r.Heap))
+		fmt.Fprintf(tw, "/stats heap\tstart %s, end %s, max %s, slope %s (%d samples; the host process heap for an emulated board)\n",
+			kib(int(s.HeapStart)), kib(int(s.HeapEnd)), kib(int(s.HeapMax)), results.FormatValue(s.HeapSlope, "bytes/h"), len(r.Heap))
 	}
 	for _, n := range r.Notes {
 		fmt.Fprintf(tw, "note\t%s\n", n)
 	}
 	tw.Flush()
 }
+
+// kib prints a byte count the way every wslab output does: B, KiB, MiB.
+func kib(n int) string { return results.FormatValue(float64(n), "bytes") }
