@@ -171,3 +171,18 @@ func FuzzParseGoal(f *testing.F) {
 		}
 	})
 }
+
+// Throughput per direction: an echo's payload counts once; a sink or a
+// stream moves it one way only.
+func TestSummaryDirections(t *testing.T) {
+	r := goalRun(1) // echo: 0.5 MB each way in 1 s
+	s := r.Summary()
+	if s.UpMBPerSec != 0.5 || s.DownMBPerSec != 0.5 || s.OneWayMBPerSec != 0.5 || s.MBPerSec != 1 {
+		t.Errorf("echo: up %g down %g one-way %g total %g", s.UpMBPerSec, s.DownMBPerSec, s.OneWayMBPerSec, s.MBPerSec)
+	}
+	r.Counts.BytesReceived = 0 // a sink
+	r.Rates.BytesPerSec = 2e6  // measured over a window of a quarter second
+	if s := r.Summary(); s.UpMBPerSec != 2 || s.DownMBPerSec != 0 || s.OneWayMBPerSec != 2 {
+		t.Errorf("sink: up %g down %g one-way %g", s.UpMBPerSec, s.DownMBPerSec, s.OneWayMBPerSec)
+	}
+}
