@@ -8,6 +8,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -234,7 +235,7 @@ func sweepSection(o *SweepOutcome) *report.Sweep {
 			line.Verdict = missText(r)
 		}
 		if r.Run != nil {
-			s := r.Run.Summary()
+			s := r.median()
 			line.Msgs = fmt.Sprintf("%.0f", s.MsgsPerSec)
 			line.Up, line.Down = fmt.Sprintf("%.3f", s.UpMBPerSec), fmt.Sprintf("%.3f", s.DownMBPerSec)
 			if s.HasLatency {
@@ -278,8 +279,36 @@ func runOn(ctx context.Context, bs BoardSpec, exe string, spec loadgen.Spec) (*r
 	return loadgen.Run(ctx, spec)
 }
 
-// WriteSweepTable prints the sweep's rows (the latest run of each
-// configuration; the verdict is on the medians of its repeats) and its
+// median returns the medians over the row's repeats of the figures the
+// sweep tables show.
+func (r *SweepRow) median() results.Summary {
+	if len(r.Runs) == 1 {
+		return r.Runs[0].Summary()
+	}
+	var msgs, up, down, p99 []float64
+	for _, x := range r.Runs {
+		s := x.Summary()
+		msgs, up, down = append(msgs, s.MsgsPerSec), append(up, s.UpMBPerSec), append(down, s.DownMBPerSec)
+		if s.HasLatency {
+			p99 = append(p99, s.P99)
+		}
+	}
+	m := func(v []float64) float64 {
+		slices.Sort(v)
+		if len(v)%2 == 1 {
+			return v[len(v)/2]
+		}
+		return (v[len(v)/2-1] + v[len(v)/2]) / 2
+	}
+	s := results.Summary{MsgsPerSec: m(msgs), UpMBPerSec: m(up), DownMBPerSec: m(down), HasLatency: len(p99) > 0}
+	if s.HasLatency {
+		s.P99 = m(p99)
+	}
+	return s
+}
+
+// WriteSweepTable prints the sweep's rows (medians of each configuration's
+// repeats, on which the verdict is too) and its
 // verdict: the recommendation naming every buffer, or the closest miss
 // and what it missed by.
 func WriteSweepTable(w io.Writer, o *SweepOutcome, g Goal) {
@@ -291,7 +320,7 @@ func WriteSweepTable(w io.Writer, o *SweepOutcome, g Goal) {
 			fmt.Fprintf(w, "%-6d %-7d %-7d %-10s %-5d %s\n", r.Board.Slots, r.Board.RxBuf, r.Board.TxBuf, kb(r.Footprint), 0, "did not run: "+r.Skipped)
 			continue
 		}
-		s := r.Run.Summary()
+		s := r.median()
 		verdict := "meets"
 		if !r.Meets {
 			verdict = missText(r)
