@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -47,16 +48,66 @@ func progressWriter(w io.Writer, quiet bool) io.Writer {
 type jobFlags struct {
 	linkOff, quiet, inProcess *bool
 	results, out              *string
+	outputFlags
 }
 
 func registerJobFlags(fs *flag.FlagSet) *jobFlags {
-	return &jobFlags{
+	jf := &jobFlags{
 		linkOff:   fs.Bool("link-off", false, "run emulated boards at loopback speed, without their link"),
 		results:   fs.String("results", "wslab-results", "results folder"),
 		out:       fs.String("out", "wslab-report", "report folder"),
 		quiet:     fs.Bool("quiet", false, "no live progress line"),
 		inProcess: fs.Bool("in-process", false, "run emulated boards in this process (their heap figures then include the load generator's)"),
 	}
+	jf.outputFlags.register(fs)
+	return jf
+}
+
+// parse parses the job's flags and checks --threshold and --summary before
+// anything runs; it returns the human output (stderr when stdout is for a
+// script) and an exit status when the command must stop.
+func (jf *jobFlags) parse(fs *flag.FlagSet, args []string, what string, stdout, stderr io.Writer) (io.Writer, int, bool) {
+	if err := checkDurationArgs(args, "duration"); err != nil {
+		fmt.Fprintf(stderr, "wslab %s: %v\n", what, err)
+		return nil, exitUsage, false
+	}
+	if err := fs.Parse(args); err != nil {
+		if err == flag.ErrHelp {
+			return nil, 0, false
+		}
+		return nil, exitUsage, false
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "wslab %s: unexpected arguments: %s\n", what, strings.Join(fs.Args(), " "))
+		return nil, exitUsage, false
+	}
+	if err := jf.outputFlags.check(); err != nil {
+		fmt.Fprintf(stderr, "wslab %s: %v\n", what, err)
+		return nil, exitUsage, false
+	}
+	var bad []error
+	fs.Visit(func(f *flag.Flag) {
+		switch f.Name {
+		case "target":
+			for _, u := range splitList(f.Value.String()) {
+				if err := checkTarget(u); err != nil {
+					bad = append(bad, err)
+				}
+			}
+		case "model", "models":
+			if err := lab.CheckModels(splitList(f.Value.String())); err != nil {
+				bad = append(bad, err)
+			}
+		}
+	})
+	if len(bad) > 0 {
+		fmt.Fprintf(stderr, "wslab %s: %v\n", what, bad[0])
+		return nil, exitUsage, false
+	}
+	if jf.machine() {
+		return stderr, 0, true
+	}
+	return stdout, 0, true
 }
 
 // boardExe is this binary, to run emulated boards as child processes
@@ -107,22 +158,49 @@ func runLab(args []string, stdout, stderr io.Writer) int {
 	fs.Var(&targets, "target", "a real board's WebSocket URL (ws://host:port); repeat or comma-separate for several; replaces the emulated boards")
 	slots := fs.Int("slots", 4, "slots to assume for a real board")
 	jf := registerJobFlags(fs)
-	if err := fs.Parse(args); err != nil {
-		return 2
+	human, code, ok := jf.parse(fs, args, "lab", stdout, stderr)
+	if !ok {
+		return code
 	}
 	ctx, stop := interruptible()
 	defer stop()
 	o := lab.Options{Targets: targets, Slots: *slots, LinkOff: *jf.linkOff, Results: *jf.results, Out: *jf.out,
-		BoardExe: boardExe(*jf.inProcess), Status: stdout, Progress: progressWriter(stderr, *jf.quiet)}
+		BoardExe: boardExe(*jf.inProcess), Status: human, Progress: progressWriter(stderr, *jf.quiet)}
 	if len(targets) == 0 {
 		o.Models = splitList(*models)
 	}
 	start := time.Now()
 	oc, err := lab.Lab(ctx, o)
-	return finish(stdout, stderr, "lab", start, oc, err)
+	if oc != nil && len(oc.Runs) > 0 {
+		fmt.Fprint(human, "\n== headline ==\n")
+		lab.WriteHeadlines(human, oc.Runs)
+	}
+	return jf.finish(stdout, stderr, human, "lab", start, oc, err)
+}
+
+// finish is finish, then the job's summary and thresholds: exit 3 when a
+// threshold was crossed and nothing else failed.
+func (jf *jobFlags) finish(stdout, stderr, human io.Writer, what string, start time.Time, oc *lab.Outcome, err error) int {
+	code := finish(human, stderr, what, start, oc, err)
+	if oc == nil || len(oc.Runs) == 0 {
+		return code
+	}
+	if tc := jf.outputFlags.report(stdout, stderr, oc.Runs); code == 0 {
+		code = tc
+	}
+	return code
 }
 
 func finish(stdout, stderr io.Writer, what string, start time.Time, oc *lab.Outcome, err error) int {
+	if errors.Is(err, context.Canceled) {
+		// Ctrl-C: one clean line, not every step's "context canceled".
+		n := 0
+		if oc != nil {
+			n = len(oc.Runs)
+		}
+		fmt.Fprintf(stderr, "wslab %s: interrupted after %s; %d runs stored\n", what, time.Since(start).Round(time.Second), n)
+		return 130
+	}
 	if oc != nil {
 		for _, f := range oc.Failed {
 			fmt.Fprintf(stderr, "wslab %s: %v\n", what, f)
@@ -168,13 +246,15 @@ func runSweep(args []string, stdout, stderr io.Writer) int {
 	size := fs.Int("size", 0, "message size, bytes (default 64)")
 	dur := fs.Duration("duration", 2*time.Second, "load per configuration")
 	rate := fs.Float64("rate", 0, "open-loop rate, msg/s (rate scenario)")
-	goal := fs.String("goal", "", "what the configuration must meet, e.g. 'p99<20ms,throughput>1MB/s' (default: within 90% of the best throughput)")
+	goal := fs.String("goal", "", "what the configuration must meet, e.g. 'p99<=20ms,throughput>=100kB/s' (throughput is the one-way payload rate; up, down, msgs, errors, ram also work; default: within 90% of the best message rate)")
+	repeat := fs.Int("repeat", 1, "runs per configuration; the verdict is on their medians")
 	jf := registerJobFlags(fs)
-	if err := fs.Parse(args); err != nil {
-		return 2
+	human, code, ok := jf.parse(fs, args, "sweep", stdout, stderr)
+	if !ok {
+		return code
 	}
-	o := lab.SweepOptions{Model: *model, Scenario: *scenario, Conns: *conns, Size: *size, Duration: *dur, Rate: *rate,
-		LinkOff: *jf.linkOff, BoardExe: boardExe(*jf.inProcess), Results: *jf.results, Out: *jf.out, Status: stdout, Progress: progressWriter(stderr, *jf.quiet)}
+	o := lab.SweepOptions{Model: *model, Scenario: *scenario, Conns: *conns, Size: *size, Duration: *dur, Rate: *rate, Repeat: *repeat,
+		LinkOff: *jf.linkOff, BoardExe: boardExe(*jf.inProcess), Results: *jf.results, Out: *jf.out, Status: human, Progress: progressWriter(stderr, *jf.quiet)}
 	var err error
 	for _, l := range []struct {
 		dst *[]int
@@ -197,14 +277,20 @@ func runSweep(args []string, stdout, stderr io.Writer) int {
 	start := time.Now()
 	so, err := lab.Sweep(ctx, o)
 	if so != nil {
-		fmt.Fprintln(stdout)
-		lab.WriteSweepTable(stdout, so, o.Goal)
+		fmt.Fprintln(human)
+		lab.WriteSweepTable(human, so, o.Goal)
 		for _, f := range so.Figure {
-			fmt.Fprintf(stdout, "figure: %s\n", f)
+			fmt.Fprintf(human, "figure: %s\n", f)
 		}
-		return finish(stdout, stderr, "sweep", start, &so.Outcome, err)
+		code := jf.finish(stdout, stderr, human, "sweep", start, &so.Outcome, err)
+		if code == 0 && len(o.Goal) > 0 && so.Pick == nil {
+			// WriteSweepTable named the closest and what it missed by.
+			fmt.Fprintf(stderr, "wslab sweep: no configuration meets the goal %s\n", o.Goal)
+			code = exitThreshold
+		}
+		return code
 	}
-	return finish(stdout, stderr, "sweep", start, nil, err)
+	return finish(human, stderr, "sweep", start, nil, err)
 }
 
 func runCompare(args []string, stdout, stderr io.Writer) int {
@@ -219,22 +305,23 @@ func runCompare(args []string, stdout, stderr io.Writer) int {
 	dur := fs.Duration("duration", 3*time.Second, "load per board")
 	rate := fs.Float64("rate", 0, "open-loop rate, msg/s (rate scenario)")
 	jf := registerJobFlags(fs)
-	if err := fs.Parse(args); err != nil {
-		return 2
+	human, code, ok := jf.parse(fs, args, "compare", stdout, stderr)
+	if !ok {
+		return code
 	}
 	ctx, stop := interruptible()
 	defer stop()
 	start := time.Now()
 	co, err := lab.Compare(ctx, lab.CompareOptions{Models: splitList(*models), Targets: targets, Scenario: *scenario,
 		Conns: *conns, Size: *size, Duration: *dur, Rate: *rate, LinkOff: *jf.linkOff, BoardExe: boardExe(*jf.inProcess), Results: *jf.results, Out: *jf.out,
-		Status: stdout, Progress: progressWriter(stderr, *jf.quiet)})
+		Status: human, Progress: progressWriter(stderr, *jf.quiet)})
 	if co != nil {
-		fmt.Fprintln(stdout)
-		lab.WriteCompareTable(stdout, co.Runs)
+		fmt.Fprintln(human)
+		lab.WriteCompareTable(human, co.Runs)
 		for _, f := range co.Figure {
-			fmt.Fprintf(stdout, "figure: %s\n", f)
+			fmt.Fprintf(human, "figure: %s\n", f)
 		}
-		return finish(stdout, stderr, "compare", start, &co.Outcome, err)
+		return jf.finish(stdout, stderr, human, "compare", start, &co.Outcome, err)
 	}
-	return finish(stdout, stderr, "compare", start, nil, err)
+	return finish(human, stderr, "compare", start, nil, err)
 }

@@ -57,10 +57,29 @@ func TestNewcomerPath(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// A headline per board, first on the page and in the console, with
+	// how many clients it held and how it turned the next away.
+	page := string(html)
+	runsAt := strings.Index(page, "<h2>Runs by board")
 	for _, model := range []string{"esp32-idf", "picow-tinygo", "esp8266"} {
-		if !strings.Contains(string(html), "<h3>"+model) && !strings.Contains(string(html), model) {
-			t.Errorf("report has no summary for %s", model)
+		i := strings.Index(page, `<section class="headline"><h3>`+model+"</h3>")
+		if i < 0 || runsAt < i {
+			t.Errorf("no headline for %s before the runs", model)
+			continue
 		}
+		h := page[i:]
+		h = h[:strings.Index(h, "</section>")]
+		for _, want := range []string{"<li>clients held: ", "; the next turned away: 2 ", "<li>RAM: ", " budget ("} {
+			if !strings.Contains(h, want) {
+				t.Errorf("%s headline lacks %q:\n%s", model, want, h)
+			}
+		}
+		if !strings.Contains(out, "\n"+model+": ") {
+			t.Errorf("the console has no headline for %s", model)
+		}
+	}
+	if !strings.Contains(out, "== headline ==") {
+		t.Errorf("no headline in the console:\n%s", out)
 	}
 	imgs := regexp.MustCompile(`<img[^>]+src="([^"]+)"`).FindAllStringSubmatch(string(html), -1)
 	if len(imgs) < 5 {

@@ -5,8 +5,10 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"os/signal"
+	"slices"
 	"sort"
 	"strings"
 	"syscall"
@@ -82,13 +84,30 @@ func loadSpec(args []string, stderr io.Writer) (spec loadgen.Spec, out, store st
 }
 
 func runLoad(args []string, stdout, stderr io.Writer) int {
+	args, of, err := takeOutputFlags(args)
+	if err == nil {
+		err = checkDurationArgs(args, loadDurationFlags...)
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, "wslab load:", err)
+		return exitUsage
+	}
 	spec, out, store, quiet, err := loadSpec(args, stderr)
 	if err != nil {
 		if err == flag.ErrHelp {
+			fmt.Fprintf(stderr, "  -threshold string\n    \t%s\n  -summary string\n    \t%s\n", thresholdHelp, summaryHelp)
 			return 0
 		}
 		fmt.Fprintln(stderr, "wslab load:", err)
 		return 2
+	}
+	if err := checkTarget(spec.Target); err != nil {
+		fmt.Fprintln(stderr, "wslab load:", err)
+		return exitUsage
+	}
+	human := stdout
+	if of.machine() {
+		human = stderr
 	}
 	if !quiet && isTerminal(stderr) {
 		spec.Progress = stderr
@@ -104,7 +123,11 @@ func runLoad(args []string, stdout, stderr io.Writer) int {
 	if r == nil {
 		return status
 	}
-	printRun(stdout, r)
+	printRun(human, r)
+	if why := results.MeasuredNothing(r); why != "" && status == 0 {
+		fmt.Fprintf(stderr, "wslab load: measured nothing: %s\n", why)
+		status = exitFailed
+	}
 	if out != "" {
 		b, err := results.Marshal(r)
 		if err == nil {
@@ -114,7 +137,7 @@ func runLoad(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintln(stderr, "wslab load:", err)
 			return 1
 		}
-		fmt.Fprintf(stdout, "wrote %s\n", out)
+		fmt.Fprintf(human, "wrote %s\n", out)
 	}
 	if store != "" {
 		st, err := results.Open(store)
@@ -126,7 +149,10 @@ func runLoad(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintln(stderr, "wslab load:", err)
 			return 1
 		}
-		fmt.Fprintf(stdout, "saved %s\n", path)
+		fmt.Fprintf(human, "saved %s\n", path)
+	}
+	if code := of.report(stdout, stderr, []*results.Run{r}); status == 0 {
+		status = code
 	}
 	return status
 }
@@ -153,8 +179,8 @@ func printRun(w io.Writer, r *results.Run) {
 	fmt.Fprintf(tw, "\n")
 	fmt.Fprintf(tw, "target\t%s\n", r.Target)
 	b := r.Board
-	fmt.Fprintf(tw, "board\t%s  %d slots  rx %d  tx %d  max message %d  footprint %s  when full: %s\n",
-		b.Model, b.Slots, b.RxBuf, b.TxBuf, b.MaxMessage, results.FormatBytes(b.StaticFootprint), b.WhenFull)
+	fmt.Fprintf(tw, "board\t%s  %d slots  rx %s  tx %s  max message %s  footprint %s  when full: %s\n",
+		b.Model, b.Slots, kib(b.RxBuf), kib(b.TxBuf), kib(b.MaxMessage), kib(int(b.StaticFootprint)), b.WhenFull)
 	fmt.Fprintf(tw, "time\t%s\n", r.Duration().Round(time.Millisecond))
 	c := r.Counts
 	fmt.Fprintf(tw, "connections\t%d attempted, %d opened, %d refused, %d failed, %d dropped\n",
@@ -197,8 +223,19 @@ func printRun(w io.Writer, r *results.Run) {
 		fmt.Fprintf(tw, "errors\tnone\n")
 	}
 	if s.HasRAM {
-		fmt.Fprintf(tw, "board RAM\t%s at its peak, %s at the end (%d samples)\n",
-			results.FormatRAM(s.RAMMax, s.RAMBudget), results.FormatBytes(s.RAMEnd), len(r.Heap))
+		if s.RAMMax > 0 {
+			fmt.Fprintf(tw, "board RAM\t%s at its peak, %s at the end (%d samples)\n",
+				results.FormatRAM(s.RAM, s.RAMBudget), results.FormatBytes(s.RAMEnd), len(r.Heap))
+		} else {
+			fmt.Fprintf(tw, "board RAM\t%s (static footprint; the board reports no RAM in use)\n", results.FormatRAM(s.RAM, s.RAMBudget))
+		}
+	}
+	if k := r.RefusalKinds(); len(k) > 0 {
+		var parts []string
+		for _, name := range slices.Sorted(maps.Keys(k)) {
+			parts = append(parts, fmt.Sprintf("%s %d", name, k[name]))
+		}
+		fmt.Fprintf(tw, "refused\t%d: %s\n", r.Refused(), strings.Join(parts, ", "))
 	}
 	if s.HasHeap {
 		// The heap of the process running the firmware: on an emulated
@@ -212,3 +249,6 @@ func printRun(w io.Writer, r *results.Run) {
 	}
 	tw.Flush()
 }
+
+// kib prints a byte count the way every wslab output does: B, KiB, MiB.
+func kib(n int) string { return results.FormatValue(float64(n), "bytes") }

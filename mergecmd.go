@@ -15,13 +15,15 @@ func init() {
 // runMerge is `wslab merge`: read shard records, results.MergeShards them,
 // and write the merged run to --out FILE or into the --results store
 // (default results.DefaultDir), never overwriting. It prints the path
-// written and warns about missing shards. Exit status: 0 merged, 1 a file
-// could not be read, the runs do not merge or the write failed, 2 usage.
+// written. Missing shards refuse the merge unless --partial. Exit status:
+// 0 merged, 1 a file could not be read, shards are missing, the runs do
+// not merge or the write failed, 2 usage.
 func runMerge(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("merge", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	out := fs.String("out", "", "write the merged run to `FILE` (must not exist)")
 	dir := fs.String("results", "", "save the merged run in the results folder `DIR` (default "+results.DefaultDir+")")
+	partial := fs.Bool("partial", false, "write the merge even when shards are missing (it then covers only part of the load)")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: wslab merge SHARD.json... [--out FILE | --results DIR]\n\nflags:")
 		fs.PrintDefaults()
@@ -53,8 +55,14 @@ func runMerge(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	if miss := m.Merged.Missing(); len(miss) > 0 {
+		if !*partial {
+			fmt.Fprintf(stderr, "wslab merge: shards %v of %d are missing: the merge would cover %d of %d; nothing written (--partial writes it anyway)\n",
+				miss, m.Merged.Of, len(m.Merged.Shards), m.Merged.Of)
+			return 1
+		}
 		fmt.Fprintf(stderr, "wslab merge: warning: shards %v of %d are missing; the merged run covers %d of %d\n",
 			miss, m.Merged.Of, len(m.Merged.Shards), m.Merged.Of)
+		m.Notes = append(m.Notes, fmt.Sprintf("partial merge: shards %v of %d missing", miss, m.Merged.Of))
 	}
 	path := *out
 	if path != "" {

@@ -47,7 +47,16 @@ func TestMergeCommand(t *testing.T) {
 	store := filepath.Join(t.TempDir(), "res")
 	stdout.Reset()
 	stderr.Reset()
-	if code := run([]string{"merge", files[0], files[2], "--results", store}, &stdout, &stderr); code != 0 {
+	if code := run([]string{"merge", files[0], files[2], "--results", store}, &stdout, &stderr); code != 1 ||
+		!strings.Contains(stderr.String(), "shards [1] of 3 are missing") || stdout.Len() != 0 {
+		t.Fatalf("merge with a shard missing: exit %d, stdout %q, stderr:\n%s", code, stdout.String(), stderr.String())
+	}
+	if runs, _, _ := results.ReadDir(store); len(runs) != 0 {
+		t.Fatalf("a refused partial merge stored %d runs", len(runs))
+	}
+	stdout.Reset()
+	stderr.Reset()
+	if code := run([]string{"merge", files[0], files[2], "--results", store, "--partial"}, &stdout, &stderr); code != 0 {
 		t.Fatalf("exit %d, stderr:\n%s", code, stderr.String())
 	}
 	if !strings.Contains(stderr.String(), "shards [1] of 3 are missing") {

@@ -3,6 +3,7 @@ package lab
 import (
 	"bufio"
 	"bytes"
+	"errors"
 	"fmt"
 	"os/exec"
 	"strconv"
@@ -63,6 +64,17 @@ func (s BoardSpec) String() string {
 	return str
 }
 
+// CheckModels reports the first model name the catalog does not know, so
+// that a job refuses it before anything runs.
+func CheckModels(models []string) error {
+	for _, m := range models {
+		if _, err := catalog.Get(m); err != nil {
+			return fmt.Errorf("model %q: %w (wslab board --list names them)", m, err)
+		}
+	}
+	return nil
+}
+
 // running is an emulated board the lab started.
 type running struct {
 	addr  string // host:port
@@ -107,6 +119,10 @@ func startChild(exe string, s BoardSpec, c firmware.Config, link host.Link) (*ru
 		args = append(args, "-link", "off")
 	}
 	cmd := exec.Command(exe, args...)
+	// The board dies with the lab, however the lab ends (SIGKILL, a closed
+	// pipe), and sits in its own process group so that a Ctrl-C reaches
+	// only the lab, which then stops the board itself.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL, Setpgid: true}
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	out, err := cmd.StdoutPipe()
@@ -136,6 +152,12 @@ func startChild(exe string, s BoardSpec, c firmware.Config, link host.Link) (*ru
 		go func() { done <- cmd.Wait() }()
 		select {
 		case err := <-done:
+			var ee *exec.ExitError
+			if errors.As(err, &ee) {
+				if ws, ok := ee.Sys().(syscall.WaitStatus); ok && ws.Signaled() && ws.Signal() == syscall.SIGTERM {
+					return nil // ended by our SIGTERM: a clean stop
+				}
+			}
 			return err
 		case <-time.After(5 * time.Second):
 			_ = cmd.Process.Kill()

@@ -6,10 +6,12 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/wslab/wslab/loadgen"
 	"github.com/wslab/wslab/plots"
+	"github.com/wslab/wslab/plots/report"
 	"github.com/wslab/wslab/results"
 )
 
@@ -43,6 +45,9 @@ func Compare(ctx context.Context, o CompareOptions) (*CompareOutcome, error) {
 	}
 	if o.Duration == 0 {
 		o.Duration = 3 * time.Second
+	}
+	if err := CheckModels(o.Models); err != nil {
+		return nil, err
 	}
 	o.Results, o.Out = folders(o.Results, o.Out)
 	store, err := results.Open(o.Results)
@@ -101,26 +106,36 @@ func Compare(ctx context.Context, o CompareOptions) (*CompareOutcome, error) {
 	if err != nil {
 		return out, fmt.Errorf("comparison figure: %w", err)
 	}
-	{
-		fig.Name = "compare-" + o.Scenario
-		dir := filepath.Join(o.Out, "compare")
-		if err := os.MkdirAll(dir, 0o755); err != nil {
-			return out, err
-		}
-		out.Figure, err = fig.Save(dir)
-		if err != nil {
-			return out, err
-		}
+	// Its own report folder: a compare never overwrites the lab's report.
+	dir := filepath.Join(o.Out, fileSafe("compare-"+o.Scenario))
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return out, err
 	}
-	return out, nil
+	fig.Name = "compare-" + fileSafe(o.Scenario)
+	if out.Figure, err = fig.Save(dir); err != nil {
+		return out, err
+	}
+	names := append(append([]string{}, o.Models...), o.Targets...)
+	out.Report, err = report.Write(dir, out.Runs, report.Options{Title: "wslab compare: " + o.Scenario + " on " + strings.Join(names, ", ")})
+	return out, err
 }
 
 // WriteCompareTable prints one row per board.
 func WriteCompareTable(w io.Writer, runs []*results.Run) {
-	fmt.Fprintf(w, "%-18s %-6s %-12s %-10s %-10s %-10s %-8s %s\n", "BOARD", "CONNS", "MSG/S", "MB/S", "P50", "P99", "ERRORS", "RAM")
+	fmt.Fprintf(w, "%-18s %-6s %-12s %-10s %-10s %-10s %-10s %-8s %-8s %s\n", "BOARD", "OPENED", "MSG/S", "UP MB/S", "DOWN MB/S", "P50", "P99", "REFUSED", "ERRORS", "RAM (OF BUDGET)")
 	for _, r := range runs {
 		s := r.Summary()
-		fmt.Fprintf(w, "%-18s %-6d %-12.0f %-10.3f %-10s %-10s %-8d %s\n", r.Board.Model, r.Scenario.Conns, s.MsgsPerSec, s.MBPerSec,
-			us(s.P50), us(s.P99), s.Errors, kb(int(r.Board.StaticFootprint)))
+		fmt.Fprintf(w, "%-18s %-6s %-12.0f %-10.3f %-10.3f %-10s %-10s %-8d %-8d %s\n", r.Board.Model, fmt.Sprintf("%d/%d", r.Counts.ConnsOpened, r.Scenario.Conns),
+			s.MsgsPerSec, s.UpMBPerSec, s.DownMBPerSec, us(s.P50), us(s.P99), s.Refused, s.Errors-s.Refused, ramOf(s))
 	}
+}
+
+func ramOf(s results.Summary) string {
+	if !s.HasRAM {
+		return "-"
+	}
+	if s.RAMBudget > 0 {
+		return fmt.Sprintf("%s (%.0f%%)", kb(int(s.RAM)), 100*float64(s.RAM)/float64(s.RAMBudget))
+	}
+	return kb(int(s.RAM))
 }

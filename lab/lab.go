@@ -53,6 +53,9 @@ func Lab(ctx context.Context, o Options) (*Outcome, error) {
 	if o.Suite == nil {
 		o.Suite = DefaultSuite()
 	}
+	if err := CheckModels(o.Models); err != nil {
+		return nil, err
+	}
 	o.Results, o.Out = folders(o.Results, o.Out)
 	if o.Slots == 0 {
 		o.Slots = 4
@@ -174,24 +177,42 @@ func elapsed(start time.Time) string {
 	return time.Since(start).Round(time.Second).String()
 }
 
+// StepName is the lab step of a run (its scenario outside the lab).
+func StepName(r *results.Run) string {
+	if s := r.Scenario.Params["step"]; s != "" {
+		return s
+	}
+	return r.Scenario.Name
+}
+
+// WriteHeadlines prints the headline of every board (results.Headlines).
+func WriteHeadlines(w io.Writer, runs []*results.Run) {
+	for _, h := range results.Headlines(runs) {
+		fmt.Fprintf(w, "\n%s: %s\n", h.Board, h.Config)
+		for _, l := range h.Lines {
+			fmt.Fprintf(w, "  %s\n", l)
+		}
+	}
+}
+
 // oneLine summarises a run for the status output.
 func oneLine(r *results.Run) string {
 	s := r.Summary()
 	var b strings.Builder
-	fmt.Fprintf(&b, "%.0f msg/s, %.2f MB/s", s.MsgsPerSec, s.MBPerSec)
+	fmt.Fprintf(&b, "%.0f msg/s, payload up %.3f MB/s, down %.3f MB/s", s.MsgsPerSec, s.UpMBPerSec, s.DownMBPerSec)
 	if s.HasLatency {
 		fmt.Fprintf(&b, ", p50 %s, p99 %s", us(s.P50), us(s.P99))
 	}
 	if r.Scenario.Name == "connect" {
-		fmt.Fprintf(&b, ", opened %d, refused %d", r.Counts.ConnsOpened, r.Counts.ConnsRefused)
+		fmt.Fprintf(&b, ", opened %d, refused %d", r.Counts.ConnsOpened, s.Refused)
 	}
-	if s.Errors > 0 {
-		fmt.Fprintf(&b, ", %d errors", s.Errors)
+	if n := s.Errors - s.Refused; n > 0 {
+		fmt.Fprintf(&b, ", %d errors", n)
 	}
 	if s.HasRAM {
 		// The board's own RAM at its peak; the host process's heap is
 		// not the board's and is not shown here.
-		fmt.Fprintf(&b, ", %s", results.FormatRAM(s.RAMMax, s.RAMBudget))
+		fmt.Fprintf(&b, ", %s", results.FormatRAM(s.RAM, s.RAMBudget))
 	}
 	if r.Scenario.Name == "connect" {
 		for _, n := range r.Notes {

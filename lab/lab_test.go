@@ -19,8 +19,8 @@ func TestParseGoal(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(g) != 3 || g[0].Figure != "p99" || !g[0].Less || g[0].Limit != 20000 ||
-		g[1].Figure != "throughput" || g[1].Less || g[1].Limit != 1e6 || g[2].Limit != 1 {
+	if len(g) != 3 || g[0].Figure != "p99" || g[0].Op != results.OpLess || g[0].Limit != 20000 ||
+		g[1].Figure != "throughput" || g[1].Op != results.OpGreater || g[1].Limit != 1e6 || g[2].Limit != 1 {
 		t.Fatalf("goal %+v", g)
 	}
 	for _, bad := range []string{"", "p99", "p99<fast", "latency<2ms", "throughput>3 furlongs"} {
@@ -45,27 +45,40 @@ func fakeRun(slots, rx, tx int, msgs float64, p99us int64) *results.Run {
 }
 
 func TestPickSmallestThatMeetsOrClosest(t *testing.T) {
+	mkRows := func() []SweepRow {
+		rows := []SweepRow{
+			{Board: BoardSpec{Slots: 4, RxBuf: 512, TxBuf: 512}, Footprint: 10, Run: fakeRun(4, 512, 512, 500, 20000)},   // misses both
+			{Board: BoardSpec{Slots: 4, RxBuf: 1024, TxBuf: 512}, Footprint: 20, Run: fakeRun(4, 1024, 512, 1500, 9000)}, // meets
+			{Board: BoardSpec{Slots: 4, RxBuf: 2048, TxBuf: 512}, Footprint: 40, Run: fakeRun(4, 2048, 512, 3000, 5000)}, // meets, bigger
+		}
+		for i := range rows {
+			rows[i].Run.Board.StaticFootprint = int64(rows[i].Footprint)
+			rows[i].Runs = []*results.Run{rows[i].Run}
+		}
+		return rows
+	}
+	runsOf := func(rows []SweepRow) []*results.Run {
+		var rs []*results.Run
+		for _, r := range rows {
+			rs = append(rs, r.Run)
+		}
+		return rs
+	}
 	g, _ := ParseGoal("p99<10ms,msgs>1000")
-	rows := []SweepRow{
-		{Board: BoardSpec{RxBuf: 512}, Footprint: 10, Run: fakeRun(4, 512, 512, 500, 20000)},   // misses both
-		{Board: BoardSpec{RxBuf: 1024}, Footprint: 20, Run: fakeRun(4, 1024, 512, 1500, 9000)}, // meets
-		{Board: BoardSpec{RxBuf: 2048}, Footprint: 40, Run: fakeRun(4, 2048, 512, 3000, 5000)}, // meets, bigger
-	}
-	for i := range rows {
-		rows[i].Meets, rows[i].Margin, rows[i].Worst = g.Check(rows[i].Run)
-	}
-	best, closest := pick(rows, true)
+	rows := mkRows()
+	best, closest := judge(rows, runsOf(rows), g)
 	if best == nil || best.Footprint != 20 || closest != nil {
 		t.Fatalf("pick %+v closest %+v", best, closest)
 	}
 	// None meets: the closest miss is named, with the clause it missed.
 	g2, _ := ParseGoal("p99<4ms")
-	for i := range rows {
-		rows[i].Meets, rows[i].Margin, rows[i].Worst = g2.Check(rows[i].Run)
-	}
-	best, closest = pick(rows, true)
+	rows = mkRows()
+	best, closest = judge(rows, runsOf(rows), g2)
 	if best != nil || closest == nil || closest.Footprint != 40 || closest.Worst.Text != "p99<4ms" {
 		t.Fatalf("none meets: pick %+v closest %+v", best, closest)
+	}
+	if got := missText(closest); !strings.Contains(got, "misses p99<4ms: 5") || !strings.Contains(got, "(by 25%)") {
+		t.Errorf("miss text %q", got)
 	}
 }
 
@@ -105,7 +118,7 @@ func TestSweepShapes(t *testing.T) {
 		if row.Run == nil {
 			t.Fatalf("tx %d did not run: %s", txs[i], row.Skipped)
 		}
-		mbps[i] = row.Run.Summary().MBPerSec
+		mbps[i] = row.Run.Summary().DownMBPerSec
 		t.Logf("tx %5d: %.3f MB/s, footprint %d B", txs[i], mbps[i], row.Footprint)
 	}
 	// Doubling a small window nearly doubles throughput.
@@ -205,8 +218,22 @@ func TestLabOneBoard(t *testing.T) {
 			t.Errorf("report image %s: %v", m[1], err)
 		}
 	}
-	if !strings.Contains(string(html), "esp8266") {
-		t.Error("report has no summary for esp8266")
+	// The board's headline, first on the page, says how many clients it
+	// held and how it turned the next away (esp8266: an lwIP reset).
+	page := string(html)
+	head := strings.Index(page, `<section class="headline"><h3>esp8266</h3>`)
+	runs := strings.Index(page, "<h2>Runs by board")
+	if head < 0 || runs < head {
+		t.Fatalf("no esp8266 headline before the runs (at %d, runs at %d)", head, runs)
+	}
+	h := page[head:runs]
+	for _, want := range []string{"clients held: 5 of 7 attempted (5 slots); the next turned away: 2 closed before the upgrade (accept-close)", "RAM: ", "of 40 KiB budget", "leak: "} {
+		if !strings.Contains(h, want) {
+			t.Errorf("esp8266 headline lacks %q:\n%s", want, h)
+		}
+	}
+	if strings.Contains(h, "failed otherwise") {
+		t.Errorf("refusals counted as failures:\n%s", h)
 	}
 }
 

@@ -9,7 +9,6 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -29,7 +28,8 @@ type SweepOptions struct {
 	Size     int // message size; default 64
 	Duration time.Duration
 	Rate     float64
-	Goal     Goal
+	Goal     Goal // empty: within 90% of the best message rate
+	Repeat   int  // runs per configuration (default 1); the median counts
 	LinkOff  bool
 	BoardExe string // see Options.BoardExe
 	Results  string
@@ -40,13 +40,15 @@ type SweepOptions struct {
 
 // SweepRow is one configuration of a sweep.
 type SweepRow struct {
-	Board     BoardSpec
-	Footprint int // static bytes
+	Board     BoardSpec // every field set (the model's defaults resolved)
+	Footprint int       // static bytes
 	Run       *results.Run
-	Skipped   string // why it did not run (over budget, failed)
+	Runs      []*results.Run // every repeat; Run is the latest
+	Skipped   string         // why it did not run (over budget, failed)
 	Meets     bool
 	Margin    float64 // worst clause margin (fraction of its limit; < 0 fails)
 	Worst     Clause
+	Value     float64 // the median of the worst clause's figure
 }
 
 // SweepOutcome adds the rows and the pick to an Outcome.
@@ -55,6 +57,7 @@ type SweepOutcome struct {
 	Rows    []SweepRow
 	Pick    *SweepRow // the smallest-RAM configuration that meets the goal
 	Closest *SweepRow // when none does: the one that missed by the least
+	Goal    Goal      // the goal checked (the default one when none was given)
 	Figure  []string  // the sweep figure's files
 }
 
@@ -73,54 +76,62 @@ func Sweep(ctx context.Context, o SweepOptions) (*SweepOutcome, error) {
 	if err != nil {
 		return nil, err
 	}
+	if o.Repeat < 1 {
+		o.Repeat = 1
+	}
 	out := &SweepOutcome{}
-	total := len(rxs) * len(txs) * len(slots)
+	total := len(rxs) * len(txs) * len(slots) * o.Repeat
 	n := 0
 	start := time.Now()
 	for _, sl := range slots {
 		for _, tx := range txs {
 			for _, rx := range rxs {
-				if ctx.Err() != nil {
-					return out, ctx.Err()
-				}
-				n++
 				bs := BoardSpec{Model: o.Model, Slots: sl, RxBuf: rx, TxBuf: tx, LinkOff: o.LinkOff}
-				row := SweepRow{Board: bs}
 				cfg, _, err := bs.Config()
 				if err != nil {
 					return out, err
 				}
-				row.Footprint = cfg.Footprint().Total
+				// Name every buffer, the model's defaults included.
+				bs.Slots, bs.RxBuf, bs.TxBuf = cfg.Slots, cfg.RxBuf, cfg.TxBuf
+				row := SweepRow{Board: bs, Footprint: cfg.Footprint().Total}
 				if err := cfg.Check(); err != nil {
 					row.Skipped = err.Error()
+					n += o.Repeat
 					statusf(o.Status, "[%d/%d %s] %s: does not start: %v", n, total, elapsed(start), bs, err)
 					out.Rows = append(out.Rows, row)
 					continue
 				}
-				statusf(o.Status, "[%d/%d %s] %s: %s", n, total, elapsed(start), bs, o.Scenario)
-				r, err := runOn(ctx, bs, o.BoardExe, loadgen.Spec{Scenario: o.Scenario, Conns: o.Conns, Size: o.Size,
-					Duration: o.Duration, Rate: o.Rate, Progress: o.Progress})
-				clearProgress(o.Progress)
-				if err != nil {
-					row.Skipped = err.Error()
-					out.Failed = append(out.Failed, fmt.Errorf("%s: %w", bs, err))
-					statusf(o.Status, "    failed: %v", err)
-					out.Rows = append(out.Rows, row)
-					continue
+				for rep := range o.Repeat {
+					if ctx.Err() != nil {
+						return out, ctx.Err()
+					}
+					n++
+					what := o.Scenario
+					if o.Repeat > 1 {
+						what += fmt.Sprintf(" (%d of %d)", rep+1, o.Repeat)
+					}
+					statusf(o.Status, "[%d/%d %s] %s: %s", n, total, elapsed(start), bs, what)
+					r, err := runOn(ctx, bs, o.BoardExe, loadgen.Spec{Scenario: o.Scenario, Conns: o.Conns, Size: o.Size,
+						Duration: o.Duration, Rate: o.Rate, Progress: o.Progress})
+					clearProgress(o.Progress)
+					if err != nil {
+						row.Skipped = err.Error()
+						out.Failed = append(out.Failed, fmt.Errorf("%s: %w", bs, err))
+						statusf(o.Status, "    failed: %v", err)
+						continue
+					}
+					file, serr := store.SaveOrKeep(r)
+					if file != "" {
+						out.Files = append(out.Files, file)
+					}
+					if serr != nil {
+						statusf(o.Status, "    storing failed: %v", serr)
+					}
+					row.Run = r
+					row.Runs = append(row.Runs, r)
+					statusf(o.Status, "    %s", oneLine(r))
+					out.Runs = append(out.Runs, r)
 				}
-				file, serr := store.SaveOrKeep(r)
-				if file != "" {
-					out.Files = append(out.Files, file)
-				}
-				if serr != nil {
-					statusf(o.Status, "    storing failed: %v", serr)
-				}
-				row.Run = r
-				if len(o.Goal) > 0 {
-					row.Meets, row.Margin, row.Worst = o.Goal.Check(r)
-				}
-				statusf(o.Status, "    %s", oneLine(r))
-				out.Runs = append(out.Runs, r)
 				out.Rows = append(out.Rows, row)
 			}
 		}
@@ -128,12 +139,17 @@ func Sweep(ctx context.Context, o SweepOptions) (*SweepOutcome, error) {
 	if len(out.Runs) == 0 {
 		return out, fmt.Errorf("no configuration ran")
 	}
-	out.Pick, out.Closest = pick(out.Rows, len(o.Goal) > 0)
+	out.Goal = o.Goal
+	if len(out.Goal) == 0 {
+		out.Goal = results.DefaultGoal(out.Runs)
+	}
+	out.Pick, out.Closest = judge(out.Rows, out.Runs, out.Goal)
 	var rec *results.Run
 	if out.Pick != nil {
 		rec = out.Pick.Run
 	}
-	// x is the field with the most values; the others that vary split lines.
+	// x is the field with the most values; the others that vary split
+	// lines (plots.SweepOn draws one line per value, never an average).
 	axis := plots.AxisRx
 	switch {
 	case len(txs) > len(rxs) && len(txs) >= len(slots):
@@ -141,35 +157,109 @@ func Sweep(ctx context.Context, o SweepOptions) (*SweepOutcome, error) {
 	case len(slots) > len(rxs) && len(slots) > len(txs):
 		axis = plots.AxisSlots
 	}
-	split := splitOther(axis, len(rxs) > 1, len(txs) > 1, len(slots) > 1)
-	fig, err := plots.SweepOn(relabel(out.Runs, split), relabelOne(rec, split), axis)
+	dir := filepath.Join(o.Out, fileSafe("sweep-"+o.Model+"-"+o.Scenario))
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return out, err
+	}
+	fig, err := plots.SweepOn(out.Runs, rec, axis)
 	if err != nil && !errors.Is(err, plots.ErrNoData) {
 		return out, fmt.Errorf("sweep figure: %w", err)
 	}
 	if err == nil {
-		fig.Name = "sweep-" + o.Model
-		if o.Goal != nil {
-			fig.Title += " (goal " + o.Goal.String() + ")"
-		}
-		dir := filepath.Join(o.Out, "sweep")
-		if err := os.MkdirAll(dir, 0o755); err != nil {
-			return out, err
-		}
+		fig.Name = "sweep-" + fileSafe(o.Model)
+		fig.Title += " (goal " + out.Goal.String() + ")"
 		out.Figure, err = fig.Save(dir)
 		if err != nil {
 			return out, err
 		}
 	}
-	out.Report, err = report.Write(o.Out, out.Runs, report.Options{Title: "wslab sweep: " + o.Model + " " + o.Scenario})
+	out.Report, err = report.Write(dir, out.Runs, report.Options{Title: "wslab sweep: " + o.Model + " " + o.Scenario, Sweep: sweepSection(out)})
 	return out, err
 }
 
-func (g Goal) String() string {
-	s := make([]string, len(g))
-	for i, c := range g {
-		s[i] = c.Text
+// judge applies the one rule, results.Recommend (medians of the repeats,
+// the heap budget, ties to the smaller RAM), copies its verdicts to the
+// rows and returns the rows of its pick and of its closest miss.
+func judge(rows []SweepRow, runs []*results.Run, g Goal) (pick, closest *SweepRow) {
+	p, c, confs, _ := results.Recommend(runs, g)
+	same := func(r *SweepRow, c *results.Config) bool {
+		return c != nil && c.Board.Slots == r.Board.Slots && c.Board.RxBuf == r.Board.RxBuf && c.Board.TxBuf == r.Board.TxBuf
 	}
-	return strings.Join(s, ", ")
+	for i := range rows {
+		r := &rows[i]
+		for _, cf := range confs {
+			if same(r, cf) {
+				r.Meets, r.Margin, r.Worst, r.Value = cf.Meets, cf.Margin, cf.Worst, cf.Value
+			}
+		}
+		if same(r, p) {
+			pick = r
+		}
+		if same(r, c) {
+			closest = r
+		}
+	}
+	return pick, closest
+}
+
+func fileSafe(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '.' {
+			return r
+		}
+		return '-'
+	}, s)
+}
+
+// sweepSection is the sweep's goal, verdict and table for the report.
+func sweepSection(o *SweepOutcome) *report.Sweep {
+	sw := &report.Sweep{Goal: o.Goal.String()}
+	switch {
+	case o.Pick != nil:
+		sw.Verdict = "recommended: " + o.Pick.Board.String() + ", " + kb(o.Pick.Footprint) + " of RAM"
+		sw.Met = true
+	case o.Closest != nil:
+		sw.Verdict = "no configuration meets the goal; closest: " + o.Closest.Board.String() + ", which " + missText(o.Closest)
+	}
+	for _, f := range o.Figure {
+		if strings.HasSuffix(f, ".png") {
+			sw.Figure = filepath.Base(f)
+		}
+	}
+	for i := range o.Rows {
+		r := &o.Rows[i]
+		line := report.SweepLine{Config: r.Board.String(), RAM: kb(r.Footprint), Runs: len(r.Runs), Pick: r == o.Pick,
+			Msgs: "–", Up: "–", Down: "–", P99: "–"}
+		switch {
+		case len(r.Runs) == 0:
+			line.Verdict = "did not run: " + r.Skipped
+		case r.Meets:
+			line.Verdict = "meets"
+		default:
+			line.Verdict = missText(r)
+		}
+		if r.Run != nil {
+			s := r.median()
+			line.Msgs = fmt.Sprintf("%.0f", s.MsgsPerSec)
+			line.Up, line.Down = fmt.Sprintf("%.3f", s.UpMBPerSec), fmt.Sprintf("%.3f", s.DownMBPerSec)
+			if s.HasLatency {
+				line.P99 = results.FormatValue(s.P99, "µs")
+			}
+		}
+		sw.Lines = append(sw.Lines, line)
+	}
+	return sw
+}
+
+// missText says which clause a row missed and by how much.
+func missText(r *SweepRow) string {
+	switch {
+	case math.IsInf(r.Margin, -1):
+		return fmt.Sprintf("misses %s: not measured", r.Worst.Text)
+	case r.Margin >= 0:
+		return "does not fit the heap budget"
+	}
+	return fmt.Sprintf("misses %s: %s (by %.0f%%)", r.Worst.Text, r.Worst.FormatValue(r.Value), -r.Margin*100)
 }
 
 func orZero(v []int) []int {
@@ -177,88 +267,6 @@ func orZero(v []int) []int {
 		return []int{0}
 	}
 	return v
-}
-
-// pick returns the smallest-footprint row that meets the goal (ties: the
-// higher throughput), or, when none does, the row that missed by least.
-// Without a goal, the pick is the smallest footprint within 90% of the
-// best throughput.
-func pick(rows []SweepRow, hasGoal bool) (best, closest *SweepRow) {
-	if !hasGoal {
-		top := 0.0
-		for _, r := range rows {
-			if r.Run != nil {
-				top = math.Max(top, r.Run.Summary().MsgsPerSec)
-			}
-		}
-		for i := range rows {
-			if r := &rows[i]; r.Run != nil {
-				r.Meets = r.Run.Summary().MsgsPerSec >= 0.9*top
-			}
-		}
-	}
-	for i := range rows {
-		r := &rows[i]
-		if r.Run == nil {
-			continue
-		}
-		if r.Meets {
-			if best == nil || r.Footprint < best.Footprint ||
-				r.Footprint == best.Footprint && r.Run.Summary().MsgsPerSec > best.Run.Summary().MsgsPerSec {
-				best = r
-			}
-		} else if closest == nil || r.Margin > closest.Margin {
-			closest = r
-		}
-	}
-	if best != nil {
-		closest = nil
-	}
-	return best, closest
-}
-
-// splitOther returns how to name the lines of a sweep figure whose x axis
-// is axis: the model and every other field that varies (nil if none does).
-func splitOther(axis plots.SweepAxis, rx, tx, slots bool) func(results.Board) string {
-	rx, tx, slots = rx && axis != plots.AxisRx, tx && axis != plots.AxisTx, slots && axis != plots.AxisSlots
-	if !rx && !tx && !slots {
-		return nil
-	}
-	return func(b results.Board) string {
-		name := b.Model
-		if rx {
-			name += " rx " + strconv.Itoa(b.RxBuf)
-		}
-		if tx {
-			name += " tx " + strconv.Itoa(b.TxBuf)
-		}
-		if slots {
-			name += " slots " + strconv.Itoa(b.Slots)
-		}
-		return name
-	}
-}
-
-// relabel names runs' boards by split so the sweep figure (one line per
-// board model) draws one line per value of the fields off the x axis.
-func relabel(runs []*results.Run, split func(results.Board) string) []*results.Run {
-	if split == nil {
-		return runs
-	}
-	out := make([]*results.Run, len(runs))
-	for i, r := range runs {
-		out[i] = relabelOne(r, split)
-	}
-	return out
-}
-
-func relabelOne(r *results.Run, split func(results.Board) string) *results.Run {
-	if r == nil || split == nil {
-		return r
-	}
-	c := *r
-	c.Board.Model = split(r.Board)
-	return &c
 }
 
 // runOn starts the board, runs one scenario on it and stops it.
@@ -275,38 +283,68 @@ func runOn(ctx context.Context, bs BoardSpec, exe string, spec loadgen.Spec) (*r
 	return loadgen.Run(ctx, spec)
 }
 
-// WriteSweepTable prints the sweep's rows and its verdict.
+// median returns the medians over the row's repeats of the figures the
+// sweep tables show.
+func (r *SweepRow) median() results.Summary {
+	if len(r.Runs) == 1 {
+		return r.Runs[0].Summary()
+	}
+	var msgs, up, down, p99 []float64
+	for _, x := range r.Runs {
+		s := x.Summary()
+		msgs, up, down = append(msgs, s.MsgsPerSec), append(up, s.UpMBPerSec), append(down, s.DownMBPerSec)
+		if s.HasLatency {
+			p99 = append(p99, s.P99)
+		}
+	}
+	m := func(v []float64) float64 {
+		slices.Sort(v)
+		if len(v)%2 == 1 {
+			return v[len(v)/2]
+		}
+		return (v[len(v)/2-1] + v[len(v)/2]) / 2
+	}
+	s := results.Summary{MsgsPerSec: m(msgs), UpMBPerSec: m(up), DownMBPerSec: m(down), HasLatency: len(p99) > 0}
+	if s.HasLatency {
+		s.P99 = m(p99)
+	}
+	return s
+}
+
+// WriteSweepTable prints the sweep's rows (medians of each configuration's
+// repeats, on which the verdict is too) and its
+// verdict: the recommendation naming every buffer, or the closest miss
+// and what it missed by.
 func WriteSweepTable(w io.Writer, o *SweepOutcome, g Goal) {
-	rows := slices.Clone(o.Rows)
-	fmt.Fprintf(w, "%-8s %-8s %-8s %-10s %-12s %-10s %-10s %s\n", "SLOTS", "RX", "TX", "RAM", "MSG/S", "MB/S", "P99", "VERDICT")
-	for _, r := range rows {
-		cfg, _, _ := r.Board.Config()
+	fmt.Fprintf(w, "goal: %s\n", o.Goal)
+	fmt.Fprintf(w, "%-6s %-7s %-7s %-10s %-5s %-10s %-10s %-10s %-10s %s\n", "SLOTS", "RX", "TX", "RAM", "RUNS", "MSG/S", "UP MB/S", "DOWN MB/S", "P99", "VERDICT")
+	for i := range o.Rows {
+		r := &o.Rows[i]
 		if r.Run == nil {
-			fmt.Fprintf(w, "%-8d %-8d %-8d %-10s %s\n", cfg.Slots, cfg.RxBuf, cfg.TxBuf, kb(r.Footprint), "skipped: "+r.Skipped)
+			fmt.Fprintf(w, "%-6d %-7d %-7d %-10s %-5d %s\n", r.Board.Slots, r.Board.RxBuf, r.Board.TxBuf, kb(r.Footprint), 0, "did not run: "+r.Skipped)
 			continue
 		}
-		s := r.Run.Summary()
+		s := r.median()
 		verdict := "meets"
 		if !r.Meets {
-			verdict = "misses " + r.Worst.Text
-			if len(g) == 0 {
-				verdict = "below 90% of best"
-			}
+			verdict = missText(r)
 		}
-		if o.Pick != nil && o.Pick.Board == r.Board {
+		if r == o.Pick {
 			verdict += "  <- pick"
 		}
 		p99 := "-"
 		if s.HasLatency {
 			p99 = us(s.P99)
 		}
-		fmt.Fprintf(w, "%-8d %-8d %-8d %-10s %-12.0f %-10.3f %-10s %s\n", cfg.Slots, cfg.RxBuf, cfg.TxBuf, kb(r.Footprint), s.MsgsPerSec, s.MBPerSec, p99, verdict)
+		fmt.Fprintf(w, "%-6d %-7d %-7d %-10s %-5d %-10.0f %-10.3f %-10.3f %-10s %s\n", r.Board.Slots, r.Board.RxBuf, r.Board.TxBuf, kb(r.Footprint),
+			len(r.Runs), s.MsgsPerSec, s.UpMBPerSec, s.DownMBPerSec, p99, verdict)
 	}
 	switch {
 	case o.Pick != nil:
-		fmt.Fprintf(w, "\nrecommended: %s, %s of RAM\n", o.Pick.Board, kb(o.Pick.Footprint))
+		fmt.Fprintf(w, "\nrecommended: %s (slots %d, rx %d B, tx %d B), %s of RAM\n", o.Pick.Board.Model, o.Pick.Board.Slots, o.Pick.Board.RxBuf, o.Pick.Board.TxBuf, kb(o.Pick.Footprint))
 	case o.Closest != nil:
-		fmt.Fprintf(w, "\nno configuration meets the goal; closest: %s, which misses %s by %.0f%%\n", o.Closest.Board, o.Closest.Worst.Text, -o.Closest.Margin*100)
+		fmt.Fprintf(w, "\nno configuration meets the goal; closest: %s (slots %d, rx %d B, tx %d B), which %s\n",
+			o.Closest.Board.Model, o.Closest.Board.Slots, o.Closest.Board.RxBuf, o.Closest.Board.TxBuf, missText(o.Closest))
 	}
 }
 

@@ -2,7 +2,6 @@ package plots
 
 import (
 	"fmt"
-	"maps"
 	"math"
 	"slices"
 	"strings"
@@ -17,7 +16,7 @@ import (
 
 // BoardComparison draws grouped bars: one group per scenario (name and
 // connections), one bar per board in the board's colour, in four aligned
-// panels: throughput, p99 latency, errors and peak heap. Repeated runs show
+// panels: throughput, p99 latency, refused connections and the board's RAM in use. Repeated runs show
 // their median. A missing value (a board not run in a scenario, or without
 // a heap series) leaves a gap.
 func BoardComparison(runs []*results.Run) (*Figure, error) {
@@ -25,20 +24,33 @@ func BoardComparison(runs []*results.Run) (*Figure, error) {
 	if len(runs) == 0 {
 		return nil, fmt.Errorf("board comparison: %w", ErrNoData)
 	}
+	// One group per lab step ("echo all slots" is one group whatever each
+	// board's slots), else per scenario and connections; in the order they
+	// first ran, as the suite did.
 	type key struct {
 		name  string
 		conns int
 	}
 	groupSet := map[key]bool{}
+	var groups []key
+	sorted := slices.Clone(runs)
+	results.SortRuns(sorted)
+	runs = sorted
 	vals := map[string]map[key]map[string][]float64{} // figure -> group -> board -> values
-	figs := []string{"msgs/s", "p99", "errors", "heap max"}
+	figs := []string{"msgs/s", "p99", "refused", "ram"}
 	for _, f := range figs {
 		vals[f] = map[key]map[string][]float64{}
 	}
 	maxLat, maxHeap := 0.0, 0.0
 	for _, r := range runs {
 		k := key{r.Scenario.Name, r.Scenario.Conns}
-		groupSet[k] = true
+		if st := r.Scenario.Params["step"]; st != "" {
+			k = key{st, -1}
+		}
+		if !groupSet[k] {
+			groupSet[k] = true
+			groups = append(groups, k)
+		}
 		s := r.Summary()
 		for _, name := range figs {
 			fig, _ := results.FigureByName(name)
@@ -54,17 +66,14 @@ func BoardComparison(runs []*results.Run) (*Figure, error) {
 		if s.HasLatency {
 			maxLat = math.Max(maxLat, s.P99)
 		}
-		maxHeap = math.Max(maxHeap, float64(s.HeapMax))
+		maxHeap = math.Max(maxHeap, float64(s.RAM))
 	}
-	groups := slices.SortedFunc(maps.Keys(groupSet), func(a, b key) int {
-		if c := strings.Compare(a.name, b.name); c != 0 {
-			return c
-		}
-		return a.conns - b.conns
-	})
 	names := make([]string, len(groups))
 	for i, g := range groups {
-		names[i] = fmt.Sprintf("%s\nc=%d", g.name, g.conns)
+		names[i] = g.name
+		if g.conns >= 0 {
+			names[i] = fmt.Sprintf("%s c=%d", g.name, g.conns)
+		}
 	}
 	lu, bu := latencyUnit(maxLat), bytesUnit(maxHeap)
 	panels := []struct {
@@ -73,8 +82,8 @@ func BoardComparison(runs []*results.Run) (*Figure, error) {
 	}{
 		{"msgs/s", "throughput (msg/s)", 1},
 		{"p99", "p99 latency (" + lu.name + ")", lu.div},
-		{"errors", "errors (count)", 1},
-		{"heap max", "peak heap (" + bu.name + ")", bu.div},
+		{"refused", "connections refused (count)", 1},
+		{"ram", "board RAM in use (" + bu.name + ")", bu.div},
 	}
 	plots := make([]*plot.Plot, len(panels))
 	// Bars share a group's width: 70% of the 12 cm a panel gets at most.
@@ -101,9 +110,12 @@ func BoardComparison(runs []*results.Run) (*Figure, error) {
 		}
 		p.NominalX(names...)
 		p.X.Tick.Label.Font.Size = vg.Points(9)
+		// Slanted, so that the names of many groups never overlap.
+		p.X.Tick.Label.Rotation = math.Pi / 5
+		p.X.Tick.Label.XAlign, p.X.Tick.Label.YAlign = draw.XRight, draw.YCenter
 		p.Y.Min = 0
 		p.Y.Max *= 1.08
-		if pan.fig == "errors" {
+		if pan.fig == "refused" {
 			p.Y.Max = max(p.Y.Max, 5) // whole counts, even when all are zero
 		} else if p.Y.Max <= 0 {
 			p.Y.Max = 1
@@ -112,7 +124,7 @@ func BoardComparison(runs []*results.Run) (*Figure, error) {
 	plots[0].Title.Text = "Boards compared"
 	plots[1].Title.Text = " " // keep the two top panels aligned
 	f := newFigure("board-comparison", "Board comparison", [][]*plot.Plot{{plots[0], plots[1]}, {plots[2], plots[3]}})
-	f.Height = 16 * vg.Centimeter
+	f.Height = 20 * vg.Centimeter
 	for bi, b := range bs {
 		sw, _ := plotter.NewBarChart(plotter.Values{0}, 1)
 		sw.Color, sw.LineStyle.Width = colorAt(bi), 0

@@ -306,13 +306,33 @@ func labels(runs []*results.Run) []string {
 		out[i] = r.Label()
 		count[out[i]]++
 	}
+	// Runs of one label on different configurations: name the configuration.
+	confs := map[string]map[string]bool{}
+	conf := func(b results.Board) string {
+		return fmt.Sprintf("%d slots rx %s tx %s", b.Slots, sizeLabel(b.RxBuf), sizeLabel(b.TxBuf))
+	}
+	for _, r := range runs {
+		if confs[r.Label()] == nil {
+			confs[r.Label()] = map[string]bool{}
+		}
+		confs[r.Label()][conf(r.Board)] = true
+	}
+	for i, r := range runs {
+		if len(confs[r.Label()]) > 1 {
+			out[i] += " (" + conf(r.Board) + ")"
+		}
+	}
+	count = map[string]int{}
+	for _, l := range out {
+		count[l]++
+	}
 	for i, r := range runs {
 		if count[out[i]] < 2 {
 			continue
 		}
 		commits := map[string]bool{}
 		for _, o := range runs {
-			if o.Label() == r.Label() {
+			if o.Label() == r.Label() && conf(o.Board) == conf(r.Board) {
 				commits[o.Host.Commit] = true
 			}
 		}
@@ -343,14 +363,14 @@ func figureLabel(name string) string {
 	switch name {
 	case "msgs/s":
 		return "throughput"
-	case "MB/s":
-		return "data rate"
+	case "up MB/s":
+		return "payload rate up (to the board)"
+	case "down MB/s":
+		return "payload rate down (from the board)"
+	case "ram":
+		return "board RAM in use"
 	case "p50", "p99", "p999":
 		return name + " latency"
-	case "heap max":
-		return "peak heap"
-	case "heap slope":
-		return "heap growth"
 	}
 	return name
 }

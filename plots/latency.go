@@ -112,7 +112,7 @@ func LatencyOverTime(runs []*results.Run, hist string) (*Figure, error) {
 			hi = math.Max(hi, float64(h.Quantile(0.99)))
 			maxT = math.Max(maxT, (iv.Offset.D() + iv.Length.D()).Seconds())
 		}
-		if len(s.p50) > 0 {
+		if len(s.p50) >= 2 { // one point is not a series over time
 			s.label, s.idx = names[i], i
 			all = append(all, s)
 		}

@@ -44,12 +44,20 @@ func boards(runs []*results.Run) []string {
 func ThroughputVsConns(runs []*results.Run) (*Figure, error) {
 	type key struct{ board, scenario string }
 	pts := map[key]map[int][]float64{}
+	slots := map[string]int{}
 	for _, r := range runs {
 		k := key{r.Board.Model, r.Scenario.Name}
 		if pts[k] == nil {
 			pts[k] = map[int][]float64{}
 		}
-		pts[k][r.Scenario.Conns] = append(pts[k][r.Scenario.Conns], r.Summary().MsgsPerSec)
+		// The connections the board opened, not those attempted: an echo
+		// "at 16" on a 7-slot board ran on 7.
+		c := int(r.Counts.ConnsOpened)
+		if c == 0 && r.Counts.ConnsAttempted == 0 {
+			c = r.Scenario.Conns
+		}
+		pts[k][c] = append(pts[k][c], r.Summary().MsgsPerSec)
+		slots[r.Board.Model] = max(slots[r.Board.Model], r.Board.Slots)
 	}
 	keys := slices.SortedFunc(maps.Keys(pts), func(a, b key) int {
 		return strings.Compare(a.board+"\x00"+a.scenario, b.board+"\x00"+b.scenario)
@@ -61,10 +69,11 @@ func ThroughputVsConns(runs []*results.Run) (*Figure, error) {
 			hi = math.Max(hi, slices.Max(v))
 		}
 	}
-	if len(keys) == 0 || maxC <= 0 {
+	if len(keys) == 0 || maxC <= 0 || hi <= 0 {
+		// Nothing to say: no connection, or no message (a connect run).
 		return nil, fmt.Errorf("throughput against connections: %w", ErrNoData)
 	}
-	p := newPlot("Throughput against connections", "connections", "throughput (messages/s)")
+	p := newPlot("Throughput against connections", "connections opened", "throughput (messages/s)")
 	f := newFigure("throughput-vs-conns", "Throughput against connections", [][]*plot.Plot{{p}})
 	multiScenario := len(keys) > len(boards(runs))
 	for i, k := range keys {
@@ -98,6 +107,17 @@ func ThroughputVsConns(runs []*results.Run) (*Figure, error) {
 		}
 		f.addLegend(name, l, sc)
 	}
+	// Each board's slot limit, dotted in its colour, where it falls on the axis.
+	marked := map[string]bool{}
+	for i, k := range keys {
+		if n := slots[k.board]; n > 0 && !marked[k.board] && float64(n) >= minC && float64(n) <= maxC*1.2 {
+			marked[k.board] = true
+			sl, _ := plotter.NewLine(plotter.XYs{{X: float64(n), Y: 0}, {X: float64(n), Y: hi * 1.05}})
+			sl.LineStyle = draw.LineStyle{Color: colorAt(i), Width: vg.Points(1), Dashes: []vg.Length{vg.Points(2), vg.Points(2)}}
+			p.Add(sl)
+			f.addLegend(fmt.Sprintf("%s slot limit (%d)", k.board, n), sl)
+		}
+	}
 	if maxC/minC > 20 {
 		p.X.Scale = plot.LogScale{}
 		p.X.Tick.Marker = logTicks{}
@@ -118,7 +138,7 @@ func ThroughputVsConns(runs []*results.Run) (*Figure, error) {
 func HeapOverTime(runs []*results.Run) (*Figure, error) {
 	var with []*results.Run
 	for _, r := range runs {
-		if len(r.Heap) > 0 {
+		if len(r.Heap) >= 2 {
 			with = append(with, r)
 		}
 	}
@@ -145,7 +165,9 @@ func HeapOverTime(runs []*results.Run) (*Figure, error) {
 			hi = math.Max(hi, value(i, h))
 			maxT = math.Max(maxT, h.Offset.D().Seconds())
 		}
-		hi = math.Max(hi, float64(r.Board.HeapBudget))
+		if isReal(r) {
+			hi = math.Max(hi, float64(r.Board.HeapBudget))
+		}
 	}
 	bu, tu := bytesUnit(hi), timeUnit(maxT)
 	title, ylabel := "Board heap in use", "heap in use ("+bu.name+")"
@@ -188,3 +210,7 @@ func HeapOverTime(runs []*results.Run) (*Figure, error) {
 
 // grey is used for reference marks.
 var grey = color.Gray{0x66}
+
+// isReal reports whether r ran against a physical board, whose /stats heap
+// is its own.
+func isReal(r *results.Run) bool { return r.Board.Model == "real" }

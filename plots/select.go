@@ -66,7 +66,10 @@ func Select(runs []*results.Run) (figs []*Figure, err error) {
 		what := fmt.Sprintf("%s, %s c=%d", rs[0].Board.Model, rs[0].Scenario.Name, rs[0].Scenario.Conns)
 		name := fileSafe(rs[0].Board.Model + "-" + rs[0].Scenario.Name + "-c" + fmt.Sprint(rs[0].Scenario.Conns))
 		if distinct(rs, func(r *results.Run) string { return fmt.Sprint(r.Board.RxBuf) }) >= 2 {
-			rec, _ := results.Recommend(rs, results.Target{})
+			var rec *results.Run
+			if pick, _, _, _ := results.Recommend(rs, nil); pick != nil {
+				rec = pick.Runs[len(pick.Runs)-1]
+			}
 			f, e := BufferSweep(rs, rec)
 			add("buffer-sweep-"+name, what, f, e)
 		}

@@ -15,11 +15,10 @@ import (
 )
 
 // BufferSweep plots, against the receive buffer size (Board.RxBuf, on a
-// logarithmic axis), three
-// aligned panels: throughput, p99 latency and RAM (the board's static
-// footprint, and how much its heap in use grew under the load when
-// sampled: the board's own allocations, without the runtime's idle
-// baseline), one line per board. The latency panel is left out when no run
+// logarithmic axis), three aligned panels: throughput, p99 latency and the
+// board's RAM (its static footprint, never the host's heap), one line per
+// board and value of every other field that varies (one line per tx
+// value: never an average over them). The latency panel is left out when no run
 // measured latency (a stream or sink sweep).
 // Repeated runs at one size show their median. rec, when not nil, is the
 // recommended configuration: a vertical line marks its buffer size in every
@@ -61,12 +60,13 @@ func (a SweepAxis) label() string {
 // SweepOn is BufferSweep against the field axis instead of the receive
 // buffer.
 func SweepOn(runs []*results.Run, rec *results.Run, axis SweepAxis) (*Figure, error) {
-	type agg struct{ tput, p99, static, peak []float64 }
+	type agg struct{ tput, p99, static []float64 }
 	data := map[string]map[int]*agg{}
 	maxLat, maxRAM := 0.0, 0.0
 	var budget int64
+	line := lineName(runs, axis)
 	for _, r := range runs {
-		b := r.Board.Model
+		b := line(r.Board)
 		if data[b] == nil {
 			data[b] = map[int]*agg{}
 		}
@@ -81,12 +81,8 @@ func SweepOn(runs []*results.Run, rec *results.Run, axis SweepAxis) (*Figure, er
 			a.p99 = append(a.p99, s.P99)
 			maxLat = math.Max(maxLat, s.P99)
 		}
-		a.static = append(a.static, float64(r.Board.StaticFootprint))
-		maxRAM = math.Max(maxRAM, float64(r.Board.StaticFootprint))
-		if s.HasHeap {
-			a.peak = append(a.peak, float64(s.HeapMax-s.HeapStart))
-			maxRAM = math.Max(maxRAM, float64(s.HeapMax-s.HeapStart))
-		}
+		a.static = append(a.static, float64(s.RAM))
+		maxRAM = math.Max(maxRAM, float64(s.RAM))
 		budget = max(budget, r.Board.HeapBudget)
 	}
 	sizes := map[int]bool{}
@@ -104,7 +100,7 @@ func SweepOn(runs []*results.Run, rec *results.Run, axis SweepAxis) (*Figure, er
 
 	top := newPlot("Buffer sweep", "", "throughput (msg/s)")
 	mid := newPlot("", "", "p99 latency ("+lu.name+")")
-	bot := newPlot("", axis.label(), "RAM ("+bu.name+")")
+	bot := newPlot("", axis.label(), "board RAM ("+bu.name+")")
 	panels := []*plot.Plot{top, mid, bot}
 	if maxLat == 0 {
 		panels = []*plot.Plot{top, bot}
@@ -142,7 +138,7 @@ func SweepOn(runs []*results.Run, rec *results.Run, axis SweepAxis) (*Figure, er
 		return l, s, nil
 	}
 	for i, b := range slices.Sorted(maps.Keys(data)) {
-		var tput, p99, static, peak plotter.XYs
+		var tput, p99, static plotter.XYs
 		for _, x := range slices.Sorted(maps.Keys(data[b])) {
 			a := data[b][x]
 			tput = append(tput, plotter.XY{X: float64(x), Y: median(a.tput)})
@@ -150,9 +146,6 @@ func SweepOn(runs []*results.Run, rec *results.Run, axis SweepAxis) (*Figure, er
 				p99 = append(p99, plotter.XY{X: float64(x), Y: median(a.p99) / lu.div})
 			}
 			static = append(static, plotter.XY{X: float64(x), Y: median(a.static) / bu.div})
-			if len(a.peak) > 0 {
-				peak = append(peak, plotter.XY{X: float64(x), Y: median(a.peak) / bu.div})
-			}
 		}
 		sty := lineStyle(i)
 		l, s, err := add(top, tput, sty, draw.CircleGlyph{})
@@ -169,16 +162,7 @@ func SweepOn(runs []*results.Run, rec *results.Run, axis SweepAxis) (*Figure, er
 		if err != nil {
 			return nil, err
 		}
-		f.addLegend(b+" static RAM", l, s)
-		if len(peak) > 0 {
-			psty := sty
-			psty.Dashes = []vg.Length{vg.Points(6), vg.Points(3)}
-			l, s, err := add(bot, peak, psty, draw.TriangleGlyph{})
-			if err != nil {
-				return nil, err
-			}
-			f.addLegend(b+" heap growth under load", l, s)
-		}
+		f.addLegend(b+" RAM (static footprint)", l, s)
 	}
 	if budget > 0 {
 		y := float64(budget) / bu.div
@@ -221,4 +205,38 @@ func sizeLabel(n int) string {
 		return fmt.Sprintf("%dK", n>>10)
 	}
 	return fmt.Sprint(n)
+}
+
+// lineName names a sweep line: the model, and every configuration field
+// off the x axis that takes several values at one x.
+func lineName(runs []*results.Run, axis SweepAxis) func(results.Board) string {
+	// A field splits lines when it takes two values at one x (a field that
+	// moves with x, such as tx = rx, does not).
+	vary := func(f func(results.Board) int) bool {
+		at := map[string]int{}
+		for _, r := range runs {
+			k := fmt.Sprintf("%s %d", r.Board.Model, axis.of(r.Board))
+			if v, ok := at[k]; ok && v != f(r.Board) {
+				return true
+			}
+			at[k] = f(r.Board)
+		}
+		return false
+	}
+	rx := axis != AxisRx && vary(func(b results.Board) int { return b.RxBuf })
+	tx := axis != AxisTx && vary(func(b results.Board) int { return b.TxBuf })
+	slots := axis != AxisSlots && vary(func(b results.Board) int { return b.Slots })
+	return func(b results.Board) string {
+		name := b.Model
+		if rx {
+			name += " rx " + sizeLabel(b.RxBuf)
+		}
+		if tx {
+			name += " tx " + sizeLabel(b.TxBuf)
+		}
+		if slots {
+			name += fmt.Sprintf(" %d slots", b.Slots)
+		}
+		return name
+	}
 }

@@ -5,13 +5,17 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"slices"
+	"sort"
 	"strings"
 	"text/tabwriter"
 
 	"golang.org/x/perf/benchmath"
 )
 
-// Alpha is the significance level Compare uses.
+// Alpha is the family-wise significance level Compare uses: the chance
+// that an unchanged run set shows any significant change, over all the
+// figures compared together (Holm's correction).
 const Alpha = 0.05
 
 // Verdicts of a Change.
@@ -40,12 +44,17 @@ type Change struct {
 	Delta float64
 	// P is the Mann-Whitney U-test p-value; 1 when no test was possible.
 	P float64
-	// Significant is P < Alpha with enough runs on both sides.
+	// PAdj is P adjusted by Holm's step-down method over the figures of
+	// the comparison that were tested (Comparison.Tested).
+	PAdj float64
+	// Significant is PAdj < Alpha with enough runs on both sides.
 	Significant bool
 	// Verdict is one of the Verdict constants.
 	Verdict string
 	// Warnings from the statistics, e.g. how many runs would be needed.
 	Warnings []string
+
+	tested bool
 }
 
 // Comparison is the result of Compare.
@@ -54,14 +63,20 @@ type Comparison struct {
 	OldN     int
 	NewN     int
 	Changes  []Change
+	// Tested is how many figures had a test; the p-values are corrected
+	// for that many (Holm). A figure with the same value in every run on
+	// both sides (errors all 0) has no test and is not counted.
+	Tested int
 }
 
 // Compare compares old runs with new runs of the same scenario (same
 // Scenario.Key; shard and planned duration may differ) for every figure in
 // Figures. Each figure is tested with the Mann-Whitney U-test (benchmath's
-// AssumeNothing), which makes no assumption about the distribution. With a
-// single run on a side, or too few runs on both for the test to ever reach
-// Alpha (fewer than 4 each), the verdict is VerdictNTooSmall.
+// AssumeNothing), which makes no assumption about the distribution, and
+// the p-values are corrected for the number of figures tested with Holm's
+// step-down method, so an unchanged run set shows a change in at most
+// Alpha of comparisons. With a single run on a side, or too few runs for
+// the corrected test to ever reach Alpha, the verdict is VerdictNTooSmall.
 func Compare(old, new []*Run) (*Comparison, error) {
 	if len(old) == 0 || len(new) == 0 {
 		return nil, errors.New("compare: need at least one run on each side")
@@ -77,7 +92,52 @@ func Compare(old, new []*Run) (*Comparison, error) {
 	for _, f := range Figures {
 		c.Changes = append(c.Changes, compareFigure(f, values(f, os), values(f, ns)))
 	}
+	c.holm()
 	return c, nil
+}
+
+// holm adjusts the p-values of the tested figures (Holm 1979) and sets the
+// verdicts from the adjusted values.
+func (c *Comparison) holm() {
+	var idx []int
+	for i, ch := range c.Changes {
+		if ch.tested {
+			idx = append(idx, i)
+		}
+	}
+	c.Tested = len(idx)
+	sort.SliceStable(idx, func(a, b int) bool { return c.Changes[idx[a]].P < c.Changes[idx[b]].P })
+	m := len(idx)
+	running := 0.0
+	for rank, i := range idx {
+		ch := &c.Changes[i]
+		running = math.Max(running, math.Min(1, float64(m-rank)*ch.P))
+		ch.PAdj = running
+		switch {
+		case ch.PAdj < Alpha && ch.OldCenter != ch.NewCenter:
+			ch.Significant = true
+			if (ch.NewCenter > ch.OldCenter) == ch.Figure.HigherIsBetter {
+				ch.Verdict = VerdictBetter
+			} else {
+				ch.Verdict = VerdictWorse
+			}
+		case float64(m)*minPossibleP(len(ch.Old), len(ch.New)) >= Alpha:
+			ch.Verdict = VerdictNTooSmall
+			ch.Warnings = append(ch.Warnings, fmt.Sprintf("%d vs %d runs cannot reach significance over %d figures", len(ch.Old), len(ch.New), m))
+		default:
+			ch.Verdict = VerdictNoChange
+		}
+	}
+}
+
+// Worse reports whether any figure got significantly worse.
+func (c *Comparison) Worse() bool {
+	for _, ch := range c.Changes {
+		if ch.Verdict == VerdictWorse {
+			return true
+		}
+	}
+	return false
 }
 
 func summaries(runs []*Run) []Summary {
@@ -99,7 +159,7 @@ func values(f Figure, ss []Summary) []float64 {
 }
 
 func compareFigure(f Figure, old, new []float64) Change {
-	ch := Change{Figure: f, Old: old, New: new, P: 1, Delta: math.NaN()}
+	ch := Change{Figure: f, Old: old, New: new, P: 1, PAdj: 1, Delta: math.NaN()}
 	if len(old) == 0 || len(new) == 0 {
 		ch.Verdict = VerdictMissing
 		return ch
@@ -119,25 +179,28 @@ func compareFigure(f Figure, old, new []float64) Change {
 		ch.Warnings = append(ch.Warnings, fmt.Sprintf("%d vs %d runs: repeat runs to test significance", len(old), len(new)))
 		return ch
 	}
+	if constant(old, new) {
+		// Every value the same on both sides: no test could find a
+		// difference, so it is not counted in the correction (Tarone).
+		ch.Verdict = VerdictNoChange
+		return ch
+	}
 	cmp := benchmath.AssumeNothing.Compare(so, sn)
 	ch.P = cmp.P
+	ch.tested = true
 	for _, w := range cmp.Warnings {
 		ch.Warnings = append(ch.Warnings, w.Error())
 	}
-	switch {
-	case cmp.P < cmp.Alpha && ch.OldCenter != ch.NewCenter:
-		ch.Significant = true
-		if (ch.NewCenter > ch.OldCenter) == f.HigherIsBetter {
-			ch.Verdict = VerdictBetter
-		} else {
-			ch.Verdict = VerdictWorse
-		}
-	case minPossibleP(len(old), len(new)) >= cmp.Alpha:
-		ch.Verdict = VerdictNTooSmall
-	default:
-		ch.Verdict = VerdictNoChange
-	}
 	return ch
+}
+
+func constant(a, b []float64) bool {
+	for _, v := range append(slices.Clone(a), b...) {
+		if v != a[0] {
+			return false
+		}
+	}
+	return true
 }
 
 // minPossibleP is the smallest two-sided p-value the exact Mann-Whitney
@@ -153,7 +216,7 @@ func minPossibleP(n1, n2 int) float64 {
 func (c *Comparison) Write(w io.Writer) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintf(tw, "scenario: %s (old n=%d, new n=%d)\n", c.Scenario, c.OldN, c.NewN)
-	fmt.Fprintln(tw, "figure\told\tnew\tdelta\tp\tverdict")
+	fmt.Fprintln(tw, "figure\told\tnew\tdelta\tp (Holm)\tverdict")
 	for _, ch := range c.Changes {
 		if ch.Verdict == VerdictMissing {
 			fmt.Fprintf(tw, "%s\t-\t-\t-\t-\t%s\n", ch.Figure.Name, ch.Verdict)
@@ -165,11 +228,12 @@ func (c *Comparison) Write(w io.Writer) error {
 		}
 		p := "-"
 		if len(ch.Old) > 1 && len(ch.New) > 1 {
-			p = fmt.Sprintf("%.3f", ch.P)
+			p = fmt.Sprintf("%.3f", ch.PAdj)
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", ch.Figure.Name,
 			FormatValue(ch.OldCenter, ch.Figure.Unit), FormatValue(ch.NewCenter, ch.Figure.Unit), delta, p, ch.Verdict)
 	}
+	fmt.Fprintf(tw, "Mann-Whitney U-test; p-values Holm-corrected over the %d figures tested (family-wise alpha %g)\n", c.Tested, Alpha)
 	return tw.Flush()
 }
 

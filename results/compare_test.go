@@ -61,7 +61,7 @@ func TestCompareSameDistribution(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, fig := range []string{"msgs/s", "MB/s", "p50", "p99"} {
+	for _, fig := range []string{"msgs/s", "up MB/s", "down MB/s", "p50", "p99"} {
 		if ch := change(t, c, fig); ch.Significant || ch.Verdict != results.VerdictNoChange {
 			t.Errorf("%s: %+v, want no significant change", fig, ch)
 		}
@@ -88,5 +88,42 @@ func TestCompareRefusesOtherScenario(t *testing.T) {
 	b := runsOf(1, 2, resultstest.Spec{Scenario: "rate"})
 	if _, err := results.Compare(a, b); err == nil || !strings.Contains(err.Error(), "not the same scenario") {
 		t.Errorf("got %v", err)
+	}
+}
+
+// TestCompareFamilyWise: comparisons of one distribution with itself may
+// show a significant change in at most about Alpha of them, however many
+// figures each tests; without the correction about a third did.
+func TestCompareFamilyWise(t *testing.T) {
+	const pairs = 40
+	flagged := 0
+	for i := range pairs {
+		old := runsOf(8, uint64(1000*i+1), resultstest.Spec{})
+		new := runsOf(8, uint64(1000*i+500), resultstest.Spec{})
+		c, err := results.Compare(old, new)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.Tested < 6 {
+			t.Fatalf("only %d figures tested", c.Tested)
+		}
+		for _, ch := range c.Changes {
+			if ch.Significant {
+				flagged++
+				break
+			}
+			if ch.PAdj < ch.P {
+				t.Fatalf("%s: adjusted p %g below raw %g", ch.Figure.Name, ch.PAdj, ch.P)
+			}
+		}
+	}
+	if flagged > 4 {
+		t.Errorf("%d of %d A/A comparisons flagged a change; want at most 4 (alpha %g family-wise)", flagged, pairs, results.Alpha)
+	}
+	var buf bytes.Buffer
+	c, _ := results.Compare(runsOf(4, 1, resultstest.Spec{}), runsOf(4, 9, resultstest.Spec{}))
+	c.Write(&buf)
+	if !strings.Contains(buf.String(), "Holm-corrected over the") {
+		t.Errorf("the table does not say the p-values are corrected:\n%s", buf.String())
 	}
 }

@@ -3,88 +3,152 @@ package results
 import (
 	"cmp"
 	"errors"
+	"fmt"
+	"math"
 	"slices"
 	"sort"
 )
 
-// Target is what a board configuration must achieve to be recommended.
-// Zero fields are not checked, except MinMsgsPerSec: when zero, a
-// configuration must reach 90% of the best throughput seen.
-type Target struct {
-	MinMsgsPerSec float64
-	MaxP99        float64 // µs
-	MaxErrors     int64
+// Config is one board configuration of a sweep with its repeated runs, the
+// goal checked on the medians of the repeats.
+type Config struct {
+	Board Board  // the configuration (of its latest run)
+	Runs  []*Run // its runs, oldest first
+	// RAM is the board's RAM in use (Run.RAMInUse, the median over the
+	// runs): its static footprint, never the host's heap.
+	RAM int64
+	// OverBudget: RAM exceeds the board's heap budget.
+	OverBudget bool
+	// Meets: the medians meet every clause and RAM fits the budget.
+	Meets bool
+	// Margin is the worst clause margin (a fraction of its limit, < 0 when
+	// missed) and Worst that clause; Value is the median of its figure.
+	Margin float64
+	Worst  Clause
+	Value  float64
 }
 
-// Recommend picks, among runs of one scenario that differ in board
-// configuration (a buffer sweep), the configuration with the smallest RAM
-// (the larger of the static footprint and the peak heap) that meets t and
-// fits the board's heap budget. Repeated runs of a configuration count by
-// their median. It returns the latest run of that configuration, or an
-// error when none qualifies.
-func Recommend(runs []*Run, t Target) (*Run, error) {
-	type conf struct {
+// Label names every buffer the configuration sets.
+func (c *Config) Label() string {
+	return fmt.Sprintf("%s slots %d, rx %d, tx %d", c.Board.Model, c.Board.Slots, c.Board.RxBuf, c.Board.TxBuf)
+}
+
+// Median returns the median over the configuration's runs of the clause's
+// figure, and false when no run has it.
+func (c *Config) Median(cl Clause) (float64, bool) {
+	var v []float64
+	for _, r := range c.Runs {
+		if x, ok := cl.Value(r); ok {
+			v = append(v, x)
+		}
+	}
+	return med(v), len(v) > 0
+}
+
+// DefaultGoal is the goal of a sweep given none: within 90% of the best
+// median message rate of the configurations.
+func DefaultGoal(runs []*Run) Goal {
+	best := 0.0
+	for _, c := range Configs(runs) {
+		if v, ok := c.Median(Clause{Figure: "msgs"}); ok {
+			best = max(best, v)
+		}
+	}
+	lim := 0.9 * best
+	return Goal{{Figure: "msgs", Op: OpGreaterEq, Limit: lim, Text: fmt.Sprintf("msgs>=%.0f (90%% of the best)", lim)}}
+}
+
+// Configs groups runs by board configuration (model, slots, rx, tx), in
+// the order each first ran.
+func Configs(runs []*Run) []*Config {
+	rs := slices.Clone(runs)
+	SortRuns(rs)
+	type key struct {
+		model         string
 		slots, rx, tx int
 	}
-	type agg struct {
-		runs            []*Run
-		tput, p99, errs []float64
-		ram             []float64
-	}
-	byConf := map[conf]*agg{}
-	var confs []conf
-	for _, r := range runs {
-		c := conf{r.Board.Slots, r.Board.RxBuf, r.Board.TxBuf}
-		a := byConf[c]
-		if a == nil {
-			a = &agg{}
-			byConf[c] = a
-			confs = append(confs, c)
+	byKey := map[key]*Config{}
+	var out []*Config
+	for _, r := range rs {
+		k := key{r.Board.Model, r.Board.Slots, r.Board.RxBuf, r.Board.TxBuf}
+		c := byKey[k]
+		if c == nil {
+			c = &Config{}
+			byKey[k] = c
+			out = append(out, c)
 		}
-		s := r.Summary()
-		a.runs = append(a.runs, r)
-		a.tput = append(a.tput, s.MsgsPerSec)
-		if s.HasLatency {
-			a.p99 = append(a.p99, s.P99)
+		c.Runs = append(c.Runs, r)
+		c.Board = r.Board
+	}
+	for _, c := range out {
+		var ram []float64
+		for _, r := range c.Runs {
+			if u, _, ok := r.RAMInUse(); ok {
+				ram = append(ram, float64(u))
+			}
 		}
-		a.errs = append(a.errs, float64(s.Errors))
-		a.ram = append(a.ram, float64(max(r.Board.StaticFootprint, s.HeapMax)))
+		c.RAM = int64(med(ram))
+		c.OverBudget = c.Board.HeapBudget > 0 && c.RAM > c.Board.HeapBudget
 	}
-	if len(confs) == 0 {
-		return nil, errors.New("recommend: no runs")
+	return out
+}
+
+// Recommend is the one rule that picks a configuration of a sweep: among
+// the configurations (repeats count by their median) that meet every
+// clause of g and fit the heap budget, the smallest RAM; ties go to the
+// higher message rate, then the smaller rx+tx. A nil goal means
+// DefaultGoal. It returns every configuration with its verdict, the pick,
+// and, when none meets the goal, the closest: the one whose worst clause
+// missed by the least (an over-budget one only when nothing else ran).
+func Recommend(runs []*Run, g Goal) (pick, closest *Config, all []*Config, err error) {
+	if len(runs) == 0 {
+		return nil, nil, nil, errors.New("recommend: no runs")
 	}
-	if t.MinMsgsPerSec == 0 {
-		best := 0.0
-		for _, a := range byConf {
-			best = max(best, med(a.tput))
+	if len(g) == 0 {
+		g = DefaultGoal(runs)
+	}
+	all = Configs(runs)
+	for _, c := range all {
+		c.Meets, c.Margin = true, math.Inf(1)
+		for _, cl := range g {
+			v, ok := c.Median(cl)
+			m := math.Inf(-1)
+			if ok {
+				m = cl.Margin(v)
+			}
+			if !ok || !cl.Holds(v) {
+				c.Meets = false
+			}
+			if m < c.Margin || c.Worst.Text == "" {
+				c.Margin, c.Worst, c.Value = m, cl, v
+			}
 		}
-		t.MinMsgsPerSec = 0.9 * best
+		if c.OverBudget {
+			c.Meets = false
+		}
 	}
-	var ok []conf
-	for _, c := range confs {
-		a := byConf[c]
-		r := a.runs[len(a.runs)-1]
+	msgs := func(c *Config) float64 { v, _ := c.Median(Clause{Figure: "msgs"}); return v }
+	better := func(a, b *Config) int {
+		return cmp.Or(cmp.Compare(a.RAM, b.RAM), -cmp.Compare(msgs(a), msgs(b)),
+			cmp.Compare(a.Board.RxBuf+a.Board.TxBuf, b.Board.RxBuf+b.Board.TxBuf))
+	}
+	for _, c := range all {
+		if c.Meets && (pick == nil || better(c, pick) < 0) {
+			pick = c
+		}
+	}
+	if pick != nil {
+		return pick, nil, all, nil
+	}
+	for _, c := range all {
 		switch {
-		case med(a.tput) < t.MinMsgsPerSec,
-			t.MaxP99 > 0 && (len(a.p99) == 0 || med(a.p99) > t.MaxP99),
-			t.MaxErrors >= 0 && med(a.errs) > float64(t.MaxErrors),
-			r.Board.HeapBudget > 0 && med(a.ram) > float64(r.Board.HeapBudget):
-			continue
+		case closest == nil,
+			closest.OverBudget && !c.OverBudget,
+			closest.OverBudget == c.OverBudget && (c.Margin > closest.Margin || c.Margin == closest.Margin && better(c, closest) < 0):
+			closest = c
 		}
-		ok = append(ok, c)
 	}
-	if len(ok) == 0 {
-		return nil, errors.New("recommend: no configuration meets the target within the heap budget")
-	}
-	best := slices.MinFunc(ok, func(x, y conf) int {
-		if c := cmp.Compare(med(byConf[x].ram), med(byConf[y].ram)); c != 0 {
-			return c
-		}
-		return -cmp.Compare(med(byConf[x].tput), med(byConf[y].tput))
-	})
-	rs := slices.Clone(byConf[best].runs)
-	SortRuns(rs)
-	return rs[len(rs)-1], nil
+	return nil, closest, all, fmt.Errorf("recommend: no configuration meets %s within the heap budget", g)
 }
 
 func med(v []float64) float64 {

@@ -147,7 +147,10 @@ type Counts struct {
 // Rates are throughputs over the measurement window.
 type Rates struct {
 	MsgsPerSec float64 `json:"msgs_per_sec,omitempty"`
-	// BytesPerSec is payload bytes per second (sent plus received for echo).
+	// BytesPerSec is payload bytes per second in both directions added
+	// (sent plus received: an echo counts every byte twice). Summary
+	// splits it by direction (UpMBPerSec, DownMBPerSec) over the same
+	// window; a throughput goal means the one-way rate (OneWayMBPerSec).
 	BytesPerSec float64 `json:"bytes_per_sec,omitempty"`
 	// UpBytesPerSec is the payload rate client to board (Counts.BytesSent
 	// over the window), DownBytesPerSec board to client

@@ -13,25 +13,44 @@ type Summary struct {
 	// sent when none were received, as in a sink scenario) over Duration.
 	MsgsPerSec float64
 	// MBPerSec is Rates.BytesPerSec, or else bytes sent plus received over
-	// Duration, in units of 10^6 bytes per second.
+	// Duration, in units of 10^6 bytes per second: both directions added,
+	// so an echo counts every byte twice. Print UpMBPerSec, DownMBPerSec
+	// or OneWayMBPerSec instead; this total is kept for old comparisons.
 	MBPerSec float64
+	// UpMBPerSec is payload sent by the load generator to the board (10^6
+	// bytes/s), DownMBPerSec payload received from it, over the same
+	// measurement window as MBPerSec.
+	UpMBPerSec, DownMBPerSec float64
+	// OneWayMBPerSec is what a throughput goal means: the payload rate in
+	// one direction. For a scenario that moves payload both ways (echo) it
+	// is the smaller of up and down (the rate of payload that made the
+	// round trip), else the one direction that moved payload.
+	OneWayMBPerSec float64
 	// P50, P99 and P999 are quantiles of the latency histogram (or of the
 	// service histogram when there is no latency one), in microseconds.
 	P50, P99, P999 float64
 	HasLatency     bool
 	Errors         int64
-	// Heap figures come from the heap series; HasHeap is false without one.
+	// Refused counts connections the board turned away (Run.Refused).
+	Refused int64
+	// RAM is the board's RAM in use and RAMBudget its heap budget, in
+	// bytes (Run.RAMInUse): the board's own, never the host's heap.
+	HasRAM         bool
+	RAM, RAMBudget int64
+	// Heap figures come from the heap series (/stats "heap"); HasHeap is
+	// false without one. For an emulated board this is the heap of the
+	// host process that emulates it, not the board's RAM: show it, if at
+	// all, as "host process heap".
 	HasHeap                     bool
 	HeapStart, HeapEnd, HeapMax int64
 	// HeapSlope is the least-squares slope of heap in use over time, in
 	// bytes per hour; near zero when nothing leaks. It needs at least two
 	// samples at different offsets.
 	HeapSlope float64
-	// RAM figures are the board's own RAM in use (HeapSample.RAMInUse)
-	// against its budget (Board.HeapBudget); HasRAM is false when the
-	// board does not report it. RAMBudget is 0 when unknown.
-	HasRAM                    bool
-	RAMEnd, RAMMax, RAMBudget int64
+	// RAMEnd and RAMMax are the board's own RAM in use
+	// (HeapSample.RAMInUse) at the end and at its peak; 0 when the board
+	// does not report it.
+	RAMEnd, RAMMax int64
 }
 
 // Summary computes the run's headline figures.
@@ -51,6 +70,22 @@ func (r *Run) Summary() Summary {
 		bps = float64(r.Counts.BytesSent+r.Counts.BytesReceived) / secs
 	}
 	s.MBPerSec = bps / 1e6
+	if rt := r.Rates; rt.UpBytesPerSec > 0 || rt.DownBytesPerSec > 0 {
+		// The load generator's own per-direction rates over its
+		// measurement window (Rates.WindowStart, WindowLength).
+		s.UpMBPerSec, s.DownMBPerSec = rt.UpBytesPerSec/1e6, rt.DownBytesPerSec/1e6
+	} else if tot := r.Counts.BytesSent + r.Counts.BytesReceived; tot > 0 {
+		// An older record: each direction over the window bps was
+		// measured on.
+		s.UpMBPerSec = s.MBPerSec * float64(r.Counts.BytesSent) / float64(tot)
+		s.DownMBPerSec = s.MBPerSec * float64(r.Counts.BytesReceived) / float64(tot)
+	}
+	switch {
+	case s.UpMBPerSec > 0 && s.DownMBPerSec > 0:
+		s.OneWayMBPerSec = min(s.UpMBPerSec, s.DownMBPerSec)
+	default:
+		s.OneWayMBPerSec = s.UpMBPerSec + s.DownMBPerSec
+	}
 	h := r.Histograms[HistLatency]
 	if h.Count() == 0 {
 		h = r.Histograms[HistService]
@@ -62,6 +97,8 @@ func (r *Run) Summary() Summary {
 		s.P999 = float64(h.Quantile(0.999))
 	}
 	s.Errors = r.ErrorsTotal()
+	s.Refused = r.Refused()
+	s.RAM, s.RAMBudget, s.HasRAM = r.RAMInUse()
 	if len(r.Heap) > 0 {
 		s.HasHeap = true
 		s.HeapStart = r.Heap[0].HeapInUse
@@ -73,13 +110,9 @@ func (r *Run) Summary() Summary {
 	}
 	for _, x := range r.Heap {
 		if x.RAMInUse > 0 {
-			s.HasRAM = true
 			s.RAMEnd = x.RAMInUse
 			s.RAMMax = max(s.RAMMax, x.RAMInUse)
 		}
-	}
-	if s.HasRAM {
-		s.RAMBudget = r.Board.HeapBudget
 	}
 	return s
 }
@@ -150,16 +183,18 @@ type Figure struct {
 	Of func(Summary) (float64, bool)
 }
 
-// Figures are the figures Compare reports, in order.
+// Figures are the figures Compare reports, in order. The host process
+// heap is not among them: it is the emulator's, not the board's.
 var Figures = []Figure{
 	{"msgs/s", "msg/s", true, func(s Summary) (float64, bool) { return s.MsgsPerSec, true }},
-	{"MB/s", "MB/s", true, func(s Summary) (float64, bool) { return s.MBPerSec, true }},
+	{"up MB/s", "MB/s", true, func(s Summary) (float64, bool) { return s.UpMBPerSec, s.UpMBPerSec > 0 }},
+	{"down MB/s", "MB/s", true, func(s Summary) (float64, bool) { return s.DownMBPerSec, s.DownMBPerSec > 0 }},
 	{"p50", "µs", false, func(s Summary) (float64, bool) { return s.P50, s.HasLatency }},
 	{"p99", "µs", false, func(s Summary) (float64, bool) { return s.P99, s.HasLatency }},
 	{"p999", "µs", false, func(s Summary) (float64, bool) { return s.P999, s.HasLatency }},
 	{"errors", "errors", false, func(s Summary) (float64, bool) { return float64(s.Errors), true }},
-	{"heap max", "bytes", false, func(s Summary) (float64, bool) { return float64(s.HeapMax), s.HasHeap }},
-	{"heap slope", "bytes/h", false, func(s Summary) (float64, bool) { return s.HeapSlope, s.HasHeap }},
+	{"refused", "errors", false, func(s Summary) (float64, bool) { return float64(s.Refused), true }},
+	{"ram", "bytes", false, func(s Summary) (float64, bool) { return float64(s.RAM), s.HasRAM }},
 }
 
 // FigureByName returns the figure with that name.

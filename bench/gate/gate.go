@@ -8,10 +8,13 @@
 //   - instr/op (from bench/instr): a rise of the median by more than
 //     Options.InstrThreshold (default 1%) fails.
 //   - sec/op (ns/op): fails only when the Mann-Whitney U test rejects "same
-//     distribution" at Options.Alpha (default 0.01) AND the median rose by
-//     more than Options.TimeThreshold (default 10%). Samples too small for
-//     the test ever to reach Alpha never fail; the row says "too few
-//     samples".
+//     distribution" at Options.Alpha (default 0.01) family-wise, its
+//     p-value Holm-adjusted over every sec/op row of the report, AND the
+//     median rose by more than Options.TimeThreshold (default 10%).
+//     Samples too small for the corrected test ever to reach Alpha never
+//     fail; the row says "too few samples" and how many it needs. In
+//     --against mode a failure is confirmed by an interleaved rerun
+//     (Confirm) before it counts.
 //   - every other unit (B/s, custom metrics) is reported, never gated, and
 //     so is a gated kind the caller switched off with Options.Kinds.
 //   - a benchmark or unit in BASE but not in HEAD is a warning, not a
@@ -32,6 +35,8 @@ package gate
 import (
 	"fmt"
 	"math"
+	"regexp"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -215,6 +220,8 @@ type Row struct {
 	Delta float64
 	// P is the Mann-Whitney U p-value (sec/op only); NaN otherwise.
 	P float64
+	// PAdj is P adjusted by Holm's method over the report's time rows.
+	PAdj float64
 
 	Verdict Verdict
 	// Reason explains a Fail ("+1 allocs/op", "+31.2% sec/op") and other
@@ -230,6 +237,11 @@ type Report struct {
 	Base, Head string // source names
 	Options    Options
 	Rows       []Row
+	// Verbose makes WriteTable print every row, not only those that
+	// changed, failed or need attention.
+	Verbose bool
+	// TimeTests is the number of sec/op rows tested together (Holm).
+	TimeTests int
 }
 
 // Failures returns the rows whose verdict is Fail.
@@ -311,7 +323,49 @@ func Compare(base, head *Set, opts Options) *Report {
 				Reason: "new benchmark"})
 		}
 	}
+	rep.holmTime()
 	return rep
+}
+
+// holmTime judges the sec/op rows together: their p-values are adjusted
+// by Holm's step-down method over the m rows tested, so that identical
+// code fails with probability at most Alpha however many benchmarks there
+// are (a 155-row table at 0.01 per row used to fail identical code). A row
+// fails when its adjusted p is below Alpha and its median rose by more
+// than TimeThreshold. With samples too small for even the smallest
+// possible p, times m, to reach Alpha, the row says how many it needs.
+func (r *Report) holmTime() {
+	o := r.Options
+	var idx []int
+	for i, row := range r.Rows {
+		if row.Kind == Time && row.HasBase && row.HasHead && row.Verdict != NotGated {
+			idx = append(idx, i)
+		}
+	}
+	m := len(idx)
+	r.TimeTests = m
+	sort.SliceStable(idx, func(a, b int) bool { return r.Rows[idx[a]].P < r.Rows[idx[b]].P })
+	running := 0.0
+	for rank, i := range idx {
+		row := &r.Rows[i]
+		running = math.Max(running, math.Min(1, float64(m-rank)*row.P))
+		row.PAdj = running
+		switch {
+		case float64(m)*minUTestP(row.Base.N, row.Head.N) > o.Alpha:
+			row.Verdict = TooFew
+			need := 1
+			for float64(m)*minUTestP(need, need) > o.Alpha && need < 1000 {
+				need++
+			}
+			row.Reason = fmt.Sprintf("too few samples: need %d per side for alpha %g over %d time rows", need, o.Alpha, m)
+		case row.PAdj >= o.Alpha:
+			row.Verdict = Same
+		case row.Delta > o.TimeThreshold:
+			row.Verdict, row.Reason = Fail, fmt.Sprintf("%s %s (p=%.3g, Holm over %d)", formatDelta(row.Delta), row.Unit, row.PAdj, m)
+		default:
+			row.Verdict = OK
+		}
+	}
 }
 
 func summarize(vals []float64, kind Kind, o Options, warn *[]string) (Summary, *benchmath.Sample) {
@@ -367,18 +421,7 @@ func compareUnit(k Key, unit string, bv, hv []float64, o Options) Row {
 			row.Verdict = OK
 		}
 	case Time:
-		switch {
-		case minUTestP(len(bv), len(hv)) > o.Alpha:
-			row.Verdict = TooFew
-			_, need := samplesFor(o.Alpha)
-			row.Reason = fmt.Sprintf("too few samples: need %d per side for alpha %g", need, o.Alpha)
-		case row.P >= o.Alpha:
-			row.Verdict = Same
-		case row.Delta > o.TimeThreshold:
-			row.Verdict, row.Reason = Fail, fmt.Sprintf("%s %s (p=%.3f)", formatDelta(row.Delta), unit, row.P)
-		default:
-			row.Verdict = OK
-		}
+		// Judged in holmTime, over all the time rows of the report.
 	default:
 		row.Verdict = NotGated
 	}
@@ -445,4 +488,66 @@ func formatCount(v float64) string {
 		return strconv.FormatInt(int64(v), 10)
 	}
 	return strconv.FormatFloat(v, 'g', 4, 64)
+}
+
+// SuspectedTime returns a -test.bench regular expression that selects the
+// top-level benchmarks with a failed sec/op row, or "" when there is none.
+func SuspectedTime(r *Report) string {
+	seen := map[string]bool{}
+	var names []string
+	for _, row := range r.Rows {
+		if row.Kind != Time || row.Verdict != Fail {
+			continue
+		}
+		top, _, _ := strings.Cut(row.Key.Name, "/")
+		top = trimProcs(top)
+		if !seen[top] {
+			seen[top] = true
+			names = append(names, regexp.QuoteMeta("Benchmark"+top))
+		}
+	}
+	if len(names) == 0 {
+		return ""
+	}
+	return "^(" + strings.Join(names, "|") + ")$"
+}
+
+// trimProcs removes a "-N" GOMAXPROCS suffix from a top-level name.
+func trimProcs(name string) string {
+	if i := strings.LastIndexByte(name, '-'); i > 0 {
+		if _, err := strconv.Atoi(name[i+1:]); err == nil {
+			return name[:i]
+		}
+	}
+	return name
+}
+
+// Confirm keeps a sec/op failure of r only where the rerun also fails it;
+// a failure the rerun does not confirm becomes OK with the reason saying
+// so. Other rows are left alone.
+func Confirm(r, rerun *Report) {
+	for i := range r.Rows {
+		row := &r.Rows[i]
+		if row.Kind != Time || row.Verdict != Fail {
+			continue
+		}
+		again, ok := rerun.rowFor(row.Key, row.Unit)
+		switch {
+		case ok && again.Verdict == Fail:
+			row.Reason += fmt.Sprintf("; confirmed by a rerun (%s, p=%.3f)", formatDelta(again.Delta), again.P)
+		case ok:
+			row.Verdict, row.Reason = OK, fmt.Sprintf("not confirmed: %s on the first run, %s (%s) on an interleaved rerun", formatDelta(row.Delta), formatDelta(again.Delta), again.Verdict)
+		default:
+			row.Verdict, row.Reason = OK, "not confirmed: absent from the rerun"
+		}
+	}
+}
+
+func (r *Report) rowFor(k Key, unit string) (Row, bool) {
+	for _, row := range r.Rows {
+		if row.Key == k && row.Unit == unit {
+			return row, true
+		}
+	}
+	return Row{}, false
 }

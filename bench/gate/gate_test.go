@@ -242,6 +242,7 @@ func TestReadErrors(t *testing.T) {
 
 func TestTable(t *testing.T) {
 	rep := compareFiles(t, "testdata/same_ab_a.txt", "testdata/alloc_head.txt", Options{})
+	rep.Verbose = true // every row: the p column of the unchanged time rows too
 	var b strings.Builder
 	if err := rep.WriteTable(&b); err != nil {
 		t.Fatal(err)

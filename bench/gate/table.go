@@ -11,7 +11,20 @@ import (
 	"golang.org/x/perf/benchunit"
 )
 
-// WriteTable prints r as an aligned table, one row per benchmark and unit:
+// Shown reports whether a row belongs in the compact table: it failed,
+// changed in a gated unit (ok), or needs a reader's eye (missing, new, too
+// few samples). Unchanged rows ("~", 0 ± 0%) and ungated ones are left to
+// the verbose table.
+func (row Row) Shown() bool {
+	switch row.Verdict {
+	case Same, NotGated:
+		return false
+	}
+	return true
+}
+
+// WriteTable prints r as an aligned table, one row per benchmark and unit
+// (only the rows Row.Shown keeps unless r.Verbose):
 //
 //	benchmark  unit  base  head  delta  p  verdict
 //
@@ -26,12 +39,17 @@ func (r *Report) WriteTable(w io.Writer) error {
 	for i, k := range o.Kinds {
 		kinds[i] = k.String()
 	}
-	fmt.Fprintf(&b, "rules: gated %s; sec/op fails if p < %g and > +%s; instr/op fails if > +%s; allocs/op and B/op fail on any rise\n\n",
-		strings.Join(kinds, ","), o.Alpha, formatPct(o.TimeThreshold), formatPct(o.InstrThreshold))
+	fmt.Fprintf(&b, "rules: gated %s; sec/op fails if p < %g (Mann-Whitney, Holm-adjusted over the %d sec/op rows) and > +%s; instr/op fails if > +%s; allocs/op and B/op fail on any rise\n\n",
+		strings.Join(kinds, ","), o.Alpha, r.TimeTests, formatPct(o.TimeThreshold), formatPct(o.InstrThreshold))
 
 	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "benchmark\tunit\tbase\thead\tdelta\tp\tverdict")
+	hidden := 0
 	for _, row := range r.Rows {
+		if !r.Verbose && !row.Shown() {
+			hidden++
+			continue
+		}
 		name := row.Key.String()
 		if row.Key.Pkg != "" && r.multiPkg() {
 			name = row.Key.Pkg + "." + name
@@ -42,6 +60,9 @@ func (r *Report) WriteTable(w io.Writer) error {
 	}
 	if err := tw.Flush(); err != nil {
 		return err
+	}
+	if hidden > 0 {
+		fmt.Fprintf(&b, "(%d unchanged or ungated rows not shown; -v shows every row)\n", hidden)
 	}
 
 	// benchmath's warnings repeat for every row of a small sample; print
@@ -114,7 +135,7 @@ func pCell(row Row) string {
 	if math.IsNaN(row.P) {
 		return n
 	}
-	return fmt.Sprintf("p=%.3f %s", row.P, n)
+	return fmt.Sprintf("p=%.3f %s", row.PAdj, n)
 }
 
 func verdictCell(row Row) string {

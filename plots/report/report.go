@@ -12,7 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"html/template"
-	"maps"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -31,6 +31,29 @@ type Options struct {
 	// the page lists them so that nobody mistakes a partial report for a
 	// complete one.
 	Skipped []error
+	// Against, when set, compares the runs with a baseline run set
+	// (results.DiffSets(baseline, runs)); Baseline names it.
+	Against  []results.SetDiff
+	Baseline string
+	// Sweep, when set, heads the page with a sweep's goal, verdict,
+	// recommendation and figure.
+	Sweep *Sweep
+}
+
+// Sweep is a buffer sweep's outcome for the page.
+type Sweep struct {
+	Goal    string
+	Verdict string // the recommendation, or the closest miss
+	Met     bool   // a configuration meets the goal
+	Figure  string // the sweep figure's PNG in the report folder
+	Lines   []SweepLine
+}
+
+// SweepLine is one configuration of a sweep.
+type SweepLine struct {
+	Config, RAM, Msgs, Up, Down, P99, Verdict string
+	Runs                                      int
+	Pick                                      bool
 }
 
 //go:embed index.html.tmpl
@@ -43,14 +66,29 @@ type figureView struct {
 }
 
 type rowView struct {
-	ID, Scenario, Conns, Size, Slots, Buffers string
-	MsgsPerSec, MBPerSec, P50, P99, P999      string
-	Errors, HeapStart, HeapEnd, Commit, Date  string
+	ID, Step, Scenario, Conns, Opened, Size, Slots, Buffers string
+	MsgsPerSec, Up, Down, P50, P99, P999, N                 string
+	Errors, Refused, RAM, Commit, Date                      string
 }
 
 type boardView struct {
 	Model, Config string
 	Rows          []rowView
+}
+
+type headlineView struct {
+	Board, Config string
+	Lines         []string
+}
+
+type diffRowView struct {
+	Figure, Old, New, Delta, P, Verdict string
+}
+
+type diffView struct {
+	Board, Scenario, Note string
+	OldN, NewN, Tested    int
+	Rows                  []diffRowView
 }
 
 type pageView struct {
@@ -61,6 +99,15 @@ type pageView struct {
 	Skipped     []string
 	Figures     []figureView
 	Boards      []boardView
+	Headlines   []headlineView
+	Sweep       *Sweep
+	SweepSVG    string
+	Others      []string
+	Against     []diffView
+	Baseline    string
+	Verdict     string
+	Alpha       float64
+	MinP999N    int64
 	FigureError string
 }
 
@@ -76,7 +123,27 @@ func Write(dir string, runs []*results.Run, opt Options) (string, error) {
 	}
 	sorted := slices.Clone(runs)
 	results.SortRuns(sorted)
-	v := pageView{Title: cmp.Or(opt.Title, "wslab report"), Runs: len(sorted)}
+	v := pageView{Title: cmp.Or(opt.Title, "wslab report"), Runs: len(sorted), Alpha: results.Alpha, MinP999N: MinP999Samples}
+	for _, h := range results.Headlines(sorted) {
+		v.Headlines = append(v.Headlines, headlineView{Board: h.Board, Config: h.Config, Lines: h.Lines})
+	}
+	// Reports of other jobs (sweep, compare) in sub-folders.
+	if ents, err := os.ReadDir(dir); err == nil {
+		for _, e := range ents {
+			if _, err := os.Stat(filepath.Join(dir, e.Name(), "index.html")); e.IsDir() && err == nil {
+				v.Others = append(v.Others, e.Name())
+			}
+		}
+	}
+	if opt.Sweep != nil {
+		v.Sweep = opt.Sweep
+		v.SweepSVG = strings.TrimSuffix(opt.Sweep.Figure, ".png") + ".svg"
+	}
+	if opt.Against != nil {
+		v.Baseline = cmp.Or(opt.Baseline, "baseline")
+		v.Verdict = results.DiffVerdict(opt.Against)
+		v.Against = diffViews(opt.Against)
+	}
 	v.From = sorted[0].Start.UTC().Format(time.DateTime + " MST")
 	v.Until = sorted[len(sorted)-1].Start.UTC().Format(time.DateTime + " MST")
 	commits := map[string]bool{}
@@ -91,6 +158,10 @@ func Write(dir string, runs []*results.Run, opt Options) (string, error) {
 	}
 
 	figs, figErr := plots.Select(sorted)
+	// The board comparison answers the first question: it goes first.
+	slices.SortStableFunc(figs, func(a, b *plots.Figure) int {
+		return cmp.Compare(boolRank(a.Name != "board-comparison"), boolRank(b.Name != "board-comparison"))
+	})
 	for _, f := range figs {
 		if _, err := f.Save(dir); err != nil {
 			figErr = errors.Join(figErr, err)
@@ -102,18 +173,21 @@ func Write(dir string, runs []*results.Run, opt Options) (string, error) {
 		v.FigureError = figErr.Error()
 	}
 
+	// Boards in the order they first ran, runs in the order they ran (the
+	// suite's order), never alphabetical.
 	byBoard := map[string][]*results.Run{}
+	var boards []string
 	for _, r := range sorted {
+		if byBoard[r.Board.Model] == nil {
+			boards = append(boards, r.Board.Model)
+		}
 		byBoard[r.Board.Model] = append(byBoard[r.Board.Model], r)
 	}
-	for _, b := range slices.Sorted(maps.Keys(byBoard)) {
+	for _, b := range boards {
 		rs := byBoard[b]
-		slices.SortStableFunc(rs, func(x, y *results.Run) int {
-			return cmp.Or(strings.Compare(x.Scenario.Name, y.Scenario.Name), cmp.Compare(x.Scenario.Conns, y.Scenario.Conns))
-		})
-		bv := boardView{Model: b, Config: boardConfig(rs[0].Board)}
+		bv := boardView{Model: b, Config: results.BoardConfig(rs[0].Board)}
 		for _, r := range rs[1:] {
-			if boardConfig(r.Board) != bv.Config {
+			if results.BoardConfig(r.Board) != bv.Config {
 				bv.Config = "Configuration varies between runs: see the slots and buffer columns."
 				break
 			}
@@ -142,49 +216,87 @@ func Write(dir string, runs []*results.Run, opt Options) (string, error) {
 	return index, nil
 }
 
-func boardConfig(b results.Board) string {
-	parts := []string{
-		fmt.Sprintf("%d slots", b.Slots),
-		"rx " + results.FormatValue(float64(b.RxBuf), "bytes"),
-		"tx " + results.FormatValue(float64(b.TxBuf), "bytes"),
-		"heap budget " + results.FormatValue(float64(b.HeapBudget), "bytes"),
-	}
-	if b.LinkBandwidth > 0 {
-		parts = append(parts, fmt.Sprintf("link %g Mbit/s", float64(b.LinkBandwidth)/1e6))
-	}
-	if b.LinkRTT > 0 {
-		parts = append(parts, "RTT "+b.LinkRTT.String())
-	}
-	if b.WhenFull != "" {
-		parts = append(parts, "when full: "+b.WhenFull)
-	}
-	return strings.Join(parts, ", ")
-}
+// MinP999Samples is the fewest latency samples a p99.9 is shown for: with
+// fewer, the 99.9th percentile is the maximum of a handful of values.
+const MinP999Samples = 1000
 
 func row(r *results.Run) rowView {
 	s := r.Summary()
 	rv := rowView{
 		ID:         r.ID,
+		Step:       cmp.Or(r.Scenario.Params["step"], r.Scenario.Name),
 		Scenario:   r.Scenario.Name,
 		Conns:      fmt.Sprint(r.Scenario.Conns),
+		Opened:     fmt.Sprint(r.Counts.ConnsOpened),
 		Size:       results.FormatValue(float64(r.Scenario.Size), "bytes"),
 		Slots:      fmt.Sprint(r.Board.Slots),
-		Buffers:    fmt.Sprintf("%d/%d", r.Board.RxBuf, r.Board.TxBuf),
+		Buffers:    results.FormatValue(float64(r.Board.RxBuf), "bytes") + " / " + results.FormatValue(float64(r.Board.TxBuf), "bytes"),
 		MsgsPerSec: fmt.Sprintf("%.0f", s.MsgsPerSec),
-		MBPerSec:   fmt.Sprintf("%.2f", s.MBPerSec),
-		P50:        "–", P99: "–", P999: "–", HeapStart: "–", HeapEnd: "–",
-		Errors: fmt.Sprint(s.Errors),
-		Commit: r.Host.Commit,
-		Date:   r.Start.UTC().Format("2006-01-02 15:04"),
+		Up:         fmt.Sprintf("%.3f", s.UpMBPerSec),
+		Down:       fmt.Sprintf("%.3f", s.DownMBPerSec),
+		P50:        "–", P99: "–", P999: "–", N: "0", RAM: "–",
+		Errors:  fmt.Sprint(s.Errors - s.Refused),
+		Refused: fmt.Sprint(s.Refused),
+		Commit:  r.Host.Commit,
+		Date:    r.Start.UTC().Format("2006-01-02 15:04"),
 	}
 	if s.HasLatency {
+		n := r.Hist(results.HistLatency).Count()
+		if n == 0 {
+			n = r.Hist(results.HistService).Count()
+		}
+		rv.N = fmt.Sprint(n)
 		rv.P50 = results.FormatValue(s.P50, "µs")
 		rv.P99 = results.FormatValue(s.P99, "µs")
-		rv.P999 = results.FormatValue(s.P999, "µs")
+		if n >= MinP999Samples {
+			rv.P999 = results.FormatValue(s.P999, "µs")
+		}
 	}
-	if s.HasHeap {
-		rv.HeapStart = results.FormatValue(float64(s.HeapStart), "bytes")
-		rv.HeapEnd = results.FormatValue(float64(s.HeapEnd), "bytes")
+	if s.HasRAM {
+		rv.RAM = results.FormatValue(float64(s.RAM), "bytes")
+		if s.RAMBudget > 0 {
+			rv.RAM += fmt.Sprintf(" (%.0f%%)", 100*float64(s.RAM)/float64(s.RAMBudget))
+		}
 	}
 	return rv
+}
+
+func diffViews(ds []results.SetDiff) []diffView {
+	var out []diffView
+	for _, d := range ds {
+		dv := diffView{Board: d.Board, Scenario: d.Scenario}
+		switch {
+		case d.OnlyOld:
+			dv.Note = "only in the baseline"
+		case d.OnlyNew:
+			dv.Note = "not in the baseline"
+		case d.Err != nil:
+			dv.Note = d.Err.Error()
+		default:
+			dv.OldN, dv.NewN, dv.Tested = d.OldN, d.NewN, d.Tested
+			for _, ch := range d.Changes {
+				r := diffRowView{Figure: ch.Figure.Name, Old: "–", New: "–", Delta: "–", P: "–", Verdict: ch.Verdict}
+				if ch.Verdict != results.VerdictMissing {
+					r.Old = results.FormatValue(ch.OldCenter, ch.Figure.Unit)
+					r.New = results.FormatValue(ch.NewCenter, ch.Figure.Unit)
+					if !math.IsNaN(ch.Delta) {
+						r.Delta = fmt.Sprintf("%+.1f%%", ch.Delta*100)
+					}
+					if len(ch.Old) > 1 && len(ch.New) > 1 {
+						r.P = fmt.Sprintf("%.3f", ch.PAdj)
+					}
+				}
+				dv.Rows = append(dv.Rows, r)
+			}
+		}
+		out = append(out, dv)
+	}
+	return out
+}
+
+func boolRank(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }

@@ -100,3 +100,78 @@ func diffLine(a, b string) string {
 	}
 	return fmt.Sprintf("lengths %d and %d lines", len(al), len(bl))
 }
+
+// section returns the text of html from the heading that starts with
+// start up to the next heading of the same level (or the end).
+func section(t *testing.T, html, start string) string {
+	t.Helper()
+	i := strings.Index(html, start)
+	if i < 0 {
+		t.Fatalf("no %q in the page", start)
+	}
+	rest := html[i+len(start):]
+	if j := strings.Index(rest, start[:4]); j >= 0 {
+		rest = rest[:j]
+	}
+	return rest
+}
+
+func TestWriteHeadlineAndOrder(t *testing.T) {
+	dir := t.TempDir()
+	runs := fixture()
+	index, err := Write(dir, runs, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := os.ReadFile(index)
+	html := string(b)
+	head, details := strings.Index(html, "<h2>Headline</h2>"), strings.Index(html, "<h2>Runs by board")
+	if head < 0 || details < 0 || head > details || strings.Index(html, "<h2>Figures</h2>") < details {
+		t.Fatalf("the headline is not first (headline at %d, runs at %d)", head, details)
+	}
+	for _, board := range []string{"esp32-idf", "pico-w-tinygo"} {
+		// The board's own headline, with its own figures.
+		h := section(t, html[head:details], `<section class="headline"><h3>`+board+"</h3>")
+		for _, want := range []string{"<li>clients held:", "<li>echo 128 B at 1 client:", "(n=500)", "<li>payload: up ", "<li>RAM: "} {
+			if !strings.Contains(h, want) {
+				t.Errorf("%s headline lacks %q:\n%s", board, want, h)
+			}
+		}
+		// Its runs in the order they ran, the latency with its n, no
+		// p99.9 from 500 samples.
+		d := section(t, html[details:], "<h3>"+board+"</h3>")
+		rows := regexp.MustCompile(`<tr><td class="l">[^<]*</td><td>(\d+) \(`).FindAllStringSubmatch(d, -1)
+		if len(rows) != 3 || rows[0][1] != "1" || rows[1][1] != "10" || rows[2][1] != "50" {
+			t.Errorf("%s rows not in run order: %v", board, rows)
+		}
+		if n := strings.Count(d, "<td>500</td>"); n != 3 {
+			t.Errorf("%s: n=500 shown %d times, want 3", board, n)
+		}
+		if regexp.MustCompile(`<td>[0-9.]+ ms</td><td>[0-9.]+ ms</td><td>[0-9.]+ ms</td><td>500</td>`).MatchString(d) {
+			t.Errorf("%s: a p99.9 shown from 500 samples", board)
+		}
+	}
+	if strings.Contains(html, "heap start") || strings.Contains(html, "peak heap") {
+		t.Error("the page shows the host process heap as the board's")
+	}
+}
+
+func TestWriteAgainst(t *testing.T) {
+	var base, now []*results.Run
+	for i := range uint64(6) {
+		base = append(base, resultstest.Run(resultstest.Spec{Seed: i + 1, Samples: 500, LatencyMedian: 2000}))
+		now = append(now, resultstest.Run(resultstest.Spec{Seed: i + 100, Samples: 500, LatencyMedian: 5000}))
+	}
+	index, err := Write(t.TempDir(), now, Options{Against: results.DiffSets(base, now), Baseline: "v1.2"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := os.ReadFile(index)
+	html := string(b)
+	s := section(t, html, "<h2>Against v1.2: worse</h2>")
+	for _, want := range []string{"Holm-corrected", "baseline n=6, these runs n=6", `<td class="l">p50</td>`, `<td class="l">worse</td>`} {
+		if !strings.Contains(s, want) {
+			t.Errorf("against section lacks %q:\n%s", want, s)
+		}
+	}
+}
