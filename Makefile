@@ -84,10 +84,11 @@ baselines:
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./core/... ./firmware/... ./loadgen/...
 
-# wslab's codec against gobwas/ws and gorilla/websocket, same run, benchstat table.
+# wslab's codec against gobwas/ws, gorilla/websocket and gws in alternating
+# passes of one test binary; benchstat's ratios against gobwas's
+# zero-allocation path. PASSES=n, BENCH=pattern, BENCHTIME=d.
 bench-peers:
-	cd bench/peers && $(GO) test -run '^$$' -bench . -count 6 | tee /tmp/wslab-peers.txt
-	$(GO) run golang.org/x/perf/cmd/benchstat@latest -col /impl /tmp/wslab-peers.txt
+	GO="$(GO)" BENCH="$(BENCH)" BENCHTIME="$(BENCHTIME)" sh bench/peers/bench.sh $(or $(PASSES),6)
 
 # Regenerate the plots' golden images (look at them before committing).
 golden:
