@@ -153,7 +153,8 @@ type ConnReader struct {
 func (c *ConnReader) Next() (Event, error) {
 	for {
 		if c.start < c.end {
-			n, ev, err := c.R.Feed(c.Rx[c.start:c.end])
+			var ev Event
+			n, err := c.R.feed(c.Rx[c.start:c.end], &ev)
 			c.start += n
 			if err != nil || ev.Kind != EventNone {
 				return ev, err
