@@ -146,13 +146,54 @@ func AppendHeader(dst []byte, h Header) []byte {
 	if h.Fin {
 		b0 |= 0x80
 	}
-	return appendHeader(dst, b0, h.Length, h.Masked, h.Mask)
+	return appendHeader(dst, b0, h.Length, h.Masked, binary.LittleEndian.Uint32(h.Mask[:]))
 }
 
 // appendHeader is AppendHeader from the first byte and the other fields:
 // AppendFrame calls it so that no Header is built in memory and copied
-// whole right after being written field by field (a stalled load).
-func appendHeader(dst []byte, b0 byte, l int, masked bool, key [4]byte) []byte {
+// whole right after being written field by field (a stalled load). The
+// key is the four mask bytes as a little-endian word, so that it travels
+// in a register (an array does not). With room for the largest header it
+// stores each field once into dst's spare capacity (never past the
+// header); otherwise it appends, growing dst only if even the actual
+// header does not fit.
+func appendHeader(dst []byte, b0 byte, l int, masked bool, key uint32) []byte {
+	n := len(dst)
+	if cap(dst)-n < MaxHeaderSize {
+		return appendHeaderSlow(dst, b0, l, masked, key)
+	}
+	b := dst[n : n+MaxHeaderSize]
+	var b1 byte
+	if masked {
+		b1 = 0x80
+	}
+	if l < 0 {
+		l = 0
+	}
+	p := 2
+	switch {
+	case l <= 125:
+		b1 |= byte(l)
+	case l <= 0xFFFF:
+		b1 |= 126
+		binary.BigEndian.PutUint16(b[2:4], uint16(l))
+		p = 4
+	default:
+		b1 |= 127
+		binary.BigEndian.PutUint64(b[2:10], uint64(l))
+		p = 10
+	}
+	b[0], b[1] = b0, b1
+	if masked {
+		binary.LittleEndian.PutUint32(b[p:p+4], key)
+		p += 4
+	}
+	return dst[:n+p]
+}
+
+// appendHeaderSlow is appendHeader for a dst without room for the largest
+// header.
+func appendHeaderSlow(dst []byte, b0 byte, l int, masked bool, key uint32) []byte {
 	var b1 byte
 	if masked {
 		b1 = 0x80
@@ -172,7 +213,7 @@ func appendHeader(dst []byte, b0 byte, l int, masked bool, key [4]byte) []byte {
 			byte(u>>24), byte(u>>16), byte(u>>8), byte(u))
 	}
 	if masked {
-		dst = append(dst, key[0], key[1], key[2], key[3])
+		dst = append(dst, byte(key), byte(key>>8), byte(key>>16), byte(key>>24))
 	}
 	return dst
 }

@@ -1,6 +1,9 @@
 package core
 
-import "io"
+import (
+	"encoding/binary"
+	"io"
+)
 
 // MaskSource supplies masking keys for client frames. RFC 6455 asks for keys
 // an observer cannot predict; MaskGen is a fast source seeded from
@@ -18,7 +21,7 @@ func AppendFrame(dst []byte, fin bool, op Opcode, payload []byte, masked bool, k
 	if fin {
 		b0 |= 0x80
 	}
-	dst = appendHeader(dst, b0, len(payload), masked, key)
+	dst = appendHeader(dst, b0, len(payload), masked, binary.LittleEndian.Uint32(key[:]))
 	start := len(dst)
 	dst = append(dst, payload...)
 	if masked {
