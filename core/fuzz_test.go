@@ -386,6 +386,17 @@ func checkHeadScanners(t *testing.T, b []byte) {
 	if got, want := ctlIndex(b), naiveIndex(b, func(c byte) bool { return c < ' ' || c == 0x7F }); got != want {
 		t.Fatalf("%q: ctlIndex %d, want %d", b, got, want)
 	}
+	if got, want := indexColon(b), naiveIndex(b, func(c byte) bool { return c == ':' }); got != want {
+		t.Fatalf("%q: indexColon %d, want %d", b, got, want)
+	}
+	if ctlIndex(b) < 0 && headerID(b) != hdrOther {
+		// parseHead skips the token check for a name headerID knows.
+		for _, c := range b {
+			if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || c == '-') {
+				t.Fatalf("%q: headerID %d for a name with %q", b, headerID(b), c)
+			}
+		}
+	}
 	if ctlIndex(b) < 0 { // tokenLen's promise: a line free of control characters
 		want := naiveIndex(b, func(c byte) bool { return !isTokenChar(c) })
 		if want < 0 {

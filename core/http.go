@@ -200,13 +200,19 @@ func parseHead(req *Request, b []byte) (n int, err error) {
 			break
 		}
 		// The name is token characters up to the colon (so a line that
-		// starts with a space, obsolete folding, fails here too).
-		colon := tokenLen(line)
-		if colon == 0 || colon == len(line) || line[colon] != ':' {
+		// starts with a space, obsolete folding, fails here too). A name
+		// headerID knows is made of letters and '-' alone, so only the
+		// others are checked character by character.
+		colon := indexColon(line)
+		if colon <= 0 {
+			return 0, ErrBadRequest
+		}
+		id := headerID(line[:colon])
+		if id == hdrOther && tokenLen(line[:colon]) != colon {
 			return 0, ErrBadRequest
 		}
 		value := trimOWS(line[colon+1:]) // free of control characters but tab
-		if err := req.header(line[:colon], value); err != nil {
+		if err := req.header(id, value); err != nil {
 			return 0, err
 		}
 	}
@@ -232,9 +238,10 @@ const (
 	hdrWSExtensions
 )
 
-// headerID names the header called name (a token, any case), or
-// hdrOther: a hash of its length and two letters picks the one candidate
-// to compare.
+// headerID names the header called name (free of control characters, any
+// case), or hdrOther: a hash of its length and two letters picks the one
+// candidate to compare. A name it knows is made of letters and '-' alone,
+// whatever else name holds.
 func headerID(name []byte) int {
 	n := len(name)
 	if n < 4 {
@@ -342,8 +349,9 @@ func tokenLen(line []byte) int {
 	return i
 }
 
-func (req *Request) header(name, value []byte) error {
-	switch headerID(name) {
+// header takes the value of the header headerID calls id.
+func (req *Request) header(id int, value []byte) error {
+	switch id {
 	case hdrHost:
 		if req.Host != nil {
 			return ErrBadRequest // RFC 9112 3.2: more than one Host is a 400
@@ -475,17 +483,51 @@ func cutFieldLine(b []byte) (line, rest []byte) {
 	return b[:i:i], b[i+2:]
 }
 
-// ctlIndex returns the index of the first control character (below 0x20,
-// or 0x7F) in b, or -1, looking at eight bytes at a time.
-func ctlIndex(b []byte) int {
+// indexColon returns the index of the first ':' in b, or -1, looking at
+// eight bytes at a time (see indexLF).
+func indexColon(b []byte) int {
 	i := 0
 	for ; i+8 <= len(b); i += 8 {
-		x := binary.LittleEndian.Uint64(b[i:])
-		del := x ^ (0x7F * ones)
-		// A lane below 0x20, or equal to 0x7F, sets its top bit; borrows
-		// only spread upwards from such a lane, so the lowest one set is
-		// the first control character.
-		if m := ((x-0x20*ones)&^x | (del-ones)&^del) & highs; m != 0 {
+		x := binary.LittleEndian.Uint64(b[i:]) ^ (':' * ones)
+		if m := (x - ones) &^ x & highs; m != 0 {
+			return i + bits.TrailingZeros64(m)>>3
+		}
+	}
+	for ; i < len(b); i++ {
+		if b[i] == ':' {
+			return i
+		}
+	}
+	return -1
+}
+
+// ctlMask has the top bit set in the lane of the first control character
+// of the word x (below 0x20, or 0x7F), and maybe in lanes above it; zero
+// when there is none.
+func ctlMask(x uint64) uint64 {
+	del := x ^ (0x7F * ones)
+	// A lane below 0x20, or equal to 0x7F, sets its top bit; borrows only
+	// spread upwards from such a lane, so the lowest one set is the first
+	// control character.
+	return ((x-0x20*ones)&^x | (del-ones)&^del) & highs
+}
+
+// ctlIndex returns the index of the first control character (below 0x20,
+// or 0x7F) in b, or -1, looking at sixteen bytes at a time, then eight.
+func ctlIndex(b []byte) int {
+	i := 0
+	for ; i+16 <= len(b); i += 16 {
+		m0 := ctlMask(binary.LittleEndian.Uint64(b[i:]))
+		m1 := ctlMask(binary.LittleEndian.Uint64(b[i+8:]))
+		if m0|m1 != 0 {
+			if m0 != 0 {
+				return i + bits.TrailingZeros64(m0)>>3
+			}
+			return i + 8 + bits.TrailingZeros64(m1)>>3
+		}
+	}
+	for ; i+8 <= len(b); i += 8 {
+		if m := ctlMask(binary.LittleEndian.Uint64(b[i:])); m != 0 {
 			return i + bits.TrailingZeros64(m)>>3
 		}
 	}
