@@ -94,7 +94,9 @@ bench-peers:
 golden:
 	$(GO) test ./plots/... -update
 
-# wslab against k6 on the same emulated board, same run (64 B echo, 16 conns).
+# wslab against k6 on the same emulated board, interleaved over PASSES
+# (default 3): medians and ranges. k6 is not installed here: the command
+# finds it on PATH, in GOBIN or GOPATH/bin (go install go.k6.io/k6@v1.8.1),
+# or at K6=path, and exits non-zero naming where it looked when it cannot.
 compare-k6:
-	$(GO) install go.k6.io/k6@v1.8.1
-	$(GO) run ./loadgen/cmd/comparek6 -k6 "$$($(GO) env GOPATH)/bin/k6"
+	$(GO) run ./loadgen/cmd/comparek6 $(if $(K6),-k6 "$(K6)") $(if $(PASSES),-passes $(PASSES)) $(if $(DURATION),-duration $(DURATION))
