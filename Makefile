@@ -99,4 +99,4 @@ golden:
 # finds it on PATH, in GOBIN or GOPATH/bin (go install go.k6.io/k6@v1.8.1),
 # or at K6=path, and exits non-zero naming where it looked when it cannot.
 compare-k6:
-	$(GO) run ./loadgen/cmd/comparek6 $(if $(K6),-k6 "$(K6)") $(if $(PASSES),-passes $(PASSES)) $(if $(DURATION),-duration $(DURATION))
+	$(GO) run ./bench/comparek6 $(if $(K6),-k6 "$(K6)") $(if $(PASSES),-passes $(PASSES)) $(if $(DURATION),-duration $(DURATION))

@@ -20,7 +20,7 @@
 // output says where it looked, wslab's figures are still measured, and the
 // command exits non-zero, as it does when any target is missed.
 //
-//	go run ./loadgen/cmd/comparek6 [-k6 PATH] [-duration 10s] [-passes 3]
+//	go run ./bench/comparek6 [-k6 PATH] [-duration 10s] [-passes 3]
 package main
 
 import (
