@@ -139,6 +139,17 @@ func TestHeaderBoundaryTable(t *testing.T) {
 							t.Fatalf("%+v: spare room written: % x", h, stored[:cap(stored)])
 						}
 					}
+					// AppendFrame writes the same header, with room and
+					// without (its own copy of the code).
+					if l.n <= 65536 {
+						payload := make([]byte, l.n)
+						for _, dst := range [][]byte{nil, make([]byte, 0, FrameSize(l.n, masked)+MaxHeaderSize)} {
+							f := AppendFrame(dst, fin, op, payload, masked, h.Mask)
+							if !bytes.Equal(f[:len(wire)], wire) || len(f) != len(wire)+l.n {
+								t.Fatalf("%+v: AppendFrame's header % x, AppendHeader's % x", h, f[:len(wire)], wire)
+							}
+						}
+					}
 					// A buffer with exactly the header's room but less than
 					// MaxHeaderSize does not grow.
 					exact := AppendHeader(make([]byte, 0, want), h)
