@@ -166,8 +166,12 @@ func (c *ConnReader) Next() (Event, error) {
 				continue
 			}
 		}
-		// Keep what Feed left (the start of a control frame) and read more.
-		if c.start > 0 {
+		// Keep what Feed left (the start of a control frame) and read more;
+		// when it took everything, as it mostly does, there is nothing to
+		// move.
+		if c.start == c.end {
+			c.start, c.end = 0, 0
+		} else if c.start > 0 {
 			c.end = copy(c.Rx, c.Rx[c.start:c.end])
 			c.start = 0
 		}
