@@ -153,10 +153,11 @@ type ConnReader struct {
 // Next returns the next event; it reads from Src as needed. A read error
 // (io.EOF included) is returned as is. Rx must hold at least
 // MaxHeaderSize+MaxControlPayload bytes.
-func (c *ConnReader) Next() (Event, error) {
+func (c *ConnReader) Next() (ev Event, err error) {
 	for {
 		if c.start < c.end {
-			var ev Event
+			// Straight into the result (Feed left it zero if it returned
+			// no event).
 			n, err := c.R.feed(c.Rx[c.start:c.end], &ev)
 			c.start += n
 			if err != nil || ev.Kind != EventNone {
