@@ -97,16 +97,19 @@ baselines:
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./core/... ./firmware/... ./loadgen/...
 
-# wslab's codec against gobwas/ws and gorilla/websocket, same run, benchstat table.
+# wslab's codec against gobwas/ws, gorilla/websocket and gws in alternating
+# passes of one test binary; benchstat's ratios against gobwas's
+# zero-allocation path. PASSES=n, BENCH=pattern, BENCHTIME=d.
 bench-peers:
-	cd bench/peers && $(GO) test -run '^$$' -bench . -count 6 | tee /tmp/wslab-peers.txt
-	$(GO) run golang.org/x/perf/cmd/benchstat@latest -col /impl /tmp/wslab-peers.txt
+	GO="$(GO)" BENCH="$(BENCH)" BENCHTIME="$(BENCHTIME)" sh bench/peers/bench.sh $(or $(PASSES),6)
 
 # Regenerate the plots' golden images (look at them before committing).
 golden:
 	$(GO) test ./plots/... -update
 
-# wslab against k6 on the same emulated board, same run (64 B echo, 16 conns).
+# wslab against k6 on the same emulated board, interleaved over PASSES
+# (default 3): medians and ranges. k6 is not installed here: the command
+# finds it on PATH, in GOBIN or GOPATH/bin (go install go.k6.io/k6@v1.8.1),
+# or at K6=path, and exits non-zero naming where it looked when it cannot.
 compare-k6:
-	$(GO) install go.k6.io/k6@v1.8.1
-	$(GO) run ./loadgen/cmd/comparek6 -k6 "$$($(GO) env GOPATH)/bin/k6"
+	$(GO) run ./bench/comparek6 $(if $(K6),-k6 "$(K6)") $(if $(PASSES),-passes $(PASSES)) $(if $(DURATION),-duration $(DURATION))

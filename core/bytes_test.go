@@ -49,4 +49,19 @@ func TestByteOrder(t *testing.T) {
 	if x != y {
 		t.Fatalf("putLE64 wrote % x, want % x", x, y)
 	}
+	var v uint64 = 0xF1E2D3C4B5A69788
+	x, y = [8]byte{}, [8]byte{}
+	putBE64(x[:], v)
+	binary.BigEndian.PutUint64(y[:], v)
+	if x != y {
+		t.Fatalf("putBE64 wrote % x, want % x", x, y)
+	}
+	x, y = [8]byte{}, [8]byte{}
+	putBE16(x[:], uint16(v))
+	binary.BigEndian.PutUint16(y[:], uint16(v))
+	putLE32(x[2:], uint32(v))
+	binary.LittleEndian.PutUint32(y[2:], uint32(v))
+	if x != y {
+		t.Fatalf("putBE16/putLE32 wrote % x, want % x", x, y)
+	}
 }

@@ -118,10 +118,43 @@ func TestHeaderBoundaryTable(t *testing.T) {
 					if masked {
 						h.Mask = [4]byte{1, 2, 3, 4}
 					}
-					wire := AppendHeader(nil, h)
+					wire := AppendHeader(nil, h) // no spare room: the append path
 					want := l.size
 					if masked {
 						want += 4
+					}
+					// With room for any header (the store path), after a
+					// prefix, the same bytes, and the spare room past them
+					// untouched.
+					room := make([]byte, 3, 3+MaxHeaderSize+2)
+					for i := range room[:cap(room)] {
+						room[:cap(room)][i] = 0xEE
+					}
+					stored := AppendHeader(room, h)
+					if &stored[0] != &room[0] || !bytes.Equal(stored[3:], wire) || !bytes.Equal(stored[:3], []byte{0xEE, 0xEE, 0xEE}) {
+						t.Fatalf("%+v: with room % x, without % x", h, stored, wire)
+					}
+					for _, c := range stored[len(stored):cap(stored)] {
+						if c != 0xEE {
+							t.Fatalf("%+v: spare room written: % x", h, stored[:cap(stored)])
+						}
+					}
+					// AppendFrame writes the same header, with room and
+					// without (its own copy of the code).
+					if l.n <= 65536 {
+						payload := make([]byte, l.n)
+						for _, dst := range [][]byte{nil, make([]byte, 0, FrameSize(l.n, masked)+MaxHeaderSize)} {
+							f := AppendFrame(dst, fin, op, payload, masked, h.Mask)
+							if !bytes.Equal(f[:len(wire)], wire) || len(f) != len(wire)+l.n {
+								t.Fatalf("%+v: AppendFrame's header % x, AppendHeader's % x", h, f[:len(wire)], wire)
+							}
+						}
+					}
+					// A buffer with exactly the header's room but less than
+					// MaxHeaderSize does not grow.
+					exact := AppendHeader(make([]byte, 0, want), h)
+					if cap(exact) != want || !bytes.Equal(exact, wire) {
+						t.Fatalf("%+v: exact buffer gives % x (cap %d)", h, exact, cap(exact))
 					}
 					if len(wire) != want || h.Size() != want {
 						t.Fatalf("len %d: header size %d/%d, want %d", l.n, len(wire), h.Size(), want)

@@ -359,6 +359,14 @@ func naiveHeadEnd(b []byte, from int) int {
 	return -1
 }
 
+// ctlIndex returns the index of the first control character in b, or -1,
+// with the parser's scanner.
+func ctlIndex(b []byte) int {
+	s := ctlScan{b: b}
+	s.fill(0)
+	return s.next(0)
+}
+
 func naiveIndex(b []byte, match func(byte) bool) int {
 	for i, c := range b {
 		if match(c) {
@@ -383,8 +391,40 @@ func checkHeadScanners(t *testing.T, b []byte) {
 	if got, want := crOrLF(b), naiveIndex(b, func(c byte) bool { return c == '\r' || c == '\n' }); got != want {
 		t.Fatalf("%q: crOrLF %d, want %d", b, got, want)
 	}
-	if got, want := ctlIndex(b), naiveIndex(b, func(c byte) bool { return c < ' ' || c == 0x7F }); got != want {
+	isCtl := func(c byte) bool { return c < ' ' || c == 0x7F }
+	if got, want := ctlIndex(b), naiveIndex(b, isCtl); got != want {
 		t.Fatalf("%q: ctlIndex %d, want %d", b, got, want)
+	}
+	// The scanner walked forward from every start, control character
+	// after control character, across its 64-byte blocks.
+	for from := 0; from < len(b) && from < 80; from++ {
+		s := ctlScan{b: b}
+		s.fill(from)
+		for p := from; ; p++ {
+			got := s.next(p)
+			want := naiveIndex(b[p:], isCtl)
+			if want >= 0 {
+				want += p
+			}
+			if got != want {
+				t.Fatalf("%q: from %d, next(%d) = %d, want %d", b, from, p, got, want)
+			}
+			if got < 0 {
+				break
+			}
+			p = got
+		}
+	}
+	if got, want := indexColon(b), naiveIndex(b, func(c byte) bool { return c == ':' }); got != want {
+		t.Fatalf("%q: indexColon %d, want %d", b, got, want)
+	}
+	if ctlIndex(b) < 0 && headerID(b) != hdrOther {
+		// parseHead skips the token check for a name headerID knows.
+		for _, c := range b {
+			if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || c == '-') {
+				t.Fatalf("%q: headerID %d for a name with %q", b, headerID(b), c)
+			}
+		}
 	}
 	if ctlIndex(b) < 0 { // tokenLen's promise: a line free of control characters
 		want := naiveIndex(b, func(c byte) bool { return !isTokenChar(c) })

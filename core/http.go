@@ -185,32 +185,47 @@ func parseHead(req *Request, b []byte) (n int, err error) {
 	if q := indexByte(req.Target, '?'); q >= 0 {
 		req.Path, req.Query = req.Target[:q], req.Target[q+1:]
 	}
-	// Header lines until the empty one.
+	// Header lines until the empty one. Each ends at its first control
+	// character but tab, which must be the CR of a CRLF: a field line
+	// holds VCHAR, SP, HTAB and obs-text alone (RFC 9110 5.5), so a bare
+	// CR or LF, or any other control character, fails here.
+	pos := len(b) - len(rest)
+	sc := ctlScan{b: b}
+	sc.fill(pos)
 	for {
-		line, rest = cutFieldLine(rest)
-		if line == nil {
-			// No CRLF, or a control character (a bare CR or LF among
-			// them) that no part of a header line may hold.
+		i := sc.next(pos)
+		for i >= 0 && b[i] == '\t' {
+			i = sc.next(i + 1)
+		}
+		if i < 0 || b[i] != '\r' || i+1 == len(b) || b[i+1] != '\n' {
 			return 0, ErrBadRequest
 		}
+		line := b[pos:i:i]
+		pos = i + 2
 		if len(line) == 0 {
 			break
 		}
 		// The name is token characters up to the colon (so a line that
-		// starts with a space, obsolete folding, fails here too).
-		colon := tokenLen(line)
-		if colon == 0 || colon == len(line) || line[colon] != ':' {
+		// starts with a space, obsolete folding, fails here too). A name
+		// headerID knows is made of letters and '-' alone, so only the
+		// others are checked character by character.
+		colon := indexColon(line)
+		if colon <= 0 {
+			return 0, ErrBadRequest
+		}
+		id := headerID(line[:colon])
+		if id == hdrOther && tokenLen(line[:colon]) != colon {
 			return 0, ErrBadRequest
 		}
 		value := trimOWS(line[colon+1:]) // free of control characters but tab
-		if err := req.header(line[:colon], value); err != nil {
+		if err := req.header(id, value); err != nil {
 			return 0, err
 		}
 	}
 	if req.Chunked && req.ContentLength >= 0 {
 		return 0, ErrBadRequest // RFC 9112 6.1: a request with both is invalid for us
 	}
-	return len(b) - len(rest), nil
+	return pos, nil
 }
 
 // The headers Request.header looks at.
@@ -229,9 +244,10 @@ const (
 	hdrWSExtensions
 )
 
-// headerID names the header called name (a token, any case), or
-// hdrOther: a hash of its length and two letters picks the one candidate
-// to compare.
+// headerID names the header called name (free of control characters, any
+// case), or hdrOther: a hash of its length and two letters picks the one
+// candidate to compare. A name it knows is made of letters and '-' alone,
+// whatever else name holds.
 func headerID(name []byte) int {
 	n := len(name)
 	if n < 4 {
@@ -339,8 +355,9 @@ func tokenLen(line []byte) int {
 	return i
 }
 
-func (req *Request) header(name, value []byte) error {
-	switch headerID(name) {
+// header takes the value of the header headerID calls id.
+func (req *Request) header(id int, value []byte) error {
+	switch id {
 	case hdrHost:
 		if req.Host != nil {
 			return ErrBadRequest // RFC 9112 3.2: more than one Host is a 400
@@ -449,47 +466,87 @@ func indexByte(b []byte, c byte) int {
 	return -1
 }
 
-// cutFieldLine splits a header line off b at the first CRLF, like cutLine,
-// but also returns a nil line when the line holds a control character
-// other than tab: one pass finds the line's end and checks the characters
-// a field value may hold (RFC 9110 5.5: VCHAR, SP, HTAB and obs-text).
-func cutFieldLine(b []byte) (line, rest []byte) {
-	i := 0
-	for {
-		j := ctlIndex(b[i:])
-		if j < 0 {
-			return nil, nil
-		}
-		i += j
-		if b[i] != '\t' {
-			break
-		}
-		i++
-	}
-	if b[i] != '\r' || i+1 == len(b) || b[i+1] != '\n' {
-		return nil, nil
-	}
-	return b[:i:i], b[i+2:]
-}
-
-// ctlIndex returns the index of the first control character (below 0x20,
-// or 0x7F) in b, or -1, looking at eight bytes at a time.
-func ctlIndex(b []byte) int {
+// indexColon returns the index of the first ':' in b, or -1, looking at
+// eight bytes at a time (see indexLF).
+func indexColon(b []byte) int {
 	i := 0
 	for ; i+8 <= len(b); i += 8 {
-		x := le64(b[i:])
-		del := x ^ (0x7F * ones)
-		// A lane below 0x20, or equal to 0x7F, sets its top bit; borrows
-		// only spread upwards from such a lane, so the lowest one set is
-		// the first control character.
-		if m := ((x-0x20*ones)&^x | (del-ones)&^del) & highs; m != 0 {
+		x := le64(b[i:]) ^ (':' * ones)
+		if m := (x - ones) &^ x & highs; m != 0 {
 			return i + bits.TrailingZeros64(m)>>3
 		}
 	}
 	for ; i < len(b); i++ {
-		if c := b[i]; c < ' ' || c == 0x7F {
+		if b[i] == ':' {
 			return i
 		}
+	}
+	return -1
+}
+
+// ctlScan finds the control characters (below 0x20, or 0x7F) of b from
+// a position on. It maps sixty-four bytes at a time into a bitmap, so the
+// header lines of a head, each ending at a control character, are found
+// with a few bit operations each rather than a search that starts over,
+// and mispredicts its end, on every line.
+type ctlScan struct {
+	b    []byte
+	base int    // b[base:base+64] is the block ctl maps
+	ctl  uint64 // bit i set: b[base+i] is a control character
+}
+
+// ctlLanes sets the top bit of exactly the lanes of x that hold a control
+// character: a lane of 0x80 or above never does; below, t+0x60 reaches
+// the top bit when t >= 0x20 and t+1 when t == 0x7F, and no lane carries
+// into the next.
+func ctlLanes(x uint64) uint64 {
+	t := x & (0x7F * ones)
+	return (^(t + 0x60*ones) | (t + ones)) &^ x & highs
+}
+
+// laneBits packs the top bits of the eight lanes of m into bits 0-7
+// (lane k to bit k): the multiplication moves each to its own bit of the
+// top byte, and no two partial products meet.
+func laneBits(m uint64) uint64 {
+	return (m >> 7) * 0x0102040810204080 >> 56
+}
+
+// fill maps the block of b that starts at base.
+func (s *ctlScan) fill(base int) {
+	s.base = base
+	b := s.b[base:]
+	if len(b) >= 64 {
+		w := (*[64]byte)(b)
+		s.ctl = laneBits(ctlLanes(le64(w[0:]))) |
+			laneBits(ctlLanes(le64(w[8:])))<<8 |
+			laneBits(ctlLanes(le64(w[16:])))<<16 |
+			laneBits(ctlLanes(le64(w[24:])))<<24 |
+			laneBits(ctlLanes(le64(w[32:])))<<32 |
+			laneBits(ctlLanes(le64(w[40:])))<<40 |
+			laneBits(ctlLanes(le64(w[48:])))<<48 |
+			laneBits(ctlLanes(le64(w[56:])))<<56
+		return
+	}
+	var m uint64
+	for k, c := range b {
+		if c < ' ' || c == 0x7F {
+			m |= 1 << k
+		}
+	}
+	s.ctl = m
+}
+
+// next returns the index of the first control character of b at p or
+// after it, or -1. p must not be before the block of the previous call.
+func (s *ctlScan) next(p int) int {
+	for p < len(s.b) {
+		if p-s.base >= 64 {
+			s.fill(p)
+		}
+		if m := s.ctl >> uint(p-s.base); m != 0 {
+			return p + bits.TrailingZeros64(m)
+		}
+		p = s.base + 64
 	}
 	return -1
 }

@@ -129,51 +129,59 @@ func (r *Reader) fail(err error) error {
 // call again with more bytes appended. It may modify in (unmasking in
 // place).
 func (r *Reader) Feed(in []byte) (n int, ev Event, err error) {
+	n, err = r.feed(in, &ev)
+	return n, ev, err
+}
+
+// feed is Feed into *ev, which must be zero: ConnReader calls it so that
+// the large Event is written once in place rather than returned by value
+// at each level and copied.
+func (r *Reader) feed(in []byte, ev *Event) (n int, err error) {
 	if r.err != errNone {
-		return 0, ev, r.err
+		return 0, r.err
 	}
 	for {
 		if !r.inFrame {
 			c, err := r.readHeader(in[n:])
 			n += c
 			if err == ErrNeedMore {
-				return n, ev, nil
+				return n, nil
 			}
 			if err != nil {
-				return n, ev, r.fail(err)
+				return n, r.fail(err)
 			}
 			// A frame with an empty payload completes at once.
 			if r.left == 0 {
-				err = r.endFrame(&ev, nil)
+				err = r.endFrame(ev, nil)
 				if err != nil {
-					return n, ev, r.fail(err)
+					return n, r.fail(err)
 				}
 				if ev.Kind != EventNone {
-					return n, ev, nil
+					return n, nil
 				}
 				continue
 			}
 		}
 		if n == len(in) {
-			return n, ev, nil
+			return n, nil
 		}
 		k := len(in) - n
 		if r.h.Op.IsControl() && k < r.left {
 			// A control frame's payload is taken only whole (it is at most
 			// 125 bytes): the caller keeps these bytes and calls again.
-			return n, ev, nil
+			return n, nil
 		}
 		if k > r.left {
 			k = r.left
 		}
 		chunk := in[n : n+k]
 		n += k
-		err = r.payload(&ev, chunk)
+		err = r.payload(ev, chunk)
 		if err != nil {
-			return n, ev, r.fail(err)
+			return n, r.fail(err)
 		}
 		if ev.Kind != EventNone {
-			return n, ev, nil
+			return n, nil
 		}
 	}
 }
@@ -280,22 +288,39 @@ func (r *Reader) payload(ev *Event, chunk []byte) error {
 		return ErrInvalidUTF8
 	}
 	if r.Stream {
-		frag := Event{Kind: EventFragment, Op: r.msgOp, Payload: data, First: r.first}
+		// Field by field into *ev (see endFrame); the piece is final when
+		// it ends the last frame of its message.
+		ev.Kind, ev.Op, ev.Payload, ev.First = EventFragment, r.msgOp, data, r.first
 		r.first = false
 		if r.left == 0 {
-			var end Event
-			if err := r.endFrame(&end, nil); err != nil {
+			final, err := r.endData()
+			if err != nil {
+				*ev = Event{}
 				return err
 			}
-			frag.Final = end.Final
+			ev.Final = final
 		}
-		*ev = frag
 		return nil
 	}
 	if r.left == 0 {
 		return r.endFrame(ev, nil)
 	}
 	return nil
+}
+
+// endData finishes a data frame whose payload is read: final reports
+// whether it ended its message, which then must be complete UTF-8 if text.
+func (r *Reader) endData() (final bool, err error) {
+	r.inFrame = false
+	if !r.h.Fin {
+		return false, nil
+	}
+	op := r.msgOp
+	r.msgOp = 0
+	if op == OpText && !r.utf8.Complete() {
+		return true, ErrInvalidUTF8
+	}
+	return true, nil
 }
 
 // endFrame finishes the current frame once its payload is read, setting
@@ -331,9 +356,8 @@ func (r *Reader) endFrame(ev *Event, ctrl []byte) error {
 	}
 	// The message is complete.
 	op := r.msgOp
-	r.msgOp = 0
-	if op == OpText && !r.utf8.Complete() {
-		return ErrInvalidUTF8
+	if _, err := r.endData(); err != nil {
+		return err
 	}
 	if r.Stream {
 		*ev = Event{Kind: EventFragment, Op: op, Final: true, First: r.first}

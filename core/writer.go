@@ -1,6 +1,8 @@
 package core
 
-import "io"
+import (
+	"io"
+)
 
 // MaskSource supplies masking keys for client frames. RFC 6455 asks for keys
 // an observer cannot predict; MaskGen is a fast source for the caller to
@@ -18,7 +20,7 @@ func AppendFrame(dst []byte, fin bool, op Opcode, payload []byte, masked bool, k
 	if fin {
 		b0 |= 0x80
 	}
-	dst = appendHeader(dst, b0, len(payload), masked, key)
+	dst = appendHeader(dst, b0, len(payload), masked, le32(key[:]))
 	start := len(dst)
 	dst = append(dst, payload...)
 	if masked {
@@ -150,10 +152,12 @@ type ConnReader struct {
 // Next returns the next event; it reads from Src as needed. A read error
 // (io.EOF included) is returned as is. Rx must hold at least
 // MaxHeaderSize+MaxControlPayload bytes.
-func (c *ConnReader) Next() (Event, error) {
+func (c *ConnReader) Next() (ev Event, err error) {
 	for {
 		if c.start < c.end {
-			n, ev, err := c.R.Feed(c.Rx[c.start:c.end])
+			// Straight into the result (Feed left it zero if it returned
+			// no event).
+			n, err := c.R.feed(c.Rx[c.start:c.end], &ev)
 			c.start += n
 			if err != nil || ev.Kind != EventNone {
 				return ev, err
@@ -162,8 +166,12 @@ func (c *ConnReader) Next() (Event, error) {
 				continue
 			}
 		}
-		// Keep what Feed left (the start of a control frame) and read more.
-		if c.start > 0 {
+		// Keep what Feed left (the start of a control frame) and read more;
+		// when it took everything, as it mostly does, there is nothing to
+		// move.
+		if c.start == c.end {
+			c.start, c.end = 0, 0
+		} else if c.start > 0 {
 			c.end = copy(c.Rx, c.Rx[c.start:c.end])
 			c.start = 0
 		}

@@ -1,12 +1,32 @@
 #!/bin/sh
 # Runs the peer comparison and prints benchstat's table with one column per
-# library (gobwas first: the base the others are compared with).
+# library, gobwas's zero-allocation path first: the base the others are
+# compared with (benchstat -col /impl).
 #
-#   bench/peers/bench.sh [count]    (default 6; any extra go test flags via GOFLAGS)
+#   bench/peers/bench.sh [passes]    (default 6)
 #
-# Needs benchstat: go install golang.org/x/perf/cmd/benchstat@latest
+# The test binary is built once and run once per pass, every benchmark in
+# each pass, so the libraries alternate through the run and a machine that
+# gets busier part-way hits them all alike. BENCH picks benchmarks (a -bench
+# pattern, default all), BENCHTIME the time per benchmark and pass (default
+# 200ms). The raw results go to a temporary file of the run's own, named at
+# the end.
 set -eu
 cd "$(dirname "$0")"
-out=${PEERS_OUT:-/tmp/peers.txt}
-go test -run '^$' -bench . -count "${1:-6}" | tee "$out"
-benchstat -col /impl "$out"
+passes=${1:-6}
+bin=$(mktemp -d)
+trap 'rm -rf "$bin"' EXIT
+out=$(mktemp "${TMPDIR:-/tmp}/wslab-peers.XXXXXX")
+"${GO:-go}" test -c -o "$bin/peers.test" .
+i=0
+while [ "$i" -lt "$passes" ]; do
+	"$bin/peers.test" -test.run '^$' -test.bench "${BENCH:-.}" -test.benchtime "${BENCHTIME:-200ms}" -test.count 1 >>"$out"
+	i=$((i + 1))
+done
+if ! grep -q '^Benchmark' "$out"; then
+	echo "bench.sh: no benchmark matched ${BENCH:-.}" >&2
+	exit 1
+fi
+# benchstat from the main module, at the version its go.mod pins.
+(cd ../.. && "${GO:-go}" run golang.org/x/perf/cmd/benchstat -col /impl "$out")
+echo "raw results: $out"

@@ -2,25 +2,38 @@ package peers
 
 import (
 	"bufio"
+	"io"
 	"net"
 	"net/http"
 	"time"
 )
 
 // loopConn is a net.Conn whose reads replay in again and again and whose
-// writes are kept in out (cut back to empty by the benchmarks).
+// writes are kept in out (cut back to empty by the benchmarks). With limit
+// above zero, reads end with io.EOF once limit bytes have been read.
 type loopConn struct {
-	in  []byte
-	off int
-	out []byte
+	in    []byte
+	off   int
+	out   []byte
+	limit int
+	read  int
 }
 
 func (c *loopConn) Read(p []byte) (int, error) {
 	if c.off == len(c.in) {
 		c.off = 0
 	}
+	if c.limit > 0 {
+		if c.limit == c.read {
+			return 0, io.EOF
+		}
+		if len(p) > c.limit-c.read {
+			p = p[:c.limit-c.read]
+		}
+	}
 	n := copy(p, c.in[c.off:])
 	c.off += n
+	c.read += n
 	return n, nil
 }
 
@@ -31,7 +44,7 @@ func (c *loopConn) Write(p []byte) (int, error) {
 
 // reset replays in from its start and forgets what was written.
 func (c *loopConn) reset(in []byte) {
-	c.in, c.off, c.out = in, 0, c.out[:0]
+	c.in, c.off, c.out, c.limit, c.read = in, 0, c.out[:0], 0, 0
 }
 
 func (c *loopConn) Close() error                     { return nil }

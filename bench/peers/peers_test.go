@@ -3,16 +3,20 @@ package peers
 import (
 	"bufio"
 	"bytes"
+	"fmt"
 	"io"
 	"net/http"
+	"strconv"
 	"testing"
 
 	"github.com/gobwas/ws"
 	"github.com/gorilla/websocket"
+	"github.com/lxzan/gws"
 	"github.com/wslab/wslab/core"
 )
 
-// Each benchmark runs impl=gobwas first: benchstat's base column.
+// Each benchmark runs impl=gobwas first, gobwas's zero-allocation form:
+// benchstat's base column.
 
 var testKey = [4]byte{0x37, 0xfa, 0x21, 0x3d}
 
@@ -47,59 +51,48 @@ func gobwasHeader(length int) ws.Header {
 	return ws.Header{Fin: true, OpCode: ws.OpBinary, Masked: true, Mask: testKey, Length: int64(length)}
 }
 
+// BenchmarkHeaderParse: gobwas's zero-allocation form, ReadHeaderBuffer
+// with a reused 14-byte buffer over a reused bytes.Reader, against
+// core.ParseHeader on the bytes. Both check the length forms; gobwas does
+// not reject non-minimal lengths or control-frame rules here (core does).
 func BenchmarkHeaderParse(b *testing.B) {
 	for _, f := range headerForms {
-		wire := core.AppendHeader(nil, coreHeader(f.length))
-		b.Run("form="+f.name+"/impl=gobwas", func(b *testing.B) {
-			br := bytes.NewReader(wire)
-			b.ReportAllocs()
-			for b.Loop() {
-				br.Reset(wire)
-				h, err := ws.ReadHeader(br)
-				if err != nil || h.Length != int64(f.length) {
-					b.Fatal(err)
+		for _, masked := range []bool{false, true} {
+			h := coreHeader(f.length)
+			h.Masked = masked
+			wire := core.AppendHeader(nil, h)
+			name := "form=" + f.name + "/masked=" + strconv.FormatBool(masked)
+			b.Run(name+"/impl=gobwas", func(b *testing.B) {
+				br := bytes.NewReader(wire)
+				buf := make([]byte, ws.MaxHeaderSize)
+				b.ReportAllocs()
+				for b.Loop() {
+					br.Reset(wire)
+					h, err := ws.ReadHeaderBuffer(br, buf)
+					if err != nil || h.Length != int64(f.length) {
+						b.Fatal(err)
+					}
 				}
-			}
-		})
-		b.Run("form="+f.name+"/impl=gobwas-buf", func(b *testing.B) {
-			br := bytes.NewReader(wire)
-			buf := make([]byte, ws.MaxHeaderSize)
-			b.ReportAllocs()
-			for b.Loop() {
-				br.Reset(wire)
-				h, err := ws.ReadHeaderBuffer(br, buf)
-				if err != nil || h.Length != int64(f.length) {
-					b.Fatal(err)
+			})
+			b.Run(name+"/impl=wslab", func(b *testing.B) {
+				b.ReportAllocs()
+				for b.Loop() {
+					h, _, err := core.ParseHeader(wire)
+					if err != nil || h.Length != f.length {
+						b.Fatal(err)
+					}
 				}
-			}
-		})
-		b.Run("form="+f.name+"/impl=wslab", func(b *testing.B) {
-			b.ReportAllocs()
-			for b.Loop() {
-				h, _, err := core.ParseHeader(wire)
-				if err != nil || h.Length != f.length {
-					b.Fatal(err)
-				}
-			}
-		})
+			})
+		}
 	}
 }
 
+// BenchmarkHeaderWrite: gobwas's zero-allocation form, WriteHeaderBuffer
+// with a reused buffer into a reused bytes.Buffer (gobwas has no append
+// form), against core.AppendHeader into a reused slice.
 func BenchmarkHeaderWrite(b *testing.B) {
 	for _, f := range headerForms {
 		b.Run("form="+f.name+"/impl=gobwas", func(b *testing.B) {
-			var out bytes.Buffer
-			out.Grow(ws.MaxHeaderSize)
-			h := gobwasHeader(f.length)
-			b.ReportAllocs()
-			for b.Loop() {
-				out.Reset()
-				if err := ws.WriteHeader(&out, h); err != nil {
-					b.Fatal(err)
-				}
-			}
-		})
-		b.Run("form="+f.name+"/impl=gobwas-buf", func(b *testing.B) {
 			var out bytes.Buffer
 			out.Grow(ws.MaxHeaderSize)
 			buf := make([]byte, ws.MaxHeaderSize)
@@ -181,6 +174,81 @@ func (g *gorillaUpgrade) upgrade() (*websocket.Conn, error) {
 	return g.up.Upgrade(&g.w, req, nil)
 }
 
+// wslabUpgrade is the board's handshake on conn: read into a fixed
+// receive buffer until the head is complete, parse and check it, append the
+// 101 (or the error response) to a fixed transmit buffer and write it.
+type wslabUpgrade struct {
+	conn   io.ReadWriter
+	rx, tx []byte
+}
+
+func newWslabUpgrade(conn io.ReadWriter) *wslabUpgrade {
+	return &wslabUpgrade{conn: conn, rx: make([]byte, 4096), tx: make([]byte, 0, 512)}
+}
+
+func (u *wslabUpgrade) upgrade() (n int, err error) {
+	got := 0
+	for {
+		m, rerr := u.conn.Read(u.rx[got:])
+		got += m
+		var out []byte
+		out, _, n, err = core.ServerHandshake(u.tx[:0], u.rx[:got])
+		if err == core.ErrNeedMore {
+			if rerr != nil {
+				return 0, rerr
+			}
+			if got == len(u.rx) {
+				err = core.ErrHeaderTooLarge
+				out = core.AppendHandshakeError(u.tx[:0], err)
+			} else {
+				continue
+			}
+		}
+		if _, werr := u.conn.Write(out); werr != nil && err == nil {
+			err = werr
+		}
+		return n, err
+	}
+}
+
+// gwsUpgrade is gws's handshake for a request on conn: it needs net/http's
+// request, so http.ReadRequest on a reused bufio.Reader, then
+// Upgrader.UpgradeFromConn, which writes the 101 to conn.
+type gwsUpgrade struct {
+	up   *gws.Upgrader
+	conn *loopConn
+	br   *bufio.Reader
+}
+
+func newGwsUpgrade(conn *loopConn, h gws.Event) *gwsUpgrade {
+	return &gwsUpgrade{up: gws.NewUpgrader(h, nil), conn: conn, br: bufio.NewReaderSize(conn, 4096)}
+}
+
+func (g *gwsUpgrade) upgrade() (*gws.Conn, error) {
+	g.br.Reset(g.conn)
+	req, err := http.ReadRequest(g.br)
+	if err != nil {
+		return nil, err
+	}
+	return g.up.UpgradeFromConn(g.conn, g.br, req)
+}
+
+// BenchmarkServerHandshake: on every side the request is read from an
+// in-memory connection and the 101 is written to it.
+//
+// What each checks of the request (RFC 6455 4.2.1, RFC 9110/9112):
+//   - wslab: every header line's bytes (field names are tokens, values
+//     hold no control character but tab), one Host, method GET, HTTP/1.1+,
+//     Connection has the token upgrade, Upgrade has websocket, version 13,
+//     and the key is base64 of 16 bytes.
+//   - gobwas (ws.Upgrade, the base): method, HTTP/1.1+, Host present,
+//     Upgrade and Connection tokens, version 13, key length 24; it does not
+//     check the bytes of header values or names against RFC 9110, nor that
+//     the key is valid base64, nor a second Host.
+//   - gorilla and gws go through net/http's http.ReadRequest (which checks
+//     the header bytes) and then their Upgrader; gws does not check Host,
+//     the HTTP version or the key's form (only that it is present). Both
+//     return a connection object, which their count includes.
 func BenchmarkServerHandshake(b *testing.B) {
 	raw := []byte(chromeRequest)
 	b.Run("impl=gobwas", func(b *testing.B) {
@@ -194,12 +262,12 @@ func BenchmarkServerHandshake(b *testing.B) {
 		}
 	})
 	b.Run("impl=wslab", func(b *testing.B) {
-		out := make([]byte, 0, 512)
+		conn := &loopConn{out: make([]byte, 0, 512)}
+		u := newWslabUpgrade(conn)
 		b.ReportAllocs()
 		for b.Loop() {
-			var err error
-			out, _, _, err = core.ServerHandshake(out[:0], raw)
-			if err != nil {
+			conn.reset(raw)
+			if _, err := u.upgrade(); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -207,6 +275,17 @@ func BenchmarkServerHandshake(b *testing.B) {
 	b.Run("impl=gorilla", func(b *testing.B) {
 		conn := &loopConn{out: make([]byte, 0, 512)}
 		g := newGorillaUpgrade(conn)
+		b.ReportAllocs()
+		for b.Loop() {
+			conn.reset(raw)
+			if _, err := g.upgrade(); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("impl=gws", func(b *testing.B) {
+		conn := &loopConn{out: make([]byte, 0, 512)}
+		g := newGwsUpgrade(conn, gws.BuiltinEventHandler{})
 		b.ReportAllocs()
 		for b.Loop() {
 			conn.reset(raw)
@@ -223,29 +302,12 @@ var echoFrame = core.AppendFrame(nil, true, core.OpBinary, bytes.Repeat([]byte("
 // An echo server's step for each library: read one message from conn and
 // write it back. Each returns a step function to call once per message.
 
+// gobwasEcho is gobwas's zero-allocation path: a bufio.Reader over conn,
+// ReadHeaderBuffer and WriteHeaderBuffer with a reused header buffer,
+// io.ReadFull into a reused payload buffer, ws.Cipher, and a Write of the
+// payload. It checks no RSV bits, opcodes, control-frame rules or UTF-8
+// (the caller's job with this API); wslab's Reader does all of these.
 func gobwasEcho(conn *loopConn) func() error {
-	payload := make([]byte, 4096)
-	return func() error {
-		h, err := ws.ReadHeader(conn)
-		if err != nil {
-			return err
-		}
-		p := payload[:h.Length]
-		if _, err := io.ReadFull(conn, p); err != nil {
-			return err
-		}
-		if h.Masked {
-			ws.Cipher(p, h.Mask, 0)
-		}
-		if err := ws.WriteHeader(conn, ws.Header{Fin: true, OpCode: h.OpCode, Length: h.Length}); err != nil {
-			return err
-		}
-		_, err = conn.Write(p)
-		return err
-	}
-}
-
-func gobwasBufEcho(conn *loopConn) func() error {
 	br := bufio.NewReaderSize(conn, 4096)
 	hbuf := make([]byte, ws.MaxHeaderSize)
 	payload := make([]byte, 4096)
@@ -269,15 +331,33 @@ func gobwasBufEcho(conn *loopConn) func() error {
 	}
 }
 
+// wslabEcho is the board's path (firmware's echo endpoint): the streaming
+// Reader (Stream true: the payload is unmasked in place in the receive
+// buffer and handed over as it arrives) through ConnReader, each piece
+// appended as a frame to a fixed transmit buffer and written.
 func wslabEcho(conn *loopConn) func() error {
-	cr := core.ConnReader{Src: conn, Rx: make([]byte, 4096), R: core.Reader{Role: core.Server, Buf: make([]byte, 4096)}}
-	w := core.Writer{W: conn, Buf: make([]byte, 4096), Role: core.Server}
+	cr := core.ConnReader{Src: conn, Rx: make([]byte, 4096), R: core.Reader{Role: core.Server, Stream: true}}
+	tx := make([]byte, 0, 4096+core.MaxHeaderSize)
 	return func() error {
-		ev, err := cr.Next()
-		if err != nil {
-			return err
+		for {
+			ev, err := cr.Next()
+			if err != nil {
+				return err
+			}
+			if ev.Kind != core.EventFragment {
+				continue
+			}
+			op := core.OpContinuation
+			if ev.First {
+				op = ev.Op
+			}
+			if _, err := conn.Write(core.AppendFrame(tx[:0], ev.Final, op, ev.Payload, false, [4]byte{})); err != nil {
+				return err
+			}
+			if ev.Final {
+				return nil
+			}
 		}
-		return w.WriteMessage(ev.Op, ev.Payload)
 	}
 }
 
@@ -301,6 +381,38 @@ func gorillaEcho(conn *loopConn) (func() error, error) {
 	}, nil
 }
 
+// gwsEcho answers each message from gws's OnMessage callback with
+// WriteMessage; its pooled buffers make it allocation-free in steady state.
+type gwsEcho struct{ gws.BuiltinEventHandler }
+
+func (gwsEcho) OnMessage(c *gws.Conn, m *gws.Message) {
+	_ = c.WriteMessage(m.Opcode, m.Bytes())
+	_ = m.Close()
+}
+
+// gwsEchoLoop upgrades conn with gws and returns a function that echoes n
+// messages: gws has no call that reads one message, only ReadLoop, which
+// runs until the connection fails, so conn ends after n frames.
+func gwsEchoLoop(conn *loopConn) (func(n int) error, error) {
+	conn.reset([]byte(chromeRequest))
+	c, err := newGwsUpgrade(conn, gwsEcho{}).upgrade()
+	if err != nil {
+		return nil, err
+	}
+	return func(n int) error {
+		conn.reset(echoFrame)
+		conn.limit = n * len(echoFrame)
+		c.ReadLoop() // ends with a close frame of gws's after the echoes
+		if len(conn.out) < n*(len(echoFrame)-4) {
+			return fmt.Errorf("gws echoed %d bytes, want %d", len(conn.out), n*(len(echoFrame)-4))
+		}
+		return nil
+	}, nil
+}
+
+// BenchmarkEcho64: a server reads a client's masked 64-byte binary message
+// from a connection and writes it back, unmasked. The base is gobwas's
+// zero-allocation path.
 func BenchmarkEcho64(b *testing.B) {
 	run := func(b *testing.B, conn *loopConn, step func() error) {
 		conn.reset(echoFrame)
@@ -317,10 +429,6 @@ func BenchmarkEcho64(b *testing.B) {
 		conn := &loopConn{out: make([]byte, 0, 512)}
 		run(b, conn, gobwasEcho(conn))
 	})
-	b.Run("impl=gobwas-buf", func(b *testing.B) {
-		conn := &loopConn{out: make([]byte, 0, 512)}
-		run(b, conn, gobwasBufEcho(conn))
-	})
 	b.Run("impl=wslab", func(b *testing.B) {
 		conn := &loopConn{out: make([]byte, 0, 512)}
 		run(b, conn, wslabEcho(conn))
@@ -332,5 +440,19 @@ func BenchmarkEcho64(b *testing.B) {
 			b.Fatal(err)
 		}
 		run(b, conn, step)
+	})
+	b.Run("impl=gws", func(b *testing.B) {
+		conn := &loopConn{}
+		echo, err := gwsEchoLoop(conn)
+		if err != nil {
+			b.Fatal(err)
+		}
+		conn.out = make([]byte, 0, b.N*(len(echoFrame)-4)+16)
+		b.SetBytes(64)
+		b.ReportAllocs()
+		b.ResetTimer()
+		if err := echo(b.N); err != nil {
+			b.Fatal(err)
+		}
 	})
 }

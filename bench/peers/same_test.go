@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/gobwas/ws"
+	"github.com/lxzan/gws"
 	"github.com/wslab/wslab/core"
 )
 
@@ -65,6 +66,13 @@ func TestSameHandshake(t *testing.T) {
 	}
 	conn := &loopConn{}
 	conn.reset(raw)
+	if _, err := newWslabUpgrade(conn).upgrade(); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(conn.out, want) {
+		t.Fatalf("wslab through a conn answers %q, want %q", conn.out, want)
+	}
+	conn.reset(raw)
 	if _, err := ws.Upgrade(conn); err != nil {
 		t.Fatal(err)
 	}
@@ -78,15 +86,108 @@ func TestSameHandshake(t *testing.T) {
 	if !bytes.Equal(conn.out, want) {
 		t.Fatalf("gorilla answers %q, wslab %q", conn.out, want)
 	}
+	conn.reset(raw)
+	if _, err := newGwsUpgrade(conn, gws.BuiltinEventHandler{}).upgrade(); err != nil {
+		t.Fatal(err)
+	}
+	// gws writes its headers in another order and no empty line of its own
+	// making; compare the status line and the accept key.
+	if !bytes.HasPrefix(conn.out, []byte("HTTP/1.1 101 ")) || !bytes.Contains(conn.out, []byte("Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n")) {
+		t.Fatalf("gws answers %q", conn.out)
+	}
+}
+
+// A wslab handshake split across reads (a slow client) still completes.
+func TestWslabUpgradeInPieces(t *testing.T) {
+	raw := []byte(chromeRequest)
+	conn := &loopConn{}
+	conn.reset(raw)
+	conn.limit = len(raw)
+	u := newWslabUpgrade(&chunkReader{conn, 7})
+	n, err := u.upgrade()
+	if err != nil || n != len(raw) {
+		t.Fatalf("n=%d err=%v", n, err)
+	}
+}
+
+type chunkReader struct {
+	*loopConn
+	max int
+}
+
+func (c *chunkReader) Read(p []byte) (int, error) {
+	if len(p) > c.max {
+		p = p[:c.max]
+	}
+	return c.loopConn.Read(p)
+}
+
+// The bases are the peers' zero-allocation paths, and wslab's are too.
+func TestZeroAllocBases(t *testing.T) {
+	raw := []byte(chromeRequest)
+	conn := &loopConn{out: make([]byte, 0, 512)}
+	u := newWslabUpgrade(conn)
+	if a := testing.AllocsPerRun(100, func() {
+		conn.reset(raw)
+		if _, err := u.upgrade(); err != nil {
+			t.Fatal(err)
+		}
+	}); a != 0 {
+		t.Errorf("wslab handshake: %v allocs", a)
+	}
+	for name, mk := range map[string]func(*loopConn) func() error{"gobwas": gobwasEcho, "wslab": wslabEcho} {
+		conn := &loopConn{out: make([]byte, 0, 512)}
+		step := mk(conn)
+		conn.reset(echoFrame)
+		if a := testing.AllocsPerRun(100, func() {
+			conn.out = conn.out[:0]
+			if err := step(); err != nil {
+				t.Fatal(err)
+			}
+		}); a != 0 {
+			t.Errorf("%s echo: %v allocs", name, a)
+		}
+	}
+	wire := core.AppendHeader(nil, coreHeader(125))
+	br := bytes.NewReader(wire)
+	buf := make([]byte, ws.MaxHeaderSize)
+	var out bytes.Buffer
+	out.Grow(ws.MaxHeaderSize)
+	if a := testing.AllocsPerRun(100, func() {
+		br.Reset(wire)
+		if _, err := ws.ReadHeaderBuffer(br, buf); err != nil {
+			t.Fatal(err)
+		}
+		out.Reset()
+		if err := ws.WriteHeaderBuffer(&out, gobwasHeader(125), buf); err != nil {
+			t.Fatal(err)
+		}
+	}); a != 0 {
+		t.Errorf("gobwas header read and write: %v allocs", a)
+	}
+}
+
+func TestSameEchoGws(t *testing.T) {
+	want := core.AppendFrame(nil, true, core.OpBinary, bytes.Repeat([]byte("echo"), 16), false, [4]byte{})
+	conn := &loopConn{}
+	echo, err := gwsEchoLoop(conn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := echo(3); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.HasPrefix(conn.out, bytes.Repeat(want, 3)) {
+		t.Fatalf("gws echoes % x", conn.out)
+	}
 }
 
 func TestSameEcho(t *testing.T) {
 	want := core.AppendFrame(nil, true, core.OpBinary, bytes.Repeat([]byte("echo"), 16), false, [4]byte{})
 	steps := map[string]func(*loopConn) (func() error, error){
-		"gobwas":     func(c *loopConn) (func() error, error) { return gobwasEcho(c), nil },
-		"gobwas-buf": func(c *loopConn) (func() error, error) { return gobwasBufEcho(c), nil },
-		"wslab":      func(c *loopConn) (func() error, error) { return wslabEcho(c), nil },
-		"gorilla":    gorillaEcho,
+		"gobwas":  func(c *loopConn) (func() error, error) { return gobwasEcho(c), nil },
+		"wslab":   func(c *loopConn) (func() error, error) { return wslabEcho(c), nil },
+		"gorilla": gorillaEcho,
 	}
 	for name, mk := range steps {
 		conn := &loopConn{}
