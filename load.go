@@ -24,9 +24,12 @@ func init() {
 }
 
 // loadSpec parses the load flags into a loadgen.Spec.
-func loadSpec(args []string, stderr io.Writer) (spec loadgen.Spec, out, store string, quiet bool, err error) {
+func loadSpec(args []string, stderr io.Writer, extra ...func(*flag.FlagSet)) (spec loadgen.Spec, out, store string, quiet bool, err error) {
 	fs := flag.NewFlagSet("wslab load", flag.ContinueOnError)
 	fs.SetOutput(stderr)
+	for _, register := range extra { // flags kept in their own files: --start-at (startat.go)
+		register(fs)
+	}
 	fs.StringVar(&spec.Target, "target", "ws://127.0.0.1:8080/ws", "the board's WebSocket URL")
 	fs.StringVar(&spec.Scenario, "scenario", "echo", "scenario: "+strings.Join(loadgen.Scenarios, ", "))
 	fs.IntVar(&spec.Conns, "conns", loadgen.DefaultConns, "connections (over all shards)")
@@ -56,7 +59,7 @@ func loadSpec(args []string, stderr io.Writer) (spec loadgen.Spec, out, store st
 	fs.DurationVar(&spec.CloseTimeout, "close-timeout", loadgen.DefaultCloseTimeout, "bound on the closing handshake")
 	fs.DurationVar(&spec.Timeout, "timeout", 0, "bound on the whole run (default: duration plus the other waits plus 30s)")
 	fs.DurationVar(&spec.SpinAhead, "spin", loadgen.DefaultSpinAhead, "pacer: spin this long before each due send (negative: never)")
-	fs.StringVar(&out, "out", "", "write the Run record to this file")
+	fs.StringVar(&out, "out", "", "write the Run record to this file (-: to stdout, between marker lines, for wslab merge --from-logs)")
 	fs.StringVar(&store, "store", "", "also save the Run record in this results folder")
 	fs.BoolVar(&quiet, "quiet", false, "no live progress line")
 	if err = fs.Parse(args); err != nil {
@@ -78,7 +81,8 @@ func loadSpec(args []string, stderr io.Writer) (spec loadgen.Spec, out, store st
 }
 
 func runLoad(args []string, stdout, stderr io.Writer) int {
-	spec, out, store, quiet, err := loadSpec(args, stderr)
+	var start startAt
+	spec, out, store, quiet, err := loadSpec(args, stderr, start.register)
 	if err != nil {
 		if err == flag.ErrHelp {
 			return 0
@@ -91,6 +95,10 @@ func runLoad(args []string, stdout, stderr io.Writer) int {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	if err := start.wait(ctx, time.Now, stderr); err != nil {
+		fmt.Fprintln(stderr, "wslab load:", err)
+		return 1 + bool2int(ctx.Err() == nil) // 2: a start time refused
+	}
 	r, err := loadgen.Run(ctx, spec)
 	status := 0
 	if err != nil {
@@ -101,7 +109,12 @@ func runLoad(args []string, stdout, stderr io.Writer) int {
 		return status
 	}
 	printRun(stdout, r)
-	if out != "" {
+	if out == "-" {
+		if err := results.WriteLog(stdout, r); err != nil {
+			fmt.Fprintln(stderr, "wslab load:", err)
+			return 1
+		}
+	} else if out != "" {
 		b, err := results.Marshal(r)
 		if err == nil {
 			err = os.WriteFile(out, b, 0o644)
