@@ -16,7 +16,9 @@ type memStore struct {
 	sizes []int64
 }
 
-func (m *memStore) Open(name []byte) (firmware.File, int64, error) { return nil, 0, firmware.ErrNotExist }
+func (m *memStore) Open(name []byte) (firmware.File, int64, error) {
+	return nil, 0, firmware.ErrNotExist
+}
 func (m *memStore) Create(name []byte, size int64) (firmware.Upload, error) {
 	return nil, firmware.ErrNoSpace
 }
