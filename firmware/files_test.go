@@ -158,3 +158,11 @@ func TestFilesListAllocatesNothing(t *testing.T) {
 		t.Errorf("keep-alive answer differs:\n%q\n%q", p.out, first)
 	}
 }
+
+// The page lives in the board's flash with the firmware: it stays small.
+func TestPageSmall(t *testing.T) {
+	const max = 8 << 10
+	if len(firmware.Page) > max {
+		t.Errorf("the page is %d bytes, over %d: boards keep it in flash", len(firmware.Page), max)
+	}
+}
