@@ -97,7 +97,10 @@ func runLoad(args []string, stdout, stderr io.Writer) int {
 	defer stop()
 	if err := start.wait(ctx, time.Now, stderr); err != nil {
 		fmt.Fprintln(stderr, "wslab load:", err)
-		return 1 + bool2int(ctx.Err() == nil) // 2: a start time refused
+		if ctx.Err() != nil {
+			return 1 // interrupted while waiting
+		}
+		return 2 // a start time refused
 	}
 	r, err := loadgen.Run(ctx, spec)
 	status := 0

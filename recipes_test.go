@@ -264,6 +264,19 @@ func TestRecipeDocs(t *testing.T) {
 			invs = append(invs, findInvocations(f+":"+strconv.Itoa(i+1), strings.TrimSpace(code))...)
 		}
 	}
+	// Paths the recipes name exist in this repository.
+	for _, f := range []string{"examples/github/README.md", workflowFile, "deploy/k8s/loadgen-job.yaml", "deploy/Dockerfile", "README.md"} {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range regexp.MustCompile(`\b(?:examples|deploy)/[A-Za-z0-9_./-]*[A-Za-z0-9_]`).FindAllString(string(b), -1) {
+			if _, err := os.Stat(p); err != nil {
+				t.Errorf("%s names %s: %v", f, p, err)
+			}
+		}
+	}
+
 	var mergeLogs bool
 	for _, inv := range invs {
 		_, ok := inv.flags["from-logs"]

@@ -66,10 +66,3 @@ func (s *startAt) wait(ctx context.Context, now func() time.Time, stderr io.Writ
 		return ctx.Err()
 	}
 }
-
-func bool2int(b bool) int {
-	if b {
-		return 1
-	}
-	return 0
-}
