@@ -39,23 +39,21 @@ func WriteLog(w io.Writer, r *Run) error {
 // "[pod/wslab-load-0-x/wslab] " or an RFC 3339 timestamp) is stripped from
 // the record's lines: the same words, where a timestamp word may differ from
 // line to line. So records of several pods may interleave (kubectl logs -f
-// --prefix). A record begun and not
-// ended (a pod killed while printing) or not decodable is an error that
-// names the line it began on; ReadLogs returns the records it read before.
+// --prefix). A record begun and not ended (a pod killed while printing) or
+// not decodable is an error that names the line it began on; ReadLogs
+// returns the records it read before. Lines may be of any length.
 func ReadLogs(file string, rd io.Reader) ([]*Run, error) {
 	type open struct {
 		line int
 		buf  bytes.Buffer
 	}
 	var (
-		runs    []*Run
-		byPfx   = map[string]*open{}
-		order   []string // open prefixes, oldest first
-		lineNo  int
-		sc      = bufio.NewScanner(rd)
-		maxLine = 1 << 20
+		runs   []*Run
+		byPfx  = map[string]*open{}
+		order  []string // open prefixes, oldest first
+		lineNo int
+		br     = bufio.NewReader(rd)
 	)
-	sc.Buffer(make([]byte, 64<<10), maxLine)
 	closeRec := func(pfx string) error {
 		o := byPfx[pfx]
 		delete(byPfx, pfx)
@@ -72,9 +70,16 @@ func ReadLogs(file string, rd io.Reader) ([]*Run, error) {
 		runs = append(runs, r)
 		return nil
 	}
-	for sc.Scan() {
+	for {
+		line, rerr := br.ReadString('\n')
+		if rerr != nil && rerr != io.EOF {
+			return runs, &FileError{file, rerr}
+		}
+		if rerr == io.EOF && line == "" {
+			break
+		}
 		lineNo++
-		line := strings.TrimSuffix(sc.Text(), "\r")
+		line = strings.TrimSuffix(strings.TrimSuffix(line, "\n"), "\r")
 		if i := strings.Index(line, LogBegin); i >= 0 && strings.TrimSpace(line[i+len(LogBegin):]) == "" {
 			pfx := line[:i]
 			if o := byPfx[pfx]; o != nil {
@@ -115,9 +120,6 @@ func ReadLogs(file string, rd io.Reader) ([]*Run, error) {
 		}
 		o.buf.WriteString(line)
 		o.buf.WriteByte('\n')
-	}
-	if err := sc.Err(); err != nil {
-		return runs, &FileError{file, err}
 	}
 	if len(order) > 0 {
 		return runs, &FileError{file, fmt.Errorf("line %d: a record begins here and has no end marker (log cut short?)", byPfx[order[0]].line)}

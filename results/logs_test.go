@@ -44,6 +44,15 @@ func TestReadLogs(t *testing.T) {
 			}
 			return b.String()
 		},
+		"long lines around": func() string {
+			var b strings.Builder
+			for _, rec := range recs {
+				b.WriteString(strings.Repeat("x", 3<<20) + "\n")
+				b.WriteString(strings.Join(rec, "\n") + "\n")
+			}
+			b.WriteString("no newline at the end")
+			return b.String()
+		},
 		"prefix interleaved": func() string {
 			var b strings.Builder
 			for l := 0; ; l++ {
