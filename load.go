@@ -26,9 +26,12 @@ func init() {
 }
 
 // loadSpec parses the load flags into a loadgen.Spec.
-func loadSpec(args []string, stderr io.Writer) (spec loadgen.Spec, out, store string, quiet bool, err error) {
+func loadSpec(args []string, stderr io.Writer, extra ...func(*flag.FlagSet)) (spec loadgen.Spec, out, store string, quiet bool, err error) {
 	fs := flag.NewFlagSet("wslab load", flag.ContinueOnError)
 	fs.SetOutput(stderr)
+	for _, register := range extra { // flags kept in their own files: --start-at (startat.go)
+		register(fs)
+	}
 	fs.StringVar(&spec.Target, "target", "ws://127.0.0.1:8080/ws", "the board's WebSocket URL")
 	fs.StringVar(&spec.Scenario, "scenario", "echo", "scenario: "+strings.Join(loadgen.Scenarios, ", "))
 	fs.IntVar(&spec.Conns, "conns", loadgen.DefaultConns, "connections (over all shards)")
@@ -62,7 +65,7 @@ func loadSpec(args []string, stderr io.Writer) (spec loadgen.Spec, out, store st
 		fmt.Fprintf(stderr, "usage: wslab load --target ws://host:port/path --scenario NAME [flags]\n\nscenarios:\n%s\nflags:\n", loadgen.ScenarioHelp())
 		fs.PrintDefaults()
 	}
-	fs.StringVar(&out, "out", "", "write the Run record to this file")
+	fs.StringVar(&out, "out", "", "write the Run record to this file (-: to stdout, between marker lines, for wslab merge --from-logs)")
 	fs.StringVar(&store, "store", "", "also save the Run record in this results folder")
 	fs.BoolVar(&quiet, "quiet", false, "no live progress line")
 	if err = fs.Parse(args); err != nil {
@@ -92,7 +95,8 @@ func runLoad(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "wslab load:", err)
 		return exitUsage
 	}
-	spec, out, store, quiet, err := loadSpec(args, stderr)
+	var start startAt
+	spec, out, store, quiet, err := loadSpec(args, stderr, start.register)
 	if err != nil {
 		if err == flag.ErrHelp {
 			fmt.Fprintf(stderr, "  -threshold string\n    \t%s\n  -summary string\n    \t%s\n", thresholdHelp, summaryHelp)
@@ -114,6 +118,13 @@ func runLoad(args []string, stdout, stderr io.Writer) int {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	if err := start.wait(ctx, time.Now, stderr); err != nil {
+		fmt.Fprintln(stderr, "wslab load:", err)
+		if ctx.Err() != nil {
+			return 1 // interrupted while waiting
+		}
+		return 2 // a start time refused
+	}
 	r, err := loadgen.Run(ctx, spec)
 	status := 0
 	if err != nil {
@@ -128,7 +139,12 @@ func runLoad(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "wslab load: measured nothing: %s\n", why)
 		status = exitFailed
 	}
-	if out != "" {
+	if out == "-" {
+		if err := results.WriteLog(stdout, r); err != nil {
+			fmt.Fprintln(stderr, "wslab load:", err)
+			return 1
+		}
+	} else if out != "" {
 		b, err := results.Marshal(r)
 		if err == nil {
 			err = os.WriteFile(out, b, 0o644)

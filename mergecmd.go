@@ -24,8 +24,10 @@ func runMerge(args []string, stdout, stderr io.Writer) int {
 	out := fs.String("out", "", "write the merged run to `FILE` (must not exist)")
 	dir := fs.String("results", "", "save the merged run in the results folder `DIR` (default "+results.DefaultDir+")")
 	partial := fs.Bool("partial", false, "write the merge even when shards are missing (it then covers only part of the load)")
+	fromLogs := fs.Bool("from-logs", false, "the files are logs (kubectl logs output, - for stdin) holding the records that wslab load --out - printed")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: wslab merge SHARD.json... [--out FILE | --results DIR]\n\nflags:")
+		fmt.Fprintln(stderr, "usage: wslab merge SHARD.json... [--out FILE | --results DIR]")
+		fmt.Fprintln(stderr, "       wslab merge --from-logs POD.log|-... [--out FILE | --results DIR]\n\nflags:")
 		fs.PrintDefaults()
 	}
 	files, err := flagsAnywhere(fs, args)
@@ -42,7 +44,11 @@ func runMerge(args []string, stdout, stderr io.Writer) int {
 		fs.Usage()
 		return 2
 	}
-	runs, bad := readRunFiles(files)
+	read := readRunFiles
+	if *fromLogs {
+		read = readLogFiles // mergelogs.go
+	}
+	runs, bad := read(files)
 	if len(bad) > 0 {
 		for _, e := range bad {
 			fmt.Fprintf(stderr, "wslab merge: %v\n", e)

@@ -11,7 +11,8 @@
 // (package firmware/poll), and byte for byte in tests.
 //
 // A Board serves, on one listener:
-//   - GET / (the board's page, embedded), GET /files/NAME, PUT and POST
+//   - GET / (the board's page, embedded), GET /files (the file list as
+//     JSON, when the Store is a Lister), GET /files/NAME, PUT and POST
 //     /files/NAME (an upload replaces the old file only once it arrived
 //     whole), DELETE /files/NAME, GET /stats (JSON) and GET /metrics
 //     (Prometheus text);

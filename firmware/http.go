@@ -68,10 +68,10 @@ func (s *Slot) route(req *core.Request, now int64) {
 			return
 		}
 		s.respondStats(core.Equal(path, "/metrics"), core.Equal(method, "HEAD"))
+	case core.Equal(path, "/files") || core.Equal(path, "/files/"):
+		s.listFiles(core.Equal(method, "HEAD"), method) // files.go
 	case hasPrefix(path, "/files/"):
 		s.files(req, path[len("/files/"):])
-	case core.Equal(path, "/files") || core.Equal(path, "/files/"):
-		s.fail(404)
 	default:
 		s.fail(404)
 	}

@@ -86,6 +86,7 @@ type Slot struct {
 
 	// /stats, /metrics
 	statsMetrics, statsHead bool
+	statsFiles              bool // GET /files: the file list, rendered into the stats buffer too
 
 	// /ws/source
 	srcSize, srcCount, srcSent int64

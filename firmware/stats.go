@@ -10,7 +10,7 @@ import (
 // render into the board's one stats buffer; a slot that finds it in use by
 // another slot still sending waits for it.
 func (s *Slot) respondStats(metrics, headOnly bool) {
-	s.statsMetrics, s.statsHead = metrics, headOnly
+	s.statsMetrics, s.statsHead, s.statsFiles = metrics, headOnly, false
 	s.src = srcStats
 	s.memOff = 0
 	s.state = stRespond
@@ -37,6 +37,8 @@ func (s *Slot) acquireStats() bool {
 	if s.statsMetrics {
 		doc = b.AppendMetrics(b.statsBuf[:0])
 		ct = "text/plain; version=0.0.4"
+	} else if s.statsFiles {
+		doc = b.AppendFiles(b.statsBuf[:0]) // files.go
 	} else {
 		doc = b.AppendStats(b.statsBuf[:0])
 	}

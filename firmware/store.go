@@ -60,3 +60,14 @@ func ValidName(name []byte) bool {
 	}
 	return true
 }
+
+// Lister is a Store that can list its files, for GET /files. A Store
+// without it answers GET /files with 501.
+type Lister interface {
+	// File copies the name of file i (0-based, in an order that stays the
+	// same while no file changes) into name and returns the name's length
+	// and the file's size; ok is false past the last file. A name longer
+	// than name is not copied and its length is returned, so the caller
+	// can tell. Only names ValidName accepts are listed by the board.
+	File(i int, name []byte) (n int, size int64, ok bool)
+}

@@ -449,7 +449,7 @@ func TestSlotFlood(t *testing.T) {
 func TestNotFoundAndMethods(t *testing.T) {
 	srv := startBoard(t, firmware.Config{Slots: 4, RxBuf: 1024, TxBuf: 1024})
 	addr := srv.Addr().String()
-	for _, p := range []string{"/nope", "/files", "/files/missing", "/index.html", "/stats/x"} {
+	for _, p := range []string{"/nope", "/files/missing", "/index.html", "/stats/x"} {
 		if r := get(t, addr, p); r.Status != 404 {
 			t.Errorf("GET %s: %d, want 404", p, r.Status)
 		}
@@ -459,6 +459,7 @@ func TestNotFoundAndMethods(t *testing.T) {
 		{"PUT", "/", "GET, HEAD"},
 		{"DELETE", "/stats", "GET, HEAD"},
 		{"POST", "/metrics", "GET, HEAD"},
+		{"POST", "/files", "GET, HEAD"},
 		{"PATCH", "/files/a", "GET, HEAD, PUT, POST, DELETE"},
 		{"OPTIONS", "/files/a", "GET, HEAD, PUT, POST, DELETE"},
 	}

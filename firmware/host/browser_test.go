@@ -54,6 +54,17 @@ func TestChromiumPage(t *testing.T) {
 	page.evalExpect(`document.title`, "wslab board")
 	page.evalExpect(`[...document.querySelectorAll("#connect,#sendText,#sendBin,#upload,#file")].length`, 5.0)
 
+	// The live view: the board's own /stats figures appear (no WebSocket
+	// message yet) and the file list is empty.
+	page.evalExpect(`waitFor(() => $("sMsgs").textContent === "0 in, 0 out, 0 dropped")`, true)
+	page.evalExpect(`/^\d+ of 16 in use, peak \d+$/.test($("sSlots").textContent) &&
+		/^buffers \d+(\.\d)? (B|KiB), heap in use \d+(\.\d)? (B|KiB)$/.test($("sRam").textContent) &&
+		/^\d+ requests, 0 uploads$/.test($("sHttp").textContent) && /^\d+ s$/.test($("sUp").textContent)`, true)
+	page.evalExpect(`waitFor(() => $("files").textContent === "no files")`, true)
+	// They are live: the page refetches /stats every second.
+	page.evalExpect(`(async () => { const r0 = parseInt($("sHttp").textContent);
+		await waitFor(() => parseInt($("sHttp").textContent) > r0); return true; })()`, true)
+
 	// The console: connect, send text and binary, see them echoed.
 	page.evalExpect(`$("connect").click(); waitFor(() => $("status").textContent === "open")`, true)
 	msg := "hello from chromium, \u00b5\u00df\u00f6 \u2713 \U0001F600"
@@ -61,6 +72,8 @@ func TestChromiumPage(t *testing.T) {
 		waitFor(() => $("log").textContent.includes('text  "#1 `+msg+`"'))`, true)
 	page.evalExpect(`$("sendBin").click(); waitFor(() => $("log").textContent.includes("binary 16 B [2,0,2,3,4,5,6,7]"))`, true)
 	page.evalExpect(`$("disconnect").click(); waitFor(() => $("log").textContent.includes("closed 1000"))`, true)
+	// The live figures count the two echoes and the WebSocket connection.
+	page.evalExpect(`waitFor(() => $("sMsgs").textContent === "2 in, 2 out, 0 dropped" && /, 1 WebSocket$/.test($("sConns").textContent))`, true)
 
 	// Larger messages from the browser's own WebSocket: text with
 	// multi-byte characters and binary, both larger than the board's
@@ -97,6 +110,10 @@ func TestChromiumPage(t *testing.T) {
 	if got := page.eval(`$("uploadResult").textContent`); got != "stored from-browser.bin (200000 B)" {
 		t.Fatalf("upload result: %v", got)
 	}
+	// The file list shows it, with a link to it; the upload counter too.
+	page.evalExpect(`waitFor(() => $("files").textContent === "from-browser.bin 200000 B" &&
+		$("files").querySelector("a").getAttribute("href") === "/files/from-browser.bin" &&
+		$("sHttp").textContent.endsWith(" 1 uploads"))`, true)
 	sum := sha256.Sum256(want)
 	page.evalExpect(`fetch("/files/from-browser.bin").then(r => r.arrayBuffer()).then(b => crypto.subtle.digest("SHA-256", b))
 		.then(d => [...new Uint8Array(d)].map(x => x.toString(16).padStart(2, "0")).join(""))`, hex.EncodeToString(sum[:]))

@@ -93,3 +93,31 @@ func (u *upload) Abort() {
 	u.f.Close()
 	os.Remove(u.f.Name())
 }
+
+// File implements firmware.Lister: the directory's regular files whose
+// names firmware.ValidName accepts (so not the hidden uploads in progress),
+// sorted by name.
+func (d DirStore) File(i int, name []byte) (n int, size int64, ok bool) {
+	ents, err := os.ReadDir(d.Dir)
+	if err != nil {
+		return 0, 0, false
+	}
+	for _, e := range ents {
+		if !e.Type().IsRegular() || !firmware.ValidName([]byte(e.Name())) {
+			continue
+		}
+		if i > 0 {
+			i--
+			continue
+		}
+		info, err := e.Info()
+		if err != nil {
+			return 0, 0, false
+		}
+		if len(e.Name()) <= len(name) {
+			copy(name, e.Name())
+		}
+		return len(e.Name()), info.Size(), true
+	}
+	return 0, 0, false
+}
