@@ -75,7 +75,7 @@ func TestBenchInstructions(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("wslab bench: exit %d\n%s", code, errOut)
 	}
-	code, table, errOut := runCmd(t, "gate", td+"instr_base.txt", out)
+	code, table, errOut := runCmd(t, "gate", "-v", td+"instr_base.txt", out)
 	if code != 0 || !strings.Contains(table, "BenchmarkXOR") {
 		t.Errorf("gate against the committed count: exit %d\n%s%s", code, table, errOut)
 	}
