@@ -59,6 +59,7 @@ func loadSpec(args []string, stderr io.Writer) (spec loadgen.Spec, out, store st
 	fs.StringVar(&out, "out", "", "write the Run record to this file")
 	fs.StringVar(&store, "store", "", "also save the Run record in this results folder")
 	fs.BoolVar(&quiet, "quiet", false, "no live progress line")
+	loadHealth.register(fs) // a board without wslab's /stats (loadhealth.go)
 	if err = fs.Parse(args); err != nil {
 		return
 	}
@@ -89,9 +90,17 @@ func runLoad(args []string, stdout, stderr io.Writer) int {
 	if !quiet && isTerminal(stderr) {
 		spec.Progress = stderr
 	}
+	health, err := startHealth(&loadHealth, &spec, stdout)
+	if err != nil {
+		fmt.Fprintln(stderr, "wslab load:", err)
+		return 2
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	r, err := loadgen.Run(ctx, spec)
+	if health != nil {
+		attachHealth(health, r)
+	}
 	status := 0
 	if err != nil {
 		fmt.Fprintln(stderr, "wslab load:", err)

@@ -1,0 +1,98 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/url"
+	"time"
+
+	"github.com/wslab/wslab/foreign"
+	"github.com/wslab/wslab/loadgen"
+	"github.com/wslab/wslab/results"
+)
+
+// healthFlags read the health of a board that does not run wslab: where
+// its own stats keep free heap and uptime, its WebSocket port, its serial
+// console.
+type healthFlags struct {
+	free, largest, minFree, uptime string
+	watchPort                      bool
+	serial                         string
+	baud                           int
+}
+
+// loadHealth holds the load command's health flags (one command per process).
+var loadHealth healthFlags
+
+func (h *healthFlags) register(fs *flag.FlagSet) {
+	*h = healthFlags{}
+	fs.StringVar(&h.free, "stats-free", "", "a board without wslab's /stats: free heap in its --stats document, a JSON path (heap.free) or a Prometheus metric name")
+	fs.StringVar(&h.largest, "stats-largest", "", "largest free heap block in the --stats document (JSON path or metric)")
+	fs.StringVar(&h.minFree, "stats-min-free", "", "lowest free heap since boot in the --stats document (JSON path or metric)")
+	fs.StringVar(&h.uptime, "stats-uptime", "", "uptime in the --stats document (JSON path or metric); going backwards is a reboot")
+	fs.BoolVar(&h.watchPort, "watch-port", false, "probe the target's port each heap period; refusing and then accepting again is a reboot (takes a connection for a moment)")
+	fs.StringVar(&h.serial, "serial", "", "the board's serial console (/dev/ttyUSB0), watched for crash lines (Guru Meditation, rst:, task_wdt, abort(), panic)")
+	fs.IntVar(&h.baud, "baud", 115200, "--serial speed")
+}
+
+func (h *healthFlags) figures() foreign.Figures {
+	return foreign.Figures{Free: h.free, LargestFree: h.largest, MinFree: h.minFree, Uptime: h.uptime}
+}
+
+// startHealth starts watching the board when the health flags ask for it;
+// with figures the load generator reads no wslab /stats. nil: nothing to
+// watch.
+func startHealth(h *healthFlags, spec *loadgen.Spec, events io.Writer) (*foreign.Watcher, error) {
+	fig := h.figures()
+	o := foreign.WatchOptions{Figures: fig, Every: spec.HeapEvery, Events: events}
+	if o.Every <= 0 {
+		o.Every = time.Second
+	}
+	if fig != (foreign.Figures{}) {
+		if spec.StatsURL == "" || spec.StatsURL == "-" {
+			return nil, errors.New("--stats-free, --stats-largest, --stats-min-free and --stats-uptime need --stats URL, the board's own stats")
+		}
+		o.StatsURL, spec.StatsURL = spec.StatsURL, "-"
+	}
+	if h.watchPort {
+		u, err := url.Parse(spec.Target)
+		if err != nil || u.Host == "" {
+			return nil, fmt.Errorf("--watch-port: target %q has no host", spec.Target)
+		}
+		o.Port = u.Host
+		if u.Port() == "" {
+			o.Port = net.JoinHostPort(u.Hostname(), "80")
+		}
+	}
+	if h.serial != "" {
+		o.Serial, o.Baud = h.serial, h.baud
+	}
+	if o.StatsURL == "" && o.Port == "" && o.Serial == "" {
+		return nil, nil
+	}
+	return foreign.Watch(o)
+}
+
+// attachHealth stops the watch and puts its readings and events in the Run.
+func attachHealth(w *foreign.Watcher, r *results.Run) {
+	readings, events := w.Stop()
+	if r == nil {
+		return
+	}
+	for _, x := range readings {
+		s := results.HeapSample{Offset: results.Duration(x.At.Sub(r.Start))}
+		s.HeapFree, s.LargestFree, s.MinFree = max(x.Free, 0), max(x.LargestFree, 0), max(x.MinFree, 0)
+		if s.HeapFree > 0 || s.LargestFree > 0 || s.MinFree > 0 {
+			r.Heap = append(r.Heap, s)
+		}
+	}
+	for _, e := range events {
+		r.BoardEvents = append(r.BoardEvents, results.BoardEvent{Offset: results.Duration(e.At.Sub(r.Start)), Kind: e.Kind, Detail: e.Detail})
+	}
+	if n := len(r.BoardEvents); n > 0 {
+		r.Notes = append(r.Notes, fmt.Sprintf("%d board event(s): crashes and reboots in board_events", n))
+	}
+}
