@@ -13,6 +13,8 @@ import (
 
 	"github.com/dustin/go-humanize"
 
+	"github.com/wslab/wslab/firmware"
+	"github.com/wslab/wslab/firmware/host"
 	"github.com/wslab/wslab/foreign"
 )
 
@@ -50,41 +52,50 @@ func parseShare(v string) (float64, error) {
 	return x, nil
 }
 
-func runForeign(ff *foreignFlags, bf *boardFlags, listen string, stdout, stderr io.Writer) int {
-	cfg, link, err := bf.resolve()
-	if err == nil && ff.port == 0 {
-		err = fmt.Errorf("-exec needs -exec-port, the port the server listens on")
+// options are the foreign server's options under a board configuration,
+// and where its CPU figure comes from.
+func (ff *foreignFlags) options(model string, cfg firmware.Config, link host.Link, stdout, stderr io.Writer) (foreign.Options, string, error) {
+	if ff.port == 0 {
+		return foreign.Options{}, "", fmt.Errorf("-exec needs -exec-port, the port the server listens on")
 	}
-	o := foreign.Options{Command: ff.exec, Port: ff.port, Listen: listen, Model: cfg.Model, Board: cfg, Link: link,
+	o := foreign.Options{Command: ff.exec, Port: ff.port, Model: cfg.Model, Board: cfg, Link: link,
 		NoRestart: ff.noRestart, Output: stderr, Events: stdout}
 	if o.Model == "" {
-		o.Model = bf.model
+		o.Model = model
 	}
+	var err error
 	cpuSource := "-cpu-quota"
-	if err == nil {
-		if ff.cpuQuota == "model" {
-			o.CPUShare, cpuSource = foreign.CPUShare(bf.model)
-		} else {
-			o.CPUShare, err = parseShare(ff.cpuQuota)
-		}
+	if ff.cpuQuota == "model" {
+		o.CPUShare, cpuSource = foreign.CPUShare(model)
+	} else if o.CPUShare, err = parseShare(ff.cpuQuota); err != nil {
+		return o, "", err
 	}
-	if err == nil {
-		switch ff.memLimit {
-		case "model":
-		case "off", "0":
-			o.MemLimit = -1
-		default:
-			n, perr := humanize.ParseBytes(ff.memLimit)
-			if perr != nil || n == 0 {
-				err = fmt.Errorf("-mem-limit %q: want a size like 64MiB, off or model", ff.memLimit)
-			}
-			o.MemLimit = int64(n)
+	switch ff.memLimit {
+	case "model":
+	case "off", "0":
+		o.MemLimit = -1
+	default:
+		n, err := humanize.ParseBytes(ff.memLimit)
+		if err != nil || n == 0 {
+			return o, "", fmt.Errorf("-mem-limit %q: want a size like 64MiB, off or model", ff.memLimit)
 		}
+		o.MemLimit = int64(n)
+	}
+	return o, cpuSource, nil
+}
+
+func runForeign(ff *foreignFlags, bf *boardFlags, listen string, stdout, stderr io.Writer) int {
+	cfg, link, err := bf.resolve()
+	var o foreign.Options
+	var cpuSource string
+	if err == nil {
+		o, cpuSource, err = ff.options(bf.model, cfg, link, stdout, stderr)
 	}
 	if err != nil {
 		fmt.Fprintln(stderr, "wslab board:", err)
 		return 2
 	}
+	o.Listen = listen
 	b, err := foreign.Start(o)
 	if err != nil {
 		fmt.Fprintln(stderr, "wslab board:", err)

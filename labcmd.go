@@ -107,8 +107,23 @@ func runLab(args []string, stdout, stderr io.Writer) int {
 	fs.Var(&targets, "target", "a real board's WebSocket URL (ws://host:port); repeat or comma-separate for several; replaces the emulated boards")
 	slots := fs.Int("slots", 4, "slots to assume for a real board")
 	jf := registerJobFlags(fs)
+	var ff foreignFlags // the suite on a foreign server under a model's limits (foreignlab.go)
+	ff.register(fs)
+	execModel := fs.String("exec-model", "esp32-idf", "the board model put around the -exec server")
 	if err := fs.Parse(args); err != nil {
 		return 2
+	}
+	if ff.exec != "" {
+		b, n, err := startForeignTarget(&ff, *execModel, *jf.linkOff, stdout, stderr)
+		if err != nil {
+			fmt.Fprintln(stderr, "wslab lab:", err)
+			return 2
+		}
+		defer b.Close()
+		if !flagSet(fs, "slots") {
+			*slots = n
+		}
+		targets = append(targets, "ws://"+b.Addr().String()+"/ws")
 	}
 	ctx, stop := interruptible()
 	defer stop()

@@ -52,10 +52,22 @@ func startHealth(h *healthFlags, spec *loadgen.Spec, events io.Writer) (*foreign
 		o.Every = time.Second
 	}
 	if fig != (foreign.Figures{}) {
-		if spec.StatsURL == "" || spec.StatsURL == "-" {
-			return nil, errors.New("--stats-free, --stats-largest, --stats-min-free and --stats-uptime need --stats URL, the board's own stats")
+		switch spec.StatsURL {
+		case "-":
+			return nil, errors.New("--stats-free, --stats-largest, --stats-min-free and --stats-uptime read the --stats document: not with --stats -")
+		case "":
+			// The target's own /stats (a wslab board, or a foreign server's
+			// relay, whose uptime_ms tells its reboots): the load generator
+			// reads it too.
+			u, err := url.Parse(spec.Target)
+			if err != nil || u.Host == "" {
+				return nil, fmt.Errorf("target %q has no host", spec.Target)
+			}
+			o.StatsURL = "http://" + u.Host + "/stats"
+		default:
+			// The board's own stats, not wslab's: the watcher reads them.
+			o.StatsURL, spec.StatsURL = spec.StatsURL, "-"
 		}
-		o.StatsURL, spec.StatsURL = spec.StatsURL, "-"
 	}
 	if h.watchPort {
 		u, err := url.Parse(spec.Target)

@@ -75,8 +75,14 @@ func TestLoadBoardHealth(t *testing.T) {
 		t.Errorf("no crash line among %+v", r.BoardEvents)
 	}
 	var bad bytes.Buffer
+	// wslab's own /stats has no heap.free: bad input, named.
 	if code := run([]string{"load", "--target", srv.WSURL("/ws"), "--stats-free", "heap.free"}, &bad, &bad); code != 2 ||
-		!strings.Contains(bad.String(), "--stats URL") {
-		t.Errorf("--stats-free without --stats: exit %d, %q", code, bad.String())
+		!strings.Contains(bad.String(), "heap.free") {
+		t.Errorf("--stats-free on wslab's /stats: exit %d, %q", code, bad.String())
+	}
+	bad.Reset()
+	if code := run([]string{"load", "--target", srv.WSURL("/ws"), "--stats", "-", "--stats-uptime", "uptime"}, &bad, &bad); code != 2 ||
+		!strings.Contains(bad.String(), "--stats -") {
+		t.Errorf("--stats-uptime with --stats -: exit %d, %q", code, bad.String())
 	}
 }
