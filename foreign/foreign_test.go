@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/wslab/wslab/firmware/host"
 	"github.com/wslab/wslab/loadgen"
 )
@@ -127,6 +129,16 @@ func TestRelayLink(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer r.Close()
+	// Accepted sockets inherit the board-sized buffers of the listener
+	// (Linux reports twice the size set).
+	raw, _ := r.ln.(*net.TCPListener).SyscallConn()
+	raw.Control(func(fd uintptr) {
+		rcv, _ := unix.GetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_RCVBUF)
+		snd, _ := unix.GetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_SNDBUF)
+		if rcv != 2*5760 || snd != 2*5760 {
+			t.Errorf("client-side socket buffers %d/%d, want the board's 5760 (doubled by Linux)", rcv, snd)
+		}
+	})
 	c, err := net.Dial("tcp", r.Addr().String())
 	if err != nil {
 		t.Fatal(err)

@@ -10,8 +10,10 @@ import (
 	"strconv"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
+	"golang.org/x/sys/unix"
 	"golang.org/x/time/rate"
 
 	"github.com/wslab/wslab/firmware/host"
@@ -67,7 +69,25 @@ func StartRelay(o RelayOptions) (*Relay, error) {
 	if o.DialTimeout <= 0 {
 		o.DialTimeout = 2 * time.Minute
 	}
-	ln, err := net.Listen("tcp", o.Listen)
+	// The buffers are set on the listening socket, so accepted sockets
+	// start with them and the window they advertise in the handshake is
+	// the board's.
+	lc := net.ListenConfig{Control: func(network, address string, c syscall.RawConn) error {
+		var serr error
+		err := c.Control(func(fd uintptr) {
+			if o.RxBuf > 0 {
+				serr = unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_RCVBUF, o.RxBuf)
+			}
+			if o.TxBuf > 0 && serr == nil {
+				serr = unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_SNDBUF, o.TxBuf)
+			}
+		})
+		if err != nil {
+			return err
+		}
+		return serr
+	}}
+	ln, err := lc.Listen(context.Background(), "tcp", o.Listen)
 	if err != nil {
 		return nil, err
 	}
@@ -165,14 +185,6 @@ func (r *Relay) serve(c net.Conn) {
 	defer c.Close()
 	r.active.Add(1)
 	defer r.active.Add(-1)
-	if tc, ok := c.(*net.TCPConn); ok {
-		if r.o.RxBuf > 0 {
-			_ = tc.SetReadBuffer(r.o.RxBuf)
-		}
-		if r.o.TxBuf > 0 {
-			_ = tc.SetWriteBuffer(r.o.TxBuf)
-		}
-	}
 	// Clients of an HTTP or WebSocket server speak first: read the request
 	// line to answer /stats here. One that says nothing in time is relayed
 	// as it is.
