@@ -306,3 +306,22 @@ func TestSingleClientHoldsOne(t *testing.T) {
 		t.Fatalf("connect: %d opened, %d failed (%v); want 1 held and 2 handshake timeouts", r.Counts.ConnsOpened, r.Counts.ConnsFailed, r.Errors)
 	}
 }
+
+// TestCrashInRunRecord: a foreign server killed at its memory limit during
+// a load run shows in the Run record as a crash at its time.
+func TestCrashInRunRecord(t *testing.T) {
+	b := startModel(t, "esp32-idf", pythonSingle(t)+" PORT", func(o *Options) {
+		o.Board.HeapBudget = 2 << 20
+		o.CPUShare = 0
+	})
+	// One upload larger than the budget: the server keeps it in memory.
+	r := load(t, b, loadgen.Spec{Scenario: loadgen.HTTP, Method: "PUT", Size: 4 << 20, Conns: 1, Count: 3,
+		HeapEvery: 50 * time.Millisecond})
+	if len(b.Crashes()) == 0 {
+		t.Fatalf("no crash; run errors %v", r.Errors)
+	}
+	if len(r.BoardEvents) == 0 || r.BoardEvents[0].Kind != "crash" || r.BoardEvents[0].Offset < 0 ||
+		time.Duration(r.BoardEvents[0].Offset) > r.End.Sub(r.Start) || !strings.Contains(r.BoardEvents[0].Detail, "memory") {
+		t.Fatalf("board events %+v (crashes %+v)", r.BoardEvents, b.Crashes())
+	}
+}

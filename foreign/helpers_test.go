@@ -143,8 +143,11 @@ func load(t *testing.T, b *Board, s loadgen.Spec) *results.Run {
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
 	r, err := loadgen.Run(ctx, s)
-	if err != nil {
+	if r == nil {
 		t.Fatalf("load %s: %v", s.Scenario, err)
+	}
+	if err != nil { // the run happened; the test judges its record
+		t.Logf("load %s: %v", s.Scenario, err)
 	}
 	return r
 }

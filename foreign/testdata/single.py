@@ -88,12 +88,13 @@ def serve(c):
         return
     if method in (b"PUT", b"POST"):
         n = int(headers.get(b"content-length", b"0"))
+        body = bytearray(body)
         while len(body) < n:
             chunk = c.recv(1024)
             if not chunk:
                 return
             body += chunk
-        files[path] = body
+        files[path] = bytes(body)
         c.sendall(b"HTTP/1.1 201 Created\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
         return
     if method == b"GET":
