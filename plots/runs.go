@@ -125,20 +125,34 @@ func HeapOverTime(runs []*results.Run) (*Figure, error) {
 	hi, maxT := 0.0, 0.0
 	for _, r := range with {
 		for _, h := range r.Heap {
-			hi = math.Max(hi, float64(h.HeapInUse))
+			hi = math.Max(hi, float64(max(h.HeapInUse, h.HeapFree)))
 			maxT = math.Max(maxT, h.Offset.D().Seconds())
 		}
 		hi = math.Max(hi, float64(r.Board.HeapBudget))
+		for _, e := range r.BoardEvents {
+			maxT = math.Max(maxT, e.Offset.D().Seconds())
+		}
 	}
 	bu, tu := bytesUnit(hi), timeUnit(maxT)
-	p := newPlot("Board heap in use", "time since start ("+tu.name+")", "heap in use ("+bu.name+")")
+	title, ylabel := "Board heap in use", "heap in use ("+bu.name+")"
+	for _, r := range with {
+		if freeOnly(r) { // a board's own figures: free heap
+			title, ylabel = "Board heap (in use, or free where the board gives that)", "heap ("+bu.name+")"
+		}
+	}
+	p := newPlot(title, "time since start ("+tu.name+")", ylabel)
 	f := newFigure("heap-over-time", "Board heap over time", [][]*plot.Plot{{p}})
 	names := labels(with)
 	budgets := map[int64]bool{}
 	for i, r := range with {
 		xys := make(plotter.XYs, len(r.Heap))
+		free := freeOnly(r)
 		for j, h := range r.Heap {
-			xys[j] = plotter.XY{X: h.Offset.D().Seconds() / tu.div, Y: float64(h.HeapInUse) / bu.div}
+			v := h.HeapInUse
+			if free {
+				v = h.HeapFree
+			}
+			xys[j] = plotter.XY{X: h.Offset.D().Seconds() / tu.div, Y: float64(v) / bu.div}
 		}
 		l, err := plotter.NewLine(xys)
 		if err != nil {
@@ -146,7 +160,14 @@ func HeapOverTime(runs []*results.Run) (*Figure, error) {
 		}
 		l.LineStyle = lineStyle(i)
 		p.Add(l)
-		f.addLegend(names[i], l)
+		if free {
+			f.addLegend(names[i]+" free heap", l)
+		} else {
+			f.addLegend(names[i], l)
+		}
+		if err := markEvents(p, f, r, i, tu.div, hi/bu.div); err != nil {
+			return nil, err
+		}
 		if b := r.Board.HeapBudget; b > 0 && !budgets[b] {
 			budgets[b] = true
 			bl, _ := plotter.NewLine(plotter.XYs{{X: 0, Y: float64(b) / bu.div}, {X: maxT / tu.div, Y: float64(b) / bu.div}})
@@ -159,6 +180,48 @@ func HeapOverTime(runs []*results.Run) (*Figure, error) {
 	p.Y.Min = 0
 	p.Y.Max *= 1.05
 	return f, nil
+}
+
+// freeOnly reports whether a run's memory series is a board's free heap
+// (a board that does not run wslab) rather than its heap in use.
+func freeOnly(r *results.Run) bool {
+	for _, h := range r.Heap {
+		if h.HeapInUse != 0 {
+			return false
+		}
+	}
+	for _, h := range r.Heap {
+		if h.HeapFree != 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// markEvents draws the run's board events (crashes, reboots) as vertical
+// lines of its colour at their time, one legend entry per kind.
+func markEvents(p *plot.Plot, f *Figure, r *results.Run, i int, tdiv, top float64) error {
+	seen := map[string]bool{}
+	for _, e := range r.BoardEvents {
+		if e.Kind != "crash" && e.Kind != "reboot" {
+			continue
+		}
+		x := e.Offset.D().Seconds() / tdiv
+		l, err := plotter.NewLine(plotter.XYs{{X: x, Y: 0}, {X: x, Y: top * 1.05}})
+		if err != nil {
+			return err
+		}
+		l.LineStyle = draw.LineStyle{Color: colorAt(i), Width: vg.Points(1.5), Dashes: []vg.Length{vg.Points(6), vg.Points(3)}}
+		if e.Kind == "reboot" {
+			l.LineStyle.Dashes = []vg.Length{vg.Points(1), vg.Points(3)}
+		}
+		p.Add(l)
+		if !seen[e.Kind] {
+			seen[e.Kind] = true
+			f.addLegend(fmt.Sprintf("%s %s", r.Board.Model, e.Kind), l)
+		}
+	}
+	return nil
 }
 
 // grey is used for reference marks.
