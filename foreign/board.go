@@ -84,6 +84,7 @@ type Board struct {
 	exited   chan struct{} // closed when the current process has exited
 	done     chan struct{} // closed when the board is down for good
 	doneOnce sync.Once
+	watching sync.WaitGroup // supervise goroutines
 }
 
 // Start runs the server, waits for its port, applies the limits and opens
@@ -119,7 +120,7 @@ func Start(o Options) (*Board, error) {
 		return nil, err
 	}
 	b.relay, err = StartRelay(RelayOptions{Listen: o.Listen, Upstream: b.upstream, Link: o.Link,
-		RxBuf: o.Board.RxBuf, TxBuf: o.Board.TxBuf, Stats: b.StatsDoc})
+		RxBuf: o.Board.RxBuf, TxBuf: o.Board.TxBuf, Stats: b.statsDoc})
 	if err != nil {
 		b.Close()
 		return nil, err
@@ -174,7 +175,9 @@ func (b *Board) launch() error {
 		close(exited)
 	}()
 	fail := func(err error) error {
-		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+		if running(exited) {
+			_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+		}
 		<-exited
 		return err
 	}
@@ -218,6 +221,7 @@ func (b *Board) launch() error {
 	b.cmd, b.ready, b.baseline, b.limit, b.exited = cmd, time.Now(), base, limit, exited
 	b.oomSeen = b.cg.OOMKills()
 	b.mu.Unlock()
+	b.watching.Add(1)
 	go b.supervise(cmd, exited, &waitErr)
 	return nil
 }
@@ -225,6 +229,7 @@ func (b *Board) launch() error {
 // supervise waits for the process to end and records a crash unless the
 // board is closing; it starts the server again unless told not to.
 func (b *Board) supervise(cmd *exec.Cmd, exited chan struct{}, waitErr *error) {
+	defer b.watching.Done()
 	<-exited
 	b.mu.Lock()
 	if b.closing {
@@ -258,13 +263,22 @@ func (b *Board) supervise(cmd *exec.Cmd, exited chan struct{}, waitErr *error) {
 		return
 	}
 	if err := b.launch(); err != nil {
-		fmt.Fprintf(b.o.Events, "reboot failed: %v\n", err)
+		b.mu.Lock()
+		closing := b.closing
+		b.mu.Unlock()
+		if !closing {
+			fmt.Fprintf(b.o.Events, "reboot failed: %v\n", err)
+		}
 		b.doneOnce.Do(func() { close(b.done) })
 		return
 	}
 	b.mu.Lock()
 	b.reboots++
+	closing := b.closing
 	b.mu.Unlock()
+	if closing {
+		return
+	}
 	fmt.Fprintf(b.o.Events, "reboot: %s serving again after %s\n", b.name, time.Since(now).Round(time.Millisecond))
 }
 
@@ -318,7 +332,7 @@ func (b *Board) Close() error {
 			errs = append(errs, err)
 		}
 	}
-	if cmd != nil {
+	if cmd != nil && running(exited) {
 		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGTERM)
 		select {
 		case <-exited:
@@ -329,6 +343,16 @@ func (b *Board) Close() error {
 	}
 	if err := b.cg.Close(); err != nil {
 		errs = append(errs, err)
+	}
+	// A reboot under way fails now that the group is gone (its process
+	// killed with it), or its process was started and is killed here.
+	b.watching.Wait()
+	b.mu.Lock()
+	cmd, exited = b.cmd, b.exited
+	b.mu.Unlock()
+	if cmd != nil && running(exited) {
+		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+		<-exited
 	}
 	b.doneOnce.Do(func() { close(b.done) })
 	return errors.Join(errs...)
@@ -395,7 +419,9 @@ type statsDoc struct {
 
 // StatsDoc returns the board's /stats document. Footprint holds the server's
 // memory when its port opened (its static footprint), budget the limit.
-func (b *Board) StatsDoc() []byte {
+func (b *Board) StatsDoc() []byte { return b.statsDoc(b.relay) }
+
+func (b *Board) statsDoc(relay *Relay) []byte {
 	var d statsDoc
 	b.mu.Lock()
 	d.Model = b.name
@@ -419,15 +445,26 @@ func (b *Board) StatsDoc() []byte {
 	}
 	d.CPU.ThrottledPeriods, d.CPU.ThrottledNs = b.cg.Throttled()
 	c := b.o.Board
-	d.Slots.InUse, d.Slots.Total = b.relay.Active(), c.Slots
+	d.Slots.InUse, d.Slots.Total = relay.Active(), c.Slots
 	d.Footprint.Slots, d.Footprint.Rx, d.Footprint.Tx = c.Slots, c.RxBuf, c.TxBuf
 	d.Config.MaxMessage, d.Config.MaxUpload, d.Config.QueueLen = c.MaxMessage, c.MaxUpload, c.QueueLen
 	d.Config.FailMode = "foreign"
 	d.Config.LinkBps, d.Config.LinkRTTus = b.o.Link.Bps, b.o.Link.RTT/1000
-	d.Bytes.In, d.Bytes.Out = b.relay.Bytes()
-	d.Conns.Accepted = b.relay.Accepted()
+	d.Bytes.In, d.Bytes.Out = relay.Bytes()
+	d.Conns.Accepted = relay.Accepted()
 	doc, _ := json.Marshal(&d)
 	return doc
+}
+
+// running reports whether the process whose end closes exited has not
+// been reaped yet (its process group id cannot belong to another).
+func running(exited chan struct{}) bool {
+	select {
+	case <-exited:
+		return false
+	default:
+		return true
+	}
 }
 
 // listening reports whether a socket listens on TCP port (any address) in

@@ -86,7 +86,7 @@ func echoUpstream(t *testing.T) string {
 func TestRelayStatsAndForwarding(t *testing.T) {
 	up := echoUpstream(t)
 	r, err := StartRelay(RelayOptions{Listen: "127.0.0.1:0", Upstream: up,
-		Stats: func() []byte { return []byte(`{"model":"m"}`) }})
+		Stats: func(*Relay) []byte { return []byte(`{"model":"m"}`) }})
 	if err != nil {
 		t.Fatal(err)
 	}

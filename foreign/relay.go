@@ -28,8 +28,9 @@ type RelayOptions struct {
 	// SO_SNDBUF) like the board's TCP window; 0 leaves Linux's.
 	RxBuf, TxBuf int
 	// Stats, when set, answers GET /stats on the relay's address with the
-	// document it returns (the foreign server never sees those requests).
-	Stats func() []byte
+	// document it returns for this relay (the foreign server never sees
+	// those requests).
+	Stats func(*Relay) []byte
 	// HeadTimeout bounds the wait for a client's request line before the
 	// relay forwards what it has; default 2s.
 	HeadTimeout time.Duration
@@ -357,7 +358,7 @@ func (r *Relay) serveStats(c net.Conn, br *bufio.Reader) {
 		}
 	}
 	r.statsServed.Add(1)
-	doc := r.o.Stats()
+	doc := r.o.Stats(r)
 	head := "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nCache-Control: no-store\r\nConnection: close\r\nContent-Length: " +
 		strconv.Itoa(len(doc)) + "\r\n\r\n"
 	_ = c.SetWriteDeadline(time.Now().Add(2 * time.Second))
