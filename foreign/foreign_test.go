@@ -113,6 +113,12 @@ func TestRelayStatsAndForwarding(t *testing.T) {
 	if _, err := io.ReadFull(c, got); err != nil || string(got) != req {
 		t.Fatalf("relayed %q, %v; want the request echoed", got, err)
 	}
+	// The counters move just after each write: give them a moment.
+	for deadline := time.Now().Add(2 * time.Second); time.Now().Before(deadline); time.Sleep(time.Millisecond) {
+		if in, out := r.Bytes(); in == int64(len(req)) && out == int64(len(req)) {
+			break
+		}
+	}
 	if in, out := r.Bytes(); in != int64(len(req)) || out != int64(len(req)) {
 		t.Errorf("bytes in/out %d/%d, want %d each", in, out, len(req))
 	}
