@@ -110,6 +110,7 @@ func runLoad(args []string, stdout, stderr io.Writer) int {
 		return status
 	}
 	printRun(stdout, r)
+	printBoardEvents(stdout, r) // crashes and reboots (loadhealth.go)
 	if out != "" {
 		b, err := results.Marshal(r)
 		if err == nil {

@@ -108,3 +108,14 @@ func attachHealth(w *foreign.Watcher, r *results.Run) {
 		r.Notes = append(r.Notes, fmt.Sprintf("%d board event(s): crashes and reboots in board_events", n))
 	}
 }
+
+// printBoardEvents lists the board's crashes and reboots after the summary.
+func printBoardEvents(w io.Writer, r *results.Run) {
+	for _, e := range r.BoardEvents {
+		fmt.Fprintf(w, "board event  %s at +%s", e.Kind, time.Duration(e.Offset).Round(time.Millisecond))
+		if e.Detail != "" {
+			fmt.Fprintf(w, ": %s", e.Detail)
+		}
+		fmt.Fprintln(w)
+	}
+}

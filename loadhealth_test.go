@@ -57,6 +57,9 @@ func TestLoadBoardHealth(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d\n%s%s", code, stdout.String(), stderr.String())
 	}
+	if !strings.Contains(stdout.String(), "board event  reboot at +") || !strings.Contains(stdout.String(), "board event  crash at +") {
+		t.Errorf("summary lacks the board events:\n%s", stdout.String())
+	}
 	r, err := results.ReadFile(out)
 	if err != nil {
 		t.Fatal(err)
