@@ -234,8 +234,20 @@ func runCompare(args []string, stdout, stderr io.Writer) int {
 	dur := fs.Duration("duration", 3*time.Second, "load per board")
 	rate := fs.Float64("rate", 0, "open-loop rate, msg/s (rate scenario)")
 	jf := registerJobFlags(fs)
+	var ff foreignFlags // your firmware beside the models, under a model's limits (foreignlab.go)
+	ff.register(fs)
+	execModel := fs.String("exec-model", "esp32-idf", "the board model put around the -exec server")
 	if err := fs.Parse(args); err != nil {
 		return 2
+	}
+	if ff.exec != "" {
+		b, _, err := startForeignTarget(&ff, *execModel, *jf.linkOff, stdout, stderr)
+		if err != nil {
+			fmt.Fprintln(stderr, "wslab compare:", err)
+			return 2
+		}
+		defer b.Close()
+		targets = append(targets, "ws://"+b.Addr().String()+"/ws")
 	}
 	ctx, stop := interruptible()
 	defer stop()
