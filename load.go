@@ -99,7 +99,7 @@ func runLoad(args []string, stdout, stderr io.Writer) int {
 	defer stop()
 	r, err := loadgen.Run(ctx, spec)
 	if health != nil {
-		attachHealth(health, r)
+		attachHealth(health, r, spec.Settle)
 	}
 	status := 0
 	if err != nil {

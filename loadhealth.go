@@ -88,11 +88,19 @@ func startHealth(h *healthFlags, spec *loadgen.Spec, events io.Writer) (*foreign
 	return foreign.Watch(o)
 }
 
-// attachHealth stops the watch and puts its readings and events in the Run.
-func attachHealth(w *foreign.Watcher, r *results.Run) {
+// attachHealth stops the watch and puts its readings (unless the load
+// generator read a wslab /stats series) and events in the Run; a churn or
+// soak run gets a verdict on the free heap lost per reconnect.
+func attachHealth(w *foreign.Watcher, r *results.Run, settle time.Duration) {
 	readings, events := w.Stop()
 	if r == nil {
 		return
+	}
+	if len(r.Heap) > 0 {
+		readings = nil // wslab's own series, sampled by the load generator
+	}
+	if v := freeLeak(readings, r, settle); v != "" {
+		r.Notes = append(r.Notes, v)
 	}
 	for _, x := range readings {
 		s := results.HeapSample{Offset: results.Duration(x.At.Sub(r.Start))}
@@ -118,4 +126,51 @@ func printBoardEvents(w io.Writer, r *results.Run) {
 		}
 		fmt.Fprintln(w)
 	}
+}
+
+// TimeWait is how long a closed connection's PCB stays in TIME_WAIT on a
+// board's stack: 2 x MSL, lwIP's TCP_MSL being 60 s. Heap held by those
+// PCBs is not lost yet.
+const TimeWait = 2 * 60 * time.Second
+
+// freeLeak judges the free heap around a churn or soak run: the bytes lost
+// per connection opened, from the reading before the run to the last one
+// (after churn's settle time), with the largest free block beside it when
+// the board gives it. A settle time under TimeWait is said, and no leak is
+// called then.
+func freeLeak(readings []foreign.Reading, r *results.Run, settle time.Duration) string {
+	if r.Scenario.Name != loadgen.Churn && r.Scenario.Name != loadgen.Soak {
+		return ""
+	}
+	var first, last *foreign.Reading
+	for i := range readings {
+		if readings[i].Free < 0 {
+			continue
+		}
+		if first == nil {
+			first = &readings[i]
+		}
+		last = &readings[i]
+	}
+	if first == nil || first == last {
+		return ""
+	}
+	lost := first.Free - last.Free
+	conns := r.Counts.ConnsOpened
+	v := fmt.Sprintf("free heap %d B before, %d B after: %d B lost", first.Free, last.Free, lost)
+	if conns > 0 {
+		v += fmt.Sprintf(" over %d connections (%.0f B per reconnect)", conns, float64(lost)/float64(conns))
+	}
+	if first.LargestFree >= 0 && last.LargestFree >= 0 {
+		v += fmt.Sprintf("; largest free block %d B -> %d B", first.LargestFree, last.LargestFree)
+	}
+	switch {
+	case r.Scenario.Name == loadgen.Churn && settle < TimeWait:
+		v += fmt.Sprintf("; settle %s is under TIME_WAIT (2 x MSL = %s): closed connections may still hold heap, no verdict (rerun with --settle %s)", settle, TimeWait, TimeWait)
+	case lost > 0 && conns > 0 && float64(lost)/float64(conns) >= loadgen.DefaultLeakPerConn:
+		v += ": LEAK suspected"
+	default:
+		v += ": no leak"
+	}
+	return v
 }

@@ -10,11 +10,13 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"golang.org/x/sys/unix"
 
 	"github.com/wslab/wslab/firmware"
 	"github.com/wslab/wslab/firmware/host"
+	"github.com/wslab/wslab/foreign"
 	"github.com/wslab/wslab/results"
 )
 
@@ -87,5 +89,46 @@ func TestLoadBoardHealth(t *testing.T) {
 	if code := run([]string{"load", "--target", srv.WSURL("/ws"), "--stats", "-", "--stats-uptime", "uptime"}, &bad, &bad); code != 2 ||
 		!strings.Contains(bad.String(), "--stats -") {
 		t.Errorf("--stats-uptime with --stats -: exit %d, %q", code, bad.String())
+	}
+}
+
+func TestFreeLeak(t *testing.T) {
+	reads := func(before, after, lfb int64) []foreign.Reading {
+		return []foreign.Reading{{Free: before, LargestFree: lfb, MinFree: -1, Uptime: -1},
+			{Free: -1, LargestFree: -1, MinFree: -1, Uptime: -1}, {Free: after, LargestFree: lfb / 2, MinFree: -1, Uptime: -1}}
+	}
+	run := func(scenario string, conns int64) *results.Run {
+		r := &results.Run{}
+		r.Scenario.Name = scenario
+		r.Counts.ConnsOpened = conns
+		return r
+	}
+	for _, c := range []struct {
+		name   string
+		rd     []foreign.Reading
+		r      *results.Run
+		settle time.Duration
+		want   []string
+	}{
+		{"leaking churn", reads(150000, 120000, 60000), run("churn", 100), TimeWait,
+			[]string{"30000 B lost", "100 connections (300 B per reconnect)", "60000 B -> 30000 B", "LEAK suspected"}},
+		{"short settle", reads(150000, 120000, 60000), run("churn", 100), time.Second,
+			[]string{"under TIME_WAIT", "no verdict", "--settle 2m0s"}},
+		{"steady soak", reads(150000, 150000, -1), run("soak", 100), 0, []string{"0 B lost", ": no leak"}},
+		{"small loss", reads(150000, 149000, -1), run("churn", 100), TimeWait, []string{"10 B per reconnect", ": no leak"}},
+		{"echo", reads(150000, 100000, -1), run("echo", 1), TimeWait, nil},
+	} {
+		got := freeLeak(c.rd, c.r, c.settle)
+		if c.want == nil && got != "" {
+			t.Errorf("%s: %q, want no verdict", c.name, got)
+		}
+		for _, w := range c.want {
+			if !strings.Contains(got, w) {
+				t.Errorf("%s: %q lacks %q", c.name, got, w)
+			}
+		}
+		if strings.Contains(got, "largest") && c.rd[0].LargestFree < 0 {
+			t.Errorf("%s: largest free block reported without one: %q", c.name, got)
+		}
 	}
 }
