@@ -159,7 +159,10 @@ func (b *Board) launch() error {
 	// The shell waits for a line on stdin, so it is in the group before
 	// the command starts and every process it forks is too.
 	cmd := exec.Command("/bin/sh", "-c", "read -r _ && exec "+b.o.Command)
-	cmd.Stdout, cmd.Stderr = b.o.Output, b.o.Output
+	// Hide any ReadFrom of the writer: a bytes.Buffer's would hold its
+	// length across the blocking read and drop what others write meanwhile.
+	out := struct{ io.Writer }{b.o.Output}
+	cmd.Stdout, cmd.Stderr = out, out
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	go_, err := cmd.StdinPipe()
 	if err != nil {
