@@ -132,12 +132,17 @@ func runBoard(args []string, stdout, stderr io.Writer) int {
 	listen := fs.String("listen", "127.0.0.1:8080", "address to listen on")
 	store := fs.String("store", "", "directory for uploaded files (default: a temporary one)")
 	list := fs.Bool("list", false, "print the catalog of board models and exit")
+	var ff foreignFlags // a foreign server under the model's limits (foreigncmd.go)
+	ff.register(fs)
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
 	if *list {
 		printCatalog(stdout)
 		return 0
+	}
+	if ff.exec != "" {
+		return runForeign(&ff, &bf, *listen, stdout, stderr)
 	}
 	cfg, link, err := bf.resolve()
 	if err != nil {

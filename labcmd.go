@@ -158,9 +158,24 @@ func runLab(args []string, stdout, stderr io.Writer) int {
 	fs.Var(&targets, "target", "a real board's WebSocket URL (ws://host:port); repeat or comma-separate for several; replaces the emulated boards")
 	slots := fs.Int("slots", 4, "slots to assume for a real board")
 	jf := registerJobFlags(fs)
+	var ff foreignFlags // the suite on a foreign server under a model's limits (foreignlab.go)
+	ff.register(fs)
+	execModel := fs.String("exec-model", "esp32-idf", "the board model put around the -exec server")
 	human, code, ok := jf.parse(fs, args, "lab", stdout, stderr)
 	if !ok {
 		return code
+	}
+	if ff.exec != "" {
+		b, n, err := startForeignTarget(&ff, *execModel, *jf.linkOff, stdout, stderr)
+		if err != nil {
+			fmt.Fprintln(stderr, "wslab lab:", err)
+			return 2
+		}
+		defer b.Close()
+		if !flagSet(fs, "slots") {
+			*slots = n
+		}
+		targets = append(targets, "ws://"+b.Addr().String()+"/ws")
 	}
 	ctx, stop := interruptible()
 	defer stop()
@@ -305,9 +320,21 @@ func runCompare(args []string, stdout, stderr io.Writer) int {
 	dur := fs.Duration("duration", 3*time.Second, "load per board")
 	rate := fs.Float64("rate", 0, "open-loop rate, msg/s (rate scenario)")
 	jf := registerJobFlags(fs)
+	var ff foreignFlags // your firmware beside the models, under a model's limits (foreignlab.go)
+	ff.register(fs)
+	execModel := fs.String("exec-model", "esp32-idf", "the board model put around the -exec server")
 	human, code, ok := jf.parse(fs, args, "compare", stdout, stderr)
 	if !ok {
 		return code
+	}
+	if ff.exec != "" {
+		b, _, err := startForeignTarget(&ff, *execModel, *jf.linkOff, stdout, stderr)
+		if err != nil {
+			fmt.Fprintln(stderr, "wslab compare:", err)
+			return 2
+		}
+		defer b.Close()
+		targets = append(targets, "ws://"+b.Addr().String()+"/ws")
 	}
 	ctx, stop := interruptible()
 	defer stop()

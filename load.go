@@ -68,6 +68,7 @@ func loadSpec(args []string, stderr io.Writer, extra ...func(*flag.FlagSet)) (sp
 	fs.StringVar(&out, "out", "", "write the Run record to this file (-: to stdout, between marker lines, for wslab merge --from-logs)")
 	fs.StringVar(&store, "store", "", "also save the Run record in this results folder")
 	fs.BoolVar(&quiet, "quiet", false, "no live progress line")
+	loadHealth.register(fs) // a board without wslab's /stats (loadhealth.go)
 	if err = fs.Parse(args); err != nil {
 		return
 	}
@@ -116,6 +117,11 @@ func runLoad(args []string, stdout, stderr io.Writer) int {
 	if !quiet && isTerminal(stderr) {
 		spec.Progress = stderr
 	}
+	health, err := startHealth(&loadHealth, &spec, stdout)
+	if err != nil {
+		fmt.Fprintln(stderr, "wslab load:", err)
+		return 2
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := start.wait(ctx, time.Now, stderr); err != nil {
@@ -126,6 +132,9 @@ func runLoad(args []string, stdout, stderr io.Writer) int {
 		return 2 // a start time refused
 	}
 	r, err := loadgen.Run(ctx, spec)
+	if health != nil {
+		attachHealth(health, r, spec.Settle)
+	}
 	status := 0
 	if err != nil {
 		fmt.Fprintln(stderr, "wslab load:", err)
@@ -135,6 +144,7 @@ func runLoad(args []string, stdout, stderr io.Writer) int {
 		return status
 	}
 	printRun(human, r)
+	printBoardEvents(human, r) // crashes and reboots (loadhealth.go)
 	if why := results.MeasuredNothing(r); why != "" && status == 0 {
 		fmt.Fprintf(stderr, "wslab load: measured nothing: %s\n", why)
 		status = exitFailed

@@ -65,10 +65,14 @@ func Run(ctx context.Context, spec Spec) (*results.Run, error) {
 	if sc != nil {
 		defer sc.close()
 	}
+	var r *results.Run
 	if scenarioOf(s.Scenario).rule == ruleHTTP {
-		return runHTTP(ctx, &s, t, &clk, sc, board, notes)
+		r, err = runHTTP(ctx, &s, t, &clk, sc, board, notes)
+	} else {
+		r, err = runWS(ctx, &s, t, &clk, sc, board, notes)
 	}
-	return runWS(ctx, &s, t, &clk, sc, board, notes)
+	addBoardEvents(sc, r) // crashes a foreign board's /stats reports (boardevents.go)
+	return r, err
 }
 
 func runWS(ctx context.Context, s *Spec, t *target, clk *clock, sc *statsClient, board results.Board, notes []string) (*results.Run, error) {

@@ -129,12 +129,14 @@ func ThroughputVsConns(runs []*results.Run) (*Figure, error) {
 	return f, nil
 }
 
-// HeapOverTime plots the board's memory in use for each run that has a
-// heap series, against time since the run's start, with each board's
-// budget as a dotted line of the same colour. A run whose board reports
-// its own RAM (HeapSample.RAMInUse, a wslab board) is drawn with it; a run
-// without is drawn with the heap of the process running the firmware,
-// which for an emulated board is the host's, labelled so.
+// HeapOverTime plots the board's memory for each run that has a heap
+// series of two samples or more, against time since the run's start, with
+// each board's budget as a dotted line of the same colour, and the board's
+// crashes and reboots marked. A run whose board reports its own RAM
+// (HeapSample.RAMInUse, a wslab board) is drawn with it; a board that gives
+// only its free heap (a real board's own stats) with that, labelled so; any
+// other with the heap of the process running the firmware, which for an
+// emulated board is the host's, labelled so.
 func HeapOverTime(runs []*results.Run) (*Figure, error) {
 	var with []*results.Run
 	for _, r := range runs {
@@ -146,16 +148,20 @@ func HeapOverTime(runs []*results.Run) (*Figure, error) {
 		return nil, fmt.Errorf("heap over time: %w", ErrNoData)
 	}
 	useRAM := make([]bool, len(with))
-	allRAM, anyRAM := true, false
+	allRAM, anyRAM, anyFree := true, false, false
 	for i, r := range with {
 		for _, h := range r.Heap {
 			useRAM[i] = useRAM[i] || h.RAMInUse > 0
 		}
 		allRAM, anyRAM = allRAM && useRAM[i], anyRAM || useRAM[i]
+		anyFree = anyFree || !useRAM[i] && freeOnly(r)
 	}
 	value := func(i int, h results.HeapSample) float64 {
-		if useRAM[i] {
+		switch {
+		case useRAM[i]:
 			return float64(h.RAMInUse)
+		case freeOnly(with[i]):
+			return float64(h.HeapFree)
 		}
 		return float64(h.HeapInUse)
 	}
@@ -165,14 +171,18 @@ func HeapOverTime(runs []*results.Run) (*Figure, error) {
 			hi = math.Max(hi, value(i, h))
 			maxT = math.Max(maxT, h.Offset.D().Seconds())
 		}
-		if isReal(r) {
-			hi = math.Max(hi, float64(r.Board.HeapBudget))
+		hi = math.Max(hi, float64(r.Board.HeapBudget))
+		for _, e := range r.BoardEvents {
+			maxT = math.Max(maxT, e.Offset.D().Seconds())
 		}
 	}
 	bu, tu := bytesUnit(hi), timeUnit(maxT)
 	title, ylabel := "Board heap in use", "heap in use ("+bu.name+")"
-	if allRAM {
+	switch {
+	case allRAM:
 		title, ylabel = "Board RAM in use", "RAM in use ("+bu.name+")"
+	case anyFree:
+		title, ylabel = "Board heap (in use, or free where the board gives that)", "heap ("+bu.name+")"
 	}
 	p := newPlot(title, "time since start ("+tu.name+")", ylabel)
 	f := newFigure("heap-over-time", "Board heap over time", [][]*plot.Plot{{p}})
@@ -190,10 +200,16 @@ func HeapOverTime(runs []*results.Run) (*Figure, error) {
 		l.LineStyle = lineStyle(i)
 		p.Add(l)
 		name := names[i]
-		if anyRAM && !useRAM[i] {
+		switch {
+		case !useRAM[i] && freeOnly(r):
+			name += " free heap"
+		case anyRAM && !useRAM[i]:
 			name += " (process heap)"
 		}
 		f.addLegend(name, l)
+		if err := markEvents(p, f, r, i, tu.div, hi/bu.div); err != nil {
+			return nil, err
+		}
 		if b := r.Board.HeapBudget; b > 0 && !budgets[b] {
 			budgets[b] = true
 			bl, _ := plotter.NewLine(plotter.XYs{{X: 0, Y: float64(b) / bu.div}, {X: maxT / tu.div, Y: float64(b) / bu.div}})
@@ -206,6 +222,48 @@ func HeapOverTime(runs []*results.Run) (*Figure, error) {
 	p.Y.Min = 0
 	p.Y.Max *= 1.05
 	return f, nil
+}
+
+// freeOnly reports whether a run's memory series is a board's free heap
+// (a board that does not run wslab) rather than its heap in use.
+func freeOnly(r *results.Run) bool {
+	for _, h := range r.Heap {
+		if h.HeapInUse != 0 {
+			return false
+		}
+	}
+	for _, h := range r.Heap {
+		if h.HeapFree != 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// markEvents draws the run's board events (crashes, reboots) as vertical
+// lines of its colour at their time, one legend entry per kind.
+func markEvents(p *plot.Plot, f *Figure, r *results.Run, i int, tdiv, top float64) error {
+	seen := map[string]bool{}
+	for _, e := range r.BoardEvents {
+		if e.Kind != "crash" && e.Kind != "reboot" {
+			continue
+		}
+		x := e.Offset.D().Seconds() / tdiv
+		l, err := plotter.NewLine(plotter.XYs{{X: x, Y: 0}, {X: x, Y: top * 1.05}})
+		if err != nil {
+			return err
+		}
+		l.LineStyle = draw.LineStyle{Color: colorAt(i), Width: vg.Points(1.5), Dashes: []vg.Length{vg.Points(6), vg.Points(3)}}
+		if e.Kind == "reboot" {
+			l.LineStyle.Dashes = []vg.Length{vg.Points(1), vg.Points(3)}
+		}
+		p.Add(l)
+		if !seen[e.Kind] {
+			seen[e.Kind] = true
+			f.addLegend(fmt.Sprintf("%s %s", r.Board.Model, e.Kind), l)
+		}
+	}
+	return nil
 }
 
 // grey is used for reference marks.

@@ -52,6 +52,9 @@ type Run struct {
 	Intervals []Interval `json:"intervals,omitempty"`
 	// Heap is the board's memory series, sorted by Offset.
 	Heap []HeapSample `json:"heap,omitempty"`
+	// BoardEvents are the board's crashes and reboots seen during the run,
+	// sorted by Offset.
+	BoardEvents []BoardEvent `json:"board_events,omitempty"`
 
 	// Merged is set on a run made by merging shards.
 	Merged *MergeInfo `json:"merged,omitempty"`
@@ -191,6 +194,11 @@ type HeapSample struct {
 	// reports it; 0 when the board does not. HeapInUse is the heap of the
 	// process running the firmware: on an emulated board, the host's.
 	RAMInUse int64 `json:"ram_in_use,omitempty"`
+	// A board that does not run wslab gives free memory instead, read
+	// from its own stats (see BoardEvent); zero: not read.
+	HeapFree    int64 `json:"heap_free,omitempty"`
+	LargestFree int64 `json:"largest_free,omitempty"` // largest free block
+	MinFree     int64 `json:"min_free,omitempty"`     // lowest free heap since boot
 }
 
 // MergeInfo records which shards a merged run was made from.
