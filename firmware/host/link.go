@@ -2,16 +2,20 @@ package host
 
 // Link describes the emulated link between the board and its clients: a
 // bandwidth shared by all of the board's connections, in both directions
-// (like a half-duplex WiFi channel), and a delay added to everything the
-// board sends, so an echo's round trip grows by RTT. Zero values turn
-// either part off.
+// (like a half-duplex WiFi channel), a delay added to everything the
+// board sends, so an echo's round trip grows by RTT, and the WiFi tails
+// beyond it. With an RTT the board's receive window is modelled too: a
+// client may have at most the board's rx buffer (its TCP_WND) in flight,
+// and the window reopens a round trip after the firmware took the bytes.
+// Zero values turn each part off.
 type Link struct {
-	Bps int64 // bits per second of goodput on the wire, shared
-	RTT int64 // nanoseconds added to the round trip
+	Bps   int64 // bits per second of goodput on the wire, shared
+	RTT   int64 // nanoseconds added to the round trip
+	Tails Tails // jitter, loss, power save
 }
 
 // On reports whether any emulation is active.
-func (l Link) On() bool { return l.Bps > 0 || l.RTT > 0 }
+func (l Link) On() bool { return l.Bps > 0 || l.RTT > 0 || l.Tails.On() }
 
 // bucket is the shared bandwidth: a virtual clock that advances by each
 // transfer's serialisation time. A connection that finds the link busy

@@ -22,6 +22,7 @@ type Options struct {
 	Listen   string // address to listen on; default "127.0.0.1:0"
 	StoreDir string // where files live; "" means a temporary directory removed by Close
 	Link     Link   // link emulation; the zero value is off
+	CPU      CPU    // the board's processor; the zero value is off (host speed)
 	Page     []byte // GET / page; nil means the embedded one
 	Backlog  int    // listen backlog; default 128
 }
@@ -36,10 +37,18 @@ type Server struct {
 
 	lfd, epfd, evfd, tfd int
 	conns                []conn
-	dl                   *deadlines.Heap // items 0..N-1 are slots, N is the link
+	dl                   *deadlines.Heap // items 0..N-1 are slots, N is the link, N+1 the CPU
 	bucket               *bucket
 	linkWait             []int32 // slots blocked on the shared bandwidth
 	inLinkWait           []bool
+	cpu                  *vcpu
+	cpuWait              []int32 // slots with input waiting for the busy CPU, in arrival order
+	inCPUWait            []bool
+	tails                *tailGen
+	psHold               int64 // power save: input waits until then (the next beacon)
+	delayed              bool  // output is scheduled (link delay, CPU or tails)
+	window               int   // the board's receive window per connection (0: not modelled)
+	st                   firmware.Stats
 	events               []unix.EpollEvent
 	ev                   unix.EpollEvent
 	refuse               []byte
@@ -74,6 +83,12 @@ type conn struct {
 	sent               uint64 // bytes written to the socket
 	segs               []seg  // release schedule of tx bytes; only with a link delay
 	segHead, segN      int32
+	lastRelease        int64 // release time of the latest segment (output stays in order)
+	// The receive window: bytes read whose window has not reopened yet,
+	// and when each part reopens.
+	wndUsed       int
+	wnd           []seg // end unused: n in end, reopen time in release
+	wndHead, wndN int32
 }
 
 const (
@@ -114,13 +129,21 @@ func Start(opts Options) (*Server, error) {
 	for i := range s.conns {
 		s.conns[i].fd = -1
 	}
-	if opts.Link.RTT > 0 {
-		s.segPool = make([]seg, n*segsPerConn)
+	s.cpu = newVCPU(opts.CPU)
+	s.tails = newTailGen(opts.Link.Tails)
+	s.delayed = opts.Link.RTT > 0 || s.cpu.on || s.tails != nil
+	if s.delayed {
+		s.segPool = make([]seg, 2*n*segsPerConn)
 	}
-	s.dl = deadlines.New(n + 1)
+	if opts.Link.RTT > 0 {
+		s.window = b.Config().RxBuf
+	}
+	s.dl = deadlines.New(n + 2)
 	s.bucket = newBucket(opts.Link.Bps)
 	s.linkWait = make([]int32, 0, n)
 	s.inLinkWait = make([]bool, n)
+	s.cpuWait = make([]int32, 0, n)
+	s.inCPUWait = make([]bool, n)
 	s.events = make([]unix.EpollEvent, 256)
 	s.refuse = firmware.RefuseResponse(nil)
 	c := b.Config()
@@ -340,6 +363,11 @@ func (s *Server) loop() {
 				s.retryLink(now)
 				continue
 			}
+			if i == nslots+1 {
+				s.dl.Set(i, 0)
+				s.retryCPU(now)
+				continue
+			}
 			s.dl.Set(i, 0)
 			if c := &s.conns[i]; c.fd >= 0 {
 				c.slot.Tick(now)
@@ -446,43 +474,78 @@ func (s *Server) service(i int, now int64) {
 		return
 	}
 	sl := c.slot
-	rtt := s.opts.Link.RTT
-	var wait int64 // earliest time the link lets this connection go on
+	if c.wnd == nil && s.window > 0 {
+		k := (len(s.conns) + i) * segsPerConn
+		c.wnd = s.segPool[k : k+segsPerConn : k+segsPerConn]
+	}
+	var wait int64 // earliest time the link, the window or the radio lets this connection go on
+	soon := func(at int64) {
+		if wait == 0 || at < wait {
+			wait = at
+		}
+	}
+	s.afterCall(now, 0) // work done since the last look: an accept, a timer, another slot's wake
 	for {
 		progress := false
-		s.noteTx(c, now, rtt)
+		s.noteTx(c, now)
 		// Reads first, and at most a quantum each way per turn: on a
 		// saturated link the two directions take turns, so a close or a
 		// ping is not starved behind a stream (nor a reply behind a flood).
 		if c.readable && !sl.Done() {
-			if buf := sl.RxSpace(); buf != nil {
-				g, w := s.bucket.take(now, s.bucket.turn(len(buf)))
-				if g == 0 {
-					s.waitLink(i, w)
-				} else {
-					n, err := unix.Read(c.fd, buf[:g])
-					s.bucket.refund(g - max(n, 0))
-					switch {
-					case n > 0:
-						sl.Received(n, now)
-						progress = true
-					case n == 0 && err == nil:
-						sl.PeerEOF(now) // a FIN: the client may still read
-						c.readable = false
-					case err == unix.EAGAIN:
-						c.readable = false
-					default:
-						sl.PeerClosed(now)
-						c.readable = false
+			if !s.cpu.idle(now) {
+				s.waitCPU(i) // the board takes no input while its core is busy
+			} else if at := s.inputHold(now); at > 0 {
+				soon(at)
+			} else if buf := sl.RxSpace(); buf != nil {
+				if s.window > 0 {
+					free, at := c.rxWindow(now, s.window)
+					if free < len(buf) {
+						buf = buf[:free]
+					}
+					if at > 0 {
+						soon(at)
+					}
+				}
+				if len(buf) > 0 {
+					g, w := s.bucket.take(now, s.bucket.turn(len(buf)))
+					if g == 0 {
+						s.waitLink(i, w)
+					} else {
+						n, err := unix.Read(c.fd, buf[:g])
+						s.bucket.refund(g - max(n, 0))
+						switch {
+						case n > 0:
+							sl.Received(n, now)
+							s.afterCall(now, n)
+							if s.window > 0 {
+								c.consumed(n, s.cpu.done(now)+s.opts.Link.RTT)
+							}
+							progress = true
+						case n == 0 && err == nil:
+							sl.PeerEOF(now) // a FIN: the client may still read
+							s.afterCall(now, 0)
+							c.readable = false
+						case err == unix.EAGAIN:
+							c.readable = false
+						default:
+							sl.PeerClosed(now)
+							s.afterCall(now, 0)
+							c.readable = false
+						}
 					}
 				}
 			}
 		}
+		s.noteTx(c, now)
 		if c.writable {
 			pend := sl.TxPending()
 			k := len(pend)
-			if rtt > 0 {
-				k, wait = c.releasable(now, k, wait)
+			if s.delayed {
+				var w int64
+				k, w = c.releasable(now, k, 0)
+				if w > 0 {
+					soon(w)
+				}
 			}
 			if k > 0 {
 				g, w := s.bucket.take(now, s.bucket.turn(k))
@@ -494,12 +557,15 @@ func (s *Server) service(i int, now int64) {
 					if n > 0 {
 						c.sent += uint64(n)
 						sl.Sent(n, now)
+						s.afterCall(now, 0)
+						s.tails.traffic(now)
 						progress = true
 					}
 					if err == unix.EAGAIN {
 						c.writable = false
 					} else if err != nil {
 						sl.PeerClosed(now)
+						s.afterCall(now, 0)
 					} else if n < g {
 						c.writable = false
 					}
@@ -514,7 +580,7 @@ func (s *Server) service(i int, now int64) {
 			break
 		}
 	}
-	s.noteTx(c, now, rtt)
+	s.noteTx(c, now)
 	d := sl.Deadline()
 	if wait > 0 && (d == 0 || wait < d) {
 		d = wait
@@ -522,29 +588,104 @@ func (s *Server) service(i int, now int64) {
 	s.dl.Set(i, d)
 }
 
-// noteTx records bytes the slot appended since the last look, to be
-// released RTT later.
-func (c *conn) noteTxAt(now, rtt int64) {
+// afterCall charges the board's CPU for the work its counters show since
+// the last call (rx bytes were received in this one).
+func (s *Server) afterCall(now int64, rx int) {
+	if !s.cpu.on {
+		return
+	}
+	s.st = s.board.Stats()
+	s.cpu.account(now, &s.st, rx)
+	s.board.CPUBusy = s.cpu.total
+}
+
+// inputHold is when the radio lets input in (power save: the next
+// beacon), or 0 if it does now.
+func (s *Server) inputHold(now int64) int64 {
+	if s.tails == nil {
+		return 0
+	}
+	if s.psHold > now {
+		return s.psHold
+	}
+	if at := s.tails.inputAt(now); at > now {
+		s.psHold = at
+		return at
+	}
+	return 0
+}
+
+// noteTx records bytes the slot appended since the last look, charges the
+// CPU for sending them and schedules their release: when the CPU has
+// finished the work, plus the link's delay and tail.
+func (s *Server) noteTx(c *conn, now int64) {
+	if !s.delayed {
+		return
+	}
 	a := c.slot.TxAppended()
 	if a <= c.seen {
 		return
 	}
+	s.cpu.output(now, int(a-c.seen))
+	if s.cpu.on {
+		s.board.CPUBusy = s.cpu.total
+	}
 	c.seen = a
+	rel := s.cpu.done(now) + s.opts.Link.RTT + s.tails.delay()
+	if rel < c.lastRelease {
+		rel = c.lastRelease // in order: a late packet holds those behind it
+	}
+	c.lastRelease = rel
 	if c.segN > 0 {
 		last := &c.segs[int(c.segHead+c.segN-1)%len(c.segs)]
-		if last.release >= now+rtt-int64(50*time.Microsecond) || int(c.segN) == len(c.segs) {
+		if last.release >= rel-int64(50*time.Microsecond) || int(c.segN) == len(c.segs) {
 			last.end = a // coalesce bytes appended at about the same time, or when full
+			if rel > last.release {
+				last.release = rel
+			}
 			return
 		}
 	}
-	c.segs[int(c.segHead+c.segN)%len(c.segs)] = seg{end: a, release: now + rtt}
+	c.segs[int(c.segHead+c.segN)%len(c.segs)] = seg{end: a, release: rel}
 	c.segN++
 }
 
-func (s *Server) noteTx(c *conn, now, rtt int64) {
-	if rtt > 0 {
-		c.noteTxAt(now, rtt)
+// rxWindow reopens the parts of the receive window whose time has come and
+// returns how many bytes the client may have sent by now; when none, at
+// is when the next part reopens.
+func (c *conn) rxWindow(now int64, window int) (free int, at int64) {
+	for c.wndN > 0 && c.wnd[c.wndHead].release <= now {
+		c.wndUsed -= int(c.wnd[c.wndHead].end)
+		c.wndHead = (c.wndHead + 1) % int32(len(c.wnd))
+		c.wndN--
 	}
+	free = window - c.wndUsed
+	if free <= 0 {
+		free = 0
+		if c.wndN > 0 {
+			at = c.wnd[c.wndHead].release
+		}
+	}
+	return free, at
+}
+
+// consumed records n bytes the firmware took; their window reopens at
+// reopen (the client learns of it and its next bytes arrive a round trip
+// after the board consumed them).
+func (c *conn) consumed(n int, reopen int64) {
+	c.wndUsed += n
+	if c.wndN > 0 {
+		last := &c.wnd[int(c.wndHead+c.wndN-1)%len(c.wnd)]
+		if last.release >= reopen-int64(50*time.Microsecond) || int(c.wndN) == len(c.wnd) {
+			last.end += uint64(n)
+			if reopen > last.release {
+				last.release = reopen
+			}
+			return
+		}
+	}
+	c.wnd[int(c.wndHead+c.wndN)%len(c.wnd)] = seg{end: uint64(n), release: reopen}
+	c.wndN++
 }
 
 // releasable limits want to the bytes whose delay has passed; wait is set
@@ -569,6 +710,33 @@ func (c *conn) releasable(now int64, want int, wait int64) (int, int64) {
 		want = avail
 	}
 	return want, wait
+}
+
+// waitCPU queues slot i for the CPU: its input is taken when the core is
+// free, in the order the slots found it busy.
+func (s *Server) waitCPU(i int) {
+	if !s.inCPUWait[i] {
+		s.inCPUWait[i] = true
+		s.cpuWait = append(s.cpuWait, int32(i))
+	}
+	s.dl.Set(len(s.conns)+1, s.cpu.busy)
+}
+
+// retryCPU gives the free core to the slots waiting for it, first come
+// first served, until one of them makes it busy again.
+func (s *Server) retryCPU(now int64) {
+	for len(s.cpuWait) > 0 && s.cpu.idle(now) {
+		i := s.cpuWait[0]
+		copy(s.cpuWait, s.cpuWait[1:])
+		s.cpuWait = s.cpuWait[:len(s.cpuWait)-1]
+		s.inCPUWait[i] = false
+		if s.conns[i].fd >= 0 {
+			s.service(int(i), now)
+		}
+	}
+	if len(s.cpuWait) > 0 {
+		s.dl.Set(len(s.conns)+1, s.cpu.busy)
+	}
 }
 
 func (s *Server) waitLink(i int, at int64) {
@@ -636,6 +804,7 @@ func (s *Server) closeConn(i int, now int64) {
 	_ = unix.EpollCtl(s.epfd, unix.EPOLL_CTL_DEL, c.fd, &s.ev)
 	unix.Close(c.fd)
 	c.slot.Release(now)
+	s.afterCall(now, 0)
 	*c = conn{fd: -1}
 	s.dl.Set(i, 0)
 }
