@@ -264,6 +264,16 @@ func (s *Server) Stats() firmware.Stats {
 	return st
 }
 
+// CPU is the board's CPU model (zero: off).
+func (s *Server) CPU() CPU { return s.opts.CPU }
+
+// CPUBusy is how long the board's virtual CPU has been busy since start.
+func (s *Server) CPUBusy() time.Duration {
+	var ns int64
+	_ = s.Do(func(b *firmware.Board) { ns = b.CPUBusy })
+	return time.Duration(ns)
+}
+
 func (s *Server) kick() {
 	var one = [8]byte{1}
 	_, _ = unix.Write(s.evfd, one[:])
