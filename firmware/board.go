@@ -43,8 +43,9 @@ type Board struct {
 	// CPUBusy is the time, in nanoseconds, the board's processor has been
 	// busy since start, as the host's CPU model charges it (0: not
 	// modelled); reported in /stats with the busy fraction.
-	CPUBusy int64
-	nowHint int64 // the latest time a host call passed in
+	CPUBusy  int64
+	CPUCores int   // cores CPUBusy is spread over (busy fraction = CPUBusy / uptime / CPUCores)
+	nowHint  int64 // the latest time a host call passed in
 
 	st   Stats
 	leak [][]byte // LeakPerConn's leak; tests only

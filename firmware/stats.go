@@ -128,6 +128,8 @@ func (b *Board) AppendStats(dst []byte) []byte {
 	d = core.AppendInt(d, b.CPUBusy/Millisecond)
 	d = append(d, `,"busy_permille":`...)
 	d = core.AppendInt(d, b.CPUPermille(now))
+	d = append(d, `,"cores":`...)
+	d = appendInt(d, max(b.CPUCores, 1))
 	d = append(d, `},"slots":{"total":`...)
 	d = appendInt(d, len(b.slots))
 	d = append(d, `,"in_use":`...)
@@ -182,7 +184,7 @@ func (b *Board) CPUPermille(now int64) int64 {
 	if up <= 0 || b.CPUBusy <= 0 {
 		return 0
 	}
-	return b.CPUBusy * 1000 / up
+	return b.CPUBusy * 1000 / up / int64(max(b.CPUCores, 1))
 }
 
 func appendCloses(d []byte, c *[17]uint64) []byte {

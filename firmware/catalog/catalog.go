@@ -52,11 +52,26 @@ func wifiTails(rto int64) host.Tails {
 		Loss: 0.0005, RTO: rto}
 }
 
+// airtime is what one small frame holds a busy 2.4 GHz channel for:
+// [E] fitted with the CPU costs to published.md §1 (both libraries ran on
+// the same board and network, so the same airtime serves both fits): a
+// second shared station beside the CPU is what makes the published rate
+// grow less than linearly from one client (71 -> 99 msgs/s at 2 clients).
+// Legacy-rate preamble, contention with other stations, backoff and the
+// 802.11 ACK; small echo frames get no A-MPDU aggregation.
+const airtime = 1800 * us
+
+// wifiLink is a WiFi board's link: goodput, base round trip, the shared
+// channel's airtime per frame and the tails.
+func wifiLink(bps, rtt int64) host.Link {
+	return host.Link{Bps: bps, RTT: rtt, Airtime: airtime, Tails: wifiTails(500 * ms)}
+}
+
 // cpuSources explains the CPU figures of the presets fitted to published
 // measurements and how the others scale from them.
 const (
-	srcCPUAsync = "[V/E] fitted to PsychicHttp's AsyncWebSocket echo runs (published.md §1: 71-219 msgs/s, ~4.5 ms per message at saturation): per message in+out+2 segments ~4.5 ms on a busy core, a wake-up from idle (WiFi IRQ, tcpip and async_tcp tasks, flash-cache refills) on top; SHA-1 on the ESP32's hardware accelerator"
-	srcCPUIDF   = "[V/E] fitted to PsychicHttp's esp_http_server echo runs (published.md §1: 38-117 msgs/s, ~8.5 ms per message at saturation): BSD sockets through the tcpip task's mailbox, select() and httpd_ws_recv_frame twice per frame; a longer wake-up chain (select -> httpd task)"
+	srcCPUAsync = "[V/E] fitted to PsychicHttp's AsyncWebSocket echo runs (published.md §1: 71-219 msgs/s, ~4.5 ms per message at saturation): per message in+out+2 segments ~4.5 ms on one busy core (async_tcp callbacks, heap allocations, the tcpip_api_call round trips), the shared channel's airtime beside it; SHA-1 on the ESP32's hardware accelerator"
+	srcCPUIDF   = "[V/E] fitted to PsychicHttp's esp_http_server echo runs (published.md §1: 38-117 msgs/s, ~8.5 ms per message at saturation): BSD sockets through the tcpip task's mailbox, select() and httpd_ws_recv_frame twice per frame: ~8.5 ms per message; a 7 ms hand-off delay that takes no CPU (tcpip task -> socket mailbox -> select() in the httpd task, and the reply queued back through httpd's control socket)"
 )
 
 // presets is the catalog. Buffers are the per-connection TCP window and
@@ -68,8 +83,8 @@ var presets = []Preset{
 		Description: "ESP32 with ESP-IDF esp_http_server WebSocket support",
 		Board: firmware.Config{Slots: 7, RxBuf: 5760, TxBuf: 5760, MaxMessage: 16 * kib,
 			HeapBudget: 250 * kib, FailMode: firmware.FailAcceptClose},
-		Link: host.Link{Bps: 20e6, RTT: 3 * ms, Tails: wifiTails(500 * ms)},
-		CPU:  host.CPU{Wake: 9 * ms, Accept: 1 * ms, Request: 2 * ms, Handshake: 300 * us, MsgIn: 3500 * us, MsgOut: 3000 * us, Close: 1 * ms, Segment: 1 * ms, ByteIn: 40, ByteOut: 20, MSS: 1440},
+		Link: wifiLink(20e6, 3*ms),
+		CPU:  host.CPU{Accept: 1 * ms, Request: 2 * ms, Handshake: 300 * us, MsgIn: 4 * ms, MsgOut: 3500 * us, Close: 1 * ms, Segment: 500 * us, Handoff: 7 * ms, ByteIn: 40, ByteOut: 20, MSS: 1440},
 		Sources: map[string]string{
 			"cpu":         srcCPUIDF,
 			"tails":       "[V/E] published.md §1, §4; see wifiTails",
@@ -87,8 +102,8 @@ var presets = []Preset{
 		Description: "ESP32 with ESPAsyncWebServer's AsyncWebSocket (ESP32Async v3.12)",
 		Board: firmware.Config{Slots: 8, RxBuf: 5744, TxBuf: 5744, MaxMessage: 16 * kib,
 			HeapBudget: 200 * kib, FailMode: firmware.FailReject503, QueueLen: 32},
-		Link: host.Link{Bps: 20e6, RTT: 3 * ms, Tails: wifiTails(500 * ms)},
-		CPU:  host.CPU{Wake: 4 * ms, Accept: 1 * ms, Request: 1500 * us, Handshake: 300 * us, MsgIn: 1600 * us, MsgOut: 1600 * us, Close: 800 * us, Segment: 650 * us, ByteIn: 40, ByteOut: 20, MSS: 1436},
+		Link: wifiLink(20e6, 3*ms),
+		CPU:  host.CPU{Accept: 1 * ms, Request: 1500 * us, Handshake: 300 * us, MsgIn: 1700 * us, MsgOut: 1700 * us, Close: 800 * us, Segment: 550 * us, ByteIn: 40, ByteOut: 20, MSS: 1436},
 		Sources: map[string]string{
 			"cpu":         srcCPUAsync,
 			"tails":       "[V/E] published.md §1, §4; see wifiTails",
@@ -107,8 +122,8 @@ var presets = []Preset{
 		Description: "ESP32 with Links2004 arduinoWebSockets",
 		Board: firmware.Config{Slots: 5, RxBuf: 5744, TxBuf: 5744, MaxMessage: 15 * kib,
 			HeapBudget: 200 * kib, FailMode: firmware.FailAcceptClose},
-		Link: host.Link{Bps: 20e6, RTT: 3 * ms, Tails: wifiTails(500 * ms)},
-		CPU:  host.CPU{Wake: 4 * ms, Accept: 1 * ms, Request: 1500 * us, Handshake: 300 * us, MsgIn: 1200 * us, MsgOut: 1200 * us, Close: 800 * us, Segment: 650 * us, ByteIn: 40, ByteOut: 20, MSS: 1436},
+		Link: wifiLink(20e6, 3*ms),
+		CPU:  host.CPU{Accept: 1 * ms, Request: 1500 * us, Handshake: 300 * us, MsgIn: 1300 * us, MsgOut: 1300 * us, Close: 800 * us, Segment: 550 * us, Handoff: 1 * ms, ByteIn: 40, ByteOut: 20, MSS: 1436},
 		Sources: map[string]string{
 			"cpu":         "[E] same ESP32 core and Arduino lwIP as esp32-async; arduinoWebSockets polls from loop() with less per-message heap work than AsyncWebSocket: per message a little cheaper",
 			"tails":       "[E] as the ESP32 presets",
@@ -126,8 +141,8 @@ var presets = []Preset{
 		Description: "ESP8266 (Arduino core, lwIP 2.1.3) with arduinoWebSockets",
 		Board: firmware.Config{Slots: 4, RxBuf: 2144, TxBuf: 1072, MaxMessage: 15 * kib,
 			HeapBudget: 40 * kib, FailMode: firmware.FailReset},
-		Link: host.Link{Bps: 2.5e6, RTT: 12 * ms, Tails: wifiTails(500 * ms)},
-		CPU:  host.CPU{Wake: 8 * ms, Accept: 2 * ms, Request: 3 * ms, Handshake: 2 * ms, MsgIn: 2500 * us, MsgOut: 2500 * us, Close: 1500 * us, Segment: 1300 * us, ByteIn: 100, ByteOut: 50, MSS: 536},
+		Link: wifiLink(2.5e6, 12*ms),
+		CPU:  host.CPU{Accept: 2 * ms, Request: 3 * ms, Handshake: 2 * ms, MsgIn: 2500 * us, MsgOut: 2500 * us, Close: 1500 * us, Segment: 1100 * us, Handoff: 2 * ms, ByteIn: 100, ByteOut: 50, MSS: 536},
 		Sources: map[string]string{
 			"cpu":         "[E] one L106 core at 80 MHz (a third of one ESP32 core at 240 MHz, no SHA accelerator: SHA-1 in software), the WiFi stack sharing it: ~2x the ESP32 costs per unit",
 			"tails":       "[E] as the ESP32 presets; 200 ms delayed-ACK stalls reported (esp8266/Arduino#1577) are in the tail",
@@ -145,8 +160,8 @@ var presets = []Preset{
 		Description: "Raspberry Pi Pico W, C SDK with pico_lwip (NO_SYS=1)",
 		Board: firmware.Config{Slots: 4, RxBuf: 11680, TxBuf: 11680, MaxMessage: 16 * kib,
 			HeapBudget: 200 * kib, FailMode: firmware.FailReset},
-		Link: host.Link{Bps: 5e6, RTT: 10 * ms, Tails: wifiTails(500 * ms)},
-		CPU:  host.CPU{Wake: 2 * ms, Accept: 500 * us, Request: 1 * ms, Handshake: 400 * us, MsgIn: 600 * us, MsgOut: 600 * us, Close: 300 * us, Segment: 700 * us, ByteIn: 60, ByteOut: 30},
+		Link: wifiLink(5e6, 10*ms),
+		CPU:  host.CPU{Accept: 500 * us, Request: 1 * ms, Handshake: 400 * us, MsgIn: 600 * us, MsgOut: 600 * us, Close: 300 * us, Segment: 700 * us, Handoff: 1 * ms, ByteIn: 60, ByteOut: 30},
 		Sources: map[string]string{
 			"cpu":         "[E] Cortex-M0+ at 133 MHz, lwIP raw API with NO_SYS=1 (no task switches), software SHA-1; the CYW43439 is driven over half-duplex gSPI by PIO, so each segment costs a bus transfer: cheap per message, dear per segment",
 			"tails":       "[E] WiFi tails as ESP32-class boards",
@@ -164,8 +179,8 @@ var presets = []Preset{
 		Description: "Raspberry Pi Pico W under TinyGo with soypat/cyw43439 and lneto",
 		Board: firmware.Config{Slots: 3, RxBuf: 512, TxBuf: 4380, MaxMessage: 4 * kib,
 			HeapBudget: 230 * kib, FailMode: firmware.FailReset},
-		Link: host.Link{Bps: 2e6, RTT: 10 * ms, Tails: wifiTails(500 * ms)},
-		CPU:  host.CPU{Wake: 3 * ms, Accept: 500 * us, Request: 1500 * us, Handshake: 500 * us, MsgIn: 800 * us, MsgOut: 800 * us, Close: 300 * us, Segment: 900 * us, ByteIn: 80, ByteOut: 40},
+		Link: wifiLink(2e6, 10*ms),
+		CPU:  host.CPU{Accept: 500 * us, Request: 1500 * us, Handshake: 500 * us, MsgIn: 800 * us, MsgOut: 800 * us, Close: 300 * us, Segment: 900 * us, Handoff: 2500 * us, ByteIn: 80, ByteOut: 40},
 		Sources: map[string]string{
 			"cpu":         "[E] Cortex-M0+ at 133 MHz under TinyGo (no SIMD, software SHA-1), lneto in Go and cyw43439 over gSPI; the 5 ms poll loop shows as the wake-up cost",
 			"tails":       "[E] WiFi tails as ESP32-class boards",
@@ -183,8 +198,8 @@ var presets = []Preset{
 		Description: "Arduino Nano 33 IoT (SAMD21, 32 KB SRAM) with WiFiNINA under TinyGo",
 		Board: firmware.Config{Slots: 4, RxBuf: 1024, TxBuf: 1024, MaxMessage: 2 * kib,
 			HeapBudget: 16 * kib, FailMode: firmware.FailAcceptClose},
-		Link: host.Link{Bps: 1e6, RTT: 20 * ms, Tails: wifiTails(500 * ms)},
-		CPU:  host.CPU{Wake: 4 * ms, Accept: 3 * ms, Request: 3 * ms, Handshake: 1500 * us, MsgIn: 2 * ms, MsgOut: 2 * ms, Close: 2 * ms, Segment: 2 * ms, ByteIn: 150, ByteOut: 150, MSS: 1436},
+		Link: wifiLink(1e6, 20*ms),
+		CPU:  host.CPU{Accept: 3 * ms, Request: 3 * ms, Handshake: 1500 * us, MsgIn: 2 * ms, MsgOut: 2 * ms, Close: 2 * ms, Segment: 2 * ms, Handoff: 8 * ms, ByteIn: 150, ByteOut: 150, MSS: 1436},
 		Sources: map[string]string{
 			"cpu":         "[E] SAMD21 at 48 MHz; every socket call is an SPI command to the NINA module at 8 MHz (the TCP/IP stack runs there): per segment dearest of the presets",
 			"tails":       "[E] WiFi tails as ESP32-class boards (the NINA is an ESP32)",
@@ -202,8 +217,8 @@ var presets = []Preset{
 		Description: "Seeed Wio Terminal (SAMD51) with the RTL8720DN over eRPC/UART under TinyGo",
 		Board: firmware.Config{Slots: 4, RxBuf: 2048, TxBuf: 2048, MaxMessage: 4 * kib,
 			HeapBudget: 150 * kib, FailMode: firmware.FailAcceptClose},
-		Link: host.Link{Bps: 0.45e6, RTT: 25 * ms, Tails: wifiTails(500 * ms)},
-		CPU:  host.CPU{Wake: 3 * ms, Accept: 3 * ms, Request: 2 * ms, Handshake: 600 * us, MsgIn: 1 * ms, MsgOut: 1 * ms, Close: 2 * ms, Segment: 3 * ms, ByteIn: 40, ByteOut: 40},
+		Link: wifiLink(0.45e6, 25*ms),
+		CPU:  host.CPU{Accept: 3 * ms, Request: 2 * ms, Handshake: 600 * us, MsgIn: 1 * ms, MsgOut: 1 * ms, Close: 2 * ms, Segment: 3 * ms, Handoff: 2 * ms, ByteIn: 40, ByteOut: 40},
 		Sources: map[string]string{
 			"cpu":         "[E] SAMD51 at 120 MHz; each socket call is an eRPC over UART to the RTL8720DN: per segment costly",
 			"tails":       "[E] WiFi tails as ESP32-class boards",
@@ -222,7 +237,7 @@ var presets = []Preset{
 		Board: firmware.Config{Slots: 4, RxBuf: 2144, TxBuf: 1072, MaxMessage: 16 * kib,
 			HeapBudget: 300 * kib, FailMode: firmware.FailReset},
 		Link: host.Link{Bps: 50e6, RTT: ms * 3 / 10},
-		CPU:  host.CPU{Wake: 100 * us, Accept: 200 * us, Request: 300 * us, Handshake: 150 * us, MsgIn: 100 * us, MsgOut: 100 * us, Close: 100 * us, Segment: 60 * us, ByteIn: 8, ByteOut: 4},
+		CPU:  host.CPU{Accept: 200 * us, Request: 300 * us, Handshake: 150 * us, MsgIn: 100 * us, MsgOut: 100 * us, Close: 100 * us, Segment: 60 * us, ByteIn: 8, ByteOut: 4},
 		Sources: map[string]string{
 			"cpu":         "[E] Cortex-M7 at 216 MHz with caches, Ethernet DMA (no WiFi driver): about a tenth of the ESP32 costs",
 			"tails":       "[E] wired Ethernet: no WiFi tails",

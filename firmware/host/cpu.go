@@ -11,13 +11,23 @@ import "github.com/wslab/wslab/firmware"
 // busy (so a busy board's receive window fills, as on the real one).
 // Throughput then saturates at the board's service time and latency
 // queues behind it. The zero value is off: the host's own speed.
+//
+// With Cores 2 the work is split as on an ESP32 running Arduino or
+// ESP-IDF: the WiFi driver and the TCP/IP stack (per-segment work) on one
+// core, the server library (requests, handshakes, messages, bytes) on the
+// other, so the two pipeline: a message's latency is the sum of both, the
+// board's rate is set by the busier one.
 type CPU struct {
-	// Wake is what taking up work costs a core that was idle: the WiFi
-	// interrupt, the driver and stack tasks, the context switches into the
-	// server task. A busy core takes the next frame without it, which is
-	// how a board serves more messages per second under load than one
-	// client's rate suggests.
+	// Cores is 1 (default) or 2 (stack and library on separate cores).
+	Cores int
+	// Wake is what taking up work costs a core that was idle for more
+	// than a millisecond (a cold start: interrupt, task switches, cache
+	// refills from flash); a busy core takes the next frame without it.
 	Wake int64
+	// Handoff is a pure delay on a message's way through the board that
+	// takes no CPU: hand-offs between the driver, stack and server tasks
+	// (mailboxes, select() wake-ups, scheduler ticks).
+	Handoff int64
 	// Accept is a new TCP connection taken by the server.
 	Accept int64
 	// Request is one HTTP request parsed and answered (the upgrade request
@@ -41,6 +51,10 @@ type CPU struct {
 	ByteIn, ByteOut float64
 	// MSS is the segment size the per-segment cost counts in; default 1460.
 	MSS int
+	// Backlog is how many received segments the stack queues for a busy
+	// library core before it stops taking input (two cores only; lwIP's
+	// per-socket receive mailbox); default 6.
+	Backlog int
 }
 
 // On reports whether the CPU is charged at all.
@@ -50,25 +64,40 @@ func (c CPU) On() bool {
 }
 
 // MessageCost is the cost of echoing one message of n payload bytes that
-// fits a segment, on a busy core: the service time that caps a board's
-// echo rate.
+// fits a segment, on a busy board: the service time that caps a board's
+// echo rate (with two cores, the busier core's share).
 func (c CPU) MessageCost(n int) int64 {
-	return c.MsgIn + c.MsgOut + 2*c.Segment + int64(float64(n)*(c.ByteIn+c.ByteOut))
+	app := c.MsgIn + c.MsgOut + int64(float64(n)*(c.ByteIn+c.ByteOut))
+	stack := 2 * c.Segment
+	if c.Cores >= 2 {
+		return max(app, stack)
+	}
+	return app + stack
 }
 
-// wakeSlack is how long a core may have been idle and still take work
-// without a wake-up cost: the host's own timer latency, not the board's.
+// wakeSlack is how long a core (or the radio) may have been idle and still
+// take work as if it had been waiting: the host's own timer latency, not
+// the board's.
 const wakeSlack = 1_000_000
 
-// vcpu is the virtual core: a busy-until clock charged from the board's
-// counters.
+// vcpu is the virtual processor: a busy-until clock per core, charged from
+// the board's counters.
 type vcpu struct {
-	cost  CPU
-	on    bool
-	mss   int
-	busy  int64 // the core is busy until then
-	total int64 // ns charged since start
-	last  counters
+	cost    CPU
+	on      bool
+	mss     int
+	cores   int
+	stack   int64  // the stack core is busy until then
+	appC    int64  // the library core (two cores)
+	app     *int64 // the library's clock: &appC, or &stack with one core
+	ready   int64  // when the latest library work is finished
+	backlog int64  // how far ahead the library core may be booked before input stops
+	total   int64  // ns charged since start, over all cores
+	last    counters
+	// The shared radio: every frame either way books Airtime on it, in
+	// turn (a busy-until clock too, but not the CPU's: not counted in
+	// total, no wake-up).
+	air, radio int64
 }
 
 // counters are the board counters the CPU charges for.
@@ -85,35 +114,72 @@ func readCounters(st *firmware.Stats) counters {
 	return c
 }
 
-func newVCPU(c CPU) *vcpu {
-	v := &vcpu{cost: c, on: c.On(), mss: c.MSS}
+func newVCPU(c CPU, airtime int64) *vcpu {
+	v := &vcpu{cost: c, on: c.On() || airtime > 0, mss: c.MSS, cores: 1, air: airtime}
 	if v.mss <= 0 {
 		v.mss = 1460
+	}
+	v.app = &v.stack
+	if c.Cores >= 2 {
+		v.cores = 2
+		v.app = &v.appC
+		n := c.Backlog
+		if n <= 0 {
+			n = 6
+		}
+		v.backlog = int64(n) * (c.MsgIn + c.MsgOut)
 	}
 	return v
 }
 
-// idle reports whether the core can take new input at now.
-func (v *vcpu) idle(now int64) bool { return !v.on || v.busy <= now }
+// idle reports whether the board takes new input at now: the stack core
+// is free (and, with two cores, the library's queue is not full).
+func (v *vcpu) idle(now int64) bool {
+	if !v.on {
+		return true
+	}
+	// A frame takes the channel's airtime to arrive, while the core still
+	// works: the next one may be on its way when the core has that much
+	// left to do.
+	if v.stack > now+v.air {
+		return false
+	}
+	return v.cores == 1 || v.appC <= now+v.backlog
+}
 
-// charge adds ns of work that arrived at now.
-func (v *vcpu) charge(now, ns int64) {
-	if !v.on || ns <= 0 {
-		return
+// nextIdle is when idle may turn true.
+func (v *vcpu) nextIdle(now int64) int64 {
+	at := v.stack - v.air
+	if v.cores == 2 && v.appC-v.backlog > at {
+		at = v.appC - v.backlog
 	}
-	start := v.busy
-	if start < now {
-		if now-start > wakeSlack {
-			ns += v.cost.Wake
-		}
-		start = now
+	if at <= now {
+		at = now + 1
 	}
-	v.busy = start + ns
+	return at
+}
+
+// run books ns of work on core from at and returns when it ends.
+func (v *vcpu) run(core *int64, at, ns int64) int64 {
+	if ns <= 0 {
+		return at
+	}
+	start := *core
+	if at-start > wakeSlack {
+		ns += v.cost.Wake
+		start = at
+	}
+	// Work that finds the core idle for less than wakeSlack starts when the
+	// core became free: the gap is the host's timer latency (the waiter
+	// was woken late), not idle time of the board.
+	*core = start + ns
 	v.total += ns
+	return *core
 }
 
 // account charges the work the board's counters show since the last call,
-// plus rxBytes received in this call.
+// plus rxBytes received in this call: the segments on the stack core,
+// then the library's work on its core.
 func (v *vcpu) account(now int64, st *firmware.Stats, rxBytes int) {
 	if !v.on {
 		return
@@ -125,26 +191,64 @@ func (v *vcpu) account(now int64, st *firmware.Stats, rxBytes int) {
 	ns := int64(c.accepted-l.accepted)*k.Accept + int64(c.requests-l.requests)*k.Request +
 		int64(c.upgrades-l.upgrades)*k.Handshake + int64(c.msgsIn-l.msgsIn)*k.MsgIn +
 		int64(c.msgsOut-l.msgsOut)*k.MsgOut + int64(c.closes-l.closes)*k.Close
+	t := now
 	if rxBytes > 0 {
-		ns += v.segments(rxBytes)*k.Segment + int64(float64(rxBytes)*k.ByteIn)
+		t = max(now, v.radio) // the frame has crossed the channel (booked by the read)
+		t = v.run(&v.stack, t, v.segments(rxBytes)*k.Segment)
+		ns += int64(float64(rxBytes) * k.ByteIn)
 	}
-	v.charge(now, ns)
+	if ns > 0 {
+		t = v.run(v.app, t, ns)
+		if t > v.ready {
+			v.ready = t
+		}
+	}
 }
 
-// output charges n bytes the firmware appended for sending.
-func (v *vcpu) output(now int64, n int) {
+// output charges n bytes the firmware appended for sending and returns
+// when they leave the stack: after the library work that produced them,
+// when the stack core has sent them.
+func (v *vcpu) output(now int64, n int) int64 {
 	if !v.on || n <= 0 {
-		return
+		return now
 	}
-	v.charge(now, v.segments(n)*v.cost.Segment+int64(float64(n)*v.cost.ByteOut))
+	k := &v.cost
+	t := max(now, v.ready)
+	if k.ByteOut > 0 {
+		t = v.run(v.app, t, int64(float64(n)*k.ByteOut))
+		v.ready = max(v.ready, t)
+	}
+	return v.run(&v.stack, t, v.segments(n)*k.Segment) + k.Handoff
+}
+
+// radioFree reports when the radio can take a frame the board sends (0:
+// now); the host books it with onAir when it writes.
+func (v *vcpu) radioFree(now int64) int64 {
+	if v.air <= 0 || v.radio <= now {
+		return 0
+	}
+	return v.radio
+}
+
+// onAir books the frames of n bytes on the radio from at and returns when
+// the last has crossed.
+func (v *vcpu) onAir(at int64, n int) int64 {
+	if v.air <= 0 {
+		return at
+	}
+	if at-v.radio <= wakeSlack {
+		at = v.radio // contiguous: a gap this short is the host's timer latency
+	}
+	v.radio = at + v.segments(n)*v.air
+	return v.radio
 }
 
 func (v *vcpu) segments(n int) int64 { return int64((n + v.mss - 1) / v.mss) }
 
-// done is when work charged so far is finished.
+// done is when the library's work charged so far is finished.
 func (v *vcpu) done(now int64) int64 {
-	if v.busy > now {
-		return v.busy
+	if v.ready > now {
+		return v.ready
 	}
 	return now
 }

@@ -12,10 +12,15 @@ type Link struct {
 	Bps   int64 // bits per second of goodput on the wire, shared
 	RTT   int64 // nanoseconds added to the round trip
 	Tails Tails // jitter, loss, power save
+	// Airtime is what one frame (a segment either way) holds the shared
+	// radio channel for beyond its bytes: preamble, contention and
+	// backoff, the 802.11 ACK. Frames of all connections take it in turn,
+	// so small messages saturate a WiFi link long before its bandwidth.
+	Airtime int64
 }
 
 // On reports whether any emulation is active.
-func (l Link) On() bool { return l.Bps > 0 || l.RTT > 0 || l.Tails.On() }
+func (l Link) On() bool { return l.Bps > 0 || l.RTT > 0 || l.Tails.On() || l.Airtime > 0 }
 
 // bucket is the shared bandwidth: a virtual clock that advances by each
 // transfer's serialisation time. A connection that finds the link busy

@@ -129,7 +129,8 @@ func Start(opts Options) (*Server, error) {
 	for i := range s.conns {
 		s.conns[i].fd = -1
 	}
-	s.cpu = newVCPU(opts.CPU)
+	s.cpu = newVCPU(opts.CPU, opts.Link.Airtime)
+	b.CPUCores = s.cpu.cores
 	s.tails = newTailGen(opts.Link.Tails)
 	s.delayed = opts.Link.RTT > 0 || s.cpu.on || s.tails != nil
 	if s.delayed {
@@ -506,6 +507,8 @@ func (s *Server) service(i int, now int64) {
 				s.waitCPU(i) // the board takes no input while its core is busy
 			} else if at := s.inputHold(now); at > 0 {
 				soon(at)
+			} else if at := s.cpu.radioFree(now); at > 0 {
+				soon(at) // the channel is busy with another frame
 			} else if buf := sl.RxSpace(); buf != nil {
 				if s.window > 0 {
 					free, at := c.rxWindow(now, s.window)
@@ -525,6 +528,7 @@ func (s *Server) service(i int, now int64) {
 						s.bucket.refund(g - max(n, 0))
 						switch {
 						case n > 0:
+							s.cpu.onAir(now, n)
 							sl.Received(n, now)
 							s.afterCall(now, n)
 							if s.window > 0 {
@@ -558,6 +562,12 @@ func (s *Server) service(i int, now int64) {
 				}
 			}
 			if k > 0 {
+				if at := s.cpu.radioFree(now); at > 0 {
+					soon(at) // the channel is busy with another frame
+					k = 0
+				}
+			}
+			if k > 0 {
 				g, w := s.bucket.take(now, s.bucket.turn(k))
 				if g == 0 {
 					s.waitLink(i, w)
@@ -565,6 +575,7 @@ func (s *Server) service(i int, now int64) {
 					n, err := unix.Write(c.fd, pend[:g])
 					s.bucket.refund(g - max(n, 0))
 					if n > 0 {
+						s.cpu.onAir(now, n)
 						c.sent += uint64(n)
 						sl.Sent(n, now)
 						s.afterCall(now, 0)
@@ -636,12 +647,12 @@ func (s *Server) noteTx(c *conn, now int64) {
 	if a <= c.seen {
 		return
 	}
-	s.cpu.output(now, int(a-c.seen))
+	out := s.cpu.output(now, int(a-c.seen))
 	if s.cpu.on {
 		s.board.CPUBusy = s.cpu.total
 	}
 	c.seen = a
-	rel := s.cpu.done(now) + s.opts.Link.RTT + s.tails.delay()
+	rel := out + s.opts.Link.RTT + s.tails.delay()
 	if rel < c.lastRelease {
 		rel = c.lastRelease // in order: a late packet holds those behind it
 	}
@@ -729,7 +740,7 @@ func (s *Server) waitCPU(i int) {
 		s.inCPUWait[i] = true
 		s.cpuWait = append(s.cpuWait, int32(i))
 	}
-	s.dl.Set(len(s.conns)+1, s.cpu.busy)
+	s.dl.Set(len(s.conns)+1, s.cpu.nextIdle(s.now()))
 }
 
 // retryCPU gives the free core to the slots waiting for it, first come
@@ -745,7 +756,7 @@ func (s *Server) retryCPU(now int64) {
 		}
 	}
 	if len(s.cpuWait) > 0 {
-		s.dl.Set(len(s.conns)+1, s.cpu.busy)
+		s.dl.Set(len(s.conns)+1, s.cpu.nextIdle(now))
 	}
 }
 
