@@ -22,7 +22,12 @@ type Series struct {
 	Source  string
 	Tool    string
 	Size    int // message size in bytes (text)
-	Points  []Point
+	// Slots is the connection limit the measured firmware ran with when it
+	// differs from the preset's default (0: the preset's).
+	Slots  int
+	Points []Point
+	// Notes say what the measured setup fixes for the emulation.
+	Notes string
 }
 
 const psychicSource = "hoeken/PsychicHttp benchmark/loadtest-websocket.sh and benchmark/results/*-websocket-loadtest.log (2023-12), esp32dev, Arduino core; ../shared/published.md §1"
@@ -33,6 +38,7 @@ var Published = []Series{
 	{
 		Model: "esp32-async", Library: "ESPAsyncWebServer AsyncWebSocket", Source: psychicSource,
 		Tool: "npm loadtest, one persistent WebSocket per client, 60 s per point", Size: 50,
+		Notes: "message size: loadtest's default small text message, ~50 B",
 		Points: []Point{
 			{1, 71, 13.6, 10, 81, 0},
 			{2, 99, 19.7, 15, 86, 0},
@@ -42,7 +48,8 @@ var Published = []Series{
 	},
 	{
 		Model: "esp32-idf", Library: "PsychicHttp v1.0 over ESP-IDF esp_http_server", Source: psychicSource,
-		Tool: "npm loadtest, one persistent WebSocket per client, 60 s per point", Size: 50,
+		Tool: "npm loadtest, one persistent WebSocket per client, 60 s per point", Size: 50, Slots: 8,
+		Notes: "the run served 8 clients with 0 errors, so the firmware had at least 8 open sockets (esp_http_server's default is 7); benchmark/psychichttp/src/main.cpp turns WiFi power save off (WiFi.setSleep(false))",
 		Points: []Point{
 			{1, 38, 25.5, 22, 92, 0},
 			{2, 61, 32.3, 28, 93, 0},

@@ -134,7 +134,11 @@ func runPoint(ctx context.Context, p catalog.Preset, ser Series, pt Point, o Opt
 	if o.NoCPU {
 		cpu = host.CPU{}
 	}
-	srv, err := host.Start(host.Options{Board: p.Board, Link: link, CPU: cpu, Backlog: 512})
+	board := p.Board
+	if ser.Slots > board.Slots {
+		board.Slots = ser.Slots
+	}
+	srv, err := host.Start(host.Options{Board: board, Link: link, CPU: cpu, Backlog: 512})
 	if err != nil {
 		return Compared{}, err
 	}
@@ -197,7 +201,13 @@ func why(c Compared, p catalog.Preset) string {
 		}
 	}
 	if e.Errors > 0 {
-		w = append(w, fmt.Sprintf("%d errors", e.Errors))
+		var kinds []string
+		if c.Run != nil {
+			for k, n := range c.Run.Errors {
+				kinds = append(kinds, fmt.Sprintf("%s %d", k, n))
+			}
+		}
+		w = append(w, fmt.Sprintf("%d errors (%s)", e.Errors, strings.Join(kinds, ", ")))
 	}
 	return strings.Join(w, "; ")
 }
@@ -207,6 +217,9 @@ func why(c Compared, p catalog.Preset) string {
 func WriteTable(w io.Writer, rs []Result) {
 	for _, r := range rs {
 		fmt.Fprintf(w, "\n%s (%s)\n  source: %s\n", r.Series.Model, r.Series.Library, r.Series.Source)
+		if r.Series.Notes != "" {
+			fmt.Fprintf(w, "  setup: %s\n", r.Series.Notes)
+		}
 		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 		fmt.Fprintln(tw, "clients\tmsgs/s emu\tpub\tratio\t\tp50 ms emu\tpub\tratio\t\tp99 ms emu\tpub\tratio\t\tcpu\t")
 		for _, c := range r.Points {

@@ -48,7 +48,7 @@ const (
 // Power save (modem sleep) is off: with it on the published ping averages
 // 64 ms, which the echo runs do not show.
 func wifiTails(rto int64) host.Tails {
-	return host.Tails{Seed: 1, Jitter: 1 * ms, TailP: 0.05, TailMin: 20 * ms, TailMax: 400 * ms, TailAlpha: 1.5,
+	return host.Tails{Seed: 1, Jitter: 1 * ms, TailP: 0.06, TailMin: 25 * ms, TailMax: 250 * ms, TailAlpha: 2,
 		Loss: 0.0005, RTO: rto}
 }
 

@@ -507,8 +507,8 @@ func (s *Server) service(i int, now int64) {
 				s.waitCPU(i) // the board takes no input while its core is busy
 			} else if at := s.inputHold(now); at > 0 {
 				soon(at)
-			} else if at := s.cpu.radioFree(now); at > 0 {
-				soon(at) // the channel is busy with another frame
+			} else if s.cpu.radioFree(now) > 0 {
+				s.waitCPU(i) // the channel is busy with another frame
 			} else if buf := sl.RxSpace(); buf != nil {
 				if s.window > 0 {
 					free, at := c.rxWindow(now, s.window)
@@ -562,8 +562,8 @@ func (s *Server) service(i int, now int64) {
 				}
 			}
 			if k > 0 {
-				if at := s.cpu.radioFree(now); at > 0 {
-					soon(at) // the channel is busy with another frame
+				if s.cpu.radioFree(now) > 0 {
+					s.waitCPU(i) // the channel is busy with another frame
 					k = 0
 				}
 			}
@@ -733,20 +733,40 @@ func (c *conn) releasable(now int64, want int, wait int64) (int, int64) {
 	return want, wait
 }
 
-// waitCPU queues slot i for the CPU: its input is taken when the core is
-// free, in the order the slots found it busy.
+// waitCPU queues slot i for the board's shared resources, the CPU and
+// the radio: waiters are served in the order they found them busy (first
+// come, first served, as frames queue for the channel and the stack), so
+// no connection is starved by another that happens to be polled first.
 func (s *Server) waitCPU(i int) {
 	if !s.inCPUWait[i] {
 		s.inCPUWait[i] = true
 		s.cpuWait = append(s.cpuWait, int32(i))
 	}
-	s.dl.Set(len(s.conns)+1, s.cpu.nextIdle(s.now()))
+	s.armCPU(s.now())
 }
 
-// retryCPU gives the free core to the slots waiting for it, first come
-// first served, until one of them makes it busy again.
+// armCPU sets the resources' timer to when the CPU or the radio frees.
+func (s *Server) armCPU(now int64) {
+	at := int64(0)
+	if !s.cpu.idle(now) {
+		at = s.cpu.nextIdle(now)
+	}
+	if r := s.cpu.radioFree(now); r > 0 && (at == 0 || r < at) {
+		at = r
+	}
+	if at <= now {
+		at = now + 1
+	}
+	s.dl.Set(len(s.conns)+1, at)
+}
+
+// retryCPU gives the freed resources to the slots waiting for them, in
+// turn; a slot that still cannot go on queues again at the back.
 func (s *Server) retryCPU(now int64) {
-	for len(s.cpuWait) > 0 && s.cpu.idle(now) {
+	for k := len(s.cpuWait); k > 0 && len(s.cpuWait) > 0; k-- {
+		if s.cpu.radioFree(now) > 0 {
+			break // nothing moves while the channel is busy
+		}
 		i := s.cpuWait[0]
 		copy(s.cpuWait, s.cpuWait[1:])
 		s.cpuWait = s.cpuWait[:len(s.cpuWait)-1]
@@ -756,7 +776,7 @@ func (s *Server) retryCPU(now int64) {
 		}
 	}
 	if len(s.cpuWait) > 0 {
-		s.dl.Set(len(s.conns)+1, s.cpu.nextIdle(now))
+		s.armCPU(now)
 	}
 }
 
