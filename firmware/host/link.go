@@ -75,6 +75,14 @@ func (b *bucket) take(now int64, want int) (n int, wait int64) {
 	return int(avail), 0
 }
 
+// readyAt is when the link has a quantum's credit again (0: no link).
+func (b *bucket) readyAt() int64 {
+	if b == nil {
+		return 0
+	}
+	return b.next + b.quantum*8e9/b.bps
+}
+
 // refund returns n granted bytes that were not transferred after all.
 func (b *bucket) refund(n int) {
 	if b == nil || n <= 0 {

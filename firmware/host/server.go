@@ -39,7 +39,8 @@ type Server struct {
 	conns                []conn
 	dl                   *deadlines.Heap // items 0..N-1 are slots, N is the link, N+1 the CPU
 	bucket               *bucket
-	linkWait             []int32 // slots blocked on the shared bandwidth
+	linkWait             []int32 // slots blocked on the shared bandwidth, in turn
+	linkTurn             int     // the slot retryLink is giving its turn (-1: none)
 	inLinkWait           []bool
 	cpu                  *vcpu
 	cpuWait              []int32 // slots with input waiting for the busy CPU, in arrival order
@@ -142,6 +143,7 @@ func Start(opts Options) (*Server, error) {
 	s.dl = deadlines.New(n + 2)
 	s.bucket = newBucket(opts.Link.Bps)
 	s.linkWait = make([]int32, 0, n)
+	s.linkTurn = -1
 	s.inLinkWait = make([]bool, n)
 	s.cpuWait = make([]int32, 0, n)
 	s.inCPUWait = make([]bool, n)
@@ -496,6 +498,7 @@ func (s *Server) service(i int, now int64) {
 		}
 	}
 	s.afterCall(now, 0) // work done since the last look: an accept, a timer, another slot's wake
+	took := 0           // bytes the shared link granted in this call
 	for {
 		progress := false
 		s.noteTx(c, now)
@@ -520,12 +523,13 @@ func (s *Server) service(i int, now int64) {
 					}
 				}
 				if len(buf) > 0 {
-					g, w := s.bucket.take(now, s.bucket.turn(len(buf)))
+					g, w := s.linkTake(i, now, len(buf), &took)
 					if g == 0 {
 						s.waitLink(i, w)
 					} else {
 						n, err := unix.Read(c.fd, buf[:g])
 						s.bucket.refund(g - max(n, 0))
+						took -= g - max(n, 0)
 						switch {
 						case n > 0:
 							s.cpu.onAir(now, n)
@@ -568,12 +572,13 @@ func (s *Server) service(i int, now int64) {
 				}
 			}
 			if k > 0 {
-				g, w := s.bucket.take(now, s.bucket.turn(k))
+				g, w := s.linkTake(i, now, k, &took)
 				if g == 0 {
 					s.waitLink(i, w)
 				} else {
 					n, err := unix.Write(c.fd, pend[:g])
 					s.bucket.refund(g - max(n, 0))
+					took -= g - max(n, 0)
 					if n > 0 {
 						s.cpu.onAir(now, n)
 						c.sent += uint64(n)
@@ -780,10 +785,39 @@ func (s *Server) retryCPU(now int64) {
 	}
 }
 
+// linkTake asks the shared link for up to want bytes for slot i. The link
+// is shared fairly: while slots wait for it, a slot that is not the one
+// being given its turn queues behind them instead of taking the credit
+// first, and the one given its turn takes at most a quantum (took counts
+// what it had in this call) before it queues again at the back. A WiFi
+// channel shares airtime between stations the same way; without it a
+// flooding connection that happens to be served first takes every byte.
+func (s *Server) linkTake(i int, now int64, want int, took *int) (int, int64) {
+	if s.bucket == nil {
+		return want, 0
+	}
+	q := int(s.bucket.quantum)
+	if s.linkTurn == i {
+		if *took >= q {
+			return 0, now // its turn is over: back of the queue
+		}
+		want = min(want, q-*took)
+	} else if len(s.linkWait) > 0 {
+		return 0, now // others are waiting: no jumping the queue
+	}
+	g, w := s.bucket.take(now, s.bucket.turn(want))
+	*took += g
+	return g, w
+}
+
+// waitLink queues slot i for the link, to be retried at or after at.
 func (s *Server) waitLink(i int, at int64) {
 	if !s.inLinkWait[i] {
 		s.inLinkWait[i] = true
 		s.linkWait = append(s.linkWait, int32(i))
+	}
+	if r := s.bucket.readyAt(); r > at {
+		at = r
 	}
 	n := len(s.conns)
 	if cur := s.dl.At(n); cur == 0 || at < cur {
@@ -791,19 +825,31 @@ func (s *Server) waitLink(i int, at int64) {
 	}
 }
 
+// retryLink gives the link to the waiting slots in turn, a quantum each,
+// until it has no credit left; those still waiting go round again when it
+// has a quantum's credit.
 func (s *Server) retryLink(now int64) {
-	w := s.linkWait
-	s.linkWait = s.linkWait[len(w):] // keep the backing array; new waiters append after
-	for _, i := range w {
+	for k := len(s.linkWait); k > 0 && len(s.linkWait) > 0; k-- {
+		i := s.linkWait[0]
+		copy(s.linkWait, s.linkWait[1:])
+		s.linkWait = s.linkWait[:len(s.linkWait)-1]
 		s.inLinkWait[i] = false
-	}
-	for _, i := range w {
 		if s.conns[i].fd >= 0 {
+			s.linkTurn = int(i)
 			s.service(int(i), now)
+			s.linkTurn = -1
+		}
+		if s.bucket.readyAt() > now {
+			break
 		}
 	}
-	// Compact: the waiters added during the retries move to the front.
-	s.linkWait = append(w[:0], s.linkWait...)
+	if len(s.linkWait) > 0 {
+		n := len(s.conns)
+		at := max(s.bucket.readyAt(), now+1)
+		if cur := s.dl.At(n); cur == 0 || at < cur || cur <= now {
+			s.dl.Set(n, at)
+		}
+	}
 }
 
 // lingerTime bounds how long a finished connection waits for the client's FIN.
