@@ -798,10 +798,12 @@ func (s *Server) linkTake(i int, now int64, want int, took *int) (int, int64) {
 	}
 	q := int(s.bucket.quantum)
 	if s.linkTurn == i {
-		if *took >= q {
-			return 0, now // its turn is over: back of the queue
+		if len(s.linkWait) > 0 {
+			if *took >= q {
+				return 0, now // its turn is over: back of the queue
+			}
+			want = min(want, q-*took)
 		}
-		want = min(want, q-*took)
 	} else if len(s.linkWait) > 0 {
 		return 0, now // others are waiting: no jumping the queue
 	}
