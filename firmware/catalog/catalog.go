@@ -59,7 +59,7 @@ func wifiTails(rto int64) host.Tails {
 // grow less than linearly from one client (71 -> 99 msgs/s at 2 clients).
 // Legacy-rate preamble, contention with other stations, backoff and the
 // 802.11 ACK; small echo frames get no A-MPDU aggregation.
-const airtime = 1800 * us
+const airtime = 1700 * us
 
 // wifiLink is a WiFi board's link: goodput, base round trip, the shared
 // channel's airtime per frame and the tails.
@@ -70,8 +70,8 @@ func wifiLink(bps, rtt int64) host.Link {
 // cpuSources explains the CPU figures of the presets fitted to published
 // measurements and how the others scale from them.
 const (
-	srcCPUAsync = "[V/E] fitted to PsychicHttp's AsyncWebSocket echo runs (published.md §1: 71-219 msgs/s, ~4.5 ms per message at saturation): per message in+out+2 segments ~4.5 ms on one busy core (async_tcp callbacks, heap allocations, the tcpip_api_call round trips), the shared channel's airtime beside it; SHA-1 on the ESP32's hardware accelerator"
-	srcCPUIDF   = "[V/E] fitted to PsychicHttp's esp_http_server echo runs (published.md §1: 38-117 msgs/s, ~8.5 ms per message at saturation): BSD sockets through the tcpip task's mailbox, select() and httpd_ws_recv_frame twice per frame: ~8.5 ms per message; a 7 ms hand-off delay that takes no CPU (tcpip task -> socket mailbox -> select() in the httpd task, and the reply queued back through httpd's control socket)"
+	srcCPUAsync = "[V/E] fitted to PsychicHttp's AsyncWebSocket echo runs (published.md §1: 71-219 msgs/s, ~4.5 ms per message at saturation): per message in+out+2 segments ~4.2 ms on one busy core (costs vary message to message: Spread 1) (async_tcp callbacks, heap allocations, the tcpip_api_call round trips), the shared channel's airtime beside it; SHA-1 on the ESP32's hardware accelerator"
+	srcCPUIDF   = "[V/E] fitted to PsychicHttp's esp_http_server echo runs (published.md §1: 38-117 msgs/s, ~8.5 ms per message at saturation): ~8 ms per message (Spread 1); BSD sockets through the tcpip task's mailbox, select() and httpd_ws_recv_frame twice per frame; a wake-up of 1.5 ms when the httpd task was idle (select() re-armed, the socket's event callback); an 8 ms hand-off delay that takes no CPU (tcpip task -> socket mailbox -> select() in the httpd task, and the reply queued back through httpd's control socket)"
 )
 
 // presets is the catalog. Buffers are the per-connection TCP window and
@@ -83,8 +83,8 @@ var presets = []Preset{
 		Description: "ESP32 with ESP-IDF esp_http_server WebSocket support",
 		Board: firmware.Config{Slots: 7, RxBuf: 5760, TxBuf: 5760, MaxMessage: 16 * kib,
 			HeapBudget: 250 * kib, FailMode: firmware.FailAcceptClose},
-		Link: wifiLink(20e6, 3*ms),
-		CPU:  host.CPU{Accept: 1 * ms, Request: 2 * ms, Handshake: 300 * us, MsgIn: 4 * ms, MsgOut: 3500 * us, Close: 1 * ms, Segment: 500 * us, Handoff: 7 * ms, ByteIn: 40, ByteOut: 20, MSS: 1440},
+		Link: wifiLink(20e6, 2*ms),
+		CPU:  host.CPU{Wake: 1500 * us, Accept: 1 * ms, Request: 2 * ms, Handshake: 300 * us, MsgIn: 3800 * us, MsgOut: 3300 * us, Close: 1 * ms, Segment: 450 * us, Handoff: 8 * ms, ByteIn: 40, ByteOut: 20, MSS: 1440, Spread: 1},
 		Sources: map[string]string{
 			"cpu":         srcCPUIDF,
 			"tails":       "[V/E] published.md §1, §4; see wifiTails",
@@ -93,7 +93,7 @@ var presets = []Preset{
 			"max_message": "[E] app-chosen: httpd_ws_recv_frame probes the length; 16 KiB assumed",
 			"budget":      "[V/E] ~284 KB free after WiFi start, 100-170 KB in real apps (arduino-esp32#5474, EMS-ESP32#894); 250 KB",
 			"link":        "[V] Espressif WiFi guide: up to 20 Mbit/s TCP",
-			"rtt":         "[E] 2-10 ms idle on a LAN; 3 ms",
+			"rtt":         "[E] 2-10 ms idle on a LAN (power save off: 5.7-9.9 ms ping, ESPAsyncWebServer#548, which includes the board's own work); 2 ms of wire and air, the rest is the CPU, airtime and tails modelled apart",
 			"fail":        "[V] httpd keeps accepting past LWIP_MAX_SOCKETS and closes on ENFILE (esp-idf#3183)",
 		},
 	},
@@ -102,8 +102,8 @@ var presets = []Preset{
 		Description: "ESP32 with ESPAsyncWebServer's AsyncWebSocket (ESP32Async v3.12)",
 		Board: firmware.Config{Slots: 8, RxBuf: 5744, TxBuf: 5744, MaxMessage: 16 * kib,
 			HeapBudget: 200 * kib, FailMode: firmware.FailReject503, QueueLen: 32},
-		Link: wifiLink(20e6, 3*ms),
-		CPU:  host.CPU{Accept: 1 * ms, Request: 1500 * us, Handshake: 300 * us, MsgIn: 1700 * us, MsgOut: 1700 * us, Close: 800 * us, Segment: 550 * us, ByteIn: 40, ByteOut: 20, MSS: 1436},
+		Link: wifiLink(20e6, 2*ms),
+		CPU:  host.CPU{Accept: 1 * ms, Request: 1500 * us, Handshake: 300 * us, MsgIn: 1600 * us, MsgOut: 1600 * us, Close: 800 * us, Segment: 500 * us, ByteIn: 40, ByteOut: 20, MSS: 1436, Spread: 1},
 		Sources: map[string]string{
 			"cpu":         srcCPUAsync,
 			"tails":       "[V/E] published.md §1, §4; see wifiTails",
@@ -113,7 +113,7 @@ var presets = []Preset{
 			"queue":       "[V] WS_MAX_QUEUED_MESSAGES 32 on ESP32; a full queue drops new messages (closeWhenFull=false)",
 			"budget":      "[V/E] ~170-250 KB for an Arduino app with WiFi (arduino-esp32#5474); 200 KB",
 			"link":        "[V] Espressif WiFi guide: up to 20 Mbit/s TCP",
-			"rtt":         "[E] 3 ms",
+			"rtt":         "[E] 2 ms of wire and air; the board's CPU, the channel's airtime and the tails are modelled apart",
 			"fail":        "[E] the limit is enforced only by cleanupClients(); modelled as a 503 to the newcomer",
 		},
 	},
@@ -122,7 +122,7 @@ var presets = []Preset{
 		Description: "ESP32 with Links2004 arduinoWebSockets",
 		Board: firmware.Config{Slots: 5, RxBuf: 5744, TxBuf: 5744, MaxMessage: 15 * kib,
 			HeapBudget: 200 * kib, FailMode: firmware.FailAcceptClose},
-		Link: wifiLink(20e6, 3*ms),
+		Link: wifiLink(20e6, 2*ms),
 		CPU:  host.CPU{Accept: 1 * ms, Request: 1500 * us, Handshake: 300 * us, MsgIn: 1300 * us, MsgOut: 1300 * us, Close: 800 * us, Segment: 550 * us, Handoff: 1 * ms, ByteIn: 40, ByteOut: 20, MSS: 1436},
 		Sources: map[string]string{
 			"cpu":         "[E] same ESP32 core and Arduino lwIP as esp32-async; arduinoWebSockets polls from loop() with less per-message heap work than AsyncWebSocket: per message a little cheaper",
@@ -132,7 +132,7 @@ var presets = []Preset{
 			"max_message": "[V] WEBSOCKETS_MAX_DATA_SIZE 15 KB on ESP32; over it closes with 1009 (WebSockets.cpp)",
 			"budget":      "[V/E] ~170-250 KB; 200 KB",
 			"link":        "[V] Espressif WiFi guide: up to 20 Mbit/s TCP",
-			"rtt":         "[E] 3 ms",
+			"rtt":         "[E] 2 ms of wire and air; the board's CPU, the channel's airtime and the tails are modelled apart",
 			"fail":        "[V] handleNewClients: no free entry -> tcpClient.stop() right after accept (WebSocketsServer.cpp)",
 		},
 	},

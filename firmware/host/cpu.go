@@ -1,6 +1,10 @@
 package host
 
-import "github.com/wslab/wslab/firmware"
+import (
+	"math/rand/v2"
+
+	"github.com/wslab/wslab/firmware"
+)
 
 // CPU is the board's processor as the emulation charges it: what each unit
 // of work the firmware did costs on the real board, in nanoseconds. The
@@ -51,6 +55,12 @@ type CPU struct {
 	ByteIn, ByteOut float64
 	// MSS is the segment size the per-segment cost counts in; default 1460.
 	MSS int
+	// Spread is the coefficient of variation of each unit of work's cost
+	// (0: every message costs the same). A real core's cost per message
+	// varies with cache misses, interrupts, the heap and the driver's
+	// other work; 1 draws each cost from an exponential distribution of
+	// the same mean (seeded with the link's tails seed).
+	Spread float64
 	// Backlog is how many received segments the stack queues for a busy
 	// library core before it stops taking input (two cores only; lwIP's
 	// per-socket receive mailbox); default 6.
@@ -98,6 +108,10 @@ type vcpu struct {
 	// turn (a busy-until clock too, but not the CPU's: not counted in
 	// total, no wake-up).
 	air, radio int64
+	rng        *rand.Rand // Spread's draws
+	// lastAt is when the latest accounted work arrived: output it produced
+	// starts after it.
+	lastAt int64
 }
 
 // counters are the board counters the CPU charges for.
@@ -114,8 +128,11 @@ func readCounters(st *firmware.Stats) counters {
 	return c
 }
 
-func newVCPU(c CPU, airtime int64) *vcpu {
+func newVCPU(c CPU, airtime int64, seed uint64) *vcpu {
 	v := &vcpu{cost: c, on: c.On() || airtime > 0, mss: c.MSS, cores: 1, air: airtime}
+	if c.Spread > 0 {
+		v.rng = rand.New(rand.NewPCG(seed, seed^0x5851f42d4c957f2d))
+	}
 	if v.mss <= 0 {
 		v.mss = 1460
 	}
@@ -164,6 +181,7 @@ func (v *vcpu) run(core *int64, at, ns int64) int64 {
 	if ns <= 0 {
 		return at
 	}
+	ns = v.spread(ns)
 	start := *core
 	if at-start > wakeSlack {
 		ns += v.cost.Wake
@@ -180,9 +198,17 @@ func (v *vcpu) run(core *int64, at, ns int64) int64 {
 // account charges the work the board's counters show since the last call,
 // plus rxBytes received in this call: the segments on the stack core,
 // then the library's work on its core.
-func (v *vcpu) account(now int64, st *firmware.Stats, rxBytes int) {
+//
+// arrived is when the input reached the board (the host saw the socket
+// readable then; a host that serves it later, its timer or loop being
+// late, does not make the board slower): the work starts then, or when
+// the radio and the core are free.
+func (v *vcpu) account(now, arrived int64, st *firmware.Stats, rxBytes int) {
 	if !v.on {
 		return
+	}
+	if arrived <= 0 || arrived > now {
+		arrived = now
 	}
 	c := readCounters(st)
 	l := v.last
@@ -193,15 +219,14 @@ func (v *vcpu) account(now int64, st *firmware.Stats, rxBytes int) {
 		int64(c.msgsOut-l.msgsOut)*k.MsgOut + int64(c.closes-l.closes)*k.Close
 	t := now
 	if rxBytes > 0 {
-		t = max(now, v.radio) // the frame has crossed the channel (booked by the read)
+		t = v.onAir(arrived, rxBytes) // the frame crosses the channel
 		t = v.run(&v.stack, t, v.segments(rxBytes)*k.Segment)
 		ns += int64(float64(rxBytes) * k.ByteIn)
 	}
 	if ns > 0 {
 		t = v.run(v.app, t, ns)
-		if t > v.ready {
-			v.ready = t
-		}
+		v.ready = t
+		v.lastAt = min(arrived, t)
 	}
 }
 
@@ -213,7 +238,12 @@ func (v *vcpu) output(now int64, n int) int64 {
 		return now
 	}
 	k := &v.cost
-	t := max(now, v.ready)
+	t := now
+	if v.ready >= v.lastAt && v.lastAt > 0 && v.ready < now {
+		t = v.ready // produced by the latest work, finished (as of arrival) before now
+	} else if v.ready > now {
+		t = v.ready
+	}
 	if k.ByteOut > 0 {
 		t = v.run(v.app, t, int64(float64(n)*k.ByteOut))
 		v.ready = max(v.ready, t)
@@ -241,6 +271,19 @@ func (v *vcpu) onAir(at int64, n int) int64 {
 	}
 	v.radio = at + v.segments(n)*v.air
 	return v.radio
+}
+
+// spread draws the cost of work whose mean is ns.
+func (v *vcpu) spread(ns int64) int64 {
+	if v.rng == nil {
+		return ns
+	}
+	sp := v.cost.Spread
+	if sp >= 1 {
+		return int64(float64(ns) * v.rng.ExpFloat64())
+	}
+	// A mix: a fixed part and an exponential part with the same mean.
+	return int64(float64(ns) * ((1 - sp) + sp*v.rng.ExpFloat64()))
 }
 
 func (v *vcpu) segments(n int) int64 { return int64((n + v.mss - 1) / v.mss) }

@@ -85,6 +85,7 @@ type conn struct {
 	segs               []seg  // release schedule of tx bytes; only with a link delay
 	segHead, segN      int32
 	lastRelease        int64 // release time of the latest segment (output stays in order)
+	rxAt               int64 // when the socket turned readable (the input's arrival)
 	// The receive window: bytes read whose window has not reopened yet,
 	// and when each part reopens.
 	wndUsed       int
@@ -130,7 +131,7 @@ func Start(opts Options) (*Server, error) {
 	for i := range s.conns {
 		s.conns[i].fd = -1
 	}
-	s.cpu = newVCPU(opts.CPU, opts.Link.Airtime)
+	s.cpu = newVCPU(opts.CPU, opts.Link.Airtime, opts.Link.Tails.Seed+1)
 	b.CPUCores = s.cpu.cores
 	s.tails = newTailGen(opts.Link.Tails)
 	s.delayed = opts.Link.RTT > 0 || s.cpu.on || s.tails != nil
@@ -357,6 +358,9 @@ func (s *Server) loop() {
 					continue
 				}
 				if e.Events&(unix.EPOLLIN|unix.EPOLLRDHUP|unix.EPOLLHUP|unix.EPOLLERR) != 0 {
+					if !c.readable {
+						c.rxAt = now // input arrived: the board's work on it starts from here
+					}
 					c.readable = true
 				}
 				if e.Events&(unix.EPOLLOUT|unix.EPOLLHUP|unix.EPOLLERR) != 0 {
@@ -532,9 +536,9 @@ func (s *Server) service(i int, now int64) {
 						took -= g - max(n, 0)
 						switch {
 						case n > 0:
-							s.cpu.onAir(now, n)
 							sl.Received(n, now)
-							s.afterCall(now, n)
+							s.afterCallAt(now, c.rxAt, n)
+							c.rxAt = now // what is read next arrived by now
 							if s.window > 0 {
 								c.consumed(n, s.cpu.done(now)+s.opts.Link.RTT)
 							}
@@ -616,12 +620,15 @@ func (s *Server) service(i int, now int64) {
 
 // afterCall charges the board's CPU for the work its counters show since
 // the last call (rx bytes were received in this one).
-func (s *Server) afterCall(now int64, rx int) {
+func (s *Server) afterCall(now int64, rx int) { s.afterCallAt(now, now, rx) }
+
+// afterCallAt is afterCall for input that arrived at arrived.
+func (s *Server) afterCallAt(now, arrived int64, rx int) {
 	if !s.cpu.on {
 		return
 	}
 	s.st = s.board.Stats()
-	s.cpu.account(now, &s.st, rx)
+	s.cpu.account(now, arrived, &s.st, rx)
 	s.board.CPUBusy = s.cpu.total
 }
 
