@@ -110,6 +110,11 @@ func Validate(ctx context.Context, o Options) ([]Result, error) {
 			if err != nil {
 				return out, fmt.Errorf("validate %s at %d clients: %w", m, pt.Clients, err)
 			}
+			if len(res.Points) > 0 {
+				c.Why = why(c, p, res.Points[0].Emulated, res.Points[0].Published)
+			} else {
+				c.Why = why(c, p, Point{}, Point{})
+			}
 			res.Points = append(res.Points, c)
 			if o.Progress != nil {
 				fmt.Fprintf(o.Progress, "%s %d clients: %.0f msgs/s, p50 %.1f ms, p99 %.1f ms, cpu %.0f%%\n", m, pt.Clients,
@@ -166,12 +171,12 @@ func runPoint(ctx context.Context, p catalog.Preset, ser Series, pt Point, o Opt
 	c.P50OK = math.Abs(e.P50Ms/pt.P50Ms-1) <= TargetP50
 	r99 := e.P99Ms / pt.P99Ms
 	c.P99OK = r99 <= TargetP99 && r99 >= 1/TargetP99
-	c.Why = why(c, p)
 	return c, nil
 }
 
-// why explains a miss by the model's parts.
-func why(c Compared, p catalog.Preset) string {
+// why explains a miss by the model's parts; one and onePub are the
+// emulated and published one-client points (zero when not measured yet).
+func why(c Compared, p catalog.Preset, one, onePub Point) string {
 	var w []string
 	e, pub := c.Emulated, c.Published
 	if !c.RateOK {
@@ -182,6 +187,9 @@ func why(c Compared, p catalog.Preset) string {
 			w = append(w, "rate low with the CPU not saturated: the round trip (RTT + wake-up + tails) is too long")
 		case c.CPUBusy > 0.85:
 			w = append(w, "rate high at saturation: the per-message service time is too low")
+		case one.MsgsPerSec > 0 && pub.Clients > 1:
+			w = append(w, fmt.Sprintf("rate high below saturation (CPU %.0f%% busy): the emulated board gains x%.2f over one client where the published one gained x%.2f; the model's shared parts (CPU, airtime) leave the clients more parallel than the real board, whose contention between them (CSMA/CA backoff between the AP and the station, the stack's locks) is not modelled",
+				c.CPUBusy*100, e.MsgsPerSec/one.MsgsPerSec, pub.MsgsPerSec/onePub.MsgsPerSec))
 		default:
 			w = append(w, "rate high: the round trip (RTT + wake-up + tails) is too short")
 		}
