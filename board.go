@@ -184,7 +184,7 @@ func runBoard(args []string, stdout, stderr io.Writer) int {
 // printCatalog prints the board models as a table, then each figure's source.
 func printCatalog(w io.Writer) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "MODEL\tSLOTS\tRX/TX B\tMSG CAP\tQUEUE\tFOOTPRINT/BUDGET\tLINK\tRTT\tWHEN FULL")
+	fmt.Fprintln(tw, "MODEL\tSLOTS\tRX/TX B\tMSG CAP\tQUEUE\tFOOTPRINT/BUDGET\tLINK\tRTT\tCPU/ECHO\tWHEN FULL")
 	for _, p := range catalog.All() {
 		b := p.Board
 		fp := b.Footprint()
@@ -196,9 +196,13 @@ func printCatalog(w io.Writer) {
 		if p.Link.Bps > 0 {
 			linkS = fmt.Sprintf("%g Mbit/s", float64(p.Link.Bps)/1e6)
 		}
-		fmt.Fprintf(tw, "%s\t%d\t%d/%d\t%s\t%s\t%s/%s\t%s\t%s\t%s\n", p.Name, b.Slots, b.RxBuf, b.TxBuf,
+		cpuS := "-"
+		if p.CPU.On() {
+			cpuS = time.Duration(p.CPU.MessageCost(50)).String()
+		}
+		fmt.Fprintf(tw, "%s\t%d\t%d/%d\t%s\t%s\t%s/%s\t%s\t%s\t%s\t%s\n", p.Name, b.Slots, b.RxBuf, b.TxBuf,
 			humanBytes(b.MaxMessage), queue, humanBytes(fp.Total), humanBytes(b.HeapBudget), linkS,
-			time.Duration(p.Link.RTT), b.FailMode)
+			time.Duration(p.Link.RTT), cpuS, b.FailMode)
 	}
 	tw.Flush()
 	fmt.Fprintln(w, "\nSources ([V] read in the source, [D] datasheet, [E] estimate to calibrate):")

@@ -4,6 +4,8 @@ package main
 
 import (
 	"bytes"
+	"flag"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -43,5 +45,36 @@ func TestValidateCommandBadInput(t *testing.T) {
 	errb.Reset()
 	if code := run([]string{"validate", "extra"}, &out, &errb); code != 2 {
 		t.Fatalf("stray argument: exit %d", code)
+	}
+}
+
+// TestBoardModelFlags: the model's CPU and tails by default; --cpu=off,
+// --tails=off and --link=off each turn their part off; --seed sets the
+// tails' seed; a bad value is an error.
+func TestBoardModelFlags(t *testing.T) {
+	parse := func(args ...string) (*boardFlags, error) {
+		fs := flag.NewFlagSet("t", flag.ContinueOnError)
+		fs.SetOutput(io.Discard)
+		var bf boardFlags
+		bf.register(fs)
+		return &bf, fs.Parse(args)
+	}
+	bf, _ := parse("-model", "esp32-async", "-seed", "9")
+	_, link, cpu, err := bf.resolveCPU()
+	if err != nil || !cpu.On() || !link.Tails.On() || link.Tails.Seed != 9 || link.Airtime == 0 {
+		t.Fatalf("defaults: cpu %v tails %+v err %v", cpu.On(), link.Tails, err)
+	}
+	bf, _ = parse("-model", "esp32-async", "-cpu", "off", "-tails", "off")
+	_, link, cpu, err = bf.resolveCPU()
+	if err != nil || cpu.On() || link.Tails.On() || link.Bps == 0 {
+		t.Fatalf("cpu and tails off: cpu %v tails %v bps %d err %v", cpu.On(), link.Tails.On(), link.Bps, err)
+	}
+	bf, _ = parse("-model", "esp32-async", "-link", "off")
+	if _, link, _, err = bf.resolveCPU(); err != nil || link.On() {
+		t.Fatalf("link off: %+v %v", link, err)
+	}
+	bf, _ = parse("-model", "esp32-async", "-cpu", "maybe")
+	if _, _, _, err = bf.resolveCPU(); err == nil {
+		t.Fatal("-cpu maybe must be an error")
 	}
 }
