@@ -108,6 +108,7 @@ type vcpu struct {
 	// turn (a busy-until clock too, but not the CPU's: not counted in
 	// total, no wake-up).
 	air, radio int64
+	bps        int64      // the link's goodput, for aggregated frames
 	rng        *rand.Rand // Spread's draws
 	// lastAt is when the latest accounted work arrived: output it produced
 	// starts after it.
@@ -128,8 +129,8 @@ func readCounters(st *firmware.Stats) counters {
 	return c
 }
 
-func newVCPU(c CPU, airtime int64, seed uint64) *vcpu {
-	v := &vcpu{cost: c, on: c.On() || airtime > 0, mss: c.MSS, cores: 1, air: airtime}
+func newVCPU(c CPU, airtime, bps int64, seed uint64) *vcpu {
+	v := &vcpu{cost: c, on: c.On() || airtime > 0, mss: c.MSS, cores: 1, air: airtime, bps: bps}
 	if c.Spread > 0 {
 		v.rng = rand.New(rand.NewPCG(seed, seed^0x5851f42d4c957f2d))
 	}
@@ -262,14 +263,28 @@ func (v *vcpu) radioFree(now int64) int64 {
 
 // onAir books the frames of n bytes on the radio from at and returns when
 // the last has crossed.
-func (v *vcpu) onAir(at int64, n int) int64 {
+func (v *vcpu) onAir(at int64, n int) int64 { return v.onAirMore(at, n, false) }
+
+// onAirMore is onAir for n bytes with more queued behind them (more: they
+// go aggregated with what follows, not alone).
+func (v *vcpu) onAirMore(at int64, n int, more bool) int64 {
 	if v.air <= 0 {
 		return at
 	}
 	if at-v.radio <= wakeSlack {
 		at = v.radio // contiguous: a gap this short is the host's timer latency
 	}
-	v.radio = at + v.segments(n)*v.air
+	// A small frame is sent alone and pays the whole channel access; full
+	// segments go aggregated (A-MPDU), one access for many, at the link's
+	// goodput, which the bandwidth bucket charges already.
+	d := v.air
+	if n >= v.mss || more {
+		d = 0
+		if v.bps > 0 {
+			d = int64(n) * 8e9 / v.bps
+		}
+	}
+	v.radio = at + d
 	return v.radio
 }
 

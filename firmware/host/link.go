@@ -12,10 +12,11 @@ type Link struct {
 	Bps   int64 // bits per second of goodput on the wire, shared
 	RTT   int64 // nanoseconds added to the round trip
 	Tails Tails // jitter, loss, power save
-	// Airtime is what one frame (a segment either way) holds the shared
-	// radio channel for beyond its bytes: preamble, contention and
-	// backoff, the 802.11 ACK. Frames of all connections take it in turn,
-	// so small messages saturate a WiFi link long before its bandwidth.
+	// Airtime is what one small frame (under a segment) holds the shared
+	// radio channel for: preamble, contention and backoff, the 802.11 ACK.
+	// Frames of all connections take it in turn, so small messages
+	// saturate a WiFi link long before its bandwidth; full segments go
+	// aggregated at Bps.
 	Airtime int64
 }
 

@@ -131,7 +131,7 @@ func Start(opts Options) (*Server, error) {
 	for i := range s.conns {
 		s.conns[i].fd = -1
 	}
-	s.cpu = newVCPU(opts.CPU, opts.Link.Airtime, opts.Link.Tails.Seed+1)
+	s.cpu = newVCPU(opts.CPU, opts.Link.Airtime, opts.Link.Bps, opts.Link.Tails.Seed+1)
 	b.CPUCores = s.cpu.cores
 	s.tails = newTailGen(opts.Link.Tails)
 	s.delayed = opts.Link.RTT > 0 || s.cpu.on || s.tails != nil
@@ -584,7 +584,7 @@ func (s *Server) service(i int, now int64) {
 					s.bucket.refund(g - max(n, 0))
 					took -= g - max(n, 0)
 					if n > 0 {
-						s.cpu.onAir(now, n)
+						s.cpu.onAirMore(now, n, len(pend) > n)
 						c.sent += uint64(n)
 						sl.Sent(n, now)
 						s.afterCall(now, 0)
@@ -664,7 +664,7 @@ func (s *Server) noteTx(c *conn, now int64) {
 		s.board.CPUBusy = s.cpu.total
 	}
 	c.seen = a
-	rel := out + s.opts.Link.RTT + s.tails.delay()
+	rel := out + s.opts.Link.RTT + s.tails.draw(c.lastRelease > now)
 	if rel < c.lastRelease {
 		rel = c.lastRelease // in order: a late packet holds those behind it
 	}

@@ -26,7 +26,9 @@ import (
 //     awake for PSAwake after any traffic.
 //
 // Delays apply to what the board sends and hold a connection's output in
-// order: a late packet delays those behind it, as TCP does.
+// order: a late packet delays those behind it, as TCP does. Jitter is per
+// packet; the tail and loss per exchange (not again for a packet that
+// joins output still in flight).
 type Tails struct {
 	Seed      uint64
 	Jitter    int64 // mean of the exponential per-packet delay, ns
@@ -81,8 +83,13 @@ func newTailGen(t Tails) *tailGen {
 	return g
 }
 
-// delay draws the extra delay of one packet the board sends.
-func (g *tailGen) delay() int64 {
+// delay draws the extra delay of one packet the board sends. The heavy
+// tail and loss are drawn per exchange: a packet that joins output still
+// in flight (a stream, a burst) gets jitter only, so a bulk transfer does
+// not stall once per segment.
+func (g *tailGen) delay() int64 { return g.draw(false) }
+
+func (g *tailGen) draw(inFlight bool) int64 {
 	if g == nil {
 		return 0
 	}
@@ -91,6 +98,9 @@ func (g *tailGen) delay() int64 {
 	var d int64
 	if t.Jitter > 0 {
 		d += int64(g.rng.ExpFloat64() * float64(t.Jitter))
+	}
+	if inFlight {
+		return d
 	}
 	if t.TailP > 0 && g.rng.Float64() < t.TailP {
 		u := 1 - g.rng.Float64() // (0, 1]
