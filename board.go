@@ -27,7 +27,8 @@ func init() {
 type boardFlags struct {
 	model                                           string
 	slots, rx, tx, maxMsg, maxUpload, budget, queue int
-	failMode, link                                  string
+	failMode, link, cpu, tails                      string
+	seed                                            uint64
 	backlog                                         int
 	lruPurge                                        bool
 	headerTimeout, idleTimeout, pingInterval        time.Duration
@@ -55,6 +56,9 @@ func (f *boardFlags) register(fs *flag.FlagSet) {
 	fs.DurationVar(&f.pingInterval, "ping-interval", 20*time.Second, "idle WebSocket clients are pinged after this")
 	fs.DurationVar(&f.pongTimeout, "pong-timeout", 10*time.Second, "a pinged client that sends nothing for this long is dropped")
 	fs.StringVar(&f.link, "link", "on", "link emulation: on (the model's bandwidth and delay) or off")
+	fs.StringVar(&f.cpu, "cpu", "on", "board CPU model: on (the model's cost per message, segment, handshake...) or off (the host's speed)")
+	fs.StringVar(&f.tails, "tails", "on", "WiFi tails (jitter, heavy-tailed delays, loss): on (the model's) or off")
+	fs.Uint64Var(&f.seed, "seed", 1, "seed of the WiFi tails: the same seed gives the same delays")
 	fs.Int64Var(&f.linkBps, "link-bps", 0, "emulated link bandwidth shared by all connections, bit/s (overrides the model's)")
 	fs.DurationVar(&f.linkRTT, "link-rtt", 0, "emulated round-trip delay added to the board's output (overrides the model's)")
 }
@@ -62,16 +66,23 @@ func (f *boardFlags) register(fs *flag.FlagSet) {
 // resolve returns the board configuration and link: the model's preset
 // with every flag the user set applied on top.
 func (f *boardFlags) resolve() (firmware.Config, host.Link, error) {
+	cfg, link, _, err := f.resolveCPU()
+	return cfg, link, err
+}
+
+// resolveCPU is resolve with the board's CPU model.
+func (f *boardFlags) resolveCPU() (firmware.Config, host.Link, host.CPU, error) {
 	var cfg firmware.Config
 	var link host.Link
+	var cpu host.CPU
 	if f.model == "custom" {
 		cfg = firmware.Config{Model: "custom", Slots: f.slots, RxBuf: f.rx, TxBuf: f.tx, MaxMessage: f.maxMsg, FailMode: firmware.FailReject503}
 	} else {
 		p, err := catalog.Get(f.model)
 		if err != nil {
-			return cfg, link, err
+			return cfg, link, cpu, err
 		}
-		cfg, link = p.Board, p.Link
+		cfg, link, cpu = p.Board, p.Link, p.CPU
 	}
 	var err error
 	f.fs.Visit(func(fl *flag.Flag) {
@@ -121,7 +132,22 @@ func (f *boardFlags) resolve() (firmware.Config, host.Link, error) {
 	default:
 		err = fmt.Errorf("-link must be on or off, not %q", f.link)
 	}
-	return cfg, link, err
+	switch f.tails {
+	case "on":
+		link.Tails.Seed = f.seed
+	case "off":
+		link.Tails = host.Tails{}
+	default:
+		err = fmt.Errorf("-tails must be on or off, not %q", f.tails)
+	}
+	switch f.cpu {
+	case "on":
+	case "off":
+		cpu = host.CPU{}
+	default:
+		err = fmt.Errorf("-cpu must be on or off, not %q", f.cpu)
+	}
+	return cfg, link, cpu, err
 }
 
 func runBoard(args []string, stdout, stderr io.Writer) int {
@@ -144,12 +170,12 @@ func runBoard(args []string, stdout, stderr io.Writer) int {
 	if ff.exec != "" {
 		return runForeign(&ff, &bf, *listen, stdout, stderr)
 	}
-	cfg, link, err := bf.resolve()
+	cfg, link, cpu, err := bf.resolveCPU()
 	if err != nil {
 		fmt.Fprintln(stderr, "wslab board:", err)
 		return 2
 	}
-	srv, err := host.Start(host.Options{Board: cfg, Listen: *listen, StoreDir: *store, Link: link})
+	srv, err := host.Start(host.Options{Board: cfg, Listen: *listen, StoreDir: *store, Link: link, CPU: cpu})
 	if err != nil {
 		fmt.Fprintln(stderr, "wslab board:", err)
 		return 1
@@ -186,7 +212,7 @@ func listenWarning(a *net.TCPAddr) string {
 // printCatalog prints the board models as a table, then each figure's source.
 func printCatalog(w io.Writer) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "MODEL\tSLOTS\tRX/TX B\tMSG CAP\tQUEUE\tFOOTPRINT/BUDGET\tLINK\tRTT\tWHEN FULL")
+	fmt.Fprintln(tw, "MODEL\tSLOTS\tRX/TX B\tMSG CAP\tQUEUE\tFOOTPRINT/BUDGET\tLINK\tRTT\tCPU/ECHO\tWHEN FULL")
 	for _, p := range catalog.All() {
 		b := p.Board
 		fp := b.Footprint()
@@ -198,9 +224,13 @@ func printCatalog(w io.Writer) {
 		if p.Link.Bps > 0 {
 			linkS = fmt.Sprintf("%g Mbit/s", float64(p.Link.Bps)/1e6)
 		}
-		fmt.Fprintf(tw, "%s\t%d\t%d/%d\t%s\t%s\t%s/%s\t%s\t%s\t%s\n", p.Name, b.Slots, b.RxBuf, b.TxBuf,
+		cpuS := "-"
+		if p.CPU.On() {
+			cpuS = time.Duration(p.CPU.MessageCost(50)).String()
+		}
+		fmt.Fprintf(tw, "%s\t%d\t%d/%d\t%s\t%s\t%s/%s\t%s\t%s\t%s\t%s\n", p.Name, b.Slots, b.RxBuf, b.TxBuf,
 			humanBytes(b.MaxMessage), queue, humanBytes(fp.Total), humanBytes(b.HeapBudget), linkS,
-			time.Duration(p.Link.RTT), b.FailMode)
+			time.Duration(p.Link.RTT), cpuS, b.FailMode)
 	}
 	tw.Flush()
 	fmt.Fprintln(w, "\nSources ([V] read in the source, [D] datasheet, [E] estimate to calibrate):")
@@ -235,6 +265,16 @@ func printBoard(w io.Writer, srv *host.Server, link host.Link) {
 		fmt.Fprintf(w, "\nlink: %g Mbit/s shared, +%s round trip", float64(link.Bps)/1e6, time.Duration(link.RTT))
 	} else {
 		fmt.Fprintf(w, "\nlink: off (loopback speed)")
+	}
+	if t := link.Tails; t.On() {
+		fmt.Fprintf(w, "\ntails (seed %d): jitter %s mean, %.1f%% of packets +%s.. (Pareto, cap %s), loss %.2f%% (RTO %s), power save %v",
+			t.Seed, time.Duration(t.Jitter), t.TailP*100, time.Duration(t.TailMin), time.Duration(t.TailMax), t.Loss*100, time.Duration(t.RTO), t.PowerSave)
+	}
+	if cpu := srv.CPU(); cpu.On() {
+		fmt.Fprintf(w, "\ncpu: %s per small echo on a busy core (+%s wake-up from idle), handshake %s",
+			time.Duration(cpu.MessageCost(50)), time.Duration(cpu.Wake), time.Duration(cpu.Request+cpu.Handshake))
+	} else {
+		fmt.Fprintf(w, "\ncpu: off (host speed)")
 	}
 	fmt.Fprintf(w, "\nfiles in %s; stop with Ctrl-C\n", srv.StoreDir())
 }

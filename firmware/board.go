@@ -40,7 +40,12 @@ type Board struct {
 	// LinkBps and LinkRTT describe the link the host emulates (0: none),
 	// reported in /stats; the board itself does not use them.
 	LinkBps, LinkRTT int64
-	nowHint          int64 // the latest time a host call passed in
+	// CPUBusy is the time, in nanoseconds, the board's processor has been
+	// busy since start, as the host's CPU model charges it (0: not
+	// modelled); reported in /stats with the busy fraction.
+	CPUBusy  int64
+	CPUCores int   // cores CPUBusy is spread over (busy fraction = CPUBusy / uptime / CPUCores)
+	nowHint  int64 // the latest time a host call passed in
 
 	// StackHeld, when set by the host, returns the bytes the network
 	// stack holds for the board's connections outside the slot buffers

@@ -46,9 +46,7 @@ const maxQueue = 1024
 // and calls PeerEOF when the client's side ends with a FIN, PeerClosed when
 // the connection fails.
 type Slot struct {
-	b     *Board
-	idx   int32
-	state slotState
+	b *Board
 
 	rs, re int // unread bytes in rxb()
 	ts, te int // unsent bytes in txb()
@@ -57,13 +55,6 @@ type Slot struct {
 	lastIn    int64 // last time bytes arrived
 	lastOut   int64 // last time bytes left, or tx became non-empty
 	headStart int64 // first byte of the current request head (0: none yet)
-	keepAlive bool
-	// kept: a response went out and the connection stays open for the next
-	// request, which may take IdleTimeout to come. Until then the first
-	// request is due within HeaderTimeout of the accept, so a connection
-	// that sends nothing does not hold a slot for IdleTimeout.
-	kept bool
-	eof  bool // the client sent its FIN: answer what arrived, then close
 
 	// response body, upload body
 	src    bodySource
@@ -75,32 +66,43 @@ type Slot struct {
 	left int64
 
 	// WebSocket
-	ep        endpoint
-	rd        core.Reader
-	closeSent bool
-	closeRecv bool
-	pingAt    int64 // when the board pinged an idle client (0: none pending)
-	owner     bool  // this slot fills the board's broadcast buffer
-	ownedAt   int64 // since when
-	waiting   bool  // this slot waits for a shared buffer
-
-	// /stats, /metrics
-	statsMetrics, statsHead bool
-	statsFiles              bool // GET /files: the file list, rendered into the stats buffer too
+	rd      core.Reader
+	pingAt  int64 // when the board pinged an idle client (0: none pending)
+	ownedAt int64 // since when this slot owns the broadcast buffer
 
 	// /ws/source
 	srcSize, srcCount, srcSent int64
 	srcEvery, srcNext          int64 // ns between messages (0: as fast as the link takes them)
-	srcOp                      core.Opcode
-	srcMid                     bool // a message is part sent; left counts what remains
 
 	// echo queue (Config.QueueLen)
-	dropping  bool
-	midEcho   bool     // a message is being echoed piece by piece
-	qEnds     []uint64 // ring of the tx offsets where queued messages end (QueueLen > 0)
+	qEnds  []uint64 // ring of the tx offsets where queued messages end (QueueLen > 0)
+	txSent uint64   // bytes ever sent from tx
+	opened int64    // when the connection was accepted
+
+	// The small fields together, so the struct packs (a board holds one
+	// Slot per connection).
+	idx       int32
 	qHead, qN int32
-	txSent    uint64 // bytes ever sent from tx
-	opened    int64  // when the connection was accepted
+	state     slotState
+	ep        endpoint
+	srcOp     core.Opcode
+	keepAlive bool
+	// kept: a response went out and the connection stays open for the next
+	// request, which may take IdleTimeout to come. Until then the first
+	// request is due within HeaderTimeout of the accept, so a connection
+	// that sends nothing does not hold a slot for IdleTimeout.
+	kept      bool
+	eof       bool // the client sent its FIN: answer what arrived, then close
+	closeSent bool
+	closeRecv bool
+	owner     bool // this slot fills the board's broadcast buffer
+	waiting   bool // this slot waits for a shared buffer
+	// /stats, /metrics; statsFiles: GET /files, the file list rendered
+	// into the stats buffer too
+	statsMetrics, statsHead, statsFiles bool
+	srcMid                              bool // /ws/source: a message is part sent; left counts what remains
+	dropping                            bool // echo queue: dropping messages while full
+	midEcho                             bool // a message is being echoed piece by piece
 }
 
 // rxb and txb are the slot's buffers in the board's memory. They are

@@ -153,6 +153,12 @@ func (b *Board) AppendStats(dst []byte) []byte {
 	d = core.AppendInt(d, b.LinkBps)
 	d = append(d, `,"link_rtt_us":`...)
 	d = core.AppendInt(d, b.LinkRTT/1000)
+	d = append(d, `},"cpu":{"busy_ms":`...)
+	d = core.AppendInt(d, b.CPUBusy/Millisecond)
+	d = append(d, `,"busy_permille":`...)
+	d = core.AppendInt(d, b.CPUPermille(now))
+	d = append(d, `,"cores":`...)
+	d = appendInt(d, max(b.CPUCores, 1))
 	d = append(d, `},"slots":{"total":`...)
 	d = appendInt(d, c.Slots)
 	d = append(d, `,"in_use":`...)
@@ -202,6 +208,16 @@ func (b *Board) AppendStats(dst []byte) []byte {
 	d = append(d, `},"close_recv":{`...)
 	d = appendCloses(d, &st.ClosesRecv)
 	return append(d, "}}\n"...)
+}
+
+// CPUPermille is the board processor's busy time since start over the
+// uptime at now, in thousandths (0 when the host does not model it).
+func (b *Board) CPUPermille(now int64) int64 {
+	up := now - b.started
+	if up <= 0 || b.CPUBusy <= 0 {
+		return 0
+	}
+	return b.CPUBusy * 1000 / up / int64(max(b.CPUCores, 1))
 }
 
 func appendCloses(d []byte, c *[17]uint64) []byte {
@@ -283,6 +299,7 @@ func (b *Board) AppendMetrics(dst []byte) []byte {
 	d = gauge(d, "bytes_in_total", "Bytes received on the wire.", st.BytesIn)
 	d = gauge(d, "bytes_out_total", "Bytes sent on the wire.", st.BytesOut)
 	d = gauge(d, "timeouts_total", "Connections dropped by a timeout.", st.Timeouts)
+	d = gauge(d, "cpu_busy_milliseconds_total", "Time the board's processor was busy (host CPU model; 0: not modelled).", uint64(b.CPUBusy/Millisecond))
 	d = gauge(d, "uptime_seconds", "Seconds since the board started.", uint64((b.nowHint-b.started)/Second))
 	d = append(d, "# HELP wslab_board_close_codes_total Close frames sent, by code.\n# TYPE wslab_board_close_codes_total counter\n"...)
 	for i, n := range st.ClosesSent {

@@ -37,6 +37,23 @@ func TestCatalogComplete(t *testing.T) {
 		if p.Board.Model != name {
 			t.Errorf("%s: model %q", name, p.Board.Model)
 		}
+		// Every real board has a CPU model and its sources; the WiFi ones
+		// have tails and airtime.
+		if name != "linux-sbc" {
+			if !p.CPU.On() || p.Sources["cpu"] == "" || p.Sources["tails"] == "" {
+				t.Errorf("%s: no CPU model or no source for cpu/tails", name)
+			}
+			if wifi := name != "nucleo-f7-eth"; wifi != (p.Link.Tails.On() && p.Link.Airtime > 0) {
+				t.Errorf("%s: WiFi tails and airtime %v, want %v", name, p.Link.Tails.On(), wifi)
+			}
+		}
+	}
+	// A board with a hardware SHA accelerator (ESP32) pays less per
+	// handshake than one doing SHA-1 in software on a slower core.
+	esp, _ := Get("esp32-async")
+	pico, _ := Get("picow-tinygo")
+	if esp.CPU.Handshake >= pico.CPU.Handshake {
+		t.Errorf("handshake: esp32 %d ns, picow %d ns: the SHA accelerator must be cheaper", esp.CPU.Handshake, pico.CPU.Handshake)
 	}
 	if _, err := Get("esp33"); err == nil || !strings.Contains(err.Error(), "esp32-idf") {
 		t.Fatalf("unknown model must list the known ones: %v", err)

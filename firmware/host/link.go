@@ -2,16 +2,26 @@ package host
 
 // Link describes the emulated link between the board and its clients: a
 // bandwidth shared by all of the board's connections, in both directions
-// (like a half-duplex WiFi channel), and a delay added to everything the
-// board sends, so an echo's round trip grows by RTT. Zero values turn
-// either part off.
+// (like a half-duplex WiFi channel), a delay added to everything the
+// board sends, so an echo's round trip grows by RTT, and the WiFi tails
+// beyond it. With an RTT the board's receive window is modelled too: a
+// client may have at most the board's rx buffer (its TCP_WND) in flight,
+// and the window reopens a round trip after the firmware took the bytes.
+// Zero values turn each part off.
 type Link struct {
-	Bps int64 // bits per second of goodput on the wire, shared
-	RTT int64 // nanoseconds added to the round trip
+	Bps   int64 // bits per second of goodput on the wire, shared
+	RTT   int64 // nanoseconds added to the round trip
+	Tails Tails // jitter, loss, power save
+	// Airtime is what one small frame (under a segment) holds the shared
+	// radio channel for: preamble, contention and backoff, the 802.11 ACK.
+	// Frames of all connections take it in turn, so small messages
+	// saturate a WiFi link long before its bandwidth; full segments go
+	// aggregated at Bps.
+	Airtime int64
 }
 
 // On reports whether any emulation is active.
-func (l Link) On() bool { return l.Bps > 0 || l.RTT > 0 }
+func (l Link) On() bool { return l.Bps > 0 || l.RTT > 0 || l.Tails.On() || l.Airtime > 0 }
 
 // bucket is the shared bandwidth: a virtual clock that advances by each
 // transfer's serialisation time. A connection that finds the link busy
@@ -64,6 +74,14 @@ func (b *bucket) take(now int64, want int) (n int, wait int64) {
 	}
 	b.next = start + avail*8e9/b.bps
 	return int(avail), 0
+}
+
+// readyAt is when the link has a quantum's credit again (0: no link).
+func (b *bucket) readyAt() int64 {
+	if b == nil {
+		return 0
+	}
+	return b.next + b.quantum*8e9/b.bps
 }
 
 // refund returns n granted bytes that were not transferred after all.

@@ -22,6 +22,7 @@ type Options struct {
 	Listen   string // address to listen on; default "127.0.0.1:0"
 	StoreDir string // where files live; "" means a temporary directory removed by Close
 	Link     Link   // link emulation; the zero value is off
+	CPU      CPU    // the board's processor; the zero value is off (host speed)
 	Page     []byte // GET / page; nil means the embedded one
 	Backlog  int    // listen backlog; default 128 (a full backlog board: its Config.Backlog)
 	// StatsListen is where the board serves /stats and /metrics without
@@ -40,10 +41,19 @@ type Server struct {
 
 	lfd, epfd, evfd, tfd int
 	conns                []conn
-	dl                   *deadlines.Heap // items 0..N-1 are slots, N is the link
+	dl                   *deadlines.Heap // items 0..N-1 are slots, N is the link, N+1 the CPU
 	bucket               *bucket
-	linkWait             []int32 // slots blocked on the shared bandwidth
+	linkWait             []int32 // slots blocked on the shared bandwidth, in turn
+	linkTurn             int     // the slot retryLink is giving its turn (-1: none)
 	inLinkWait           []bool
+	cpu                  *vcpu
+	cpuWait              []int32 // slots with input waiting for the busy CPU, in arrival order
+	inCPUWait            []bool
+	tails                *tailGen
+	psHold               int64 // power save: input waits until then (the next beacon)
+	delayed              bool  // output is scheduled (link delay, CPU or tails)
+	window               int   // the board's receive window per connection (0: not modelled)
+	st                   firmware.Stats
 	events               []unix.EpollEvent
 	ev                   unix.EpollEvent
 	refuse               []byte
@@ -80,14 +90,21 @@ type seg struct {
 const segsPerConn = 16
 
 type conn struct {
-	fd                 int
-	slot               *firmware.Slot
-	readable, writable bool
-	lingering          bool   // the board is done: draining input until the client's FIN
-	seen               uint64 // TxAppended already put into segs
-	sent               uint64 // bytes written to the socket
-	segs               []seg  // release schedule of tx bytes; only with a link delay
-	segHead, segN      int32
+	fd          int
+	slot        *firmware.Slot
+	seen        uint64            // TxAppended already put into segs
+	sent        uint64            // bytes written to the socket
+	segs        *[segsPerConn]seg // release schedule of tx bytes; only with a link delay
+	lastRelease int64             // release time of the latest segment (output stays in order)
+	rxAt        int64             // when the socket turned readable (the input's arrival)
+	// The receive window: bytes read whose window has not reopened yet,
+	// and when each part reopens (an array pointer: 8 B a slot, not a
+	// slice's 24; the fields are ordered so the struct packs, as 10,000
+	// slots hold one each).
+	wnd                           *[segsPerConn]seg // n in end, reopen time in release
+	segHead, segN, wndHead, wndN  int32
+	wndUsed                       int32
+	readable, writable, lingering bool // lingering: the board is done, draining input until the client's FIN
 }
 
 const (
@@ -130,13 +147,23 @@ func Start(opts Options) (*Server, error) {
 	for i := range s.conns {
 		s.conns[i].fd = -1
 	}
-	if opts.Link.RTT > 0 {
-		s.segPool = make([]seg, n*segsPerConn)
+	s.cpu = newVCPU(opts.CPU, opts.Link.Airtime, opts.Link.Bps, opts.Link.Tails.Seed+1)
+	b.CPUCores = s.cpu.cores
+	s.tails = newTailGen(opts.Link.Tails)
+	s.delayed = opts.Link.RTT > 0 || s.cpu.on || s.tails != nil
+	if s.delayed {
+		s.segPool = make([]seg, 2*n*segsPerConn)
 	}
-	s.dl = deadlines.New(n + 1)
+	if opts.Link.RTT > 0 {
+		s.window = b.Config().RxBuf
+	}
+	s.dl = deadlines.New(n + 2)
 	s.bucket = newBucket(opts.Link.Bps)
 	s.linkWait = make([]int32, 0, n)
+	s.linkTurn = -1
 	s.inLinkWait = make([]bool, n)
+	s.cpuWait = make([]int32, 0, n)
+	s.inCPUWait = make([]bool, n)
 	s.events = make([]unix.EpollEvent, 256)
 	s.refuse = firmware.RefuseResponse(nil)
 	c := b.Config()
@@ -283,6 +310,16 @@ func (s *Server) Stats() firmware.Stats {
 	return st
 }
 
+// CPU is the board's CPU model (zero: off).
+func (s *Server) CPU() CPU { return s.opts.CPU }
+
+// CPUBusy is how long the board's virtual CPU has been busy since start.
+func (s *Server) CPUBusy() time.Duration {
+	var ns int64
+	_ = s.Do(func(b *firmware.Board) { ns = b.CPUBusy })
+	return time.Duration(ns)
+}
+
 func (s *Server) kick() {
 	var one = [8]byte{1}
 	_, _ = unix.Write(s.evfd, one[:])
@@ -366,6 +403,9 @@ func (s *Server) loop() {
 					continue
 				}
 				if e.Events&(unix.EPOLLIN|unix.EPOLLRDHUP|unix.EPOLLHUP|unix.EPOLLERR) != 0 {
+					if !c.readable {
+						c.rxAt = now // input arrived: the board's work on it starts from here
+					}
 					c.readable = true
 				}
 				if e.Events&(unix.EPOLLOUT|unix.EPOLLHUP|unix.EPOLLERR) != 0 {
@@ -383,6 +423,11 @@ func (s *Server) loop() {
 			if i == nslots {
 				s.dl.Set(i, 0)
 				s.retryLink(now)
+				continue
+			}
+			if i == nslots+1 {
+				s.dl.Set(i, 0)
+				s.retryCPU(now)
 				continue
 			}
 			s.dl.Set(i, 0)
@@ -470,7 +515,7 @@ func (s *Server) acceptAll(now int64) {
 		}
 		s.conns[i] = conn{fd: fd, slot: sl, writable: true}
 		if s.segPool != nil {
-			s.conns[i].segs = s.segPool[i*segsPerConn : (i+1)*segsPerConn : (i+1)*segsPerConn]
+			s.conns[i].segs = (*[segsPerConn]seg)(s.segPool[i*segsPerConn : (i+1)*segsPerConn])
 		}
 		s.service(i, now)
 		s.tuneBacklog()
@@ -669,60 +714,111 @@ func (s *Server) service(i int, now int64) {
 		return
 	}
 	sl := c.slot
-	rtt := s.opts.Link.RTT
-	var wait int64 // earliest time the link lets this connection go on
+	if c.wnd == nil && s.window > 0 {
+		k := (len(s.conns) + i) * segsPerConn
+		c.wnd = (*[segsPerConn]seg)(s.segPool[k : k+segsPerConn])
+	}
+	var wait int64 // earliest time the link, the window or the radio lets this connection go on
+	soon := func(at int64) {
+		if wait == 0 || at < wait {
+			wait = at
+		}
+	}
+	s.afterCall(now, 0) // work done since the last look: an accept, a timer, another slot's wake
+	took := 0           // bytes the shared link granted in this call
 	for {
 		progress := false
-		s.noteTx(c, now, rtt)
+		s.noteTx(c, now)
 		// Reads first, and at most a quantum each way per turn: on a
 		// saturated link the two directions take turns, so a close or a
 		// ping is not starved behind a stream (nor a reply behind a flood).
 		if c.readable && !sl.Done() {
-			if buf := sl.RxSpace(); buf != nil {
-				g, w := s.bucket.take(now, s.bucket.turn(len(buf)))
-				if g == 0 {
-					s.waitLink(i, w)
-				} else {
-					n, err := unix.Read(c.fd, buf[:g])
-					s.bucket.refund(g - max(n, 0))
-					switch {
-					case n > 0:
-						sl.Received(n, now)
-						progress = true
-					case n == 0 && err == nil:
-						sl.PeerEOF(now) // a FIN: the client may still read
-						c.readable = false
-					case err == unix.EAGAIN:
-						c.readable = false
-					default:
-						sl.PeerClosed(now)
-						c.readable = false
+			if !s.cpu.idle(now) {
+				s.waitCPU(i) // the board takes no input while its core is busy
+			} else if at := s.inputHold(now); at > 0 {
+				soon(at)
+			} else if s.cpu.radioFree(now) > 0 {
+				s.waitCPU(i) // the channel is busy with another frame
+			} else if buf := sl.RxSpace(); buf != nil {
+				if s.window > 0 {
+					free, at := c.rxWindow(now, s.window)
+					if free < len(buf) {
+						buf = buf[:free]
+					}
+					if at > 0 {
+						soon(at)
+					}
+				}
+				if len(buf) > 0 {
+					g, w := s.linkTake(i, now, len(buf), &took)
+					if g == 0 {
+						s.waitLink(i, w)
+					} else {
+						n, err := unix.Read(c.fd, buf[:g])
+						s.bucket.refund(g - max(n, 0))
+						took -= g - max(n, 0)
+						switch {
+						case n > 0:
+							sl.Received(n, now)
+							s.afterCallAt(now, c.rxAt, n)
+							c.rxAt = now // what is read next arrived by now
+							if s.window > 0 {
+								c.consumed(n, s.cpu.done(now)+s.opts.Link.RTT)
+							}
+							progress = true
+						case n == 0 && err == nil:
+							sl.PeerEOF(now) // a FIN: the client may still read
+							s.afterCall(now, 0)
+							c.readable = false
+						case err == unix.EAGAIN:
+							c.readable = false
+						default:
+							sl.PeerClosed(now)
+							s.afterCall(now, 0)
+							c.readable = false
+						}
 					}
 				}
 			}
 		}
+		s.noteTx(c, now)
 		if c.writable {
 			pend := sl.TxPending()
 			k := len(pend)
-			if rtt > 0 {
-				k, wait = c.releasable(now, k, wait)
+			if s.delayed {
+				var w int64
+				k, w = c.releasable(now, k, 0)
+				if w > 0 {
+					soon(w)
+				}
 			}
 			if k > 0 {
-				g, w := s.bucket.take(now, s.bucket.turn(k))
+				if s.cpu.radioFree(now) > 0 {
+					s.waitCPU(i) // the channel is busy with another frame
+					k = 0
+				}
+			}
+			if k > 0 {
+				g, w := s.linkTake(i, now, k, &took)
 				if g == 0 {
 					s.waitLink(i, w)
 				} else {
 					n, err := unix.Write(c.fd, pend[:g])
 					s.bucket.refund(g - max(n, 0))
+					took -= g - max(n, 0)
 					if n > 0 {
+						s.cpu.onAirMore(now, n, len(pend) > n)
 						c.sent += uint64(n)
 						sl.Sent(n, now)
+						s.afterCall(now, 0)
+						s.tails.traffic(now)
 						progress = true
 					}
 					if err == unix.EAGAIN {
 						c.writable = false
 					} else if err != nil {
 						sl.PeerClosed(now)
+						s.afterCall(now, 0)
 					} else if n < g {
 						c.writable = false
 					}
@@ -737,7 +833,7 @@ func (s *Server) service(i int, now int64) {
 			break
 		}
 	}
-	s.noteTx(c, now, rtt)
+	s.noteTx(c, now)
 	d := sl.Deadline()
 	if wait > 0 && (d == 0 || wait < d) {
 		d = wait
@@ -745,29 +841,107 @@ func (s *Server) service(i int, now int64) {
 	s.dl.Set(i, d)
 }
 
-// noteTx records bytes the slot appended since the last look, to be
-// released RTT later.
-func (c *conn) noteTxAt(now, rtt int64) {
+// afterCall charges the board's CPU for the work its counters show since
+// the last call (rx bytes were received in this one).
+func (s *Server) afterCall(now int64, rx int) { s.afterCallAt(now, now, rx) }
+
+// afterCallAt is afterCall for input that arrived at arrived.
+func (s *Server) afterCallAt(now, arrived int64, rx int) {
+	if !s.cpu.on {
+		return
+	}
+	s.st = s.board.Stats()
+	s.cpu.account(now, arrived, &s.st, rx)
+	s.board.CPUBusy = s.cpu.total
+}
+
+// inputHold is when the radio lets input in (power save: the next
+// beacon), or 0 if it does now.
+func (s *Server) inputHold(now int64) int64 {
+	if s.tails == nil {
+		return 0
+	}
+	if s.psHold > now {
+		return s.psHold
+	}
+	if at := s.tails.inputAt(now); at > now {
+		s.psHold = at
+		return at
+	}
+	return 0
+}
+
+// noteTx records bytes the slot appended since the last look, charges the
+// CPU for sending them and schedules their release: when the CPU has
+// finished the work, plus the link's delay and tail.
+func (s *Server) noteTx(c *conn, now int64) {
+	if !s.delayed {
+		return
+	}
 	a := c.slot.TxAppended()
 	if a <= c.seen {
 		return
 	}
+	out := s.cpu.output(now, int(a-c.seen))
+	if s.cpu.on {
+		s.board.CPUBusy = s.cpu.total
+	}
 	c.seen = a
+	rel := out + s.opts.Link.RTT + s.tails.draw(c.lastRelease > now)
+	if rel < c.lastRelease {
+		rel = c.lastRelease // in order: a late packet holds those behind it
+	}
+	c.lastRelease = rel
 	if c.segN > 0 {
 		last := &c.segs[int(c.segHead+c.segN-1)%len(c.segs)]
-		if last.release >= now+rtt-int64(50*time.Microsecond) || int(c.segN) == len(c.segs) {
+		if last.release >= rel-int64(50*time.Microsecond) || int(c.segN) == len(c.segs) {
 			last.end = a // coalesce bytes appended at about the same time, or when full
+			if rel > last.release {
+				last.release = rel
+			}
 			return
 		}
 	}
-	c.segs[int(c.segHead+c.segN)%len(c.segs)] = seg{end: a, release: now + rtt}
+	c.segs[int(c.segHead+c.segN)%len(c.segs)] = seg{end: a, release: rel}
 	c.segN++
 }
 
-func (s *Server) noteTx(c *conn, now, rtt int64) {
-	if rtt > 0 {
-		c.noteTxAt(now, rtt)
+// rxWindow reopens the parts of the receive window whose time has come and
+// returns how many bytes the client may have sent by now; when none, at
+// is when the next part reopens.
+func (c *conn) rxWindow(now int64, window int) (free int, at int64) {
+	for c.wndN > 0 && c.wnd[c.wndHead].release <= now {
+		c.wndUsed -= int32(c.wnd[c.wndHead].end)
+		c.wndHead = (c.wndHead + 1) % int32(len(c.wnd))
+		c.wndN--
 	}
+	free = window - int(c.wndUsed)
+	if free <= 0 {
+		free = 0
+		if c.wndN > 0 {
+			at = c.wnd[c.wndHead].release
+		}
+	}
+	return free, at
+}
+
+// consumed records n bytes the firmware took; their window reopens at
+// reopen (the client learns of it and its next bytes arrive a round trip
+// after the board consumed them).
+func (c *conn) consumed(n int, reopen int64) {
+	c.wndUsed += int32(n)
+	if c.wndN > 0 {
+		last := &c.wnd[int(c.wndHead+c.wndN-1)%len(c.wnd)]
+		if last.release >= reopen-int64(50*time.Microsecond) || int(c.wndN) == len(c.wnd) {
+			last.end += uint64(n)
+			if reopen > last.release {
+				last.release = reopen
+			}
+			return
+		}
+	}
+	c.wnd[int(c.wndHead+c.wndN)%len(c.wnd)] = seg{end: uint64(n), release: reopen}
+	c.wndN++
 }
 
 // releasable limits want to the bytes whose delay has passed; wait is set
@@ -794,10 +968,88 @@ func (c *conn) releasable(now int64, want int, wait int64) (int, int64) {
 	return want, wait
 }
 
+// waitCPU queues slot i for the board's shared resources, the CPU and
+// the radio: waiters are served in the order they found them busy (first
+// come, first served, as frames queue for the channel and the stack), so
+// no connection is starved by another that happens to be polled first.
+func (s *Server) waitCPU(i int) {
+	if !s.inCPUWait[i] {
+		s.inCPUWait[i] = true
+		s.cpuWait = append(s.cpuWait, int32(i))
+	}
+	s.armCPU(s.now())
+}
+
+// armCPU sets the resources' timer to when the CPU or the radio frees.
+func (s *Server) armCPU(now int64) {
+	at := int64(0)
+	if !s.cpu.idle(now) {
+		at = s.cpu.nextIdle(now)
+	}
+	if r := s.cpu.radioFree(now); r > 0 && (at == 0 || r < at) {
+		at = r
+	}
+	if at <= now {
+		at = now + 1
+	}
+	s.dl.Set(len(s.conns)+1, at)
+}
+
+// retryCPU gives the freed resources to the slots waiting for them, in
+// turn; a slot that still cannot go on queues again at the back.
+func (s *Server) retryCPU(now int64) {
+	for k := len(s.cpuWait); k > 0 && len(s.cpuWait) > 0; k-- {
+		if s.cpu.radioFree(now) > 0 {
+			break // nothing moves while the channel is busy
+		}
+		i := s.cpuWait[0]
+		copy(s.cpuWait, s.cpuWait[1:])
+		s.cpuWait = s.cpuWait[:len(s.cpuWait)-1]
+		s.inCPUWait[i] = false
+		if s.conns[i].fd >= 0 {
+			s.service(int(i), now)
+		}
+	}
+	if len(s.cpuWait) > 0 {
+		s.armCPU(now)
+	}
+}
+
+// linkTake asks the shared link for up to want bytes for slot i. The link
+// is shared fairly: while slots wait for it, a slot that is not the one
+// being given its turn queues behind them instead of taking the credit
+// first, and the one given its turn takes at most a quantum (took counts
+// what it had in this call) before it queues again at the back. A WiFi
+// channel shares airtime between stations the same way; without it a
+// flooding connection that happens to be served first takes every byte.
+func (s *Server) linkTake(i int, now int64, want int, took *int) (int, int64) {
+	if s.bucket == nil {
+		return want, 0
+	}
+	q := int(s.bucket.quantum)
+	if s.linkTurn == i {
+		if len(s.linkWait) > 0 {
+			if *took >= q {
+				return 0, now // its turn is over: back of the queue
+			}
+			want = min(want, q-*took)
+		}
+	} else if len(s.linkWait) > 0 {
+		return 0, now // others are waiting: no jumping the queue
+	}
+	g, w := s.bucket.take(now, s.bucket.turn(want))
+	*took += g
+	return g, w
+}
+
+// waitLink queues slot i for the link, to be retried at or after at.
 func (s *Server) waitLink(i int, at int64) {
 	if !s.inLinkWait[i] {
 		s.inLinkWait[i] = true
 		s.linkWait = append(s.linkWait, int32(i))
+	}
+	if r := s.bucket.readyAt(); r > at {
+		at = r
 	}
 	n := len(s.conns)
 	if cur := s.dl.At(n); cur == 0 || at < cur {
@@ -805,19 +1057,31 @@ func (s *Server) waitLink(i int, at int64) {
 	}
 }
 
+// retryLink gives the link to the waiting slots in turn, a quantum each,
+// until it has no credit left; those still waiting go round again when it
+// has a quantum's credit.
 func (s *Server) retryLink(now int64) {
-	w := s.linkWait
-	s.linkWait = s.linkWait[len(w):] // keep the backing array; new waiters append after
-	for _, i := range w {
+	for k := len(s.linkWait); k > 0 && len(s.linkWait) > 0; k-- {
+		i := s.linkWait[0]
+		copy(s.linkWait, s.linkWait[1:])
+		s.linkWait = s.linkWait[:len(s.linkWait)-1]
 		s.inLinkWait[i] = false
-	}
-	for _, i := range w {
 		if s.conns[i].fd >= 0 {
+			s.linkTurn = int(i)
 			s.service(int(i), now)
+			s.linkTurn = -1
+		}
+		if s.bucket.readyAt() > now {
+			break
 		}
 	}
-	// Compact: the waiters added during the retries move to the front.
-	s.linkWait = append(w[:0], s.linkWait...)
+	if len(s.linkWait) > 0 {
+		n := len(s.conns)
+		at := max(s.bucket.readyAt(), now+1)
+		if cur := s.dl.At(n); cur == 0 || at < cur || cur <= now {
+			s.dl.Set(n, at)
+		}
+	}
 }
 
 // lingerTime bounds how long a finished connection waits for the client's FIN.
@@ -859,6 +1123,7 @@ func (s *Server) closeConn(i int, now int64) {
 	_ = unix.EpollCtl(s.epfd, unix.EPOLL_CTL_DEL, c.fd, &s.ev)
 	unix.Close(c.fd)
 	c.slot.Release(now)
+	s.afterCall(now, 0)
 	*c = conn{fd: -1}
 	s.dl.Set(i, 0)
 	s.resumeAccept()

@@ -1,0 +1,269 @@
+//go:build linux
+
+package host
+
+import (
+	"bytes"
+	"fmt"
+	"net"
+	"testing"
+	"time"
+
+	"github.com/wslab/wslab/core"
+	"github.com/wslab/wslab/firmware"
+	"github.com/wslab/wslab/internal/wstest"
+)
+
+// These tests check the emulation's board model against its own promises.
+// Where they time something, it is a duration the emulated board sets
+// (window/RTT, the virtual CPU's service time), seconds or tens of
+// milliseconds per unit, and they bound it from the side a loaded machine
+// cannot fake: a bug that removes the mechanism makes the transfer several
+// times faster, a busy host only slower.
+
+func fidelityBoard(t *testing.T, cfg firmware.Config, link Link, cpu CPU) *Server {
+	t.Helper()
+	if cfg.Model == "" {
+		cfg.Model = "fidelity"
+	}
+	srv, err := Start(Options{Board: cfg, Link: link, CPU: cpu})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Close() })
+	return srv
+}
+
+// sinkFor sends count messages of size bytes to /ws/sink and returns how
+// long the board took to take them (the last one counted in its stats).
+func sinkFor(t *testing.T, srv *Server, size, count int) time.Duration {
+	t.Helper()
+	c, err := wstest.Dial(srv.Addr().String(), "/ws/sink", 20*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	msg := bytes.Repeat([]byte("s"), size)
+	start := time.Now()
+	done := make(chan error, 1)
+	go func() {
+		c.SetWriteDeadline(time.Now().Add(60 * time.Second))
+		for i := 0; i < count; i++ {
+			if err := c.W.WriteMessage(core.OpBinary, msg); err != nil {
+				done <- err
+				return
+			}
+		}
+		done <- nil
+	}()
+	deadline := time.Now().Add(60 * time.Second)
+	for time.Now().Before(deadline) {
+		if srv.Stats().MsgsIn >= uint64(count) {
+			<-done
+			return time.Since(start)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	t.Fatalf("the board took %d of %d messages in 60 s", srv.Stats().MsgsIn, count)
+	return 0
+}
+
+// TestWindowBoundsSink: a 512 B receive window at a 10 ms round trip
+// allows ~51 KB/s whatever the client and the host can do (picow-tinygo's
+// figures); without the window the same upload takes a fraction of that.
+func TestWindowBoundsSink(t *testing.T) {
+	const rx, rtt = 512, 10 * time.Millisecond
+	srv := fidelityBoard(t, firmware.Config{Slots: 2, RxBuf: rx, TxBuf: 4380, MaxMessage: 4096},
+		Link{RTT: int64(rtt)}, CPU{})
+	const size, count = 1024, 40 // 41 KiB of frames: ~0.8 s at window/RTT
+	elapsed := sinkFor(t, srv, size, count)
+	wire := count * core.FrameSize(size, true)
+	floor := time.Duration(float64(wire-rx) / rx * float64(rtt))
+	rate := float64(wire) / elapsed.Seconds() / 1e6
+	t.Logf("%d B through a %d B window at %v RTT: %v, %.3f MB/s (window/RTT %.3f MB/s)", wire, rx, rtt,
+		elapsed.Round(time.Millisecond), rate, float64(rx)/rtt.Seconds()/1e6)
+	if elapsed < floor*9/10 {
+		t.Fatalf("upload took %v, faster than the window allows (%v)", elapsed, floor)
+	}
+}
+
+// TestCPUBoundsEchoRate: a board whose CPU spends 10 ms per echoed message
+// serves at most 100 msgs/s however many clients ask, and reports its CPU
+// busy; with the CPU model off the same clients go far faster.
+func TestCPUBoundsEchoRate(t *testing.T) {
+	cpu := CPU{MsgIn: 6 * time.Millisecond.Nanoseconds(), MsgOut: 4 * time.Millisecond.Nanoseconds()}
+	srv := fidelityBoard(t, firmware.Config{Slots: 4, RxBuf: 2048, TxBuf: 2048}, Link{}, cpu)
+	const clients, each = 4, 15 // 60 messages: at least 600 ms of CPU
+	errs := make(chan error, clients)
+	start := time.Now()
+	for i := 0; i < clients; i++ {
+		go func() {
+			c, err := wstest.Dial(srv.Addr().String(), "/ws", 20*time.Second)
+			if err != nil {
+				errs <- err
+				return
+			}
+			defer c.Close()
+			for k := 0; k < each; k++ {
+				if err := c.Echo([]byte("hello board"), 20*time.Second); err != nil {
+					errs <- err
+					return
+				}
+			}
+			errs <- nil
+		}()
+	}
+	for i := 0; i < clients; i++ {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	elapsed := time.Since(start)
+	busy := srv.CPUBusy()
+	t.Logf("%d echoes in %v with 10 ms of CPU each; CPU busy %v", clients*each, elapsed.Round(time.Millisecond), busy)
+	if want := time.Duration(clients*each) * 10 * time.Millisecond; elapsed < want*9/10 {
+		t.Fatalf("%d echoes took %v: faster than the board's CPU allows (%v)", clients*each, elapsed, want)
+	}
+	if busy < time.Duration(clients*each)*10*time.Millisecond {
+		t.Fatalf("CPU busy %v, want at least the messages' %v", busy, time.Duration(clients*each)*10*time.Millisecond)
+	}
+	// /stats carries it.
+	doc := httpGet(t, srv.Addr().String(), "/stats")
+	if !bytes.Contains(doc, []byte(`"cpu":{"busy_ms":`)) || bytes.Contains(doc, []byte(`"busy_ms":0,`)) {
+		t.Fatalf("/stats has no CPU figures: %s", doc)
+	}
+}
+
+// TestFairLinkShare is issue 18's starvation: on picow-tinygo's 2 Mbit/s
+// link a 16 B echo client beside a stream client must get its share: one
+// echo per round trip plus its turns behind the stream's quanta in each
+// direction, not 2 messages in 8 s.
+func TestFairLinkShare(t *testing.T) {
+	const bps, rtt = 2e6, 10 * time.Millisecond
+	srv := fidelityBoard(t, firmware.Config{Slots: 3, RxBuf: 512, TxBuf: 4380, MaxMessage: 4096},
+		Link{Bps: bps, RTT: int64(rtt)}, CPU{})
+	addr := srv.Addr().String()
+	st, err := wstest.Dial(addr, "/ws/source?size=4096&count=1000000", 20*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	stop := make(chan struct{})
+	pulled := make(chan int, 1)
+	go func() {
+		n := 0
+		for {
+			select {
+			case <-stop:
+				pulled <- n
+				return
+			default:
+			}
+			ev, err := st.Next(5 * time.Second)
+			if err != nil {
+				pulled <- n
+				return
+			}
+			if ev.Kind == core.EventMessage {
+				n++
+			}
+		}
+	}()
+	time.Sleep(300 * time.Millisecond) // the stream fills the link
+	ec, err := wstest.Dial(addr, "/ws", 20*time.Second)
+	if err != nil {
+		close(stop)
+		t.Fatalf("the echo client's handshake beside the stream: %v", err)
+	}
+	defer ec.Close()
+	const span = 2 * time.Second
+	got := 0
+	t0 := time.Now()
+	for time.Since(t0) < span {
+		if err := ec.Echo(bytes.Repeat([]byte("e"), 16), 10*time.Second); err != nil {
+			t.Fatalf("echo %d beside the stream: %v", got+1, err)
+		}
+		got++
+	}
+	elapsed := time.Since(t0)
+	close(stop)
+	streamed := <-pulled
+	q := 1460.0 * 8 / bps // one quantum of the stream, s
+	fair := 1 / (rtt.Seconds() + 2*q)
+	rate := float64(got) / elapsed.Seconds()
+	t.Logf("echo beside a stream: %d msgs in %v = %.1f msgs/s (fair share %.1f msgs/s); the stream got %d x 4 KiB",
+		got, elapsed.Round(time.Millisecond), rate, fair, streamed)
+	if rate < fair/2 {
+		t.Fatalf("echo client got %.1f msgs/s beside a stream, under half its fair share %.1f", rate, fair)
+	}
+	if streamed == 0 {
+		t.Fatal("the stream got nothing")
+	}
+}
+
+// TestTailsReproducible: the same seed gives the same delays, another seed
+// others; the tail is heavy (a few percent far above the median).
+func TestTailsReproducible(t *testing.T) {
+	tl := Tails{Seed: 42, Jitter: 1e6, TailP: 0.05, TailMin: 20e6, TailMax: 300e6, TailAlpha: 2}
+	draw := func(t Tails) []int64 {
+		g := newTailGen(t)
+		d := make([]int64, 2000)
+		for i := range d {
+			d[i] = g.delay()
+		}
+		return d
+	}
+	a, b := draw(tl), draw(tl)
+	tl2 := tl
+	tl2.Seed = 43
+	c := draw(tl2)
+	same, far := true, 0
+	for i := range a {
+		if a[i] != b[i] {
+			same = false
+		}
+		if a[i] >= 20e6 {
+			far++
+		}
+	}
+	if !same {
+		t.Fatal("the same seed gave different delays")
+	}
+	if fmt.Sprint(a) == fmt.Sprint(c) {
+		t.Fatal("another seed gave the same delays")
+	}
+	if far < 50 || far > 200 {
+		t.Fatalf("%d of 2000 delays in the tail, want ~5%%", far)
+	}
+	if newTailGen(Tails{}) != nil {
+		t.Fatal("zero tails must be off")
+	}
+}
+
+// TestPowerSaveWaitsForBeacon: a dozing station takes input at the next
+// DTIM beacon; traffic keeps it awake.
+func TestPowerSaveWaitsForBeacon(t *testing.T) {
+	g := newTailGen(Tails{Seed: 1, PowerSave: true, DTIM: 1, PSAwake: 50e6})
+	now := int64(10e9)
+	at := g.inputAt(now)
+	if at < now || at > now+BeaconInterval || (at-g.phase)%BeaconInterval != 0 {
+		t.Fatalf("input at %d: want the next beacon after %d", at, now)
+	}
+	if got := g.inputAt(at + 10e6); got != at+10e6 {
+		t.Fatalf("awake after the beacon: input waited until %d", got)
+	}
+}
+
+func httpGet(t *testing.T, addr, path string) []byte {
+	t.Helper()
+	c, err := net.DialTimeout("tcp", addr, 10*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(20 * time.Second))
+	fmt.Fprintf(c, "GET %s HTTP/1.1\r\nHost: b\r\nConnection: close\r\n\r\n", path)
+	var buf bytes.Buffer
+	_, _ = buf.ReadFrom(c)
+	return buf.Bytes()
+}
