@@ -57,6 +57,9 @@ func Run(ctx context.Context, spec Spec) (*results.Run, error) {
 	if sc != nil {
 		defer sc.close()
 	}
+	if f := probeOf(s.Scenario); f != nil {
+		return runProbe(ctx, &s, t, &clk, sc, board, notes, f)
+	}
 	if scenarioOf(s.Scenario).rule == ruleHTTP {
 		return runHTTP(ctx, &s, t, &clk, sc, board, notes)
 	}

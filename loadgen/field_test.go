@@ -1,0 +1,54 @@
+//go:build linux
+
+package loadgen
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/wslab/wslab/firmware"
+	"github.com/wslab/wslab/results"
+)
+
+// fieldRun runs a field scenario and returns its record and answer.
+func fieldRun(t *testing.T, spec Spec) (string, *results.Run) {
+	t.Helper()
+	r := run(t, spec)
+	a := Answer(r)
+	t.Logf("%s: %s", spec.Scenario, a)
+	for _, n := range r.Notes {
+		t.Logf("note: %s", n)
+	}
+	if a == "" {
+		t.Fatalf("no answer in %q", r.Notes)
+	}
+	return a, r
+}
+
+func TestFieldBrowser(t *testing.T) {
+	// A roomy board opens the page for every user, Chromium and Firefox
+	// headers alike, and declines permessage-deflate.
+	srv := board(t, firmware.Config{Slots: 32})
+	a, r := fieldRun(t, Spec{Target: srv.WSURL("/ws"), Scenario: Browser, Conns: 4, DialTimeout: 2 * time.Second})
+	if a != "page opens at once for all 4 users tried" {
+		t.Errorf("answer %q", a)
+	}
+	if r.Counts.ConnsOpened != 4 || r.Errors["handshake extension"] != 0 {
+		t.Errorf("counts %+v errors %v", r.Counts, r.Errors)
+	}
+	// A 7-socket board (libesphttpd): one user's six connections and
+	// WebSocket take every socket; the second user cannot get in.
+	srv7 := board(t, firmware.Config{Slots: 7, FailMode: firmware.FailReset, IdleTimeout: 60 * firmware.Second})
+	a, _ = fieldRun(t, Spec{Target: srv7.WSURL("/ws"), Scenario: Browser, Conns: 4, DialTimeout: time.Second})
+	if !strings.HasPrefix(a, "page opens at once for 1 user; the 2nd (Firefox) fails") {
+		t.Errorf("answer %q", a)
+	}
+	// The same board closing idle keep-alive connections after 300 ms:
+	// the second user waits for them.
+	srvIdle := board(t, firmware.Config{Slots: 7, FailMode: firmware.FailReset, IdleTimeout: 300 * firmware.Millisecond})
+	a, _ = fieldRun(t, Spec{Target: srvIdle.WSURL("/ws"), Scenario: Browser, Conns: 2, DialTimeout: 3 * time.Second})
+	if !strings.HasPrefix(a, "page opens at once for 1 user; the 2nd (Firefox) waits") {
+		t.Errorf("answer %q", a)
+	}
+}
