@@ -186,7 +186,9 @@ func (p *probe) sleep(d time.Duration) bool {
 func (p *probe) fail(kind string) { p.r.Errors[kind]++ }
 
 // note adds a note.
-func (p *probe) note(format string, a ...any) { p.r.Notes = append(p.r.Notes, fmt.Sprintf(format, a...)) }
+func (p *probe) note(format string, a ...any) {
+	p.r.Notes = append(p.r.Notes, fmt.Sprintf(format, a...))
+}
 
 // param records a parameter of the scenario.
 func (p *probe) param(k, v string) {

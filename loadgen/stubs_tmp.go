@@ -2,9 +2,9 @@
 
 package loadgen
 
-func runReload(p *probe) (string, error)          { return "", nil }
-func runBackgroundTab(p *probe) (string, error)   { return "", nil }
-func runDeadPeers(p *probe) (string, error)       { return "", nil }
-func runReconnectStorm(p *probe) (string, error)  { return "", nil }
-func runLadder(p *probe) (string, error)          { return "", nil }
-func runNoDrop(p *probe) (string, error)          { return "", nil }
+func runReload(p *probe) (string, error)         { return "", nil }
+func runBackgroundTab(p *probe) (string, error)  { return "", nil }
+func runDeadPeers(p *probe) (string, error)      { return "", nil }
+func runReconnectStorm(p *probe) (string, error) { return "", nil }
+func runLadder(p *probe) (string, error)         { return "", nil }
+func runNoDrop(p *probe) (string, error)         { return "", nil }
