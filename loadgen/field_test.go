@@ -52,3 +52,25 @@ func TestFieldBrowser(t *testing.T) {
 		t.Errorf("answer %q", a)
 	}
 }
+
+func TestFieldLadder(t *testing.T) {
+	// A board that echoes every size up to its cap, split anywhere.
+	srv := board(t, firmware.Config{RxBuf: 2048, TxBuf: 2048, MaxMessage: 4096})
+	a, r := fieldRun(t, Spec{Target: srv.WSURL("/ws"), Scenario: Ladder})
+	if a != "first failing size 4097 B: close 1009 (every size up to 4096 B echoed)" {
+		t.Errorf("answer %q", a)
+	}
+	if r.Counts.MsgsReceived < 200 {
+		t.Errorf("only %d echoes: the ladder skipped rungs", r.Counts.MsgsReceived)
+	}
+	// A board capped at 1000 B: the ladder's first failing size is 1001,
+	// with the board's close 1009, below every MSS rung.
+	small := board(t, firmware.Config{RxBuf: 1024, TxBuf: 1024, MaxMessage: 1000})
+	a, r = fieldRun(t, Spec{Target: small.WSURL("/ws"), Scenario: Ladder})
+	if a != "first failing size 1001 B: close 1009 (every size up to 1000 B echoed)" {
+		t.Errorf("answer %q", a)
+	}
+	if r.Errors["close 1009"] == 0 {
+		t.Errorf("errors %v", r.Errors)
+	}
+}

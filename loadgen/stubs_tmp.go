@@ -6,5 +6,4 @@ func runReload(p *probe) (string, error)         { return "", nil }
 func runBackgroundTab(p *probe) (string, error)  { return "", nil }
 func runDeadPeers(p *probe) (string, error)      { return "", nil }
 func runReconnectStorm(p *probe) (string, error) { return "", nil }
-func runLadder(p *probe) (string, error)         { return "", nil }
 func runNoDrop(p *probe) (string, error)         { return "", nil }
