@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/wslab/wslab/firmware"
+	"github.com/wslab/wslab/firmware/host"
 	"github.com/wslab/wslab/results"
 )
 
@@ -72,5 +73,45 @@ func TestFieldLadder(t *testing.T) {
 	}
 	if r.Errors["close 1009"] == 0 {
 		t.Errorf("errors %v", r.Errors)
+	}
+}
+
+// linkBoard starts a board behind an emulated link.
+func linkBoard(t *testing.T, cfg firmware.Config, link host.Link) *host.Server {
+	t.Helper()
+	cfg.Model = "test-link"
+	if cfg.Slots == 0 {
+		cfg.Slots = 8
+	}
+	cfg.RxBuf, cfg.TxBuf = 4096, 4096
+	srv, err := host.Start(host.Options{Board: cfg, Listen: "127.0.0.1:0", Link: link})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Close() })
+	return srv
+}
+
+func TestFieldNoDrop(t *testing.T) {
+	// Two boards behind the same 40 ms link: one applies back-pressure,
+	// one drops echoes once two wait in its queue (the AsyncWebSocket
+	// policy). The dropping board's highest rate without drops is lower,
+	// and its drops are found in its queue.
+	link := host.Link{RTT: int64(40 * time.Millisecond)}
+	spec := Spec{Scenario: NoDrop, Conns: 1, Size: 64, Rate: 25, Duration: 2 * time.Second, LatencyBound: 100 * time.Millisecond}
+	spec.Target = linkBoard(t, firmware.Config{}, link).WSURL("/ws")
+	a, r := fieldRun(t, spec)
+	good := r.Scenario.Rate
+	spec.Target = linkBoard(t, firmware.Config{QueueLen: 2}, link).WSURL("/ws")
+	a2, r2 := fieldRun(t, spec)
+	bad := r2.Scenario.Rate
+	if !strings.HasPrefix(a, "highest rate without drops: ") || !strings.HasPrefix(a2, "highest rate without drops: ") {
+		t.Fatalf("answers %q, %q", a, a2)
+	}
+	if !(bad < good/2) {
+		t.Errorf("the dropping board kept %.0f msgs/s, the other %.0f: the search did not find the drops", bad, good)
+	}
+	if !strings.Contains(a2, "in the board's queue") || strings.Contains(a2, " 0 in the board's queue") {
+		t.Errorf("the dropping board's answer does not put the drops in its queue: %q", a2)
 	}
 }

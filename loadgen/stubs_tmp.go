@@ -6,4 +6,3 @@ func runReload(p *probe) (string, error)         { return "", nil }
 func runBackgroundTab(p *probe) (string, error)  { return "", nil }
 func runDeadPeers(p *probe) (string, error)      { return "", nil }
 func runReconnectStorm(p *probe) (string, error) { return "", nil }
-func runNoDrop(p *probe) (string, error)         { return "", nil }
