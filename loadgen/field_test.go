@@ -115,3 +115,22 @@ func TestFieldNoDrop(t *testing.T) {
 		t.Errorf("the dropping board's answer does not put the drops in its queue: %q", a2)
 	}
 }
+
+func TestFieldDeadPeers(t *testing.T) {
+	// A board that pings an idle client after 200 ms and drops it 200 ms
+	// later frees the dead peers' slots, and newcomers get in.
+	ok := board(t, firmware.Config{Slots: 4, FailMode: firmware.FailReset,
+		PingInterval: 200 * firmware.Millisecond, PongTimeout: 200 * firmware.Millisecond})
+	a, _ := fieldRun(t, Spec{Target: ok.WSURL("/ws"), Scenario: DeadPeers, Duration: 3 * time.Second})
+	if !strings.HasPrefix(a, "the board closed all 4 dead peers after ") || !strings.Contains(a, "pinged") || !strings.Contains(a, "newcomers got in after") {
+		t.Errorf("answer %q", a)
+	}
+	// A board whose ping and idle timeout are off (an hour): the dead
+	// peers hold every slot, and no newcomer gets in.
+	held := board(t, firmware.Config{Slots: 4, FailMode: firmware.FailReset,
+		PingInterval: 3600 * firmware.Second, IdleTimeout: 3600 * firmware.Second})
+	a, _ = fieldRun(t, Spec{Target: held.WSURL("/ws"), Scenario: DeadPeers, Duration: 1500 * time.Millisecond})
+	if !strings.HasPrefix(a, "4 dead peers held their slots for the whole ") || !strings.Contains(a, "no newcomer got in") {
+		t.Errorf("answer %q", a)
+	}
+}

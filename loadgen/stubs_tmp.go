@@ -4,5 +4,4 @@ package loadgen
 
 func runReload(p *probe) (string, error)         { return "", nil }
 func runBackgroundTab(p *probe) (string, error)  { return "", nil }
-func runDeadPeers(p *probe) (string, error)      { return "", nil }
 func runReconnectStorm(p *probe) (string, error) { return "", nil }
