@@ -3,6 +3,7 @@
 package loadgen
 
 import (
+	"context"
 	"strings"
 	"testing"
 	"time"
@@ -132,5 +133,36 @@ func TestFieldDeadPeers(t *testing.T) {
 	a, _ = fieldRun(t, Spec{Target: held.WSURL("/ws"), Scenario: DeadPeers, Duration: 1500 * time.Millisecond})
 	if !strings.HasPrefix(a, "4 dead peers held their slots for the whole ") || !strings.Contains(a, "no newcomer got in") {
 		t.Errorf("answer %q", a)
+	}
+}
+
+func TestFieldReconnectStorm(t *testing.T) {
+	// A board that drops silent peers after 300 ms: every client is back,
+	// after the board let go of its old connections.
+	ok := board(t, firmware.Config{Slots: 6, FailMode: firmware.FailReset,
+		PingInterval: 150 * firmware.Millisecond, PongTimeout: 150 * firmware.Millisecond})
+	a, r := fieldRun(t, Spec{Target: ok.WSURL("/ws"), Scenario: ReconnectStorm, Conns: 5, Backoff: BackoffImmediate, Duration: 4 * time.Second})
+	if !strings.HasPrefix(a, "all 5 clients back ") || !strings.Contains(a, "immediate backoff") {
+		t.Errorf("answer %q", a)
+	}
+	if r.Counts.ConnsFailed == 0 {
+		t.Errorf("no failed attempt while the board still held the old connections: %+v", r.Counts)
+	}
+	// With slots to spare, exponential backoff brings everyone back on
+	// the first try (within its first jittered 100 ms).
+	roomy := board(t, firmware.Config{Slots: 12, FailMode: firmware.FailReset})
+	a, r = fieldRun(t, Spec{Target: roomy.WSURL("/ws"), Scenario: ReconnectStorm, Conns: 5, Duration: 2 * time.Second})
+	if !strings.HasPrefix(a, "all 5 clients back 0.") || !strings.Contains(a, "exp backoff; no failed attempt") {
+		t.Errorf("answer %q", a)
+	}
+	// A board that never drops a silent peer: the clients cannot come
+	// back until its slots free, which they never do.
+	held := board(t, firmware.Config{Slots: 5, FailMode: firmware.FailReset, PingInterval: 3600 * firmware.Second})
+	a, _ = fieldRun(t, Spec{Target: held.WSURL("/ws"), Scenario: ReconnectStorm, Conns: 5, Backoff: BackoffFixed, Duration: 1200 * time.Millisecond})
+	if !strings.HasPrefix(a, "0 of 5 clients back within 1.2 s, 5 never") {
+		t.Errorf("answer %q", a)
+	}
+	if _, err := Run(context.Background(), Spec{Target: held.WSURL("/ws"), Scenario: ReconnectStorm, Backoff: "linear"}); err == nil {
+		t.Error("an unknown backoff ran")
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"net"
 	"os"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -60,7 +61,7 @@ type probe struct {
 	smp   *sampler
 	r     *results.Run
 	t0    int64
-	seed  uint64
+	seed  atomic.Uint64
 	stats BoardStats // the first /stats reading, when there was one
 	have  bool
 }
@@ -92,7 +93,8 @@ func probeOf(name string) probeFunc {
 // runProbe runs a field scenario: the board's heap and slots are sampled
 // all along (the plot of reload and dead-peers), and the answer is noted.
 func runProbe(ctx context.Context, s *Spec, t *target, clk *clock, sc *statsClient, board results.Board, notes []string, f probeFunc) (*results.Run, error) {
-	p := &probe{ctx: ctx, s: s, t: t, clk: clk, sc: sc, seed: uint64(time.Now().UnixNano())}
+	p := &probe{ctx: ctx, s: s, t: t, clk: clk, sc: sc}
+	p.seed.Store(uint64(time.Now().UnixNano()))
 	p.t0 = clk.now()
 	p.r = results.New(clk.wall(p.t0), results.Scenario{Name: s.Scenario, Conns: s.Conns, Size: s.Size,
 		Duration: results.Duration(s.Duration), Path: pathOnly(t.path), Params: params(s)}, board, s.Target)
@@ -240,8 +242,7 @@ func (p *probe) dialWS(path string, req wsRequest, timeout time.Duration, maxMsg
 	if err != nil {
 		return nil, hs, err
 	}
-	p.seed++
-	c := &pconn{nc: nc, keys: core.NewMaskGen(p.seed)}
+	c := &pconn{nc: nc, keys: core.NewMaskGen(p.seed.Add(1))}
 	key := core.NewClientKey(c.keys)
 	var b []byte
 	if req != nil {

@@ -2,6 +2,5 @@
 
 package loadgen
 
-func runReload(p *probe) (string, error)         { return "", nil }
-func runBackgroundTab(p *probe) (string, error)  { return "", nil }
-func runReconnectStorm(p *probe) (string, error) { return "", nil }
+func runReload(p *probe) (string, error)        { return "", nil }
+func runBackgroundTab(p *probe) (string, error) { return "", nil }
