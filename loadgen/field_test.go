@@ -166,3 +166,22 @@ func TestFieldReconnectStorm(t *testing.T) {
 		t.Error("an unknown backoff ran")
 	}
 }
+
+func TestFieldReload(t *testing.T) {
+	// A sound board is back where it started after a storm of 20
+	// reloads/s, and the heap series (the plot) has its slots over time.
+	ok := board(t, firmware.Config{Slots: 8})
+	a, r := fieldRun(t, Spec{Target: ok.WSURL("/ws"), Scenario: Reload, Rate: 20, Duration: time.Second, Settle: 300 * time.Millisecond})
+	if !strings.HasPrefix(a, "reload storm 20/s for ") || !strings.Contains(a, "none failed; recovered") {
+		t.Errorf("answer %q", a)
+	}
+	if len(r.Heap) < 4 {
+		t.Errorf("%d heap samples: no series to plot", len(r.Heap))
+	}
+	// A board leaking 64 KiB per connection does not recover.
+	leaky := board(t, firmware.Config{Slots: 8, LeakPerConn: 64 << 10})
+	a, _ = fieldRun(t, Spec{Target: leaky.WSURL("/ws"), Scenario: Reload, Rate: 20, Duration: time.Second, Settle: 300 * time.Millisecond})
+	if !strings.Contains(a, "not recovered") || !strings.Contains(a, "heap +") {
+		t.Errorf("answer %q", a)
+	}
+}

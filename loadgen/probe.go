@@ -267,7 +267,7 @@ func (p *probe) dialWS(path string, req wsRequest, timeout time.Duration, maxMsg
 		if perr == nil {
 			hs.status = 101
 			hs.extension = headerValue(resp.Head, "sec-websocket-extensions")
-			rx := max(maxMsg+core.MaxHeaderSize, 64<<10)
+			rx := max(maxMsg+core.MaxHeaderSize+core.MaxControlPayload, 4<<10)
 			c.rd = core.ConnReader{Src: nc, Rx: make([]byte, rx), R: core.Reader{Role: core.Client, Buf: make([]byte, max(maxMsg, 1<<10)), MaxMessage: max(maxMsg, 1<<10)}}
 			c.rd.Preload(buf[hn:])
 			_ = nc.SetDeadline(time.Time{})

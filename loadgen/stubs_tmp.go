@@ -2,5 +2,4 @@
 
 package loadgen
 
-func runReload(p *probe) (string, error)        { return "", nil }
 func runBackgroundTab(p *probe) (string, error) { return "", nil }
