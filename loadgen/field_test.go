@@ -185,3 +185,32 @@ func TestFieldReload(t *testing.T) {
 		t.Errorf("answer %q", a)
 	}
 }
+
+func TestFieldBackgroundTab(t *testing.T) {
+	// The board drops broadcast messages to a client without room for
+	// them: the healthy clients go on, the stuck one loses its messages.
+	b := board(t, firmware.Config{Slots: 8, RxBuf: 2048, TxBuf: 2048})
+	spec := Spec{Target: b.WSURL("/ws"), Scenario: BackgroundTab, Conns: 8, Size: 512, Rate: 400, Duration: time.Second}
+	a, _ := fieldRun(t, spec)
+	if !strings.HasPrefix(a, "healthy clients unaffected by 1 stuck") || !strings.Contains(a, "kept open and their messages dropped") {
+		t.Errorf("answer %q", a)
+	}
+	// A board that pings idle clients closes the stuck one (at a rate
+	// that leaves room for the ping in its tx buffer when it is due).
+	pinging := board(t, firmware.Config{Slots: 8, RxBuf: 2048, TxBuf: 2048,
+		PingInterval: 200 * firmware.Millisecond, PongTimeout: 200 * firmware.Millisecond})
+	spec.Target, spec.Rate = pinging.WSURL("/ws"), 100
+	a, _ = fieldRun(t, spec)
+	if !strings.HasPrefix(a, "healthy clients unaffected by 1 stuck") || !strings.Contains(a, "the stuck clients were closed after") {
+		t.Errorf("answer %q", a)
+	}
+	// The verdict: a gap at a healthy client or a shortfall is a stall.
+	for _, v := range []tabVerdict{
+		{healthy: 3, stuck: 1, sent: 100, minGot: 100, maxGap: 2 * time.Second, dropped: 0},
+		{healthy: 3, stuck: 1, sent: 100, minGot: 50, maxGap: 10 * time.Millisecond, dropped: 0},
+	} {
+		if !strings.HasPrefix(v.answer(), "healthy clients stalled by 1 stuck") {
+			t.Errorf("%+v: %q", v, v.answer())
+		}
+	}
+}

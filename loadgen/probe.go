@@ -11,6 +11,7 @@ import (
 	"net"
 	"os"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -64,6 +65,9 @@ type probe struct {
 	seed  atomic.Uint64
 	stats BoardStats // the first /stats reading, when there was one
 	have  bool
+	// rcvBuf, when > 0, is the receive buffer of the sockets dialed (a
+	// client that stops reading fills it soon).
+	rcvBuf int
 }
 
 // probeFunc runs a field scenario and returns its answer.
@@ -166,6 +170,15 @@ func plural(n int, what string) string {
 	return fmt.Sprintf("%d %ss", n, what)
 }
 
+// lastStats is the sampler's latest reading (false: none).
+func (p *probe) lastStats() (BoardStats, bool) {
+	if p.smp == nil {
+		return BoardStats{}, false
+	}
+	x, ok := p.smp.last()
+	return x.BoardStats, ok
+}
+
 // since is the time from the probe's start.
 func (p *probe) since() time.Duration { return time.Duration(p.clk.now() - p.t0) }
 
@@ -204,6 +217,7 @@ func (p *probe) param(k, v string) {
 type pconn struct {
 	nc   net.Conn
 	rd   core.ConnReader
+	wmu  sync.Mutex // send and recv's pongs may come from two goroutines
 	keys *core.MaskGen
 	out  []byte
 }
@@ -212,12 +226,16 @@ type pconn struct {
 // the spec's MSS.
 func (p *probe) dialTCP(timeout time.Duration) (net.Conn, error) {
 	d := net.Dialer{Timeout: timeout}
-	if mss := p.s.MSS; mss > 0 {
-		d.Control = func(_, _ string, c syscall.RawConn) error {
-			return c.Control(func(fd uintptr) {
+	mss, rcv := p.s.MSS, p.rcvBuf
+	d.Control = func(_, _ string, c syscall.RawConn) error {
+		return c.Control(func(fd uintptr) {
+			if mss > 0 {
 				_ = syscall.SetsockoptInt(int(fd), syscall.IPPROTO_TCP, syscall.TCP_MAXSEG, mss)
-			})
-		}
+			}
+			if rcv > 0 {
+				_ = syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF, rcv)
+			}
+		})
 	}
 	ctx, cancel := context.WithTimeout(p.ctx, timeout)
 	defer cancel()
@@ -346,6 +364,8 @@ func (e closeError) Error() string { return results.CloseCode(int(e)) }
 
 // send writes one binary message as a single frame.
 func (c *pconn) send(payload []byte) error {
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
 	c.out = core.AppendFrame(c.out[:0], true, core.OpBinary, payload, true, c.keys.NextMask())
 	_, err := c.nc.Write(c.out)
 	return err
@@ -364,8 +384,11 @@ func (c *pconn) recv(timeout time.Duration) ([]byte, error) {
 		case core.EventMessage:
 			return ev.Payload, nil
 		case core.EventPing:
+			c.wmu.Lock()
 			c.out = core.AppendFrame(c.out[:0], true, core.OpPong, ev.Payload, true, c.keys.NextMask())
-			if _, err := c.nc.Write(c.out); err != nil {
+			_, err := c.nc.Write(c.out)
+			c.wmu.Unlock()
+			if err != nil {
 				return nil, err
 			}
 		case core.EventClose:
@@ -381,6 +404,8 @@ func (c *pconn) recv(timeout time.Duration) ([]byte, error) {
 // closeWS sends a close frame (1001: going away, as a browser leaving a
 // page) and closes the socket without waiting.
 func (c *pconn) closeWS() {
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
 	c.out = core.AppendClose(c.out[:0], 1001, nil, true, c.keys.NextMask())
 	_ = c.nc.SetWriteDeadline(time.Now().Add(100 * time.Millisecond))
 	_, _ = c.nc.Write(c.out)
