@@ -182,6 +182,9 @@ func oneLine(r *results.Run) string {
 	if s.HasHeap {
 		fmt.Fprintf(&b, ", board heap %d KiB", s.HeapEnd>>10)
 	}
+	if a := loadgen.Answer(r); a != "" {
+		b.WriteString("; " + a)
+	}
 	return b.String()
 }
 

@@ -148,7 +148,8 @@ func TestLabOneBoard(t *testing.T) {
 	dir := t.TempDir()
 	var status strings.Builder
 	suite := DefaultSuite()
-	keep := map[string]bool{"connect": true, "echo all slots": true, "http GET": true, "churn": true}
+	keep := map[string]bool{"connect": true, "echo all slots": true, "http GET": true, "churn": true,
+		"browser": true, "ladder": true, "nodrop": true}
 	var short []Step
 	for _, s := range suite {
 		if keep[s.Name] {
@@ -176,6 +177,15 @@ func TestLabOneBoard(t *testing.T) {
 	for _, r := range oc.Runs {
 		if r.Scenario.Name == "connect" && (r.Counts.ConnsOpened != 4 || r.Counts.ConnsAttempted != 6) {
 			t.Errorf("connect on esp8266: opened %d of %d", r.Counts.ConnsOpened, r.Counts.ConnsAttempted)
+		}
+	}
+	// The field scenarios answer in one line.
+	for _, r := range oc.Runs {
+		switch r.Scenario.Name {
+		case loadgen.Browser, loadgen.Ladder, loadgen.NoDrop:
+			if loadgen.Answer(r) == "" {
+				t.Errorf("%s on esp8266: no answer in %q", r.Scenario.Name, r.Notes)
+			}
 		}
 	}
 	stored, skipped, err := results.ReadDir(filepath.Join(dir, "results"))

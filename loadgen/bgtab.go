@@ -220,9 +220,9 @@ func peerClosed(nc net.Conn) bool {
 	}
 	raw, err := tc.SyscallConn()
 	if err != nil {
-		return false
+		return true
 	}
-	closed := false
+	closed := true // a socket closed here has no fd to look at
 	_ = raw.Control(func(fd uintptr) {
 		info, err := unix.GetsockoptTCPInfo(int(fd), unix.IPPROTO_TCP, unix.TCP_INFO)
 		if err != nil {

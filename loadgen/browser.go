@@ -9,6 +9,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
 	"strings"
 	"sync"
 	"time"
@@ -108,6 +109,8 @@ type pageLoad struct {
 	retries int
 	ok      bool
 	first   string // the first failure's kind
+	phase   string // what failed or waited: "the page", "an asset", "the WebSocket"
+	idle    int    // the user's keep-alive connections left open
 	deflate string // the extension the board accepted, if any
 }
 
@@ -141,13 +144,22 @@ func runBrowser(p *probe) (string, error) {
 		if !pl.ok {
 			times = append(times, "fail")
 			p.r.Counts.ConnsFailed++
-			answer = fmt.Sprintf("page opens at once for %s; the %s (%s) fails: %s, still after %s", plural(i, "user"), ordinal(i+1), kind, pl.first, wait.Round(time.Millisecond))
+			answer = fmt.Sprintf("page opens at once for %s; the %s (%s) fails: %s refused (%s) for %s", plural(i, "user"), ordinal(i+1), kind, pl.phase, pl.first, wait.Round(time.Millisecond))
+			pl.idle = 0
+			for _, c := range u.http {
+				if !peerClosed(c) {
+					pl.idle++
+				}
+			}
+			if pl.phase == "the WebSocket" && pl.idle > 0 {
+				answer += fmt.Sprintf(", while the page's %s held slots", plural(pl.idle, "idle keep-alive connection"))
+			}
 			break
 		}
 		p.r.Counts.ConnsOpened++
 		times = append(times, pl.took.Round(time.Millisecond).String())
 		if pl.retries > 0 || pl.took > atOnce {
-			answer = fmt.Sprintf("page opens at once for %s; the %s (%s) waits %.1f s (%d retries, first: %s)", plural(i, "user"), ordinal(i+1), kind, pl.took.Seconds(), pl.retries, pl.first)
+			answer = fmt.Sprintf("page opens at once for %s; the %s (%s) waits %.1f s for %s (%d retries, first: %s)", plural(i, "user"), ordinal(i+1), kind, pl.took.Seconds(), pl.phase, pl.retries, pl.first)
 			break
 		}
 	}
@@ -164,9 +176,12 @@ func runBrowser(p *probe) (string, error) {
 	return answer, nil
 }
 
-// loadPage loads the page for u as kind: six requests in parallel, each
-// retried until it is answered or wait is over, then the WebSocket and one
-// echo.
+// loadPage loads the page for u as kind, as a browser does: the page on
+// one connection (retried until it is answered or wait is over), then the
+// assets over up to six connections at once (the page's and new ones; a
+// connection the board refuses is not retried while another serves the
+// queue), then the WebSocket (retried, as a page's script does) and one
+// echo. The HTTP connections stay open, idle, as browsers keep them.
 func (p *probe) loadPage(u *user, kind browserKind, wait time.Duration) pageLoad {
 	start := time.Now()
 	deadline := start.Add(wait)
@@ -181,41 +196,109 @@ func (p *probe) loadPage(u *user, kind browserKind, wait time.Duration) pageLoad
 		p.fail(errKindOf(err))
 		mu.Unlock()
 	}
-	u.http = make([]net.Conn, browserConns)
-	var wg sync.WaitGroup
-	okAll := true
-	for k := range browserConns {
-		path := "/"
-		if k > 0 {
-			path = browserAssets[k-1]
+	// The page.
+	var page *hconn
+	pl.phase = "the page"
+	for {
+		h, err := p.dialHTTP(time.Until(deadline))
+		if err == nil {
+			err = h.get(p, kind, "/", time.Until(deadline))
 		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				c, err := p.get(kind, path, time.Until(deadline))
-				if err == nil {
-					u.http[k] = c
-					mu.Lock()
-					p.r.Counts.HTTPResponses++
-					mu.Unlock()
-					return
-				}
-				failed(err)
-				if time.Until(deadline) < browserRetry || !p.sleep(browserRetry) {
-					mu.Lock()
-					okAll = false
-					mu.Unlock()
-					return
-				}
-			}
-		}()
+		if err == nil {
+			page = h
+			break
+		}
+		if h != nil {
+			h.c.Close()
+		}
+		failed(err)
+		if time.Until(deadline) < browserRetry || !p.sleep(browserRetry) {
+			pl.took = time.Since(start)
+			return pl
+		}
 	}
-	wg.Wait()
-	p.r.Counts.HTTPRequests += browserConns
-	if !okAll {
-		pl.took = time.Since(start)
-		return pl
+	// The assets, over the page's connection and up to five more; a
+	// request whose connection the board closed or reset goes back to the
+	// queue for another connection.
+	queue := append([]string(nil), browserAssets[:]...)
+	pop := func() (string, bool) {
+		mu.Lock()
+		defer mu.Unlock()
+		if len(queue) == 0 {
+			return "", false
+		}
+		path := queue[0]
+		queue = queue[1:]
+		return path, true
+	}
+	var alive []*hconn
+	serve := func(h *hconn) {
+		for {
+			path, ok := pop()
+			if !ok {
+				break
+			}
+			if err := h.get(p, kind, path, time.Until(deadline)); err != nil {
+				mu.Lock()
+				queue = append(queue, path)
+				if pl.first == "" {
+					pl.first = errKindOf(err)
+				}
+				mu.Unlock()
+				p.fail(errKindOf(err))
+				h.c.Close()
+				return
+			}
+		}
+		mu.Lock()
+		alive = append(alive, h)
+		mu.Unlock()
+	}
+	pl.phase = "an asset"
+	conns, dials := []*hconn{page}, browserConns-1
+	u.http = append(u.http, page.c)
+	for {
+		alive = nil
+		var wg sync.WaitGroup
+		for _, h := range conns {
+			wg.Add(1)
+			go func() { defer wg.Done(); serve(h) }()
+		}
+		for range dials {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				h, err := p.dialHTTP(time.Until(deadline))
+				if err != nil {
+					p.fail(errKindOf(err)) // not a wait: the others serve the queue
+					return
+				}
+				mu.Lock()
+				u.http = append(u.http, h.c)
+				mu.Unlock()
+				serve(h)
+			}()
+		}
+		wg.Wait()
+		if len(queue) == 0 {
+			break
+		}
+		conns, dials = alive, 0
+		if len(conns) == 0 {
+			dials = 1
+		}
+		pl.retries++
+		if time.Until(deadline) < browserRetry || !p.sleep(browserRetry) {
+			pl.took = time.Since(start)
+			return pl // the page never loaded whole
+		}
+	}
+	for _, h := range alive {
+		h.idle()
+	}
+	pl.idle = len(alive)
+	if pl.retries == 0 {
+		pl.phase = "the WebSocket"
 	}
 	for {
 		err := p.pageSocket(u, kind, time.Until(deadline), &pl)
@@ -232,52 +315,78 @@ func (p *probe) loadPage(u *user, kind browserKind, wait time.Duration) pageLoad
 	return pl
 }
 
-// get sends one browser request on a new connection and reads the whole
-// response; the connection stays open (keep-alive).
-func (p *probe) get(kind browserKind, path string, timeout time.Duration) (net.Conn, error) {
+// hconn is a browser's HTTP/1.1 connection.
+type hconn struct {
+	c  net.Conn
+	br *bufio.Reader
+}
+
+func (p *probe) dialHTTP(timeout time.Duration) (*hconn, error) {
 	if timeout <= 0 {
-		return nil, errors.New("timeout")
+		return nil, os.ErrDeadlineExceeded
 	}
 	c, err := p.dialTCP(timeout)
 	if err != nil {
 		return nil, err
 	}
-	_ = c.SetDeadline(time.Now().Add(timeout))
-	if _, err := io.WriteString(c, kind.pageRequest(p.t.hostport, path)); err != nil {
-		c.Close()
-		return nil, err
+	return &hconn{c: c, br: bufio.NewReader(c)}, nil
+}
+
+// get sends one browser request and reads the whole response. A response
+// that closes the connection is answered, and the connection is closed.
+func (h *hconn) get(p *probe, kind browserKind, path string, timeout time.Duration) error {
+	if timeout <= 0 {
+		return os.ErrDeadlineExceeded
 	}
-	resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+	_ = h.c.SetDeadline(time.Now().Add(timeout))
+	if _, err := io.WriteString(h.c, kind.pageRequest(p.t.hostport, path)); err != nil {
+		return err
+	}
+	resp, err := http.ReadResponse(h.br, nil)
 	if err != nil {
-		c.Close()
 		if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
-			return nil, errHandshakeEOF
+			return errHandshakeEOF
 		}
-		return nil, err
+		return err
 	}
 	_, err = io.Copy(io.Discard, resp.Body)
 	resp.Body.Close()
 	if err != nil {
-		c.Close()
-		return nil, err
+		return err
 	}
+	p.countHTTP()
 	if resp.StatusCode == 503 {
-		c.Close()
-		return nil, statusError(503)
+		return statusError(503)
 	}
-	_ = c.SetDeadline(time.Time{})
-	// A browser's socket pool watches its idle keep-alive connections
-	// and closes one the server closed.
+	_ = h.c.SetDeadline(time.Time{})
+	return nil
+}
+
+// idle keeps the connection as a browser's socket pool does: watched, and
+// closed when the server closes it.
+func (h *hconn) idle() {
 	go func() {
 		var b [512]byte
 		for {
-			if _, err := c.Read(b[:]); err != nil {
-				c.Close()
+			if _, err := h.c.Read(b[:]); err != nil {
+				h.c.Close()
 				return
 			}
 		}
 	}()
-	return c, nil
+}
+
+// get fetches path as kind on a connection of its own (reload's page).
+func (p *probe) get(kind browserKind, path string, timeout time.Duration) (net.Conn, error) {
+	h, err := p.dialHTTP(timeout)
+	if err != nil {
+		return nil, err
+	}
+	if err := h.get(p, kind, path, timeout); err != nil {
+		h.c.Close()
+		return nil, err
+	}
+	return h.c, nil
 }
 
 // pageSocket opens the page's WebSocket and has one message echoed.

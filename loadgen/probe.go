@@ -68,6 +68,7 @@ type probe struct {
 	// rcvBuf, when > 0, is the receive buffer of the sockets dialed (a
 	// client that stops reading fills it soon).
 	rcvBuf int
+	mu     sync.Mutex // the record's counts from concurrent clients
 }
 
 // probeFunc runs a field scenario and returns its answer.
@@ -198,7 +199,19 @@ func (p *probe) sleep(d time.Duration) bool {
 }
 
 // fail counts one error of kind in the record.
-func (p *probe) fail(kind string) { p.r.Errors[kind]++ }
+func (p *probe) fail(kind string) {
+	p.mu.Lock()
+	p.r.Errors[kind]++
+	p.mu.Unlock()
+}
+
+// countHTTP counts one answered HTTP request.
+func (p *probe) countHTTP() {
+	p.mu.Lock()
+	p.r.Counts.HTTPRequests++
+	p.r.Counts.HTTPResponses++
+	p.mu.Unlock()
+}
 
 // note adds a note.
 func (p *probe) note(format string, a ...any) {

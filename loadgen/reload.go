@@ -49,9 +49,7 @@ func runReload(p *probe) (string, error) {
 			ws = nil
 		}
 		c, err := p.get(chromium, "/", s.DialTimeout)
-		p.r.Counts.HTTPRequests++
 		if err == nil {
-			p.r.Counts.HTTPResponses++
 			c.Close()
 			p.r.Counts.ConnsAttempted++
 			ws, _, err = p.dialWS(p.t.path, chromium.wsRequest(), s.DialTimeout, 1<<10)
