@@ -173,6 +173,9 @@ func runBrowser(p *probe) (string, error) {
 	if len(open) == 0 {
 		return "", errors.New("no user tried")
 	}
+	if p.r.Counts.HTTPResponses == 0 {
+		return answer, fmt.Errorf("the board answered no request: %s", errorList(p.r.Errors))
+	}
 	return answer, nil
 }
 

@@ -142,6 +142,9 @@ func runLadder(p *probe) (string, error) {
 						first, firstHow = fmt.Sprintf("%d B", n), how
 					}
 					log = append(log, fmt.Sprintf("%d: %s", n, how))
+					if p.r.Counts.ConnsOpened == 0 {
+						return "", fmt.Errorf("no connection to %s opened: %s", s.Target, errorList(p.r.Errors))
+					}
 					return p.ladderAnswer(first, firstHow, okTop, sizes, log), nil
 				}
 				p.r.Counts.ConnsOpened++

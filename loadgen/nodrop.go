@@ -133,8 +133,8 @@ func (p *probe) dropStep(rate float64, step, bound time.Duration) (dropStep, err
 		Window: s.Window, MSS: s.MSS, Workers: s.Workers, LocalAddrs: s.LocalAddrs, HeapEvery: -1, StatsURL: "-",
 		DialTimeout: s.DialTimeout, DrainTimeout: max(2*bound, 500*time.Millisecond), CloseTimeout: s.CloseTimeout, Board: &p.r.Board}
 	r, err := Run(p.ctx, spec)
-	if r == nil {
-		return d, err
+	if r == nil || (err != nil && r.Counts.ConnsOpened == 0) {
+		return d, err // nothing to judge: the board is not there
 	}
 	after, haveAfter := p.read()
 	c := r.Counts

@@ -69,6 +69,9 @@ func runReload(p *probe) (string, error) {
 	if ws != nil {
 		ws.closeWS() // the tab closes
 	}
+	if p.r.Counts.ConnsOpened == 0 {
+		return "", fmt.Errorf("no reload opened a WebSocket: %s", errorList(p.r.Errors))
+	}
 	storm := time.Since(start)
 	p.param("reloads", fmt.Sprint(reloads))
 	a := fmt.Sprintf("reload storm %g/s for %.1f s: %d reloads, ", rate, storm.Seconds(), reloads)
