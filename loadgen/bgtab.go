@@ -83,6 +83,7 @@ func runBackgroundTab(p *probe) (string, error) {
 	}
 	p.r.Scenario.Rate = rate
 	size := max(s.Size, 8)
+	p.r.Scenario.Conns, p.r.Scenario.Size = n, size
 	var healthy, stuck []*pconn
 	defer func() {
 		for _, c := range healthy {

@@ -163,6 +163,7 @@ func runBrowser(p *probe) (string, error) {
 			break
 		}
 	}
+	p.r.Scenario.Conns = len(open)
 	if answer == "" {
 		answer = fmt.Sprintf("page opens at once for all %d users tried", len(open))
 	}

@@ -97,6 +97,7 @@ func runDeadPeers(p *probe) (string, error) {
 	}
 	tick := max(s.Duration/50, 100*time.Millisecond)
 	p.param("dead_peers", fmt.Sprint(n))
+	p.r.Scenario.Conns = n
 	peers := make([]*deadPeer, 0, n)
 	defer func() {
 		for _, d := range peers {

@@ -214,3 +214,17 @@ func TestFieldBackgroundTab(t *testing.T) {
 		}
 	}
 }
+
+func TestFieldLadderBisects(t *testing.T) {
+	// Without /stats the ladder does not know the cap (5000 B): it climbs
+	// the powers of two, and bisects between the last size echoed (4097)
+	// and the first that failed (8191) for the exact first failing size.
+	b := board(t, firmware.Config{RxBuf: 2048, TxBuf: 2048, MaxMessage: 5000})
+	a, r := fieldRun(t, Spec{Target: b.WSURL("/ws"), Scenario: Ladder, StatsURL: "-"})
+	if a != "first failing size 5001 B: close 1009 (every size up to 5000 B echoed)" {
+		t.Errorf("answer %q", a)
+	}
+	if r.Scenario.Size != 65537 {
+		t.Errorf("the ladder's top rung is %d, want 65537 (the 16-bit length's edge, one past)", r.Scenario.Size)
+	}
+}

@@ -62,7 +62,9 @@ func (k ladderSplit) at(n, h int) int {
 const ladderGap = 2 * time.Millisecond
 
 // ladderSizes returns the sizes to try: mss is the client segment size,
-// rx, tx and capn the board's figures (0: unknown).
+// rx, tx and capn the board's figures (0: unknown). Powers of two +-1 up
+// to the cap are rungs too, and with no known cap the ladder climbs to the
+// 16-bit length's edge (65535/65536) and one past.
 func ladderSizes(mss, rx, tx, capn int) []int {
 	var s []int
 	add := func(c, d int) {
@@ -88,14 +90,73 @@ func ladderSizes(mss, rx, tx, capn int) []int {
 	if tx > 0 {
 		add(tx, 1)
 	}
+	for v := 4096; v <= 65536; v *= 2 {
+		add(v, 1)
+	}
 	if capn <= 0 {
-		capn = 16 << 10
+		capn = 65536
 	}
 	add(capn, 1)
 	slices.Sort(s)
 	s = slices.Compact(s)
 	// Nothing far past the cap: cap+1 says what the board does there.
 	return slices.DeleteFunc(s, func(v int) bool { return v > capn+1 })
+}
+
+// ladder is one ladder run: its connection and buffers.
+type ladder struct {
+	p       *probe
+	c       *pconn
+	top     int
+	silence time.Duration
+	payload []byte
+	frame   []byte
+}
+
+// try echoes a message of n bytes sent as split k; how is "" when the echo
+// came back whole, gone when no new connection could be opened.
+func (l *ladder) try(n int, k ladderSplit) (how string, gone bool) {
+	p, s := l.p, l.p.s
+	if l.c == nil {
+		var err error
+		p.r.Counts.ConnsAttempted++
+		l.c, _, err = p.dialWS(p.t.path, nil, s.DialTimeout, l.top)
+		if err != nil {
+			p.fail(errKindOf(err))
+			p.r.Counts.ConnsFailed++
+			return "the board took no new connection after it (" + errKindOf(err) + ")", true
+		}
+		p.r.Counts.ConnsOpened++
+	}
+	c := l.c
+	l.frame = core.AppendFrame(l.frame[:0], true, core.OpBinary, l.payload[:n], true, c.keys.NextMask())
+	h := len(l.frame) - n
+	cut := k.at(len(l.frame), h)
+	if k != splitNone && (cut <= 0 || cut >= len(l.frame)) {
+		return "", false // a 1-byte payload has no mid-payload cut
+	}
+	err := ladderSend(c, l.frame, cut)
+	var got []byte
+	if err == nil {
+		p.r.Counts.MsgsSent++
+		p.r.Counts.BytesSent += int64(n)
+		got, err = c.recv(l.silence)
+	}
+	if err == nil && !bytes.Equal(got, l.payload[:n]) {
+		err = errors.New("unexpected")
+	}
+	if err == nil {
+		p.r.Counts.MsgsReceived++
+		p.r.Counts.BytesReceived += int64(n)
+		return "", false
+	}
+	how = ladderHow(err)
+	p.fail(ladderKind(err))
+	if how != "a wrong echo" {
+		c.abort()
+		l.c = nil
+	}
+	return how, false
 }
 
 func runLadder(p *probe) (string, error) {
@@ -107,82 +168,47 @@ func runLadder(p *probe) (string, error) {
 		rx, tx, capn = b.RxBuf, b.TxBuf, b.MaxMessage
 	}
 	sizes := ladderSizes(s.MSS, rx, tx, capn)
-	top := sizes[len(sizes)-1]
-	silence := min(s.DrainTimeout, 2*time.Second)
-	payload := make([]byte, top)
-	for i := range payload {
-		payload[i] = byte(i*7 + i>>8)
+	l := &ladder{p: p, top: sizes[len(sizes)-1], silence: min(s.DrainTimeout, 2*time.Second)}
+	p.r.Scenario.Conns, p.r.Scenario.Size = 1, l.top
+	l.payload = make([]byte, l.top)
+	for i := range l.payload {
+		l.payload[i] = byte(i*7 + i>>8)
 	}
-	frame := make([]byte, 0, core.FrameSize(top, true))
-	var c *pconn
+	l.frame = make([]byte, 0, core.FrameSize(l.top, true))
 	defer func() {
-		if c != nil {
-			c.closeWS()
+		if l.c != nil {
+			l.c.closeWS()
 		}
 	}()
 	var first, firstHow string
+	firstSize, firstWhole := 0, false
 	failedSizes := 0
 	var log []string
 	okTop := 0
+rungs:
 	for _, n := range sizes {
 		if p.ctx.Err() != nil {
 			break
 		}
 		res := "ok"
 		for k := range nSplits {
-			if c == nil {
-				var err error
-				p.r.Counts.ConnsAttempted++
-				c, _, err = p.dialWS(p.t.path, nil, s.DialTimeout, top)
-				if err != nil {
-					p.fail(errKindOf(err))
-					p.r.Counts.ConnsFailed++
-					how := "the board took no new connection after it (" + errKindOf(err) + ")"
-					if first == "" {
-						first, firstHow = fmt.Sprintf("%d B", n), how
-					}
-					log = append(log, fmt.Sprintf("%d: %s", n, how))
-					if p.r.Counts.ConnsOpened == 0 {
-						return "", fmt.Errorf("no connection to %s opened: %s", s.Target, errorList(p.r.Errors))
-					}
-					return p.ladderAnswer(first, firstHow, okTop, sizes, log), nil
-				}
-				p.r.Counts.ConnsOpened++
-			}
-			key := c.keys.NextMask()
-			frame = core.AppendFrame(frame[:0], true, core.OpBinary, payload[:n], true, key)
-			h := len(frame) - n
-			cut := k.at(len(frame), h)
-			if k != splitNone && (cut <= 0 || cut >= len(frame)) {
-				continue // a 1-byte payload has no mid-payload cut
-			}
-			err := ladderSend(c, frame, cut)
-			var got []byte
-			if err == nil {
-				p.r.Counts.MsgsSent++
-				p.r.Counts.BytesSent += int64(n)
-				got, err = c.recv(silence)
-			}
-			if err == nil && !bytes.Equal(got, payload[:n]) {
-				err = errors.New("unexpected")
-			}
-			if err == nil {
-				p.r.Counts.MsgsReceived++
-				p.r.Counts.BytesReceived += int64(n)
+			how, gone := l.try(n, k)
+			if how == "" {
 				continue
-			}
-			how := ladderHow(err)
-			p.fail(ladderKind(err))
-			if how != "a wrong echo" {
-				c.abort()
-				c = nil
 			}
 			res = splitNames[k] + ": " + how
 			if first == "" {
-				first, firstHow = fmt.Sprintf("%d B", n), how
+				first, firstHow, firstSize, firstWhole = fmt.Sprintf("%d B", n), how, n, k == splitNone
 				if k != splitNone {
 					first += " (" + splitNames[k] + ")"
 				}
+			}
+			if gone {
+				log = append(log, fmt.Sprintf("%d: %s", n, res))
+				if p.r.Counts.ConnsOpened == 0 {
+					return "", fmt.Errorf("no connection to %s opened: %s", s.Target, errorList(p.r.Errors))
+				}
+				break rungs
 			}
 			break
 		}
@@ -197,6 +223,28 @@ func runLadder(p *probe) (string, error) {
 		if failedSizes >= 2 {
 			break
 		}
+	}
+	// Between the last size echoed and the first that failed whole, the
+	// exact first failing size by bisection (whole frames).
+	if firstWhole && okTop > 0 && firstSize-okTop > 1 && p.ctx.Err() == nil {
+		lo, hi, hiHow := okTop, firstSize, firstHow
+		for hi-lo > 1 && p.ctx.Err() == nil {
+			mid := lo + (hi-lo)/2
+			how, gone := l.try(mid, splitNone)
+			if gone {
+				break
+			}
+			if how == "" {
+				lo = mid
+			} else {
+				hi, hiHow = mid, how
+			}
+		}
+		log = append(log, fmt.Sprintf("bisection: %d ok, %d: %s", lo, hi, hiHow))
+		if hi < firstSize {
+			first, firstHow = fmt.Sprintf("%d B", hi), hiHow
+		}
+		okTop = lo
 	}
 	return p.ladderAnswer(first, firstHow, okTop, sizes, log), nil
 }

@@ -54,6 +54,7 @@ func runReconnectStorm(p *probe) (string, error) {
 	if p.have && p.stats.SlotsTotal > 0 {
 		n = min(n, int(p.stats.SlotsTotal))
 	}
+	p.r.Scenario.Conns = n
 	var old []*pconn
 	defer func() {
 		for _, c := range old {

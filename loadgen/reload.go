@@ -28,6 +28,7 @@ func runReload(p *probe) (string, error) {
 		rate = DefaultReloadRate
 	}
 	p.r.Scenario.Rate = rate
+	p.r.Scenario.Conns = 1
 	every := time.Duration(float64(time.Second) / rate)
 	// A board in this process counts this process's heap: no garbage of
 	// the generator's in the two readings compared.
