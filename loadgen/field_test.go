@@ -122,7 +122,9 @@ func TestFieldDeadPeers(t *testing.T) {
 	// later frees the dead peers' slots, and newcomers get in.
 	ok := board(t, firmware.Config{Slots: 4, FailMode: firmware.FailReset,
 		PingInterval: 200 * firmware.Millisecond, PongTimeout: 200 * firmware.Millisecond})
-	a, _ := fieldRun(t, Spec{Target: ok.WSURL("/ws"), Scenario: DeadPeers, Duration: 3 * time.Second})
+	// The run ends once a newcomer got in: the duration is only a bound
+	// (the board's linger after its close holds the slot 2 s more).
+	a, _ := fieldRun(t, Spec{Target: ok.WSURL("/ws"), Scenario: DeadPeers, Duration: 6 * time.Second})
 	if !strings.HasPrefix(a, "the board closed all 4 dead peers after ") || !strings.Contains(a, "pinged") || !strings.Contains(a, "newcomers got in after") {
 		t.Errorf("answer %q", a)
 	}
@@ -141,7 +143,7 @@ func TestFieldReconnectStorm(t *testing.T) {
 	// after the board let go of its old connections.
 	ok := board(t, firmware.Config{Slots: 6, FailMode: firmware.FailReset,
 		PingInterval: 150 * firmware.Millisecond, PongTimeout: 150 * firmware.Millisecond})
-	a, r := fieldRun(t, Spec{Target: ok.WSURL("/ws"), Scenario: ReconnectStorm, Conns: 5, Backoff: BackoffImmediate, Duration: 4 * time.Second})
+	a, r := fieldRun(t, Spec{Target: ok.WSURL("/ws"), Scenario: ReconnectStorm, Conns: 5, Backoff: BackoffImmediate, Duration: 6 * time.Second})
 	if !strings.HasPrefix(a, "all 5 clients back ") || !strings.Contains(a, "immediate backoff") {
 		t.Errorf("answer %q", a)
 	}
@@ -199,7 +201,7 @@ func TestFieldBackgroundTab(t *testing.T) {
 	// that leaves room for the ping in its tx buffer when it is due).
 	pinging := board(t, firmware.Config{Slots: 8, RxBuf: 2048, TxBuf: 2048,
 		PingInterval: 200 * firmware.Millisecond, PongTimeout: 200 * firmware.Millisecond})
-	spec.Target, spec.Rate = pinging.WSURL("/ws"), 100
+	spec.Target, spec.Rate, spec.Duration = pinging.WSURL("/ws"), 100, 1500*time.Millisecond
 	a, _ = fieldRun(t, spec)
 	if !strings.HasPrefix(a, "healthy clients unaffected by 1 stuck") || !strings.Contains(a, "the stuck clients were closed after") {
 		t.Errorf("answer %q", a)
