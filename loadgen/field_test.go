@@ -4,10 +4,14 @@ package loadgen
 
 import (
 	"context"
+	"io"
+	"net"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/wslab/wslab/core"
 	"github.com/wslab/wslab/firmware"
 	"github.com/wslab/wslab/firmware/host"
 	"github.com/wslab/wslab/results"
@@ -228,5 +232,53 @@ func TestFieldLadderBisects(t *testing.T) {
 	}
 	if r.Scenario.Size != 65537 {
 		t.Errorf("the ladder's top rung is %d, want 65537 (the 16-bit length's edge, one past)", r.Scenario.Size)
+	}
+}
+
+// deflateServer is a foreign server that accepts permessage-deflate (and
+// then echoes uncompressed frames, so the page still works): a board
+// that must decline the offer and does not.
+func deflateServer(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Upgrade") == "" {
+			io.WriteString(w, "<html>page</html>")
+			return
+		}
+		conn, brw, err := http.NewResponseController(w).Hijack()
+		if err != nil {
+			return
+		}
+		defer conn.Close()
+		acc := core.AcceptKey([]byte(r.Header.Get("Sec-WebSocket-Key")))
+		io.WriteString(conn, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: "+
+			string(acc[:])+"\r\nSec-WebSocket-Extensions: permessage-deflate\r\n\r\n")
+		rd := core.ConnReader{Src: brw, Rx: make([]byte, 4096), R: core.Reader{Role: core.Server, Buf: make([]byte, 4096)}}
+		for {
+			ev, err := rd.Next()
+			if err != nil || ev.Kind == core.EventClose {
+				return
+			}
+			if ev.Kind == core.EventMessage {
+				conn.Write(core.AppendFrame(nil, true, ev.Op, ev.Payload, false, [4]byte{}))
+			}
+		}
+	})}
+	go srv.Serve(ln)
+	t.Cleanup(func() { srv.Close() })
+	return "ws://" + ln.Addr().String() + "/ws"
+}
+
+func TestFieldBrowserDeflate(t *testing.T) {
+	a, r := fieldRun(t, Spec{Target: deflateServer(t), Scenario: Browser, Conns: 2, StatsURL: "-"})
+	if a != "page opens at once for all 2 users tried; the board accepted permessage-deflate (Chromium, Firefox), which it must decline" {
+		t.Errorf("answer %q", a)
+	}
+	if r.Errors["handshake extension"] != 2 {
+		t.Errorf("errors %v", r.Errors)
 	}
 }
