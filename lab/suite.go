@@ -59,7 +59,7 @@ func DefaultSuite() []Step {
 			return loadgen.Spec{Scenario: loadgen.Browser, Conns: min(max(t.Slots/4+2, 2), 8), DialTimeout: 2 * time.Second}
 		}},
 		{"ladder", func(t Target) loadgen.Spec {
-			return loadgen.Spec{Scenario: loadgen.Ladder, DrainTimeout: time.Second}
+			return loadgen.Spec{Scenario: loadgen.Ladder, Conns: 1, DrainTimeout: time.Second}
 		}},
 		{"nodrop", func(t Target) loadgen.Spec {
 			// Ten steps of 300 ms from 50 msgs/s on one connection.

@@ -23,7 +23,7 @@ import (
 // connection), or lost (neither: unanswered).
 
 // DefaultLatencyBound is nodrop's default p99 bound.
-const DefaultLatencyBound = 250 * time.Millisecond
+const DefaultLatencyBound = 100 * time.Millisecond
 
 const noDropSteps = 12
 
@@ -95,6 +95,20 @@ search:
 		parts[i] = steps[i].String()
 	}
 	p.note("nodrop steps (%s each, p99 bound %s): %s", step, bound, strings.Join(parts, "; "))
+	// The steps for a plot: rate=kept|drops|latency, in the order tried.
+	var plot []string
+	for _, d := range steps {
+		v := "kept"
+		switch {
+		case d.ok:
+		case d.queue+d.closed+d.lost > 0 || d.recv == 0:
+			v = "drops"
+		default:
+			v = "latency"
+		}
+		plot = append(plot, fmt.Sprintf("%g=%s", d.rate, v))
+	}
+	p.param("steps", strings.Join(plot, " "))
 	var best *dropStep
 	for i := range steps {
 		if steps[i].ok && (best == nil || steps[i].rate > best.rate) {

@@ -121,6 +121,9 @@ func runProbe(ctx context.Context, s *Spec, t *target, clk *clock, sc *statsClie
 		p.smp.halt()
 		p.smp.take()
 		p.r.Heap = p.smp.heap(p.t0)
+		if p.smp.fails > 0 {
+			p.note("%d board stats readings failed (each needs a slot of its own), the last with: %v", p.smp.fails, p.smp.err)
+		}
 	}
 	p.r.End = clk.wall(clk.now())
 	if ans != "" {

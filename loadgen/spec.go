@@ -145,7 +145,7 @@ type Spec struct {
 	LeakFloor     int64
 
 	// LatencyBound is nodrop's bound on the p99 latency of a rate that
-	// counts as kept; default 250ms.
+	// counts as kept; default 100ms.
 	LatencyBound time.Duration
 	// Backoff is how reconnect-storm's clients come back: "immediate",
 	// "fixed" (every second) or "exp" (exponential from 100 ms with full
