@@ -196,6 +196,15 @@ func runBackgroundTab(p *probe) (string, error) {
 			v.closedAfter = max(v.closedAfter, closedAt[i])
 		}
 	}
+	if len(healthy) > 1 && got[0] > 0 {
+		others := int64(0)
+		for _, n := range got[1:] {
+			others += n
+		}
+		if others == 0 {
+			return "", fmt.Errorf("%s does not broadcast: only the sender got its messages back (background-tab needs an endpoint that sends every message to every client, /ws/broadcast on a wslab board)", s.Target)
+		}
+	}
 	v.minGot = got[0]
 	for i := range healthy {
 		v.minGot = min(v.minGot, got[i])

@@ -92,9 +92,6 @@ func (d *deadPeer) feed(b []byte, at time.Duration) {
 func runDeadPeers(p *probe) (string, error) {
 	s := p.s
 	n := p.slots(s.Conns)
-	if p.have {
-		n = int(p.stats.SlotsTotal)
-	}
 	tick := max(s.Duration/50, 100*time.Millisecond)
 	p.param("dead_peers", fmt.Sprint(n))
 	p.r.Scenario.Conns = n

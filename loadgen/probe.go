@@ -183,9 +183,6 @@ func (p *probe) lastStats() (BoardStats, bool) {
 	return x.BoardStats, ok
 }
 
-// since is the time from the probe's start.
-func (p *probe) since() time.Duration { return time.Duration(p.clk.now() - p.t0) }
-
 // sleep waits d or until the run ends; false when it ended.
 func (p *probe) sleep(d time.Duration) bool {
 	if d <= 0 {
