@@ -74,6 +74,18 @@ func runReload(p *probe) (string, error) {
 		return "", fmt.Errorf("no reload opened a WebSocket: %s", errorList(p.r.Errors))
 	}
 	storm := time.Since(start)
+	if p.smp != nil {
+		// The slots and heap over the storm (the Run's heap series).
+		var peak, total, heapMax int64
+		for _, x := range p.smp.heap(p.t0) {
+			peak = max(peak, int64(x.SlotsInUse))
+			heapMax = max(heapMax, x.HeapInUse)
+		}
+		if p.have {
+			total = p.stats.SlotsTotal
+		}
+		p.note("reload: during the storm the board's slots in use peaked at %d of %d (a reading's own included), its heap at %d B", peak, total, heapMax)
+	}
 	p.param("reloads", fmt.Sprint(reloads))
 	a := fmt.Sprintf("reload storm %g/s for %.1f s: %d reloads, ", rate, storm.Seconds(), reloads)
 	if failed > 0 {
