@@ -40,17 +40,6 @@ func Answer(r *results.Run) string {
 	return ""
 }
 
-// The field scenarios' names.
-const (
-	Browser        = "browser"
-	Reload         = "reload"
-	BackgroundTab  = "background-tab"
-	DeadPeers      = "dead-peers"
-	ReconnectStorm = "reconnect-storm"
-	Ladder         = "ladder"
-	NoDrop         = "nodrop"
-)
-
 // probe is one field scenario's run: its spec, target, the board's stats
 // (nil when the target has none) and the record it fills.
 type probe struct {
