@@ -48,6 +48,8 @@ func loadSpec(args []string, stderr io.Writer, extra ...func(*flag.FlagSet)) (sp
 	fs.DurationVar(&spec.Settle, "settle", loadgen.DefaultSettle, "churn: wait this long before the last heap reading")
 	fs.StringVar(&spec.Method, "method", "GET", "http: GET or PUT")
 	fs.BoolVar(&spec.HTTPKeepAlive, "keepalive", false, "http: reuse connections")
+	fs.DurationVar(&spec.LatencyBound, "latency-bound", 0, "nodrop: the p99 latency a kept rate stays under (default 100ms)")
+	fs.StringVar(&spec.Backoff, "backoff", "", "reconnect-storm: immediate, fixed or exp (default exp: exponential with jitter)")
 	shard := fs.String("shard", "", "i/n: run shard i of n load generator processes")
 	local := fs.String("local", "", "comma-separated source addresses for client sockets")
 	fs.IntVar(&spec.ConnsPerAddr, "conns-per-addr", 0, "move to the next source address after this many connections")

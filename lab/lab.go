@@ -221,6 +221,9 @@ func oneLine(r *results.Run) string {
 			}
 		}
 	}
+	if a := loadgen.Answer(r); a != "" {
+		b.WriteString("; " + a)
+	}
 	return b.String()
 }
 

@@ -59,6 +59,19 @@ func DefaultSuite() []Step {
 		{"churn", func(t Target) loadgen.Spec {
 			return loadgen.Spec{Scenario: loadgen.Churn, Conns: t.Slots, Count: 100, Settle: time.Second}
 		}},
+		// The field scenarios: one-line answers (loadgen.Answer).
+		{"browser", func(t Target) loadgen.Spec {
+			// Users until one cannot open the page at once (each takes up
+			// to 7 sockets), waiting up to 2 s for it.
+			return loadgen.Spec{Scenario: loadgen.Browser, Conns: min(max(t.Slots/4+2, 2), 8), DialTimeout: 2 * time.Second}
+		}},
+		{"ladder", func(t Target) loadgen.Spec {
+			return loadgen.Spec{Scenario: loadgen.Ladder, Conns: 1, DrainTimeout: time.Second}
+		}},
+		{"nodrop", func(t Target) loadgen.Spec {
+			// Ten steps of 300 ms from 50 msgs/s on one connection.
+			return loadgen.Spec{Scenario: loadgen.NoDrop, Conns: 1, Size: 64, Rate: 50, Duration: 3 * time.Second}
+		}},
 	}
 }
 

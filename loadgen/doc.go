@@ -55,6 +55,19 @@
 // delay) and soak (a long echo or rate run with reconnections; the heap's
 // slope per hour). Churn and soak give a leak verdict (CheckLeak).
 //
+// The field scenarios (probe.go and a file each) ask what breaks boards in
+// the field, on a few blocking connections over core's codec, and give a
+// one-line answer (a note prefixed AnswerNote; Answer reads it): browser
+// (page loads as Chromium and Firefox do them: how many users open the
+// page at once), reload (a reload storm without close frames: recovered or
+// not), background-tab (clients that stop reading: are the others
+// stalled, the stuck ones dropped or closed), dead-peers (silent clients
+// that keep their sockets: how long their slots stay held), reconnect-storm
+// (every client's connection vanishes, all come back with a backoff),
+// ladder (echo at the sizes where boards break, split across segments: the
+// first failing size and how) and nodrop (bisection over the open-loop
+// rate for the highest rate without drops and with bounded latency).
+//
 // The board's /stats (when the target has one) gives the Run's board
 // identity and the heap and RAM series; each reading is a short GET on a
 // connection of its own. A wslab board names a stats port in /stats that

@@ -65,6 +65,9 @@ func Run(ctx context.Context, spec Spec) (*results.Run, error) {
 	if sc != nil {
 		defer sc.close()
 	}
+	if f := probeOf(s.Scenario); f != nil {
+		return runProbe(ctx, &s, t, &clk, sc, board, notes, f)
+	}
 	var r *results.Run
 	if scenarioOf(s.Scenario).rule == ruleHTTP {
 		r, err = runHTTP(ctx, &s, t, &clk, sc, board, notes)

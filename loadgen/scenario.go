@@ -24,6 +24,9 @@ const (
 	ruleBroadcast
 	// ruleHTTP: requests of a file with fasthttp, no WebSocket.
 	ruleHTTP
+	// ruleProbe: a field scenario (probe.go): a few blocking connections
+	// doing what browsers and flaky networks do, and a one-line answer.
+	ruleProbe
 )
 
 // scenario is one scenario as data: its rule, the board endpoint it
@@ -62,6 +65,13 @@ var scenarioTable = [...]scenario{
 	{name: HTTP, rule: ruleHTTP, endpoint: "/files/", about: "GET or PUT of files: request latency"},
 	{name: Churn, rule: ruleCycle, endpoint: "/ws", heapMarks: true, about: "connect/close cycles: the board's heap before, after and after a settle"},
 	{name: Soak, rule: ruleEcho, endpoint: "/ws", pace: paceable, reconnect: DefaultSoakReconn, heapMarks: true, about: "a long echo or rate run with reconnections: the heap's slope per hour"},
+	{name: Browser, rule: ruleProbe, endpoint: "/ws", about: "page loads as Chromium and Firefox do them (6 HTTP connections, then the WebSocket): how many users open the page at once"},
+	{name: Reload, rule: ruleProbe, endpoint: "/ws", about: "reload storm (--rate reloads/s, no close frames): the board's slots and heap, and whether it recovers"},
+	{name: BackgroundTab, rule: ruleProbe, endpoint: "/ws/broadcast", about: "some clients stop reading: are the others stalled, are the stuck ones dropped or closed"},
+	{name: DeadPeers, rule: ruleProbe, endpoint: "/ws", about: "clients vanish without FIN: how long their slots stay held, whether newcomers get in"},
+	{name: ReconnectStorm, rule: ruleProbe, endpoint: "/ws", about: "every client loses the board at once and comes back with backoff: time until all are back"},
+	{name: Ladder, rule: ruleProbe, endpoint: "/ws", about: "echo across the message sizes where boards break, split across segments: the first failing size and how"},
+	{name: NoDrop, rule: ruleProbe, endpoint: "/ws", about: "bisection over the open-loop rate: the highest rate with no drop and bounded latency"},
 }
 
 // Scenarios lists every scenario name, in the order of the package doc.

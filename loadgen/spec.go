@@ -144,6 +144,14 @@ type Spec struct {
 	LeakThreshold float64
 	LeakFloor     int64
 
+	// LatencyBound is nodrop's bound on the p99 latency of a rate that
+	// counts as kept; default 100ms.
+	LatencyBound time.Duration
+	// Backoff is how reconnect-storm's clients come back: "immediate",
+	// "fixed" (every second) or "exp" (exponential from 100 ms with full
+	// jitter, capped at 5 s; the default).
+	Backoff string
+
 	// Board describes the board when the target has no /stats; default
 	// Model "real".
 	Board *results.Board

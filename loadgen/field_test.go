@@ -1,0 +1,284 @@
+//go:build linux
+
+package loadgen
+
+import (
+	"context"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/wslab/wslab/core"
+	"github.com/wslab/wslab/firmware"
+	"github.com/wslab/wslab/firmware/host"
+	"github.com/wslab/wslab/results"
+)
+
+// fieldRun runs a field scenario and returns its record and answer.
+func fieldRun(t *testing.T, spec Spec) (string, *results.Run) {
+	t.Helper()
+	r := run(t, spec)
+	a := Answer(r)
+	t.Logf("%s: %s", spec.Scenario, a)
+	for _, n := range r.Notes {
+		t.Logf("note: %s", n)
+	}
+	if a == "" {
+		t.Fatalf("no answer in %q", r.Notes)
+	}
+	return a, r
+}
+
+func TestFieldBrowser(t *testing.T) {
+	// A roomy board opens the page for every user, Chromium and Firefox
+	// headers alike, and declines permessage-deflate.
+	srv := board(t, firmware.Config{Slots: 32})
+	a, r := fieldRun(t, Spec{Target: srv.WSURL("/ws"), Scenario: Browser, Conns: 4, DialTimeout: 2 * time.Second})
+	if a != "page opens at once for all 4 users tried" {
+		t.Errorf("answer %q", a)
+	}
+	if r.Counts.ConnsOpened != 4 || r.Errors["handshake extension"] != 0 {
+		t.Errorf("counts %+v errors %v", r.Counts, r.Errors)
+	}
+	// A 7-socket board (libesphttpd): one user's six connections and
+	// WebSocket take every socket; the second user cannot get in.
+	srv7 := board(t, firmware.Config{Slots: 7, FailMode: firmware.FailReset, IdleTimeout: 60 * firmware.Second})
+	a, _ = fieldRun(t, Spec{Target: srv7.WSURL("/ws"), Scenario: Browser, Conns: 4, DialTimeout: time.Second})
+	if !strings.HasPrefix(a, "page opens at once for 1 user; the 2nd (Firefox) fails") {
+		t.Errorf("answer %q", a)
+	}
+	// The same board closing idle keep-alive connections after 300 ms:
+	// the second user waits for them.
+	srvIdle := board(t, firmware.Config{Slots: 7, FailMode: firmware.FailReset, IdleTimeout: 300 * firmware.Millisecond})
+	a, _ = fieldRun(t, Spec{Target: srvIdle.WSURL("/ws"), Scenario: Browser, Conns: 2, DialTimeout: 3 * time.Second})
+	if !strings.HasPrefix(a, "page opens at once for 1 user; the 2nd (Firefox) waits") {
+		t.Errorf("answer %q", a)
+	}
+}
+
+func TestFieldLadder(t *testing.T) {
+	// A board that echoes every size up to its cap, split anywhere.
+	srv := board(t, firmware.Config{RxBuf: 2048, TxBuf: 2048, MaxMessage: 4096})
+	a, r := fieldRun(t, Spec{Target: srv.WSURL("/ws"), Scenario: Ladder})
+	if a != "first failing size 4097 B: close 1009 (every size up to 4096 B echoed)" {
+		t.Errorf("answer %q", a)
+	}
+	if r.Counts.MsgsReceived < 200 {
+		t.Errorf("only %d echoes: the ladder skipped rungs", r.Counts.MsgsReceived)
+	}
+	// A board capped at 1000 B: the ladder's first failing size is 1001,
+	// with the board's close 1009, below every MSS rung.
+	small := board(t, firmware.Config{RxBuf: 1024, TxBuf: 1024, MaxMessage: 1000})
+	a, r = fieldRun(t, Spec{Target: small.WSURL("/ws"), Scenario: Ladder})
+	if a != "first failing size 1001 B: close 1009 (every size up to 1000 B echoed)" {
+		t.Errorf("answer %q", a)
+	}
+	if r.Errors["close 1009"] == 0 {
+		t.Errorf("errors %v", r.Errors)
+	}
+}
+
+// linkBoard starts a board behind an emulated link.
+func linkBoard(t *testing.T, cfg firmware.Config, link host.Link) *host.Server {
+	t.Helper()
+	cfg.Model = "test-link"
+	if cfg.Slots == 0 {
+		cfg.Slots = 8
+	}
+	cfg.RxBuf, cfg.TxBuf = 4096, 4096
+	srv, err := host.Start(host.Options{Board: cfg, Listen: "127.0.0.1:0", Link: link})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Close() })
+	return srv
+}
+
+func TestFieldNoDrop(t *testing.T) {
+	// Two boards behind the same 40 ms link: one applies back-pressure,
+	// one drops echoes once two wait in its queue (the AsyncWebSocket
+	// policy). The dropping board's highest rate without drops is lower,
+	// and its drops are found in its queue.
+	link := host.Link{RTT: int64(40 * time.Millisecond)}
+	spec := Spec{Scenario: NoDrop, Conns: 1, Size: 64, Rate: 25, Duration: 2 * time.Second, LatencyBound: 100 * time.Millisecond}
+	spec.Target = linkBoard(t, firmware.Config{}, link).WSURL("/ws")
+	a, r := fieldRun(t, spec)
+	good := r.Scenario.Rate
+	spec.Target = linkBoard(t, firmware.Config{QueueLen: 2}, link).WSURL("/ws")
+	a2, r2 := fieldRun(t, spec)
+	bad := r2.Scenario.Rate
+	if !strings.HasPrefix(a, "highest rate without drops: ") || !strings.HasPrefix(a2, "highest rate without drops: ") {
+		t.Fatalf("answers %q, %q", a, a2)
+	}
+	if !(bad < good/2) {
+		t.Errorf("the dropping board kept %.0f msgs/s, the other %.0f: the search did not find the drops", bad, good)
+	}
+	if !strings.Contains(a2, "in the board's queue") || strings.Contains(a2, " 0 in the board's queue") {
+		t.Errorf("the dropping board's answer does not put the drops in its queue: %q", a2)
+	}
+}
+
+func TestFieldDeadPeers(t *testing.T) {
+	// A board that pings an idle client after 200 ms and drops it 200 ms
+	// later frees the dead peers' slots, and newcomers get in.
+	ok := board(t, firmware.Config{Slots: 4, FailMode: firmware.FailReset,
+		PingInterval: 200 * firmware.Millisecond, PongTimeout: 200 * firmware.Millisecond})
+	// The run ends once a newcomer got in: the duration is only a bound
+	// (the board's linger after its close holds the slot 2 s more).
+	a, _ := fieldRun(t, Spec{Target: ok.WSURL("/ws"), Scenario: DeadPeers, Duration: 6 * time.Second})
+	if !strings.HasPrefix(a, "the board closed all 4 dead peers after ") || !strings.Contains(a, "pinged") || !strings.Contains(a, "newcomers got in after") {
+		t.Errorf("answer %q", a)
+	}
+	// A board whose ping and idle timeout are off (an hour): the dead
+	// peers hold every slot, and no newcomer gets in.
+	held := board(t, firmware.Config{Slots: 4, FailMode: firmware.FailReset,
+		PingInterval: 3600 * firmware.Second, IdleTimeout: 3600 * firmware.Second})
+	a, _ = fieldRun(t, Spec{Target: held.WSURL("/ws"), Scenario: DeadPeers, Duration: 1500 * time.Millisecond})
+	if !strings.HasPrefix(a, "4 dead peers held their slots for the whole ") || !strings.Contains(a, "no newcomer got in") {
+		t.Errorf("answer %q", a)
+	}
+}
+
+func TestFieldReconnectStorm(t *testing.T) {
+	// A board that drops silent peers after 300 ms: every client is back,
+	// after the board let go of its old connections.
+	ok := board(t, firmware.Config{Slots: 6, FailMode: firmware.FailReset,
+		PingInterval: 150 * firmware.Millisecond, PongTimeout: 150 * firmware.Millisecond})
+	a, r := fieldRun(t, Spec{Target: ok.WSURL("/ws"), Scenario: ReconnectStorm, Conns: 5, Backoff: BackoffImmediate, Duration: 6 * time.Second})
+	if !strings.HasPrefix(a, "all 5 clients back ") || !strings.Contains(a, "immediate backoff") {
+		t.Errorf("answer %q", a)
+	}
+	if r.Counts.ConnsFailed == 0 {
+		t.Errorf("no failed attempt while the board still held the old connections: %+v", r.Counts)
+	}
+	// With slots to spare, exponential backoff brings everyone back on
+	// the first try (within its first jittered 100 ms).
+	roomy := board(t, firmware.Config{Slots: 12, FailMode: firmware.FailReset})
+	a, r = fieldRun(t, Spec{Target: roomy.WSURL("/ws"), Scenario: ReconnectStorm, Conns: 5, Duration: 2 * time.Second})
+	if !strings.HasPrefix(a, "all 5 clients back 0.") || !strings.Contains(a, "exp backoff; no failed attempt") {
+		t.Errorf("answer %q", a)
+	}
+	// A board that never drops a silent peer: the clients cannot come
+	// back until its slots free, which they never do.
+	held := board(t, firmware.Config{Slots: 5, FailMode: firmware.FailReset, PingInterval: 3600 * firmware.Second})
+	a, _ = fieldRun(t, Spec{Target: held.WSURL("/ws"), Scenario: ReconnectStorm, Conns: 5, Backoff: BackoffFixed, Duration: 1200 * time.Millisecond})
+	if !strings.HasPrefix(a, "0 of 5 clients back within 1.2 s, 5 never") {
+		t.Errorf("answer %q", a)
+	}
+	if _, err := Run(context.Background(), Spec{Target: held.WSURL("/ws"), Scenario: ReconnectStorm, Backoff: "linear"}); err == nil {
+		t.Error("an unknown backoff ran")
+	}
+}
+
+func TestFieldReload(t *testing.T) {
+	// A sound board is back where it started after a storm of 20
+	// reloads/s, and the heap series (the plot) has its slots over time.
+	ok := board(t, firmware.Config{Slots: 8})
+	a, r := fieldRun(t, Spec{Target: ok.WSURL("/ws"), Scenario: Reload, Rate: 20, Duration: time.Second, Settle: 300 * time.Millisecond})
+	if !strings.HasPrefix(a, "reload storm 20/s for ") || !strings.Contains(a, "none failed; recovered") {
+		t.Errorf("answer %q", a)
+	}
+	if len(r.Heap) < 4 {
+		t.Errorf("%d heap samples: no series to plot", len(r.Heap))
+	}
+	// A board leaking 64 KiB per connection does not recover.
+	leaky := board(t, firmware.Config{Slots: 8, LeakPerConn: 64 << 10})
+	a, _ = fieldRun(t, Spec{Target: leaky.WSURL("/ws"), Scenario: Reload, Rate: 20, Duration: time.Second, Settle: 300 * time.Millisecond})
+	if !strings.Contains(a, "not recovered") || !strings.Contains(a, "heap +") {
+		t.Errorf("answer %q", a)
+	}
+}
+
+func TestFieldBackgroundTab(t *testing.T) {
+	// The board drops broadcast messages to a client without room for
+	// them: the healthy clients go on, the stuck one loses its messages.
+	b := board(t, firmware.Config{Slots: 8, RxBuf: 2048, TxBuf: 2048})
+	spec := Spec{Target: b.WSURL("/ws"), Scenario: BackgroundTab, Conns: 8, Size: 512, Rate: 400, Duration: time.Second}
+	a, _ := fieldRun(t, spec)
+	if !strings.HasPrefix(a, "healthy clients unaffected by 1 stuck") || !strings.Contains(a, "kept open and their messages dropped") {
+		t.Errorf("answer %q", a)
+	}
+	// A board that pings idle clients closes the stuck one (at a rate
+	// that leaves room for the ping in its tx buffer when it is due).
+	pinging := board(t, firmware.Config{Slots: 8, RxBuf: 2048, TxBuf: 2048,
+		PingInterval: 200 * firmware.Millisecond, PongTimeout: 200 * firmware.Millisecond})
+	spec.Target, spec.Rate, spec.Duration = pinging.WSURL("/ws"), 100, 1500*time.Millisecond
+	a, _ = fieldRun(t, spec)
+	if !strings.HasPrefix(a, "healthy clients unaffected by 1 stuck") || !strings.Contains(a, "the stuck clients were closed after") {
+		t.Errorf("answer %q", a)
+	}
+	// The verdict: a gap at a healthy client or a shortfall is a stall.
+	for _, v := range []tabVerdict{
+		{healthy: 3, stuck: 1, sent: 100, minGot: 100, maxGap: 2 * time.Second, dropped: 0},
+		{healthy: 3, stuck: 1, sent: 100, minGot: 50, maxGap: 10 * time.Millisecond, dropped: 0},
+	} {
+		if !strings.HasPrefix(v.answer(), "healthy clients stalled by 1 stuck") {
+			t.Errorf("%+v: %q", v, v.answer())
+		}
+	}
+}
+
+func TestFieldLadderBisects(t *testing.T) {
+	// Without /stats the ladder does not know the cap (5000 B): it climbs
+	// the powers of two, and bisects between the last size echoed (4097)
+	// and the first that failed (8191) for the exact first failing size.
+	b := board(t, firmware.Config{RxBuf: 2048, TxBuf: 2048, MaxMessage: 5000})
+	a, r := fieldRun(t, Spec{Target: b.WSURL("/ws"), Scenario: Ladder, StatsURL: "-"})
+	if a != "first failing size 5001 B: close 1009 (every size up to 5000 B echoed)" {
+		t.Errorf("answer %q", a)
+	}
+	if r.Scenario.Size != 65537 {
+		t.Errorf("the ladder's top rung is %d, want 65537 (the 16-bit length's edge, one past)", r.Scenario.Size)
+	}
+}
+
+// deflateServer is a foreign server that accepts permessage-deflate (and
+// then echoes uncompressed frames, so the page still works): a board
+// that must decline the offer and does not.
+func deflateServer(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Upgrade") == "" {
+			io.WriteString(w, "<html>page</html>")
+			return
+		}
+		conn, brw, err := http.NewResponseController(w).Hijack()
+		if err != nil {
+			return
+		}
+		defer conn.Close()
+		acc := core.AcceptKey([]byte(r.Header.Get("Sec-WebSocket-Key")))
+		io.WriteString(conn, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: "+
+			string(acc[:])+"\r\nSec-WebSocket-Extensions: permessage-deflate\r\n\r\n")
+		rd := core.ConnReader{Src: brw, Rx: make([]byte, 4096), R: core.Reader{Role: core.Server, Buf: make([]byte, 4096)}}
+		for {
+			ev, err := rd.Next()
+			if err != nil || ev.Kind == core.EventClose {
+				return
+			}
+			if ev.Kind == core.EventMessage {
+				conn.Write(core.AppendFrame(nil, true, ev.Op, ev.Payload, false, [4]byte{}))
+			}
+		}
+	})}
+	go srv.Serve(ln)
+	t.Cleanup(func() { srv.Close() })
+	return "ws://" + ln.Addr().String() + "/ws"
+}
+
+func TestFieldBrowserDeflate(t *testing.T) {
+	a, r := fieldRun(t, Spec{Target: deflateServer(t), Scenario: Browser, Conns: 2, StatsURL: "-"})
+	if a != "page opens at once for all 2 users tried; the board accepted permessage-deflate (Chromium, Firefox), which it must decline" {
+		t.Errorf("answer %q", a)
+	}
+	if r.Errors["handshake extension"] != 2 {
+		t.Errorf("errors %v", r.Errors)
+	}
+}

@@ -1,0 +1,193 @@
+//go:build linux
+
+package loadgen
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/wslab/wslab/results"
+)
+
+// NoDrop: the highest open-loop echo rate the board keeps without losing a
+// message and with bounded latency. Each step is a rate run (sequence-
+// numbered messages, coordinated-omission-corrected latency) of its own,
+// long enough to fill the queues (Duration/10, at least 200 ms); the rate
+// doubles from Rate (default 50 msgs/s in all) until a step fails, then
+// bisects between the last kept and the first failed rate until they are
+// within 10% (at most 12 steps in all). A step fails when a message is not
+// answered or its p99 latency exceeds LatencyBound. The drops of the first
+// failed rate are split by where they happened: in the board's queue (its
+// /stats msgs.dropped), at a close (the board closed or reset the
+// connection), or lost (neither: unanswered).
+
+// DefaultLatencyBound is nodrop's default p99 bound.
+const DefaultLatencyBound = 100 * time.Millisecond
+
+const noDropSteps = 12
+
+// dropStep is one rate tried.
+type dropStep struct {
+	rate                float64
+	ok                  bool
+	sent, recv          int64
+	queue, closed, lost int64
+	p99                 time.Duration
+	why                 string
+}
+
+func (d *dropStep) String() string {
+	if d.ok {
+		return fmt.Sprintf("%.0f/s kept (p99 %s)", d.rate, d.p99.Round(10*time.Microsecond))
+	}
+	return fmt.Sprintf("%.0f/s failed: %s", d.rate, d.why)
+}
+
+func runNoDrop(p *probe) (string, error) {
+	s := p.s
+	bound := s.LatencyBound
+	if bound <= 0 {
+		bound = DefaultLatencyBound
+	}
+	step := max(s.Duration/10, 200*time.Millisecond)
+	rate := s.Rate
+	if rate <= 0 {
+		rate = 50
+	}
+	p.param("latency_bound", bound.String())
+	p.param("step", step.String())
+	var steps []dropStep
+	var lo, hi float64 // the highest kept and lowest failed rate so far
+	var firstFail *dropStep
+search:
+	for len(steps) < noDropSteps && p.ctx.Err() == nil {
+		d, err := p.dropStep(rate, step, bound)
+		if err != nil {
+			return "", err
+		}
+		steps = append(steps, d)
+		if d.ok {
+			lo = rate
+		} else {
+			hi = rate
+			if firstFail == nil || rate < firstFail.rate {
+				firstFail = &steps[len(steps)-1]
+			}
+		}
+		switch {
+		case hi == 0:
+			rate *= 2
+		case lo == 0:
+			rate /= 2
+			if rate < 1 {
+				rate = 0
+			}
+		default:
+			rate = (lo + hi) / 2
+		}
+		if rate == 0 || (lo > 0 && hi > 0 && hi/lo <= 1.1) {
+			break search
+		}
+	}
+	parts := make([]string, len(steps))
+	for i := range steps {
+		parts[i] = steps[i].String()
+	}
+	p.note("nodrop steps (%s each, p99 bound %s): %s", step, bound, strings.Join(parts, "; "))
+	// The steps for a plot: rate=kept|drops|latency, in the order tried.
+	var plot []string
+	for _, d := range steps {
+		v := "kept"
+		switch {
+		case d.ok:
+		case d.queue+d.closed+d.lost > 0 || d.recv == 0:
+			v = "drops"
+		default:
+			v = "latency"
+		}
+		plot = append(plot, fmt.Sprintf("%g=%s", d.rate, v))
+	}
+	p.param("steps", strings.Join(plot, " "))
+	var best *dropStep
+	for i := range steps {
+		if steps[i].ok && (best == nil || steps[i].rate > best.rate) {
+			best = &steps[i]
+		}
+	}
+	p.r.Scenario.Rate = lo
+	switch {
+	case best == nil && firstFail != nil:
+		return fmt.Sprintf("no rate without drops: even %.0f msgs/s failed (%s)", firstFail.rate, firstFail.why), nil
+	case best == nil:
+		return "", fmt.Errorf("no step ran")
+	case hi == 0:
+		return fmt.Sprintf("highest rate without drops: at least %.0f msgs/s (p99 %s; the highest tried)", best.rate, best.p99.Round(10*time.Microsecond)), nil
+	}
+	// The lowest failed rate above the best kept one says how it fails.
+	var fail *dropStep
+	for i := range steps {
+		if !steps[i].ok && steps[i].rate > best.rate && (fail == nil || steps[i].rate < fail.rate) {
+			fail = &steps[i]
+		}
+	}
+	a := fmt.Sprintf("highest rate without drops: %.0f msgs/s (p99 %s)", best.rate, best.p99.Round(10*time.Microsecond))
+	if fail != nil {
+		a += fmt.Sprintf("; at %.0f msgs/s %s", fail.rate, fail.why)
+	}
+	return a, nil
+}
+
+// dropStep runs one rate step and judges it.
+func (p *probe) dropStep(rate float64, step, bound time.Duration) (dropStep, error) {
+	s := p.s
+	d := dropStep{rate: rate}
+	before, haveBefore := p.read()
+	spec := Spec{Target: s.Target, Scenario: Rate, Conns: s.Conns, Size: s.Size, Text: s.Text, Rate: rate, Duration: step,
+		Window: s.Window, MSS: s.MSS, Workers: s.Workers, LocalAddrs: s.LocalAddrs, HeapEvery: -1, StatsURL: "-",
+		DialTimeout: s.DialTimeout, DrainTimeout: max(2*bound, 500*time.Millisecond), CloseTimeout: s.CloseTimeout, Board: &p.r.Board}
+	r, err := Run(p.ctx, spec)
+	if r == nil || (err != nil && r.Counts.ConnsOpened == 0) {
+		return d, err // nothing to judge: the board is not there
+	}
+	after, haveAfter := p.read()
+	c := r.Counts
+	d.sent, d.recv = c.MsgsSent, c.MsgsReceived
+	p.r.Counts.MsgsSent += c.MsgsSent
+	p.r.Counts.MsgsReceived += c.MsgsReceived
+	p.r.Counts.BytesSent += c.BytesSent
+	p.r.Counts.BytesReceived += c.BytesReceived
+	p.r.Counts.ConnsAttempted += c.ConnsAttempted
+	p.r.Counts.ConnsOpened += c.ConnsOpened
+	p.r.Counts.ConnsDropped += c.ConnsDropped
+	unanswered := r.Errors["lost"] + r.Errors["dropped"] + r.Errors["unsent"] + r.Errors["backlog"]
+	if haveBefore && haveAfter {
+		d.queue = min(max(after.MsgsDropped-before.MsgsDropped, 0), unanswered)
+	}
+	var closes int64
+	for k, n := range r.Errors {
+		if strings.HasPrefix(k, "close ") || k == "eof" || k == "reset" {
+			closes += n
+		}
+	}
+	if closes > 0 || c.ConnsDropped > 0 {
+		d.closed = unanswered - d.queue
+	} else {
+		d.lost = unanswered - d.queue
+	}
+	d.p99 = time.Duration(r.Hist(results.HistLatency).Quantile(0.99)) * time.Microsecond
+	switch {
+	case err != nil && c.MsgsReceived == 0:
+		d.why = "nothing answered: " + errKindOf(err)
+	case unanswered > 0 || c.ConnsDropped > 0:
+		d.why = fmt.Sprintf("%d of %d dropped: %d in the board's queue, %d at a close, %d lost", unanswered, c.MsgsSent+r.Errors["unsent"]+r.Errors["backlog"], d.queue, d.closed, d.lost)
+	case d.p99 > bound:
+		d.why = fmt.Sprintf("p99 %s over the %s bound", d.p99.Round(10*time.Microsecond), bound)
+	default:
+		d.ok = true
+	}
+	for k, n := range r.Errors {
+		p.r.Errors[k] += n
+	}
+	return d, nil
+}
