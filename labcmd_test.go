@@ -1,6 +1,8 @@
 package main
 
 import (
+	"github.com/wslab/wslab/internal/testenv"
+
 	"bytes"
 	"context"
 	"os"
@@ -109,7 +111,7 @@ func checkImagesInChromium(t *testing.T, report string, want int) {
 		}
 	}
 	if bin == "" {
-		t.Skip("chromium not installed (Debian package chromium; .ci/run installs it)")
+		testenv.SkipOrFail(t, "chromium not installed (Debian package chromium; .ci/run installs it)")
 	}
 	probe := filepath.Join(filepath.Dir(report), "probe.html")
 	page := `<!doctype html><body><iframe id="r" src="index.html" style="width:1200px;height:800px"></iframe>

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"github.com/wslab/wslab/internal/testenv"
+
 	"os"
 	"path/filepath"
 	"testing"
@@ -70,6 +72,6 @@ func goBin(t *testing.T) string {
 			return filepath.Join(dir, "go")
 		}
 	}
-	t.Skip("no go command on PATH")
+	testenv.SkipOrFail(t, "no go command on PATH")
 	return ""
 }

@@ -1,6 +1,8 @@
 package gate
 
 import (
+	"github.com/wslab/wslab/internal/testenv"
+
 	"context"
 	"os"
 	"os/exec"
@@ -82,7 +84,7 @@ func TestRunAB(t *testing.T) {
 		t.Skip("builds two test binaries")
 	}
 	if _, err := exec.LookPath("git"); err != nil {
-		t.Skip("git not installed")
+		testenv.SkipOrFail(t, "git not installed")
 	}
 	repo := t.TempDir()
 	git(t, repo, "init", "-q")

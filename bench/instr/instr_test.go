@@ -1,6 +1,8 @@
 package instr
 
 import (
+	"github.com/wslab/wslab/internal/testenv"
+
 	"bytes"
 	"context"
 	"errors"
@@ -23,7 +25,7 @@ func needValgrind(t *testing.T) {
 		t.Skip("skipping callgrind runs in -short mode")
 	}
 	if _, err := Available(""); err != nil {
-		t.Skipf("skipping: %v; CI installs valgrind", err)
+		testenv.SkipOrFail(t, "skipping: %v; CI installs valgrind", err)
 	}
 }
 

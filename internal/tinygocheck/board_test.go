@@ -1,6 +1,8 @@
 package tinygocheck_test
 
 import (
+	"github.com/wslab/wslab/internal/testenv"
+
 	"os"
 	"slices"
 	"strings"
@@ -49,10 +51,7 @@ func loadBoard(t *testing.T, bc buildConfig) []*packages.Package {
 		err = errLoad
 	}
 	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("%s: loading the board-side packages (go list): %v", bc.name, err)
-		}
-		t.Skipf("%s: loading the board-side packages (go list): %v", bc.name, err)
+		testenv.SkipOrFail(t, "%s: loading the board-side packages (go list): %v", bc.name, err)
 	}
 	if len(pkgs) != len(tinygocheck.BoardPackages) {
 		t.Fatalf("%s: loaded %d packages for %q", bc.name, len(pkgs), tinygocheck.BoardPackages)
