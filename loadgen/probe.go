@@ -28,7 +28,7 @@ import (
 // The answer goes in the Run's notes with the prefix AnswerNote.
 
 // AnswerNote prefixes the note holding a field scenario's one-line answer.
-const AnswerNote = "answer: "
+const AnswerNote = results.AnswerPrefix
 
 // Answer returns r's one-line answer (a field scenario's), or "".
 func Answer(r *results.Run) string {

@@ -193,8 +193,22 @@ func headline(runs []*Run) Headline {
 		}
 		add("%s", line)
 	}
+
+	// The field scenarios' one-line answers (a note "answer: ..."), in
+	// the order the suite ran them.
+	for _, r := range runs {
+		for _, n := range r.Notes {
+			if a, ok := strings.CutPrefix(n, AnswerPrefix); ok {
+				add("%s: %s", r.Scenario.Name, a)
+			}
+		}
+	}
 	return h
 }
+
+// AnswerPrefix starts the note in which a field scenario (browser, ladder,
+// nodrop, ...) gives its one-line answer.
+const AnswerPrefix = "answer: "
 
 func refusalName(k string) string {
 	switch {

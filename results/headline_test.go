@@ -64,3 +64,21 @@ func TestHeadline(t *testing.T) {
 		}
 	}
 }
+
+// A field scenario's one-line answer reaches the board's headline, after
+// the fixed lines, in the order the suite ran.
+func TestHeadlineAnswers(t *testing.T) {
+	runs := headlineRuns()
+	ladder := results.New(runs[0].Start.Add(time.Hour), results.Scenario{Name: "ladder"}, runs[0].Board, "ws://x")
+	ladder.ID = "ladder"
+	ladder.Notes = []string{"ladder (size: result) ...", results.AnswerPrefix + "first failing size 16385 B: close 1009"}
+	nodrop := results.New(runs[0].Start.Add(2*time.Hour), results.Scenario{Name: "nodrop"}, runs[0].Board, "ws://x")
+	nodrop.ID = "nodrop"
+	nodrop.Notes = []string{results.AnswerPrefix + "highest rate without drops: 140 msgs/s"}
+	hs := results.Headlines(append(runs, nodrop, ladder))
+	lines := hs[0].Lines
+	n := len(lines)
+	if n < 2 || lines[n-2] != "ladder: first failing size 16385 B: close 1009" || lines[n-1] != "nodrop: highest rate without drops: 140 msgs/s" {
+		t.Errorf("answers missing or out of order:\n%s", strings.Join(lines, "\n"))
+	}
+}
