@@ -28,13 +28,13 @@ func ExampleReader() {
 		wire = wire[n:]
 		switch ev.Kind {
 		case core.EventPing:
-			fmt.Printf("ping %q (in a message: %v)\n", ev.Payload, r.InMessage())
+			fmt.Printf("ping %q\n", ev.Payload)
 		case core.EventMessage:
 			fmt.Printf("message %q\n", ev.Payload)
 		}
 	}
 	// Output:
-	// ping "are you there?" (in a message: true)
+	// ping "are you there?"
 	// message "Hello"
 }
 
