@@ -70,8 +70,9 @@ type Comparison struct {
 }
 
 // Compare compares old runs with new runs of the same scenario (same
-// Scenario.Key; shard and planned duration may differ) for every figure in
-// Figures. Each figure is tested with the Mann-Whitney U-test (benchmath's
+// Scenario.Key; shard and planned duration may differ) for every summary
+// figure (msgs/s, up and down MB/s, p50, p99, p999, errors, refused, ram;
+// FigureByName looks one up). Each figure is tested with the Mann-Whitney U-test (benchmath's
 // AssumeNothing), which makes no assumption about the distribution, and
 // the p-values are corrected for the number of figures tested with Holm's
 // step-down method, so an unchanged run set shows a change in at most
@@ -89,7 +90,7 @@ func Compare(old, new []*Run) (*Comparison, error) {
 	}
 	c := &Comparison{Scenario: key, OldN: len(old), NewN: len(new)}
 	os, ns := summaries(old), summaries(new)
-	for _, f := range Figures {
+	for _, f := range figures {
 		c.Changes = append(c.Changes, compareFigure(f, values(f, os), values(f, ns)))
 	}
 	c.holm()
@@ -130,8 +131,8 @@ func (c *Comparison) holm() {
 	}
 }
 
-// Worse reports whether any figure got significantly worse.
-func (c *Comparison) Worse() bool {
+// worse reports whether any figure got significantly worse.
+func (c *Comparison) worse() bool {
 	for _, ch := range c.Changes {
 		if ch.Verdict == VerdictWorse {
 			return true
@@ -212,8 +213,8 @@ func minPossibleP(n1, n2 int) float64 {
 	return 2 / math.Exp(lc-l1-l2)
 }
 
-// Write prints the comparison as an aligned table.
-func (c *Comparison) Write(w io.Writer) error {
+// write prints the comparison as an aligned table.
+func (c *Comparison) write(w io.Writer) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintf(tw, "scenario: %s (old n=%d, new n=%d)\n", c.Scenario, c.OldN, c.NewN)
 	fmt.Fprintln(tw, "figure\told\tnew\tdelta\tp (Holm)\tverdict")

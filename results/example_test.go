@@ -44,11 +44,10 @@ func ExampleMergeShards() {
 		fmt.Println(err)
 		return
 	}
-	p50, _ := m.Quantile(results.HistLatency, 0.50)
-	p99, _ := m.Quantile(results.HistLatency, 0.99)
+	h := m.Hist(results.HistLatency)
 	fmt.Printf("shards %v of %d, missing %v\n", m.Merged.Shards, m.Merged.Of, m.Merged.Missing())
 	fmt.Printf("msgs %d, %.0f msgs/s, errors %v\n", m.Counts.MsgsReceived, m.Rates.MsgsPerSec, m.Errors)
-	fmt.Printf("latency n=%d p50=%dµs p99=%dµs\n", m.Hist(results.HistLatency).Count(), p50, p99)
+	fmt.Printf("latency n=%d p50=%dµs p99=%dµs\n", h.Count(), h.Quantile(0.50), h.Quantile(0.99))
 
 	// A shard of another scenario is refused.
 	c := shard(1, 10, 0)
