@@ -48,9 +48,7 @@ BenchmarkDecode-2   	 1000000	       238.0 ns/op	       0 B/op	       0 allocs/o
 	if err := r.WriteTable(os.Stdout); err != nil {
 		fmt.Println(err)
 	}
-	for _, row := range r.Failures() {
-		fmt.Println("failed:", row.Key, row.Reason)
-	}
+	fmt.Println("failed:", r.Failed())
 	// Output:
 	// gate: BASE base.txt vs HEAD head.txt
 	// rules: gated time,allocs,bytes,instr; sec/op fails if p < 0.01 (Mann-Whitney, Holm-adjusted over the 2 sec/op rows) and > +10%; instr/op fails if > +1%; allocs/op and B/op fail on any rise
@@ -65,6 +63,5 @@ BenchmarkDecode-2   	 1000000	       238.0 ns/op	       0 B/op	       0 allocs/o
 	// note: need >= 6 samples for confidence interval at level 0.95 (4 rows)
 	//
 	// FAIL: 2 regressions: BenchmarkEncode-2 +64 B/op; BenchmarkEncode-2 +1 allocs/op (6 rows; 2 too few samples)
-	// failed: BenchmarkEncode-2 +64 B/op
-	// failed: BenchmarkEncode-2 +1 allocs/op
+	// failed: true
 }
