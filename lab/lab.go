@@ -99,16 +99,10 @@ func Lab(ctx context.Context, o Options) (*Outcome, error) {
 				r.Scenario.Params = map[string]string{}
 			}
 			r.Scenario.Params["step"] = st.Name
-			file, err := store.SaveOrKeep(r)
-			if err != nil {
-				out.Failed = append(out.Failed, fmt.Errorf("%s %s: storing: %w", label, st.Name, err))
-				statusf(o.Status, "    storing failed: %v", err)
-				if file == "" {
-					continue
-				}
+			if !save(store, r, label+" "+st.Name, &out.Files, &out.Failed, o.Status) {
+				continue
 			}
 			out.Runs = append(out.Runs, r)
-			out.Files = append(out.Files, file)
 			statusf(o.Status, "    %s", oneLine(r))
 		}
 	}
