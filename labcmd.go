@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/wslab/wslab/lab"
+	"github.com/wslab/wslab/plots/report"
+	"github.com/wslab/wslab/results"
 )
 
 func init() {
@@ -54,8 +56,8 @@ type jobFlags struct {
 func registerJobFlags(fs *flag.FlagSet) *jobFlags {
 	jf := &jobFlags{
 		linkOff:   fs.Bool("link-off", false, "run emulated boards at loopback speed, without their link"),
-		results:   fs.String("results", "wslab-results", "results folder"),
-		out:       fs.String("out", "wslab-report", "report folder"),
+		results:   fs.String("results", results.DefaultDir, "results folder"),
+		out:       fs.String("out", report.DefaultDir, "report folder"),
 		quiet:     fs.Bool("quiet", false, "no live progress line"),
 		inProcess: fs.Bool("in-process", false, "run emulated boards in this process (their heap figures then include the load generator's)"),
 	}
