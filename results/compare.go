@@ -238,8 +238,8 @@ func (c *Comparison) write(w io.Writer) error {
 	return tw.Flush()
 }
 
-// FormatValue prints v with its unit, scaling microseconds to ms or s and
-// bytes to KiB or MiB when large.
+// FormatValue prints v with its unit, scaling microseconds to ms or s;
+// bytes (and bytes/h) go through FormatBytes.
 func FormatValue(v float64, unit string) string {
 	switch unit {
 	case "µs":
@@ -251,14 +251,7 @@ func FormatValue(v float64, unit string) string {
 		}
 		return trim(v, "µs")
 	case "bytes", "bytes/h":
-		suffix := strings.TrimPrefix(unit, "bytes")
-		switch {
-		case math.Abs(v) >= 1<<20:
-			return trim(v/(1<<20), "MiB"+suffix)
-		case math.Abs(v) >= 1<<10:
-			return trim(v/(1<<10), "KiB"+suffix)
-		}
-		return trim(v, "B"+suffix)
+		return FormatBytes(int64(math.Round(v))) + strings.TrimPrefix(unit, "bytes")
 	case "errors":
 		return fmt.Sprintf("%.0f", v)
 	}
