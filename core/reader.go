@@ -97,9 +97,6 @@ func (r *Reader) failure() error {
 	return r.err
 }
 
-// inMessage reports whether a fragmented data message is in progress.
-func (r *Reader) inMessage() bool { return r.msgOp != 0 }
-
 func (r *Reader) limit() int {
 	if r.Stream {
 		if r.MaxMessage > 0 {

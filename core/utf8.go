@@ -7,10 +7,9 @@ import "unicode/utf8"
 // that cannot continue a valid encoding rather than at the end of the
 // message. The zero value is ready for the first byte of a message.
 type utf8State struct {
-	need  uint8 // continuation bytes still expected
-	lo    uint8 // allowed range of the next continuation byte
-	hi    uint8
-	valid bool // lo/hi set (state is mid-sequence)
+	need uint8 // continuation bytes still expected
+	lo   uint8 // allowed range of the next continuation byte
+	hi   uint8
 }
 
 // reset prepares v for a new message.

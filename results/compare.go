@@ -131,16 +131,6 @@ func (c *Comparison) holm() {
 	}
 }
 
-// worse reports whether any figure got significantly worse.
-func (c *Comparison) worse() bool {
-	for _, ch := range c.Changes {
-		if ch.Verdict == VerdictWorse {
-			return true
-		}
-	}
-	return false
-}
-
 func summaries(runs []*Run) []Summary {
 	s := make([]Summary, len(runs))
 	for i, r := range runs {
