@@ -248,7 +248,7 @@ func runSweep(args []string, stdout, stderr io.Writer) int {
 	size := fs.Int("size", 0, "message size, bytes (default 64)")
 	dur := fs.Duration("duration", 2*time.Second, "load per configuration")
 	rate := fs.Float64("rate", 0, "open-loop rate, msg/s (rate scenario)")
-	goal := fs.String("goal", "", "what the configuration must meet, e.g. 'p99<=20ms,throughput>=100kB/s' (throughput is the one-way payload rate; up, down, msgs, errors, ram also work; default: within 90% of the best message rate)")
+	goal := fs.String("goal", "", "what the configuration must meet, e.g. 'p99<=20ms,throughput>=100kB/s' (figures: "+strings.Join(results.GoalFigureNames(), " ")+"; throughput is the one-way payload rate; default: within 90% of the best message rate)")
 	repeat := fs.Int("repeat", 1, "runs per configuration; the verdict is on their medians")
 	jf := registerJobFlags(fs)
 	human, code, ok := jf.parse(fs, args, "sweep", stdout, stderr)

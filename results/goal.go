@@ -53,6 +53,16 @@ var goalFigures = []struct{ Name, Means string }{
 	{"ram", "the board's RAM in use: B, KiB, MiB, KB, MB, or % of its heap budget"},
 }
 
+// GoalFigureNames returns the names of the figures a goal (or a threshold)
+// may test, in order: the one list help texts and error messages print.
+func GoalFigureNames() []string {
+	names := make([]string, len(goalFigures))
+	for i, f := range goalFigures {
+		names[i] = f.Name
+	}
+	return names
+}
+
 var (
 	clauseRE = regexp.MustCompile(`^([a-z0-9/.]+)\s*(<=|>=|==|<|>)\s*(.*)$`)
 	// A plain decimal number: no sign, hex, exponent, NaN or Inf.
@@ -142,11 +152,7 @@ func parseClause(part string) (Clause, error) {
 			mul, err = sizeUnit(unit)
 		}
 	default:
-		names := make([]string, len(goalFigures))
-		for i, f := range goalFigures {
-			names[i] = f.Name
-		}
-		return Clause{}, fmt.Errorf("unknown figure %q (want one of %s)", c.Figure, strings.Join(names, ", "))
+		return Clause{}, fmt.Errorf("unknown figure %q (want one of %s)", c.Figure, strings.Join(GoalFigureNames(), ", "))
 	}
 	if err != nil {
 		return Clause{}, err
