@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/wslab/wslab/lab"
+	"github.com/wslab/wslab/plots/report"
+	"github.com/wslab/wslab/results"
 )
 
 func init() {
@@ -54,8 +56,8 @@ type jobFlags struct {
 func registerJobFlags(fs *flag.FlagSet) *jobFlags {
 	jf := &jobFlags{
 		linkOff:   fs.Bool("link-off", false, "run emulated boards at loopback speed, without their link"),
-		results:   fs.String("results", "wslab-results", "results folder"),
-		out:       fs.String("out", "wslab-report", "report folder"),
+		results:   fs.String("results", results.DefaultDir, "results folder"),
+		out:       fs.String("out", report.DefaultDir, "report folder"),
 		quiet:     fs.Bool("quiet", false, "no live progress line"),
 		inProcess: fs.Bool("in-process", false, "run emulated boards in this process (their heap figures then include the load generator's)"),
 	}
@@ -261,7 +263,7 @@ func runSweep(args []string, stdout, stderr io.Writer) int {
 	size := fs.Int("size", 0, "message size, bytes (default 64)")
 	dur := fs.Duration("duration", 2*time.Second, "load per configuration")
 	rate := fs.Float64("rate", 0, "open-loop rate, msg/s (rate scenario)")
-	goal := fs.String("goal", "", "what the configuration must meet, e.g. 'p99<=20ms,throughput>=100kB/s' (throughput is the one-way payload rate; up, down, msgs, errors, ram also work; default: within 90% of the best message rate)")
+	goal := fs.String("goal", "", "what the configuration must meet, e.g. 'p99<=20ms,throughput>=100kB/s' (figures: "+strings.Join(results.GoalFigureNames(), " ")+"; throughput is the one-way payload rate; default: within 90% of the best message rate)")
 	repeat := fs.Int("repeat", 1, "runs per configuration; the verdict is on their medians")
 	jf := registerJobFlags(fs)
 	human, code, ok := jf.parse(fs, args, "sweep", stdout, stderr)

@@ -22,7 +22,7 @@ func init() {
 func runReport(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("report", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	out := fs.String("out", "wslab-report", "write the report into `DIR`")
+	out := fs.String("out", report.DefaultDir, "write the report into `DIR`")
 	title := fs.String("title", "", "page title (default \"wslab report\")")
 	against := fs.String("against", "", "compare the runs with the baseline results folder `BASELINE` (a section per board and scenario, Holm-corrected Mann-Whitney); exit 3 when a figure got significantly worse")
 	fs.Usage = func() {

@@ -18,7 +18,8 @@ type outputFlags struct {
 	goal      results.Goal
 }
 
-const thresholdHelp = "fail (exit 3) when a run crosses any clause, e.g. 'p99<50ms,errors==0,ram<80%' (figures: p50 p90 p99 p999 throughput up down msgs errors refused ram)"
+var thresholdHelp = "fail (exit 3) when a run crosses any clause, e.g. 'p99<50ms,errors==0,ram<80%' (figures: " + strings.Join(results.GoalFigureNames(), " ") + ")"
+
 const summaryHelp = "text, json or csv: json and csv print one record per run on stdout (the progress lines go to stderr)"
 
 func (o *outputFlags) register(fs *flag.FlagSet) {

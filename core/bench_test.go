@@ -41,7 +41,7 @@ func BenchmarkAppendHeader(b *testing.B) {
 	for _, f := range headerForms {
 		b.Run(f.name, func(b *testing.B) {
 			buf := make([]byte, 0, MaxHeaderSize)
-			b.SetBytes(int64(f.h.Size()))
+			b.SetBytes(int64(f.h.size()))
 			b.ReportAllocs()
 			for b.Loop() {
 				buf = AppendHeader(buf[:0], f.h)
@@ -214,7 +214,7 @@ func BenchmarkUTF8(b *testing.B) {
 				b.SetBytes(int64(len(text)))
 				b.ReportAllocs()
 				for b.Loop() {
-					if !ValidUTF8(text) {
+					if !validUTF8(text) {
 						b.Fatal("invalid")
 					}
 				}

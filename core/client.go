@@ -53,7 +53,7 @@ type Response struct {
 // Upgrade/Connection; ErrBadAccept when Sec-WebSocket-Accept does not
 // match. On success n is the length of the head; what follows are frames.
 func ParseResponse(b []byte, key []byte) (resp Response, n int, err error) {
-	end := FindHeadEnd(b, 0)
+	end := findHeadEnd(b, 0)
 	if end < 0 {
 		return resp, 0, ErrNeedMore
 	}
@@ -87,7 +87,7 @@ func ParseResponse(b []byte, key []byte) (resp Response, n int, err error) {
 		case equalFold(name, "upgrade"):
 			upgrade = upgrade || equalFold(value, "websocket")
 		case equalFold(name, "connection"):
-			for tok, r := NextToken(value); tok != nil; tok, r = NextToken(r) {
+			for tok, r := nextToken(value); tok != nil; tok, r = nextToken(r) {
 				conn = conn || equalFold(tok, "upgrade")
 			}
 		case equalFold(name, "sec-websocket-accept"):

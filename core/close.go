@@ -8,23 +8,23 @@ const (
 	CloseNormal          CloseCode = 1000
 	CloseGoingAway       CloseCode = 1001
 	CloseProtocolError   CloseCode = 1002
-	CloseUnsupported     CloseCode = 1003
+	closeUnsupported     CloseCode = 1003
 	CloseNoStatus        CloseCode = 1005 // never on the wire: "no code was sent"
-	CloseAbnormal        CloseCode = 1006 // never on the wire: "closed without a close frame"
+	closeAbnormal        CloseCode = 1006 // never on the wire: "closed without a close frame"
 	CloseInvalidPayload  CloseCode = 1007
 	ClosePolicyViolation CloseCode = 1008
 	CloseMessageTooBig   CloseCode = 1009
-	CloseMandatoryExt    CloseCode = 1010
+	closeMandatoryExt    CloseCode = 1010
 	CloseInternalError   CloseCode = 1011
-	CloseServiceRestart  CloseCode = 1012
-	CloseTryAgainLater   CloseCode = 1013
-	CloseBadGateway      CloseCode = 1014
-	CloseTLSHandshake    CloseCode = 1015 // never on the wire
+	closeServiceRestart  CloseCode = 1012
+	closeTryAgainLater   CloseCode = 1013
+	closeBadGateway      CloseCode = 1014
+	closeTLSHandshake    CloseCode = 1015 // never on the wire
 )
 
-// ValidOnWire reports whether c may appear in a close frame: 1000-1003,
+// validOnWire reports whether c may appear in a close frame: 1000-1003,
 // 1007-1014 and the application range 3000-4999.
-func (c CloseCode) ValidOnWire() bool {
+func (c CloseCode) validOnWire() bool {
 	switch {
 	case c >= 1000 && c <= 1003:
 		return true
@@ -36,11 +36,11 @@ func (c CloseCode) ValidOnWire() bool {
 	return false
 }
 
-// ParseClose decodes a close frame's (unmasked) payload. An empty payload
+// parseClose decodes a close frame's (unmasked) payload. An empty payload
 // gives CloseNoStatus. A one-byte payload is ErrCloseLength, a code that may
 // not be on the wire is ErrCloseCode, and a reason that is not UTF-8 is
 // ErrInvalidUTF8. The reason is a subslice of payload.
-func ParseClose(payload []byte) (code CloseCode, reason []byte, err error) {
+func parseClose(payload []byte) (code CloseCode, reason []byte, err error) {
 	switch len(payload) {
 	case 0:
 		return CloseNoStatus, nil, nil
@@ -48,20 +48,20 @@ func ParseClose(payload []byte) (code CloseCode, reason []byte, err error) {
 		return 0, nil, ErrCloseLength
 	}
 	code = CloseCode(be16(payload))
-	if !code.ValidOnWire() {
+	if !code.validOnWire() {
 		return code, nil, ErrCloseCode
 	}
 	reason = payload[2:]
-	if !ValidUTF8(reason) {
+	if !validUTF8(reason) {
 		return code, nil, ErrInvalidUTF8
 	}
 	return code, reason, nil
 }
 
-// AppendClosePayload appends a close payload (code and reason) to dst. The
+// appendClosePayload appends a close payload (code and reason) to dst. The
 // reason is cut to fit a control frame (123 bytes), at a UTF-8 boundary.
 // CloseNoStatus appends nothing: an empty close frame.
-func AppendClosePayload(dst []byte, code CloseCode, reason []byte) []byte {
+func appendClosePayload(dst []byte, code CloseCode, reason []byte) []byte {
 	if code == CloseNoStatus {
 		return dst
 	}

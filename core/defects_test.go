@@ -38,20 +38,20 @@ func wireSize(p int, masked bool) int {
 	return n
 }
 
-// Issue 18 table: MaxPayloadFor(n) is the largest payload whose frame fits
+// Issue 18 table: maxPayloadFor(n) is the largest payload whose frame fits
 // n bytes, for every n across the 7-bit, 16-bit and 64-bit length forms.
 func TestMaxPayloadForEveryLength(t *testing.T) {
 	for _, masked := range []bool{false, true} {
 		for n := 0; n < 70000; n++ {
-			p := MaxPayloadFor(n, masked)
+			p := maxPayloadFor(n, masked)
 			if p < 0 {
-				t.Fatalf("MaxPayloadFor(%d, %v) = %d", n, masked, p)
+				t.Fatalf("maxPayloadFor(%d, %v) = %d", n, masked, p)
 			}
 			if wireSize(p, masked) > n && p > 0 {
-				t.Fatalf("MaxPayloadFor(%d, %v) = %d: that frame takes %d bytes", n, masked, p, wireSize(p, masked))
+				t.Fatalf("maxPayloadFor(%d, %v) = %d: that frame takes %d bytes", n, masked, p, wireSize(p, masked))
 			}
 			if wireSize(p+1, masked) <= n {
-				t.Fatalf("MaxPayloadFor(%d, %v) = %d, but %d bytes fit", n, masked, p, p+1)
+				t.Fatalf("maxPayloadFor(%d, %v) = %d, but %d bytes fit", n, masked, p, p+1)
 			}
 		}
 	}

@@ -17,8 +17,8 @@ const (
 // reserved control opcode).
 func (op Opcode) IsControl() bool { return op&0x8 != 0 }
 
-// IsReserved reports whether op is one RFC 6455 reserves for the future.
-func (op Opcode) IsReserved() bool {
+// isReserved reports whether op is one RFC 6455 reserves for the future.
+func (op Opcode) isReserved() bool {
 	return (op > OpBinary && op < OpClose) || op > OpPong
 }
 
@@ -42,8 +42,8 @@ type Header struct {
 	Length int // payload length
 }
 
-// Size returns the number of bytes the header takes on the wire.
-func (h *Header) Size() int {
+// size returns the number of bytes the header takes on the wire.
+func (h *Header) size() int {
 	n := 2
 	switch {
 	case h.Length > 0xFFFF:

@@ -156,8 +156,8 @@ func TestHeaderBoundaryTable(t *testing.T) {
 					if cap(exact) != want || !bytes.Equal(exact, wire) {
 						t.Fatalf("%+v: exact buffer gives % x (cap %d)", h, exact, cap(exact))
 					}
-					if len(wire) != want || h.Size() != want {
-						t.Fatalf("len %d: header size %d/%d, want %d", l.n, len(wire), h.Size(), want)
+					if len(wire) != want || h.size() != want {
+						t.Fatalf("len %d: header size %d/%d, want %d", l.n, len(wire), h.size(), want)
 					}
 					got, n, err := ParseHeader(wire)
 					if err != nil || n != want || got != h {
@@ -219,8 +219,8 @@ func TestHeaderLengthErrors(t *testing.T) {
 func TestOpcodeClasses(t *testing.T) {
 	for op := Opcode(0); op < 16; op++ {
 		reserved := (op >= 3 && op <= 7) || op >= 0xB
-		if op.IsReserved() != reserved {
-			t.Errorf("opcode %x reserved=%v", op, op.IsReserved())
+		if op.isReserved() != reserved {
+			t.Errorf("opcode %x reserved=%v", op, op.isReserved())
 		}
 		if op.IsControl() != (op >= 8) {
 			t.Errorf("opcode %x control=%v", op, op.IsControl())
@@ -232,11 +232,11 @@ func TestCloseCodes(t *testing.T) {
 	for c := 0; c < 5100; c++ {
 		code := CloseCode(c)
 		want := (c >= 1000 && c <= 1003) || (c >= 1007 && c <= 1014) || (c >= 3000 && c <= 4999)
-		if code.ValidOnWire() != want {
-			t.Fatalf("code %d valid=%v", c, code.ValidOnWire())
+		if code.validOnWire() != want {
+			t.Fatalf("code %d valid=%v", c, code.validOnWire())
 		}
-		payload := AppendClosePayload(nil, code, []byte("bye"))
-		got, reason, err := ParseClose(payload)
+		payload := appendClosePayload(nil, code, []byte("bye"))
+		got, reason, err := parseClose(payload)
 		if code == CloseNoStatus {
 			// 1005 means "no code": it is written as an empty payload.
 			if len(payload) != 0 || got != CloseNoStatus || err != nil {
@@ -252,20 +252,20 @@ func TestCloseCodes(t *testing.T) {
 			t.Fatalf("code %d: err %v, want ErrCloseCode", c, err)
 		}
 	}
-	if c, _, err := ParseClose(nil); c != CloseNoStatus || err != nil {
+	if c, _, err := parseClose(nil); c != CloseNoStatus || err != nil {
 		t.Fatal("empty close payload is 1005, no error")
 	}
-	if _, _, err := ParseClose([]byte{3}); err != ErrCloseLength {
+	if _, _, err := parseClose([]byte{3}); err != ErrCloseLength {
 		t.Fatal("one-byte close payload must be ErrCloseLength")
 	}
-	if _, _, err := ParseClose([]byte{0x03, 0xE8, 0xff}); err != ErrInvalidUTF8 {
+	if _, _, err := parseClose([]byte{0x03, 0xE8, 0xff}); err != ErrInvalidUTF8 {
 		t.Fatal("close reason must be UTF-8")
 	}
 	// A long reason is cut to fit a control frame at a character boundary.
 	long := []byte(strings.Repeat("é", 100))
-	p := AppendClosePayload(nil, CloseNormal, long)
-	if len(p) > MaxControlPayload || !ValidUTF8(p[2:]) {
-		t.Fatalf("cut reason: len %d valid %v", len(p), ValidUTF8(p[2:]))
+	p := appendClosePayload(nil, CloseNormal, long)
+	if len(p) > MaxControlPayload || !validUTF8(p[2:]) {
+		t.Fatalf("cut reason: len %d valid %v", len(p), validUTF8(p[2:]))
 	}
 }
 

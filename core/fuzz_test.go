@@ -20,8 +20,8 @@ func FuzzParseHeader(f *testing.F) {
 		h, n, err := ParseHeader(b)
 		switch err {
 		case nil:
-			if n < 2 || n > len(b) || n > MaxHeaderSize || n != h.Size() {
-				t.Fatalf("% x: n=%d size=%d", b, n, h.Size())
+			if n < 2 || n > len(b) || n > MaxHeaderSize || n != h.size() {
+				t.Fatalf("% x: n=%d size=%d", b, n, h.size())
 			}
 			if h.Length < 0 || (h.Op.IsControl() && (!h.Fin || h.Length > MaxControlPayload)) {
 				t.Fatalf("% x: accepted %+v", b, h)
@@ -75,8 +75,8 @@ func readAllFuzz(t *testing.T, r *Reader, in []byte, rng *rand.Rand, maxPiece in
 				t.Fatalf("Feed consumed %d of %d bytes", n, len(pending))
 			}
 			if err != nil {
-				if r.Err() != err {
-					t.Fatalf("Feed returned %v but Err is %v", err, r.Err())
+				if r.failure() != err {
+					t.Fatalf("Feed returned %v but Err is %v", err, r.failure())
 				}
 				if _, _, again := r.Feed([]byte{0x81}); again != err {
 					t.Fatalf("failed Reader returned %v, then %v", err, again)
@@ -129,7 +129,7 @@ func readAllFuzz(t *testing.T, r *Reader, in []byte, rng *rand.Rand, maxPiece in
 				if len(ev.Payload) > MaxControlPayload || !ev.Op.IsControl() {
 					t.Fatalf("bad control event %+v", ev)
 				}
-				if ev.Kind == EventClose && ((ev.Code != CloseNoStatus && !ev.Code.ValidOnWire()) || !utf8.Valid(ev.Reason)) {
+				if ev.Kind == EventClose && ((ev.Code != CloseNoStatus && !ev.Code.validOnWire()) || !utf8.Valid(ev.Reason)) {
 					t.Fatalf("bad close event %+v", ev)
 				}
 				evs = append(evs, fuzzEvent{Kind: ev.Kind, Op: ev.Op, Payload: string(ev.Payload), Code: ev.Code, Reason: string(ev.Reason)})
@@ -170,12 +170,12 @@ func FuzzReader(f *testing.F) {
 }
 
 // FuzzParseRequest: no panic; feeding the request a byte at a time through
-// ParseRequestFrom gives exactly what ParseRequest gives all at once, at the
+// ParseRequestFrom gives exactly what parseRequestHead gives all at once, at the
 // byte that ends the head.
 func FuzzParseRequest(f *testing.F) {
 	f.Fuzz(func(t *testing.T, b []byte) {
-		req, n, err := ParseRequest(b)
-		end := FindHeadEnd(b, 0)
+		req, n, err := parseRequestHead(b)
+		end := findHeadEnd(b, 0)
 		if (end < 0) != (err == ErrNeedMore) {
 			t.Fatalf("head end %d but err %v", end, err)
 		}
@@ -237,8 +237,8 @@ func FuzzServerHandshake(f *testing.F) {
 		if err != nil {
 			return
 		}
-		if n != FindHeadEnd(b, 0) {
-			t.Fatalf("n=%d, head ends at %d", n, FindHeadEnd(b, 0))
+		if n != findHeadEnd(b, 0) {
+			t.Fatalf("n=%d, head ends at %d", n, findHeadEnd(b, 0))
 		}
 		resp, rn, rerr := ParseResponse(out, req.Key)
 		if rerr != nil || rn != len(out) || resp.Status != 101 {
@@ -253,7 +253,7 @@ func FuzzServerHandshake(f *testing.F) {
 func FuzzParseResponse(f *testing.F) {
 	f.Fuzz(func(t *testing.T, b, key []byte) {
 		resp, n, err := ParseResponse(b, key)
-		end := FindHeadEnd(b, 0)
+		end := findHeadEnd(b, 0)
 		if (end < 0) != (err == ErrNeedMore) {
 			t.Fatalf("head end %d but err %v", end, err)
 		}
@@ -285,15 +285,15 @@ func FuzzParseResponse(f *testing.F) {
 func FuzzUTF8(f *testing.F) {
 	f.Fuzz(func(t *testing.T, b []byte, seed uint64) {
 		want := utf8.Valid(b)
-		if ValidUTF8(b) != want {
-			t.Fatalf("% x: ValidUTF8=%v utf8.Valid=%v", b, !want, want)
+		if validUTF8(b) != want {
+			t.Fatalf("% x: validUTF8=%v utf8.Valid=%v", b, !want, want)
 		}
 		rng := rand.New(rand.NewPCG(seed, 1))
-		var v UTF8
+		var v utf8State
 		ok, off := true, 0
 		for rest := b; len(rest) > 0; {
 			k := 1 + rng.IntN(len(rest))
-			if i := v.Feed(rest[:k]); i >= 0 {
+			if i := v.feed(rest[:k]); i >= 0 {
 				if i >= k {
 					t.Fatalf("bad byte index %d in a piece of %d", i, k)
 				}
@@ -307,7 +307,7 @@ func FuzzUTF8(f *testing.F) {
 			off += k
 			rest = rest[k:]
 		}
-		if got := ok && v.Complete(); got != want {
+		if got := ok && v.complete(); got != want {
 			t.Fatalf("% x: incremental=%v utf8.Valid=%v", b, got, want)
 		}
 	})
@@ -349,7 +349,7 @@ func FuzzMask(f *testing.F) {
 	})
 }
 
-// naiveHeadEnd is the byte-at-a-time reference for FindHeadEnd.
+// naiveHeadEnd is the byte-at-a-time reference for findHeadEnd.
 func naiveHeadEnd(b []byte, from int) int {
 	for i := max(from-3, 0); i+3 < len(b); i++ {
 		if string(b[i:i+4]) == "\r\n\r\n" {
@@ -381,8 +381,8 @@ func naiveIndex(b []byte, match func(byte) bool) int {
 func checkHeadScanners(t *testing.T, b []byte) {
 	t.Helper()
 	for from := 0; from <= len(b)+1; from++ {
-		if got, want := FindHeadEnd(b, from), naiveHeadEnd(b, from); got != want {
-			t.Fatalf("%q from %d: FindHeadEnd %d, want %d", b, from, got, want)
+		if got, want := findHeadEnd(b, from), naiveHeadEnd(b, from); got != want {
+			t.Fatalf("%q from %d: findHeadEnd %d, want %d", b, from, got, want)
 		}
 	}
 	if got, want := indexLF(b), naiveIndex(b, func(c byte) bool { return c == '\n' }); got != want {
@@ -505,7 +505,7 @@ func FuzzHeadScan(f *testing.F) {
 	f.Add([]byte("\r\n\r\r\n\r\n\x7f\t\x00abcdefgh\r\n\r\n"))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		if len(b) > 256 {
-			b = b[:256] // FindHeadEnd is tried from every position
+			b = b[:256] // findHeadEnd is tried from every position
 		}
 		checkHeadScanners(t, b)
 	})
@@ -516,11 +516,11 @@ func FuzzHeadScan(f *testing.F) {
 // unicode/utf8.
 func checkUTF8Pieces(t *testing.T, b []byte, rng *rand.Rand, maxPiece int) {
 	t.Helper()
-	var v UTF8
+	var v utf8State
 	ok, off := true, 0
 	for rest := b; len(rest) > 0; {
 		k := 1 + rng.IntN(min(len(rest), maxPiece))
-		if i := v.Feed(rest[:k]); i >= 0 {
+		if i := v.feed(rest[:k]); i >= 0 {
 			if bad := off + i; i >= k || !validPrefix(b[:bad]) || validPrefix(b[:bad+1]) {
 				t.Fatalf("% x: byte %d reported as the first bad one", b, bad)
 			}
@@ -530,7 +530,7 @@ func checkUTF8Pieces(t *testing.T, b []byte, rng *rand.Rand, maxPiece int) {
 		off += k
 		rest = rest[k:]
 	}
-	if got, want := ok && v.Complete(), utf8.Valid(b); got != want {
+	if got, want := ok && v.complete(), utf8.Valid(b); got != want {
 		t.Fatalf("% x: incremental=%v utf8.Valid=%v", b, got, want)
 	}
 }

@@ -49,7 +49,7 @@ func TestServerHandshake(t *testing.T) {
 	}
 	// Offered subprotocols iterate without copies.
 	var protos []string
-	for tok, rest := NextToken(req.Protocols); tok != nil; tok, rest = NextToken(rest) {
+	for tok, rest := nextToken(req.Protocols); tok != nil; tok, rest = nextToken(rest) {
 		protos = append(protos, string(tok))
 	}
 	if strings.Join(protos, "|") != "chat|superchat" {
@@ -140,7 +140,7 @@ func TestServerHandshakeInPieces(t *testing.T) {
 	}
 	// A head that never ends within the buffer: the caller answers 431.
 	big := "GET / HTTP/1.1\r\nX: " + strings.Repeat("a", 600)
-	if _, _, err := ParseRequest([]byte(big)); err != ErrNeedMore {
+	if _, _, err := parseRequestHead([]byte(big)); err != ErrNeedMore {
 		t.Fatal(err)
 	}
 	if out := AppendHandshakeError(nil, ErrHeaderTooLarge); !bytes.HasPrefix(out, []byte("HTTP/1.1 431 ")) {
@@ -149,23 +149,23 @@ func TestServerHandshakeInPieces(t *testing.T) {
 }
 
 func TestRequestFields(t *testing.T) {
-	req, _, err := ParseRequest([]byte("PUT /files/a.txt HTTP/1.1\r\nHost: h\r\nContent-Length: 12\r\nX-Custom: yes\r\nExpect: 100-continue\r\n\r\nbody"))
+	req, _, err := parseRequestHead([]byte("PUT /files/a.txt HTTP/1.1\r\nHost: h\r\nContent-Length: 12\r\nX-Custom: yes\r\nExpect: 100-continue\r\n\r\nbody"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if string(req.Method) != "PUT" || req.ContentLength != 12 || !req.Expect100 {
 		t.Fatalf("%+v", req)
 	}
-	if v, ok := req.Header("x-custom"); !ok || string(v) != "yes" {
+	if v, ok := req.lookup("x-custom"); !ok || string(v) != "yes" {
 		t.Fatalf("Header: %q %v", v, ok)
 	}
-	if _, ok := req.Header("missing"); ok {
+	if _, ok := req.lookup("missing"); ok {
 		t.Fatal("missing header found")
 	}
-	if _, _, err := ParseRequest([]byte("PUT / HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n")); err != ErrBadRequest {
+	if _, _, err := parseRequestHead([]byte("PUT / HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n")); err != ErrBadRequest {
 		t.Fatal("conflicting Content-Length must be 400")
 	}
-	if _, _, err := ParseRequest([]byte("PUT / HTTP/1.1\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n")); err != ErrBadRequest {
+	if _, _, err := parseRequestHead([]byte("PUT / HTTP/1.1\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n")); err != ErrBadRequest {
 		t.Fatal("Content-Length with Transfer-Encoding must be 400")
 	}
 }
@@ -251,7 +251,7 @@ func TestAppendInt(t *testing.T) {
 func TestFieldLineBytes(t *testing.T) {
 	raw := []byte(strings.Replace(chromeRequest, "Pragma:", "User-Agent: Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36\r\nPragma:", 1))
 	first := bytes.Index(raw, []byte("\r\n")) + 2
-	end := FindHeadEnd(raw, 0)
+	end := findHeadEnd(raw, 0)
 	for i := first; i < end-2; i++ {
 		if raw[i] == '\r' || raw[i] == '\n' {
 			continue
@@ -259,7 +259,7 @@ func TestFieldLineBytes(t *testing.T) {
 		for _, c := range []byte{0, 1, '\r', '\n', 0x1F, 0x7F} {
 			b := bytes.Clone(raw)
 			b[i] = c
-			if _, _, err := ParseRequest(b); err != ErrBadRequest {
+			if _, _, err := parseRequestHead(b); err != ErrBadRequest {
 				t.Fatalf("%#x at %d (%q): %v, want ErrBadRequest", c, i, raw[i-5:i+5], err)
 			}
 		}
@@ -269,7 +269,7 @@ func TestFieldLineBytes(t *testing.T) {
 		for _, c := range []byte{'\t', 0x80, 0xFF} {
 			b := bytes.Clone(raw)
 			b[i] = c
-			if _, _, err := ParseRequest(b); err != nil {
+			if _, _, err := parseRequestHead(b); err != nil {
 				t.Fatalf("%#x at %d of a value: %v", c, i, err)
 			}
 		}

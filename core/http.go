@@ -3,7 +3,7 @@ package core
 import "math/bits"
 
 // Request is an HTTP/1.x request head parsed in place: every []byte field is
-// a subslice of the bytes given to ParseRequest and is valid as long as they
+// a subslice of the bytes given to ParseRequestFrom and is valid as long as they
 // are. Headers that appear more than once keep their first value, except
 // Connection and Upgrade whose tokens are checked on every line.
 type Request struct {
@@ -31,10 +31,10 @@ type Request struct {
 	Head []byte // the whole head, request line to the blank line
 }
 
-// FindHeadEnd returns the index just past the blank line that ends an HTTP
+// findHeadEnd returns the index just past the blank line that ends an HTTP
 // head in b, or -1. Searching resumes near from (the length previously
 // searched), so feeding a head one byte at a time stays linear.
-func FindHeadEnd(b []byte, from int) int {
+func findHeadEnd(b []byte, from int) int {
 	i := from - 3
 	if i < 0 {
 		i = 0
@@ -98,18 +98,13 @@ func crOrLF(b []byte) int {
 	return -1
 }
 
-// ParseRequest parses the request head at the start of b. It returns
-// ErrNeedMore until the blank line has arrived; the caller then knows the
-// head is larger than its buffer if the buffer is full (ErrHeaderTooLarge,
-// 431). On success n is the length of the head; a body, if any, follows.
-// Malformed input is ErrBadRequest and an HTTP version other than 1.x is
-// ErrHTTPVersion.
-func ParseRequest(b []byte) (req Request, n int, err error) {
+// parseRequestHead is ParseRequestFrom of a whole buffer in one call.
+func parseRequestHead(b []byte) (req Request, n int, err error) {
 	n, err = parseRequest(&req, b)
 	return req, n, err
 }
 
-// parseRequest is ParseRequest into *req. It parses first and looks for
+// parseRequest is parseRequestHead into *req. It parses first and looks for
 // the end of the head only when parsing fails, so that a complete request,
 // the usual case, is read in one pass; a failure before the head is
 // complete is ErrNeedMore, as if the head had been found first.
@@ -119,7 +114,7 @@ func parseRequest(req *Request, b []byte) (int, error) {
 		req.Head = b[:n]
 		return n, nil
 	}
-	end := FindHeadEnd(b, 0)
+	end := findHeadEnd(b, 0)
 	if end < 0 {
 		*req = Request{}
 		return 0, ErrNeedMore
@@ -128,11 +123,16 @@ func parseRequest(req *Request, b []byte) (int, error) {
 	return 0, err
 }
 
-// ParseRequestFrom is ParseRequest for a buffer being filled piece by
-// piece: scanned is the length of b at the previous call, so the search for
-// the blank line does not start over.
+// ParseRequestFrom parses the request head at the start of b, a buffer
+// being filled piece by piece: scanned is the length of b at the previous
+// call (0 at first), so the search for the blank line does not start over.
+// It returns ErrNeedMore until the blank line has arrived; the caller then
+// knows the head is larger than its buffer if the buffer is full
+// (ErrHeaderTooLarge, 431). On success n is the length of the head; a body,
+// if any, follows. Malformed input is ErrBadRequest and an HTTP version
+// other than 1.x is ErrHTTPVersion.
 func ParseRequestFrom(b []byte, scanned int) (req Request, n int, err error) {
-	end := FindHeadEnd(b, scanned)
+	end := findHeadEnd(b, scanned)
 	if end < 0 {
 		return req, 0, ErrNeedMore
 	}
@@ -144,7 +144,7 @@ func ParseRequestFrom(b []byte, scanned int) (req Request, n int, err error) {
 // parseHead parses the request line and header lines at the start of b,
 // up to and including the blank line, into req (all but req.Head), and
 // returns the length of the head. Every line ends at its first CRLF (the
-// first blank line is where FindHeadEnd stops too).
+// first blank line is where findHeadEnd stops too).
 func parseHead(req *Request, b []byte) (n int, err error) {
 	req.ContentLength = -1
 	line, rest := cutLine(b)
@@ -364,7 +364,7 @@ func (req *Request) header(id int, value []byte) error {
 		}
 		req.Host = value
 	case hdrConnection:
-		for tok, rest := NextToken(value); tok != nil; tok, rest = NextToken(rest) {
+		for tok, rest := nextToken(value); tok != nil; tok, rest = nextToken(rest) {
 			if equalFold(tok, "upgrade") {
 				req.ConnUpgrade = true
 			} else if equalFold(tok, "close") {
@@ -373,7 +373,7 @@ func (req *Request) header(id int, value []byte) error {
 		}
 	case hdrUpgrade:
 		req.HasUpgrade = true
-		for tok, rest := NextToken(value); tok != nil; tok, rest = NextToken(rest) {
+		for tok, rest := nextToken(value); tok != nil; tok, rest = nextToken(rest) {
 			if equalFold(tok, "websocket") {
 				req.UpgradeWS = true
 			}
@@ -405,9 +405,9 @@ func (req *Request) header(id int, value []byte) error {
 	return nil
 }
 
-// Header returns the value of the first header named name (any case) and
+// lookup returns the value of the first header named name (any case) and
 // whether it is present. It scans the head, so use it for rare headers.
-func (req *Request) Header(name string) ([]byte, bool) {
+func (req *Request) lookup(name string) ([]byte, bool) {
 	_, rest := cutLine(req.Head)
 	for {
 		var line []byte
@@ -428,10 +428,10 @@ func setFirst(dst *[]byte, v []byte) {
 	}
 }
 
-// NextToken splits the first element off a comma-separated header list,
+// nextToken splits the first element off a comma-separated header list,
 // trimming spaces and tabs and skipping empty elements. It returns a nil
 // token when the list is exhausted.
-func NextToken(list []byte) (tok, rest []byte) {
+func nextToken(list []byte) (tok, rest []byte) {
 	for len(list) > 0 {
 		i := indexByte(list, ',')
 		if i < 0 {

@@ -77,7 +77,7 @@ type Reader struct {
 	maskPos uint8  // masking key position of the next payload byte
 	msgOp   Opcode // opcode of the data message in progress, 0 if none
 	err     Error
-	utf8    UTF8
+	utf8    utf8State
 	h       Header
 	left    int // payload bytes of h not yet read
 	msgLen  int // bytes of the current message so far
@@ -89,16 +89,13 @@ func (r *Reader) Reset() {
 	*r = Reader{Role: r.Role, Stream: r.Stream, MaxMessage: r.MaxMessage, Buf: r.Buf}
 }
 
-// Err returns the error that stopped the Reader, if any.
-func (r *Reader) Err() error {
+// failure returns the error that stopped the Reader, if any.
+func (r *Reader) failure() error {
 	if r.err == errNone {
 		return nil
 	}
 	return r.err
 }
-
-// InMessage reports whether a fragmented data message is in progress.
-func (r *Reader) InMessage() bool { return r.msgOp != 0 }
 
 func (r *Reader) limit() int {
 	if r.Stream {
@@ -230,7 +227,7 @@ func (r *Reader) checkHeader(h *Header) error {
 	if h.Rsv != 0 {
 		return ErrReservedBits
 	}
-	if h.Op.IsReserved() {
+	if h.Op.isReserved() {
 		return ErrReservedOpcode
 	}
 	if r.Role == Server && !h.Masked {
@@ -253,7 +250,7 @@ func (r *Reader) checkHeader(h *Header) error {
 		r.msgOp = h.Op
 		r.msgLen = 0
 		r.first = true
-		r.utf8.Reset()
+		r.utf8.reset()
 	}
 	if h.Length > r.limit()-r.msgLen {
 		return ErrMessageTooBig
@@ -284,7 +281,7 @@ func (r *Reader) payload(ev *Event, chunk []byte) error {
 		r.maskPos = uint8(Mask(r.h.Mask, int(r.maskPos), data))
 	}
 	r.msgLen += len(chunk)
-	if r.msgOp == OpText && r.utf8.Feed(data) >= 0 {
+	if r.msgOp == OpText && r.utf8.feed(data) >= 0 {
 		return ErrInvalidUTF8
 	}
 	if r.Stream {
@@ -317,7 +314,7 @@ func (r *Reader) endData() (final bool, err error) {
 	}
 	op := r.msgOp
 	r.msgOp = 0
-	if op == OpText && !r.utf8.Complete() {
+	if op == OpText && !r.utf8.complete() {
 		return true, ErrInvalidUTF8
 	}
 	return true, nil
@@ -338,7 +335,7 @@ func (r *Reader) endFrame(ev *Event, ctrl []byte) error {
 		ev.Kind, ev.Op, ev.Payload = EventPong, OpPong, ctrl
 		return nil
 	case OpClose:
-		code, reason, err := ParseClose(ctrl)
+		code, reason, err := parseClose(ctrl)
 		if err != nil {
 			return err
 		}

@@ -86,7 +86,7 @@ func TestReaderRules(t *testing.T) {
 			if err != c.err {
 				t.Errorf("%s (step %d): err = %v, want %v", c.name, step, err, c.err)
 			}
-			if err != nil && r.Err() != err {
+			if err != nil && r.failure() != err {
 				t.Errorf("%s: Reader does not stay failed", c.name)
 			}
 		}
@@ -120,7 +120,7 @@ func TestReaderFragmentsWithInterleavedControl(t *testing.T) {
 		cframe(true, OpPong, nil),
 		cframe(false, OpContinuation, nil),
 		cframe(true, OpContinuation, []byte("wörld")),
-		cframe(true, OpClose, AppendClosePayload(nil, CloseGoingAway, []byte("bye"))),
+		cframe(true, OpClose, appendClosePayload(nil, CloseGoingAway, []byte("bye"))),
 	}, nil)
 	for _, step := range []int{0, 1, 2, 5, 7} {
 		r := Reader{Role: Server, Buf: make([]byte, 64)}
@@ -182,12 +182,12 @@ func TestUTF8Validator(t *testing.T) {
 	valid := []string{"", "hello", "κόσμε", "\u0080", "\u07FF", "\u0800", "\uFFFD", "\U00010000", "\U0010FFFF", "\uD7FF", "\uE000"}
 	invalid := []string{"\xc0\x80", "\xc1\xbf", "\xe0\x80\x80", "\xed\xa0\x80", "\xf0\x80\x80\x80", "\xf4\x90\x80\x80", "\xf5\x80\x80\x80", "\xff", "\x80", "\xce"}
 	for _, s := range valid {
-		if !ValidUTF8([]byte(s)) {
+		if !validUTF8([]byte(s)) {
 			t.Errorf("%q should be valid", s)
 		}
 	}
 	for _, s := range invalid {
-		if ValidUTF8([]byte(s)) {
+		if validUTF8([]byte(s)) {
 			t.Errorf("%q should be invalid", s)
 		}
 	}
@@ -199,17 +199,17 @@ func TestUTF8Validator(t *testing.T) {
 		for j := range b {
 			b[j] = alphabet[rng.IntN(len(alphabet))]
 		}
-		var v UTF8
+		var v utf8State
 		ok := true
 		for rest := b; len(rest) > 0; {
 			k := 1 + rng.IntN(len(rest))
-			if v.Feed(rest[:k]) >= 0 {
+			if v.feed(rest[:k]) >= 0 {
 				ok = false
 				break
 			}
 			rest = rest[k:]
 		}
-		ok = ok && v.Complete()
+		ok = ok && v.complete()
 		if ok != utf8Valid(b) {
 			t.Fatalf("% x: incremental=%v stdlib=%v", b, ok, !ok)
 		}
@@ -277,7 +277,7 @@ func TestWriterFragmentsAndRoundTrip(t *testing.T) {
 				}
 				b = b[n+h.Length:]
 			}
-			// Worked out from RFC 6455 5.2, not with MaxPayloadFor: a
+			// Worked out from RFC 6455 5.2, not with maxPayloadFor: a
 			// 512-byte frame has a 16-bit length (2 + 2 bytes of header)
 			// and, from a client, a 4-byte masking key.
 			room := 512 - 4
@@ -301,7 +301,7 @@ func TestWriterFragmentsAndRoundTrip(t *testing.T) {
 	// Close frames: code and reason survive, and a client's are masked.
 	var wire bytes.Buffer
 	w := Writer{W: &wire, Buf: make([]byte, 256), Role: Client, Keys: NewMaskGen(1)}
-	if err := w.WriteClose(CloseMessageTooBig, []byte("too big")); err != nil {
+	if err := w.writeClose(CloseMessageTooBig, []byte("too big")); err != nil {
 		t.Fatal(err)
 	}
 	r := Reader{Role: Server, Buf: make([]byte, 16)}
@@ -389,7 +389,7 @@ func TestReaderWriterAllocs(t *testing.T) {
 	if n := testing.AllocsPerRun(1000, func() {
 		_ = ws.WriteMessage(OpBinary, payload)
 		_ = wc.WriteMessage(OpText, payload[:64])
-		_ = wc.WriteClose(CloseNormal, []byte("bye"))
+		_ = wc.writeClose(CloseNormal, []byte("bye"))
 		out = AppendFrame(out[:0], true, OpBinary, payload[:100], true, testKey)
 	}); n != 0 {
 		t.Errorf("writing allocates %v", n)

@@ -2,28 +2,27 @@ package core
 
 import "unicode/utf8"
 
-// UTF8 validates text incrementally: a message fed in pieces of any size,
+// utf8State validates text incrementally: a message fed in pieces of any size,
 // split anywhere (even inside a multi-byte sequence), fails at the first byte
 // that cannot continue a valid encoding rather than at the end of the
 // message. The zero value is ready for the first byte of a message.
-type UTF8 struct {
-	need  uint8 // continuation bytes still expected
-	lo    uint8 // allowed range of the next continuation byte
-	hi    uint8
-	valid bool // lo/hi set (state is mid-sequence)
+type utf8State struct {
+	need uint8 // continuation bytes still expected
+	lo   uint8 // allowed range of the next continuation byte
+	hi   uint8
 }
 
-// Reset prepares v for a new message.
-func (v *UTF8) Reset() { *v = UTF8{} }
+// reset prepares v for a new message.
+func (v *utf8State) reset() { *v = utf8State{} }
 
-// Complete reports whether the bytes fed so far end on a character boundary;
-// a message is valid only if Complete holds when its last piece was fed.
-func (v *UTF8) Complete() bool { return v.need == 0 }
+// complete reports whether the bytes fed so far end on a character boundary;
+// a message is valid only if complete holds when its last piece was fed.
+func (v *utf8State) complete() bool { return v.need == 0 }
 
-// Feed validates the next piece. It returns the index of the first byte that
+// feed validates the next piece. It returns the index of the first byte that
 // makes the text invalid, or -1 if every byte so far can still be part of
 // valid UTF-8.
-func (v *UTF8) Feed(p []byte) int {
+func (v *utf8State) feed(p []byte) int {
 	i := 0
 	// Finish a sequence begun in an earlier piece.
 	for v.need > 0 {
@@ -112,8 +111,8 @@ func (v *UTF8) Feed(p []byte) int {
 	return -1
 }
 
-// ValidUTF8 reports whether b is complete, valid UTF-8.
-func ValidUTF8(b []byte) bool {
-	var v UTF8
-	return v.Feed(b) < 0 && v.Complete()
+// validUTF8 reports whether b is complete, valid UTF-8.
+func validUTF8(b []byte) bool {
+	var v utf8State
+	return v.feed(b) < 0 && v.complete()
 }

@@ -32,18 +32,18 @@ func AppendFrame(dst []byte, fin bool, op Opcode, payload []byte, masked bool, k
 // AppendClose appends a close frame with code and reason (cut to fit).
 func AppendClose(dst []byte, code CloseCode, reason []byte, masked bool, key [4]byte) []byte {
 	var p [MaxControlPayload]byte
-	payload := AppendClosePayload(p[:0], code, reason)
+	payload := appendClosePayload(p[:0], code, reason)
 	return AppendFrame(dst, true, OpClose, payload, masked, key)
 }
 
 // FrameSize is the wire size of a frame with an n-byte payload.
 func FrameSize(n int, masked bool) int {
 	h := Header{Length: n, Masked: masked}
-	return h.Size() + n
+	return h.size() + n
 }
 
-// MaxPayloadFor returns the largest payload whose frame fits in n bytes.
-func MaxPayloadFor(n int, masked bool) int {
+// maxPayloadFor returns the largest payload whose frame fits in n bytes.
+func maxPayloadFor(n int, masked bool) int {
 	over := 2
 	if masked {
 		over += 4
@@ -87,7 +87,7 @@ func (w *Writer) key() [4]byte {
 // OpBinary), in as many frames as Buf requires.
 func (w *Writer) WriteMessage(op Opcode, payload []byte) error {
 	masked := w.Role == Client
-	room := MaxPayloadFor(len(w.Buf), masked)
+	room := maxPayloadFor(len(w.Buf), masked)
 	if room <= 0 {
 		return ErrShortBuffer
 	}
@@ -114,8 +114,8 @@ func (w *Writer) WriteMessage(op Opcode, payload []byte) error {
 	}
 }
 
-// WriteFrame writes a single frame; payload must fit Buf with its header.
-func (w *Writer) WriteFrame(fin bool, op Opcode, payload []byte) error {
+// writeFrame writes a single frame; payload must fit Buf with its header.
+func (w *Writer) writeFrame(fin bool, op Opcode, payload []byte) error {
 	masked := w.Role == Client
 	if FrameSize(len(payload), masked) > len(w.Buf) {
 		return ErrShortBuffer
@@ -124,18 +124,18 @@ func (w *Writer) WriteFrame(fin bool, op Opcode, payload []byte) error {
 	return err
 }
 
-// WriteControl writes a ping, pong or close frame (payload at most 125 bytes).
-func (w *Writer) WriteControl(op Opcode, payload []byte) error {
+// writeControl writes a ping, pong or close frame (payload at most 125 bytes).
+func (w *Writer) writeControl(op Opcode, payload []byte) error {
 	if len(payload) > MaxControlPayload {
 		return ErrControlTooLong
 	}
-	return w.WriteFrame(true, op, payload)
+	return w.writeFrame(true, op, payload)
 }
 
-// WriteClose writes a close frame with code and reason.
-func (w *Writer) WriteClose(code CloseCode, reason []byte) error {
+// writeClose writes a close frame with code and reason.
+func (w *Writer) writeClose(code CloseCode, reason []byte) error {
 	var p [MaxControlPayload]byte
-	return w.WriteControl(OpClose, AppendClosePayload(p[:0], code, reason))
+	return w.writeControl(OpClose, appendClosePayload(p[:0], code, reason))
 }
 
 // ConnReader reads events from an io.Reader through the caller's fixed

@@ -56,8 +56,7 @@ type Board struct {
 	// takes no slot, is that port; /stats names it so a reader moves there.
 	StatsPort int
 
-	st   Stats
-	leak [][]byte // LeakPerConn's leak; tests only
+	st Stats
 }
 
 // Stats are the board's counters.
@@ -160,9 +159,6 @@ func (b *Board) Accept(now int64) *Slot {
 	b.st.SlotsInUse++
 	if b.st.SlotsInUse > b.st.PeakSlots {
 		b.st.PeakSlots = b.st.SlotsInUse
-	}
-	if b.cfg.LeakPerConn > 0 {
-		b.leak = append(b.leak, make([]byte, b.cfg.LeakPerConn))
 	}
 	return s
 }

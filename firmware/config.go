@@ -92,11 +92,6 @@ type Config struct {
 	IdleTimeout   int64 // an HTTP connection with no request is closed after this
 	PingInterval  int64 // a WebSocket idle this long is pinged
 	PongTimeout   int64 // and dropped if no frame arrives within this after the ping
-
-	// LeakPerConn makes the board leak this many bytes of heap per
-	// accepted connection. It exists only so tests can prove the load
-	// generator's heap figures catch a leak; never set it otherwise.
-	LeakPerConn int
 }
 
 // Milliseconds and Seconds express durations in a Config.
@@ -238,8 +233,8 @@ func (c *Config) Check() error {
 	case d.MaxMessage > MaxMessageSize:
 		m = appendInt(append(m, "max message must be at most "...), MaxMessageSize)
 		m = append(m, " B"...)
-	case d.MaxUpload < 0 || d.HeapBudget < 0 || d.LeakPerConn < 0:
-		m = append(m, "max upload, heap budget and leak must not be negative"...)
+	case d.MaxUpload < 0 || d.HeapBudget < 0:
+		m = append(m, "max upload and heap budget must not be negative"...)
 	case d.HeaderTimeout < 0 || d.IdleTimeout < 0 || d.PingInterval < 0 || d.PongTimeout < 0:
 		m = append(m, "timeouts must not be negative"...)
 	}

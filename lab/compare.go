@@ -64,13 +64,7 @@ func Compare(ctx context.Context, o CompareOptions) (*CompareOutcome, error) {
 			statusf(o.Status, "    failed: %v", err)
 			return
 		}
-		file, serr := store.SaveOrKeep(r)
-		if file != "" {
-			out.Files = append(out.Files, file)
-		}
-		if serr != nil {
-			statusf(o.Status, "    storing failed: %v", serr)
-		}
+		save(store, r, label, &out.Files, &out.Failed, o.Status) // shown even when not stored: it was measured
 		out.Runs = append(out.Runs, r)
 		statusf(o.Status, "    %s", oneLine(r))
 	}

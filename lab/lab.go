@@ -30,8 +30,8 @@ type Options struct {
 	// a child process ("BoardExe board ..."), so its heap figures are its
 	// own. Empty runs the boards in this process.
 	BoardExe string
-	Results  string // results folder; default ./wslab-results
-	Out      string // report folder; default ./wslab-report
+	Results  string // results folder; default results.DefaultDir
+	Out      string // report folder; default report.DefaultDir
 	// Status receives one line per step; Progress receives the load
 	// generator's live line (nil: none; set it only for a terminal).
 	Status, Progress io.Writer
@@ -99,16 +99,10 @@ func Lab(ctx context.Context, o Options) (*Outcome, error) {
 				r.Scenario.Params = map[string]string{}
 			}
 			r.Scenario.Params["step"] = st.Name
-			file, err := store.SaveOrKeep(r)
-			if err != nil {
-				out.Failed = append(out.Failed, fmt.Errorf("%s %s: storing: %w", label, st.Name, err))
-				statusf(o.Status, "    storing failed: %v", err)
-				if file == "" {
-					continue
-				}
+			if !save(store, r, label+" "+st.Name, &out.Files, &out.Failed, o.Status) {
+				continue
 			}
 			out.Runs = append(out.Runs, r)
-			out.Files = append(out.Files, file)
 			statusf(o.Status, "    %s", oneLine(r))
 		}
 	}
@@ -139,14 +133,14 @@ func Lab(ctx context.Context, o Options) (*Outcome, error) {
 }
 
 // folders fills in the default results and report folders.
-func folders(results, out string) (string, string) {
-	if results == "" {
-		results = "wslab-results"
+func folders(runs, out string) (string, string) {
+	if runs == "" {
+		runs = results.DefaultDir
 	}
 	if out == "" {
-		out = "wslab-report"
+		out = report.DefaultDir
 	}
-	return results, out
+	return runs, out
 }
 
 // baseURL cuts a ws:// URL to scheme and host, so each step picks its path.

@@ -120,13 +120,8 @@ func Sweep(ctx context.Context, o SweepOptions) (*SweepOutcome, error) {
 						statusf(o.Status, "    failed: %v", err)
 						continue
 					}
-					file, serr := store.SaveOrKeep(r)
-					if file != "" {
-						out.Files = append(out.Files, file)
-					}
-					if serr != nil {
-						statusf(o.Status, "    storing failed: %v", serr)
-					}
+					// Judged even when not stored: it was measured.
+					save(store, r, fmt.Sprint(bs), &out.Files, &out.Failed, o.Status)
 					row.Run = r
 					row.Runs = append(row.Runs, r)
 					statusf(o.Status, "    %s", oneLine(r))

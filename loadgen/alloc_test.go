@@ -15,12 +15,11 @@ import (
 // testConn is one open client connection over a socketpair, with a peer
 // that echoes like a board, for driving the per-message paths directly.
 type testConn struct {
-	c      *conn
-	w      *worker
-	peer   int
-	pbuf   []byte
-	out    []byte
-	closed bool
+	c    *conn
+	w    *worker
+	peer int
+	pbuf []byte
+	out  []byte
 }
 
 func newTestConn(t testing.TB, spec Spec) *testConn {

@@ -5,6 +5,7 @@ package loadgen
 import (
 	"context"
 	"sort"
+	"strconv"
 	"testing"
 	"time"
 
@@ -29,7 +30,7 @@ func BenchmarkRecord(b *testing.B) {
 // record both latencies.
 func BenchmarkMessageCPU(b *testing.B) {
 	for _, size := range []int{64, 1024} {
-		b.Run(itoa(size)+"B", func(b *testing.B) {
+		b.Run(strconv.Itoa(size)+"B", func(b *testing.B) {
 			tc := newTestConn(b, Spec{Scenario: Echo, Size: size})
 			c, w := tc.c, tc.w
 			echo := core.AppendFrame(nil, true, core.OpBinary, w.payload, false, [4]byte{})

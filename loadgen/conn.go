@@ -4,6 +4,7 @@ package loadgen
 
 import (
 	"github.com/wslab/wslab/core"
+	"github.com/wslab/wslab/results"
 )
 
 type connState uint8
@@ -439,7 +440,7 @@ func (c *conn) process(now int64) {
 			} else {
 				w.failed++
 			}
-			w.e.noteFail(c.gid, statusName(resp.Status))
+			w.e.noteFail(c.gid, results.HandshakeStatus(resp.Status))
 			c.closeFD(now)
 			return
 		default:
@@ -490,30 +491,6 @@ func (c *conn) process(now int64) {
 		}
 	}
 	c.re = 0
-}
-
-func statusName(s int) string { return "handshake " + itoa(s) }
-
-func itoa(v int) string {
-	var b [20]byte
-	i := len(b)
-	if v == 0 {
-		return "0"
-	}
-	neg := v < 0
-	if neg {
-		v = -v
-	}
-	for v > 0 {
-		i--
-		b[i] = byte('0' + v%10)
-		v /= 10
-	}
-	if neg {
-		i--
-		b[i] = '-'
-	}
-	return string(b[i:])
 }
 
 // opened completes the handshake.

@@ -49,7 +49,6 @@ type engine struct {
 	mu           sync.Mutex
 	firstFail    string // the kind of the failed connection attempt of the lowest number
 	firstFailGid int
-	openAtFail   int64 // connections opened before it
 }
 
 // report is a worker's message to the coordinator.

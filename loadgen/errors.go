@@ -2,7 +2,6 @@ package loadgen
 
 import (
 	"bytes"
-	"maps"
 	"strconv"
 
 	"golang.org/x/sys/unix"
@@ -118,10 +117,6 @@ func (e *errCounts) merge(o *errCounts) {
 	for c, n := range o.closes {
 		e.closes[c] += n
 	}
-}
-
-func (e *errCounts) clone() errCounts {
-	return errCounts{kinds: e.kinds, status: maps.Clone(e.status), closes: maps.Clone(e.closes)}
 }
 
 // dialKind classifies a connect error.

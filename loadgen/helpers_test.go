@@ -15,6 +15,19 @@ import (
 // board starts an emulated board on loopback for the test.
 func board(t testing.TB, cfg firmware.Config) *host.Server {
 	t.Helper()
+	return startBoard(t, host.Options{Board: cfg})
+}
+
+// leakyBoard starts a test board whose host leaks leak bytes of heap per
+// accepted connection (0: none).
+func leakyBoard(t testing.TB, leak int) *host.Server {
+	t.Helper()
+	return startBoard(t, host.Options{LeakPerConn: leak})
+}
+
+func startBoard(t testing.TB, o host.Options) *host.Server {
+	t.Helper()
+	cfg := o.Board
 	if cfg.Model == "" {
 		cfg.Model = "test-board"
 	}
@@ -30,7 +43,8 @@ func board(t testing.TB, cfg firmware.Config) *host.Server {
 	if cfg.MaxMessage == 0 {
 		cfg.MaxMessage = 16 << 10
 	}
-	srv, err := host.Start(host.Options{Board: cfg, Listen: "127.0.0.1:0"})
+	o.Board, o.Listen = cfg, "127.0.0.1:0"
+	srv, err := host.Start(o)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,8 +5,6 @@ package loadgen
 import (
 	"testing"
 	"time"
-
-	"github.com/wslab/wslab/firmware"
 )
 
 const leakBytes = 8192
@@ -15,7 +13,7 @@ const leakBytes = 8192
 // leak's size per connection, and do not flag the normal board.
 func TestLeakChurn(t *testing.T) {
 	for _, leak := range []int{0, leakBytes} {
-		srv := board(t, firmware.Config{LeakPerConn: leak})
+		srv := leakyBoard(t, leak)
 		r := run(t, Spec{Target: srv.WSURL("/ws"), Scenario: Churn, Conns: 8, Count: 800, Settle: 200 * time.Millisecond})
 		logRun(t, r)
 		l := CheckLeak(r, 0, 0)
@@ -34,7 +32,7 @@ func TestLeakChurn(t *testing.T) {
 
 func TestLeakSoak(t *testing.T) {
 	for _, leak := range []int{0, leakBytes} {
-		srv := board(t, firmware.Config{LeakPerConn: leak})
+		srv := leakyBoard(t, leak)
 		r := run(t, Spec{Target: srv.WSURL("/ws"), Scenario: Soak, Conns: 8, ReconnectEvery: 20, Duration: 1500 * time.Millisecond, HeapEvery: 50 * time.Millisecond})
 		logRun(t, r)
 		l := CheckLeak(r, 0, 0)

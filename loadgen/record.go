@@ -81,7 +81,6 @@ func (l *lane) reset() {
 // interval is the collector's sum of all lanes for one interval.
 type interval struct {
 	lane
-	reported int
 }
 
 // collector merges the lanes' interval reports. Interval k covers

@@ -30,7 +30,6 @@ type sim struct {
 	slots []*firmware.Slot // by connection handle (c.fd); nil once closed
 	out   [][]chunk        // the board's output on its way to the client
 	eof   []bool           // the board closed: the client reads EOF after out
-	next  int
 }
 
 type chunk struct {

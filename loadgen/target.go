@@ -115,6 +115,3 @@ func statsURL(s *Spec, t *target) string {
 	}
 	return s.StatsURL
 }
-
-// httpBase is the board's base URL for the http scenario.
-func httpBase(t *target) string { return "http://" + t.hostport }

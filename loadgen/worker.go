@@ -47,7 +47,6 @@ type worker struct {
 	phase      int
 	start, end int64 // measurement window (end 0: unbounded)
 	drainBy    int64
-	closeBy    int64
 	sendEnd    int64 // when sending was over
 	firstOpen  int64
 	lastOpen   int64

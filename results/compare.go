@@ -70,8 +70,9 @@ type Comparison struct {
 }
 
 // Compare compares old runs with new runs of the same scenario (same
-// Scenario.Key; shard and planned duration may differ) for every figure in
-// Figures. Each figure is tested with the Mann-Whitney U-test (benchmath's
+// Scenario.Key; shard and planned duration may differ) for every summary
+// figure (msgs/s, up and down MB/s, p50, p99, p999, errors, refused, ram;
+// FigureByName looks one up). Each figure is tested with the Mann-Whitney U-test (benchmath's
 // AssumeNothing), which makes no assumption about the distribution, and
 // the p-values are corrected for the number of figures tested with Holm's
 // step-down method, so an unchanged run set shows a change in at most
@@ -89,7 +90,7 @@ func Compare(old, new []*Run) (*Comparison, error) {
 	}
 	c := &Comparison{Scenario: key, OldN: len(old), NewN: len(new)}
 	os, ns := summaries(old), summaries(new)
-	for _, f := range Figures {
+	for _, f := range figures {
 		c.Changes = append(c.Changes, compareFigure(f, values(f, os), values(f, ns)))
 	}
 	c.holm()
@@ -128,16 +129,6 @@ func (c *Comparison) holm() {
 			ch.Verdict = VerdictNoChange
 		}
 	}
-}
-
-// Worse reports whether any figure got significantly worse.
-func (c *Comparison) Worse() bool {
-	for _, ch := range c.Changes {
-		if ch.Verdict == VerdictWorse {
-			return true
-		}
-	}
-	return false
 }
 
 func summaries(runs []*Run) []Summary {
@@ -212,8 +203,8 @@ func minPossibleP(n1, n2 int) float64 {
 	return 2 / math.Exp(lc-l1-l2)
 }
 
-// Write prints the comparison as an aligned table.
-func (c *Comparison) Write(w io.Writer) error {
+// write prints the comparison as an aligned table.
+func (c *Comparison) write(w io.Writer) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintf(tw, "scenario: %s (old n=%d, new n=%d)\n", c.Scenario, c.OldN, c.NewN)
 	fmt.Fprintln(tw, "figure\told\tnew\tdelta\tp (Holm)\tverdict")
@@ -237,8 +228,8 @@ func (c *Comparison) Write(w io.Writer) error {
 	return tw.Flush()
 }
 
-// FormatValue prints v with its unit, scaling microseconds to ms or s and
-// bytes to KiB or MiB when large.
+// FormatValue prints v with its unit, scaling microseconds to ms or s;
+// bytes (and bytes/h) go through FormatBytes.
 func FormatValue(v float64, unit string) string {
 	switch unit {
 	case "µs":
@@ -250,14 +241,7 @@ func FormatValue(v float64, unit string) string {
 		}
 		return trim(v, "µs")
 	case "bytes", "bytes/h":
-		suffix := strings.TrimPrefix(unit, "bytes")
-		switch {
-		case math.Abs(v) >= 1<<20:
-			return trim(v/(1<<20), "MiB"+suffix)
-		case math.Abs(v) >= 1<<10:
-			return trim(v/(1<<10), "KiB"+suffix)
-		}
-		return trim(v, "B"+suffix)
+		return FormatBytes(int64(math.Round(v))) + strings.TrimPrefix(unit, "bytes")
 	case "errors":
 		return fmt.Sprintf("%.0f", v)
 	}

@@ -48,7 +48,7 @@ func TestCompareClearlyDifferent(t *testing.T) {
 		t.Errorf("errors (all zero): %+v, want no change", ch)
 	}
 	var buf bytes.Buffer
-	c.Write(&buf)
+	results.WriteComparison(c, &buf)
 	if !strings.Contains(buf.String(), "better") || !strings.Contains(buf.String(), "worse") {
 		t.Errorf("table:\n%s", buf.String())
 	}
@@ -122,7 +122,7 @@ func TestCompareFamilyWise(t *testing.T) {
 	}
 	var buf bytes.Buffer
 	c, _ := results.Compare(runsOf(4, 1, resultstest.Spec{}), runsOf(4, 9, resultstest.Spec{}))
-	c.Write(&buf)
+	results.WriteComparison(c, &buf)
 	if !strings.Contains(buf.String(), "Holm-corrected over the") {
 		t.Errorf("the table does not say the p-values are corrected:\n%s", buf.String())
 	}

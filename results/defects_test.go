@@ -72,7 +72,7 @@ func TestMergeDisjointHistogramsAndIntervalErrors(t *testing.T) {
 // Issue 18 defect 6: the same run merged twice would double every count.
 func TestMergeRefusesTheSameRunTwice(t *testing.T) {
 	r := resultstest.Run(resultstest.Spec{Seed: 3, Samples: 100})
-	if _, err := results.MergeShards([]*results.Run{r, r.Clone()}); err == nil || !strings.Contains(err.Error(), r.ID) {
+	if _, err := results.MergeShards([]*results.Run{r, results.CloneRun(r)}); err == nil || !strings.Contains(err.Error(), r.ID) {
 		t.Errorf("merging run %s with itself: %v", r.ID, err)
 	}
 	// A merged run and one of the runs it holds: the same data twice too.

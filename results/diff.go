@@ -108,7 +108,7 @@ func WriteDiff(w io.Writer, ds []SetDiff) error {
 		case d.Err != nil:
 			fmt.Fprintf(w, "scenario: %s: %v\n", d.Scenario, d.Err)
 		default:
-			if err := d.Comparison.Write(w); err != nil {
+			if err := d.Comparison.write(w); err != nil {
 				return err
 			}
 		}

@@ -51,9 +51,9 @@ type CheckResult struct {
 	OK     bool    `json:"ok"`
 }
 
-// RecordOf returns r's figures, with each clause of g that applies to r
+// recordOf returns r's figures, with each clause of g that applies to r
 // (g may be nil).
-func RecordOf(r *Run, g Goal) Record {
+func recordOf(r *Run, g Goal) Record {
 	s := r.Summary()
 	rec := Record{
 		ID: r.ID, Board: r.Board.Model, Step: stepName(r), Scenario: r.Scenario.Name,
@@ -78,11 +78,11 @@ func RecordOf(r *Run, g Goal) Record {
 func Crossings(r *Run, g Goal, failedOnly bool) []CheckResult {
 	var out []CheckResult
 	for _, c := range g {
-		v, ok := c.Value(r)
+		v, ok := c.value(r)
 		if !ok {
 			continue
 		}
-		held := c.Holds(v)
+		held := c.holds(v)
 		if failedOnly && held {
 			continue
 		}
@@ -95,7 +95,7 @@ func Crossings(r *Run, g Goal, failedOnly bool) []CheckResult {
 func WriteJSON(w io.Writer, runs []*Run, g Goal) error {
 	recs := make([]Record, 0, len(runs))
 	for _, r := range runs {
-		recs = append(recs, RecordOf(r, g))
+		recs = append(recs, recordOf(r, g))
 	}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
@@ -123,7 +123,7 @@ func WriteCSV(w io.Writer, runs []*Run, g Goal) error {
 		return f(*p)
 	}
 	for _, r := range runs {
-		rec := RecordOf(r, g)
+		rec := recordOf(r, g)
 		failed := ""
 		for _, c := range rec.Checks {
 			if !c.OK {

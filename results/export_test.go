@@ -16,3 +16,16 @@ func SetBeforeLinkForTest(f func(tmp string)) {
 
 // SyncsForTest counts file syncs since the last SetBeforeLinkForTest.
 func SyncsForTest() int { return syncs }
+
+// Hooks for the black-box tests: what they check that no other package calls.
+var (
+	Unmarshal       = unmarshal
+	HeapSlope       = heapSlope
+	WriteComparison = (*Comparison).write
+	CheckGoal       = Goal.check
+	Holds           = Clause.holds
+	Margin          = Clause.margin
+	Label           = (*Config).label
+	CloneRun        = (*Run).clone
+	RunQuantile     = (*Run).quantile
+)

@@ -22,7 +22,7 @@ const (
 
 // Clause is one condition of a goal or threshold, e.g. "p99<=20ms".
 type Clause struct {
-	// Figure is one of GoalFigures' names.
+	// Figure is one of goalFigures' names.
 	Figure string
 	Op     Op
 	// Limit is in the figure's base unit: µs for latencies, bytes/s for
@@ -38,8 +38,8 @@ type Clause struct {
 // Goal is what a run must meet: every clause. A threshold is a goal.
 type Goal []Clause
 
-// GoalFigures names the figures a goal may test, with what they mean.
-var GoalFigures = []struct{ Name, Means string }{
+// goalFigures names the figures a goal may test, with what they mean.
+var goalFigures = []struct{ Name, Means string }{
 	{"p50", "median latency from the intended send time (ns, us, µs, ms, s, min)"},
 	{"p90", "90th percentile latency"},
 	{"p99", "99th percentile latency"},
@@ -51,6 +51,16 @@ var GoalFigures = []struct{ Name, Means string }{
 	{"errors", "errors other than refusals (a whole number)"},
 	{"refused", "connections the board turned away (a whole number)"},
 	{"ram", "the board's RAM in use: B, KiB, MiB, KB, MB, or % of its heap budget"},
+}
+
+// GoalFigureNames returns the names of the figures a goal (or a threshold)
+// may test, in order: the one list help texts and error messages print.
+func GoalFigureNames() []string {
+	names := make([]string, len(goalFigures))
+	for i, f := range goalFigures {
+		names[i] = f.Name
+	}
+	return names
 }
 
 var (
@@ -142,11 +152,7 @@ func parseClause(part string) (Clause, error) {
 			mul, err = sizeUnit(unit)
 		}
 	default:
-		names := make([]string, len(GoalFigures))
-		for i, f := range GoalFigures {
-			names[i] = f.Name
-		}
-		return Clause{}, fmt.Errorf("unknown figure %q (want one of %s)", c.Figure, strings.Join(names, ", "))
+		return Clause{}, fmt.Errorf("unknown figure %q (want one of %s)", c.Figure, strings.Join(GoalFigureNames(), ", "))
 	}
 	if err != nil {
 		return Clause{}, err
@@ -236,11 +242,11 @@ func (g Goal) String() string {
 	return strings.Join(s, ",")
 }
 
-// RAMInUse is the board's RAM in use in bytes and its budget, as the board
+// ramInUse is the board's RAM in use in bytes and its budget, as the board
 // reports them: the static footprint of its slots and buffers (the most a
 // board's stack holds), never the heap of the host process that emulates
 // it. ok is false when the board reported no footprint.
-func (r *Run) RAMInUse() (inUse, budget int64, ok bool) {
+func (r *Run) ramInUse() (inUse, budget int64, ok bool) {
 	// The board's own figure at its peak when it reports one (a wslab
 	// board's /stats "ram"), else its static footprint.
 	for _, h := range r.Heap {
@@ -320,17 +326,17 @@ func (r *Run) RefusalKinds() map[string]int64 {
 	return out
 }
 
-// Value returns the clause's figure for run r in the clause's base unit,
+// value returns the clause's figure for run r in the clause's base unit,
 // and false when the run does not have it.
-func (c Clause) Value(r *Run) (float64, bool) {
+func (c Clause) value(r *Run) (float64, bool) {
 	s := r.Summary()
 	switch c.Figure {
 	case "p50":
 		return s.P50, s.HasLatency
 	case "p90":
-		q, ok := r.Quantile(HistLatency, 0.90)
+		q, ok := r.quantile(HistLatency, 0.90)
 		if !ok {
-			q, ok = r.Quantile(HistService, 0.90)
+			q, ok = r.quantile(HistService, 0.90)
 		}
 		return float64(q), ok
 	case "p99":
@@ -350,7 +356,7 @@ func (c Clause) Value(r *Run) (float64, bool) {
 	case "refused":
 		return float64(r.Refused()), true
 	case "ram":
-		used, budget, ok := r.RAMInUse()
+		used, budget, ok := r.ramInUse()
 		if c.Percent {
 			if budget <= 0 {
 				return 0, false
@@ -362,8 +368,8 @@ func (c Clause) Value(r *Run) (float64, bool) {
 	return 0, false
 }
 
-// Holds reports whether value v meets the clause.
-func (c Clause) Holds(v float64) bool {
+// holds reports whether value v meets the clause.
+func (c Clause) holds(v float64) bool {
 	switch c.Op {
 	case OpLess:
 		return v < c.Limit
@@ -379,20 +385,20 @@ func (c Clause) Holds(v float64) bool {
 	return false
 }
 
-// Check reports whether r meets c, and the margin: how far the value is
+// check reports whether r meets c, and the margin: how far the value is
 // from the limit as a fraction of the limit (of 1 when the limit is 0),
 // negative when it fails. A run without the figure fails with margin -Inf.
-func (c Clause) Check(r *Run) (ok bool, margin float64) {
-	v, has := c.Value(r)
+func (c Clause) check(r *Run) (ok bool, margin float64) {
+	v, has := c.value(r)
 	if !has {
 		return false, math.Inf(-1)
 	}
-	return c.Holds(v), c.Margin(v)
+	return c.holds(v), c.margin(v)
 }
 
-// Margin is how far v is on the good side of the limit, as a fraction of
+// margin is how far v is on the good side of the limit, as a fraction of
 // it; negative when v fails the clause.
-func (c Clause) Margin(v float64) float64 {
+func (c Clause) margin(v float64) float64 {
 	lim := math.Abs(c.Limit)
 	if lim == 0 {
 		lim = 1
@@ -406,19 +412,19 @@ func (c Clause) Margin(v float64) float64 {
 	case OpEqual:
 		m = -math.Abs(v-c.Limit) / lim
 	}
-	if !c.Holds(v) && m >= 0 {
+	if !c.holds(v) && m >= 0 {
 		// On the limit of a strict clause: failing, by the least amount.
 		m = -math.SmallestNonzeroFloat64
 	}
 	return m
 }
 
-// Check reports whether r meets every clause, and its worst margin and
+// check reports whether r meets every clause, and its worst margin and
 // the clause that gave it.
-func (g Goal) Check(r *Run) (ok bool, worst float64, clause Clause) {
+func (g Goal) check(r *Run) (ok bool, worst float64, clause Clause) {
 	ok, worst = true, math.Inf(1)
 	for _, c := range g {
-		cok, m := c.Check(r)
+		cok, m := c.check(r)
 		ok = ok && cok
 		if m < worst || clause.Text == "" {
 			worst, clause = m, c

@@ -114,7 +114,7 @@ func TestGoalBoundaries(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		ok, margin, _ := g.Check(r)
+		ok, margin, _ := results.CheckGoal(g, r)
 		if ok != want {
 			t.Errorf("%s on p99=2ms, 0.5 MB/s each way, 80 KiB of 100 KiB: %v, want %v", goal, ok, want)
 		}
@@ -160,11 +160,11 @@ func FuzzParseGoal(f *testing.F) {
 			// The limit itself meets an inclusive clause and fails a strict one.
 			switch c.Op {
 			case results.OpLessEq, results.OpGreaterEq, results.OpEqual:
-				if !c.Holds(c.Limit) || c.Margin(c.Limit) < 0 {
+				if !results.Holds(c, c.Limit) || results.Margin(c, c.Limit) < 0 {
 					t.Fatalf("%q: limit fails %s", s, c.Op)
 				}
 			case results.OpLess, results.OpGreater:
-				if c.Holds(c.Limit) || c.Margin(c.Limit) >= 0 {
+				if results.Holds(c, c.Limit) || results.Margin(c, c.Limit) >= 0 {
 					t.Fatalf("%q: limit meets %s", s, c.Op)
 				}
 			}

@@ -158,7 +158,7 @@ func headline(runs []*Run) Headline {
 	// RAM against budget: the board's, never the host process heap.
 	var ram, budget int64
 	for _, r := range runs {
-		if u, b, ok := r.RAMInUse(); ok && u >= ram {
+		if u, b, ok := r.ramInUse(); ok && u >= ram {
 			ram, budget = u, b
 		}
 	}

@@ -15,9 +15,9 @@ import (
 // Histogram geometry used by NewHistogram: 1 µs to 1 hour at 3 significant
 // digits. Histograms made with the same geometry merge exactly.
 const (
-	HistogramLowest  = 1                  // µs
+	histogramLowest  = 1                  // µs
 	HistogramHighest = 3600 * 1000 * 1000 // µs (1 hour)
-	HistogramDigits  = 3                  // significant decimal digits
+	histogramDigits  = 3                  // significant decimal digits
 )
 
 // Histogram names a Run uses. Other names are allowed; these are the ones the
@@ -46,9 +46,9 @@ type Histogram struct {
 }
 
 // NewHistogram returns an empty histogram with the package geometry
-// (HistogramLowest, HistogramHighest, HistogramDigits).
+// (histogramLowest, HistogramHighest, histogramDigits).
 func NewHistogram() *Histogram {
-	return &Histogram{hdrhistogram.New(HistogramLowest, HistogramHighest, HistogramDigits)}
+	return &Histogram{hdrhistogram.New(histogramLowest, HistogramHighest, histogramDigits)}
 }
 
 // Record adds one value in microseconds. Values outside the trackable range
@@ -95,8 +95,8 @@ func (h *Histogram) Add(o *Histogram) error {
 	return nil
 }
 
-// Clone returns an independent copy of h.
-func (h *Histogram) Clone() *Histogram {
+// clone returns an independent copy of h.
+func (h *Histogram) clone() *Histogram {
 	if h == nil || h.Histogram == nil {
 		return nil
 	}
@@ -171,7 +171,7 @@ func checkGeometry(enc string) error {
 	// normalizing offset, significant digits (int32 each), lowest and
 	// highest trackable value (int64 each), a conversion ratio.
 	n := base64.StdEncoding.DecodedLen(len(enc))
-	if n > MaxFileSize {
+	if n > maxFileSize {
 		return fmt.Errorf("histogram of %d bytes", n)
 	}
 	raw, err := base64.StdEncoding.DecodeString(enc)
@@ -190,9 +190,9 @@ func checkGeometry(enc string) error {
 	digits := int32(binary.BigEndian.Uint32(h[12:]))
 	lo := int64(binary.BigEndian.Uint64(h[16:]))
 	hi := int64(binary.BigEndian.Uint64(h[24:]))
-	if digits < 1 || digits > HistogramDigits || lo < 1 || hi > HistogramHighest || hi < 2*lo {
+	if digits < 1 || digits > histogramDigits || lo < 1 || hi > HistogramHighest || hi < 2*lo {
 		return fmt.Errorf("histogram geometry %d to %d µs at %d digits, wider than wslab's %d to %d µs at %d",
-			lo, hi, digits, HistogramLowest, HistogramHighest, HistogramDigits)
+			lo, hi, digits, histogramLowest, HistogramHighest, histogramDigits)
 	}
 	return nil
 }

@@ -63,7 +63,7 @@ func ReadLogs(file string, rd io.Reader) ([]*Run, error) {
 				break
 			}
 		}
-		r, err := Unmarshal(fmt.Sprintf("%s:%d", file, o.line), o.buf.Bytes())
+		r, err := unmarshal(fmt.Sprintf("%s:%d", file, o.line), o.buf.Bytes())
 		if err != nil {
 			return err
 		}

@@ -10,11 +10,11 @@ import (
 	"time"
 )
 
-// CheckMergeable reports why o cannot be merged into r as another shard of
+// checkMergeable reports why o cannot be merged into r as another shard of
 // the same run, or nil. Shards must share the scenario with all its
 // parameters (except the shard index), the board with its configuration, the
 // target and the shard count.
-func CheckMergeable(r, o *Run) error {
+func checkMergeable(r, o *Run) error {
 	a, b := r.Scenario, o.Scenario
 	a.Shard.Index, b.Shard.Index = 0, 0
 	if !reflect.DeepEqual(norm(a), norm(b)) {
@@ -51,7 +51,7 @@ func boardString(b Board) string {
 }
 
 // Merge adds shard o into r, so that r describes both:
-//   - histograms (overall and per interval) merge exactly: the merged
+//   - histograms (overall and per interval) Merge exactly: the merged
 //     quantiles are those of one histogram fed every value;
 //   - counts, rates and errors add (shards run at the same time);
 //   - intervals are aligned by their offset from each shard's own Start
@@ -60,14 +60,14 @@ func boardString(b Board) string {
 //   - the heap series is kept from r, or taken from o when r has none: all
 //     shards sample the same board, so a second series would repeat it.
 //
-// Merge fails, leaving r unchanged, when CheckMergeable does. It does not
+// Merge fails, leaving r unchanged, when checkMergeable does. It does not
 // change r.Scenario.Shard; MergeShards does that bookkeeping.
 func (r *Run) Merge(o *Run) error {
-	if err := CheckMergeable(r, o); err != nil {
+	if err := checkMergeable(r, o); err != nil {
 		return err
 	}
 	// Work on a copy so that a failed histogram merge leaves r unchanged.
-	m := r.Clone()
+	m := r.clone()
 	if o.Start.Before(m.Start) || m.Start.IsZero() {
 		m.Start = o.Start
 	}
@@ -166,7 +166,7 @@ func mergeHists(a, b map[string]*Histogram) (map[string]*Histogram, error) {
 		h := b[name]
 		if a[name] == nil || a[name].Histogram == nil {
 			if h != nil && h.Histogram != nil {
-				a[name] = h.Clone()
+				a[name] = h.clone()
 			}
 			continue
 		}
@@ -188,13 +188,13 @@ func cloneHists(m map[string]*Histogram) map[string]*Histogram {
 	}
 	c := make(map[string]*Histogram, len(m))
 	for k, h := range m {
-		c[k] = h.Clone()
+		c[k] = h.clone()
 	}
 	return c
 }
 
-// Clone returns a deep copy of r, histograms included.
-func (r *Run) Clone() *Run {
+// clone returns a deep copy of r, histograms included.
+func (r *Run) clone() *Run {
 	c := *r
 	c.Scenario.Params = maps.Clone(r.Scenario.Params)
 	c.Board.Extra = maps.Clone(r.Board.Extra)
@@ -259,7 +259,7 @@ func MergeShards(runs []*Run) (*Run, error) {
 			ids[id] = true
 		}
 	}
-	m := sorted[0].Clone()
+	m := sorted[0].clone()
 	m.Merged = nil
 	for _, r := range sorted[1:] {
 		if err := m.Merge(r); err != nil {
@@ -274,6 +274,6 @@ func MergeShards(runs []*Run) (*Run, error) {
 		m.Merged.Shards = slices.Sorted(maps.Keys(seen))
 	}
 	m.Scenario.Shard = Shard{}
-	m.ID = NewID(m.Start)
+	m.ID = newID(m.Start)
 	return m, nil
 }

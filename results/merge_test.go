@@ -48,7 +48,7 @@ func TestMergeShardsIsExact(t *testing.T) {
 		if got, want := h.Quantile(q), all.Quantile(q); got != want {
 			t.Errorf("q%g: merged %d µs, single histogram %d µs", q, got, want)
 		}
-		if got, _ := m.Quantile(results.HistLatency, q); got != all.Quantile(q) {
+		if got, _ := results.RunQuantile(m, results.HistLatency, q); got != all.Quantile(q) {
 			t.Errorf("Run.Quantile(q%g) = %d, want %d", q, got, all.Quantile(q))
 		}
 	}
@@ -146,7 +146,7 @@ func TestSummaryAndHeapSlope(t *testing.T) {
 	if want := float64(r.Counts.BytesSent+r.Counts.BytesReceived) / 3600 / 1e6; math.Abs(s.MBPerSec-want) > 1e-12 {
 		t.Errorf("MB/s %g, want %g", s.MBPerSec, want)
 	}
-	if p50, _ := r.Quantile(results.HistLatency, 0.5); !s.HasLatency || s.P50 != float64(p50) || s.P99 <= s.P50 {
+	if p50, _ := results.RunQuantile(r, results.HistLatency, 0.5); !s.HasLatency || s.P50 != float64(p50) || s.P99 <= s.P50 {
 		t.Errorf("latency summary %+v", s)
 	}
 	r.Rates.MsgsPerSec = 42

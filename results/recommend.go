@@ -14,7 +14,7 @@ import (
 type Config struct {
 	Board Board  // the configuration (of its latest run)
 	Runs  []*Run // its runs, oldest first
-	// RAM is the board's RAM in use (Run.RAMInUse, the median over the
+	// RAM is the board's RAM in use (Run.ramInUse, the median over the
 	// runs): its static footprint, never the host's heap.
 	RAM int64
 	// OverBudget: RAM exceeds the board's heap budget.
@@ -28,17 +28,17 @@ type Config struct {
 	Value  float64
 }
 
-// Label names every buffer the configuration sets.
-func (c *Config) Label() string {
+// label names every buffer the configuration sets.
+func (c *Config) label() string {
 	return fmt.Sprintf("%s slots %d, rx %d, tx %d", c.Board.Model, c.Board.Slots, c.Board.RxBuf, c.Board.TxBuf)
 }
 
-// Median returns the median over the configuration's runs of the clause's
+// median returns the median over the configuration's runs of the clause's
 // figure, and false when no run has it.
-func (c *Config) Median(cl Clause) (float64, bool) {
+func (c *Config) median(cl Clause) (float64, bool) {
 	var v []float64
 	for _, r := range c.Runs {
-		if x, ok := cl.Value(r); ok {
+		if x, ok := cl.value(r); ok {
 			v = append(v, x)
 		}
 	}
@@ -49,8 +49,8 @@ func (c *Config) Median(cl Clause) (float64, bool) {
 // median message rate of the configurations.
 func DefaultGoal(runs []*Run) Goal {
 	best := 0.0
-	for _, c := range Configs(runs) {
-		if v, ok := c.Median(Clause{Figure: "msgs"}); ok {
+	for _, c := range configs(runs) {
+		if v, ok := c.median(Clause{Figure: "msgs"}); ok {
 			best = max(best, v)
 		}
 	}
@@ -58,9 +58,9 @@ func DefaultGoal(runs []*Run) Goal {
 	return Goal{{Figure: "msgs", Op: OpGreaterEq, Limit: lim, Text: fmt.Sprintf("msgs>=%.0f (90%% of the best)", lim)}}
 }
 
-// Configs groups runs by board configuration (model, slots, rx, tx), in
+// configs groups runs by board configuration (model, slots, rx, tx), in
 // the order each first ran.
-func Configs(runs []*Run) []*Config {
+func configs(runs []*Run) []*Config {
 	rs := slices.Clone(runs)
 	SortRuns(rs)
 	type key struct {
@@ -83,7 +83,7 @@ func Configs(runs []*Run) []*Config {
 	for _, c := range out {
 		var ram []float64
 		for _, r := range c.Runs {
-			if u, _, ok := r.RAMInUse(); ok {
+			if u, _, ok := r.ramInUse(); ok {
 				ram = append(ram, float64(u))
 			}
 		}
@@ -107,16 +107,16 @@ func Recommend(runs []*Run, g Goal) (pick, closest *Config, all []*Config, err e
 	if len(g) == 0 {
 		g = DefaultGoal(runs)
 	}
-	all = Configs(runs)
+	all = configs(runs)
 	for _, c := range all {
 		c.Meets, c.Margin = true, math.Inf(1)
 		for _, cl := range g {
-			v, ok := c.Median(cl)
+			v, ok := c.median(cl)
 			m := math.Inf(-1)
 			if ok {
-				m = cl.Margin(v)
+				m = cl.margin(v)
 			}
-			if !ok || !cl.Holds(v) {
+			if !ok || !cl.holds(v) {
 				c.Meets = false
 			}
 			if m < c.Margin || c.Worst.Text == "" {
@@ -127,7 +127,7 @@ func Recommend(runs []*Run, g Goal) (pick, closest *Config, all []*Config, err e
 			c.Meets = false
 		}
 	}
-	msgs := func(c *Config) float64 { v, _ := c.Median(Clause{Figure: "msgs"}); return v }
+	msgs := func(c *Config) float64 { v, _ := c.median(Clause{Figure: "msgs"}); return v }
 	better := func(a, b *Config) int {
 		return cmp.Or(cmp.Compare(a.RAM, b.RAM), -cmp.Compare(msgs(a), msgs(b)),
 			cmp.Compare(a.Board.RxBuf+a.Board.TxBuf, b.Board.RxBuf+b.Board.TxBuf))

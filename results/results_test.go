@@ -91,7 +91,7 @@ func TestStoreNeverOverwrites(t *testing.T) {
 		t.Fatal(err)
 	}
 	before, _ := os.ReadFile(p)
-	r2 := r.Clone()
+	r2 := results.CloneRun(r)
 	r2.Notes = []string{"second writer"}
 	if _, err := s.Save(r2); !errors.Is(err, fs.ErrExist) {
 		t.Fatalf("second save: got %v, want fs.ErrExist", err)
@@ -117,7 +117,7 @@ func TestStoreConcurrentWriters(t *testing.T) {
 	var wg sync.WaitGroup
 	for i := range n {
 		wg.Go(func() {
-			r := base.Clone()
+			r := results.CloneRun(base)
 			r.Notes = []string{fmt.Sprintf("writer %d", i)}
 			_, errs[i] = s.Save(r)
 		})
@@ -228,38 +228,6 @@ func TestReadDirSkipsBadFiles(t *testing.T) {
 	}
 	if len(errs) != len(bad) || len(named) != len(bad) {
 		t.Errorf("got %d errors naming %v, want one per bad file %d:\n%v", len(errs), named, len(bad), errs)
-	}
-}
-
-func TestFilter(t *testing.T) {
-	s, _ := results.Open(t.TempDir())
-	mk := func(seed uint64, board, sc, commit string, h int) {
-		r := resultstest.Run(resultstest.Spec{Seed: seed, Board: board, Scenario: sc, Commit: commit,
-			Samples: 100, Start: resultstest.Epoch.Add(time.Duration(h) * time.Hour)})
-		if _, err := s.Save(r); err != nil {
-			t.Fatal(err)
-		}
-	}
-	mk(1, "esp32-idf", "echo", "v1-3-gabc", 0)
-	mk(2, "pico-w", "echo", "v1-3-gabc", 1)
-	mk(3, "esp32-idf", "rate", "v1-4-gdef", 2)
-	mk(4, "esp32-idf", "echo", "v1-4-gdef", 3)
-	cases := []struct {
-		f    results.Filter
-		want int
-	}{
-		{results.Filter{}, 4},
-		{results.Filter{Board: "esp32-idf"}, 3},
-		{results.Filter{Board: "esp32-idf", Scenario: "echo"}, 2},
-		{results.Filter{Commit: "v1-4"}, 2},
-		{results.Filter{Since: resultstest.Epoch.Add(time.Hour), Until: resultstest.Epoch.Add(3 * time.Hour)}, 2},
-		{results.Filter{Board: "nano"}, 0},
-	}
-	for _, c := range cases {
-		runs, skipped, err := s.List(c.f)
-		if err != nil || len(skipped) != 0 || len(runs) != c.want {
-			t.Errorf("List(%+v) = %d runs, %v, %v; want %d", c.f, len(runs), skipped, err, c.want)
-		}
 	}
 }
 

@@ -27,7 +27,7 @@ const SchemaVersion = 1
 type Run struct {
 	// Schema is SchemaVersion when written by this package.
 	Schema int `json:"schema"`
-	// ID is unique and sorts by start time; see NewID.
+	// ID is unique and sorts by start time; see newID.
 	ID       string   `json:"id"`
 	Scenario Scenario `json:"scenario"`
 	Board    Board    `json:"board"`
@@ -287,10 +287,10 @@ func (s *Shard) UnmarshalText(b []byte) error {
 	return nil
 }
 
-// MaxShards bounds a shard count: merge and report walk every shard index.
-const MaxShards = 4096
+// maxShards bounds a shard count: merge and report walk every shard index.
+const maxShards = 4096
 
-// ParseShard parses "i/n" with 0 <= i < n <= MaxShards, or "" for unsharded.
+// ParseShard parses "i/n" with 0 <= i < n <= 4096, or "" for unsharded.
 func ParseShard(t string) (Shard, error) {
 	if t == "" {
 		return Shard{}, nil
@@ -301,8 +301,8 @@ func ParseShard(t string) (Shard, error) {
 	if !ok || err1 != nil || err2 != nil || n < 1 || i < 0 || i >= n {
 		return Shard{}, fmt.Errorf("shard %q: want i/n with 0 <= i < n", t)
 	}
-	if n > MaxShards {
-		return Shard{}, fmt.Errorf("shard %q: at most %d shards", t, MaxShards)
+	if n > maxShards {
+		return Shard{}, fmt.Errorf("shard %q: at most %d shards", t, maxShards)
 	}
 	return Shard{Index: i, Count: n}, nil
 }
@@ -315,9 +315,9 @@ func HandshakeStatus(status int) string { return "handshake " + strconv.Itoa(sta
 // close code other than 1000.
 func CloseCode(code int) string { return "close " + strconv.Itoa(code) }
 
-// NewID returns a unique ID that sorts by t: UTC time to the millisecond and
+// newID returns a unique ID that sorts by t: UTC time to the millisecond and
 // six random hex digits, e.g. "20250102T150405.123Z-3f9a1c".
-func NewID(t time.Time) string {
+func newID(t time.Time) string {
 	var b [3]byte
 	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails
 	return t.UTC().Format("20060102T150405.000Z") + "-" + hex.EncodeToString(b[:])
@@ -328,20 +328,20 @@ func NewID(t time.Time) string {
 func New(start time.Time, sc Scenario, b Board, target string) *Run {
 	return &Run{
 		Schema:     SchemaVersion,
-		ID:         NewID(start),
+		ID:         newID(start),
 		Scenario:   sc,
 		Board:      b,
 		Target:     target,
-		Host:       CurrentHost(),
+		Host:       currentHost(),
 		Start:      start,
 		Errors:     map[string]int64{},
 		Histograms: map[string]*Histogram{},
 	}
 }
 
-// CurrentHost describes this machine and the working tree's commit. Fields
+// currentHost describes this machine and the working tree's commit. Fields
 // it cannot learn are left empty.
-func CurrentHost() Host {
+func currentHost() Host {
 	h := Host{
 		Cores:     runtime.NumCPU(),
 		GOOS:      runtime.GOOS,
@@ -374,10 +374,10 @@ func (r *Run) Duration() time.Duration {
 // Hist returns the named overall histogram, or nil.
 func (r *Run) Hist(name string) *Histogram { return r.Histograms[name] }
 
-// Quantile returns the value at quantile q (0 to 1) of the named overall
+// quantile returns the value at quantile q (0 to 1) of the named overall
 // histogram in microseconds, and false if the run has no such histogram or
 // it is empty.
-func (r *Run) Quantile(name string, q float64) (int64, bool) {
+func (r *Run) quantile(name string, q float64) (int64, bool) {
 	h := r.Histograms[name]
 	if h.Count() == 0 {
 		return 0, false

@@ -11,14 +11,13 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"time"
 )
 
 // DefaultDir is the results folder used when none is given.
 const DefaultDir = "wslab-results"
 
-// MaxFileSize is the largest record ReadFile accepts.
-const MaxFileSize = 512 << 20
+// maxFileSize is the largest record ReadFile accepts.
+const maxFileSize = 512 << 20
 
 // VersionError reports a record written with another schema version.
 type VersionError struct {
@@ -59,9 +58,9 @@ func Marshal(r *Run) ([]byte, error) {
 	return append(b, '\n'), nil
 }
 
-// Unmarshal decodes a record read from file (named in errors). It checks the
+// unmarshal decodes a record read from file (named in errors). It checks the
 // schema version before anything else.
-func Unmarshal(file string, b []byte) (*Run, error) {
+func unmarshal(file string, b []byte) (*Run, error) {
 	var head struct {
 		Schema *int `json:"schema"`
 	}
@@ -85,8 +84,8 @@ func Unmarshal(file string, b []byte) (*Run, error) {
 		return nil, &FileError{file, errors.New("record has no id")}
 	}
 	if m := r.Merged; m != nil {
-		if m.Of < 0 || m.Of > MaxShards || len(m.Shards) > MaxShards || len(m.From) > MaxShards {
-			return nil, &FileError{file, fmt.Errorf("merged from %d shards of %d: at most %d", len(m.Shards), m.Of, MaxShards)}
+		if m.Of < 0 || m.Of > maxShards || len(m.Shards) > maxShards || len(m.From) > maxShards {
+			return nil, &FileError{file, fmt.Errorf("merged from %d shards of %d: at most %d", len(m.Shards), m.Of, maxShards)}
 		}
 	}
 	return r, nil
@@ -94,11 +93,11 @@ func Unmarshal(file string, b []byte) (*Run, error) {
 
 // Bounds on what one record may hold, so a hostile or broken file costs a
 // named error, not the machine's memory. The load generator writes at most
-// 128 intervals of a few histograms each (loadgen.MaxIntervals).
+// 128 intervals of a few histograms each (loadgen.maxIntervals).
 const (
-	MaxIntervals  = 1024
-	MaxHistograms = 4096 // in the whole record, intervals included
-	MaxHeap       = 1 << 20
+	maxIntervals  = 1024
+	maxHistograms = 4096 // in the whole record, intervals included
+	maxHeap       = 1 << 20
 )
 
 // checkShape counts a record's intervals and histograms before they are
@@ -114,18 +113,18 @@ func checkShape(b []byte) error {
 	if err := json.Unmarshal(b, &shape); err != nil {
 		return fmt.Errorf("corrupted record: %w", err)
 	}
-	if len(shape.Intervals) > MaxIntervals {
-		return fmt.Errorf("%d intervals, more than the %d a record may hold", len(shape.Intervals), MaxIntervals)
+	if len(shape.Intervals) > maxIntervals {
+		return fmt.Errorf("%d intervals, more than the %d a record may hold", len(shape.Intervals), maxIntervals)
 	}
-	if len(shape.Heap) > MaxHeap {
-		return fmt.Errorf("%d heap samples, more than the %d a record may hold", len(shape.Heap), MaxHeap)
+	if len(shape.Heap) > maxHeap {
+		return fmt.Errorf("%d heap samples, more than the %d a record may hold", len(shape.Heap), maxHeap)
 	}
 	n := len(shape.Histograms)
 	for _, iv := range shape.Intervals {
 		n += len(iv.Histograms)
 	}
-	if n > MaxHistograms {
-		return fmt.Errorf("%d histograms, more than the %d a record may hold", n, MaxHistograms)
+	if n > maxHistograms {
+		return fmt.Errorf("%d histograms, more than the %d a record may hold", n, maxHistograms)
 	}
 	return nil
 }
@@ -151,14 +150,14 @@ func ReadFile(path string) (*Run, error) {
 	if !st.Mode().IsRegular() {
 		return nil, &FileError{path, fmt.Errorf("not a regular file (%s)", st.Mode().Type())}
 	}
-	if st.Size() > MaxFileSize {
-		return nil, &FileError{path, fmt.Errorf("%d bytes, larger than the %d byte limit", st.Size(), MaxFileSize)}
+	if st.Size() > maxFileSize {
+		return nil, &FileError{path, fmt.Errorf("%d bytes, larger than the %d byte limit", st.Size(), maxFileSize)}
 	}
-	b, err := io.ReadAll(io.LimitReader(f, MaxFileSize+1))
+	b, err := io.ReadAll(io.LimitReader(f, maxFileSize+1))
 	if err != nil {
 		return nil, &FileError{path, err}
 	}
-	return Unmarshal(path, b)
+	return unmarshal(path, b)
 }
 
 // WriteFile writes r to path atomically and never overwrites: the record
@@ -313,11 +312,11 @@ func CheckWritable(dir string) error {
 	return nil
 }
 
-// FallbackDir is where SaveOrKeep keeps a record the store could not take.
-func FallbackDir() string { return filepath.Join(os.TempDir(), "wslab-unsaved-results") }
+// fallbackDir is where SaveOrKeep keeps a record the store could not take.
+func fallbackDir() string { return filepath.Join(os.TempDir(), "wslab-unsaved-results") }
 
 // SaveOrKeep saves r like Save; when that fails (a full disk, a folder made
-// read-only meanwhile) it keeps r in FallbackDir instead and returns that
+// read-only meanwhile) it keeps r in fallbackDir instead and returns that
 // path with an error that says both. path is empty only when r could be
 // written nowhere.
 func (s *Store) SaveOrKeep(r *Run) (path string, err error) {
@@ -325,7 +324,7 @@ func (s *Store) SaveOrKeep(r *Run) (path string, err error) {
 	if err == nil {
 		return p, nil
 	}
-	fb := &Store{Dir: FallbackDir()}
+	fb := &Store{Dir: fallbackDir()}
 	if e := os.MkdirAll(fb.Dir, 0o755); e != nil {
 		return "", fmt.Errorf("%w; keeping it in %s failed too: %v", err, fb.Dir, e)
 	}
@@ -336,8 +335,8 @@ func (s *Store) SaveOrKeep(r *Run) (path string, err error) {
 	return kept, fmt.Errorf("%w; the run is kept in %s", err, kept)
 }
 
-// Path is where the run with that ID is stored.
-func (s *Store) Path(id string) string { return filepath.Join(s.Dir, id+".json") }
+// path is where the run with that ID is stored.
+func (s *Store) path(id string) string { return filepath.Join(s.Dir, id+".json") }
 
 // Save writes r as a new file and returns its path. It fails (matching
 // fs.ErrExist) if a run with the same ID is already stored.
@@ -345,46 +344,9 @@ func (s *Store) Save(r *Run) (string, error) {
 	if r.ID == "" || strings.ContainsAny(r.ID, `/\`) || strings.HasPrefix(r.ID, ".") {
 		return "", fmt.Errorf("run ID %q cannot name a file", r.ID)
 	}
-	p := s.Path(r.ID)
+	p := s.path(r.ID)
 	return p, WriteFile(p, r)
 }
 
 // Load reads the run with that ID.
-func (s *Store) Load(id string) (*Run, error) { return ReadFile(s.Path(id)) }
-
-// List returns the stored runs that match f, sorted by start time, and the
-// files it skipped (see ReadDir).
-func (s *Store) List(f Filter) (runs []*Run, skipped []error, err error) {
-	all, skipped, err := ReadDir(s.Dir)
-	if err != nil {
-		return nil, nil, err
-	}
-	for _, r := range all {
-		if f.Match(r) {
-			runs = append(runs, r)
-		}
-	}
-	return runs, skipped, nil
-}
-
-// Filter selects runs. Empty fields match everything.
-type Filter struct {
-	Board    string // board model, exact
-	Scenario string // scenario name, exact
-	Commit   string // prefix of Host.Commit
-	// Since and Until bound Start: Since <= Start < Until.
-	Since, Until time.Time
-}
-
-// Match reports whether r passes the filter.
-func (f Filter) Match(r *Run) bool {
-	switch {
-	case f.Board != "" && r.Board.Model != f.Board,
-		f.Scenario != "" && r.Scenario.Name != f.Scenario,
-		f.Commit != "" && !strings.HasPrefix(r.Host.Commit, f.Commit),
-		!f.Since.IsZero() && r.Start.Before(f.Since),
-		!f.Until.IsZero() && !r.Start.Before(f.Until):
-		return false
-	}
-	return true
-}
+func (s *Store) Load(id string) (*Run, error) { return ReadFile(s.path(id)) }

@@ -34,7 +34,7 @@ type Summary struct {
 	// Refused counts connections the board turned away (Run.Refused).
 	Refused int64
 	// RAM is the board's RAM in use and RAMBudget its heap budget, in
-	// bytes (Run.RAMInUse): the board's own, never the host's heap.
+	// bytes (Run.ramInUse): the board's own, never the host's heap.
 	HasRAM         bool
 	RAM, RAMBudget int64
 	// Heap figures come from the heap series (/stats "heap"); HasHeap is
@@ -98,7 +98,7 @@ func (r *Run) Summary() Summary {
 	}
 	s.Errors = r.ErrorsTotal()
 	s.Refused = r.Refused()
-	s.RAM, s.RAMBudget, s.HasRAM = r.RAMInUse()
+	s.RAM, s.RAMBudget, s.HasRAM = r.ramInUse()
 	if len(r.Heap) > 0 {
 		s.HasHeap = true
 		s.HeapStart = r.Heap[0].HeapInUse
@@ -106,7 +106,7 @@ func (r *Run) Summary() Summary {
 		for _, x := range r.Heap {
 			s.HeapMax = max(s.HeapMax, x.HeapInUse)
 		}
-		s.HeapSlope = HeapSlope(r.Heap)
+		s.HeapSlope = heapSlope(r.Heap)
 	}
 	for _, x := range r.Heap {
 		if x.RAMInUse > 0 {
@@ -145,9 +145,9 @@ func FormatRAM(inUse, budget int64) string {
 	return s
 }
 
-// HeapSlope fits heap in use against time by least squares and returns the
+// heapSlope fits heap in use against time by least squares and returns the
 // slope in bytes per hour. It returns 0 with fewer than two distinct offsets.
-func HeapSlope(heap []HeapSample) float64 {
+func heapSlope(heap []HeapSample) float64 {
 	if len(heap) < 2 {
 		return 0
 	}
@@ -183,9 +183,9 @@ type Figure struct {
 	Of func(Summary) (float64, bool)
 }
 
-// Figures are the figures Compare reports, in order. The host process
+// figures are the figures Compare reports, in order. The host process
 // heap is not among them: it is the emulator's, not the board's.
-var Figures = []Figure{
+var figures = []Figure{
 	{"msgs/s", "msg/s", true, func(s Summary) (float64, bool) { return s.MsgsPerSec, true }},
 	{"up MB/s", "MB/s", true, func(s Summary) (float64, bool) { return s.UpMBPerSec, s.UpMBPerSec > 0 }},
 	{"down MB/s", "MB/s", true, func(s Summary) (float64, bool) { return s.DownMBPerSec, s.DownMBPerSec > 0 }},
@@ -199,7 +199,7 @@ var Figures = []Figure{
 
 // FigureByName returns the figure with that name.
 func FigureByName(name string) (Figure, bool) {
-	for _, f := range Figures {
+	for _, f := range figures {
 		if f.Name == name {
 			return f, true
 		}

@@ -49,7 +49,7 @@ func TestAAPairsPass(t *testing.T) {
 	for i := range as {
 		rep := Compare(read(t, as[i]), read(t, bs[i]), Options{})
 		if rep.Failed() {
-			t.Errorf("A/A pair %s: %s", as[i], rep.Summary())
+			t.Errorf("A/A pair %s: %s", as[i], rep.summaryLine())
 		}
 	}
 }
@@ -80,7 +80,7 @@ func TestAAPooled(t *testing.T) {
 	}
 	for _, victim := range []string{"Mask/1MiB-2", "Echo64-2", "ParseHeader/64bit-2", "ReadMessage/binary-64B-2"} {
 		rep := Compare(base, scaled(base, victim, 1.30), Options{})
-		r, _ := rep.Row(victim, "sec/op")
+		r, _ := rep.row(victim, "sec/op")
 		t.Logf("30%% slower %s on this machine's noise (±%.0f%%): p=%.2g, Holm %.2g: %s",
 			victim, 100*(r.Base.Hi-r.Base.Lo)/2/r.Base.Median, r.P, r.PAdj, verdictCell(r))
 		if r.Verdict == OK {
@@ -110,10 +110,10 @@ func TestSyntheticSlowdown(t *testing.T) {
 	}
 	base := mk("base", "")
 	if rep := Compare(base, mk("same", ""), Options{}); rep.Failed() {
-		t.Errorf("synthetic A/A failed: %s", rep.Summary())
+		t.Errorf("synthetic A/A failed: %s", rep.summaryLine())
 	}
 	rep := Compare(base, mk("slow", "B17-2"), Options{})
-	if f := rep.Failures(); len(f) != 1 || f[0].Key.Name != "B17-2" {
+	if f := rep.failures(); len(f) != 1 || f[0].Key.Name != "B17-2" {
 		t.Errorf("30%% slower B17: failures %v", names(f))
 	}
 }
@@ -122,8 +122,8 @@ func TestSyntheticSlowdown(t *testing.T) {
 // multiplied by f.
 func scaled(s *Set, name string, f float64) *Set {
 	out := &Set{Name: s.Name + fmt.Sprintf(" (%s x%.2f)", name, f)}
-	for _, k := range s.Keys() {
-		for _, u := range s.Units(k) {
+	for _, k := range s.keys() {
+		for _, u := range s.unitsOf(k) {
 			for _, v := range s.Values(k, u) {
 				if k.Name == name && u == "sec/op" {
 					v *= f

@@ -105,7 +105,7 @@ func TestRunAB(t *testing.T) {
 		t.Fatal(err)
 	}
 	rep := Compare(res.Base, res.Head, Options{})
-	r, ok := rep.Row("Work", "allocs/op")
+	r, ok := rep.row("Work", "allocs/op")
 	if !ok {
 		// The name carries the GOMAXPROCS suffix on a multi-core machine.
 		for _, row := range rep.Rows {
@@ -126,7 +126,7 @@ func TestRunAB(t *testing.T) {
 		}
 	}
 	for _, p := range []string{res.BasePath, res.HeadPath} {
-		if s, err := ReadFile(p); err != nil || s.Len() != 1 {
+		if s, err := ReadFile(p); err != nil || s.size() != 1 {
 			t.Errorf("kept file %s: %v", p, err)
 		}
 	}

@@ -41,11 +41,11 @@ func FuzzRead(f *testing.F) {
 			}
 			return
 		}
-		if s.Len() == 0 {
+		if s.size() == 0 {
 			t.Fatal("a set with no benchmark read without error")
 		}
-		for _, k := range s.Keys() {
-			for _, u := range s.Units(k) {
+		for _, k := range s.keys() {
+			for _, u := range s.unitsOf(k) {
 				vs := s.Values(k, u)
 				if len(vs) == 0 {
 					t.Fatalf("%s %s: no values", k, u)
@@ -58,7 +58,7 @@ func FuzzRead(f *testing.F) {
 			}
 		}
 		if r := Compare(s, s, Options{}); r.Failed() {
-			t.Fatalf("a set gated against itself fails: %+v", r.Failures())
+			t.Fatalf("a set gated against itself fails: %+v", r.failures())
 		}
 	})
 }

@@ -64,8 +64,8 @@ func (k Kind) String() string {
 	return "Kind(" + strconv.Itoa(int(k)) + ")"
 }
 
-// KindOf returns the kind of a unit as benchfmt tidies it.
-func KindOf(unit string) Kind {
+// kindOf returns the kind of a unit as benchfmt tidies it.
+func kindOf(unit string) Kind {
 	switch unit {
 	case "sec/op":
 		return Time
@@ -244,11 +244,11 @@ type Report struct {
 	TimeTests int
 }
 
-// Failures returns the rows whose verdict is Fail.
-func (r *Report) Failures() []Row { return r.filter(Fail) }
+// failures returns the rows whose verdict is Fail.
+func (r *Report) failures() []Row { return r.filter(Fail) }
 
 // Failed reports whether any row failed.
-func (r *Report) Failed() bool { return len(r.Failures()) > 0 }
+func (r *Report) Failed() bool { return len(r.failures()) > 0 }
 
 func (r *Report) filter(v Verdict) []Row {
 	var out []Row
@@ -260,10 +260,10 @@ func (r *Report) filter(v Verdict) []Row {
 	return out
 }
 
-// Row returns the row for benchmark name (full name, with or without the
+// row returns the row for benchmark name (full name, with or without the
 // "Benchmark" prefix) and unit, ignoring the package, and whether it exists.
 // Tests use it; the first match wins.
-func (r *Report) Row(name, unit string) (Row, bool) {
+func (r *Report) row(name, unit string) (Row, bool) {
 	name = strings.TrimPrefix(name, "Benchmark")
 	for _, row := range r.Rows {
 		if row.Key.Name == name && row.Unit == unit {
@@ -307,17 +307,17 @@ func sortedUnits(base, head []string) []string {
 func Compare(base, head *Set, opts Options) *Report {
 	o := opts.withDefaults()
 	rep := &Report{Base: base.Name, Head: head.Name, Options: o}
-	for _, k := range base.Keys() {
+	for _, k := range base.keys() {
 		if _, ok := head.samples[k]; !ok {
 			rep.Rows = append(rep.Rows, Row{Key: k, Verdict: Missing, HasBase: true, Delta: math.NaN(), P: math.NaN(),
 				Reason: "benchmark missing in HEAD"})
 			continue
 		}
-		for _, u := range sortedUnits(base.Units(k), head.Units(k)) {
+		for _, u := range sortedUnits(base.unitsOf(k), head.unitsOf(k)) {
 			rep.Rows = append(rep.Rows, compareUnit(k, u, base.Values(k, u), head.Values(k, u), o))
 		}
 	}
-	for _, k := range head.Keys() {
+	for _, k := range head.keys() {
 		if _, ok := base.samples[k]; !ok {
 			rep.Rows = append(rep.Rows, Row{Key: k, Verdict: New, HasHead: true, Delta: math.NaN(), P: math.NaN(),
 				Reason: "new benchmark"})
@@ -383,7 +383,7 @@ func summarize(vals []float64, kind Kind, o Options, warn *[]string) (Summary, *
 }
 
 func compareUnit(k Key, unit string, bv, hv []float64, o Options) Row {
-	row := Row{Key: k, Unit: unit, Kind: KindOf(unit), Delta: math.NaN(), P: math.NaN(),
+	row := Row{Key: k, Unit: unit, Kind: kindOf(unit), Delta: math.NaN(), P: math.NaN(),
 		HasBase: len(bv) > 0, HasHead: len(hv) > 0}
 	var bs, hs *benchmath.Sample
 	if row.HasBase {

@@ -30,7 +30,7 @@ func compareFiles(t *testing.T, base, head string, o Options) *Report {
 
 func row(t *testing.T, rep *Report, name, unit string) Row {
 	t.Helper()
-	r, ok := rep.Row(name, unit)
+	r, ok := rep.row(name, unit)
 	if !ok {
 		t.Fatalf("no row %s %s", name, unit)
 	}
@@ -44,8 +44,8 @@ func TestInstrThreshold(t *testing.T) {
 	if r.Verdict != Fail || math.Abs(r.Delta-0.02) > 0.001 {
 		t.Errorf("2%% rise: verdict %v, delta %v; want FAIL, +2%%", r.Verdict, r.Delta)
 	}
-	if len(rep.Failures()) != 1 {
-		t.Errorf("2%% rise: %d failures, want 1 (only SHA1 changed)", len(rep.Failures()))
+	if len(rep.failures()) != 1 {
+		t.Errorf("2%% rise: %d failures, want 1 (only SHA1 changed)", len(rep.failures()))
 	}
 
 	rep = compareFiles(t, "testdata/instr_base.txt", "testdata/instr_up05pct.txt", Options{})
@@ -86,7 +86,7 @@ func TestRealSlowdownFails(t *testing.T) {
 	// With time not gated (CI on a noisy box) the same files pass.
 	rep = compareFiles(t, "testdata/slow_base.txt", "testdata/slow_head.txt", Options{Kinds: []Kind{Allocs, Bytes, Instr}})
 	if rep.Failed() {
-		t.Errorf("time not gated but failed: %s", rep.Summary())
+		t.Errorf("time not gated but failed: %s", rep.summaryLine())
 	}
 }
 
@@ -95,7 +95,7 @@ func TestRealSlowdownFails(t *testing.T) {
 func TestSameBinaryInterleavedPasses(t *testing.T) {
 	rep := compareFiles(t, "testdata/same_ab_a.txt", "testdata/same_ab_b.txt", Options{})
 	if rep.Failed() {
-		t.Errorf("same binary failed: %s", rep.Summary())
+		t.Errorf("same binary failed: %s", rep.summaryLine())
 	}
 	for _, name := range []string{"SHA1-2", "XOR-2"} {
 		r := row(t, rep, name, "sec/op")
@@ -112,12 +112,12 @@ func TestSameBinaryInterleavedPasses(t *testing.T) {
 func TestSameBinarySequential(t *testing.T) {
 	rep := compareFiles(t, "testdata/same_seq_1.txt", "testdata/same_seq_2.txt", Options{Kinds: []Kind{Allocs, Bytes, Instr}})
 	if rep.Failed() {
-		t.Errorf("same binary, time not gated, failed: %s", rep.Summary())
+		t.Errorf("same binary, time not gated, failed: %s", rep.summaryLine())
 	}
 	// Within the 10% threshold or not significant, the default rule
 	// passes too; the recorded files show which (see README.md).
 	rep = compareFiles(t, "testdata/same_seq_1.txt", "testdata/same_seq_2.txt", Options{})
-	for _, f := range rep.Failures() {
+	for _, f := range rep.failures() {
 		if f.Kind != Time {
 			t.Errorf("same binary failed on %s %s", f.Key, f.Unit)
 		}
@@ -209,7 +209,7 @@ func TestMissingAndNew(t *testing.T) {
 	head := parse(t, "head", lines("Kept", "allocs/op", 1)+lines("Added", "allocs/op", 3))
 	rep := Compare(base, head, Options{})
 	if rep.Failed() {
-		t.Errorf("missing/new must not fail: %s", rep.Summary())
+		t.Errorf("missing/new must not fail: %s", rep.summaryLine())
 	}
 	want := map[string]Verdict{"Kept allocs/op": Same, "Kept B/op": Missing, "Gone ": Missing, "Added ": New}
 	got := map[string]Verdict{}
@@ -263,7 +263,7 @@ func TestTable(t *testing.T) {
 	}
 
 	rep = compareFiles(t, "testdata/same_ab_a.txt", "testdata/same_ab_b.txt", Options{})
-	if s := rep.Summary(); !strings.HasPrefix(s, "ok: no regressions") {
+	if s := rep.summaryLine(); !strings.HasPrefix(s, "ok: no regressions") {
 		t.Errorf("summary %q", s)
 	}
 }

@@ -33,19 +33,19 @@ type Key struct {
 
 func (k Key) String() string { return "Benchmark" + k.Name }
 
-// Keys returns the benchmarks in the order of their first result.
-func (s *Set) Keys() []Key { return s.order }
+// keys returns the benchmarks in the order of their first result.
+func (s *Set) keys() []Key { return s.order }
 
-// Units returns the tidied units measured for k ("sec/op", "B/op",
+// unitsOf returns the tidied units measured for k ("sec/op", "B/op",
 // "allocs/op", "instr/op", "B/s", ...) in the order first seen.
-func (s *Set) Units(k Key) []string { return s.units[k] }
+func (s *Set) unitsOf(k Key) []string { return s.units[k] }
 
 // Values returns the samples of unit for k, one per result line, in file
 // order. ns/op values are in sec/op, MB/s in B/s (benchfmt tidies them).
 func (s *Set) Values(k Key, unit string) []float64 { return s.samples[k][unit] }
 
-// Len returns the number of benchmarks in s.
-func (s *Set) Len() int { return len(s.order) }
+// size returns the number of benchmarks in s.
+func (s *Set) size() int { return len(s.order) }
 
 func (s *Set) add(k Key, unit string, v float64) {
 	if s.samples == nil {

@@ -11,11 +11,11 @@ import (
 	"golang.org/x/perf/benchunit"
 )
 
-// Shown reports whether a row belongs in the compact table: it failed,
+// shown reports whether a row belongs in the compact table: it failed,
 // changed in a gated unit (ok), or needs a reader's eye (missing, new, too
 // few samples). Unchanged rows ("~", 0 ± 0%) and ungated ones are left to
 // the verbose table.
-func (row Row) Shown() bool {
+func (row Row) shown() bool {
 	switch row.Verdict {
 	case Same, NotGated:
 		return false
@@ -24,7 +24,7 @@ func (row Row) Shown() bool {
 }
 
 // WriteTable prints r as an aligned table, one row per benchmark and unit
-// (only the rows Row.Shown keeps unless r.Verbose):
+// (only the rows Row.shown keeps unless r.Verbose):
 //
 //	benchmark  unit  base  head  delta  p  verdict
 //
@@ -46,7 +46,7 @@ func (r *Report) WriteTable(w io.Writer) error {
 	fmt.Fprintln(tw, "benchmark\tunit\tbase\thead\tdelta\tp\tverdict")
 	hidden := 0
 	for _, row := range r.Rows {
-		if !r.Verbose && !row.Shown() {
+		if !r.Verbose && !row.shown() {
 			hidden++
 			continue
 		}
@@ -83,7 +83,7 @@ func (r *Report) WriteTable(w io.Writer) error {
 	for _, wmsg := range order {
 		fmt.Fprintf(&b, "note: %s (%d rows)\n", wmsg, count[wmsg])
 	}
-	fmt.Fprintf(&b, "\n%s\n", r.Summary())
+	fmt.Fprintf(&b, "\n%s\n", r.summaryLine())
 	_, err := io.WriteString(w, b.String())
 	return err
 }
@@ -148,9 +148,9 @@ func verdictCell(row Row) string {
 	return row.Verdict.String()
 }
 
-// Summary returns the one-line verdict of the whole report, starting with
+// summaryLine returns the one-line verdict of the whole report, starting with
 // "FAIL:" or "ok:".
-func (r *Report) Summary() string {
+func (r *Report) summaryLine() string {
 	n := map[Verdict]int{}
 	for _, row := range r.Rows {
 		n[row.Verdict]++
@@ -165,7 +165,7 @@ func (r *Report) Summary() string {
 	if len(extra) > 0 {
 		tail += "; " + strings.Join(extra, ", ")
 	}
-	fails := r.Failures()
+	fails := r.failures()
 	if len(fails) == 0 {
 		return "ok: no regressions (" + tail + ")"
 	}

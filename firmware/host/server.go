@@ -29,12 +29,18 @@ type Options struct {
 	// taking a client slot (so a full board still reports its figures);
 	// default: the board's IP on a port of its own; "off": none.
 	StatsListen string
+	// LeakPerConn makes the host leak this many bytes of heap per
+	// accepted connection. It is a test hook, not a board setting: it
+	// lets the load generator's tests prove that its heap figures catch a
+	// leaking board. Never set it otherwise.
+	LeakPerConn int
 }
 
 // Server is a running emulated board.
 type Server struct {
 	opts     Options
 	board    *firmware.Board
+	leak     [][]byte // Options.LeakPerConn's leak
 	addr     *net.TCPAddr
 	storeDir string
 	tempDir  bool
@@ -496,6 +502,9 @@ func (s *Server) acceptAll(now int64) {
 			s.board.Refused()
 			s.refuseConn(fd)
 			continue
+		}
+		if s.opts.LeakPerConn > 0 {
+			s.leak = append(s.leak, make([]byte, s.opts.LeakPerConn))
 		}
 		i := sl.Index()
 		_ = unix.SetsockoptInt(fd, unix.IPPROTO_TCP, unix.TCP_NODELAY, 1)

@@ -23,6 +23,9 @@ import (
 	"github.com/wslab/wslab/results"
 )
 
+// DefaultDir is the report folder used when none is given.
+const DefaultDir = "wslab-report"
+
 // Options change what the report shows.
 type Options struct {
 	// Title heads the page; "wslab report" when empty.
