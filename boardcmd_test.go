@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"net"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -28,5 +30,32 @@ func TestBoardHugeSlots(t *testing.T) {
 	rc := runBoard([]string{"--model", "linux-sbc", "--slots", "4000000000", "--listen", "127.0.0.1:0"}, &out, &errb)
 	if rc == 0 || !strings.Contains(errb.String(), "slots must be at most") {
 		t.Errorf("exit %d, stderr %q", rc, errb.String())
+	}
+}
+
+// --config-json holds the whole board: other board flags beside it, and a
+// file that is not a resolved board, are refused before anything starts.
+func TestBoardConfigJSONBadInput(t *testing.T) {
+	dir := t.TempDir()
+	good := filepath.Join(dir, "good.json")
+	if err := os.WriteFile(good, []byte(`{"config":{"Slots":2,"RxBuf":1024,"TxBuf":1024,"MaxMessage":1024},"link":{},"cpu":{}}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	bad := filepath.Join(dir, "bad.json")
+	if err := os.WriteFile(bad, []byte(`{"config":{"Slots":2},"lnk":{}}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"board", "--config-json", good, "--slots", "3"}, "drop -slots"},
+		{[]string{"board", "--config-json", bad}, `unknown field "lnk"`},
+		{[]string{"board", "--config-json", filepath.Join(dir, "none.json")}, "no such file"},
+	} {
+		var stdout, stderr bytes.Buffer
+		if code := run(c.args, &stdout, &stderr); code != exitUsage || !strings.Contains(stderr.String(), c.want) {
+			t.Errorf("%v: exit %d, stderr %q, want %d and %q", c.args, code, stderr.String(), exitUsage, c.want)
+		}
 	}
 }

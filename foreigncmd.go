@@ -16,6 +16,7 @@ import (
 	"github.com/wslab/wslab/firmware"
 	"github.com/wslab/wslab/firmware/host"
 	"github.com/wslab/wslab/foreign"
+	"github.com/wslab/wslab/lab"
 )
 
 // foreignFlags put a board model around a server wslab did not write:
@@ -85,7 +86,8 @@ func (ff *foreignFlags) options(model string, cfg firmware.Config, link host.Lin
 }
 
 func runForeign(ff *foreignFlags, bf *boardFlags, listen string, stdout, stderr io.Writer) int {
-	cfg, link, err := bf.resolve()
+	rb, err := bf.board()
+	cfg, link := rb.Config, rb.Link
 	var o foreign.Options
 	var cpuSource string
 	if err == nil {
@@ -101,8 +103,11 @@ func runForeign(ff *foreignFlags, bf *boardFlags, listen string, stdout, stderr 
 		fmt.Fprintln(stderr, "wslab board:", err)
 		return 1
 	}
-	// The first line is the one the lab reads, as for an emulated board.
+	// The first line is for the process that started the board, as for an
+	// emulated board: where it listens and the model around it, as data.
 	addr := b.Addr().String()
+	fmt.Fprintln(stdout, lab.ReadyLine(lab.Ready{Addr: addr, URL: "http://" + addr, WS: "ws://" + addr + "/ws",
+		Stats: "http://" + addr + "/stats", Board: rb}))
 	fmt.Fprintf(stdout, "board %s listening on http://%s (WebSocket at ws://%s/ws; foreign server pid %d on %s, stats at http://%s/stats)\n",
 		b.Name(), addr, addr, b.Pid(), b.Upstream(), addr)
 	limit, base := b.Limits()

@@ -87,10 +87,11 @@ func Sweep(ctx context.Context, o SweepOptions) (*SweepOutcome, error) {
 		for _, tx := range txs {
 			for _, rx := range rxs {
 				bs := BoardSpec{Model: o.Model, Slots: sl, RxBuf: rx, TxBuf: tx, LinkOff: o.LinkOff}
-				cfg, _, err := bs.Config()
+				rb, err := bs.Resolve()
 				if err != nil {
 					return out, err
 				}
+				cfg := rb.Config
 				// Name every buffer, the model's defaults included.
 				bs.Slots, bs.RxBuf, bs.TxBuf = cfg.Slots, cfg.RxBuf, cfg.TxBuf
 				row := SweepRow{Board: bs, Footprint: cfg.Footprint().Total}
@@ -277,7 +278,7 @@ func runOn(ctx context.Context, bs BoardSpec, exe string, spec loadgen.Spec) (*r
 	}
 	defer b.close()
 	if spec.Conns == 0 {
-		spec.Conns = b.cfg.Slots
+		spec.Conns = b.board.Config.Slots
 	}
 	spec.Target = "ws://" + b.addr
 	return loadgen.Run(ctx, spec)
