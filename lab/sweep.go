@@ -31,6 +31,7 @@ type SweepOptions struct {
 	Goal     Goal // empty: within 90% of the best message rate
 	Repeat   int  // runs per configuration (default 1); the median counts
 	LinkOff  bool
+	CPUOff   bool   // run emulated boards at the host's speed instead of the model's CPU
 	BoardExe string // see Options.BoardExe
 	Results  string
 	Out      string
@@ -86,7 +87,7 @@ func Sweep(ctx context.Context, o SweepOptions) (*SweepOutcome, error) {
 	for _, sl := range slots {
 		for _, tx := range txs {
 			for _, rx := range rxs {
-				bs := BoardSpec{Model: o.Model, Slots: sl, RxBuf: rx, TxBuf: tx, LinkOff: o.LinkOff}
+				bs := BoardSpec{Model: o.Model, Slots: sl, RxBuf: rx, TxBuf: tx, LinkOff: o.LinkOff, CPUOff: o.CPUOff}
 				rb, err := bs.Resolve()
 				if err != nil {
 					return out, err
