@@ -1,10 +1,60 @@
 package main
 
 import (
+	"errors"
+	"flag"
 	"fmt"
 	"strconv"
 	"strings"
+	"unicode"
 )
+
+// parseStatus is the exit status for a flag set's parse error: 0 for -h
+// or --help (the usage was asked for, and printed), exitUsage otherwise.
+func parseStatus(err error) int {
+	if errors.Is(err, flag.ErrHelp) {
+		return 0
+	}
+	return exitUsage
+}
+
+// flagsAnywhere parses fs from args, allowing flags after positional
+// arguments (`wslab plot a.json --out x`), and returns the positional ones.
+// "--" ends the flags.
+func flagsAnywhere(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		rest := fs.Args()
+		if len(rest) == 0 {
+			return pos, nil
+		}
+		if len(args) > len(rest) && args[len(args)-len(rest)-1] == "--" {
+			return append(pos, rest...), nil
+		}
+		pos = append(pos, rest[0])
+		args = rest[1:]
+	}
+}
+
+// listFlag collects a repeatable flag whose values may also be lists,
+// separated by commas or spaces (--models a,b --pkg './x ./y').
+type listFlag []string
+
+func (l *listFlag) String() string { return strings.Join(*l, ",") }
+
+func (l *listFlag) Set(s string) error {
+	*l = append(*l, splitList(s)...)
+	return nil
+}
+
+// splitList splits a flag's list at commas and spaces, dropping empty
+// items.
+func splitList(s string) []string {
+	return strings.FieldsFunc(s, func(r rune) bool { return r == ',' || unicode.IsSpace(r) })
+}
 
 // checkDurationArgs refuses a duration flag given a bare number ("--duration
 // 5"), before the flag package would answer "parse error" and the usage:

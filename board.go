@@ -6,10 +6,8 @@ import (
 	"io"
 	"net"
 	"os"
-	"os/signal"
 	"sort"
 	"strings"
-	"syscall"
 	"text/tabwriter"
 	"time"
 
@@ -19,10 +17,6 @@ import (
 	"github.com/wslab/wslab/lab"
 	"github.com/wslab/wslab/results"
 )
-
-func init() {
-	register("board", "run an emulated board (the firmware on Linux) until SIGINT/SIGTERM", runBoard)
-}
 
 // boardFlags are the flags that configure a board: a model from the
 // catalog, and any field of it overridden. The lab's commands share them.
@@ -172,7 +166,7 @@ func runBoard(args []string, stdout, stderr io.Writer) int {
 	var ff foreignFlags // a foreign server under the model's limits (foreigncmd.go)
 	ff.register(fs)
 	if err := fs.Parse(args); err != nil {
-		return 2
+		return parseStatus(err)
 	}
 	if *list {
 		printCatalog(stdout)
@@ -211,12 +205,11 @@ func runBoard(args []string, stdout, stderr io.Writer) int {
 	if w := listenWarning(srv.Addr()); w != "" {
 		fmt.Fprintln(stderr, w)
 	}
-	sig := make(chan os.Signal, 1)
-	signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM)
-	defer signal.Stop(sig)
+	ctx, stop := interruptible()
+	defer stop()
 	select {
-	case s := <-sig:
-		fmt.Fprintf(stdout, "%s: stopping the board\n", s)
+	case <-ctx.Done():
+		fmt.Fprintln(stdout, "interrupted: stopping the board")
 	case <-srv.Done():
 	}
 	if err := srv.Close(); err != nil {

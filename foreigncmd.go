@@ -4,11 +4,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
-	"os/signal"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/dustin/go-humanize"
@@ -133,13 +130,12 @@ func runForeign(ff *foreignFlags, bf *boardFlags, listen string, stdout, stderr 
 		fmt.Fprintf(stdout, "link: off (loopback speed); client socket buffers %d/%d B\n", cfg.RxBuf, cfg.TxBuf)
 	}
 	fmt.Fprintf(stdout, "cgroups: %s; stop with Ctrl-C\n", b.Cgroup().Name())
-	sig := make(chan os.Signal, 1)
-	signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM)
-	defer signal.Stop(sig)
+	ctx, stop := interruptible()
+	defer stop()
 	code := 0
 	select {
-	case s := <-sig:
-		fmt.Fprintf(stdout, "%s: stopping the board\n", s)
+	case <-ctx.Done():
+		fmt.Fprintln(stdout, "interrupted: stopping the board")
 	case <-b.Done():
 		fmt.Fprintln(stdout, "the server is down for good")
 		code = 1

@@ -1,29 +1,20 @@
 package main
 
 import (
-	"context"
 	"flag"
 	"fmt"
 	"io"
 	"maps"
 	"os"
-	"os/signal"
 	"slices"
 	"sort"
 	"strings"
-	"syscall"
 	"text/tabwriter"
 	"time"
-
-	"golang.org/x/term"
 
 	"github.com/wslab/wslab/loadgen"
 	"github.com/wslab/wslab/results"
 )
-
-func init() {
-	register("load", "run one load scenario against a board (ws://host:port/path) and write its Run record", runLoad)
-}
 
 // loadSpec parses the load flags into a loadgen.Spec.
 func loadSpec(args []string, stderr io.Writer, extra ...func(*flag.FlagSet)) (spec loadgen.Spec, out, store string, quiet bool, err error) {
@@ -124,7 +115,7 @@ func runLoad(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "wslab load:", err)
 		return 2
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := interruptible()
 	defer stop()
 	if err := start.wait(ctx, time.Now, stderr); err != nil {
 		fmt.Fprintln(stderr, "wslab load:", err)
@@ -183,13 +174,6 @@ func runLoad(args []string, stdout, stderr io.Writer) int {
 		status = code
 	}
 	return status
-}
-
-// isTerminal reports whether w is a terminal (the progress line is only
-// drawn there).
-func isTerminal(w io.Writer) bool {
-	f, ok := w.(*os.File)
-	return ok && term.IsTerminal(int(f.Fd()))
 }
 
 // printRun prints the run's summary table.
