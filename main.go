@@ -1,7 +1,3 @@
-// Command wslab is a WebSocket performance lab for microcontroller boards.
-//
-// It is a thin map of subcommands over the packages: commands below is the
-// whole table, and each subcommand lives in the file named after it.
 package main
 
 import (
