@@ -163,7 +163,7 @@ func runBoard(args []string, stdout, stderr io.Writer) int {
 	store := fs.String("store", "", "directory for uploaded files (default: a temporary one)")
 	list := fs.Bool("list", false, "print the catalog of board models and exit")
 	configJSON := fs.String("config-json", "", "run the resolved board in this JSON file (\"-\": standard input), as the lab hands it to its boards; no other board flag may be given with it")
-	var ff foreignFlags // a foreign server under the model's limits (foreigncmd.go)
+	var ff foreignFlags // a foreign server under the model's limits (board_exec.go)
 	ff.register(fs)
 	if err := fs.Parse(args); err != nil {
 		return parseStatus(err)

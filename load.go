@@ -20,7 +20,7 @@ import (
 func loadSpec(args []string, stderr io.Writer, extra ...func(*flag.FlagSet)) (spec loadgen.Spec, out, store string, quiet bool, err error) {
 	fs := flag.NewFlagSet("wslab load", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	for _, register := range extra { // flags kept in their own files: --start-at (startat.go)
+	for _, register := range extra { // flags kept in their own files: --start-at (load_startat.go)
 		register(fs)
 	}
 	fs.StringVar(&spec.Target, "target", "ws://127.0.0.1:8080/ws", "the board's WebSocket URL")
@@ -61,7 +61,7 @@ func loadSpec(args []string, stderr io.Writer, extra ...func(*flag.FlagSet)) (sp
 	fs.StringVar(&out, "out", "", "write the Run record to this file (-: to stdout, between marker lines, for wslab merge --from-logs)")
 	fs.StringVar(&store, "store", "", "also save the Run record in this results folder")
 	fs.BoolVar(&quiet, "quiet", false, "no live progress line")
-	loadHealth.register(fs) // a board without wslab's /stats (loadhealth.go)
+	loadHealth.register(fs) // a board without wslab's /stats (load_health.go)
 	if err = fs.Parse(args); err != nil {
 		return
 	}
@@ -137,7 +137,7 @@ func runLoad(args []string, stdout, stderr io.Writer) int {
 		return status
 	}
 	printRun(human, r)
-	printBoardEvents(human, r) // crashes and reboots (loadhealth.go)
+	printBoardEvents(human, r) // crashes and reboots (load_health.go)
 	if why := results.MeasuredNothing(r); why != "" && status == 0 {
 		fmt.Fprintf(stderr, "wslab load: measured nothing: %s\n", why)
 		status = exitFailed

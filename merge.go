@@ -42,7 +42,7 @@ func runMerge(args []string, stdout, stderr io.Writer) int {
 	}
 	read := readRunFiles
 	if *fromLogs {
-		read = readLogFiles // mergelogs.go
+		read = readLogFiles // merge_logs.go
 	}
 	runs, bad := read(files)
 	if len(bad) > 0 {
