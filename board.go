@@ -6,21 +6,17 @@ import (
 	"io"
 	"net"
 	"os"
-	"os/signal"
 	"sort"
-	"syscall"
+	"strings"
 	"text/tabwriter"
 	"time"
 
 	"github.com/wslab/wslab/firmware"
 	"github.com/wslab/wslab/firmware/catalog"
 	"github.com/wslab/wslab/firmware/host"
+	"github.com/wslab/wslab/lab"
 	"github.com/wslab/wslab/results"
 )
-
-func init() {
-	register("board", "run an emulated board (the firmware on Linux) until SIGINT/SIGTERM", runBoard)
-}
 
 // boardFlags are the flags that configure a board: a model from the
 // catalog, and any field of it overridden. The lab's commands share them.
@@ -36,9 +32,23 @@ type boardFlags struct {
 	linkBps                                         int64
 	linkRTT                                         time.Duration
 	fs                                              *flag.FlagSet
+	names                                           map[string]bool // the flags register defined
+}
+
+// setFlags names the board flags given on the command line.
+func (f *boardFlags) setFlags() []string {
+	var set []string
+	f.fs.Visit(func(fl *flag.Flag) {
+		if f.names[fl.Name] {
+			set = append(set, fl.Name)
+		}
+	})
+	return set
 }
 
 func (f *boardFlags) register(fs *flag.FlagSet) {
+	f.names = map[string]bool{}
+	defer fs.VisitAll(func(fl *flag.Flag) { f.names[fl.Name] = true })
 	f.fs = fs
 	fs.StringVar(&f.model, "model", "custom", "board model from the catalog (see -list); other flags override its fields")
 	fs.IntVar(&f.slots, "slots", 8, "connection slots")
@@ -63,91 +73,85 @@ func (f *boardFlags) register(fs *flag.FlagSet) {
 	fs.DurationVar(&f.linkRTT, "link-rtt", 0, "emulated round-trip delay added to the board's output (overrides the model's)")
 }
 
-// resolve returns the board configuration and link: the model's preset
-// with every flag the user set applied on top.
-func (f *boardFlags) resolve() (firmware.Config, host.Link, error) {
-	cfg, link, _, err := f.resolveCPU()
-	return cfg, link, err
-}
-
-// resolveCPU is resolve with the board's CPU model.
-func (f *boardFlags) resolveCPU() (firmware.Config, host.Link, host.CPU, error) {
-	var cfg firmware.Config
-	var link host.Link
-	var cpu host.CPU
-	if f.model == "custom" {
-		cfg = firmware.Config{Model: "custom", Slots: f.slots, RxBuf: f.rx, TxBuf: f.tx, MaxMessage: f.maxMsg, FailMode: firmware.FailReject503}
-	} else {
-		p, err := catalog.Get(f.model)
-		if err != nil {
-			return cfg, link, cpu, err
-		}
-		cfg, link, cpu = p.Board, p.Link, p.CPU
-	}
+// board returns the board the flags name: the model with every flag the
+// user set applied on top, through catalog.Resolve.
+func (f *boardFlags) board() (catalog.Board, error) {
+	var o catalog.Overrides
 	var err error
 	f.fs.Visit(func(fl *flag.Flag) {
 		switch fl.Name {
 		case "slots":
-			cfg.Slots = f.slots
+			o.Slots = &f.slots
 		case "rx":
-			cfg.RxBuf = f.rx
+			o.RxBuf = &f.rx
 		case "tx":
-			cfg.TxBuf = f.tx
+			o.TxBuf = &f.tx
 		case "max-message":
-			cfg.MaxMessage = f.maxMsg
+			o.MaxMessage = &f.maxMsg
 		case "max-upload":
-			cfg.MaxUpload = f.maxUpload
+			o.MaxUpload = &f.maxUpload
 		case "budget":
-			cfg.HeapBudget = f.budget
+			o.HeapBudget = &f.budget
 		case "queue":
-			cfg.QueueLen = f.queue
+			o.QueueLen = &f.queue
 		case "fail":
-			fm, ok := firmware.ParseFailMode(f.failMode)
-			if !ok {
-				err = fmt.Errorf("unknown -fail %q: want %s", f.failMode, firmware.FailModeNames)
-			}
-			cfg.FailMode = fm
+			o.FailMode = &f.failMode
 		case "backlog":
-			cfg.Backlog = f.backlog
+			o.Backlog = &f.backlog
 		case "lru-purge":
-			cfg.LRUPurge = f.lruPurge
+			o.LRUPurge = &f.lruPurge
 		case "header-timeout":
-			cfg.HeaderTimeout = int64(f.headerTimeout)
+			o.HeaderTimeout = (*int64)(&f.headerTimeout)
 		case "idle-timeout":
-			cfg.IdleTimeout = int64(f.idleTimeout)
+			o.IdleTimeout = (*int64)(&f.idleTimeout)
 		case "ping-interval":
-			cfg.PingInterval = int64(f.pingInterval)
+			o.PingInterval = (*int64)(&f.pingInterval)
 		case "pong-timeout":
-			cfg.PongTimeout = int64(f.pongTimeout)
+			o.PongTimeout = (*int64)(&f.pongTimeout)
 		case "link-bps":
-			link.Bps = f.linkBps
+			o.LinkBps = &f.linkBps
 		case "link-rtt":
-			link.RTT = int64(f.linkRTT)
+			o.LinkRTT = (*int64)(&f.linkRTT)
+		case "seed":
+			o.Seed = &f.seed
 		}
 	})
-	switch f.link {
-	case "on":
-	case "off":
-		link = host.Link{}
-	default:
-		err = fmt.Errorf("-link must be on or off, not %q", f.link)
+	for _, sw := range []struct {
+		name, v string
+		off     *bool
+	}{{"link", f.link, &o.LinkOff}, {"tails", f.tails, &o.TailsOff}, {"cpu", f.cpu, &o.CPUOff}} {
+		switch sw.v {
+		case "on":
+		case "off":
+			*sw.off = true
+		default:
+			err = fmt.Errorf("-%s must be on or off, not %q", sw.name, sw.v)
+		}
 	}
-	switch f.tails {
-	case "on":
-		link.Tails.Seed = f.seed
-	case "off":
-		link.Tails = host.Tails{}
-	default:
-		err = fmt.Errorf("-tails must be on or off, not %q", f.tails)
+	if err != nil {
+		return catalog.Board{}, err
 	}
-	switch f.cpu {
-	case "on":
-	case "off":
-		cpu = host.CPU{}
-	default:
-		err = fmt.Errorf("-cpu must be on or off, not %q", f.cpu)
+	b, err := catalog.Resolve(f.model, o)
+	if err != nil && o.FailMode != nil {
+		if _, ok := firmware.ParseFailMode(f.failMode); !ok {
+			err = fmt.Errorf("unknown -fail %q: want %s", f.failMode, firmware.FailModeNames)
+		}
 	}
-	return cfg, link, cpu, err
+	return b, err
+}
+
+// readBoardFile reads a resolved board (catalog.Board as JSON) from path,
+// "-" for standard input.
+func readBoardFile(path string, stdin io.Reader) (catalog.Board, error) {
+	if path == "-" {
+		return catalog.ReadBoard(stdin)
+	}
+	fh, err := os.Open(path)
+	if err != nil {
+		return catalog.Board{}, err
+	}
+	defer fh.Close()
+	return catalog.ReadBoard(fh)
 }
 
 func runBoard(args []string, stdout, stderr io.Writer) int {
@@ -158,10 +162,11 @@ func runBoard(args []string, stdout, stderr io.Writer) int {
 	listen := fs.String("listen", "127.0.0.1:8080", "address to listen on")
 	store := fs.String("store", "", "directory for uploaded files (default: a temporary one)")
 	list := fs.Bool("list", false, "print the catalog of board models and exit")
-	var ff foreignFlags // a foreign server under the model's limits (foreigncmd.go)
+	configJSON := fs.String("config-json", "", "run the resolved board in this JSON file (\"-\": standard input), as the lab hands it to its boards; no other board flag may be given with it")
+	var ff foreignFlags // a foreign server under the model's limits (board_exec.go)
 	ff.register(fs)
 	if err := fs.Parse(args); err != nil {
-		return 2
+		return parseStatus(err)
 	}
 	if *list {
 		printCatalog(stdout)
@@ -170,26 +175,41 @@ func runBoard(args []string, stdout, stderr io.Writer) int {
 	if ff.exec != "" {
 		return runForeign(&ff, &bf, *listen, stdout, stderr)
 	}
-	cfg, link, cpu, err := bf.resolveCPU()
+	var b catalog.Board
+	var err error
+	if *configJSON != "" {
+		if set := bf.setFlags(); len(set) > 0 {
+			fmt.Fprintf(stderr, "wslab board: -config-json holds the whole board: drop -%s\n", strings.Join(set, ", -"))
+			return 2
+		}
+		b, err = readBoardFile(*configJSON, os.Stdin)
+	} else {
+		b, err = bf.board()
+	}
 	if err != nil {
 		fmt.Fprintln(stderr, "wslab board:", err)
 		return 2
 	}
-	srv, err := host.Start(host.Options{Board: cfg, Listen: *listen, StoreDir: *store, Link: link, CPU: cpu})
+	opts := b.Options()
+	opts.Listen, opts.StoreDir = *listen, *store
+	srv, err := host.Start(opts)
 	if err != nil {
 		fmt.Fprintln(stderr, "wslab board:", err)
 		return 1
 	}
-	printBoard(stdout, srv, link)
+	// The first line is for the process that started the board (the lab):
+	// where it listens and the board it runs, as data.
+	fmt.Fprintln(stdout, lab.ReadyLine(lab.Ready{Addr: srv.Addr().String(), URL: srv.URL(), WS: srv.WSURL("/ws"),
+		Stats: srv.StatsURL(), Board: b}))
+	printBoard(stdout, srv, b.Link)
 	if w := listenWarning(srv.Addr()); w != "" {
 		fmt.Fprintln(stderr, w)
 	}
-	sig := make(chan os.Signal, 1)
-	signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM)
-	defer signal.Stop(sig)
+	ctx, stop := interruptible()
+	defer stop()
 	select {
-	case s := <-sig:
-		fmt.Fprintf(stdout, "%s: stopping the board\n", s)
+	case <-ctx.Done():
+		fmt.Fprintln(stdout, "interrupted: stopping the board")
 	case <-srv.Done():
 	}
 	if err := srv.Close(); err != nil {
@@ -254,7 +274,6 @@ func printBoard(w io.Writer, srv *host.Server, link host.Link) {
 	f := srv.Footprint()
 	fmt.Fprintf(w, "board %s listening on %s (WebSocket echo at %s)", c.Model, srv.URL(), srv.WSURL("/ws"))
 	if u := srv.StatsURL(); u != "" {
-		// The lab reads this line: "stats at URL" names the stats port.
 		fmt.Fprintf(w, "; stats at %s", u)
 	}
 	fmt.Fprintf(w, "\nmemory: %s B", f.AppendSum(nil))

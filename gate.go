@@ -1,20 +1,13 @@
 package main
 
 import (
-	"context"
 	"flag"
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
-	"strings"
 
 	"github.com/wslab/wslab/bench/gate"
 )
-
-func init() {
-	register("gate", "fail CI on benchmark regressions (BASE HEAD files, or --against REV)", runGate)
-}
 
 // runGate is `wslab gate`: flags to gate.Options (and gate.ABOptions for
 // --against), then gate.Compare and the table. Exit status: 0 no
@@ -44,7 +37,7 @@ func runGate(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "\nExit status: 0 no regression, 1 regression, 2 usage or input error.\n\nflags:")
 		fs.PrintDefaults()
 	}
-	files, err := parseInterspersed(fs, args)
+	files, err := flagsAnywhere(fs, args)
 	if err != nil {
 		if err == flag.ErrHelp {
 			return 0
@@ -74,7 +67,7 @@ func runGate(args []string, stdout, stderr io.Writer) int {
 
 	var base, head *gate.Set
 	var abo gate.ABOptions
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	ctx, stop := interruptible()
 	defer stop()
 	switch {
 	case *against != "":
@@ -158,36 +151,4 @@ func usageErr(stderr io.Writer, format string, args ...any) int {
 	fmt.Fprintf(stderr, "wslab gate: "+format+"\n", args...)
 	fmt.Fprintln(stderr, "Run 'wslab gate -h' for usage.")
 	return 2
-}
-
-// parseInterspersed parses flags that may come before, between or after the
-// positional arguments ("BASE HEAD --alpha 0.05"), which flag.Parse alone
-// stops at. "--" ends the flags.
-func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
-	var pos []string
-	for {
-		if err := fs.Parse(args); err != nil {
-			return nil, err
-		}
-		rest := fs.Args()
-		if len(rest) == 0 {
-			return pos, nil
-		}
-		if len(args) > len(rest) && args[len(args)-len(rest)-1] == "--" {
-			return append(pos, rest...), nil
-		}
-		pos = append(pos, rest[0])
-		args = rest[1:]
-	}
-}
-
-// listFlag collects a repeatable flag whose values may also be
-// space-separated lists.
-type listFlag []string
-
-func (l *listFlag) String() string { return strings.Join(*l, " ") }
-
-func (l *listFlag) Set(s string) error {
-	*l = append(*l, strings.Fields(s)...)
-	return nil
 }

@@ -1,35 +1,26 @@
 package main
 
 import (
-	"context"
 	"flag"
 	"fmt"
 	"io"
 	"maps"
 	"os"
-	"os/signal"
 	"slices"
 	"sort"
 	"strings"
-	"syscall"
 	"text/tabwriter"
 	"time"
-
-	"golang.org/x/term"
 
 	"github.com/wslab/wslab/loadgen"
 	"github.com/wslab/wslab/results"
 )
 
-func init() {
-	register("load", "run one load scenario against a board (ws://host:port/path) and write its Run record", runLoad)
-}
-
 // loadSpec parses the load flags into a loadgen.Spec.
 func loadSpec(args []string, stderr io.Writer, extra ...func(*flag.FlagSet)) (spec loadgen.Spec, out, store string, quiet bool, err error) {
 	fs := flag.NewFlagSet("wslab load", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	for _, register := range extra { // flags kept in their own files: --start-at (startat.go)
+	for _, register := range extra { // flags kept in their own files: --start-at (load_startat.go)
 		register(fs)
 	}
 	fs.StringVar(&spec.Target, "target", "ws://127.0.0.1:8080/ws", "the board's WebSocket URL")
@@ -70,7 +61,7 @@ func loadSpec(args []string, stderr io.Writer, extra ...func(*flag.FlagSet)) (sp
 	fs.StringVar(&out, "out", "", "write the Run record to this file (-: to stdout, between marker lines, for wslab merge --from-logs)")
 	fs.StringVar(&store, "store", "", "also save the Run record in this results folder")
 	fs.BoolVar(&quiet, "quiet", false, "no live progress line")
-	loadHealth.register(fs) // a board without wslab's /stats (loadhealth.go)
+	loadHealth.register(fs) // a board without wslab's /stats (load_health.go)
 	if err = fs.Parse(args); err != nil {
 		return
 	}
@@ -124,7 +115,7 @@ func runLoad(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "wslab load:", err)
 		return 2
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := interruptible()
 	defer stop()
 	if err := start.wait(ctx, time.Now, stderr); err != nil {
 		fmt.Fprintln(stderr, "wslab load:", err)
@@ -146,7 +137,7 @@ func runLoad(args []string, stdout, stderr io.Writer) int {
 		return status
 	}
 	printRun(human, r)
-	printBoardEvents(human, r) // crashes and reboots (loadhealth.go)
+	printBoardEvents(human, r) // crashes and reboots (load_health.go)
 	if why := results.MeasuredNothing(r); why != "" && status == 0 {
 		fmt.Fprintf(stderr, "wslab load: measured nothing: %s\n", why)
 		status = exitFailed
@@ -183,13 +174,6 @@ func runLoad(args []string, stdout, stderr io.Writer) int {
 		status = code
 	}
 	return status
-}
-
-// isTerminal reports whether w is a terminal (the progress line is only
-// drawn there).
-func isTerminal(w io.Writer) bool {
-	f, ok := w.(*os.File)
-	return ok && term.IsTerminal(int(f.Fd()))
 }
 
 // printRun prints the run's summary table.

@@ -11,10 +11,6 @@ import (
 	"github.com/wslab/wslab/plots"
 )
 
-func init() {
-	register("validate", "run the boards that have published measurements under the published load and compare emulated against published, point by point", runValidate)
-}
-
 func runValidate(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("wslab validate", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -26,7 +22,7 @@ func runValidate(args []string, stdout, stderr io.Writer) int {
 	air := fs.Bool("airtime", true, "model the shared channel's airtime per frame (false: to see what it adds)")
 	out := fs.String("out", "", "write the plot (validation.png, .svg) to this folder")
 	if err := fs.Parse(args); err != nil {
-		return 2
+		return parseStatus(err)
 	}
 	if fs.NArg() > 0 {
 		fmt.Fprintf(stderr, "wslab validate: unexpected arguments %q\n", fs.Args())

@@ -60,21 +60,23 @@ func TestBoardModelFlags(t *testing.T) {
 		return &bf, fs.Parse(args)
 	}
 	bf, _ := parse("-model", "esp32-async", "-seed", "9")
-	_, link, cpu, err := bf.resolveCPU()
+	b, err := bf.board()
+	link, cpu := b.Link, b.CPU
 	if err != nil || !cpu.On() || !link.Tails.On() || link.Tails.Seed != 9 || link.Airtime == 0 {
 		t.Fatalf("defaults: cpu %v tails %+v err %v", cpu.On(), link.Tails, err)
 	}
 	bf, _ = parse("-model", "esp32-async", "-cpu", "off", "-tails", "off")
-	_, link, cpu, err = bf.resolveCPU()
+	b, err = bf.board()
+	link, cpu = b.Link, b.CPU
 	if err != nil || cpu.On() || link.Tails.On() || link.Bps == 0 {
 		t.Fatalf("cpu and tails off: cpu %v tails %v bps %d err %v", cpu.On(), link.Tails.On(), link.Bps, err)
 	}
 	bf, _ = parse("-model", "esp32-async", "-link", "off")
-	if _, link, _, err = bf.resolveCPU(); err != nil || link.On() {
-		t.Fatalf("link off: %+v %v", link, err)
+	if b, err = bf.board(); err != nil || b.Link.On() {
+		t.Fatalf("link off: %+v %v", b.Link, err)
 	}
 	bf, _ = parse("-model", "esp32-async", "-cpu", "maybe")
-	if _, _, _, err = bf.resolveCPU(); err == nil {
+	if _, err = bf.board(); err == nil {
 		t.Fatal("-cpu maybe must be an error")
 	}
 }

@@ -3,15 +3,14 @@ package lab
 import (
 	"bufio"
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os/exec"
-	"strconv"
 	"strings"
 	"syscall"
 	"time"
 
-	"github.com/wslab/wslab/firmware"
 	"github.com/wslab/wslab/firmware/catalog"
 	"github.com/wslab/wslab/firmware/host"
 )
@@ -25,32 +24,27 @@ type BoardSpec struct {
 	TxBuf      int
 	MaxMessage int
 	LinkOff    bool
+	CPUOff     bool // the host's speed instead of the board's processor
 }
 
-// Config returns the board configuration and link for s.
-func (s BoardSpec) Config() (firmware.Config, host.Link, error) {
-	p, err := catalog.Get(s.Model)
-	if err != nil {
-		return firmware.Config{}, host.Link{}, err
+// Resolve returns the board s names, through catalog.Resolve like
+// `wslab board`'s flags.
+func (s BoardSpec) Resolve() (catalog.Board, error) {
+	var o catalog.Overrides
+	for _, f := range []struct {
+		dst **int
+		v   int
+	}{{&o.Slots, s.Slots}, {&o.RxBuf, s.RxBuf}, {&o.TxBuf, s.TxBuf}, {&o.MaxMessage, s.MaxMessage}} {
+		if f.v > 0 {
+			v := f.v
+			*f.dst = &v
+		}
 	}
-	c := p.Board
-	if s.Slots > 0 {
-		c.Slots = s.Slots
+	o.LinkOff, o.CPUOff = s.LinkOff, s.CPUOff
+	if s.Model == "" || strings.EqualFold(s.Model, catalog.Custom) {
+		return catalog.Board{}, fmt.Errorf("board model %q: the lab runs catalog models (wslab board --list names them)", s.Model)
 	}
-	if s.RxBuf > 0 {
-		c.RxBuf = s.RxBuf
-	}
-	if s.TxBuf > 0 {
-		c.TxBuf = s.TxBuf
-	}
-	if s.MaxMessage > 0 {
-		c.MaxMessage = s.MaxMessage
-	}
-	link := p.Link
-	if s.LinkOff {
-		link = host.Link{}
-	}
-	return c, link, nil
+	return catalog.Resolve(s.Model, o)
 }
 
 func (s BoardSpec) String() string {
@@ -79,46 +73,43 @@ func CheckModels(models []string) error {
 type running struct {
 	addr  string // host:port
 	stats string // the stats port's /stats URL, which takes no slot ("" if none)
-	cfg   firmware.Config
-	link  host.Link
+	board catalog.Board
 	close func() error
 }
 
 // startBoard starts an emulated board on a loopback port: in this process,
 // or, when exe is set, as a child process running "exe board ...", so the
 // heap its /stats reports is the board's alone and not the load
-// generator's too.
+// generator's too. Both run the board s resolves to.
 func startBoard(s BoardSpec, exe string) (*running, error) {
-	c, link, err := s.Config()
+	b, err := s.Resolve()
 	if err != nil {
 		return nil, err
 	}
 	if exe != "" {
-		return startChild(exe, s, c, link)
+		return startChild(exe, s, b)
 	}
-	srv, err := host.Start(host.Options{Board: c, Listen: "127.0.0.1:0", Link: link, Backlog: 512})
+	opts := b.Options()
+	opts.Listen = "127.0.0.1:0"
+	opts.Backlog = 512
+	srv, err := host.Start(opts)
 	if err != nil {
 		return nil, fmt.Errorf("board %s: %w", s, err)
 	}
-	return &running{addr: srv.Addr().String(), stats: srv.StatsURL(), cfg: srv.Config(), link: link, close: srv.Close}, nil
+	return &running{addr: srv.Addr().String(), stats: srv.StatsURL(), board: b, close: srv.Close}, nil
 }
 
-// startChild runs the board as "exe board" and reads its address from the
-// first line it prints.
-func startChild(exe string, s BoardSpec, c firmware.Config, link host.Link) (*running, error) {
-	args := []string{"board", "-model", s.Model, "-listen", "127.0.0.1:0"}
-	for _, o := range []struct {
-		flag string
-		v    int
-	}{{"-slots", s.Slots}, {"-rx", s.RxBuf}, {"-tx", s.TxBuf}, {"-max-message", s.MaxMessage}} {
-		if o.v > 0 {
-			args = append(args, o.flag, strconv.Itoa(o.v))
-		}
+// startChild runs the board as "exe board --config-json -", hands it the
+// resolved board on its standard input and reads its address from the
+// ready line it prints (see ReadyPrefix). The child must echo back
+// the board it runs: one that runs anything else is stopped and refused.
+func startChild(exe string, s BoardSpec, b catalog.Board) (*running, error) {
+	spec, err := json.Marshal(b)
+	if err != nil {
+		return nil, err
 	}
-	if s.LinkOff {
-		args = append(args, "-link", "off")
-	}
-	cmd := exec.Command(exe, args...)
+	cmd := exec.Command(exe, "board", "--config-json", "-", "--listen", "127.0.0.1:0")
+	cmd.Stdin = bytes.NewReader(spec)
 	// The board dies with the lab, however the lab ends (SIGKILL, a closed
 	// pipe), and sits in its own process group so that a Ctrl-C reaches
 	// only the lab, which then stops the board itself.
@@ -135,14 +126,17 @@ func startChild(exe string, s BoardSpec, c firmware.Config, link host.Link) (*ru
 	line := make(chan string, 1)
 	go func() {
 		sc := bufio.NewScanner(out)
-		first := true
+		sc.Buffer(make([]byte, 64<<10), 1<<20)
+		ready := false
 		for sc.Scan() {
-			if first {
+			// Lines before the ready line (a foreign server's events)
+			// are not the lab's.
+			if !ready && strings.HasPrefix(sc.Text(), ReadyPrefix) {
 				line <- sc.Text()
-				first = false
+				ready = true
 			}
 		}
-		if first {
+		if !ready {
 			close(line)
 		}
 	}()
@@ -165,19 +159,23 @@ func startChild(exe string, s BoardSpec, c firmware.Config, link host.Link) (*ru
 		}
 	}
 	var first string
+	var said bool
 	select {
-	case first = <-line:
+	case first, said = <-line:
 	case <-time.After(10 * time.Second):
 	}
-	_, rest, ok := strings.Cut(first, "listening on http://")
-	addr, _, _ := strings.Cut(rest, " ")
-	if !ok || addr == "" {
+	if !said {
 		stop()
 		return nil, fmt.Errorf("board %s did not start: %s", s, strings.TrimSpace(stderr.String()))
 	}
-	var stats string
-	if _, u, ok := strings.Cut(first, "stats at "); ok {
-		stats, _, _ = strings.Cut(u, " ")
+	r, err := ParseReady(first)
+	if err != nil {
+		stop()
+		return nil, fmt.Errorf("board %s: %w (stderr: %s)", s, err, strings.TrimSpace(stderr.String()))
 	}
-	return &running{addr: addr, stats: stats, cfg: c, link: link, close: stop}, nil
+	if r.Board != b {
+		stop()
+		return nil, fmt.Errorf("board %s: the child runs %+v, not the board the lab resolved, %+v", s, r.Board, b)
+	}
+	return &running{addr: r.Addr, stats: r.Stats, board: b, close: stop}, nil
 }

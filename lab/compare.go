@@ -72,8 +72,8 @@ func Compare(ctx context.Context, o CompareOptions) (*CompareOutcome, error) {
 		// The same load on every board: as many connections as the
 		// smallest of them has slots.
 		for _, m := range o.Models {
-			if c, _, err := (BoardSpec{Model: m}).Config(); err == nil && (o.Conns == 0 || c.Slots < o.Conns) {
-				o.Conns = c.Slots
+			if rb, err := (BoardSpec{Model: m}).Resolve(); err == nil && (o.Conns == 0 || rb.Config.Slots < o.Conns) {
+				o.Conns = rb.Config.Slots
 			}
 		}
 	}

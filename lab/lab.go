@@ -113,7 +113,7 @@ func Lab(ctx context.Context, o Options) (*Outcome, error) {
 			done += len(o.Suite)
 			continue
 		}
-		runSuite(m, Target{URL: "ws://" + b.addr, Slots: b.cfg.Slots, MaxMessage: b.cfg.MaxMessage, LinkBps: b.link.Bps, StatsURL: b.stats})
+		runSuite(m, Target{URL: "ws://" + b.addr, Slots: b.board.Config.Slots, MaxMessage: b.board.Config.MaxMessage, LinkBps: b.board.Link.Bps, StatsURL: b.stats})
 		if err := b.close(); err != nil {
 			out.Failed = append(out.Failed, fmt.Errorf("board %s: %w", m, err))
 		}

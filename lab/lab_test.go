@@ -96,7 +96,7 @@ func TestSweepShapes(t *testing.T) {
 	dir := t.TempDir()
 
 	// Streaming: 4 KiB messages through 256-byte receive buffers.
-	r, err := runOn(ctx, BoardSpec{Model: "esp32-idf", RxBuf: 256, TxBuf: 1024, LinkOff: true}, "",
+	r, err := runOn(ctx, BoardSpec{Model: "esp32-idf", RxBuf: 256, TxBuf: 1024, LinkOff: true, CPUOff: true}, "",
 		loadgen.Spec{Scenario: loadgen.Echo, Conns: 1, Size: 4096, Count: 200, Duration: 10 * time.Second})
 	if err != nil {
 		t.Fatal(err)
@@ -109,7 +109,7 @@ func TestSweepShapes(t *testing.T) {
 	// Mbit/s, 3 ms): about tx/RTT per connection until 2.5 MB/s.
 	txs := []int{512, 1024, 2048, 16384, 24576}
 	so, err := Sweep(ctx, SweepOptions{Model: "esp32-idf", Rx: []int{1024}, Tx: txs, Scenario: loadgen.Stream,
-		Conns: 1, Size: 1024, Duration: 1500 * time.Millisecond, Results: filepath.Join(dir, "r"), Out: filepath.Join(dir, "o")})
+		Conns: 1, Size: 1024, Duration: 1500 * time.Millisecond, CPUOff: true, Results: filepath.Join(dir, "r"), Out: filepath.Join(dir, "o")})
 	if err != nil {
 		t.Fatal(err)
 	}

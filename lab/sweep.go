@@ -31,6 +31,7 @@ type SweepOptions struct {
 	Goal     Goal // empty: within 90% of the best message rate
 	Repeat   int  // runs per configuration (default 1); the median counts
 	LinkOff  bool
+	CPUOff   bool   // run emulated boards at the host's speed instead of the model's CPU
 	BoardExe string // see Options.BoardExe
 	Results  string
 	Out      string
@@ -86,11 +87,12 @@ func Sweep(ctx context.Context, o SweepOptions) (*SweepOutcome, error) {
 	for _, sl := range slots {
 		for _, tx := range txs {
 			for _, rx := range rxs {
-				bs := BoardSpec{Model: o.Model, Slots: sl, RxBuf: rx, TxBuf: tx, LinkOff: o.LinkOff}
-				cfg, _, err := bs.Config()
+				bs := BoardSpec{Model: o.Model, Slots: sl, RxBuf: rx, TxBuf: tx, LinkOff: o.LinkOff, CPUOff: o.CPUOff}
+				rb, err := bs.Resolve()
 				if err != nil {
 					return out, err
 				}
+				cfg := rb.Config
 				// Name every buffer, the model's defaults included.
 				bs.Slots, bs.RxBuf, bs.TxBuf = cfg.Slots, cfg.RxBuf, cfg.TxBuf
 				row := SweepRow{Board: bs, Footprint: cfg.Footprint().Total}
@@ -272,7 +274,7 @@ func runOn(ctx context.Context, bs BoardSpec, exe string, spec loadgen.Spec) (*r
 	}
 	defer b.close()
 	if spec.Conns == 0 {
-		spec.Conns = b.cfg.Slots
+		spec.Conns = b.board.Config.Slots
 	}
 	spec.Target = "ws://" + b.addr
 	return loadgen.Run(ctx, spec)

@@ -4,11 +4,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
-	"os/signal"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/dustin/go-humanize"
@@ -16,6 +13,7 @@ import (
 	"github.com/wslab/wslab/firmware"
 	"github.com/wslab/wslab/firmware/host"
 	"github.com/wslab/wslab/foreign"
+	"github.com/wslab/wslab/lab"
 )
 
 // foreignFlags put a board model around a server wslab did not write:
@@ -85,7 +83,8 @@ func (ff *foreignFlags) options(model string, cfg firmware.Config, link host.Lin
 }
 
 func runForeign(ff *foreignFlags, bf *boardFlags, listen string, stdout, stderr io.Writer) int {
-	cfg, link, err := bf.resolve()
+	rb, err := bf.board()
+	cfg, link := rb.Config, rb.Link
 	var o foreign.Options
 	var cpuSource string
 	if err == nil {
@@ -101,8 +100,11 @@ func runForeign(ff *foreignFlags, bf *boardFlags, listen string, stdout, stderr 
 		fmt.Fprintln(stderr, "wslab board:", err)
 		return 1
 	}
-	// The first line is the one the lab reads, as for an emulated board.
+	// The first line is for the process that started the board, as for an
+	// emulated board: where it listens and the model around it, as data.
 	addr := b.Addr().String()
+	fmt.Fprintln(stdout, lab.ReadyLine(lab.Ready{Addr: addr, URL: "http://" + addr, WS: "ws://" + addr + "/ws",
+		Stats: "http://" + addr + "/stats", Board: rb}))
 	fmt.Fprintf(stdout, "board %s listening on http://%s (WebSocket at ws://%s/ws; foreign server pid %d on %s, stats at http://%s/stats)\n",
 		b.Name(), addr, addr, b.Pid(), b.Upstream(), addr)
 	limit, base := b.Limits()
@@ -128,13 +130,12 @@ func runForeign(ff *foreignFlags, bf *boardFlags, listen string, stdout, stderr 
 		fmt.Fprintf(stdout, "link: off (loopback speed); client socket buffers %d/%d B\n", cfg.RxBuf, cfg.TxBuf)
 	}
 	fmt.Fprintf(stdout, "cgroups: %s; stop with Ctrl-C\n", b.Cgroup().Name())
-	sig := make(chan os.Signal, 1)
-	signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM)
-	defer signal.Stop(sig)
+	ctx, stop := interruptible()
+	defer stop()
 	code := 0
 	select {
-	case s := <-sig:
-		fmt.Fprintf(stdout, "%s: stopping the board\n", s)
+	case <-ctx.Done():
+		fmt.Fprintln(stdout, "interrupted: stopping the board")
 	case <-b.Done():
 		fmt.Fprintln(stdout, "the server is down for good")
 		code = 1

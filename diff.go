@@ -8,10 +8,6 @@ import (
 	"github.com/wslab/wslab/results"
 )
 
-func init() {
-	register("diff", "compare two run sets (results folders) per board and scenario: Mann-Whitney, Holm-corrected, a verdict and an exit status (OLD NEW)", runDiff)
-}
-
 // runDiff is `wslab diff OLD NEW`. Exit status: 0 nothing got worse, 1 a
 // folder could not be read or the sets share no scenario, 2 usage,
 // exitThreshold (3) a figure got significantly worse.

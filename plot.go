@@ -11,10 +11,6 @@ import (
 	"github.com/wslab/wslab/results"
 )
 
-func init() {
-	register("plot", "draw the plots that apply to run records (RUN.json... [--out DIR])", runPlot)
-}
-
 // runPlot is `wslab plot`: read the named records, draw plots.Select's
 // figures as PNG and SVG into --out, print each file written. Exit status:
 // 0 done, 1 a file could not be read or a figure failed (the others are
@@ -90,25 +86,4 @@ func readRunFiles(files []string) (runs []*results.Run, errs []error) {
 		runs = append(runs, r)
 	}
 	return runs, errs
-}
-
-// flagsAnywhere parses fs from args, allowing flags after positional
-// arguments (`wslab plot a.json --out x`), and returns the positional ones.
-// "--" ends the flags.
-func flagsAnywhere(fs *flag.FlagSet, args []string) ([]string, error) {
-	var pos []string
-	for {
-		if err := fs.Parse(args); err != nil {
-			return nil, err
-		}
-		rest := fs.Args()
-		if len(rest) == 0 {
-			return pos, nil
-		}
-		if len(args) > len(rest) && args[len(args)-len(rest)-1] == "--" {
-			return append(pos, rest...), nil
-		}
-		pos = append(pos, rest[0])
-		args = rest[1:]
-	}
 }

@@ -9,10 +9,6 @@ import (
 	"github.com/wslab/wslab/results"
 )
 
-func init() {
-	register("report", "write an HTML report of a results folder (DIR [--out DIR])", runReport)
-}
-
 // runReport is `wslab report`: read a results folder (results.ReadDir),
 // name each file it skips on stderr, write the report (report.Write) and
 // print the path of its index.html. With --against BASELINE the page

@@ -8,10 +8,6 @@ import (
 	"github.com/wslab/wslab/results"
 )
 
-func init() {
-	register("merge", "merge the shards of one run (a.json b.json... [--out FILE | --results DIR])", runMerge)
-}
-
 // runMerge is `wslab merge`: read shard records, results.MergeShards them,
 // and write the merged run to --out FILE or into the --results store
 // (default results.DefaultDir), never overwriting. It prints the path
@@ -46,7 +42,7 @@ func runMerge(args []string, stdout, stderr io.Writer) int {
 	}
 	read := readRunFiles
 	if *fromLogs {
-		read = readLogFiles // mergelogs.go
+		read = readLogFiles // merge_logs.go
 	}
 	runs, bad := read(files)
 	if len(bad) > 0 {

@@ -7,44 +7,14 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/wslab/wslab/lab"
 	"github.com/wslab/wslab/plots/report"
 	"github.com/wslab/wslab/results"
 )
-
-func init() {
-	register("lab", "the lab's main job: a default suite on three emulated boards (or a real one), stored runs, plots and an HTML report", runLab)
-	register("sweep", "run one scenario across buffer sizes of a board model and name the smallest configuration that meets a goal", runSweep)
-	register("compare", "run one scenario on several board models or real boards: one table, one figure", runCompare)
-}
-
-// interruptible returns a context cancelled by SIGINT/SIGTERM.
-func interruptible() (context.Context, func()) {
-	return signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-}
-
-// progressWriter returns w when it is a terminal (the live progress line
-// needs one) and quiet is off, else nil.
-func progressWriter(w io.Writer, quiet bool) io.Writer {
-	if quiet {
-		return nil
-	}
-	f, ok := w.(*os.File)
-	if !ok {
-		return nil
-	}
-	st, err := f.Stat()
-	if err != nil || st.Mode()&os.ModeCharDevice == 0 {
-		return nil
-	}
-	return w
-}
 
 // jobFlags are the flags lab, sweep and compare share.
 type jobFlags struct {
@@ -125,16 +95,6 @@ func boardExe(inProcess bool) string {
 	return exe
 }
 
-func splitList(s string) []string {
-	var out []string
-	for _, p := range strings.Split(s, ",") {
-		if p = strings.TrimSpace(p); p != "" {
-			out = append(out, p)
-		}
-	}
-	return out
-}
-
 func intList(s string) ([]int, error) {
 	var out []int
 	for _, p := range splitList(s) {
@@ -147,20 +107,15 @@ func intList(s string) ([]int, error) {
 	return out, nil
 }
 
-type stringList []string
-
-func (l *stringList) String() string     { return strings.Join(*l, ",") }
-func (l *stringList) Set(s string) error { *l = append(*l, splitList(s)...); return nil }
-
 func runLab(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("wslab lab", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	models := fs.String("models", strings.Join(lab.DefaultModels, ","), "emulated board models (see wslab board -list)")
-	var targets stringList
+	var targets listFlag
 	fs.Var(&targets, "target", "a real board's WebSocket URL (ws://host:port); repeat or comma-separate for several; replaces the emulated boards")
 	slots := fs.Int("slots", 4, "slots to assume for a real board")
 	jf := registerJobFlags(fs)
-	var ff foreignFlags // the suite on a foreign server under a model's limits (foreignlab.go)
+	var ff foreignFlags // the suite on a foreign server under a model's limits (lab_exec.go)
 	ff.register(fs)
 	execModel := fs.String("exec-model", "esp32-idf", "the board model put around the -exec server")
 	human, code, ok := jf.parse(fs, args, "lab", stdout, stderr)
@@ -314,7 +269,7 @@ func runCompare(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("wslab compare", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	models := fs.String("models", "esp32-idf,picow-sdk,nano33-wifinina", "board models, comma-separated")
-	var targets stringList
+	var targets listFlag
 	fs.Var(&targets, "target", "a real board's WebSocket URL; repeat for several (with -models '' to compare only real boards)")
 	scenario := fs.String("scenario", "echo", "scenario")
 	conns := fs.Int("conns", 0, "connections (default: the smallest slot count of the models, so every board gets the same load)")
@@ -322,7 +277,7 @@ func runCompare(args []string, stdout, stderr io.Writer) int {
 	dur := fs.Duration("duration", 3*time.Second, "load per board")
 	rate := fs.Float64("rate", 0, "open-loop rate, msg/s (rate scenario)")
 	jf := registerJobFlags(fs)
-	var ff foreignFlags // your firmware beside the models, under a model's limits (foreignlab.go)
+	var ff foreignFlags // your firmware beside the models, under a model's limits (lab_exec.go)
 	ff.register(fs)
 	execModel := fs.String("exec-model", "esp32-idf", "the board model put around the -exec server")
 	human, code, ok := jf.parse(fs, args, "compare", stdout, stderr)

@@ -1,19 +1,13 @@
 package main
 
 import (
-	"context"
 	"flag"
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
 
 	"github.com/wslab/wslab/bench/instr"
 )
-
-func init() {
-	register("bench", "run benchmarks for the gate (--instructions: instr/op under callgrind)", runBench)
-}
 
 // runBench is `wslab bench`: flags to instr.Options, then instr.Run and
 // instr.Write. Exit status: 0 done, 2 usage or run error.
@@ -31,7 +25,7 @@ func runBench(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "\nWrites Go benchmark lines in instr/op for `wslab gate`.\n\nflags:")
 		fs.PrintDefaults()
 	}
-	rest, err := parseInterspersed(fs, args)
+	rest, err := flagsAnywhere(fs, args)
 	if err != nil {
 		if err == flag.ErrHelp {
 			return 0
@@ -50,7 +44,7 @@ func runBench(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "wslab bench: -n must be positive, got %d\n", *n)
 		return 2
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	ctx, stop := interruptible()
 	defer stop()
 	results, err := instr.Run(ctx, instr.Options{Pkgs: pkgs, Bench: *bench, N: *n, Log: stderr})
 	if err != nil {

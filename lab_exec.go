@@ -6,7 +6,6 @@ import (
 	"io"
 
 	"github.com/wslab/wslab/firmware/catalog"
-	"github.com/wslab/wslab/firmware/host"
 	"github.com/wslab/wslab/foreign"
 )
 
@@ -15,16 +14,11 @@ import (
 // relay's address as on a real board's, reading the process's figures from
 // the relay's /stats.
 func startForeignTarget(ff *foreignFlags, model string, linkOff bool, stdout, stderr io.Writer) (*foreign.Board, int, error) {
-	p, err := catalog.Get(model)
+	rb, err := catalog.Resolve(model, catalog.Overrides{LinkOff: linkOff})
 	if err != nil {
 		return nil, 0, err
 	}
-	link := p.Link
-	if linkOff {
-		link = host.Link{}
-	}
-	cfg := p.Board
-	cfg.Model = model
+	cfg, link := rb.Config, rb.Link
 	o, _, err := ff.options(model, cfg, link, stdout, stderr)
 	if err != nil {
 		return nil, 0, err
