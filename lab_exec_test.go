@@ -13,6 +13,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/wslab/wslab/lab"
 	"github.com/wslab/wslab/results"
 )
 
@@ -50,12 +51,12 @@ func TestLabExecSingleClient(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	runs, _, err := st.List(results.Filter{})
+	runs, _, err := results.ReadDir(st.Dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(runs) != 9 {
-		t.Fatalf("%d runs stored, want the suite's 9", len(runs))
+	if n := len(lab.DefaultSuite()); len(runs) != n {
+		t.Fatalf("%d runs stored, want the suite's %d", len(runs), n)
 	}
 	for _, r := range runs {
 		if r.Board.Model != "esp32-idf+single" || r.Board.Slots != 7 {
@@ -127,9 +128,9 @@ func TestLabExecCServers(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			runs, _, err := st.List(results.Filter{})
-			if err != nil || len(runs) != 7 {
-				t.Fatalf("%d runs stored (%v), want the suite's 7 WebSocket steps", len(runs), err)
+			runs, _, err := results.ReadDir(st.Dir)
+			if n := len(lab.DefaultSuite()) - 2; err != nil || len(runs) != n {
+				t.Fatalf("%d runs stored (%v), want the suite's %d steps other than the two HTTP file steps", len(runs), err, n)
 			}
 			for _, r := range runs {
 				if !strings.HasPrefix(r.Board.Model, "esp32-idf+") || len(r.Heap) == 0 {

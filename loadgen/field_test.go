@@ -185,7 +185,7 @@ func TestFieldReload(t *testing.T) {
 		t.Errorf("%d heap samples: no series to plot", len(r.Heap))
 	}
 	// A board leaking 64 KiB per connection does not recover.
-	leaky := board(t, firmware.Config{Slots: 8, LeakPerConn: 64 << 10})
+	leaky := startBoard(t, host.Options{Board: firmware.Config{Slots: 8}, LeakPerConn: 64 << 10})
 	a, _ = fieldRun(t, Spec{Target: leaky.WSURL("/ws"), Scenario: Reload, Rate: 20, Duration: time.Second, Settle: 300 * time.Millisecond})
 	if !strings.Contains(a, "not recovered") || !strings.Contains(a, "heap +") {
 		t.Errorf("answer %q", a)
