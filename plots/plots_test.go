@@ -283,3 +283,26 @@ func TestHeapOverTimeDrawsBoardRAM(t *testing.T) {
 		t.Error("a board reporting RAM is not drawn as the board's RAM")
 	}
 }
+
+// A run that opened no connection (a board that refused every page load)
+// is no point on the connections axis: with it, the log axis the spread
+// of 1..64 asks for started at 0 and drawing the figure never ended.
+func TestThroughputVsConnsSkipsNothingOpened(t *testing.T) {
+	runs := scalingRuns()
+	none := resultstest.Run(resultstest.Spec{Seed: 7, Board: "esp32-idf", Conns: 3, MsgsPerSec: 0, Samples: 10})
+	none.Counts.ConnsOpened, none.Counts.ConnsAttempted = 0, 3
+	f, err := ThroughputVsConns(append(runs, none))
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { _, err := f.Save(t.TempDir()); done <- err }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(time.Minute):
+		t.Fatal("drawing the figure does not end")
+	}
+}

@@ -47,14 +47,17 @@ func ThroughputVsConns(runs []*results.Run) (*Figure, error) {
 	slots := map[string]int{}
 	for _, r := range runs {
 		k := key{r.Board.Model, r.Scenario.Name}
-		if pts[k] == nil {
-			pts[k] = map[int][]float64{}
-		}
 		// The connections the board opened, not those attempted: an echo
 		// "at 16" on a 7-slot board ran on 7.
 		c := int(r.Counts.ConnsOpened)
 		if c == 0 && r.Counts.ConnsAttempted == 0 {
 			c = r.Scenario.Conns
+		}
+		if c <= 0 {
+			continue // nothing opened: no point on a connections axis (and none at 0 on a log one)
+		}
+		if pts[k] == nil {
+			pts[k] = map[int][]float64{}
 		}
 		pts[k][c] = append(pts[k][c], r.Summary().MsgsPerSec)
 		slots[r.Board.Model] = max(slots[r.Board.Model], r.Board.Slots)

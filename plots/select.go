@@ -53,7 +53,9 @@ func Select(runs []*results.Run) (figs []*Figure, err error) {
 		add("latency-spectrum-"+fileSafe(sc), sc, f, e)
 		f, e = LatencyOverTime(latestPer(rs, func(r *results.Run) string { return r.Board.Model }, 4), results.HistLatency)
 		add("latency-over-time-"+fileSafe(sc), sc, f, e)
-		if distinct(rs, func(r *results.Run) string { return fmt.Sprint(r.Scenario.Conns) }) >= 2 {
+		// A field scenario (browser, ladder, nodrop, ...) answers in a
+		// sentence; its msgs/s is a by-product, not a scaling curve.
+		if !isField(rs) && distinct(rs, func(r *results.Run) string { return fmt.Sprint(r.Scenario.Conns) }) >= 2 {
 			f, e = ThroughputVsConns(rs)
 			add("throughput-vs-conns-"+fileSafe(sc), sc, f, e)
 		}
@@ -123,4 +125,17 @@ func latestPer(runs []*results.Run, key func(*results.Run) string, n int) []*res
 			cmp.Compare(a.Scenario.Conns, b.Scenario.Conns), strings.Compare(key(a), key(b)))
 	})
 	return out
+}
+
+// isField reports whether the runs are a field scenario's: they carry a
+// one-line answer.
+func isField(rs []*results.Run) bool {
+	for _, r := range rs {
+		for _, n := range r.Notes {
+			if strings.HasPrefix(n, results.AnswerPrefix) {
+				return true
+			}
+		}
+	}
+	return false
 }
