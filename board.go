@@ -261,6 +261,10 @@ func printBoard(w io.Writer, srv *host.Server, link host.Link) {
 	if f.Budget > 0 {
 		fmt.Fprintf(w, " (%s) of a %s budget", results.FormatBytes(int64(f.Total)), results.FormatBytes(int64(f.Budget)))
 	}
+	if f.QueueHeap > 0 {
+		fmt.Fprintf(w, "\necho queue: %d messages per client, new ones dropped beyond; the queues share a heap: %s B (+%d B per message beyond its bytes)",
+			c.QueueLen, f.AppendQueueHeap(nil), firmware.QueueMsgOverhead)
+	}
 	if link.On() {
 		fmt.Fprintf(w, "\nlink: %g Mbit/s shared, +%s round trip", float64(link.Bps)/1e6, time.Duration(link.RTT))
 	} else {

@@ -74,19 +74,26 @@ type Slot struct {
 	srcSize, srcCount, srcSent int64
 	srcEvery, srcNext          int64 // ns between messages (0: as fast as the link takes them)
 
-	// echo queue (Config.QueueLen)
-	qEnds  []uint64 // ring of the tx offsets where queued messages end (QueueLen > 0)
+	// echo queue (Config.QueueLen, queue.go)
+	qEnds  []uint64 // ring of the tx offsets where outstanding messages in tx end (QueueLen > 0)
 	txSent uint64   // bytes ever sent from tx
 	opened int64    // when the connection was accepted
+	pLen   int      // bytes waiting in the slot's chain of queue chunks
 
 	// The small fields together, so the struct packs (a board holds one
 	// Slot per connection).
-	idx       int32
-	qHead, qN int32
-	state     slotState
-	ep        endpoint
-	srcOp     core.Opcode
-	keepAlive bool
+	idx int32
+	// qN counts outstanding messages: the qWait oldest of them wait (some
+	// of their frames are still in the chain), the rest are whole in tx and
+	// have their end in qEnds from qHead on.
+	qHead, qN, qWait int32
+	// The chain of queue chunks: first and last chunk, the read offset in
+	// the first and the fill of the last, chunks held.
+	pHead, pTail, pRd, pWr, pN int32
+	state                      slotState
+	ep                         endpoint
+	srcOp                      core.Opcode
+	keepAlive                  bool
 	// kept: a response went out and the connection stays open for the next
 	// request, which may take IdleTimeout to come. Until then the first
 	// request is due within HeaderTimeout of the accept, so a connection
@@ -151,6 +158,9 @@ func (s *Slot) Release(now int64) {
 
 func (s *Slot) cleanup() {
 	b := s.b
+	if s.qN > 0 || s.pN > 0 {
+		s.queueRelease()
+	}
 	if s.up != nil {
 		s.up.Abort()
 		s.up = nil
@@ -235,9 +245,10 @@ func (s *Slot) Sent(n int, now int64) {
 	s.b.nowHint = now
 	s.b.st.BytesOut += uint64(n)
 	s.txSent += uint64(n)
-	for s.qN > 0 && s.qEnds[s.qHead] <= s.txSent {
+	for s.qN > s.qWait && s.qEnds[s.qHead] <= s.txSent {
 		s.qHead = (s.qHead + 1) % int32(len(s.qEnds))
 		s.qN--
+		s.b.qMsgs--
 	}
 	if s.ts == s.te {
 		s.ts, s.te = 0, 0
