@@ -79,6 +79,7 @@ type Slot struct {
 	txSent uint64   // bytes ever sent from tx
 	opened int64    // when the connection was accepted
 	pLen   int      // bytes waiting in the slot's chain of queue chunks
+	qFrame int      // payload length of the frame a new echoed message starts with
 
 	// The small fields together, so the struct packs (a board holds one
 	// Slot per connection).

@@ -110,6 +110,18 @@ func (s *Slot) doWS(now int64) {
 					ovh = 0
 				}
 				lim = max(lim, s.queuePayloadRoom(s.queueRoom(ovh)))
+				if !s.midEcho && !s.rd.InMessage() {
+					// A new message is admitted whole or dropped (the
+					// library allocates it at once): echo judges it by its
+					// first frame's length.
+					s.qFrame = 0
+					if h, _, err := core.ParseHeader(in); err == nil && !h.Op.IsControl() {
+						s.qFrame = h.Length
+						if !s.queueAdmits(h.Length) {
+							lim = len(in)
+						}
+					}
+				}
 				if !s.midEcho && lim < 64 {
 					lim = len(in) // read on and let echo drop it
 				} else if lim < 1 {
@@ -183,7 +195,7 @@ func (s *Slot) echo(ev *core.Event) {
 	if ev.First && queue {
 		// The AsyncWebSocket policy: a full queue drops new messages, and
 		// so does a heap without room for the message's first piece.
-		s.dropping = int(s.qN) >= len(s.qEnds) || !s.queueAdmits(len(ev.Payload))
+		s.dropping = int(s.qN) >= len(s.qEnds) || !s.queueAdmits(max(len(ev.Payload), s.qFrame))
 		if !s.dropping {
 			s.qN++
 			s.qWait++
