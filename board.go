@@ -26,7 +26,7 @@ func init() {
 // catalog, and any field of it overridden. The lab's commands share them.
 type boardFlags struct {
 	model                                           string
-	slots, rx, tx, maxMsg, maxUpload, budget, queue int
+	slots, rx, tx, maxMsg, maxUpload, budget, queue, queueHeap int
 	failMode, link, cpu, tails                      string
 	seed                                            uint64
 	backlog                                         int
@@ -47,7 +47,8 @@ func (f *boardFlags) register(fs *flag.FlagSet) {
 	fs.IntVar(&f.maxMsg, "max-message", 16384, "largest WebSocket message, bytes (larger closes with 1009)")
 	fs.IntVar(&f.maxUpload, "max-upload", 1<<20, "largest file upload, bytes (larger is 413)")
 	fs.IntVar(&f.budget, "budget", 0, "heap budget for the board's buffers, bytes (0: unchecked)")
-	fs.IntVar(&f.queue, "queue", 0, "echo queue length; a full queue drops new messages (0: back-pressure instead)")
+	fs.IntVar(&f.queue, "queue", 0, "echo queue length: messages per client outstanding on the queue's heap or in tx; a full queue drops new messages (0: back-pressure instead)")
+	fs.IntVar(&f.queueHeap, "queue-heap", 0, "bytes of heap the echo queues share (0: what the budget leaves once the footprint and every connection are taken)")
 	fs.StringVar(&f.failMode, "fail", "503", "how a full board refuses: "+firmware.FailModeNames)
 	fs.IntVar(&f.backlog, "backlog", firmware.DefaultBacklog, "with -fail backlog: newcomers the listen backlog holds while the board is full")
 	fs.BoolVar(&f.lruPurge, "lru-purge", false, "with -fail backlog: close the least recently used session to admit a newcomer (ESP-IDF lru_purge_enable)")
@@ -101,6 +102,8 @@ func (f *boardFlags) resolveCPU() (firmware.Config, host.Link, host.CPU, error) 
 			cfg.HeapBudget = f.budget
 		case "queue":
 			cfg.QueueLen = f.queue
+		case "queue-heap":
+			cfg.QueueHeap = f.queueHeap
 		case "fail":
 			fm, ok := firmware.ParseFailMode(f.failMode)
 			if !ok {
