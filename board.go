@@ -25,17 +25,17 @@ func init() {
 // boardFlags are the flags that configure a board: a model from the
 // catalog, and any field of it overridden. The lab's commands share them.
 type boardFlags struct {
-	model                                           string
+	model                                                      string
 	slots, rx, tx, maxMsg, maxUpload, budget, queue, queueHeap int
-	failMode, link, cpu, tails                      string
-	seed                                            uint64
-	backlog                                         int
-	lruPurge                                        bool
-	headerTimeout, idleTimeout, pingInterval        time.Duration
-	pongTimeout                                     time.Duration
-	linkBps                                         int64
-	linkRTT                                         time.Duration
-	fs                                              *flag.FlagSet
+	failMode, link, cpu, tails                                 string
+	seed                                                       uint64
+	backlog                                                    int
+	lruPurge                                                   bool
+	headerTimeout, idleTimeout, pingInterval                   time.Duration
+	pongTimeout                                                time.Duration
+	linkBps                                                    int64
+	linkRTT                                                    time.Duration
+	fs                                                         *flag.FlagSet
 }
 
 func (f *boardFlags) register(fs *flag.FlagSet) {
