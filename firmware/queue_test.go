@@ -2,6 +2,8 @@ package firmware_test
 
 import (
 	"bytes"
+	"regexp"
+	"strconv"
 	"testing"
 
 	"github.com/wslab/wslab/core"
@@ -276,9 +278,33 @@ func TestQueueHeapFromBudget(t *testing.T) {
 	if r := b.RAM(); r.Budget-r.Static-9*firmware.DefaultConnCost != f.QueueHeap {
 		t.Errorf("RAM %+v does not leave the queue heap %d", r, f.QueueHeap)
 	}
-	c.HeapBudget = f.Total + conns + 100 // static fits, no heap for the queue
-	err = c.Check()
-	if err == nil || !bytes.Contains([]byte(err.Error()), []byte("B queue heap = ")) {
-		t.Errorf("a budget with no room for the queue: %v", err)
+	// A budget the static footprint fits but that leaves no heap for the
+	// queue refuses to start with a sum that adds up.
+	for _, left := range []int{0, 100, 319} {
+		c.HeapBudget = f.Total + conns + left
+		err = c.Check()
+		if err == nil {
+			t.Fatalf("%d B left for the queue: accepted", left)
+		}
+		m := queueBudgetText.FindStringSubmatch(err.Error())
+		if m == nil {
+			t.Fatalf("%q does not read as a sum", err)
+		}
+		n := make([]int, len(m))
+		for i, s := range m[1:] {
+			n[i+1], _ = strconv.Atoi(s)
+		}
+		static, slots, cost, heap, total, budget := n[1], n[2], n[3], n[4], n[5], n[6]
+		if static != f.Total || slots != 9 || cost != firmware.DefaultConnCost || heap < firmware.QueueMsgOverhead ||
+			static+slots*cost+heap != total || total <= budget || budget != c.HeapBudget {
+			t.Errorf("%d B left: %q does not add up", left, err)
+		}
+	}
+	c.HeapBudget = f.Total + conns + 320 // one chunk and one message's overhead
+	if err := c.Check(); err != nil {
+		t.Errorf("the least queue heap refused: %v", err)
 	}
 }
+
+// queueBudgetText is "... = N B static + S x C B conn + Q B queue heap = T B > G B budget".
+var queueBudgetText = regexp.MustCompile(`= (\d+) B static \+ (\d+) x (\d+) B conn \+ (\d+) B queue heap = (\d+) B > (\d+) B budget of q$`)
