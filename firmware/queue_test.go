@@ -308,3 +308,34 @@ func TestQueueHeapFromBudget(t *testing.T) {
 
 // queueBudgetText is "... = N B static + S x C B conn + Q B queue heap = T B > G B budget".
 var queueBudgetText = regexp.MustCompile(`= (\d+) B static \+ (\d+) x (\d+) B conn \+ (\d+) B queue heap = (\d+) B > (\d+) B budget of q$`)
+
+// TestQueueSplitHeaders: frames that arrive a few bytes at a time, their
+// headers split across reads, are judged the same: QueueLen of them are
+// echoed whole and in order, the rest dropped. (A 766 B frame, 0x2fe,
+// with the mask ff ff 01 02 read from its third byte on looks like a
+// frame of 65535 B, which the heap cannot take.)
+func TestQueueSplitHeaders(t *testing.T) {
+	const q, sent, size = 4, 12, 766
+	for _, split := range []int{1, 2, 3, 5, 97} {
+		m := newSim(t, firmware.Config{Slots: 1, RxBuf: 1024, TxBuf: 512, MaxMessage: 4096, QueueLen: q}, nil)
+		c := m.openWS("/ws")
+		c.hold = true
+		for i := 0; i < sent; i++ {
+			f := core.AppendFrame(nil, true, core.OpBinary, queueMsg(i, size), true, [4]byte{0xff, 0xff, 1, 2})
+			c.send(f[:split], 0) // a read ends inside the header
+			c.send(f[split:], 0)
+		}
+		st := m.b.Stats()
+		c.hold = false
+		m.settle()
+		got := echoedMessages(t, c.out)
+		if st.MsgsOut != q || st.MsgsDropped != sent-q || len(got) != q {
+			t.Fatalf("split at %d: echoed %d, dropped %d, received %d; want %d, %d, %d", split, st.MsgsOut, st.MsgsDropped, len(got), q, sent-q, q)
+		}
+		for i, p := range got {
+			if !bytes.Equal(p, queueMsg(i, size)) {
+				t.Fatalf("split at %d: echo %d is not message %d", split, i, i)
+			}
+		}
+	}
+}

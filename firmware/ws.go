@@ -110,7 +110,7 @@ func (s *Slot) doWS(now int64) {
 					ovh = 0
 				}
 				lim = max(lim, s.queuePayloadRoom(s.queueRoom(ovh)))
-				if !s.midEcho && !s.rd.InMessage() {
+				if !s.midEcho && !s.rd.InMessage() && s.rd.AtFrame() {
 					// A new message is admitted whole or dropped (the
 					// library allocates it at once): echo judges it by its
 					// first frame's length.
@@ -196,6 +196,7 @@ func (s *Slot) echo(ev *core.Event) {
 		// The AsyncWebSocket policy: a full queue drops new messages, and
 		// so does a heap without room for the message's first piece.
 		s.dropping = int(s.qN) >= len(s.qEnds) || !s.queueAdmits(max(len(ev.Payload), s.qFrame))
+		s.qFrame = 0
 		if !s.dropping {
 			s.qN++
 			s.qWait++
