@@ -21,18 +21,18 @@ import (
 // boardFlags are the flags that configure a board: a model from the
 // catalog, and any field of it overridden. The lab's commands share them.
 type boardFlags struct {
-	model                                           string
-	slots, rx, tx, maxMsg, maxUpload, budget, queue int
-	failMode, link, cpu, tails                      string
-	seed                                            uint64
-	backlog                                         int
-	lruPurge                                        bool
-	headerTimeout, idleTimeout, pingInterval        time.Duration
-	pongTimeout                                     time.Duration
-	linkBps                                         int64
-	linkRTT                                         time.Duration
-	fs                                              *flag.FlagSet
-	names                                           map[string]bool // the flags register defined
+	model                                                      string
+	slots, rx, tx, maxMsg, maxUpload, budget, queue, queueHeap int
+	failMode, link, cpu, tails                                 string
+	seed                                                       uint64
+	backlog                                                    int
+	lruPurge                                                   bool
+	headerTimeout, idleTimeout, pingInterval                   time.Duration
+	pongTimeout                                                time.Duration
+	linkBps                                                    int64
+	linkRTT                                                    time.Duration
+	fs                                                         *flag.FlagSet
+	names                                                      map[string]bool // the flags register defined
 }
 
 // setFlags names the board flags given on the command line.
@@ -57,7 +57,8 @@ func (f *boardFlags) register(fs *flag.FlagSet) {
 	fs.IntVar(&f.maxMsg, "max-message", 16384, "largest WebSocket message, bytes (larger closes with 1009)")
 	fs.IntVar(&f.maxUpload, "max-upload", 1<<20, "largest file upload, bytes (larger is 413)")
 	fs.IntVar(&f.budget, "budget", 0, "heap budget for the board's buffers, bytes (0: unchecked)")
-	fs.IntVar(&f.queue, "queue", 0, "echo queue length; a full queue drops new messages (0: back-pressure instead)")
+	fs.IntVar(&f.queue, "queue", 0, "echo queue length: messages per client outstanding on the queue's heap or in tx; a full queue drops new messages (0: back-pressure instead)")
+	fs.IntVar(&f.queueHeap, "queue-heap", 0, "bytes of heap the echo queues share (0: what the budget leaves once the footprint and every connection are taken)")
 	fs.StringVar(&f.failMode, "fail", "503", "how a full board refuses: "+firmware.FailModeNames)
 	fs.IntVar(&f.backlog, "backlog", firmware.DefaultBacklog, "with -fail backlog: newcomers the listen backlog holds while the board is full")
 	fs.BoolVar(&f.lruPurge, "lru-purge", false, "with -fail backlog: close the least recently used session to admit a newcomer (ESP-IDF lru_purge_enable)")
@@ -94,6 +95,8 @@ func (f *boardFlags) board() (catalog.Board, error) {
 			o.HeapBudget = &f.budget
 		case "queue":
 			o.QueueLen = &f.queue
+		case "queue-heap":
+			o.QueueHeap = &f.queueHeap
 		case "fail":
 			o.FailMode = &f.failMode
 		case "backlog":
@@ -279,6 +282,10 @@ func printBoard(w io.Writer, srv *host.Server, link host.Link) {
 	fmt.Fprintf(w, "\nmemory: %s B", f.AppendSum(nil))
 	if f.Budget > 0 {
 		fmt.Fprintf(w, " (%s) of a %s budget", results.FormatBytes(int64(f.Total)), results.FormatBytes(int64(f.Budget)))
+	}
+	if f.QueueHeap > 0 {
+		fmt.Fprintf(w, "\necho queue: %d messages per client, new ones dropped beyond; the queues share a heap: %s B (+%d B per message beyond its bytes)",
+			c.QueueLen, f.AppendQueueHeap(nil), firmware.QueueMsgOverhead)
 	}
 	if link.On() {
 		fmt.Fprintf(w, "\nlink: %g Mbit/s shared, +%s round trip", float64(link.Bps)/1e6, time.Duration(link.RTT))

@@ -97,6 +97,14 @@ func (r *Reader) failure() error {
 	return r.err
 }
 
+// InMessage reports whether a fragmented data message is in progress.
+func (r *Reader) InMessage() bool { return r.msgOp != 0 }
+
+// AtFrame reports whether the next byte fed starts a frame header (no
+// header or payload is part read), so a caller may look at the header
+// before feeding it.
+func (r *Reader) AtFrame() bool { return !r.inFrame && r.hdrN == 0 }
+
 func (r *Reader) limit() int {
 	if r.Stream {
 		if r.MaxMessage > 0 {

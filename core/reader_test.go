@@ -397,3 +397,33 @@ func TestReaderWriterAllocs(t *testing.T) {
 }
 
 var _ io.Reader = (*loopReader)(nil)
+
+// TestReaderAtFrame: AtFrame is true only between frames, never with a
+// header or a payload part read.
+func TestReaderAtFrame(t *testing.T) {
+	r := Reader{Role: Server, Stream: true, MaxMessage: 1 << 16}
+	f := AppendFrame(nil, true, OpBinary, make([]byte, 300), true, [4]byte{1, 2, 3, 4})
+	if !r.AtFrame() {
+		t.Fatal("a new reader is not at a frame")
+	}
+	for _, cut := range []int{1, 3, 8, 100} { // in the header, its end, the payload
+		r.Reset()
+		n, _, err := r.Feed(f[:cut])
+		if err != nil || n != cut {
+			t.Fatalf("cut %d: fed %d, %v", cut, n, err)
+		}
+		if r.AtFrame() {
+			t.Errorf("cut %d: at a frame with %d of %d bytes read", cut, cut, len(f))
+		}
+		for rest := f[cut:]; len(rest) > 0; {
+			n, _, err := r.Feed(rest)
+			if err != nil {
+				t.Fatal(err)
+			}
+			rest = rest[n:]
+		}
+		if !r.AtFrame() {
+			t.Errorf("cut %d: the frame ended and the reader is not at a frame", cut)
+		}
+	}
+}

@@ -16,9 +16,20 @@ type Board struct {
 	page  []byte
 
 	slots []Slot
+	// qEnds holds every slot's ring of the tx offsets where its
+	// outstanding echoed messages end (QueueLen each; Slot.qRing).
+	qEnds []uint64
 	free  []int32 // indices of free slots (a stack)
 
 	mem []byte // every slot's rx and tx buffers, one after the other
+
+	// The echo queues' heap (queue.go): chunks of queueChunk bytes, each
+	// chunk's successor in its slot's chain, the free chunks (a stack),
+	// and the messages outstanding on the whole board.
+	qPool []byte
+	qLink []int32
+	qFree []int32
+	qMsgs int
 
 	// The shared broadcast buffer and which slot is filling it (-1: none).
 	bcast      []byte
@@ -123,9 +134,13 @@ func NewBoard(cfg Config, store Store, page []byte, now int64) (*Board, error) {
 		b.free[n-1-i] = int32(i)
 	}
 	if c.QueueLen > 0 {
-		q := make([]uint64, n*c.QueueLen)
-		for i := range b.slots {
-			b.slots[i].qEnds = q[i*c.QueueLen : (i+1)*c.QueueLen : (i+1)*c.QueueLen]
+		b.qEnds = make([]uint64, n*c.QueueLen)
+		k := fp.QueueHeap / queueChunk
+		b.qPool = make([]byte, k*queueChunk)
+		b.qLink = make([]int32, k)
+		b.qFree = make([]int32, k)
+		for i := range b.qFree {
+			b.qFree[i] = int32(k - 1 - i)
 		}
 	}
 	return b, nil
@@ -231,7 +246,7 @@ func (b *Board) evictOldest(newcomer *Slot, now int64) {
 type RAM struct {
 	Static int // the footprint, allocated at start
 	Conns  int // open connections x ConnCost (PCB, socket, session)
-	Queued int // echoed messages waiting in queues (QueueLen boards: copies on the heap)
+	Queued int // the echo queues' heap in use: waiting messages' chunks and every outstanding message's overhead (QueueLen boards)
 	Stack  int // bytes the network stack holds outside the slot buffers (StackHeld)
 	InUse  int // the sum
 	Budget int
@@ -242,12 +257,7 @@ func (b *Board) RAM() RAM {
 	r := RAM{Static: b.fp.Total, Budget: b.fp.Budget}
 	r.Conns = b.st.SlotsInUse * b.cfg.ConnCost
 	if b.cfg.QueueLen > 0 {
-		for i := range b.slots {
-			s := &b.slots[i]
-			if s.state != stFree && s.qN > 0 {
-				r.Queued += s.te - s.ts
-			}
-		}
+		r.Queued = b.queueUsed()
 	}
 	if b.StackHeld != nil {
 		r.Stack = b.StackHeld()

@@ -82,11 +82,19 @@ type Config struct {
 	// buffers: the stack's PCB and socket, the server's session (default
 	// DefaultConnCost).
 	ConnCost int
-	// QueueLen, when > 0, bounds how many echoed messages may wait in a
-	// slot's tx buffer; further messages are dropped and counted (the
-	// AsyncWebSocket policy). 0 applies back-pressure instead: the board
-	// stops reading until the client takes its echoes.
+	// QueueLen, when > 0, bounds how many echoed messages a slot may have
+	// outstanding (waiting on the queue's heap or in tx, not yet sent);
+	// further messages, and messages the queue's heap has no room for, are
+	// dropped and counted (the AsyncWebSocket policy: WS_MAX_QUEUED_MESSAGES
+	// messages per client, each its own heap buffer apart from the TCP send
+	// buffer). 0 applies back-pressure instead: the board stops reading
+	// until the client takes its echoes.
 	QueueLen int
+	// QueueHeap is the heap, in bytes, the echo queues of all slots share
+	// (QueueLen > 0). 0: what HeapBudget leaves once the static footprint
+	// and every slot's connection are taken, or, with no budget, room for
+	// QueueLen messages of MaxMessage per slot.
+	QueueHeap int
 
 	HeaderTimeout int64 // a request head must arrive whole within this (slowloris)
 	IdleTimeout   int64 // an HTTP connection with no request is closed after this
@@ -126,6 +134,11 @@ const (
 	MaxBuf         = 1 << 24
 	MaxMessageSize = 1 << 30
 	MaxFootprint   = 1 << 33
+	// QueueMsgOverhead is the heap a queued message takes beyond its bytes
+	// [E]: AsyncWebSocket's message object in the queue's list node, the
+	// shared buffer's control block and vector, and the allocator's block
+	// headers.
+	QueueMsgOverhead = 64
 	// fixedOverhead approximates the per-board bookkeeping outside the
 	// buffers (slot structs, counters), so the footprint is not flattering.
 	slotOverhead = 512
@@ -175,6 +188,13 @@ type Footprint struct {
 	Budget    int
 	OverBy    int // Total - Budget when over, else 0
 	Broadcast int // the shared broadcast buffer, part of Fixed
+	// QueueHeap is the heap the echo queues share (QueueLen > 0), outside
+	// Total: on the board it is free heap the queues take as messages wait.
+	// QueueFromBudget: it is what the budget leaves, Budget - Total -
+	// (Slots+Spare) x ConnCost.
+	QueueHeap       int
+	QueueFromBudget bool
+	ConnCost        int
 }
 
 // Footprint computes the static memory of c.
@@ -192,7 +212,53 @@ func (c *Config) Footprint() Footprint {
 	if d.HeapBudget > 0 && f.Total > d.HeapBudget {
 		f.OverBy = f.Total - d.HeapBudget
 	}
+	f.ConnCost = d.ConnCost
+	if d.QueueLen > 0 {
+		switch {
+		case d.QueueHeap > 0:
+			f.QueueHeap = d.QueueHeap
+		case d.HeapBudget > 0:
+			f.QueueHeap = max(d.HeapBudget-f.Total-(d.Slots+f.Spare)*d.ConnCost, 0)
+			f.QueueFromBudget = true
+		default:
+			f.QueueHeap = (d.Slots + f.Spare) * d.QueueLen * queueMsgRoom(&d)
+		}
+	}
 	return f
+}
+
+// queueMsgRoom is the queue heap one message of MaxMessage bytes may take:
+// its frames (split to fit tx), its overhead and a chunk's rounding.
+func queueMsgRoom(d *Config) int {
+	most := max(d.TxBuf-ctrlReserve-core.MaxHeaderSize, 1)
+	return d.MaxMessage + (d.MaxMessage/most+1)*core.MaxHeaderSize + QueueMsgOverhead + queueChunk
+}
+
+// minQueueHeap is the least queue heap a QueueLen board runs with: one
+// chunk and one message's overhead.
+const minQueueHeap = queueChunk + QueueMsgOverhead
+
+// AppendQueueHeap appends how the echo queues' heap is sized, a sum that
+// adds up, e.g. "queue heap 69408 = 204800 budget - 130784 static - 9 x
+// 512 conn"; nothing for a board without a queue.
+func (f *Footprint) AppendQueueHeap(m []byte) []byte {
+	if f.QueueHeap == 0 && !f.QueueFromBudget {
+		return m
+	}
+	m = append(m, "queue heap "...)
+	m = appendInt(m, f.QueueHeap)
+	if f.QueueFromBudget {
+		m = append(m, " = "...)
+		m = appendInt(m, f.Budget)
+		m = append(m, " budget - "...)
+		m = appendInt(m, f.Total)
+		m = append(m, " static - "...)
+		m = appendInt(m, f.Slots+f.Spare)
+		m = append(m, " x "...)
+		m = appendInt(m, f.ConnCost)
+		m = append(m, " conn"...)
+	}
+	return m
 }
 
 // ConfigError explains why a configuration cannot start, naming the numbers.
@@ -223,6 +289,8 @@ func (c *Config) Check() error {
 		m = appendInt(append(m, "queue length must be 0 to "...), maxQueue)
 	case d.FailMode >= failModeCount:
 		m = append(m, "unknown fail mode"...)
+	case d.QueueHeap < 0:
+		m = append(m, "queue heap must not be negative"...)
 	case d.Backlog < 1 || d.ConnCost < 0:
 		m = append(m, "backlog must be at least 1 and connection cost not negative"...)
 	case d.Slots > MaxSlots:
@@ -242,6 +310,14 @@ func (c *Config) Check() error {
 		// The footprint in 64 bits before Footprint works it out in int.
 		per := int64(d.RxBuf) + int64(d.TxBuf) + slotOverhead + 8*int64(d.QueueLen)
 		total := int64(d.Slots)*per + StatsBufSize + int64(d.MaxMessage)
+		if d.QueueLen > 0 {
+			if d.QueueHeap > 0 {
+				total += int64(d.QueueHeap)
+			} else if d.HeapBudget == 0 {
+				msg := int64(d.MaxMessage) + (int64(d.MaxMessage)/int64(max(d.TxBuf-ctrlReserve-core.MaxHeaderSize, 1))+1)*core.MaxHeaderSize + QueueMsgOverhead + queueChunk
+				total += (int64(d.Slots) + 1) * int64(d.QueueLen) * msg
+			}
+		}
 		if total > MaxFootprint || int64(int(total)) != total {
 			m = append(m, "slots x (rx + tx) needs "...)
 			m = core.AppendInt(m, total)
@@ -264,6 +340,28 @@ func (c *Config) Check() error {
 			m = append(m, d.Model...)
 		}
 		return &ConfigError{Msg: m}
+	}
+	if d.QueueLen > 0 && d.HeapBudget > 0 {
+		need := f.Total + (f.Slots+f.Spare)*d.ConnCost + max(f.QueueHeap, minQueueHeap)
+		if f.QueueHeap < minQueueHeap || need > d.HeapBudget {
+			m = f.AppendSum(m)
+			m = append(m, " B static + "...)
+			m = appendInt(m, f.Slots+f.Spare)
+			m = append(m, " x "...)
+			m = appendInt(m, d.ConnCost)
+			m = append(m, " B conn + "...)
+			m = appendInt(m, max(f.QueueHeap, minQueueHeap))
+			m = append(m, " B queue heap = "...)
+			m = appendInt(m, need)
+			m = append(m, " B > "...)
+			m = appendInt(m, d.HeapBudget)
+			m = append(m, " B budget"...)
+			if d.Model != "" {
+				m = append(m, " of "...)
+				m = append(m, d.Model...)
+			}
+			return &ConfigError{Msg: m}
+		}
 	}
 	return nil
 }

@@ -3,6 +3,7 @@ package firmware_test
 import (
 	"bytes"
 	"encoding/json"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -215,14 +216,18 @@ func TestRequestsCount431(t *testing.T) {
 	}
 }
 
+// huge is a size no board can allocate that still fits an int: 4e9 on a
+// 64-bit host, the largest int on a 32-bit one (the tests run on both).
+var huge = int(min(4000000000, uint64(^uint(0)>>1)))
+
 // Issue 18 defect 8: sizes that cannot be allocated are a clean error.
 func TestConfigBounds(t *testing.T) {
 	for _, c := range []firmware.Config{
-		{Slots: 4000000000, RxBuf: 1024, TxBuf: 1024},
+		{Slots: huge, RxBuf: 1024, TxBuf: 1024}, // 4,000,000,000 on 64-bit
 		{Slots: 1 << 21, RxBuf: 1024, TxBuf: 1024},
-		{Slots: 1, RxBuf: 1 << 40, TxBuf: 1024},
-		{Slots: 1, RxBuf: 1024, TxBuf: 1 << 40},
-		{Slots: 1, RxBuf: 1024, TxBuf: 1024, MaxMessage: 1 << 40},
+		{Slots: 1, RxBuf: huge, TxBuf: 1024},
+		{Slots: 1, RxBuf: 1024, TxBuf: huge},
+		{Slots: 1, RxBuf: 1024, TxBuf: 1024, MaxMessage: huge},
 		{Slots: 1, RxBuf: 1024, TxBuf: 1024, MaxUpload: -1},
 		{Slots: 1 << 20, RxBuf: 1 << 24, TxBuf: 1 << 24},
 		{Slots: 4, RxBuf: 1024, TxBuf: 1024, HeaderTimeout: -1},
@@ -519,13 +524,18 @@ func TestNoSpinWithTxFull(t *testing.T) {
 	}
 }
 
+// bigCL is the answer to a Content-Length of 10^18 - 1: past the upload
+// limit (413) where an int holds it, past what a number may hold (400) on
+// a 32-bit board.
+var bigCL = map[bool]int{true: 413, false: 400}[strconv.IntSize == 64]
+
 // Every number read from a request is bounded before use: a Content-Length
 // past the upload limit is 413, one past what a number may hold is 400.
 func TestContentLengthBounds(t *testing.T) {
 	for _, tc := range []struct {
 		cl   string
 		want int
-	}{{"999999999999999999", 413}, {"99999999999999999999", 400}, {"-1", 400}, {"4097", 413}, {"1e3", 400}} {
+	}{{"999999999999999999", bigCL}, {"99999999999999999999", 400}, {"-1", 400}, {"4097", 413}, {"1e3", 400}} {
 		st := &memStore{files: map[string][]byte{}}
 		m := newSim(t, firmware.Config{Slots: 1, RxBuf: 512, TxBuf: 512, MaxUpload: 4096}, st)
 		c := m.dial()

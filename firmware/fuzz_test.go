@@ -106,6 +106,9 @@ func FuzzBoard(f *testing.F) {
 		if bs.SlotsInUse != 0 || bs.Accepted != 2 {
 			t.Fatalf("%d slots still in use, %d accepted", bs.SlotsInUse, bs.Accepted)
 		}
+		if r := m.b.RAM(); r.Queued != 0 {
+			t.Fatalf("every slot ended and the echo queue's heap still holds %d B", r.Queued)
+		}
 		// The byte counters are what crossed the wire, both ways.
 		if in, out := conns[0].in+conns[1].in, len(conns[0].out)+len(conns[1].out); bs.BytesIn != uint64(in) || bs.BytesOut != uint64(out) {
 			t.Fatalf("bytes in %d out %d, the wire carried %d and %d", bs.BytesIn, bs.BytesOut, in, out)

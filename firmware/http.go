@@ -237,8 +237,8 @@ func (s *Slot) doRespond() {
 			}
 			n := copy(s.txb()[s.te:], body[s.memOff:])
 			s.te += n
-			s.memOff += n
-			if s.memOff < len(body) {
+			s.memOff += int32(n)
+			if int(s.memOff) < len(body) {
 				return
 			}
 			if s.src == srcStats {

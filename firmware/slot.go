@@ -57,10 +57,9 @@ type Slot struct {
 	headStart int64 // first byte of the current request head (0: none yet)
 
 	// response body, upload body
-	src    bodySource
-	memOff int // bytes of the page or stats document already sent
-	file   File
-	up     Upload
+	src  bodySource
+	file File
+	up   Upload
 	// left counts what remains of the file being sent, the upload being
 	// received, or the /ws/source message being written (one at a time).
 	left int64
@@ -74,19 +73,27 @@ type Slot struct {
 	srcSize, srcCount, srcSent int64
 	srcEvery, srcNext          int64 // ns between messages (0: as fast as the link takes them)
 
-	// echo queue (Config.QueueLen)
-	qEnds  []uint64 // ring of the tx offsets where queued messages end (QueueLen > 0)
-	txSent uint64   // bytes ever sent from tx
-	opened int64    // when the connection was accepted
+	// echo queue (Config.QueueLen, queue.go)
+	txSent uint64 // bytes ever sent from tx
+	opened int64  // when the connection was accepted
 
 	// The small fields together, so the struct packs (a board holds one
 	// Slot per connection).
-	idx       int32
-	qHead, qN int32
-	state     slotState
-	ep        endpoint
-	srcOp     core.Opcode
-	keepAlive bool
+	idx    int32
+	memOff int32 // bytes of the page or stats document already sent (a page is at most MaxBuf)
+	pLen   int32 // bytes waiting in the slot's chain of queue chunks
+	qFrame int32 // payload length of the frame a new echoed message starts with
+	// qN counts outstanding messages: the qWait oldest of them wait (some
+	// of their frames are still in the chain), the rest are whole in tx and
+	// have their end in qEnds from qHead on.
+	qHead, qN, qWait int32
+	// The chain of queue chunks: first and last chunk, the read offset in
+	// the first and the fill of the last, chunks held.
+	pHead, pTail, pRd, pWr, pN int32
+	state                      slotState
+	ep                         endpoint
+	srcOp                      core.Opcode
+	keepAlive                  bool
 	// kept: a response went out and the connection stays open for the next
 	// request, which may take IdleTimeout to come. Until then the first
 	// request is due within HeaderTimeout of the accept, so a connection
@@ -129,8 +136,8 @@ func (s *Slot) InUse() bool { return s.state != stFree }
 func (s *Slot) IsWebSocket() bool { return s.state == stWS }
 
 func (s *Slot) open(now int64) {
-	q, b, idx := s.qEnds, s.b, s.idx
-	*s = Slot{b: b, idx: idx, qEnds: q, state: stHead, lastIn: now, lastOut: now, opened: now}
+	b, idx := s.b, s.idx
+	*s = Slot{b: b, idx: idx, state: stHead, lastIn: now, lastOut: now, opened: now}
 }
 
 // TxAppended is the count of bytes ever put in the slot's tx buffer since
@@ -151,6 +158,9 @@ func (s *Slot) Release(now int64) {
 
 func (s *Slot) cleanup() {
 	b := s.b
+	if s.qN > 0 || s.pN > 0 {
+		s.queueRelease()
+	}
 	if s.up != nil {
 		s.up.Abort()
 		s.up = nil
@@ -235,9 +245,11 @@ func (s *Slot) Sent(n int, now int64) {
 	s.b.nowHint = now
 	s.b.st.BytesOut += uint64(n)
 	s.txSent += uint64(n)
-	for s.qN > 0 && s.qEnds[s.qHead] <= s.txSent {
-		s.qHead = (s.qHead + 1) % int32(len(s.qEnds))
+	q := s.qRing()
+	for s.qN > s.qWait && q[s.qHead] <= s.txSent {
+		s.qHead = (s.qHead + 1) % int32(len(q))
 		s.qN--
+		s.b.qMsgs--
 	}
 	if s.ts == s.te {
 		s.ts, s.te = 0, 0
@@ -423,4 +435,13 @@ func (s *Slot) process(now int64) {
 			return
 		}
 	}
+}
+
+// qRing is the slot's ring of the tx offsets where its outstanding echoed
+// messages end (QueueLen entries of the board's qEnds; empty without a
+// queue). A slice into the board's array rather than a slice header in
+// every Slot: 24 bytes a connection.
+func (s *Slot) qRing() []uint64 {
+	n, i := s.b.cfg.QueueLen, int(s.idx)
+	return s.b.qEnds[i*n : (i+1)*n : (i+1)*n]
 }

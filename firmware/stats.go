@@ -45,7 +45,7 @@ func (s *Slot) acquireStats() bool {
 	s.head(200, ct, int64(len(doc)), "")
 	b.statsDoc = doc
 	if s.statsHead {
-		s.memOff = len(doc)
+		s.memOff = int32(len(doc))
 	}
 	return true
 }
@@ -116,6 +116,8 @@ func (b *Board) AppendStats(dst []byte) []byte {
 	d = appendInt(d, f.Budget)
 	d = append(d, `,"spare_slots":`...)
 	d = appendInt(d, f.Spare)
+	d = append(d, `,"queue_heap":`...)
+	d = appendInt(d, f.QueueHeap)
 	ram := b.RAM()
 	d = append(d, `},"ram":{"in_use":`...)
 	d = appendInt(d, ram.InUse)
@@ -284,7 +286,7 @@ func (b *Board) AppendMetrics(dst []byte) []byte {
 	d = gauge(d, "frees_total", "Heap frees since start.", h.Frees)
 	d = gauge(d, "static_footprint_bytes", "Buffers allocated at start: slots x (rx + tx) + fixed.", uint64(b.fp.Total))
 	ram := b.RAM()
-	d = gauge(d, "ram_in_use_bytes", "The board's RAM in use: static footprint + open connections + queued messages + stack buffers.", uint64(ram.InUse))
+	d = gauge(d, "ram_in_use_bytes", "The board's RAM in use: static footprint + open connections + the echo queues' heap + stack buffers.", uint64(ram.InUse))
 	d = gauge(d, "ram_budget_bytes", "The board's RAM budget.", uint64(ram.Budget))
 	d = gauge(d, "slots", "Connection slots.", uint64(b.cfg.Slots))
 	d = gauge(d, "slots_in_use", "Connection slots in use.", uint64(st.SlotsInUse))

@@ -83,7 +83,13 @@ func (s *Slot) doWS(now int64) {
 	if s.ep == epSource {
 		s.pushSource(now)
 	}
+	if s.pLen > 0 {
+		s.queuePump() // tx drained: waiting frames move in
+	}
 	for s.state == stWS && s.rs < s.re {
+		if s.pLen > 0 {
+			s.queuePump()
+		}
 		free := s.txFree()
 		if free < ctrlReserve {
 			return // back-pressure: wait until the client takes its bytes
@@ -92,12 +98,34 @@ func (s *Slot) doWS(now int64) {
 		if s.ep == epEcho {
 			// An echoed piece is at most its input plus a header.
 			lim := free - core.MaxHeaderSize
-			if s.b.cfg.QueueLen > 0 && !s.midEcho {
-				// With a drop queue a new message starts only with room
-				// to spare; with none, read on and let echo drop it.
-				lim -= ctrlReserve
-				if lim < 64 {
-					lim = len(in)
+			if s.b.cfg.QueueLen > 0 && !s.dropping {
+				// With a drop queue a piece goes to tx with room to spare
+				// for a control reply, or to the queue's heap.
+				lim = 0
+				if s.pLen == 0 {
+					lim = free - core.MaxHeaderSize - ctrlReserve
+				}
+				ovh := QueueMsgOverhead
+				if s.midEcho {
+					ovh = 0
+				}
+				lim = max(lim, s.queuePayloadRoom(s.queueRoom(ovh)))
+				if !s.midEcho && !s.rd.InMessage() && s.rd.AtFrame() {
+					// A new message is admitted whole or dropped (the
+					// library allocates it at once): echo judges it by its
+					// first frame's length.
+					s.qFrame = 0
+					if h, _, err := core.ParseHeader(in); err == nil && !h.Op.IsControl() {
+						s.qFrame = int32(min(h.Length, 1<<31-1)) // bounded before it is converted (a header may claim 2^63)
+						if !s.queueAdmits(h.Length) {
+							lim = len(in)
+						}
+					}
+				}
+				if !s.midEcho && lim < 64 {
+					lim = len(in) // read on and let echo drop it
+				} else if lim < 1 {
+					return // mid-message with the heap full: wait for it to drain
 				}
 			}
 			if len(in) > lim {
@@ -163,12 +191,17 @@ func (s *Slot) event(ev *core.Event, now int64) {
 // echo sends a piece of a message back as a frame of its own.
 func (s *Slot) echo(ev *core.Event) {
 	b := s.b
-	if ev.First && b.cfg.QueueLen > 0 {
-		// The AsyncWebSocket policy: a full queue drops new messages. The
-		// queue lives in tx, so a message whose first piece does not fit
-		// (keeping room for a control reply) is dropped too.
-		s.dropping = int(s.qN) >= len(s.qEnds) ||
-			s.txFree() < core.MaxHeaderSize+len(ev.Payload)+ctrlReserve
+	queue := b.cfg.QueueLen > 0
+	if ev.First && queue {
+		// The AsyncWebSocket policy: a full queue drops new messages, and
+		// so does a heap without room for the message's first piece.
+		s.dropping = int(s.qN) >= s.b.cfg.QueueLen || !s.queueAdmits(max(len(ev.Payload), int(s.qFrame)))
+		s.qFrame = 0
+		if !s.dropping {
+			s.qN++
+			s.qWait++
+			b.qMsgs++
+		}
 	}
 	if s.dropping {
 		if ev.Final {
@@ -182,13 +215,16 @@ func (s *Slot) echo(ev *core.Event) {
 		op = ev.Op
 	}
 	s.midEcho = !ev.Final
-	s.te = len(core.AppendFrame(s.txb()[:s.te], ev.Final, op, ev.Payload, false, [4]byte{}))
+	if queue && !s.queueDirect(len(ev.Payload)) {
+		s.queueFrames(ev.Final, op, ev.Payload) // doWS bounded the piece by the heap's room
+	} else {
+		s.te = len(core.AppendFrame(s.txb()[:s.te], ev.Final, op, ev.Payload, false, [4]byte{}))
+		if queue && ev.Final {
+			s.queueSent()
+		}
+	}
 	if ev.Final {
 		b.st.MsgsOut++
-		if b.cfg.QueueLen > 0 {
-			s.qEnds[int(s.qHead+s.qN)%len(s.qEnds)] = s.TxAppended()
-			s.qN++
-		}
 	}
 }
 

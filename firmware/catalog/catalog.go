@@ -110,7 +110,7 @@ var presets = []Preset{
 			"slots":       "[V] DEFAULT_MAX_WS_CLIENTS 8 on ESP32 (AsyncWebSocket.h)",
 			"buffers":     "[V] Arduino lwIP TCP_WND/SND_BUF 5744 = 4 x MSS 1436 (lib-builder PR #325)",
 			"max_message": "[E] fragments via onFragment; 16 KiB assumed for a reassembling app",
-			"queue":       "[V] WS_MAX_QUEUED_MESSAGES 32 on ESP32; a full queue drops new messages (closeWhenFull=false)",
+			"queue":       "[V] WS_MAX_QUEUED_MESSAGES 32 on ESP32, each message its own heap buffer apart from the TCP send buffer, kept until sent; a full queue drops new messages (closeWhenFull=false); [E] the queues share the heap the budget leaves, 64 B a message beyond its bytes",
 			"budget":      "[V/E] ~170-250 KB for an Arduino app with WiFi (arduino-esp32#5474); 200 KB",
 			"link":        "[V] Espressif WiFi guide: up to 20 Mbit/s TCP",
 			"rtt":         "[E] 2 ms of wire and air; the board's CPU, the channel's airtime and the tails are modelled apart",

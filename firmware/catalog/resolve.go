@@ -38,6 +38,7 @@ func (b Board) Options() host.Options {
 type Overrides struct {
 	Slots, RxBuf, TxBuf, MaxMessage, MaxUpload *int
 	HeapBudget, QueueLen, Backlog              *int
+	QueueHeap                                  *int    // the echo queue's heap (bytes); 0: what the budget leaves
 	FailMode                                   *string // a name ParseFailMode takes
 	LRUPurge                                   *bool
 	// Timeouts in nanoseconds.
@@ -82,6 +83,7 @@ func Resolve(model string, o Overrides) (Board, error) {
 	setInt(&c.MaxUpload, o.MaxUpload)
 	setInt(&c.HeapBudget, o.HeapBudget)
 	setInt(&c.QueueLen, o.QueueLen)
+	setInt(&c.QueueHeap, o.QueueHeap)
 	setInt(&c.Backlog, o.Backlog)
 	if o.FailMode != nil {
 		fm, ok := firmware.ParseFailMode(*o.FailMode)
