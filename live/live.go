@@ -285,6 +285,9 @@ func (s *Server) End(rec *results.Run, line string, err error) {
 		}
 		if rec != nil {
 			r.Final = finalOf(rec)
+			if r.Board == r.Target && rec.Board.Model != "" {
+				r.Board = rec.Board.Model // a load names its target until /stats names the board
+			}
 		}
 		d := Step{Index: r.Index, Board: r.Board, Step: r.Step, Line: line}
 		if err != nil {
