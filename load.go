@@ -118,6 +118,12 @@ func runLoad(args []string, stdout, stderr io.Writer) int {
 	}
 	ctx, stop := interruptible()
 	defer stop()
+	lv, err := lf.start("load", spec.Scenario+" on "+spec.Target, stderr, stderr)
+	if err != nil {
+		fmt.Fprintln(stderr, "wslab load:", err)
+		return exitUsage
+	}
+	defer lf.stop(ctx, lv, stderr)
 	if err := start.wait(ctx, time.Now, stderr); err != nil {
 		fmt.Fprintln(stderr, "wslab load:", err)
 		if ctx.Err() != nil {
@@ -125,12 +131,6 @@ func runLoad(args []string, stdout, stderr io.Writer) int {
 		}
 		return 2 // a start time refused
 	}
-	lv, err := lf.start("load", spec.Scenario+" on "+spec.Target, stderr, stderr)
-	if err != nil {
-		fmt.Fprintln(stderr, "wslab load:", err)
-		return exitUsage
-	}
-	defer lf.stop(ctx, lv, stderr)
 	if lv != nil {
 		lv.Begin(spec.Target, "", 0, 0, &spec)
 	}

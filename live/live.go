@@ -363,6 +363,15 @@ func (s *Server) serveEvents(w http.ResponseWriter, r *http.Request) {
 		select {
 		case <-changed:
 		case <-s.quit:
+			// The last change before the server stopped (the run's end)
+			// still goes out.
+			s.mu.Lock()
+			doc, seq = s.doc, s.st.Seq
+			s.mu.Unlock()
+			if seq != last {
+				fmt.Fprintf(w, "data: %s\n\n", doc)
+				fl.Flush()
+			}
 			return
 		case <-r.Context().Done():
 			return
