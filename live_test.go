@@ -176,6 +176,15 @@ func TestLiveLoadInChromium(t *testing.T) {
 			t.Errorf("interval %s on the page %s, in the record %s", x.name, g, strings.Join(x.want, ","))
 		}
 	}
+	// Its rates are over the record's interval lengths (the last one is
+	// short: the run ended in it).
+	var lengths []string
+	for _, iv := range r.Intervals {
+		lengths = append(lengths, fmt.Sprintf("%.6f", time.Duration(iv.Length).Seconds()))
+	}
+	if g := fmt.Sprint(page.Eval(`liveState.run.intervals.map(p => p.length.toFixed(6)).join(",")`)); g != strings.Join(lengths, ",") {
+		t.Errorf("interval lengths on the page %s, in the record %s", g, strings.Join(lengths, ","))
+	}
 	// Each RAM figure the page showed is a reading of the record's series.
 	readings := map[float64]bool{}
 	for _, h := range r.Heap {
@@ -210,4 +219,19 @@ func jsonUnmarshal(v any, dst any) error {
 		return fmt.Errorf("not a string: %v", v)
 	}
 	return json.Unmarshal([]byte(s), dst)
+}
+
+// --live is checked before anything runs.
+func TestLiveFlags(t *testing.T) {
+	for _, args := range [][]string{
+		{"load", "--target", "ws://127.0.0.1:9/ws", "--live-hold"},
+		{"load", "--target", "ws://127.0.0.1:9/ws", "--live", "127.0.0.1:x:y"},
+		{"lab", "--models", "esp32-idf", "--live", "127.0.0.1:x:y"},
+		{"lab", "--models", "esp32-idf", "--live-hold"},
+	} {
+		var stdout, stderr bytes.Buffer
+		if code := run(args, &stdout, &stderr); code != exitUsage || !strings.Contains(stderr.String(), "live") {
+			t.Errorf("%q: exit %d, %s", args, code, stderr.String())
+		}
+	}
 }

@@ -285,6 +285,16 @@ func (s *Server) End(rec *results.Run, line string, err error) {
 		}
 		if rec != nil {
 			r.Final = finalOf(rec)
+			// The record knows each interval's true length (the last one
+			// ends with the run, short): rates drawn from it are right.
+			for i := range r.Intervals {
+				p := &r.Intervals[i]
+				if p.Index < len(rec.Intervals) {
+					iv := rec.Intervals[p.Index]
+					p.Length = time.Duration(iv.Length).Seconds()
+					p.T = time.Duration(iv.Offset + iv.Length).Seconds()
+				}
+			}
 			if r.Board == r.Target && rec.Board.Model != "" {
 				r.Board = rec.Board.Model // a load names its target until /stats names the board
 			}
