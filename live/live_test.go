@@ -207,3 +207,30 @@ func at(s []string, i int) string {
 	}
 	return ""
 }
+
+// The board's CPU, when it reports one, and its RAM against its budget, on
+// the page's cards and in its table.
+func TestBoardFiguresInChromium(t *testing.T) {
+	bin := chromium.Path(t)
+	s, err := live.Listen("127.0.0.1:0", "load", "echo", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	spec := loadgen.Spec{Target: "ws://b/ws", Conns: 2, Duration: time.Second}
+	s.Begin("b", "", 0, 0, &spec)
+	for i, busy := range []time.Duration{100, 100 + 250, 100 + 250 + 500} {
+		spec.OnInterval(loadgen.Tick{Index: i, Offset: time.Duration(i) * time.Second, Length: time.Second, MsgsReceived: int64(10 * (i + 1)),
+			ConnsOpen: 2, HaveBoard: true, BoardAt: time.Duration(i+1) * time.Second, RAMInUse: 5000 + int64(i)*1024, RAMBudget: 9216,
+			HaveCPU: true, CPUBusy: busy * time.Millisecond, CPUCores: 1})
+	}
+	page := chromium.Launch(t, bin).NewPage()
+	page.Navigate(s.URL())
+	page.EvalExpect(`waitFor(() => $("ticks").textContent === "3")`, true)
+	page.EvalExpect(`[$("msgs").textContent, $("cpu").textContent, $("ram").textContent, $("open").textContent,
+		[...$("ivs").tBodies[0].rows].map(r => r.cells[10].textContent).join(",")].join(" | ")`,
+		"30 | 50% | 6.9 KiB of 9.0 KiB (76%) | 2 | –,25,50")
+	if errs := page.Exceptions(); len(errs) > 0 {
+		t.Errorf("exceptions in the page: %q", errs)
+	}
+}
