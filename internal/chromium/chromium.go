@@ -243,7 +243,7 @@ func (p *Page) Navigate(u string) {
 		const until = Date.now() + ms;
 		const check = () => {
 			if (cond()) return resolve(true);
-			if (Date.now() > until) return reject(new Error("timed out: " + cond));
+			if (Date.now() > until) return reject(new Error("timed out: " + cond + "\npage: " + document.body.innerText.slice(0, 2000)));
 			setTimeout(check, 20);
 		};
 		check();
@@ -277,3 +277,15 @@ func (p *Page) EvalExpect(expr string, want any) {
 
 // Exceptions are the uncaught exceptions the pages reported so far.
 func (p *Page) Exceptions() []string { return p.b.errs }
+
+// EvalObject evaluates expr and returns a reference to the object (for
+// commands that take one, such as DOM.setFileInputFiles).
+func (p *Page) EvalObject(expr string) string {
+	p.b.t.Helper()
+	var r struct{ Result struct{ ObjectID string } }
+	json.Unmarshal(p.Call("Runtime.evaluate", map[string]any{"expression": expr}), &r)
+	if r.Result.ObjectID == "" {
+		p.b.t.Fatalf("no object for %s", expr)
+	}
+	return r.Result.ObjectID
+}
