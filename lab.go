@@ -118,6 +118,8 @@ func runLab(args []string, stdout, stderr io.Writer) int {
 	var ff foreignFlags // the suite on a foreign server under a model's limits (lab_exec.go)
 	ff.register(fs)
 	execModel := fs.String("exec-model", "esp32-idf", "the board model put around the -exec server")
+	var lf liveFlags // --live, --live-hold (liveflag.go)
+	lf.register(fs)
 	human, code, ok := jf.parse(fs, args, "lab", stdout, stderr)
 	if !ok {
 		return code
@@ -141,8 +143,20 @@ func runLab(args []string, stdout, stderr io.Writer) int {
 	if len(targets) == 0 {
 		o.Models = splitList(*models)
 	}
+	lv, err := lf.start("lab", "wslab lab: "+strings.Join(append(append([]string{}, o.Models...), targets...), ", "), human, stderr)
+	if err != nil {
+		fmt.Fprintln(stderr, "wslab lab:", err)
+		return exitUsage
+	}
+	defer lf.stop(ctx, lv, stderr)
+	if lv != nil {
+		o.Observer = lv
+	}
 	start := time.Now()
 	oc, err := lab.Lab(ctx, o)
+	if lv != nil {
+		lv.Done(err)
+	}
 	if oc != nil && len(oc.Runs) > 0 {
 		fmt.Fprint(human, "\n== headline ==\n")
 		lab.WriteHeadlines(human, oc.Runs)

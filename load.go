@@ -90,7 +90,8 @@ func runLoad(args []string, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 	var start startAt
-	spec, out, store, quiet, err := loadSpec(args, stderr, start.register)
+	var lf liveFlags // --live, --live-hold (liveflag.go)
+	spec, out, store, quiet, err := loadSpec(args, stderr, start.register, lf.register)
 	if err != nil {
 		if err == flag.ErrHelp {
 			fmt.Fprintf(stderr, "  -threshold string\n    \t%s\n  -summary string\n    \t%s\n", thresholdHelp, summaryHelp)
@@ -117,6 +118,12 @@ func runLoad(args []string, stdout, stderr io.Writer) int {
 	}
 	ctx, stop := interruptible()
 	defer stop()
+	lv, err := lf.start("load", spec.Scenario+" on "+spec.Target, stderr, stderr)
+	if err != nil {
+		fmt.Fprintln(stderr, "wslab load:", err)
+		return exitUsage
+	}
+	defer lf.stop(ctx, lv, stderr)
 	if err := start.wait(ctx, time.Now, stderr); err != nil {
 		fmt.Fprintln(stderr, "wslab load:", err)
 		if ctx.Err() != nil {
@@ -124,9 +131,16 @@ func runLoad(args []string, stdout, stderr io.Writer) int {
 		}
 		return 2 // a start time refused
 	}
+	if lv != nil {
+		lv.Begin(spec.Target, "", 0, 0, &spec)
+	}
 	r, err := loadgen.Run(ctx, spec)
 	if health != nil {
 		attachHealth(health, r, spec.Settle)
+	}
+	if lv != nil {
+		lv.End(r, "", err)
+		lv.Done(err)
 	}
 	status := 0
 	if err != nil {

@@ -35,6 +35,8 @@ type Options struct {
 	// Status receives one line per step; Progress receives the load
 	// generator's live line (nil: none; set it only for a terminal).
 	Status, Progress io.Writer
+	// Observer, when set, follows each step (observer.go).
+	Observer Observer
 }
 
 // Outcome is what a lab (or sweep, or compare) produced.
@@ -88,8 +90,18 @@ func Lab(ctx context.Context, o Options) (*Outcome, error) {
 			}
 			spec.Progress = o.Progress
 			statusf(o.Status, "[%d/%d %s] %s: %s (%d conns)", done, total, elapsed(start), label, st.Name, spec.Conns)
+			if o.Observer != nil {
+				o.Observer.Begin(label, st.Name, done, total, &spec)
+			}
 			r, err := loadgen.Run(ctx, spec)
 			clearProgress(o.Progress)
+			if o.Observer != nil {
+				line := ""
+				if err == nil {
+					line = oneLine(r)
+				}
+				o.Observer.End(r, line, err)
+			}
 			if err != nil {
 				out.Failed = append(out.Failed, fmt.Errorf("%s %s: %w", label, st.Name, err))
 				statusf(o.Status, "    failed: %v", err)

@@ -249,18 +249,7 @@ func newFrame(s *Spec, clk *clock, sc *statsClient, t0 int64, lanes, nIv int, us
 		// Every shard samples the board; results.Merge keeps one series.
 		f.smp = newSampler(sc, clk, s.HeapEvery, int(plan/s.HeapEvery)+8)
 	}
-	if s.Progress != nil {
-		f.col.onInterval = func(k int, iv *interval) {
-			var heap int64
-			var have bool
-			if f.smp != nil {
-				if x, ok := f.smp.last(); ok {
-					heap, have = x.HeapInUse, true
-				}
-			}
-			f.prog.line(time.Duration(int64(k+1)*f.col.every), open(), iv, s.Interval, heap, have)
-		}
-	}
+	f.col.onInterval = f.intervalHook(s, t0, open) // the progress line and Spec.OnInterval (live.go)
 	return f
 }
 

@@ -158,6 +158,10 @@ type Spec struct {
 	// Progress receives a live line each interval (\r-terminated); nil
 	// for none. The command sets it only when its output is a terminal.
 	Progress io.Writer
+	// OnInterval, when set, is called at the end of each interval (from
+	// the collector's goroutine, never on the hot path) with the
+	// interval's figures: the live view's feed (live.go).
+	OnInterval func(Tick)
 }
 
 // MaxIntervals bounds the series length; longer runs get longer intervals.

@@ -30,6 +30,8 @@ type BoardStats struct {
 
 	RAMInUse  int64 // "ram"."in_use": the board's RAM in use (wslab boards)
 	StatsPort int64 // "config"."stats_port": where /stats is served without a slot (0: none)
+
+	CPUBusyMs, CPUCores int64 // "cpu"."busy_ms", "cpu"."cores": the board's processor, when modelled (cores 0: not reported)
 }
 
 // statsFields maps "object"."key" of the document to a BoardStats field:
@@ -70,6 +72,8 @@ var statsFields = [...]struct {
 	{"bytes", "out", func(s *BoardStats) *int64 { return &s.BytesOut }},
 	{"ram", "in_use", func(s *BoardStats) *int64 { return &s.RAMInUse }},
 	{"config", "stats_port", func(s *BoardStats) *int64 { return &s.StatsPort }},
+	{"cpu", "busy_ms", func(s *BoardStats) *int64 { return &s.CPUBusyMs }},
+	{"cpu", "cores", func(s *BoardStats) *int64 { return &s.CPUCores }},
 }
 
 // Errors of ParseStats.
