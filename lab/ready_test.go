@@ -2,6 +2,7 @@ package lab
 
 import (
 	"encoding/json"
+	"github.com/wslab/wslab/loadgen"
 	"net/http"
 	"os"
 	"os/exec"
@@ -142,5 +143,27 @@ func TestChildRunsResolvedBoard(t *testing.T) {
 		st.Config.MaxMessage != 4096 || st.Config.QueueLen != c.QueueLen || st.Config.FailMode != c.FailMode.String() ||
 		st.Footprint.Budget != c.HeapBudget || st.Config.LinkBps != 0 || st.Config.LinkRTTus != 0 {
 		t.Fatalf("/stats says %+v, want the resolved %+v with the link off", st, c)
+	}
+}
+
+// The open-loop step paces below what the board sustained in closed loop
+// (an overloaded board's queue would grow for the whole step), at most
+// 100 msgs/s a slot.
+func TestRateStepBelowClosedLoop(t *testing.T) {
+	var rate func(Target) loadgen.Spec
+	for _, st := range DefaultSuite() {
+		if st.Name == "rate" {
+			rate = st.Spec
+		}
+	}
+	if rate == nil {
+		t.Fatal("no rate step")
+	}
+	for _, tc := range []struct {
+		closed, want float64
+	}{{0, 700}, {117, 82}, {10000, 700}} {
+		if got := rate(Target{Slots: 7, Closed: tc.closed}).Rate; got != tc.want {
+			t.Errorf("closed loop %.0f msgs/s: rate %.0f, want %.0f", tc.closed, got, tc.want)
+		}
 	}
 }
