@@ -40,6 +40,7 @@ type Server struct {
 	tempDir  bool
 
 	lfd, epfd, evfd, tfd int
+	waiter               *epollWaiter // waits for epfd's events; owns epfd
 	conns                []conn
 	dl                   *deadlines.Heap // items 0..N-1 are slots, N is the link, N+1 the CPU
 	bucket               *bucket
@@ -230,6 +231,7 @@ func (s *Server) setup() error {
 	if s.epfd, err = unix.EpollCreate1(unix.EPOLL_CLOEXEC); err != nil {
 		return err
 	}
+	s.waiter = newEpollWaiter(s.epfd, s.events)
 	if s.evfd, err = unix.Eventfd(0, unix.EFD_NONBLOCK|unix.EFD_CLOEXEC); err != nil {
 		return err
 	}
@@ -322,7 +324,7 @@ func (s *Server) CPUBusy() time.Duration {
 
 func (s *Server) kick() {
 	var one = [8]byte{1}
-	_, _ = unix.Write(s.evfd, one[:])
+	_, _ = rawWrite(s.evfd, one[:])
 }
 
 // Close stops the board: it closes every connection and the listener and
@@ -358,6 +360,10 @@ func (s *Server) closeFDs() {
 			c.fd = -1
 		}
 	}
+	if s.waiter != nil {
+		s.waiter.close()
+		s.epfd = -1
+	}
 	for _, fd := range []int{s.lfd, s.epfd, s.evfd, s.tfd} {
 		if fd >= 0 {
 			unix.Close(fd)
@@ -372,7 +378,7 @@ func (s *Server) loop() {
 	nslots := len(s.conns)
 	for {
 		s.armTimer()
-		n, err := unix.EpollWait(s.epfd, s.events, -1)
+		n, err := s.waiter.wait()
 		if err != nil {
 			if err == unix.EINTR {
 				continue
@@ -388,13 +394,13 @@ func (s *Server) loop() {
 				s.acceptAll(now)
 			case tagWake:
 				var buf [8]byte
-				_, _ = unix.Read(s.evfd, buf[:])
+				_, _ = rawRead(s.evfd, buf[:])
 				if s.runPending() {
 					return
 				}
 			case tagTimer:
 				var buf [8]byte
-				_, _ = unix.Read(s.tfd, buf[:])
+				_, _ = rawRead(s.tfd, buf[:])
 				s.armed = 0
 			default:
 				i := int(e.Fd)
@@ -461,7 +467,12 @@ func (s *Server) runPending() (stop bool) {
 // armTimer sets the timerfd to the earliest deadline.
 func (s *Server) armTimer() {
 	_, at := s.dl.Min()
-	if at == s.armed {
+	if at == s.armed || (s.armed != 0 && (at == 0 || at > s.armed)) {
+		// Armed for this deadline or an earlier one: a deadline that
+		// moved later (a slot's idle timer, at every message) or went
+		// away leaves the timer as it is; it fires early, the loop finds
+		// nothing due and arms it again, one call instead of one a
+		// message.
 		return
 	}
 	s.armed = at
@@ -474,7 +485,7 @@ func (s *Server) armTimer() {
 		}
 		spec.Value = unix.NsecToTimespec(int64(d))
 	}
-	_ = unix.TimerfdSettime(s.tfd, 0, &spec, nil)
+	_ = rawTimerfdSettime(s.tfd, &spec)
 }
 
 func (s *Server) acceptAll(now int64) {
@@ -483,11 +494,10 @@ func (s *Server) acceptAll(now int64) {
 			return
 		}
 		// accept4 with no address: nothing to allocate per connection.
-		r, _, errno := unix.Syscall6(unix.SYS_ACCEPT4, uintptr(s.lfd), 0, 0, unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0, 0)
-		if errno != 0 {
+		fd, err := rawAccept4(s.lfd)
+		if err != nil {
 			return // EAGAIN, or an error we cannot act on (EMFILE): try at the next event
 		}
-		fd := int(r)
 		sl := s.board.Accept(now)
 		if sl == nil && s.purge(now) {
 			sl = s.board.Accept(now)
@@ -508,7 +518,7 @@ func (s *Server) acceptAll(now int64) {
 		// before reading its echo stalled under load.)
 		_ = unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_RCVBUF, s.sockBuf)
 		s.ev = unix.EpollEvent{Events: unix.EPOLLIN | unix.EPOLLOUT | unix.EPOLLRDHUP | unix.EPOLLET, Fd: int32(i)}
-		if err := unix.EpollCtl(s.epfd, unix.EPOLL_CTL_ADD, fd, &s.ev); err != nil {
+		if err := rawEpollCtl(s.epfd, unix.EPOLL_CTL_ADD, fd, &s.ev); err != nil {
 			unix.Close(fd)
 			sl.Release(now)
 			continue
@@ -754,7 +764,7 @@ func (s *Server) service(i int, now int64) {
 					if g == 0 {
 						s.waitLink(i, w)
 					} else {
-						n, err := unix.Read(c.fd, buf[:g])
+						n, err := rawRead(c.fd, buf[:g])
 						s.bucket.refund(g - max(n, 0))
 						took -= g - max(n, 0)
 						switch {
@@ -803,7 +813,7 @@ func (s *Server) service(i int, now int64) {
 				if g == 0 {
 					s.waitLink(i, w)
 				} else {
-					n, err := unix.Write(c.fd, pend[:g])
+					n, err := rawWrite(c.fd, pend[:g])
 					s.bucket.refund(g - max(n, 0))
 					took -= g - max(n, 0)
 					if n > 0 {
@@ -1106,7 +1116,7 @@ func (s *Server) linger(i int, now int64) {
 	}
 	until := s.dl.At(i) // 0 once the timer fired
 	for {
-		n, err := unix.Read(c.fd, s.drain[:])
+		n, err := rawRead(c.fd, s.drain[:])
 		if n > 0 {
 			continue
 		}
@@ -1120,7 +1130,7 @@ func (s *Server) linger(i int, now int64) {
 
 func (s *Server) closeConn(i int, now int64) {
 	c := &s.conns[i]
-	_ = unix.EpollCtl(s.epfd, unix.EPOLL_CTL_DEL, c.fd, &s.ev)
+	_ = rawEpollCtl(s.epfd, unix.EPOLL_CTL_DEL, c.fd, &s.ev)
 	unix.Close(c.fd)
 	c.slot.Release(now)
 	s.afterCall(now, 0)
