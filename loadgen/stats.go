@@ -305,6 +305,9 @@ func (s *sampler) heap(start int64) []results.HeapSample {
 			SlotsInUse:      int(x.SlotsInUse),
 			StaticFootprint: x.Footprint,
 			RAMInUse:        x.RAMInUse,
+			CPUBusyMs:       x.CPUBusyMs,
+			CPUBusyPermille: x.CPUBusyPermille,
+			CPUCores:        int(x.CPUCores),
 		})
 	}
 	return out

@@ -28,8 +28,13 @@ type BoardStats struct {
 	MsgsIn, MsgsOut, MsgsDropped, PingsSent int64 // "msgs"
 	BytesIn, BytesOut                       int64 // "bytes"
 
-	RAMInUse  int64 // "ram"."in_use": the board's RAM in use (wslab boards)
-	StatsPort int64 // "config"."stats_port": where /stats is served without a slot (0: none)
+	RAMInUse int64 // "ram"."in_use": the board's RAM in use (wslab boards)
+
+	// "cpu": the board's processor as the emulation's CPU model charges
+	// it (0 when not modelled): busy time since start, that over uptime
+	// and cores in permille, and the cores.
+	CPUBusyMs, CPUBusyPermille, CPUCores int64
+	StatsPort                            int64 // "config"."stats_port": where /stats is served without a slot (0: none)
 }
 
 // statsFields maps "object"."key" of the document to a BoardStats field:
@@ -70,6 +75,9 @@ var statsFields = [...]struct {
 	{"bytes", "out", func(s *BoardStats) *int64 { return &s.BytesOut }},
 	{"ram", "in_use", func(s *BoardStats) *int64 { return &s.RAMInUse }},
 	{"config", "stats_port", func(s *BoardStats) *int64 { return &s.StatsPort }},
+	{"cpu", "busy_ms", func(s *BoardStats) *int64 { return &s.CPUBusyMs }},
+	{"cpu", "busy_permille", func(s *BoardStats) *int64 { return &s.CPUBusyPermille }},
+	{"cpu", "cores", func(s *BoardStats) *int64 { return &s.CPUCores }},
 }
 
 // Errors of ParseStats.
