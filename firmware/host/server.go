@@ -14,6 +14,7 @@ import (
 
 	"github.com/wslab/wslab/firmware"
 	"github.com/wslab/wslab/internal/deadlines"
+	"github.com/wslab/wslab/internal/rawio"
 )
 
 // Options configure an emulated board.
@@ -40,7 +41,7 @@ type Server struct {
 	tempDir  bool
 
 	lfd, epfd, evfd, tfd int
-	waiter               *epollWaiter // waits for epfd's events; owns epfd
+	waiter               *rawio.Waiter // waits for epfd's events; owns epfd
 	conns                []conn
 	dl                   *deadlines.Heap // items 0..N-1 are slots, N is the link, N+1 the CPU
 	bucket               *bucket
@@ -231,7 +232,7 @@ func (s *Server) setup() error {
 	if s.epfd, err = unix.EpollCreate1(unix.EPOLL_CLOEXEC); err != nil {
 		return err
 	}
-	s.waiter = newEpollWaiter(s.epfd, s.events)
+	s.waiter = rawio.NewWaiter(s.epfd, s.events)
 	if s.evfd, err = unix.Eventfd(0, unix.EFD_NONBLOCK|unix.EFD_CLOEXEC); err != nil {
 		return err
 	}
@@ -324,7 +325,7 @@ func (s *Server) CPUBusy() time.Duration {
 
 func (s *Server) kick() {
 	var one = [8]byte{1}
-	_, _ = rawWrite(s.evfd, one[:])
+	_, _ = rawio.Write(s.evfd, one[:])
 }
 
 // Close stops the board: it closes every connection and the listener and
@@ -361,7 +362,7 @@ func (s *Server) closeFDs() {
 		}
 	}
 	if s.waiter != nil {
-		s.waiter.close()
+		s.waiter.Close()
 		s.epfd = -1
 	}
 	for _, fd := range []int{s.lfd, s.epfd, s.evfd, s.tfd} {
@@ -378,7 +379,7 @@ func (s *Server) loop() {
 	nslots := len(s.conns)
 	for {
 		s.armTimer()
-		n, err := s.waiter.wait()
+		n, err := s.waiter.Wait()
 		if err != nil {
 			if err == unix.EINTR {
 				continue
@@ -394,13 +395,13 @@ func (s *Server) loop() {
 				s.acceptAll(now)
 			case tagWake:
 				var buf [8]byte
-				_, _ = rawRead(s.evfd, buf[:])
+				_, _ = rawio.Read(s.evfd, buf[:])
 				if s.runPending() {
 					return
 				}
 			case tagTimer:
 				var buf [8]byte
-				_, _ = rawRead(s.tfd, buf[:])
+				_, _ = rawio.Read(s.tfd, buf[:])
 				s.armed = 0
 			default:
 				i := int(e.Fd)
@@ -485,7 +486,7 @@ func (s *Server) armTimer() {
 		}
 		spec.Value = unix.NsecToTimespec(int64(d))
 	}
-	_ = rawTimerfdSettime(s.tfd, &spec)
+	_ = rawio.TimerfdSettime(s.tfd, &spec)
 }
 
 func (s *Server) acceptAll(now int64) {
@@ -494,7 +495,7 @@ func (s *Server) acceptAll(now int64) {
 			return
 		}
 		// accept4 with no address: nothing to allocate per connection.
-		fd, err := rawAccept4(s.lfd)
+		fd, err := rawio.Accept4(s.lfd)
 		if err != nil {
 			return // EAGAIN, or an error we cannot act on (EMFILE): try at the next event
 		}
@@ -518,7 +519,7 @@ func (s *Server) acceptAll(now int64) {
 		// before reading its echo stalled under load.)
 		_ = unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_RCVBUF, s.sockBuf)
 		s.ev = unix.EpollEvent{Events: unix.EPOLLIN | unix.EPOLLOUT | unix.EPOLLRDHUP | unix.EPOLLET, Fd: int32(i)}
-		if err := rawEpollCtl(s.epfd, unix.EPOLL_CTL_ADD, fd, &s.ev); err != nil {
+		if err := rawio.EpollCtl(s.epfd, unix.EPOLL_CTL_ADD, fd, &s.ev); err != nil {
 			unix.Close(fd)
 			sl.Release(now)
 			continue
@@ -764,7 +765,7 @@ func (s *Server) service(i int, now int64) {
 					if g == 0 {
 						s.waitLink(i, w)
 					} else {
-						n, err := rawRead(c.fd, buf[:g])
+						n, err := rawio.Read(c.fd, buf[:g])
 						s.bucket.refund(g - max(n, 0))
 						took -= g - max(n, 0)
 						switch {
@@ -813,7 +814,7 @@ func (s *Server) service(i int, now int64) {
 				if g == 0 {
 					s.waitLink(i, w)
 				} else {
-					n, err := rawWrite(c.fd, pend[:g])
+					n, err := rawio.Write(c.fd, pend[:g])
 					s.bucket.refund(g - max(n, 0))
 					took -= g - max(n, 0)
 					if n > 0 {
@@ -1116,7 +1117,7 @@ func (s *Server) linger(i int, now int64) {
 	}
 	until := s.dl.At(i) // 0 once the timer fired
 	for {
-		n, err := rawRead(c.fd, s.drain[:])
+		n, err := rawio.Read(c.fd, s.drain[:])
 		if n > 0 {
 			continue
 		}
@@ -1130,7 +1131,7 @@ func (s *Server) linger(i int, now int64) {
 
 func (s *Server) closeConn(i int, now int64) {
 	c := &s.conns[i]
-	_ = rawEpollCtl(s.epfd, unix.EPOLL_CTL_DEL, c.fd, &s.ev)
+	_ = rawio.EpollCtl(s.epfd, unix.EPOLL_CTL_DEL, c.fd, &s.ev)
 	unix.Close(c.fd)
 	c.slot.Release(now)
 	s.afterCall(now, 0)

@@ -1,6 +1,20 @@
 //go:build linux
 
-package host
+// Package rawio holds the system calls of wslab's epoll loops: the
+// emulated board's (firmware/host) and the load generator's workers.
+//
+// A loop that blocks in epoll_wait from its goroutine (unix.EpollWait, a
+// unix.Syscall) leaves its P marked as in a system call; the runtime's
+// sysmon thread then keeps waking every 20 µs to retake it (one
+// nanosleep per message on a board sharing a core with its clients),
+// and handing the P back costs a futex or two. Waiter does not block in
+// a system call at all: the loop's epoll descriptor is itself registered
+// with the runtime's netpoller, so the goroutine parks as a net.Conn
+// reader does and the process sleeps in the runtime's own epoll_wait
+// with every P idle. The loops' calls on non-blocking descriptors, which
+// never block, are made raw (unix.RawSyscall: no entersyscall and
+// exitsyscall around each).
+package rawio
 
 import (
 	"os"
@@ -9,17 +23,6 @@ import (
 
 	"golang.org/x/sys/unix"
 )
-
-// The event loop's system calls on non-blocking descriptors are made raw
-// (unix.RawSyscall: no entersyscall/exitsyscall), as they never block.
-// A call made through unix.Syscall marks the goroutine's P as in a system
-// call; a loop making one after another keeps the runtime's sysmon thread
-// polling (usleep 20 µs) to retake that P, which on a board sharing a
-// core with its clients cost about one nanosleep per message. The one
-// call that does wait, for the next event, is not made at all: the
-// loop's epoll descriptor is itself registered with the runtime's
-// netpoller, so the goroutine parks as a net.Conn reader does and the
-// process sleeps in the runtime's own epoll_wait with every P idle.
 
 var zeroBuf [1]byte
 
@@ -40,8 +43,8 @@ func errnoErr(e syscall.Errno) error {
 	return e
 }
 
-// rawRead is unix.Read for a non-blocking descriptor.
-func rawRead(fd int, b []byte) (int, error) {
+// Read is unix.Read for a non-blocking descriptor.
+func Read(fd int, b []byte) (int, error) {
 	r, _, e := unix.RawSyscall(unix.SYS_READ, uintptr(fd), uintptr(bufPtr(b)), uintptr(len(b)))
 	if e != 0 {
 		return -1, errnoErr(e)
@@ -49,8 +52,8 @@ func rawRead(fd int, b []byte) (int, error) {
 	return int(r), nil
 }
 
-// rawWrite is unix.Write for a non-blocking descriptor.
-func rawWrite(fd int, b []byte) (int, error) {
+// Write is unix.Write for a non-blocking descriptor.
+func Write(fd int, b []byte) (int, error) {
 	r, _, e := unix.RawSyscall(unix.SYS_WRITE, uintptr(fd), uintptr(bufPtr(b)), uintptr(len(b)))
 	if e != 0 {
 		return -1, errnoErr(e)
@@ -58,14 +61,14 @@ func rawWrite(fd int, b []byte) (int, error) {
 	return int(r), nil
 }
 
-// rawEpollCtl is unix.EpollCtl without entersyscall.
-func rawEpollCtl(epfd, op, fd int, ev *unix.EpollEvent) error {
+// EpollCtl is unix.EpollCtl without entersyscall.
+func EpollCtl(epfd, op, fd int, ev *unix.EpollEvent) error {
 	_, _, e := unix.RawSyscall6(unix.SYS_EPOLL_CTL, uintptr(epfd), uintptr(op), uintptr(fd), uintptr(unsafe.Pointer(ev)), 0, 0)
 	return errnoErr(e)
 }
 
-// rawEpollPoll is epoll_wait with a zero timeout: the events ready now.
-func rawEpollPoll(epfd int, events []unix.EpollEvent) (int, error) {
+// EpollPoll is epoll_wait with a zero timeout: the events ready now.
+func EpollPoll(epfd int, events []unix.EpollEvent) (int, error) {
 	r, _, e := unix.RawSyscall6(unix.SYS_EPOLL_PWAIT, uintptr(epfd), uintptr(unsafe.Pointer(&events[0])), uintptr(len(events)), 0, 0, 0)
 	if e != 0 {
 		return 0, errnoErr(e)
@@ -73,9 +76,9 @@ func rawEpollPoll(epfd int, events []unix.EpollEvent) (int, error) {
 	return int(r), nil
 }
 
-// rawAccept4 accepts a connection without its address (nothing to
+// Accept4 accepts a connection without its address (nothing to
 // allocate), non-blocking and close-on-exec.
-func rawAccept4(lfd int) (int, error) {
+func Accept4(lfd int) (int, error) {
 	r, _, e := unix.RawSyscall6(unix.SYS_ACCEPT4, uintptr(lfd), 0, 0, unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0, 0)
 	if e != 0 {
 		return -1, errnoErr(e)
@@ -83,10 +86,10 @@ func rawAccept4(lfd int) (int, error) {
 	return int(r), nil
 }
 
-// epollWaiter waits for an epoll descriptor's events in the runtime's
+// Waiter waits for an epoll descriptor's events in the runtime's
 // netpoller (see above); when the descriptor cannot be registered there,
 // it falls back to a blocking epoll_wait.
-type epollWaiter struct {
+type Waiter struct {
 	fd     int
 	file   *os.File
 	rc     syscall.RawConn
@@ -96,13 +99,13 @@ type epollWaiter struct {
 	ready  func(fd uintptr) bool // w.poll, made once: no allocation per wait
 }
 
-// newEpollWaiter takes ownership of epfd: close it with close.
-func newEpollWaiter(epfd int, events []unix.EpollEvent) *epollWaiter {
-	w := &epollWaiter{fd: epfd, events: events}
+// NewWaiter takes ownership of epfd: close it with Close.
+func NewWaiter(epfd int, events []unix.EpollEvent) *Waiter {
+	w := &Waiter{fd: epfd, events: events}
 	w.ready = w.poll
 	if unix.SetNonblock(epfd, true) == nil {
 		// os.NewFile registers a non-blocking descriptor with the netpoller.
-		w.file = os.NewFile(uintptr(epfd), "board-epoll")
+		w.file = os.NewFile(uintptr(epfd), "epoll")
 		if rc, err := w.file.SyscallConn(); err == nil {
 			w.rc = rc
 		}
@@ -110,13 +113,13 @@ func newEpollWaiter(epfd int, events []unix.EpollEvent) *epollWaiter {
 	return w
 }
 
-func (w *epollWaiter) poll(uintptr) bool {
-	w.n, w.err = rawEpollPoll(w.fd, w.events)
+func (w *Waiter) poll(uintptr) bool {
+	w.n, w.err = EpollPoll(w.fd, w.events)
 	return w.n > 0 || (w.err != nil && w.err != unix.EINTR)
 }
 
-// wait returns the number of events ready, waiting for one if none is.
-func (w *epollWaiter) wait() (int, error) {
+// Wait returns the number of events ready, waiting for one if none is.
+func (w *Waiter) Wait() (int, error) {
 	if w.poll(0) {
 		return w.n, w.err
 	}
@@ -134,7 +137,7 @@ func (w *epollWaiter) wait() (int, error) {
 	}
 }
 
-func (w *epollWaiter) close() {
+func (w *Waiter) Close() {
 	if w.file != nil {
 		w.file.Close()
 		return
@@ -142,9 +145,9 @@ func (w *epollWaiter) close() {
 	unix.Close(w.fd)
 }
 
-// rawTimerfdSettime is unix.TimerfdSettime (relative, no old value)
+// TimerfdSettime is unix.TimerfdSettime (relative, no old value)
 // without entersyscall.
-func rawTimerfdSettime(fd int, spec *unix.ItimerSpec) error {
+func TimerfdSettime(fd int, spec *unix.ItimerSpec) error {
 	_, _, e := unix.RawSyscall6(unix.SYS_TIMERFD_SETTIME, uintptr(fd), 0, uintptr(unsafe.Pointer(spec)), 0, 0, 0)
 	return errnoErr(e)
 }
