@@ -6,6 +6,8 @@ import (
 	"sync"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/wslab/wslab/internal/rawio"
 )
 
 // transport is all a connection needs from outside itself: open, read,
@@ -89,7 +91,7 @@ func (w *worker) dial(c *conn) (dialResult, errKind) {
 		// Level-triggered: a read per readiness, no read to EAGAIN; write
 		// readiness only while connecting or when a write would block.
 		w.ev = unix.EpollEvent{Events: unix.EPOLLIN | unix.EPOLLOUT | unix.EPOLLRDHUP, Fd: int32(c.i), Pad: c.gen}
-		if err := unix.EpollCtl(w.epfd, unix.EPOLL_CTL_ADD, fd, &w.ev); err != nil {
+		if err := rawio.EpollCtl(w.epfd, unix.EPOLL_CTL_ADD, fd, &w.ev); err != nil {
 			c.fd, c.addr = fd, idx
 			return dialFailed, eDial
 		}
@@ -103,7 +105,7 @@ func (w *worker) dial(c *conn) (dialResult, errKind) {
 			return dialPending, eNone
 		case unix.EADDRNOTAVAIL:
 			// This source address has no ephemeral port left: next one.
-			_ = unix.EpollCtl(w.epfd, unix.EPOLL_CTL_DEL, fd, &w.ev)
+			_ = rawio.EpollCtl(w.epfd, unix.EPOLL_CTL_DEL, fd, &w.ev)
 			unix.Close(fd)
 			c.gen++
 			if e.addrs.exhausted(idx) {
@@ -151,7 +153,7 @@ func (w *worker) onEvent(c *conn, ev uint32, now int64) {
 
 func (w *worker) read(c *conn, b []byte) (int, ioStatus, errKind) {
 	for {
-		n, err := unix.Read(c.fd, b)
+		n, err := rawio.Read(c.fd, b)
 		switch {
 		case n > 0:
 			return n, ioOK, eNone
@@ -169,7 +171,7 @@ func (w *worker) read(c *conn, b []byte) (int, ioStatus, errKind) {
 func (w *worker) write(c *conn, b []byte) (int, ioStatus, errKind) {
 	done := 0
 	for done < len(b) {
-		n, err := unix.Write(c.fd, b[done:])
+		n, err := rawio.Write(c.fd, b[done:])
 		if n > 0 {
 			done += n
 		}
@@ -191,11 +193,11 @@ func (w *worker) wantOut(c *conn, on bool) {
 	if on {
 		w.ev.Events |= unix.EPOLLOUT
 	}
-	_ = unix.EpollCtl(w.epfd, unix.EPOLL_CTL_MOD, c.fd, &w.ev)
+	_ = rawio.EpollCtl(w.epfd, unix.EPOLL_CTL_MOD, c.fd, &w.ev)
 }
 
 func (w *worker) shut(c *conn) {
-	_ = unix.EpollCtl(w.epfd, unix.EPOLL_CTL_DEL, c.fd, &w.ev)
+	_ = rawio.EpollCtl(w.epfd, unix.EPOLL_CTL_DEL, c.fd, &w.ev)
 	unix.Close(c.fd)
 }
 
@@ -205,6 +207,7 @@ func (w *worker) shut(c *conn) {
 // system calls on the connections.
 type sockets struct {
 	epfd, evfd, tfd int
+	waiter          *rawio.Waiter // waits for epfd's events; owns epfd
 	events          []unix.EpollEvent
 	ev              unix.EpollEvent // for EpollCtl, kept here so it does not escape per call
 	armed           int64           // the timerfd's deadline
@@ -245,6 +248,7 @@ func newWorker(e *engine, id int, gids []int) (*worker, error) {
 	if w.epfd, err = unix.EpollCreate1(unix.EPOLL_CLOEXEC); err != nil {
 		return nil, err
 	}
+	w.waiter = rawio.NewWaiter(w.epfd, w.events)
 	if w.evfd, err = unix.Eventfd(0, unix.EFD_NONBLOCK|unix.EFD_CLOEXEC); err != nil {
 		w.closeFDs()
 		w.closeWake()
@@ -273,7 +277,7 @@ func (w *worker) do(f func()) {
 	w.cmds = append(w.cmds, f)
 	if w.evfd >= 0 {
 		one := [8]byte{1}
-		_, _ = unix.Write(w.evfd, one[:])
+		_, _ = rawio.Write(w.evfd, one[:])
 	}
 }
 
@@ -300,14 +304,15 @@ func (w *worker) run() {
 		w.dialRamp(now)
 	}
 	for w.phase != phDone {
-		timeout := -1
+		var n int
+		var err error
 		if w.pollUntil > now && w.pace {
-			timeout = 0 // spinning before a send: poll the sockets
+			n, err = rawio.EpollPoll(w.epfd, w.events) // spinning before a send: poll the sockets
 		} else {
 			w.pollUntil = 0
 			w.armTimer(now)
+			n, err = w.waiter.Wait()
 		}
-		n, err := unix.EpollWait(w.epfd, w.events, timeout)
 		if err != nil && err != unix.EINTR {
 			w.hardStop()
 			break
@@ -318,11 +323,11 @@ func (w *worker) run() {
 			switch ev.Fd {
 			case tagWake:
 				var b [8]byte
-				_, _ = unix.Read(w.evfd, b[:])
+				_, _ = rawio.Read(w.evfd, b[:])
 				w.runCmds()
 			case tagTimer:
 				var b [8]byte
-				_, _ = unix.Read(w.tfd, b[:])
+				_, _ = rawio.Read(w.tfd, b[:])
 				w.armed = 0
 			default:
 				c := w.conns[ev.Fd]
@@ -360,7 +365,7 @@ func (w *worker) armTimer(now int64) {
 		}
 		spec.Value = unix.NsecToTimespec(d)
 	}
-	_ = unix.TimerfdSettime(w.tfd, 0, &spec, nil)
+	_ = rawio.TimerfdSettime(w.tfd, &spec)
 }
 
 func (w *worker) closeFDs() {
@@ -369,6 +374,10 @@ func (w *worker) closeFDs() {
 			unix.Close(c.fd)
 			c.fd = -1
 		}
+	}
+	if w.waiter != nil {
+		w.waiter.Close()
+		w.waiter, w.epfd = nil, -1
 	}
 	for _, fd := range []int{w.epfd, w.tfd} {
 		if fd >= 0 {
