@@ -63,16 +63,18 @@ func (w *worker) dial(c *conn) (dialResult, errKind) {
 		if w.v6 {
 			family = unix.AF_INET6
 		}
-		fd, err := unix.Socket(family, unix.SOCK_STREAM|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0)
+		// The dial's calls are raw (internal/rawio): a ramp makes
+		// thousands of them back to back.
+		fd, err := rawio.Socket(family, unix.SOCK_STREAM|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0)
 		if err != nil {
 			return dialNoSocket, eDial
 		}
-		_ = unix.SetsockoptInt(fd, unix.IPPROTO_TCP, unix.TCP_NODELAY, 1)
+		_ = rawio.SetsockoptInt(fd, unix.IPPROTO_TCP, unix.TCP_NODELAY, 1)
 		if e.sndBuf > 0 {
-			_ = unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_SNDBUF, e.sndBuf)
+			_ = rawio.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_SNDBUF, e.sndBuf)
 		}
 		if w.s.MSS > 0 {
-			_ = unix.SetsockoptInt(fd, unix.IPPROTO_TCP, unix.TCP_MAXSEG, w.s.MSS)
+			_ = rawio.SetsockoptInt(fd, unix.IPPROTO_TCP, unix.TCP_MAXSEG, w.s.MSS)
 		}
 		// 127.0.0.1 is the kernel's own choice for a loopback target: no
 		// bind (two syscalls) until the pool moves past it.
@@ -95,7 +97,7 @@ func (w *worker) dial(c *conn) (dialResult, errKind) {
 			c.fd, c.addr = fd, idx
 			return dialFailed, eDial
 		}
-		err = unix.Connect(fd, w.targetSA())
+		err = rawio.Connect(fd, w.targetRaw())
 		switch err {
 		case nil:
 			c.fd, c.addr = fd, idx
@@ -106,7 +108,7 @@ func (w *worker) dial(c *conn) (dialResult, errKind) {
 		case unix.EADDRNOTAVAIL:
 			// This source address has no ephemeral port left: next one.
 			_ = rawio.EpollCtl(w.epfd, unix.EPOLL_CTL_DEL, fd, &w.ev)
-			unix.Close(fd)
+			rawio.Close(fd)
 			c.gen++
 			if e.addrs.exhausted(idx) {
 				continue
@@ -126,7 +128,7 @@ func (w *worker) onEvent(c *conn, ev uint32, now int64) {
 			return
 		}
 		k := eNone
-		errno, err := unix.GetsockoptInt(c.fd, unix.SOL_SOCKET, unix.SO_ERROR)
+		errno, err := rawio.GetsockoptInt(c.fd, unix.SOL_SOCKET, unix.SO_ERROR)
 		if err != nil || errno != 0 {
 			if err == nil {
 				err = unix.Errno(errno)
@@ -198,7 +200,7 @@ func (w *worker) wantOut(c *conn, on bool) {
 
 func (w *worker) shut(c *conn) {
 	_ = rawio.EpollCtl(w.epfd, unix.EPOLL_CTL_DEL, c.fd, &w.ev)
-	unix.Close(c.fd)
+	rawio.Close(c.fd)
 }
 
 // sockets is a worker's epoll side: the event loop's descriptors, the
@@ -214,6 +216,8 @@ type sockets struct {
 
 	target4 unix.SockaddrInet4
 	target6 unix.SockaddrInet6
+	raw4    *rawio.Sockaddr // the target in the kernel's form, for connect
+	raw6    *rawio.Sockaddr
 	v6      bool
 	locals  map[int]unix.Sockaddr // source address index -> this worker's sockaddr
 
@@ -421,11 +425,17 @@ func (w *worker) local(i int) unix.Sockaddr {
 	return sa
 }
 
-func (w *worker) targetSA() unix.Sockaddr {
+func (w *worker) targetRaw() *rawio.Sockaddr {
 	if w.v6 {
-		return &w.target6
+		if w.raw6 == nil {
+			w.raw6 = rawio.NewSockaddr(&w.target6)
+		}
+		return w.raw6
 	}
-	return &w.target4
+	if w.raw4 == nil {
+		w.raw4 = rawio.NewSockaddr(&w.target4)
+	}
+	return w.raw4
 }
 
 // synRetryAfter is the connect time past which a connection is checked for

@@ -509,7 +509,7 @@ func (s *Server) acceptAll(now int64) {
 			continue
 		}
 		i := sl.Index()
-		_ = unix.SetsockoptInt(fd, unix.IPPROTO_TCP, unix.TCP_NODELAY, 1)
+		_ = rawio.SetsockoptInt(fd, unix.IPPROTO_TCP, unix.TCP_NODELAY, 1)
 		// A board's TCP window is a few KiB (TCP_WND), not the megabytes
 		// Linux grows a loopback socket to; keep the receive buffer near
 		// the board's own so a fast client meets the board's back-pressure
@@ -517,7 +517,7 @@ func (s *Server) acceptAll(now int64) {
 		// stays as Linux sizes it: the link emulation paces output, and
 		// with both sides small, a client that writes a large message
 		// before reading its echo stalled under load.)
-		_ = unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_RCVBUF, s.sockBuf)
+		_ = rawio.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_RCVBUF, s.sockBuf)
 		s.ev = unix.EpollEvent{Events: unix.EPOLLIN | unix.EPOLLOUT | unix.EPOLLRDHUP | unix.EPOLLET, Fd: int32(i)}
 		if err := rawio.EpollCtl(s.epfd, unix.EPOLL_CTL_ADD, fd, &s.ev); err != nil {
 			unix.Close(fd)
@@ -1132,7 +1132,7 @@ func (s *Server) linger(i int, now int64) {
 func (s *Server) closeConn(i int, now int64) {
 	c := &s.conns[i]
 	_ = rawio.EpollCtl(s.epfd, unix.EPOLL_CTL_DEL, c.fd, &s.ev)
-	unix.Close(c.fd)
+	rawio.Close(c.fd)
 	c.slot.Release(now)
 	s.afterCall(now, 0)
 	*c = conn{fd: -1}

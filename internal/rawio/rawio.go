@@ -151,3 +151,76 @@ func TimerfdSettime(fd int, spec *unix.ItimerSpec) error {
 	_, _, e := unix.RawSyscall6(unix.SYS_TIMERFD_SETTIME, uintptr(fd), 0, uintptr(unsafe.Pointer(spec)), 0, 0, 0)
 	return errnoErr(e)
 }
+
+// Socket is unix.Socket without entersyscall.
+func Socket(domain, typ, proto int) (int, error) {
+	r, _, e := unix.RawSyscall(unix.SYS_SOCKET, uintptr(domain), uintptr(typ), uintptr(proto))
+	if e != 0 {
+		return -1, errnoErr(e)
+	}
+	return int(r), nil
+}
+
+// SetsockoptInt is unix.SetsockoptInt without entersyscall.
+func SetsockoptInt(fd, level, opt, value int) error {
+	v := int32(value)
+	_, _, e := unix.RawSyscall6(unix.SYS_SETSOCKOPT, uintptr(fd), uintptr(level), uintptr(opt), uintptr(unsafe.Pointer(&v)), 4, 0)
+	return errnoErr(e)
+}
+
+// GetsockoptInt is unix.GetsockoptInt without entersyscall.
+func GetsockoptInt(fd, level, opt int) (int, error) {
+	var v int32
+	l := uint32(4)
+	_, _, e := unix.RawSyscall6(unix.SYS_GETSOCKOPT, uintptr(fd), uintptr(level), uintptr(opt), uintptr(unsafe.Pointer(&v)), uintptr(unsafe.Pointer(&l)), 0)
+	return int(v), errnoErr(e)
+}
+
+// Close is unix.Close without entersyscall, for a socket without a
+// lingering close (SO_LINGER with a timeout would block).
+func Close(fd int) error {
+	_, _, e := unix.RawSyscall(unix.SYS_CLOSE, uintptr(fd), 0, 0)
+	return errnoErr(e)
+}
+
+// Sockaddr is a socket address in the kernel's form, made once: Connect
+// takes it without converting (nor allocating) per call.
+type Sockaddr struct {
+	raw [unsafe.Sizeof(unix.RawSockaddrInet6{})]byte
+	len uintptr
+}
+
+// NewSockaddr converts an IPv4 or IPv6 address; nil for another kind.
+func NewSockaddr(sa unix.Sockaddr) *Sockaddr {
+	var s Sockaddr
+	switch a := sa.(type) {
+	case *unix.SockaddrInet4:
+		r := (*unix.RawSockaddrInet4)(unsafe.Pointer(&s.raw[0]))
+		r.Family = unix.AF_INET
+		p := (*[2]byte)(unsafe.Pointer(&r.Port))
+		p[0], p[1] = byte(a.Port>>8), byte(a.Port)
+		r.Addr = a.Addr
+		s.len = unsafe.Sizeof(*r)
+	case *unix.SockaddrInet6:
+		r := (*unix.RawSockaddrInet6)(unsafe.Pointer(&s.raw[0]))
+		r.Family = unix.AF_INET6
+		p := (*[2]byte)(unsafe.Pointer(&r.Port))
+		p[0], p[1] = byte(a.Port>>8), byte(a.Port)
+		r.Addr = a.Addr
+		r.Scope_id = a.ZoneId
+		s.len = unsafe.Sizeof(*r)
+	default:
+		return nil
+	}
+	return &s
+}
+
+// Connect is unix.Connect to sa without entersyscall (a non-blocking
+// socket: EINPROGRESS while the handshake runs).
+func Connect(fd int, sa *Sockaddr) error {
+	_, _, e := unix.RawSyscall(unix.SYS_CONNECT, uintptr(fd), uintptr(unsafe.Pointer(&sa.raw[0])), sa.len)
+	if e == unix.EINPROGRESS {
+		return unix.EINPROGRESS
+	}
+	return errnoErr(e)
+}

@@ -92,3 +92,55 @@ func TestWaiter(t *testing.T) {
 		t.Fatalf("timerfd_settime on a bad descriptor: %v", err)
 	}
 }
+
+// Connect reaches the address NewSockaddr converted (the port in network
+// byte order), over IPv4 and IPv6.
+func TestConnect(t *testing.T) {
+	for _, c := range []struct {
+		family int
+		sa     unix.Sockaddr
+	}{
+		{unix.AF_INET, &unix.SockaddrInet4{Addr: [4]byte{127, 0, 0, 1}}},
+		{unix.AF_INET6, &unix.SockaddrInet6{Addr: [16]byte{15: 1}}},
+	} {
+		lfd, err := unix.Socket(c.family, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer unix.Close(lfd)
+		if err := unix.Bind(lfd, c.sa); err != nil {
+			if c.family == unix.AF_INET6 {
+				t.Logf("no IPv6 loopback: %v", err)
+				continue
+			}
+			t.Fatal(err)
+		}
+		if err := unix.Listen(lfd, 4); err != nil {
+			t.Fatal(err)
+		}
+		bound, err := unix.Getsockname(lfd)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fd, err := Socket(c.family, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer Close(fd)
+		if err := Connect(fd, NewSockaddr(bound)); err != nil {
+			t.Fatalf("family %d: connect to %+v: %v", c.family, bound, err)
+		}
+		if err := SetsockoptInt(fd, unix.IPPROTO_TCP, unix.TCP_NODELAY, 1); err != nil {
+			t.Fatal(err)
+		}
+		if v, err := GetsockoptInt(fd, unix.IPPROTO_TCP, unix.TCP_NODELAY); err != nil || v == 0 {
+			t.Fatalf("TCP_NODELAY reads %d %v", v, err)
+		}
+		if v, err := GetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_ERROR); err != nil || v != 0 {
+			t.Fatalf("SO_ERROR %d %v", v, err)
+		}
+	}
+	if NewSockaddr(&unix.SockaddrUnix{Name: "x"}) != nil {
+		t.Error("a Unix address converted")
+	}
+}
