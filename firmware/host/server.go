@@ -107,6 +107,7 @@ type conn struct {
 	segHead, segN, wndHead, wndN  int32
 	wndUsed                       int32
 	readable, writable, lingering bool // lingering: the board is done, draining input until the client's FIN
+	hup                           bool // the peer's FIN or an error was reported: read to the end
 }
 
 const (
@@ -414,6 +415,7 @@ func (s *Server) loop() {
 						c.rxAt = now // input arrived: the board's work on it starts from here
 					}
 					c.readable = true
+					c.hup = c.hup || e.Events&(unix.EPOLLRDHUP|unix.EPOLLHUP|unix.EPOLLERR) != 0
 				}
 				if e.Events&(unix.EPOLLOUT|unix.EPOLLHUP|unix.EPOLLERR) != 0 {
 					c.writable = true
@@ -775,6 +777,14 @@ func (s *Server) service(i int, now int64) {
 							c.rxAt = now // what is read next arrived by now
 							if s.window > 0 {
 								c.consumed(n, s.cpu.done(now)+s.opts.Link.RTT)
+							}
+							if n < g && !c.hup {
+								// A short read emptied the socket: what
+								// arrives next is a new edge, so no read
+								// to EAGAIN (a third of the calls of an
+								// echo). A FIN that came with the data
+								// makes no new edge: read on to it.
+								c.readable = false
 							}
 							progress = true
 						case n == 0 && err == nil:
