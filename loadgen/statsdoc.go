@@ -21,6 +21,10 @@ type BoardStats struct {
 
 	MaxMessage, MaxUpload, QueueLen, LinkBps, LinkRTTus int64 // "config"
 
+	// "cpu"."busy_permille": the board's processor busy since its start
+	// over its uptime and cores, in thousandths (0: not modelled).
+	CPUBusyPermille int64
+
 	SlotsTotal, SlotsInUse, SlotsPeak int64 // "slots"
 
 	Accepted, Refused, Upgrades, Timeouts, Abnormal int64 // "conns"
@@ -30,10 +34,7 @@ type BoardStats struct {
 
 	RAMInUse int64 // "ram"."in_use": the board's RAM in use (wslab boards)
 
-	// "cpu": the board's processor as the emulation's CPU model charges
-	// it (0 when not modelled): busy time since start, that over uptime
-	// and cores in permille, and the cores.
-	CPUBusyMs, CPUBusyPermille, CPUCores int64
+	CPUBusyMs, CPUCores int64 // "cpu"."busy_ms", "cpu"."cores": the board's processor, when modelled (cores 0: not reported)
 	StatsPort                            int64 // "config"."stats_port": where /stats is served without a slot (0: none)
 }
 
@@ -62,6 +63,7 @@ var statsFields = [...]struct {
 	{"slots", "total", func(s *BoardStats) *int64 { return &s.SlotsTotal }},
 	{"slots", "in_use", func(s *BoardStats) *int64 { return &s.SlotsInUse }},
 	{"slots", "peak", func(s *BoardStats) *int64 { return &s.SlotsPeak }},
+	{"cpu", "busy_permille", func(s *BoardStats) *int64 { return &s.CPUBusyPermille }},
 	{"conns", "accepted", func(s *BoardStats) *int64 { return &s.Accepted }},
 	{"conns", "refused", func(s *BoardStats) *int64 { return &s.Refused }},
 	{"conns", "upgrades", func(s *BoardStats) *int64 { return &s.Upgrades }},
@@ -76,7 +78,6 @@ var statsFields = [...]struct {
 	{"ram", "in_use", func(s *BoardStats) *int64 { return &s.RAMInUse }},
 	{"config", "stats_port", func(s *BoardStats) *int64 { return &s.StatsPort }},
 	{"cpu", "busy_ms", func(s *BoardStats) *int64 { return &s.CPUBusyMs }},
-	{"cpu", "busy_permille", func(s *BoardStats) *int64 { return &s.CPUBusyPermille }},
 	{"cpu", "cores", func(s *BoardStats) *int64 { return &s.CPUCores }},
 }
 
