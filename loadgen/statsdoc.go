@@ -32,10 +32,10 @@ type BoardStats struct {
 	MsgsIn, MsgsOut, MsgsDropped, PingsSent int64 // "msgs"
 	BytesIn, BytesOut                       int64 // "bytes"
 
-	RAMInUse int64 // "ram"."in_use": the board's RAM in use (wslab boards)
+	RAMInUse  int64 // "ram"."in_use": the board's RAM in use (wslab boards)
+	StatsPort int64 // "config"."stats_port": where /stats is served without a slot (0: none)
 
 	CPUBusyMs, CPUCores int64 // "cpu"."busy_ms", "cpu"."cores": the board's processor, when modelled (cores 0: not reported)
-	StatsPort                            int64 // "config"."stats_port": where /stats is served without a slot (0: none)
 }
 
 // statsFields maps "object"."key" of the document to a BoardStats field:
