@@ -2,7 +2,7 @@
 GO ?= go
 BASE ?= main
 
-.PHONY: all build lab test tidy-check test-short vet test-cross fuzz mutants gate gate-ci instr baselines bench bench-peers golden compare-k6
+.PHONY: all build lab test tidy-check test-short vet test-cross fuzz mutants gate gate-ci instr baselines bench bench-peers loop-cpu golden compare-k6
 
 all: vet test
 
@@ -104,6 +104,11 @@ bench:
 # zero-allocation path. PASSES=n, BENCH=pattern, BENCHTIME=d.
 bench-peers:
 	GO="$(GO)" BENCH="$(BENCH)" BENCHTIME="$(BENCHTIME)" sh bench/peers/bench.sh $(or $(PASSES),6)
+
+# The board's event loop against gobwas and the load generator against a
+# plain Go client, in CPU time, pinned to the two cores (issue 16).
+loop-cpu:
+	GO="$(GO)" sh bench/peers/loopcpu.sh $(or $(PASSES),3)
 
 # Regenerate the plots' golden images (look at them before committing).
 golden:

@@ -223,6 +223,9 @@ func oneLine(r *results.Run) string {
 		// not the board's and is not shown here.
 		fmt.Fprintf(&b, ", %s", results.FormatRAM(s.RAM, s.RAMBudget))
 	}
+	if p, ok := r.CPUBusyPeak(); ok {
+		fmt.Fprintf(&b, ", board CPU %s", results.FormatPermille(p))
+	}
 	if r.Scenario.Name == "connect" {
 		for _, n := range r.Notes {
 			if strings.HasPrefix(n, loadgen.ConnectNotePrefix) {

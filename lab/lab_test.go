@@ -254,3 +254,21 @@ func TestLabOneBoard(t *testing.T) {
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+// The status line of a run gives the board's CPU at its busiest when the
+// board reports one, and nothing when its CPU is not modelled.
+func TestOneLineBoardCPU(t *testing.T) {
+	r := results.New(time.Unix(0, 0), results.Scenario{Name: "echo", Conns: 1}, results.Board{Model: "m"}, "ws://x")
+	r.End = r.Start.Add(2 * time.Second)
+	r.Heap = []results.HeapSample{
+		{CPUBusyMs: 100, CPUCores: 1},
+		{Offset: results.Duration(time.Second), CPUBusyMs: 700, CPUCores: 1},
+	}
+	if got := oneLine(r); !strings.Contains(got, ", board CPU 60%") {
+		t.Errorf("status line %q lacks the board CPU", got)
+	}
+	r.Heap[0].CPUBusyMs, r.Heap[1].CPUBusyMs = 0, 0
+	if got := oneLine(r); strings.Contains(got, "CPU") {
+		t.Errorf("status line %q shows a CPU the board does not model", got)
+	}
+}

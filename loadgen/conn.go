@@ -100,6 +100,9 @@ func (c *conn) dial(now int64) {
 		return
 	}
 	c.dialAt = now
+	if w.firstDial == 0 {
+		w.firstDial = now
+	}
 	c.st = csDialing
 	c.resetIO()
 	w.active++

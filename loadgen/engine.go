@@ -145,6 +145,17 @@ func (e *engine) lastOpen() int64 {
 	return t
 }
 
+// firstDial is when the run's first dial started (0: none did).
+func (e *engine) firstDial() int64 {
+	var t int64
+	for _, w := range e.workers {
+		if w.firstDial > 0 && (t == 0 || w.firstDial < t) {
+			t = w.firstDial
+		}
+	}
+	return t
+}
+
 // record assembles the Run from the workers' counts and the collector's
 // intervals ivs, over [e.t0, e.end]: the one assembly of a WebSocket run's
 // record, whatever drove the workers.

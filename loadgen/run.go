@@ -197,9 +197,8 @@ func runWS(ctx context.Context, s *Spec, t *target, clk *clock, sc *statsClient,
 	switch scn.rule {
 	case ruleHold:
 		r.Notes = append(r.Notes, connectNote(e, c, r.Errors))
-		if lastOpen := e.lastOpen(); lastOpen > t0 {
-			// RampNote's format; cmd/comparek6 reads it.
-			r.Notes = append(r.Notes, fmt.Sprintf(RampNote, c.ConnsOpened, time.Duration(lastOpen-t0)))
+		if n, ok := e.rampNote(c.ConnsOpened); ok {
+			r.Notes = append(r.Notes, n)
 		}
 	case ruleCycle:
 		if gotAfter && gotSettled && len(r.Heap) > 0 {
@@ -262,6 +261,18 @@ func (f *frame) heap(r *results.Run, t0 int64) {
 	if n := f.smp.note(t0); n != "" {
 		r.Notes = append(r.Notes, n)
 	}
+}
+
+// rampNote is RampNote for the ramp's own time: from its first dial (not
+// from the run's start, which includes starting the workers and the first
+// /stats reading) to its last open; ok is false when nothing opened.
+func (e *engine) rampNote(opened int64) (string, bool) {
+	lastOpen, first := e.lastOpen(), e.firstDial()
+	if first == 0 || lastOpen < first || opened == 0 {
+		return "", false
+	}
+	// RampNote's format; cmd/comparek6 reads it.
+	return fmt.Sprintf(RampNote, opened, time.Duration(lastOpen-first)), true
 }
 
 // RampNote is the note a connect run carries: the connections opened and

@@ -6,6 +6,8 @@ import (
 	"sync"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/wslab/wslab/internal/rawio"
 )
 
 // transport is all a connection needs from outside itself: open, read,
@@ -61,16 +63,18 @@ func (w *worker) dial(c *conn) (dialResult, errKind) {
 		if w.v6 {
 			family = unix.AF_INET6
 		}
-		fd, err := unix.Socket(family, unix.SOCK_STREAM|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0)
+		// The dial's calls are raw (internal/rawio): a ramp makes
+		// thousands of them back to back.
+		fd, err := rawio.Socket(family, unix.SOCK_STREAM|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0)
 		if err != nil {
 			return dialNoSocket, eDial
 		}
-		_ = unix.SetsockoptInt(fd, unix.IPPROTO_TCP, unix.TCP_NODELAY, 1)
+		_ = rawio.SetsockoptInt(fd, unix.IPPROTO_TCP, unix.TCP_NODELAY, 1)
 		if e.sndBuf > 0 {
-			_ = unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_SNDBUF, e.sndBuf)
+			_ = rawio.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_SNDBUF, e.sndBuf)
 		}
 		if w.s.MSS > 0 {
-			_ = unix.SetsockoptInt(fd, unix.IPPROTO_TCP, unix.TCP_MAXSEG, w.s.MSS)
+			_ = rawio.SetsockoptInt(fd, unix.IPPROTO_TCP, unix.TCP_MAXSEG, w.s.MSS)
 		}
 		// 127.0.0.1 is the kernel's own choice for a loopback target: no
 		// bind (two syscalls) until the pool moves past it.
@@ -89,11 +93,11 @@ func (w *worker) dial(c *conn) (dialResult, errKind) {
 		// Level-triggered: a read per readiness, no read to EAGAIN; write
 		// readiness only while connecting or when a write would block.
 		w.ev = unix.EpollEvent{Events: unix.EPOLLIN | unix.EPOLLOUT | unix.EPOLLRDHUP, Fd: int32(c.i), Pad: c.gen}
-		if err := unix.EpollCtl(w.epfd, unix.EPOLL_CTL_ADD, fd, &w.ev); err != nil {
+		if err := rawio.EpollCtl(w.epfd, unix.EPOLL_CTL_ADD, fd, &w.ev); err != nil {
 			c.fd, c.addr = fd, idx
 			return dialFailed, eDial
 		}
-		err = unix.Connect(fd, w.targetSA())
+		err = rawio.Connect(fd, w.targetRaw())
 		switch err {
 		case nil:
 			c.fd, c.addr = fd, idx
@@ -103,8 +107,8 @@ func (w *worker) dial(c *conn) (dialResult, errKind) {
 			return dialPending, eNone
 		case unix.EADDRNOTAVAIL:
 			// This source address has no ephemeral port left: next one.
-			_ = unix.EpollCtl(w.epfd, unix.EPOLL_CTL_DEL, fd, &w.ev)
-			unix.Close(fd)
+			_ = rawio.EpollCtl(w.epfd, unix.EPOLL_CTL_DEL, fd, &w.ev)
+			rawio.Close(fd)
 			c.gen++
 			if e.addrs.exhausted(idx) {
 				continue
@@ -124,7 +128,7 @@ func (w *worker) onEvent(c *conn, ev uint32, now int64) {
 			return
 		}
 		k := eNone
-		errno, err := unix.GetsockoptInt(c.fd, unix.SOL_SOCKET, unix.SO_ERROR)
+		errno, err := rawio.GetsockoptInt(c.fd, unix.SOL_SOCKET, unix.SO_ERROR)
 		if err != nil || errno != 0 {
 			if err == nil {
 				err = unix.Errno(errno)
@@ -151,7 +155,7 @@ func (w *worker) onEvent(c *conn, ev uint32, now int64) {
 
 func (w *worker) read(c *conn, b []byte) (int, ioStatus, errKind) {
 	for {
-		n, err := unix.Read(c.fd, b)
+		n, err := rawio.Read(c.fd, b)
 		switch {
 		case n > 0:
 			return n, ioOK, eNone
@@ -169,7 +173,7 @@ func (w *worker) read(c *conn, b []byte) (int, ioStatus, errKind) {
 func (w *worker) write(c *conn, b []byte) (int, ioStatus, errKind) {
 	done := 0
 	for done < len(b) {
-		n, err := unix.Write(c.fd, b[done:])
+		n, err := rawio.Write(c.fd, b[done:])
 		if n > 0 {
 			done += n
 		}
@@ -191,12 +195,12 @@ func (w *worker) wantOut(c *conn, on bool) {
 	if on {
 		w.ev.Events |= unix.EPOLLOUT
 	}
-	_ = unix.EpollCtl(w.epfd, unix.EPOLL_CTL_MOD, c.fd, &w.ev)
+	_ = rawio.EpollCtl(w.epfd, unix.EPOLL_CTL_MOD, c.fd, &w.ev)
 }
 
 func (w *worker) shut(c *conn) {
-	_ = unix.EpollCtl(w.epfd, unix.EPOLL_CTL_DEL, c.fd, &w.ev)
-	unix.Close(c.fd)
+	_ = rawio.EpollCtl(w.epfd, unix.EPOLL_CTL_DEL, c.fd, &w.ev)
+	rawio.Close(c.fd)
 }
 
 // sockets is a worker's epoll side: the event loop's descriptors, the
@@ -205,12 +209,15 @@ func (w *worker) shut(c *conn) {
 // system calls on the connections.
 type sockets struct {
 	epfd, evfd, tfd int
+	waiter          *rawio.Waiter // waits for epfd's events; owns epfd
 	events          []unix.EpollEvent
 	ev              unix.EpollEvent // for EpollCtl, kept here so it does not escape per call
 	armed           int64           // the timerfd's deadline
 
 	target4 unix.SockaddrInet4
 	target6 unix.SockaddrInet6
+	raw4    *rawio.Sockaddr // the target in the kernel's form, for connect
+	raw6    *rawio.Sockaddr
 	v6      bool
 	locals  map[int]unix.Sockaddr // source address index -> this worker's sockaddr
 
@@ -245,6 +252,7 @@ func newWorker(e *engine, id int, gids []int) (*worker, error) {
 	if w.epfd, err = unix.EpollCreate1(unix.EPOLL_CLOEXEC); err != nil {
 		return nil, err
 	}
+	w.waiter = rawio.NewWaiter(w.epfd, w.events)
 	if w.evfd, err = unix.Eventfd(0, unix.EFD_NONBLOCK|unix.EFD_CLOEXEC); err != nil {
 		w.closeFDs()
 		w.closeWake()
@@ -273,7 +281,7 @@ func (w *worker) do(f func()) {
 	w.cmds = append(w.cmds, f)
 	if w.evfd >= 0 {
 		one := [8]byte{1}
-		_, _ = unix.Write(w.evfd, one[:])
+		_, _ = rawio.Write(w.evfd, one[:])
 	}
 }
 
@@ -300,14 +308,15 @@ func (w *worker) run() {
 		w.dialRamp(now)
 	}
 	for w.phase != phDone {
-		timeout := -1
+		var n int
+		var err error
 		if w.pollUntil > now && w.pace {
-			timeout = 0 // spinning before a send: poll the sockets
+			n, err = rawio.EpollPoll(w.epfd, w.events) // spinning before a send: poll the sockets
 		} else {
 			w.pollUntil = 0
 			w.armTimer(now)
+			n, err = w.waiter.Wait()
 		}
-		n, err := unix.EpollWait(w.epfd, w.events, timeout)
 		if err != nil && err != unix.EINTR {
 			w.hardStop()
 			break
@@ -318,11 +327,11 @@ func (w *worker) run() {
 			switch ev.Fd {
 			case tagWake:
 				var b [8]byte
-				_, _ = unix.Read(w.evfd, b[:])
+				_, _ = rawio.Read(w.evfd, b[:])
 				w.runCmds()
 			case tagTimer:
 				var b [8]byte
-				_, _ = unix.Read(w.tfd, b[:])
+				_, _ = rawio.Read(w.tfd, b[:])
 				w.armed = 0
 			default:
 				c := w.conns[ev.Fd]
@@ -360,7 +369,7 @@ func (w *worker) armTimer(now int64) {
 		}
 		spec.Value = unix.NsecToTimespec(d)
 	}
-	_ = unix.TimerfdSettime(w.tfd, 0, &spec, nil)
+	_ = rawio.TimerfdSettime(w.tfd, &spec)
 }
 
 func (w *worker) closeFDs() {
@@ -369,6 +378,10 @@ func (w *worker) closeFDs() {
 			unix.Close(c.fd)
 			c.fd = -1
 		}
+	}
+	if w.waiter != nil {
+		w.waiter.Close()
+		w.waiter, w.epfd = nil, -1
 	}
 	for _, fd := range []int{w.epfd, w.tfd} {
 		if fd >= 0 {
@@ -412,11 +425,17 @@ func (w *worker) local(i int) unix.Sockaddr {
 	return sa
 }
 
-func (w *worker) targetSA() unix.Sockaddr {
+func (w *worker) targetRaw() *rawio.Sockaddr {
 	if w.v6 {
-		return &w.target6
+		if w.raw6 == nil {
+			w.raw6 = rawio.NewSockaddr(&w.target6)
+		}
+		return w.raw6
 	}
-	return &w.target4
+	if w.raw4 == nil {
+		w.raw4 = rawio.NewSockaddr(&w.target4)
+	}
+	return w.raw4
 }
 
 // synRetryAfter is the connect time past which a connection is checked for

@@ -89,7 +89,14 @@ func (c *statsClient) get() ([]byte, error) {
 	tv := unix.NsecToTimeval(int64(c.timeout))
 	_ = unix.SetsockoptTimeval(fd, unix.SOL_SOCKET, unix.SO_SNDTIMEO, &tv) // bounds connect too
 	_ = unix.SetsockoptTimeval(fd, unix.SOL_SOCKET, unix.SO_RCVTIMEO, &tv)
-	if err := unix.Connect(fd, sa); err != nil {
+	if err := unix.Connect(fd, sa); err == unix.EINTR {
+		// A signal (the runtime's preemption) interrupted the connect; a
+		// connect with a timeout is not restarted, and the handshake goes
+		// on: wait for it.
+		if err := awaitConnect(fd, c.timeout); err != nil {
+			return nil, err
+		}
+	} else if err != nil {
 		return nil, err
 	}
 	for off := 0; off < len(c.req); {
@@ -126,6 +133,32 @@ func (c *statsClient) get() ([]byte, error) {
 		}
 	}
 	return parseResponse(c.buf[:n])
+}
+
+// awaitConnect waits up to timeout for the connect of fd that a signal
+// interrupted to finish, and returns its outcome.
+func awaitConnect(fd int, timeout time.Duration) error {
+	deadline := time.Now().Add(timeout)
+	for {
+		ms := int(time.Until(deadline) / time.Millisecond)
+		if ms <= 0 {
+			return unix.ETIMEDOUT
+		}
+		p := [1]unix.PollFd{{Fd: int32(fd), Events: unix.POLLOUT}}
+		n, err := unix.Poll(p[:], ms)
+		if err == unix.EINTR || (err == nil && n == 0) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		if e, err := unix.GetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_ERROR); err != nil {
+			return err
+		} else if e != 0 {
+			return unix.Errno(e)
+		}
+		return nil
+	}
 }
 
 // complete reports whether b holds a whole response with a Content-Length.
@@ -305,6 +338,9 @@ func (s *sampler) heap(start int64) []results.HeapSample {
 			SlotsInUse:      int(x.SlotsInUse),
 			StaticFootprint: x.Footprint,
 			RAMInUse:        x.RAMInUse,
+			CPUBusyMs:       x.CPUBusyMs,
+			CPUBusyPermille: x.CPUBusyPermille,
+			CPUCores:        int(x.CPUCores),
 		})
 	}
 	return out

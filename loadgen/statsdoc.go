@@ -21,6 +21,10 @@ type BoardStats struct {
 
 	MaxMessage, MaxUpload, QueueLen, LinkBps, LinkRTTus int64 // "config"
 
+	// "cpu"."busy_permille": the board's processor busy since its start
+	// over its uptime and cores, in thousandths (0: not modelled).
+	CPUBusyPermille int64
+
 	SlotsTotal, SlotsInUse, SlotsPeak int64 // "slots"
 
 	Accepted, Refused, Upgrades, Timeouts, Abnormal int64 // "conns"
@@ -59,6 +63,7 @@ var statsFields = [...]struct {
 	{"slots", "total", func(s *BoardStats) *int64 { return &s.SlotsTotal }},
 	{"slots", "in_use", func(s *BoardStats) *int64 { return &s.SlotsInUse }},
 	{"slots", "peak", func(s *BoardStats) *int64 { return &s.SlotsPeak }},
+	{"cpu", "busy_permille", func(s *BoardStats) *int64 { return &s.CPUBusyPermille }},
 	{"conns", "accepted", func(s *BoardStats) *int64 { return &s.Accepted }},
 	{"conns", "refused", func(s *BoardStats) *int64 { return &s.Refused }},
 	{"conns", "upgrades", func(s *BoardStats) *int64 { return &s.Upgrades }},

@@ -18,6 +18,7 @@ func scriptedBoard(t testing.TB) *firmware.Board {
 		t.Fatal(err)
 	}
 	b.LinkBps, b.LinkRTT = 2_000_000, 3_000_000
+	b.CPUBusy, b.CPUCores = 420_000_000, 2 // 420 ms of a 2-core CPU
 	now := int64(1e9)
 	feed := func(s *firmware.Slot, in []byte) []byte {
 		for len(in) > 0 {
@@ -78,6 +79,8 @@ func TestParseStatsFirmware(t *testing.T) {
 		{"msgs.in", st.MsgsIn, int64(bs.MsgsIn)}, {"msgs.out", st.MsgsOut, int64(bs.MsgsOut)},
 		{"msgs.dropped", st.MsgsDropped, int64(bs.MsgsDropped)}, {"pings_sent", st.PingsSent, int64(bs.PingsSent)},
 		{"bytes.in", st.BytesIn, int64(bs.BytesIn)}, {"bytes.out", st.BytesOut, int64(bs.BytesOut)},
+		{"cpu.busy_ms", st.CPUBusyMs, 420}, {"cpu.cores", st.CPUCores, 2},
+		{"cpu.busy_permille", st.CPUBusyPermille, 210}, // 420 ms over 1 s of uptime and 2 cores
 	} {
 		if c.got != c.want {
 			t.Errorf("%s = %d, want %d", c.name, c.got, c.want)

@@ -50,6 +50,7 @@ type worker struct {
 	sendEnd    int64 // when sending was over
 	firstOpen  int64
 	lastOpen   int64
+	firstDial  int64 // when this worker started its first dial (0: none yet)
 	lastDone   int64
 	nextDial   int // next connection of the ramp
 	dialing    int

@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Op is a comparison in a goal clause.
@@ -259,6 +260,31 @@ func (r *Run) ramInUse() (inUse, budget int64, ok bool) {
 		}
 	}
 	return inUse, r.Board.HeapBudget, inUse > 0
+}
+
+// CPUBusyPeak is the board's busiest stretch in the run: the largest
+// growth of its CPU busy time between two heap samples over the time
+// between them and its cores, in permille (1000: every core busy). ok is
+// false when the board does not report a CPU or the run has fewer than
+// two samples with it.
+func (r *Run) CPUBusyPeak() (permille int64, ok bool) {
+	var prev *HeapSample
+	busyEver := false
+	for i := range r.Heap {
+		h := &r.Heap[i]
+		if h.CPUCores == 0 {
+			continue // a reading without the CPU figures
+		}
+		busyEver = busyEver || h.CPUBusyMs > 0
+		if prev != nil && h.Offset > prev.Offset && h.CPUBusyMs >= prev.CPUBusyMs {
+			busy := float64(h.CPUBusyMs-prev.CPUBusyMs) * float64(time.Millisecond)
+			p := int64(1000*busy/float64(h.Offset-prev.Offset)/float64(h.CPUCores) + 0.5)
+			permille, ok = max(permille, min(p, 1000)), true
+		}
+		prev = h
+	}
+	// A board whose CPU is not modelled reports 0 ms busy throughout.
+	return permille, ok && busyEver
 }
 
 // Refused counts connections the board turned away, whatever the way:

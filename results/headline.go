@@ -170,8 +170,20 @@ func headline(runs []*Run) Headline {
 	default:
 		add("RAM: %s (no budget known)", FormatValue(float64(ram), "bytes"))
 	}
-	if cpu := last.Board.Extra["cpu"]; cpu != "" {
-		add("board CPU at saturation: %s", cpu)
+	// Board CPU: the busiest stretch of any run (the one that saturated
+	// it, if one did), from the CPU busy time in the heap series.
+	var cpuRun *Run
+	var cpu int64
+	for _, r := range runs {
+		if p, ok := r.CPUBusyPeak(); ok && (cpuRun == nil || p > cpu) {
+			cpuRun, cpu = r, p
+		}
+	}
+	switch {
+	case cpuRun != nil:
+		add("board CPU at saturation %s (%s)", FormatPermille(cpu), stepName(cpuRun))
+	case last.Board.Extra["cpu"] != "":
+		add("board CPU at saturation: %s", last.Board.Extra["cpu"])
 	}
 
 	// Leaks: the churn/soak verdicts.
@@ -237,4 +249,12 @@ func latencyCount(r *Run) int64 {
 		return h.Count()
 	}
 	return r.Histograms[HistService].Count()
+}
+
+// FormatPermille shows a permille figure as a percentage: "87%", "0.4%".
+func FormatPermille(p int64) string {
+	if p < 100 && p%10 != 0 {
+		return fmt.Sprintf("%.1f%%", float64(p)/10)
+	}
+	return fmt.Sprintf("%.0f%%", float64(p)/10)
 }

@@ -199,6 +199,14 @@ type HeapSample struct {
 	HeapFree    int64 `json:"heap_free,omitempty"`
 	LargestFree int64 `json:"largest_free,omitempty"` // largest free block
 	MinFree     int64 `json:"min_free,omitempty"`     // lowest free heap since boot
+	// The board's processor as an emulated board's CPU model charges it
+	// (/stats "cpu"; zero: not modelled): busy time since the board
+	// started, that over its uptime and cores in permille, and the cores.
+	// The busy fraction during a run is the busy time's growth between
+	// samples (Run.CPUBusyPeak).
+	CPUBusyMs       int64 `json:"cpu_busy_ms,omitempty"`
+	CPUBusyPermille int64 `json:"cpu_busy_permille,omitempty"`
+	CPUCores        int   `json:"cpu_cores,omitempty"`
 }
 
 // MergeInfo records which shards a merged run was made from.

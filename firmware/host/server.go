@@ -14,6 +14,7 @@ import (
 
 	"github.com/wslab/wslab/firmware"
 	"github.com/wslab/wslab/internal/deadlines"
+	"github.com/wslab/wslab/internal/rawio"
 )
 
 // Options configure an emulated board.
@@ -46,6 +47,7 @@ type Server struct {
 	tempDir  bool
 
 	lfd, epfd, evfd, tfd int
+	waiter               *rawio.Waiter // waits for epfd's events; owns epfd
 	conns                []conn
 	dl                   *deadlines.Heap // items 0..N-1 are slots, N is the link, N+1 the CPU
 	bucket               *bucket
@@ -111,6 +113,7 @@ type conn struct {
 	segHead, segN, wndHead, wndN  int32
 	wndUsed                       int32
 	readable, writable, lingering bool // lingering: the board is done, draining input until the client's FIN
+	hup                           bool // the peer's FIN or an error was reported: read to the end
 }
 
 const (
@@ -236,6 +239,7 @@ func (s *Server) setup() error {
 	if s.epfd, err = unix.EpollCreate1(unix.EPOLL_CLOEXEC); err != nil {
 		return err
 	}
+	s.waiter = rawio.NewWaiter(s.epfd, s.events)
 	if s.evfd, err = unix.Eventfd(0, unix.EFD_NONBLOCK|unix.EFD_CLOEXEC); err != nil {
 		return err
 	}
@@ -328,7 +332,7 @@ func (s *Server) CPUBusy() time.Duration {
 
 func (s *Server) kick() {
 	var one = [8]byte{1}
-	_, _ = unix.Write(s.evfd, one[:])
+	_, _ = rawio.Write(s.evfd, one[:])
 }
 
 // Close stops the board: it closes every connection and the listener and
@@ -364,6 +368,10 @@ func (s *Server) closeFDs() {
 			c.fd = -1
 		}
 	}
+	if s.waiter != nil {
+		s.waiter.Close()
+		s.epfd = -1
+	}
 	for _, fd := range []int{s.lfd, s.epfd, s.evfd, s.tfd} {
 		if fd >= 0 {
 			unix.Close(fd)
@@ -378,7 +386,7 @@ func (s *Server) loop() {
 	nslots := len(s.conns)
 	for {
 		s.armTimer()
-		n, err := unix.EpollWait(s.epfd, s.events, -1)
+		n, err := s.waiter.Wait()
 		if err != nil {
 			if err == unix.EINTR {
 				continue
@@ -394,13 +402,13 @@ func (s *Server) loop() {
 				s.acceptAll(now)
 			case tagWake:
 				var buf [8]byte
-				_, _ = unix.Read(s.evfd, buf[:])
+				_, _ = rawio.Read(s.evfd, buf[:])
 				if s.runPending() {
 					return
 				}
 			case tagTimer:
 				var buf [8]byte
-				_, _ = unix.Read(s.tfd, buf[:])
+				_, _ = rawio.Read(s.tfd, buf[:])
 				s.armed = 0
 			default:
 				i := int(e.Fd)
@@ -413,6 +421,7 @@ func (s *Server) loop() {
 						c.rxAt = now // input arrived: the board's work on it starts from here
 					}
 					c.readable = true
+					c.hup = c.hup || e.Events&(unix.EPOLLRDHUP|unix.EPOLLHUP|unix.EPOLLERR) != 0
 				}
 				if e.Events&(unix.EPOLLOUT|unix.EPOLLHUP|unix.EPOLLERR) != 0 {
 					c.writable = true
@@ -467,7 +476,12 @@ func (s *Server) runPending() (stop bool) {
 // armTimer sets the timerfd to the earliest deadline.
 func (s *Server) armTimer() {
 	_, at := s.dl.Min()
-	if at == s.armed {
+	if at == s.armed || (s.armed != 0 && (at == 0 || at > s.armed)) {
+		// Armed for this deadline or an earlier one: a deadline that
+		// moved later (a slot's idle timer, at every message) or went
+		// away leaves the timer as it is; it fires early, the loop finds
+		// nothing due and arms it again, one call instead of one a
+		// message.
 		return
 	}
 	s.armed = at
@@ -480,7 +494,7 @@ func (s *Server) armTimer() {
 		}
 		spec.Value = unix.NsecToTimespec(int64(d))
 	}
-	_ = unix.TimerfdSettime(s.tfd, 0, &spec, nil)
+	_ = rawio.TimerfdSettime(s.tfd, &spec)
 }
 
 func (s *Server) acceptAll(now int64) {
@@ -489,11 +503,10 @@ func (s *Server) acceptAll(now int64) {
 			return
 		}
 		// accept4 with no address: nothing to allocate per connection.
-		r, _, errno := unix.Syscall6(unix.SYS_ACCEPT4, uintptr(s.lfd), 0, 0, unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0, 0)
-		if errno != 0 {
+		fd, err := rawio.Accept4(s.lfd)
+		if err != nil {
 			return // EAGAIN, or an error we cannot act on (EMFILE): try at the next event
 		}
-		fd := int(r)
 		sl := s.board.Accept(now)
 		if sl == nil && s.purge(now) {
 			sl = s.board.Accept(now)
@@ -507,7 +520,7 @@ func (s *Server) acceptAll(now int64) {
 			s.leak = append(s.leak, make([]byte, s.opts.LeakPerConn))
 		}
 		i := sl.Index()
-		_ = unix.SetsockoptInt(fd, unix.IPPROTO_TCP, unix.TCP_NODELAY, 1)
+		_ = rawio.SetsockoptInt(fd, unix.IPPROTO_TCP, unix.TCP_NODELAY, 1)
 		// A board's TCP window is a few KiB (TCP_WND), not the megabytes
 		// Linux grows a loopback socket to; keep the receive buffer near
 		// the board's own so a fast client meets the board's back-pressure
@@ -515,9 +528,9 @@ func (s *Server) acceptAll(now int64) {
 		// stays as Linux sizes it: the link emulation paces output, and
 		// with both sides small, a client that writes a large message
 		// before reading its echo stalled under load.)
-		_ = unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_RCVBUF, s.sockBuf)
+		_ = rawio.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_RCVBUF, s.sockBuf)
 		s.ev = unix.EpollEvent{Events: unix.EPOLLIN | unix.EPOLLOUT | unix.EPOLLRDHUP | unix.EPOLLET, Fd: int32(i)}
-		if err := unix.EpollCtl(s.epfd, unix.EPOLL_CTL_ADD, fd, &s.ev); err != nil {
+		if err := rawio.EpollCtl(s.epfd, unix.EPOLL_CTL_ADD, fd, &s.ev); err != nil {
 			unix.Close(fd)
 			sl.Release(now)
 			continue
@@ -763,7 +776,7 @@ func (s *Server) service(i int, now int64) {
 					if g == 0 {
 						s.waitLink(i, w)
 					} else {
-						n, err := unix.Read(c.fd, buf[:g])
+						n, err := rawio.Read(c.fd, buf[:g])
 						s.bucket.refund(g - max(n, 0))
 						took -= g - max(n, 0)
 						switch {
@@ -773,6 +786,14 @@ func (s *Server) service(i int, now int64) {
 							c.rxAt = now // what is read next arrived by now
 							if s.window > 0 {
 								c.consumed(n, s.cpu.done(now)+s.opts.Link.RTT)
+							}
+							if n < g && !c.hup {
+								// A short read emptied the socket: what
+								// arrives next is a new edge, so no read
+								// to EAGAIN (a third of the calls of an
+								// echo). A FIN that came with the data
+								// makes no new edge: read on to it.
+								c.readable = false
 							}
 							progress = true
 						case n == 0 && err == nil:
@@ -812,7 +833,7 @@ func (s *Server) service(i int, now int64) {
 				if g == 0 {
 					s.waitLink(i, w)
 				} else {
-					n, err := unix.Write(c.fd, pend[:g])
+					n, err := rawio.Write(c.fd, pend[:g])
 					s.bucket.refund(g - max(n, 0))
 					took -= g - max(n, 0)
 					if n > 0 {
@@ -1115,7 +1136,7 @@ func (s *Server) linger(i int, now int64) {
 	}
 	until := s.dl.At(i) // 0 once the timer fired
 	for {
-		n, err := unix.Read(c.fd, s.drain[:])
+		n, err := rawio.Read(c.fd, s.drain[:])
 		if n > 0 {
 			continue
 		}
@@ -1129,8 +1150,8 @@ func (s *Server) linger(i int, now int64) {
 
 func (s *Server) closeConn(i int, now int64) {
 	c := &s.conns[i]
-	_ = unix.EpollCtl(s.epfd, unix.EPOLL_CTL_DEL, c.fd, &s.ev)
-	unix.Close(c.fd)
+	_ = rawio.EpollCtl(s.epfd, unix.EPOLL_CTL_DEL, c.fd, &s.ev)
+	rawio.Close(c.fd)
 	c.slot.Release(now)
 	s.afterCall(now, 0)
 	*c = conn{fd: -1}

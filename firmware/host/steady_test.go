@@ -25,10 +25,11 @@ import (
 // before and after, counts the board and nothing else.
 //
 // What the Go runtime itself may allocate in that process: the host does
-// not use the net package's poller or Go timers (raw epoll, timerfd and
-// eventfd), so there are no per-connection pollDesc or timer objects; what
-// is left is the runtime's own bookkeeping. When the event loop sits in
-// epoll_wait and the child's main goroutine in read(2) on stdin, sysmon
+// not use the net package's poller for connections or Go timers (raw
+// epoll, timerfd and eventfd; only the loop's epoll descriptor is in the
+// netpoller, registered once at start), so there are no per-connection
+// pollDesc or timer objects; what is left is the runtime's own
+// bookkeeping. When the child's main goroutine sits in read(2) on stdin, sysmon
 // retakes their Ps and may start an OS thread (runtime.newm -> allocm: the
 // m, its signal goroutine, a weak pointer and, with MemProfileRate 1, its
 // profiling stacks), and a GC cycle's workers and the scavenger may

@@ -101,6 +101,20 @@ var Mutants = []Mutant{
 		From: "\tif a == nil || a.IP.IsLoopback() {", To: "\tif true {",
 		Pkgs: []string{"."}, Run: "TestListenWarning"},
 
+	// issue 16: the board's loop and the generator's pacing
+	{Name: "host/short-read-drops-fin", File: "firmware/host/server.go",
+		From: "\t\t\t\t\t\t\tif n < g && !c.hup {", To: "\t\t\t\t\t\t\tif n < g {",
+		Pkgs: []string{"./firmware/host"}, Run: "TestHalfClosedClientGetsWholeResponse"},
+	{Name: "rawio/wait-blocks-in-syscall", File: "internal/rawio/rawio.go",
+		From: "\tif w.rc != nil {\n", To: "\tif w.rc != nil && false {\n",
+		Pkgs: []string{"./firmware/host"}, Run: "TestLoopWaitsInNetpoller"},
+	{Name: "loadgen/ramp-from-last-worker", File: "loadgen/engine.go",
+		From: "\t\tif w.firstDial > 0 && (t == 0 || w.firstDial < t) {", To: "\t\tif w.firstDial > t {",
+		Pkgs: []string{"./loadgen"}, Run: "TestRampNoteFromFirstDial"},
+	{Name: "results/cpu-busy-not-per-core", File: "results/goal.go",
+		From: "/float64(h.CPUCores) + 0.5)", To: "+ 0.5)",
+		Pkgs: []string{"./results"}, Run: "TestCPUBusyPeak|TestHeadlineBoardCPU"},
+
 	// bench/gate
 	{Name: "gate/nan-read-as-measurement", File: "bench/gate/read.go",
 		From: "\t\t\t\tif math.IsNaN(v.Value) || math.IsInf(v.Value, 0) || v.Value < 0 {", To: "\t\t\t\tif math.IsNaN(0) {",
