@@ -18,8 +18,8 @@ var Mutants = []Mutant{
 
 	// firmware (issue 18's table and defects)
 	{Name: "firmware/reset-keeps-slot", File: "firmware/host/server.go",
-		From: "\t\t\t\t\tdefault:\n\t\t\t\t\t\tsl.PeerClosed(now)\n\t\t\t\t\t\tc.readable = false",
-		To:   "\t\t\t\t\tdefault:\n\t\t\t\t\t\tc.readable = false",
+		From: "\t\t\t\t\t\tdefault:\n\t\t\t\t\t\t\tsl.PeerClosed(now)\n\t\t\t\t\t\t\ts.afterCall(now, 0)\n\t\t\t\t\t\t\tc.readable = false",
+		To:   "\t\t\t\t\t\tdefault:\n\t\t\t\t\t\t\tc.readable = false",
 		Pkgs: []string{"./firmware/host"}, Run: "TestResetFreesSlot"},
 	{Name: "firmware/broadcast-not-released-on-close", File: "firmware/slot.go",
 		From: "\tif s.owner {\n\t\ts.releaseBroadcast()\n\t}\n", To: "",
