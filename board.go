@@ -35,6 +35,7 @@ type boardFlags struct {
 	pongTimeout                                     time.Duration
 	linkBps                                         int64
 	linkRTT                                         time.Duration
+	modelFile                                       string // a model file (wslab calibrate) instead of -model
 	fs                                              *flag.FlagSet
 }
 
@@ -61,6 +62,7 @@ func (f *boardFlags) register(fs *flag.FlagSet) {
 	fs.Uint64Var(&f.seed, "seed", 1, "seed of the WiFi tails: the same seed gives the same delays")
 	fs.Int64Var(&f.linkBps, "link-bps", 0, "emulated link bandwidth shared by all connections, bit/s (overrides the model's)")
 	fs.DurationVar(&f.linkRTT, "link-rtt", 0, "emulated round-trip delay added to the board's output (overrides the model's)")
+	fs.StringVar(&f.modelFile, "model-file", "", "a model file (JSON, as wslab calibrate writes it) to start instead of -model; other flags override its fields")
 }
 
 // resolve returns the board configuration and link: the model's preset
@@ -75,7 +77,13 @@ func (f *boardFlags) resolveCPU() (firmware.Config, host.Link, host.CPU, error) 
 	var cfg firmware.Config
 	var link host.Link
 	var cpu host.CPU
-	if f.model == "custom" {
+	if f.modelFile != "" {
+		p, err := catalog.LoadModelFile(f.modelFile)
+		if err != nil {
+			return cfg, link, cpu, err
+		}
+		cfg, link, cpu = p.Board, p.Link, p.CPU
+	} else if f.model == "custom" {
 		cfg = firmware.Config{Model: "custom", Slots: f.slots, RxBuf: f.rx, TxBuf: f.tx, MaxMessage: f.maxMsg, FailMode: firmware.FailReject503}
 	} else {
 		p, err := catalog.Get(f.model)
@@ -164,6 +172,15 @@ func runBoard(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	if *list {
+		if bf.modelFile != "" {
+			p, err := catalog.LoadModelFile(bf.modelFile)
+			if err != nil {
+				fmt.Fprintln(stderr, "wslab board:", err)
+				return 2
+			}
+			printPresets(stdout, []catalog.Preset{p})
+			return 0
+		}
 		printCatalog(stdout)
 		return 0
 	}
@@ -210,10 +227,13 @@ func listenWarning(a *net.TCPAddr) string {
 }
 
 // printCatalog prints the board models as a table, then each figure's source.
-func printCatalog(w io.Writer) {
+func printCatalog(w io.Writer) { printPresets(w, catalog.All()) }
+
+// printPresets prints presets as a table, then each figure's source.
+func printPresets(w io.Writer, all []catalog.Preset) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "MODEL\tSLOTS\tRX/TX B\tMSG CAP\tQUEUE\tFOOTPRINT/BUDGET\tLINK\tRTT\tCPU/ECHO\tWHEN FULL")
-	for _, p := range catalog.All() {
+	for _, p := range all {
 		b := p.Board
 		fp := b.Footprint()
 		queue := "-"
@@ -234,7 +254,7 @@ func printCatalog(w io.Writer) {
 	}
 	tw.Flush()
 	fmt.Fprintln(w, "\nSources ([V] read in the source, [D] datasheet, [E] estimate to calibrate):")
-	for _, p := range catalog.All() {
+	for _, p := range all {
 		fmt.Fprintf(w, "\n%s: %s\n", p.Name, p.Description)
 		keys := make([]string, 0, len(p.Sources))
 		for k := range p.Sources {
