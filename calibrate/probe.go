@@ -149,6 +149,10 @@ func Probe(ctx context.Context, o Options) (*Measurements, error) {
 		return nil, err
 	}
 	m := &Measurements{Target: o.Target, IdleWait: o.IdleWait.Seconds()}
+	// The connect ramp, one past where it stops accepting.
+	if err := o.connectRamp(ctx, m); err != nil {
+		o.logf("connect: %v", err)
+	}
 	hs := results.NewHistogram()
 	// Round trip at one client, across sizes; the small one is long
 	// enough for the tail.
@@ -172,7 +176,7 @@ func Probe(ctx context.Context, o Options) (*Measurements, error) {
 	}
 	// Rate as clients rise, until it stops growing.
 	best := 0.0
-	for _, c := range o.Clients {
+	for _, c := range clientsUpTo(o.Clients, m.Held, m.Refusal != "") {
 		p, err := o.echo(ctx, c, 32, o.dur(5*time.Second), hs)
 		if err != nil {
 			o.logf("rate %d clients: %v", c, err)
@@ -206,10 +210,6 @@ func Probe(ctx context.Context, o Options) (*Measurements, error) {
 			m.Up = append(m.Up, p)
 		}
 	}
-	// The connect ramp, one past where it stops accepting.
-	if err := o.connectRamp(ctx, m); err != nil {
-		o.logf("connect: %v", err)
-	}
 	// Idle behaviour.
 	m.PingAfter, m.DropAfter = o.idle(ctx)
 	o.logf("idle %.0f s: ping after %.1f s, dropped after %.1f s (0: not seen)", o.IdleWait.Seconds(), m.PingAfter, m.DropAfter)
@@ -217,6 +217,21 @@ func Probe(ctx context.Context, o Options) (*Measurements, error) {
 		return m, errors.New("calibrate: the echo probes measured nothing")
 	}
 	return m, ctx.Err()
+}
+
+// clientsUpTo is the rate ramp's client counts, none past the slots a
+// refusing board held (and the slots themselves as the last point).
+func clientsUpTo(cs []int, held int, refuses bool) []int {
+	if !refuses || held <= 0 {
+		return cs
+	}
+	var out []int
+	for _, c := range cs {
+		if c < held {
+			out = append(out, c)
+		}
+	}
+	return append(out, held)
 }
 
 // echo is a closed-loop echo of size-byte messages on clients connections.
