@@ -258,6 +258,7 @@ func FitModel(ctx context.Context, m *Measurements, o Options, name string) (*Fi
 		tp.bps = max(tp.bps, int64(down.MBps*8e6*1.05))
 	}
 	var tf twinFigures
+	bestTP, bestTF, bestErr := tp, twinFigures{}, math.Inf(1)
 	for round := range 4 {
 		twin := f.build(base, tp)
 		var err error
@@ -269,6 +270,17 @@ func FitModel(ctx context.Context, m *Measurements, o Options, name string) (*Fi
 			P50: tf.p50, Rate: tf.rate, Down: tf.down, Up: tf.up})
 		o.logf("twin round %d: rtt %.2f ms, cpu x%.3f, %.2f Mbit/s, rx %d: p50 %.2f/%.2f ms, rate %.1f/%.1f, down %.3f/%.3f, up %.3f/%.3f MB/s (twin/measured)",
 			round+1, float64(tp.rtt)/1e6, tp.k, float64(tp.bps)/1e6, tp.rx, tf.p50, e1.P50, tf.rate, sat.Msgs, tf.down, down.MBps, tf.up, up.MBps)
+		// The round whose twin came closest is the fit (each round's
+		// figures are as noisy as the board's).
+		lerr := func(a, b float64) float64 {
+			if a <= 0 || b <= 0 {
+				return 0
+			}
+			return math.Pow(math.Log(a/b), 2)
+		}
+		if e := lerr(tf.p50, e1.P50) + lerr(tf.rate, sat.Msgs) + lerr(tf.down, down.MBps) + lerr(tf.up, up.MBps); e < bestErr {
+			bestTP, bestTF, bestErr = tp, tf, e
+		}
 		done := near(tf.p50, e1.P50, 0.04) && near(tf.rate, sat.Msgs, 0.04) &&
 			(!haveDown || near(tf.down, down.MBps, 0.04)) && (!haveUp || near(tf.up, up.MBps, 0.04))
 		if done || round == 3 {
@@ -285,6 +297,7 @@ func FitModel(ctx context.Context, m *Measurements, o Options, name string) (*Fi
 			tp.rx = int(clamp(float64(tp.rx)*math.Pow(clamp(up.MBps/tf.up, 0.5, 2), 0.8), firmware.MinRxBuf, 1<<20))
 		}
 	}
+	tp, tf = bestTP, bestTF
 	// How well the probes constrain bandwidth and window: does the twin's
 	// figure move when the model's does?
 	bpsSeen, rxSeen := false, false
