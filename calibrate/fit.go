@@ -65,8 +65,10 @@ func (m *Measurements) serviceSaturated() (float64, Point, bool) {
 			best = p
 		}
 	}
+	// Saturated: the pipelined point (or the last) is no faster than
+	// 1.1 x the point before it.
 	last := m.Rate[len(m.Rate)-1]
-	sat := len(m.Rate) >= 3 && (last.Clients > best.Clients || last.Msgs < 1.1*m.Rate[len(m.Rate)-2].Msgs)
+	sat := len(m.Rate) >= 2 && last.Msgs < 1.1*m.Rate[len(m.Rate)-2].Msgs
 	if best.Msgs <= 0 {
 		return 0, best, false
 	}
@@ -146,7 +148,15 @@ func (f *Fit) build(base catalog.Preset, tp twinParams) catalog.Preset {
 // twinProbe measures the twin's figures the refinement uses.
 type twinFigures struct{ p50, rate, down, up float64 }
 
-func (f *Fit) measureTwin(ctx context.Context, p catalog.Preset, sat Point) (twinFigures, error) {
+// What measureTwin measures.
+const (
+	twinLatency = 1 << iota // p50 and rate
+	twinDown
+	twinUp
+	twinAll = twinLatency | twinDown | twinUp
+)
+
+func (f *Fit) measureTwin(ctx context.Context, p catalog.Preset, sat Point, what int) (twinFigures, error) {
 	srv, err := StartTwin(p, "127.0.0.1:0")
 	if err != nil {
 		return twinFigures{}, err
@@ -155,20 +165,22 @@ func (f *Fit) measureTwin(ctx context.Context, p catalog.Preset, sat Point) (twi
 	o := f.opts
 	o.Target, o.Log = srv.WSURL("/ws"), nil
 	var tf twinFigures
-	e, err := o.echo(ctx, 1, 32, o.dur(5*time.Second), nil)
-	if err != nil {
-		return tf, err
+	if what&twinLatency != 0 {
+		e, err := o.echo(ctx, 1, 32, o.dur(5*time.Second), nil)
+		if err != nil {
+			return tf, err
+		}
+		tf.p50 = e.P50
+		if r, err := o.echoW(ctx, sat.Clients, 32, sat.Window, o.dur(5*time.Second), nil); err == nil {
+			tf.rate = r.Msgs
+		}
 	}
-	tf.p50 = e.P50
-	if r, err := o.echo(ctx, sat.Clients, 32, o.dur(5*time.Second), nil); err == nil {
-		tf.rate = r.Msgs
-	}
-	if d, ok := f.Meas.largest(f.Meas.Down); ok {
+	if d, ok := f.Meas.largest(f.Meas.Down); ok && what&twinDown != 0 {
 		if x, err := o.down(ctx, d.Size, o.dur(thrDur)); err == nil {
 			tf.down = x.MBps
 		}
 	}
-	if u, ok := f.Meas.largest(f.Meas.Up); ok {
+	if u, ok := f.Meas.largest(f.Meas.Up); ok && what&twinUp != 0 {
 		if x, err := o.up(ctx, u.Size, o.dur(thrDur)); err == nil {
 			tf.up = x.MBps
 		}
@@ -262,7 +274,7 @@ func FitModel(ctx context.Context, m *Measurements, o Options, name string) (*Fi
 	for round := range 4 {
 		twin := f.build(base, tp)
 		var err error
-		tf, err = f.measureTwin(ctx, twin, sat)
+		tf, err = f.measureTwin(ctx, twin, sat, twinAll)
 		if err != nil {
 			return f, fmt.Errorf("calibrate: the twin: %w", err)
 		}
@@ -298,22 +310,25 @@ func FitModel(ctx context.Context, m *Measurements, o Options, name string) (*Fi
 		}
 	}
 	tp, tf = bestTP, bestTF
-	// How well the probes constrain bandwidth and window: does the twin's
-	// figure move when the model's does?
+	// How well the probes constrain bandwidth and window: the twin at
+	// half and at twice the figure; the probe sees it when the twin's figure moves by half as
+	// much as the model's (x4 between the two: x1.5 or more).
 	bpsSeen, rxSeen := false, false
 	if haveDown && tp.bps > 0 {
-		x := tp
-		x.bps *= 2
-		if t2, err := f.measureTwin(ctx, f.build(base, x), sat); err == nil && t2.down > 1.3*tf.down {
-			bpsSeen = true
-		}
+		lo, hi := tp, tp
+		lo.bps, hi.bps = tp.bps/2, tp.bps*2
+		tl, el := f.measureTwin(ctx, f.build(base, lo), sat, twinDown)
+		th, eh := f.measureTwin(ctx, f.build(base, hi), sat, twinDown)
+		bpsSeen = el == nil && eh == nil && tl.down > 0 && th.down > 1.5*tl.down
+		o.logf("bandwidth seen: %v (twin download %.3f MB/s at half, %.3f at twice the bandwidth)", bpsSeen, tl.down, th.down)
 	}
 	if haveUp {
-		x := tp
-		x.rx = min(2*x.rx, 1<<20)
-		if t2, err := f.measureTwin(ctx, f.build(base, x), sat); err == nil && t2.up > 1.3*tf.up {
-			rxSeen = true
-		}
+		lo, hi := tp, tp
+		lo.rx, hi.rx = max(firmware.MinRxBuf, tp.rx/2), min(2*tp.rx, 1<<20)
+		tl, el := f.measureTwin(ctx, f.build(base, lo), sat, twinUp)
+		th, eh := f.measureTwin(ctx, f.build(base, hi), sat, twinUp)
+		rxSeen = el == nil && eh == nil && tl.up > 0 && th.up > 1.5*tl.up
+		o.logf("window seen: %v (twin upload %.3f MB/s at half, %.3f at twice the window)", rxSeen, tl.up, th.up)
 	}
 	sn := "saturated"
 	if !saturated {
@@ -329,18 +344,14 @@ func FitModel(ctx context.Context, m *Measurements, o Options, name string) (*Fi
 	if bpsSeen {
 		f.add("link_bps", float64(tp.bps)/1e6, "Mbit/s", true, "measured: download of %d B messages %.3f MB/s (n %d); the twin's download follows the bandwidth", down.Size, down.MBps, down.N)
 	} else {
-		if tp.bps < base.Link.Bps {
-			tp.bps = base.Link.Bps
-		}
+		tp.bps = max(base.Link.Bps, int64(down.MBps*8e6*1.05))
 		f.add("link_bps", float64(tp.bps)/1e6, "Mbit/s", false, "download %.3f MB/s is not link-bound (the twin's does not follow the bandwidth): at least %.2f Mbit/s; %s",
 			down.MBps, down.MBps*8, assumed("link"))
 	}
 	if rxSeen {
 		f.add("rx", float64(tp.rx), "B", true, "measured: upload of %d B messages %.3f MB/s (n %d) is window-bound: window = rate x round trip, refined on the twin", up.Size, up.MBps, up.N)
 	} else {
-		if tp.rx < base.Board.RxBuf {
-			tp.rx = base.Board.RxBuf
-		}
+		tp.rx = base.Board.RxBuf
 		f.add("rx", float64(tp.rx), "B", false, "upload %.3f MB/s is not window-bound; %s", up.MBps, assumed("buffers"))
 	}
 	f.add("tx", float64(b.TxBuf), "B", false, "%s", assumed("buffers"))

@@ -72,6 +72,9 @@ func Plot(dir, title string, m, t *Measurements) ([]string, error) {
 		}
 		var cx, cy, sx, sy []float64
 		for _, p := range m.Rate {
+			if p.Window > 1 {
+				continue
+			}
 			cx = append(cx, float64(p.Clients))
 			cy = append(cy, find(mm.Rate, p.Size, p.Clients).Msgs)
 		}

@@ -90,8 +90,9 @@ func (o *Options) logf(format string, a ...any) {
 type Point struct {
 	Size    int     `json:"size"`
 	Clients int     `json:"clients"`
-	N       int64   `json:"n"`      // messages measured
-	P50     float64 `json:"p50_ms"` // latency quantiles, ms
+	Window  int     `json:"window,omitempty"` // messages in flight per client (0: 1)
+	N       int64   `json:"n"`                // messages measured
+	P50     float64 `json:"p50_ms"`           // latency quantiles, ms
 	P99     float64 `json:"p99_ms"`
 	P999    float64 `json:"p999_ms"`
 	Msgs    float64 `json:"msgs_per_sec"`
@@ -188,9 +189,17 @@ func Probe(ctx context.Context, o Options) (*Measurements, error) {
 		}
 		best = max(best, p.Msgs)
 	}
+	// The saturated rate: the most clients, each with four messages in
+	// flight (a board with few slots saturates no other way).
+	if n := len(m.Rate); n > 0 {
+		last := m.Rate[n-1]
+		if p, err := o.echoW(ctx, last.Clients, 32, satWindow, o.dur(5*time.Second), hs); err == nil {
+			m.Rate = append(m.Rate, p)
+		}
+	}
 	m.Handshake, m.HandshakeN = float64(hs.Quantile(0.5))/1e3, hs.Count()
 	// The message-size ladder.
-	if r, err := o.run(ctx, loadgen.Spec{Scenario: loadgen.Ladder, Conns: 1, DrainTimeout: o.dur(2 * time.Second)}); err == nil {
+	if r, err := o.run(ctx, loadgen.Spec{Scenario: loadgen.Ladder, Conns: 1, DrainTimeout: 3 * time.Second}); err == nil {
 		m.LadderAnswer = loadgen.Answer(r)
 		m.Cap, m.CapHow, m.CloseCode = parseLadder(m.LadderAnswer)
 		o.logf("ladder: %s", m.LadderAnswer)
@@ -236,15 +245,24 @@ func clientsUpTo(cs []int, held int, refuses bool) []int {
 
 // echo is a closed-loop echo of size-byte messages on clients connections.
 func (o *Options) echo(ctx context.Context, clients, size int, d time.Duration, hs *results.Histogram) (Point, error) {
-	r, err := o.run(ctx, loadgen.Spec{Scenario: loadgen.Echo, Conns: clients, Size: size, Duration: d})
+	return o.echoW(ctx, clients, size, 0, d, hs)
+}
+
+// satWindow is the messages in flight per client of the saturation point.
+const satWindow = 4
+
+// echoW is echo with window messages in flight per client.
+func (o *Options) echoW(ctx context.Context, clients, size, window int, d time.Duration, hs *results.Histogram) (Point, error) {
+	r, err := o.run(ctx, loadgen.Spec{Scenario: loadgen.Echo, Conns: clients, Size: size, Duration: d, Window: window})
 	if err != nil {
 		return Point{}, err
 	}
 	p := point(r, clients, size)
+	p.Window = window
 	if h := r.Histograms[results.HistHandshake]; h != nil && hs != nil {
 		_ = hs.Add(h)
 	}
-	o.logf("echo %d clients %5d B: %.1f msgs/s, p50 %.2f ms p99 %.2f ms (n %d)", clients, size, p.Msgs, p.P50, p.P99, p.N)
+	o.logf("echo %d clients x%d %5d B: %.1f msgs/s, p50 %.2f ms p99 %.2f ms (n %d)", clients, max(window, 1), size, p.Msgs, p.P50, p.P99, p.N)
 	return p, nil
 }
 
@@ -312,7 +330,7 @@ func point(r *results.Run, clients, size int) Point {
 }
 
 var (
-	ladderFirst = regexp.MustCompile(`first failing size (\d+) B(?: \(([^)]*)\))?: ([^(]*?)(?: \(every size up to (\d+) B echoed\))?$`)
+	ladderFirst = regexp.MustCompile(`first failing size (\d+) B(?: \(([^)]*)\))?: (.*?)(?: \(every size up to (\d+) B echoed\))?$`)
 	closeCode   = regexp.MustCompile(`close (\d{4})`)
 )
 
@@ -326,8 +344,9 @@ func parseLadder(a string) (capn int, how string, code int) {
 	}
 	first, _ := strconv.Atoi(mm[1])
 	how = strings.TrimSpace(mm[3])
-	if mm[2] != "" {
-		how += " (" + mm[2] + ")"
+	if mm[2] != "" || strings.HasPrefix(how, "silence") {
+		// A split frame's failure, or no answer at all: not a size limit.
+		return 0, how + " (" + mm[2] + ")", 0
 	}
 	if c := closeCode.FindStringSubmatch(how); c != nil {
 		code, _ = strconv.Atoi(c[1])

@@ -68,9 +68,13 @@ func Compare(m, t *Measurements, tol float64) []Row {
 		add("echo 1 client", fmt.Sprintf("%d B p99", a.Size), "ms", a.P99, b.P99, false, 3)
 	}
 	for _, a := range m.Rate {
-		b := find(t.Rate, a.Size, a.Clients)
-		add("rate", fmt.Sprintf("%d clients msgs/s", a.Clients), "msg/s", a.Msgs, b.Msgs, a.N >= 20, 1)
-		add("rate", fmt.Sprintf("%d clients p50", a.Clients), "ms", a.P50, b.P50, false, 1)
+		b := findW(t.Rate, a.Size, a.Clients, a.Window)
+		c := fmt.Sprintf("%d clients", a.Clients)
+		if a.Window > 1 {
+			c += fmt.Sprintf(" x%d in flight", a.Window)
+		}
+		add("rate", c+" msgs/s", "msg/s", a.Msgs, b.Msgs, a.N >= 20, 1)
+		add("rate", c+" p50", "ms", a.P50, b.P50, false, 1)
 	}
 	for _, a := range m.Down {
 		b := find(t.Down, a.Size, a.Clients)
@@ -97,9 +101,11 @@ func Compare(m, t *Measurements, tol float64) []Row {
 	return rows
 }
 
-func find(ps []Point, size, clients int) Point {
+func find(ps []Point, size, clients int) Point { return findW(ps, size, clients, 0) }
+
+func findW(ps []Point, size, clients, window int) Point {
 	for _, p := range ps {
-		if p.Size == size && p.Clients == clients {
+		if p.Size == size && p.Clients == clients && p.Window == window {
 			return p
 		}
 	}
