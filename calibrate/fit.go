@@ -59,20 +59,33 @@ func (f *Fit) add(name string, v float64, unit string, measured bool, format str
 // saturated rate, the rate point it came from and whether the rate had
 // stopped growing (else the service time is an upper bound).
 func (m *Measurements) serviceSaturated() (float64, Point, bool) {
+	// The closed-loop points (one message in flight per client): the
+	// pipelined one amortises segments and airtime over several messages,
+	// so it is shown in the report, not fitted.
+	rs := m.closedRate()
 	var best Point
-	for _, p := range m.Rate {
+	for _, p := range rs {
 		if p.Msgs > best.Msgs {
 			best = p
 		}
 	}
-	// Saturated: the pipelined point (or the last) is no faster than
-	// 1.1 x the point before it.
-	last := m.Rate[len(m.Rate)-1]
-	sat := len(m.Rate) >= 2 && last.Msgs < 1.1*m.Rate[len(m.Rate)-2].Msgs
+	last := rs[len(rs)-1]
+	sat := len(rs) >= 3 && (last.Clients > best.Clients || last.Msgs < 1.1*rs[len(rs)-2].Msgs)
 	if best.Msgs <= 0 {
 		return 0, best, false
 	}
 	return 1 / best.Msgs, best, sat
+}
+
+// closedRate is the rate ramp's closed-loop points.
+func (m *Measurements) closedRate() []Point {
+	var rs []Point
+	for _, p := range m.Rate {
+		if p.Window <= 1 {
+			rs = append(rs, p)
+		}
+	}
+	return rs
 }
 
 // smallEcho is the one-client small-message echo point.
@@ -256,7 +269,8 @@ func FitModel(ctx context.Context, m *Measurements, o Options, name string) (*Fi
 	s, _, saturated := m.serviceSaturated()
 	// The twin's rate is compared at the most clients the ramp reached
 	// (where a saturated board's rate no longer depends on the latency).
-	sat := m.Rate[len(m.Rate)-1]
+	cr := m.closedRate()
+	sat := cr[len(cr)-1]
 	e1 := m.smallEcho()
 	mc := float64(base.CPU.MessageCost(32)) / 1e9
 	tp := twinParams{k: 1, rtt: base.Link.RTT, bps: base.Link.Bps, rx: b.RxBuf}
