@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"math/rand/v2"
 
 	"time"
 
@@ -170,6 +171,11 @@ const (
 )
 
 func (f *Fit) measureTwin(ctx context.Context, p catalog.Preset, sat Point, what int) (twinFigures, error) {
+	// A fresh seed each time: a freshly started twin with the model's seed
+	// would meet the same first stalls in every round.
+	if p.Link.Tails.On() {
+		p.Link.Tails.Seed = rand.Uint64()
+	}
 	srv, err := StartTwin(p, "127.0.0.1:0")
 	if err != nil {
 		return twinFigures{}, err
@@ -283,6 +289,10 @@ func FitModel(ctx context.Context, m *Measurements, o Options, name string) (*Fi
 	if haveDown && tp.bps > 0 {
 		tp.bps = max(tp.bps, int64(down.MBps*8e6*1.05))
 	}
+	if haveUp {
+		// window = upload rate x round trip (the hand-off included).
+		tp.rx = int(clamp(up.MBps*1e6*float64(tp.rtt+base.CPU.Handoff)/1e9, firmware.MinRxBuf, 1<<20))
+	}
 	var tf twinFigures
 	bestTP, bestTF, bestErr := tp, twinFigures{}, math.Inf(1)
 	for round := range 4 {
@@ -320,20 +330,20 @@ func FitModel(ctx context.Context, m *Measurements, o Options, name string) (*Fi
 			tp.bps = int64(float64(tp.bps) * math.Pow(clamp(down.MBps/tf.down, 0.5, 2), 0.8))
 		}
 		if haveUp && tf.up > 0 {
-			tp.rx = int(clamp(float64(tp.rx)*math.Pow(clamp(up.MBps/tf.up, 0.5, 2), 0.8), firmware.MinRxBuf, 1<<20))
+			tp.rx = int(clamp(float64(tp.rx)*clamp(up.MBps/tf.up, 0.25, 4), firmware.MinRxBuf, 1<<20))
 		}
 	}
 	tp, tf = bestTP, bestTF
 	// How well the probes constrain bandwidth and window: the twin at
-	// half and at twice the figure; the probe sees it when the twin's figure moves by half as
-	// much as the model's (x4 between the two: x1.5 or more).
+	// half and at twice the figure; the probe sees it when the twin's
+	// figure moves both ways (by a fifth or more).
 	bpsSeen, rxSeen := false, false
 	if haveDown && tp.bps > 0 {
 		lo, hi := tp, tp
 		lo.bps, hi.bps = tp.bps/2, tp.bps*2
 		tl, el := f.measureTwin(ctx, f.build(base, lo), sat, twinDown)
 		th, eh := f.measureTwin(ctx, f.build(base, hi), sat, twinDown)
-		bpsSeen = el == nil && eh == nil && tl.down > 0 && th.down > 1.5*tl.down
+		bpsSeen = el == nil && eh == nil && tl.down > 0 && th.down > 1.2*tf.down && tl.down < 0.83*tf.down
 		o.logf("bandwidth seen: %v (twin download %.3f MB/s at half, %.3f at twice the bandwidth)", bpsSeen, tl.down, th.down)
 	}
 	if haveUp {
@@ -341,7 +351,7 @@ func FitModel(ctx context.Context, m *Measurements, o Options, name string) (*Fi
 		lo.rx, hi.rx = max(firmware.MinRxBuf, tp.rx/2), min(2*tp.rx, 1<<20)
 		tl, el := f.measureTwin(ctx, f.build(base, lo), sat, twinUp)
 		th, eh := f.measureTwin(ctx, f.build(base, hi), sat, twinUp)
-		rxSeen = el == nil && eh == nil && tl.up > 0 && th.up > 1.5*tl.up
+		rxSeen = el == nil && eh == nil && tl.up > 0 && th.up > 1.2*tf.up && tl.up < 0.83*tf.up
 		o.logf("window seen: %v (twin upload %.3f MB/s at half, %.3f at twice the window)", rxSeen, tl.up, th.up)
 	}
 	sn := "saturated"
