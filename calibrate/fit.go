@@ -156,6 +156,7 @@ func (f *Fit) build(base catalog.Preset, tp twinParams) catalog.Preset {
 	p.CPU = scaleCPU(base.CPU, tp.k)
 	p.Link.RTT, p.Link.Bps = tp.rtt, tp.bps
 	p.Board.RxBuf = tp.rx
+	p.Board.HeapBudget = 0 // the budget is settled after the fit
 	return p
 }
 
@@ -280,10 +281,11 @@ func FitModel(ctx context.Context, m *Measurements, o Options, name string) (*Fi
 	e1 := m.smallEcho()
 	mc := float64(base.CPU.MessageCost(32)) / 1e9
 	tp := twinParams{k: 1, rtt: base.Link.RTT, bps: base.Link.Bps, rx: b.RxBuf}
-	if mc > 0 {
+	if mc > 0 && saturated {
 		tp.k = clamp((s-float64(base.Link.Airtime)/1e9)/mc, 0.05, 50)
 	}
-	tp.rtt = max(0, int64(e1.P50*1e6)-int64(s*1e9)-base.CPU.Handoff)
+	// Unsaturated, the rate says nothing of the CPU: the preset's (k 1).
+	tp.rtt = max(0, int64(e1.P50*1e6)-int64(float64(base.CPU.MessageCost(32))*tp.k)-base.CPU.Handoff-2*base.Link.Airtime)
 	down, haveDown := m.largest(m.Down)
 	up, haveUp := m.largest(m.Up)
 	if haveDown && tp.bps > 0 {
@@ -314,15 +316,19 @@ func FitModel(ctx context.Context, m *Measurements, o Options, name string) (*Fi
 			}
 			return math.Pow(math.Log(a/b), 2)
 		}
-		if e := lerr(tf.p50, e1.P50) + lerr(tf.rate, sat.Msgs) + lerr(tf.down, down.MBps) + lerr(tf.up, up.MBps); e < bestErr {
+		rateErr := lerr(tf.rate, sat.Msgs)
+		if !saturated {
+			rateErr = 0
+		}
+		if e := lerr(tf.p50, e1.P50) + rateErr + lerr(tf.down, down.MBps) + lerr(tf.up, up.MBps); e < bestErr {
 			bestTP, bestTF, bestErr = tp, tf, e
 		}
-		done := near(tf.p50, e1.P50, 0.04) && near(tf.rate, sat.Msgs, 0.04) &&
+		done := near(tf.p50, e1.P50, 0.04) && (!saturated || near(tf.rate, sat.Msgs, 0.04)) &&
 			(!haveDown || near(tf.down, down.MBps, 0.04)) && (!haveUp || near(tf.up, up.MBps, 0.04))
 		if done || round == 3 {
 			break
 		}
-		if tf.rate > 0 {
+		if tf.rate > 0 && saturated {
 			tp.k = clamp(tp.k*math.Pow(tf.rate/sat.Msgs, 1.2), 0.05, 50)
 		}
 		tp.rtt = max(0, tp.rtt+int64((e1.P50-tf.p50)*1e6))
@@ -335,15 +341,16 @@ func FitModel(ctx context.Context, m *Measurements, o Options, name string) (*Fi
 	}
 	tp, tf = bestTP, bestTF
 	// How well the probes constrain bandwidth and window: the twin at
-	// half and at twice the figure; the probe sees it when the twin's
-	// figure moves both ways (by a fifth or more).
+	// half and at twice the figure; the probe sees it when it binds: the
+	// twin's figure falls by a quarter or more at half of it (twice is
+	// logged, for the headroom).
 	bpsSeen, rxSeen := false, false
 	if haveDown && tp.bps > 0 {
 		lo, hi := tp, tp
 		lo.bps, hi.bps = tp.bps/2, tp.bps*2
 		tl, el := f.measureTwin(ctx, f.build(base, lo), sat, twinDown)
 		th, eh := f.measureTwin(ctx, f.build(base, hi), sat, twinDown)
-		bpsSeen = el == nil && eh == nil && tl.down > 0 && th.down > 1.2*tf.down && tl.down < 0.83*tf.down
+		bpsSeen = el == nil && eh == nil && tl.down > 0 && tl.down < 0.75*tf.down
 		o.logf("bandwidth seen: %v (twin download %.3f MB/s at half, %.3f at twice the bandwidth)", bpsSeen, tl.down, th.down)
 	}
 	if haveUp {
@@ -351,7 +358,7 @@ func FitModel(ctx context.Context, m *Measurements, o Options, name string) (*Fi
 		lo.rx, hi.rx = max(firmware.MinRxBuf, tp.rx/2), min(2*tp.rx, 1<<20)
 		tl, el := f.measureTwin(ctx, f.build(base, lo), sat, twinUp)
 		th, eh := f.measureTwin(ctx, f.build(base, hi), sat, twinUp)
-		rxSeen = el == nil && eh == nil && tl.up > 0 && th.up > 1.2*tf.up && tl.up < 0.83*tf.up
+		rxSeen = el == nil && eh == nil && tl.up > 0 && tl.up < 0.75*tf.up
 		o.logf("window seen: %v (twin upload %.3f MB/s at half, %.3f at twice the window)", rxSeen, tl.up, th.up)
 	}
 	sn := "saturated"
@@ -360,9 +367,14 @@ func FitModel(ctx context.Context, m *Measurements, o Options, name string) (*Fi
 	}
 	_, best, _ := m.serviceSaturated()
 	f.add("service", s*1e3, "ms", saturated, "measured: 1/saturated rate, %.1f msgs/s at %d clients (n %d, %s)", best.Msgs, best.Clients, best.N, sn)
-	f.add("cpu_message", float64(scaleCPU(base.CPU, tp.k).MessageCost(32))/1e6, "ms", saturated,
-		"fitted: preset %s's CPU costs x%.3f so the twin's saturated rate meets the measured one; its split (per message, segment, byte, hand-off %s) assumed from %s",
-		base.Name, tp.k, time.Duration(base.CPU.Handoff), base.Name)
+	if saturated {
+		f.add("cpu_message", float64(scaleCPU(base.CPU, tp.k).MessageCost(32))/1e6, "ms", true,
+			"fitted: preset %s's CPU costs x%.3f so the twin's saturated rate meets the measured one; its split (per message, segment, byte, hand-off %s) assumed from %s",
+			base.Name, tp.k, time.Duration(base.CPU.Handoff), base.Name)
+	} else {
+		f.add("cpu_message", float64(base.CPU.MessageCost(32))/1e6, "ms", false,
+			"the rate did not saturate at %d clients (the board holds no more): %s", sat.Clients, assumed("cpu"))
+	}
 	f.add("rtt", float64(tp.rtt)/1e6, "ms", true, "measured: p50 of the one-client %d B echo %.2f ms (n %d, p99 %.2f ms) less the service time and preset %s's hand-off %s (assumed)",
 		e1.Size, e1.P50, e1.N, e1.P99, base.Name, time.Duration(base.CPU.Handoff))
 	if bpsSeen {
