@@ -289,7 +289,9 @@ func FitModel(ctx context.Context, m *Measurements, o Options, name string) (*Fi
 	down, haveDown := m.largest(m.Down)
 	up, haveUp := m.largest(m.Up)
 	if haveDown && tp.bps > 0 {
-		tp.bps = max(tp.bps, int64(down.MBps*8e6*1.05))
+		// bandwidth = the large download (the rounds raise it when the
+		// twin's download is bound elsewhere).
+		tp.bps = int64(down.MBps * 8e6 * 1.05)
 	}
 	if haveUp {
 		// window = upload rate x round trip (the hand-off included).
