@@ -7,7 +7,6 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/debug"
-	"sort"
 	"strings"
 	"time"
 
@@ -37,8 +36,9 @@ type ModelFile struct {
 	Board   ModelBoard `json:"board"`
 	Link    host.Link  `json:"link"`
 	CPU     host.CPU   `json:"cpu"`
-	// Provenance says where each figure comes from, by name (the names of
-	// Figures).
+	// Provenance says where each figure comes from, by name ("slots",
+	// "fail", "max_message", "rtt", "link_bps", "rx", "cpu_message", ...,
+	// and a preset's Sources keys).
 	Provenance map[string]string `json:"provenance"`
 	// Probes holds the probes' raw figures as the calibrator measured them.
 	Probes json.RawMessage `json:"probes,omitempty"`
@@ -63,10 +63,6 @@ type ModelBoard struct {
 	PingInterval  int64  `json:"ping_interval_ns,omitempty"`
 	PongTimeout   int64  `json:"pong_timeout_ns,omitempty"`
 }
-
-// ModelFigures names the figures a model file gives provenance for.
-var ModelFigures = []string{"slots", "fail", "backlog", "max_message", "rx", "tx", "queue", "budget",
-	"link_bps", "rtt", "airtime", "tails", "cpu_message", "cpu_handshake", "cpu", "ping"}
 
 // Config returns the model file's board configuration.
 func (b ModelBoard) Config(name string) (firmware.Config, error) {
@@ -180,20 +176,6 @@ func WriteModelFile(path string, m *ModelFile) error {
 		return err
 	}
 	return os.Rename(tmp.Name(), path)
-}
-
-// ProvenanceLines returns "figure: source" lines sorted by figure.
-func ProvenanceLines(src map[string]string) []string {
-	keys := make([]string, 0, len(src))
-	for k := range src {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	out := make([]string, len(keys))
-	for i, k := range keys {
-		out[i] = fmt.Sprintf("%-14s %s", k, src[k])
-	}
-	return out
 }
 
 // Version is this wslab's version: the module version and VCS revision
