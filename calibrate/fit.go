@@ -72,6 +72,12 @@ func (m *Measurements) serviceSaturated() (float64, Point, bool) {
 	}
 	last := rs[len(rs)-1]
 	sat := len(rs) >= 3 && (last.Clients > best.Clients || last.Msgs < 1.1*rs[len(rs)-2].Msgs)
+	// Or four messages in flight per client got no more through.
+	for _, p := range m.Rate {
+		if p.Window > 1 && p.Msgs > 0 && p.Msgs < 1.1*best.Msgs {
+			sat = true
+		}
+	}
 	if best.Msgs <= 0 {
 		return 0, best, false
 	}
