@@ -31,6 +31,7 @@ type boardFlags struct {
 	pongTimeout                                                time.Duration
 	linkBps                                                    int64
 	linkRTT                                                    time.Duration
+	modelFile                                                  string // a model file (wslab calibrate) instead of -model
 	fs                                                         *flag.FlagSet
 	names                                                      map[string]bool // the flags register defined
 }
@@ -72,6 +73,7 @@ func (f *boardFlags) register(fs *flag.FlagSet) {
 	fs.Uint64Var(&f.seed, "seed", 1, "seed of the WiFi tails: the same seed gives the same delays")
 	fs.Int64Var(&f.linkBps, "link-bps", 0, "emulated link bandwidth shared by all connections, bit/s (overrides the model's)")
 	fs.DurationVar(&f.linkRTT, "link-rtt", 0, "emulated round-trip delay added to the board's output (overrides the model's)")
+	fs.StringVar(&f.modelFile, "model-file", "", "a model file (JSON, as wslab calibrate writes it) to start instead of -model; other flags override its fields")
 }
 
 // board returns the board the flags name: the model with every flag the
@@ -134,6 +136,7 @@ func (f *boardFlags) board() (catalog.Board, error) {
 	if err != nil {
 		return catalog.Board{}, err
 	}
+	o.ModelFile = f.modelFile
 	b, err := catalog.Resolve(f.model, o)
 	if err != nil && o.FailMode != nil {
 		if _, ok := firmware.ParseFailMode(f.failMode); !ok {
@@ -172,6 +175,15 @@ func runBoard(args []string, stdout, stderr io.Writer) int {
 		return parseStatus(err)
 	}
 	if *list {
+		if bf.modelFile != "" {
+			p, err := catalog.LoadModelFile(bf.modelFile)
+			if err != nil {
+				fmt.Fprintln(stderr, "wslab board:", err)
+				return 2
+			}
+			printPresets(stdout, []catalog.Preset{p})
+			return 0
+		}
 		printCatalog(stdout)
 		return 0
 	}
@@ -233,10 +245,13 @@ func listenWarning(a *net.TCPAddr) string {
 }
 
 // printCatalog prints the board models as a table, then each figure's source.
-func printCatalog(w io.Writer) {
+func printCatalog(w io.Writer) { printPresets(w, catalog.All()) }
+
+// printPresets prints presets as a table, then each figure's source.
+func printPresets(w io.Writer, all []catalog.Preset) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "MODEL\tSLOTS\tRX/TX B\tMSG CAP\tQUEUE\tFOOTPRINT/BUDGET\tLINK\tRTT\tCPU/ECHO\tWHEN FULL")
-	for _, p := range catalog.All() {
+	for _, p := range all {
 		b := p.Board
 		fp := b.Footprint()
 		queue := "-"
@@ -257,7 +272,7 @@ func printCatalog(w io.Writer) {
 	}
 	tw.Flush()
 	fmt.Fprintln(w, "\nSources ([V] read in the source, [D] datasheet, [E] estimate to calibrate):")
-	for _, p := range catalog.All() {
+	for _, p := range all {
 		fmt.Fprintf(w, "\n%s: %s\n", p.Name, p.Description)
 		keys := make([]string, 0, len(p.Sources))
 		for k := range p.Sources {

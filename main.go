@@ -27,10 +27,11 @@ var commands = map[string]command{
 		runValidate},
 
 	// Load and the jobs built on it.
-	"load":    {"run one load scenario against a board (ws://host:port/path) and write its Run record", runLoad},
-	"lab":     {"the lab's main job: a default suite on three emulated boards (or a real one), stored runs, plots and an HTML report", runLab},
-	"sweep":   {"run one scenario across buffer sizes of a board model and name the smallest configuration that meets a goal", runSweep},
-	"compare": {"run one scenario on several board models or real boards: one table, one figure", runCompare},
+	"calibrate": {"probe a board briefly and fit an emulated twin of it: a model file for `board --model-file`, and the twin against the board, side by side", runCalibrate},
+	"load":      {"run one load scenario against a board (ws://host:port/path) and write its Run record", runLoad},
+	"lab":       {"the lab's main job: a default suite on three emulated boards (or a real one), stored runs, plots and an HTML report", runLab},
+	"sweep":     {"run one scenario across buffer sizes of a board model and name the smallest configuration that meets a goal", runSweep},
+	"compare":   {"run one scenario on several board models or real boards: one table, one figure", runCompare},
 
 	// Stored runs.
 	"diff":   {"compare two run sets (results folders) per board and scenario: Mann-Whitney, Holm-corrected, a verdict and an exit status (OLD NEW)", runDiff},

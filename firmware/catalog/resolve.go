@@ -54,6 +54,9 @@ type Overrides struct {
 	TailsOff bool
 	// CPUOff runs at the host's speed instead of the board's processor.
 	CPUOff bool
+	// ModelFile, when set, is a model file (wslab calibrate writes one)
+	// that stands in for the catalog model.
+	ModelFile string
 }
 
 // Resolve returns the board that model (a catalog name, or Custom) is
@@ -61,7 +64,13 @@ type Overrides struct {
 // `wslab board` and for the lab's boards alike.
 func Resolve(model string, o Overrides) (Board, error) {
 	var b Board
-	if model == "" || model == Custom {
+	if o.ModelFile != "" {
+		p, err := LoadModelFile(o.ModelFile)
+		if err != nil {
+			return Board{}, err
+		}
+		b = Board{Config: p.Board, Link: p.Link, CPU: p.CPU}
+	} else if model == "" || model == Custom {
 		b.Config = CustomBoard
 	} else {
 		p, err := Get(model)

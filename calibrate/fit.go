@@ -1,0 +1,460 @@
+//go:build linux
+
+package calibrate
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"math/rand/v2"
+
+	"time"
+
+	"github.com/wslab/wslab/firmware"
+	"github.com/wslab/wslab/firmware/catalog"
+	"github.com/wslab/wslab/firmware/host"
+)
+
+// Figure is one fitted model figure and how well the probes constrained it.
+type Figure struct {
+	Name     string  `json:"name"`
+	Value    float64 `json:"value"`
+	Unit     string  `json:"unit"`
+	Measured bool    `json:"measured"` // false: assumed from the nearest preset
+	Source   string  `json:"source"`
+}
+
+// Fit is the model fitted to a board's probes.
+type Fit struct {
+	Nearest string         `json:"nearest_preset"`
+	Twin    catalog.Preset `json:"-"`
+	Figures []Figure       `json:"figures"`
+	Rounds  []TwinRound    `json:"rounds"` // the refinement against the twin
+	Meas    *Measurements  `json:"-"`
+	opts    Options
+}
+
+// TwinRound is one refinement round: the twin's figures and the measured
+// ones they were corrected towards.
+type TwinRound struct {
+	RTTms, CPUScale, Mbps float64
+	Rx                    int
+	P50, Rate, Down, Up   float64 // the twin's
+}
+
+// Figure returns the figure called name (zero when absent).
+func (f *Fit) Figure(name string) Figure {
+	for _, x := range f.Figures {
+		if x.Name == name {
+			return x
+		}
+	}
+	return Figure{}
+}
+
+func (f *Fit) add(name string, v float64, unit string, measured bool, format string, a ...any) {
+	f.Figures = append(f.Figures, Figure{Name: name, Value: v, Unit: unit, Measured: measured, Source: fmt.Sprintf(format, a...)})
+}
+
+// serviceSaturated returns the per-message service time (s) from the
+// saturated rate, the rate point it came from and whether the rate had
+// stopped growing (else the service time is an upper bound).
+func (m *Measurements) serviceSaturated() (float64, Point, bool) {
+	// The closed-loop points (one message in flight per client): the
+	// pipelined one amortises segments and airtime over several messages,
+	// so it is shown in the report, not fitted.
+	rs := m.closedRate()
+	var best Point
+	for _, p := range rs {
+		if p.Msgs > best.Msgs {
+			best = p
+		}
+	}
+	last := rs[len(rs)-1]
+	sat := len(rs) >= 3 && (last.Clients > best.Clients || last.Msgs < 1.1*rs[len(rs)-2].Msgs)
+	// Or four messages in flight per client got no more through.
+	for _, p := range m.Rate {
+		if p.Window > 1 && p.Msgs > 0 && p.Msgs < 1.1*best.Msgs {
+			sat = true
+		}
+	}
+	if best.Msgs <= 0 {
+		return 0, best, false
+	}
+	return 1 / best.Msgs, best, sat
+}
+
+// closedRate is the rate ramp's closed-loop points.
+func (m *Measurements) closedRate() []Point {
+	var rs []Point
+	for _, p := range m.Rate {
+		if p.Window <= 1 {
+			rs = append(rs, p)
+		}
+	}
+	return rs
+}
+
+// smallEcho is the one-client small-message echo point.
+func (m *Measurements) smallEcho() Point { return m.Echo[0] }
+
+// predicted figures of a preset, for choosing the nearest one.
+func presetService(p catalog.Preset) float64 {
+	return float64(p.CPU.MessageCost(32)+p.Link.Airtime) / 1e9
+}
+
+func presetP50(p catalog.Preset) float64 {
+	return float64(p.Link.RTT+p.CPU.Handoff+p.CPU.Wake+p.CPU.MessageCost(32)+2*p.Link.Airtime) / 1e9
+}
+
+// Nearest returns the catalog preset closest to the measurements: the same
+// refusal mode first, then slots, message cap, service time and round
+// trip on a log scale.
+func Nearest(m *Measurements) catalog.Preset {
+	s, _, _ := m.serviceSaturated()
+	p50 := m.smallEcho().P50 / 1e3
+	best, bestScore := catalog.Preset{}, math.Inf(1)
+	lr := func(a, b float64) float64 {
+		if a <= 0 || b <= 0 {
+			return 1
+		}
+		return math.Abs(math.Log(a / b))
+	}
+	for _, p := range catalog.All() {
+		score := 0.0
+		if m.Refusal != "" && p.Board.FailMode.String() != m.Refusal {
+			score += 10
+		}
+		if m.Held > 0 {
+			score += lr(float64(m.Held), float64(p.Board.Slots))
+		}
+		if m.Cap > 0 {
+			score += lr(float64(m.Cap), float64(p.Board.MaxMessage))
+		}
+		score += lr(s, presetService(p)) + lr(p50, presetP50(p))
+		if score < bestScore {
+			best, bestScore = p, score
+		}
+	}
+	return best
+}
+
+// scaleCPU returns c with every cost multiplied by k (the pure hand-off
+// delay stays: it is the preset's structure, not work).
+func scaleCPU(c host.CPU, k float64) host.CPU {
+	s := func(v int64) int64 { return int64(float64(v) * k) }
+	c.Wake, c.Accept, c.Request, c.Handshake = s(c.Wake), s(c.Accept), s(c.Request), s(c.Handshake)
+	c.MsgIn, c.MsgOut, c.Close, c.Segment = s(c.MsgIn), s(c.MsgOut), s(c.Close), s(c.Segment)
+	c.ByteIn, c.ByteOut = c.ByteIn*k, c.ByteOut*k
+	return c
+}
+
+// twinParams are the continuous figures the refinement adjusts.
+type twinParams struct {
+	k   float64 // CPU scale against the nearest preset
+	rtt int64   // ns
+	bps int64
+	rx  int
+}
+
+func (f *Fit) build(base catalog.Preset, tp twinParams) catalog.Preset {
+	p := base
+	p.CPU = scaleCPU(base.CPU, tp.k)
+	p.Link.RTT, p.Link.Bps = tp.rtt, tp.bps
+	p.Board.RxBuf = tp.rx
+	p.Board.HeapBudget = 0 // the budget is settled after the fit
+	return p
+}
+
+// twinProbe measures the twin's figures the refinement uses.
+type twinFigures struct{ p50, rate, down, up float64 }
+
+// What measureTwin measures.
+const (
+	twinLatency = 1 << iota // p50 and rate
+	twinDown
+	twinUp
+	twinAll = twinLatency | twinDown | twinUp
+)
+
+func (f *Fit) measureTwin(ctx context.Context, p catalog.Preset, sat Point, what int) (twinFigures, error) {
+	// A fresh seed each time: a freshly started twin with the model's seed
+	// would meet the same first stalls in every round.
+	if p.Link.Tails.On() {
+		p.Link.Tails.Seed = rand.Uint64()
+	}
+	srv, err := StartTwin(p, "127.0.0.1:0")
+	if err != nil {
+		return twinFigures{}, err
+	}
+	defer srv.Close()
+	o := f.opts
+	o.Target, o.Log = srv.WSURL("/ws"), nil
+	var tf twinFigures
+	if what&twinLatency != 0 {
+		e, err := o.echo(ctx, 1, 32, o.dur(5*time.Second), nil)
+		if err != nil {
+			return tf, err
+		}
+		tf.p50 = e.P50
+		if r, err := o.echoW(ctx, sat.Clients, 32, sat.Window, o.dur(5*time.Second), nil); err == nil {
+			tf.rate = r.Msgs
+		}
+	}
+	if d, ok := f.Meas.largest(f.Meas.Down); ok && what&twinDown != 0 {
+		if x, err := o.down(ctx, d.Size, o.dur(thrDur)); err == nil {
+			tf.down = x.MBps
+		}
+	}
+	if u, ok := f.Meas.largest(f.Meas.Up); ok && what&twinUp != 0 {
+		if x, err := o.up(ctx, u.Size, o.dur(thrDur)); err == nil {
+			tf.up = x.MBps
+		}
+	}
+	return tf, ctx.Err()
+}
+
+func (m *Measurements) largest(ps []Point) (Point, bool) {
+	var b Point
+	for _, p := range ps {
+		if p.Size > b.Size && p.MBps > 0 {
+			b = p
+		}
+	}
+	return b, b.Size > 0
+}
+
+// StartTwin starts the emulated board a preset (or a model file's preset)
+// describes, as `wslab board` does.
+func StartTwin(p catalog.Preset, listen string) (*host.Server, error) {
+	return host.Start(host.Options{Board: p.Board, Listen: listen, Link: p.Link, CPU: p.CPU})
+}
+
+// FitModel fits a model to m: the discrete figures exactly from the
+// connect ramp and the ladder, the nearest preset's structure (hand-offs,
+// wake-up, airtime, tails, cores, queue) for what the probes cannot
+// separate, and the continuous figures (CPU cost, round trip, bandwidth,
+// window) refined against a twin run with the same probes until its
+// figures meet the measured ones. o bounds the twin's probes.
+func FitModel(ctx context.Context, m *Measurements, o Options, name string) (*Fit, error) {
+	if err := o.defaults(); err != nil {
+		return nil, err
+	}
+	if len(m.Echo) == 0 || len(m.Rate) == 0 {
+		return nil, fmt.Errorf("calibrate: no echo measured: nothing to fit")
+	}
+	f := &Fit{Meas: m, opts: o}
+	base := Nearest(m)
+	f.Nearest = base.Name
+	assumed := func(field string) string {
+		return fmt.Sprintf("assumed from preset %s: %s", base.Name, base.Sources[field])
+	}
+	b := base.Board
+	b.Model = name
+	// Slots and refusal mode, exactly.
+	if m.Refusal != "" && m.Refusal != "unknown" {
+		fm, _ := firmware.ParseFailMode(m.Refusal)
+		b.Slots, b.FailMode = m.Held, fm
+		f.add("slots", float64(m.Held), "", true, "measured: connect ramp of %d: %s", m.Attempted, m.ConnectNote)
+		f.add("fail", float64(fm), m.Refusal, true, "measured: connect ramp: the %s newcomer met %s", ordinal(m.Held+1), m.Refusal)
+		if fm == firmware.FailBacklog {
+			if n := m.Kinds["backlog_held"]; n > 0 {
+				b.Backlog = int(n)
+				f.add("backlog", float64(n), "", true, "measured: connect ramp: %d newcomers hung in the backlog before SYNs went unanswered", n)
+			} else {
+				f.add("backlog", float64(b.Backlog), "", false, "%s", assumed("fail"))
+			}
+		}
+	} else {
+		b.Slots = max(b.Slots, m.Held)
+		f.add("slots", float64(b.Slots), "", false, "the connect ramp of %d saw no refusal (%s): at least %d; %s", m.Attempted, m.ConnectNote, m.Held, assumed("slots"))
+		f.add("fail", float64(b.FailMode), b.FailMode.String(), false, "%s", assumed("fail"))
+	}
+	// The message cap, exactly.
+	if m.Cap > 0 {
+		b.MaxMessage = m.Cap
+		f.add("max_message", float64(m.Cap), "B", true, "measured: ladder: %s", m.LadderAnswer)
+	} else {
+		f.add("max_message", float64(b.MaxMessage), "B", false, "ladder: %q; %s", m.LadderAnswer, assumed("max_message"))
+	}
+	base.Board = b
+	// The continuous figures: first guesses, then refinement.
+	s, _, saturated := m.serviceSaturated()
+	// The twin's rate is compared at the most clients the ramp reached
+	// (where a saturated board's rate no longer depends on the latency).
+	cr := m.closedRate()
+	sat := cr[len(cr)-1]
+	e1 := m.smallEcho()
+	mc := float64(base.CPU.MessageCost(32)) / 1e9
+	tp := twinParams{k: 1, rtt: base.Link.RTT, bps: base.Link.Bps, rx: b.RxBuf}
+	if mc > 0 && saturated {
+		tp.k = clamp((s-float64(base.Link.Airtime)/1e9)/mc, 0.05, 50)
+	}
+	// Unsaturated, the rate says nothing of the CPU: the preset's (k 1).
+	tp.rtt = max(0, int64(e1.P50*1e6)-int64(float64(base.CPU.MessageCost(32))*tp.k)-base.CPU.Handoff-2*base.Link.Airtime)
+	down, haveDown := m.largest(m.Down)
+	up, haveUp := m.largest(m.Up)
+	if haveDown && tp.bps > 0 {
+		// bandwidth = the large download (the rounds raise it when the
+		// twin's download is bound elsewhere).
+		tp.bps = int64(down.MBps * 8e6 * 1.05)
+	}
+	if haveUp {
+		// window = upload rate x round trip (the hand-off included).
+		tp.rx = int(clamp(up.MBps*1e6*float64(tp.rtt+base.CPU.Handoff)/1e9, firmware.MinRxBuf, 1<<20))
+	}
+	var tf twinFigures
+	bestTP, bestTF, bestErr := tp, twinFigures{}, math.Inf(1)
+	for round := range 4 {
+		twin := f.build(base, tp)
+		var err error
+		tf, err = f.measureTwin(ctx, twin, sat, twinAll)
+		if err != nil {
+			return f, fmt.Errorf("calibrate: the twin: %w", err)
+		}
+		f.Rounds = append(f.Rounds, TwinRound{RTTms: float64(tp.rtt) / 1e6, CPUScale: tp.k, Mbps: float64(tp.bps) / 1e6, Rx: tp.rx,
+			P50: tf.p50, Rate: tf.rate, Down: tf.down, Up: tf.up})
+		o.logf("twin round %d: rtt %.2f ms, cpu x%.3f, %.2f Mbit/s, rx %d: p50 %.2f/%.2f ms, rate %.1f/%.1f, down %.3f/%.3f, up %.3f/%.3f MB/s (twin/measured)",
+			round+1, float64(tp.rtt)/1e6, tp.k, float64(tp.bps)/1e6, tp.rx, tf.p50, e1.P50, tf.rate, sat.Msgs, tf.down, down.MBps, tf.up, up.MBps)
+		// The round whose twin came closest is the fit (each round's
+		// figures are as noisy as the board's).
+		lerr := func(a, b float64) float64 {
+			if a <= 0 || b <= 0 {
+				return 0
+			}
+			return math.Pow(math.Log(a/b), 2)
+		}
+		rateErr := lerr(tf.rate, sat.Msgs)
+		if !saturated {
+			rateErr = 0
+		}
+		if e := lerr(tf.p50, e1.P50) + rateErr + lerr(tf.down, down.MBps) + lerr(tf.up, up.MBps); e < bestErr {
+			bestTP, bestTF, bestErr = tp, tf, e
+		}
+		done := near(tf.p50, e1.P50, 0.04) && (!saturated || near(tf.rate, sat.Msgs, 0.04)) &&
+			(!haveDown || near(tf.down, down.MBps, 0.04)) && (!haveUp || near(tf.up, up.MBps, 0.04))
+		if done || round == 3 {
+			break
+		}
+		if tf.rate > 0 && saturated {
+			tp.k = clamp(tp.k*math.Pow(tf.rate/sat.Msgs, 1.2), 0.05, 50)
+		}
+		tp.rtt = max(0, tp.rtt+int64((e1.P50-tf.p50)*1e6))
+		if haveDown && tf.down > 0 && tp.bps > 0 {
+			tp.bps = int64(float64(tp.bps) * math.Pow(clamp(down.MBps/tf.down, 0.5, 2), 0.8))
+		}
+		if haveUp && tf.up > 0 {
+			tp.rx = int(clamp(float64(tp.rx)*clamp(up.MBps/tf.up, 0.25, 4), firmware.MinRxBuf, 1<<20))
+		}
+	}
+	tp, tf = bestTP, bestTF
+	// How well the probes constrain bandwidth and window: the twin at
+	// half and at twice the figure; the probe sees it when it binds: the
+	// twin's figure falls by a quarter or more at half of it (twice is
+	// logged, for the headroom).
+	bpsSeen, rxSeen := false, false
+	if haveDown && tp.bps > 0 {
+		lo, hi := tp, tp
+		lo.bps, hi.bps = tp.bps/2, tp.bps*2
+		tl, el := f.measureTwin(ctx, f.build(base, lo), sat, twinDown)
+		th, eh := f.measureTwin(ctx, f.build(base, hi), sat, twinDown)
+		bpsSeen = el == nil && eh == nil && tl.down > 0 && tl.down < 0.75*tf.down
+		o.logf("bandwidth seen: %v (twin download %.3f MB/s at half, %.3f at twice the bandwidth)", bpsSeen, tl.down, th.down)
+	}
+	if haveUp {
+		lo, hi := tp, tp
+		lo.rx, hi.rx = max(firmware.MinRxBuf, tp.rx/2), min(2*tp.rx, 1<<20)
+		tl, el := f.measureTwin(ctx, f.build(base, lo), sat, twinUp)
+		th, eh := f.measureTwin(ctx, f.build(base, hi), sat, twinUp)
+		rxSeen = el == nil && eh == nil && tl.up > 0 && tl.up < 0.75*tf.up
+		o.logf("window seen: %v (twin upload %.3f MB/s at half, %.3f at twice the window)", rxSeen, tl.up, th.up)
+	}
+	sn := "saturated"
+	if !saturated {
+		sn = "NOT saturated: an upper bound"
+	}
+	_, best, _ := m.serviceSaturated()
+	f.add("service", s*1e3, "ms", saturated, "measured: 1/saturated rate, %.1f msgs/s at %d clients (n %d, %s)", best.Msgs, best.Clients, best.N, sn)
+	if saturated {
+		f.add("cpu_message", float64(scaleCPU(base.CPU, tp.k).MessageCost(32))/1e6, "ms", true,
+			"fitted: preset %s's CPU costs x%.3f so the twin's saturated rate meets the measured one; its split (per message, segment, byte, hand-off %s) assumed from %s",
+			base.Name, tp.k, time.Duration(base.CPU.Handoff), base.Name)
+	} else {
+		f.add("cpu_message", float64(base.CPU.MessageCost(32))/1e6, "ms", false,
+			"the rate did not saturate at %d clients (the board holds no more): %s", sat.Clients, assumed("cpu"))
+	}
+	f.add("rtt", float64(tp.rtt)/1e6, "ms", true, "measured: p50 of the one-client %d B echo %.2f ms (n %d, p99 %.2f ms) less the service time and preset %s's hand-off %s (assumed)",
+		e1.Size, e1.P50, e1.N, e1.P99, base.Name, time.Duration(base.CPU.Handoff))
+	if bpsSeen {
+		f.add("link_bps", float64(tp.bps)/1e6, "Mbit/s", true, "measured: download of %d B messages %.3f MB/s (n %d); the twin's download follows the bandwidth", down.Size, down.MBps, down.N)
+	} else {
+		tp.bps = max(base.Link.Bps, int64(down.MBps*8e6*1.05))
+		f.add("link_bps", float64(tp.bps)/1e6, "Mbit/s", false, "download %.3f MB/s is not link-bound (the twin's does not follow the bandwidth): at least %.2f Mbit/s; %s",
+			down.MBps, down.MBps*8, assumed("link"))
+	}
+	if rxSeen {
+		f.add("rx", float64(tp.rx), "B", true, "measured: upload of %d B messages %.3f MB/s (n %d) is window-bound: window = rate x round trip, refined on the twin", up.Size, up.MBps, up.N)
+	} else {
+		tp.rx = base.Board.RxBuf
+		f.add("rx", float64(tp.rx), "B", false, "upload %.3f MB/s is not window-bound; %s", up.MBps, assumed("buffers"))
+	}
+	f.add("tx", float64(b.TxBuf), "B", false, "%s", assumed("buffers"))
+	f.add("airtime", float64(base.Link.Airtime)/1e6, "ms", false, "assumed from preset %s (not separable from the CPU cost by these probes)", base.Name)
+	f.add("tails", 0, "", false, "%s (the report compares p99/p999)", assumed("tails"))
+	if b.QueueLen > 0 {
+		f.add("queue", float64(b.QueueLen), "", false, "%s", assumed("queue"))
+	}
+	if m.PingAfter > 0 {
+		b.PingInterval = int64(m.PingAfter * 1e9)
+		f.add("ping", m.PingAfter, "s", true, "measured: an idle client was pinged after %.1f s", m.PingAfter)
+	} else {
+		f.add("ping", float64(b.PingInterval)/1e9, "s", false, "no ping within the %.0f s idle wait; assumed from preset %s", m.IdleWait, base.Name)
+	}
+	base.Board = b
+	f.Twin = f.build(base, tp)
+	f.Twin.Name = name
+	f.Twin.Board.Model = name
+	f.Twin.Description = "twin of " + m.Target + " (nearest preset " + base.Name + ")"
+	// The heap budget: the probes see no RAM.
+	fp := f.Twin.Board.Footprint()
+	if f.Twin.Board.HeapBudget > 0 && fp.Total > f.Twin.Board.HeapBudget {
+		f.Twin.Board.HeapBudget = 0
+		f.add("budget", 0, "B", false, "not measured (no RAM probe); preset %s's budget does not fit the fitted buffers: unchecked", base.Name)
+	} else {
+		f.add("budget", float64(f.Twin.Board.HeapBudget), "B", false, "%s", assumed("budget"))
+	}
+	return f, ctx.Err()
+}
+
+// ModelFile is the fit as a model file, with the raw probe figures.
+func (f *Fit) ModelFile(raw []byte) *catalog.ModelFile {
+	prov := map[string]string{}
+	for _, x := range f.Figures {
+		prov[x.Name] = x.Source
+	}
+	mf := catalog.NewModelFile(f.Twin, nil)
+	mf.Provenance = prov
+	mf.Target, mf.Nearest, mf.Created = f.Meas.Target, f.Nearest, time.Now().UTC()
+	mf.Probes = raw
+	return mf
+}
+
+func near(a, b, tol float64) bool { return b > 0 && math.Abs(a-b) <= tol*b }
+
+func clamp(v, lo, hi float64) float64 { return math.Min(math.Max(v, lo), hi) }
+
+func ordinal(n int) string {
+	suf := "th"
+	switch n % 10 {
+	case 1:
+		suf = "st"
+	case 2:
+		suf = "nd"
+	case 3:
+		suf = "rd"
+	}
+	if n%100 >= 11 && n%100 <= 13 {
+		suf = "th"
+	}
+	return fmt.Sprintf("%d%s", n, suf)
+}

@@ -1,0 +1,592 @@
+//go:build linux
+
+// Package calibrate fits an emulated board (a twin) to a board measured
+// through its WebSocket port: a short, gentle probe suite (round trip,
+// rate as clients rise, throughput both ways, the message-size ladder, a
+// connect ramp one past the slots, idle behaviour, the tail), a fit of the
+// model's figures from the probes with how well each was constrained, a
+// model file (catalog.ModelFile) that `wslab board --model-file` starts,
+// and a report of measured against the twin's prediction on every probe
+// point.
+package calibrate
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"maps"
+	"net"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/wslab/wslab/core"
+	"github.com/wslab/wslab/loadgen"
+	"github.com/wslab/wslab/results"
+)
+
+// Options bound the probe suite.
+type Options struct {
+	// Target is the board's WebSocket URL, ws://host:port/ws.
+	Target string
+	// Scale multiplies every probe's duration (1: the default suite, a
+	// couple of minutes; tests use ~0.2).
+	Scale float64
+	// MaxConns is where the connect ramp stops when the board takes every
+	// connection (default 24).
+	MaxConns int
+	// Clients are the client counts of the rate ramp (default 1,2,4,8).
+	Clients []int
+	// IdleWait bounds the idle probe (default 35 s x Scale).
+	IdleWait time.Duration
+	// StatsURL is passed to the load generator ("-": none, the default:
+	// the calibrator learns nothing from the board's own report).
+	StatsURL string
+	// Log receives a line per probe; nil for none.
+	Log io.Writer
+}
+
+func (o *Options) defaults() error {
+	if o.Target == "" {
+		return errors.New("calibrate: no target (ws://host:port/ws)")
+	}
+	u, err := url.Parse(o.Target)
+	if err != nil || u.Scheme != "ws" || u.Host == "" {
+		return fmt.Errorf("calibrate: target %q is not a ws://host:port/path URL", o.Target)
+	}
+	if o.Scale <= 0 {
+		o.Scale = 1
+	}
+	if o.MaxConns <= 0 {
+		o.MaxConns = 24
+	}
+	if len(o.Clients) == 0 {
+		o.Clients = []int{1, 2, 4, 8}
+	}
+	if o.IdleWait <= 0 {
+		o.IdleWait = time.Duration(35 * float64(time.Second) * o.Scale)
+	}
+	if o.StatsURL == "" {
+		o.StatsURL = "-"
+	}
+	return nil
+}
+
+func (o *Options) dur(d time.Duration) time.Duration {
+	return max(time.Duration(float64(d)*o.Scale), 500*time.Millisecond)
+}
+
+func (o *Options) logf(format string, a ...any) {
+	if o.Log != nil {
+		fmt.Fprintf(o.Log, format+"\n", a...)
+	}
+}
+
+// Point is one probe point: a latency distribution or a rate.
+type Point struct {
+	Size    int     `json:"size"`
+	Clients int     `json:"clients"`
+	Window  int     `json:"window,omitempty"` // messages in flight per client (0: 1)
+	N       int64   `json:"n"`                // messages measured
+	P50     float64 `json:"p50_ms"`           // latency quantiles, ms
+	P99     float64 `json:"p99_ms"`
+	P999    float64 `json:"p999_ms"`
+	Msgs    float64 `json:"msgs_per_sec"`
+	MBps    float64 `json:"mb_per_sec"` // one-way payload, 10^6 B/s
+	Errors  int64   `json:"errors,omitempty"`
+}
+
+// Measurements are the probes' raw figures.
+type Measurements struct {
+	Target string `json:"target"`
+	// Handshake is the p50 of the WebSocket handshakes (TCP connect to the
+	// 101) of the one-client probes, ms, and how many.
+	Handshake  float64 `json:"handshake_p50_ms"`
+	HandshakeN int64   `json:"handshake_n"`
+	// Echo is the one-client round trip across sizes (closed loop).
+	Echo []Point `json:"echo"`
+	// Rate is the closed-loop echo rate of small messages as clients rise.
+	Rate []Point `json:"rate"`
+	// Down (/ws/source) and Up (/ws/sink) are one-connection throughputs
+	// at two message sizes.
+	Down []Point `json:"down"`
+	Up   []Point `json:"up"`
+	// Ladder: the message cap and how the board refuses a larger one.
+	LadderAnswer string `json:"ladder_answer"`
+	Cap          int    `json:"cap"` // the largest size echoed below the first failing one (0: none failed)
+	CapHow       string `json:"cap_how,omitempty"`
+	CloseCode    int    `json:"close_code,omitempty"`
+	// Connect ramp.
+	ConnectNote string           `json:"connect_note"`
+	Held        int              `json:"held"`
+	Attempted   int              `json:"attempted"`
+	Refusal     string           `json:"refusal"` // a firmware fail mode name, or "" when all were accepted
+	Kinds       map[string]int64 `json:"kinds,omitempty"`
+	// Idle behaviour within IdleWait.
+	IdleWait  float64 `json:"idle_wait_s"`
+	PingAfter float64 `json:"ping_after_s,omitempty"` // 0: no ping seen
+	DropAfter float64 `json:"drop_after_s,omitempty"` // 0: not dropped
+	// Tail of the one-client small echo.
+	TailN int64 `json:"tail_n"`
+}
+
+// Sizes the one-client echo is probed at: small, and around the MSS.
+var echoSizes = []int{32, 1000, 1400, 1500, 2900}
+
+// The throughput probes' message sizes.
+var thrSizes = []int{1024, 8192}
+
+// thrDur is the throughput probes' duration (before Scale): long enough
+// for a WiFi tail's stalls to average out.
+const thrDur = 10 * time.Second
+
+// Probe runs the suite against o.Target.
+func Probe(ctx context.Context, o Options) (*Measurements, error) {
+	if err := o.defaults(); err != nil {
+		return nil, err
+	}
+	m := &Measurements{Target: o.Target, IdleWait: o.IdleWait.Seconds()}
+	// The connect ramp, one past where it stops accepting.
+	if err := o.connectRamp(ctx, m); err != nil {
+		o.logf("connect: %v", err)
+	}
+	hs := results.NewHistogram()
+	// Round trip at one client, across sizes; the small one is long
+	// enough for the tail.
+	for i, n := range echoSizes {
+		d := o.dur(3 * time.Second)
+		if i == 0 {
+			d = o.dur(10 * time.Second)
+		}
+		p, err := o.echo(ctx, 1, n, d, hs)
+		if err != nil {
+			if i == 0 {
+				return nil, err
+			}
+			o.logf("echo %d B: %v (skipped)", n, err)
+			continue
+		}
+		m.Echo = append(m.Echo, p)
+		if i == 0 {
+			m.TailN = p.N
+		}
+	}
+	// Rate as clients rise, until it stops growing.
+	best := 0.0
+	for _, c := range clientsUpTo(o.Clients, m.Held, m.Refusal != "") {
+		p, err := o.echo(ctx, c, 32, o.dur(5*time.Second), hs)
+		if err != nil {
+			o.logf("rate %d clients: %v", c, err)
+			break
+		}
+		m.Rate = append(m.Rate, p)
+		if p.Msgs < best*1.05 && len(m.Rate) >= 3 {
+			break // saturated
+		}
+		best = max(best, p.Msgs)
+	}
+	// The saturated rate: the most clients, each with four messages in
+	// flight (a board with few slots saturates no other way).
+	if n := len(m.Rate); n > 0 {
+		last := m.Rate[n-1]
+		if p, err := o.echoW(ctx, last.Clients, 32, satWindow, o.dur(5*time.Second), hs); err == nil {
+			m.Rate = append(m.Rate, p)
+		}
+	}
+	m.Handshake, m.HandshakeN = float64(hs.Quantile(0.5))/1e3, hs.Count()
+	// The message-size ladder.
+	if r, err := o.run(ctx, loadgen.Spec{Scenario: loadgen.Ladder, Conns: 1, DrainTimeout: 3 * time.Second}); err == nil {
+		m.LadderAnswer = loadgen.Answer(r)
+		m.Cap, m.CapHow, m.CloseCode = parseLadder(m.LadderAnswer)
+		o.logf("ladder: %s", m.LadderAnswer)
+	} else {
+		o.logf("ladder: %v", err)
+	}
+	// Throughput both ways at two sizes (under the cap).
+
+	for _, n := range thrSizes {
+		if m.Cap > 0 {
+			n = min(n, m.Cap)
+		}
+		if p, err := o.down(ctx, n, o.dur(thrDur)); err == nil {
+			m.Down = append(m.Down, p)
+		}
+		if p, err := o.up(ctx, n, o.dur(thrDur)); err == nil {
+			m.Up = append(m.Up, p)
+		}
+	}
+	// Idle behaviour.
+	m.PingAfter, m.DropAfter = o.idle(ctx)
+	o.logf("idle %.0f s: ping after %.1f s, dropped after %.1f s (0: not seen)", o.IdleWait.Seconds(), m.PingAfter, m.DropAfter)
+	if len(m.Echo) == 0 || len(m.Rate) == 0 {
+		return m, errors.New("calibrate: the echo probes measured nothing")
+	}
+	return m, ctx.Err()
+}
+
+// clientsUpTo is the rate ramp's client counts, none past the slots a
+// refusing board held (and the slots themselves as the last point).
+func clientsUpTo(cs []int, held int, refuses bool) []int {
+	if !refuses || held <= 0 {
+		return cs
+	}
+	var out []int
+	for _, c := range cs {
+		if c < held {
+			out = append(out, c)
+		}
+	}
+	return append(out, held)
+}
+
+// echo is a closed-loop echo of size-byte messages on clients connections.
+func (o *Options) echo(ctx context.Context, clients, size int, d time.Duration, hs *results.Histogram) (Point, error) {
+	return o.echoW(ctx, clients, size, 0, d, hs)
+}
+
+// satWindow is the messages in flight per client of the saturation point.
+const satWindow = 4
+
+// echoW is echo with window messages in flight per client.
+func (o *Options) echoW(ctx context.Context, clients, size, window int, d time.Duration, hs *results.Histogram) (Point, error) {
+	r, err := o.run(ctx, loadgen.Spec{Scenario: loadgen.Echo, Conns: clients, Size: size, Duration: d, Window: window})
+	if err != nil {
+		return Point{}, err
+	}
+	p := point(r, clients, size)
+	p.Window = window
+	if h := r.Histograms[results.HistHandshake]; h != nil && hs != nil {
+		_ = hs.Add(h)
+	}
+	o.logf("echo %d clients x%d %5d B: %.1f msgs/s, p50 %.2f ms p99 %.2f ms (n %d)", clients, max(window, 1), size, p.Msgs, p.P50, p.P99, p.N)
+	return p, nil
+}
+
+// down is one connection's download from /ws/source.
+func (o *Options) down(ctx context.Context, size int, d time.Duration) (Point, error) {
+	r, err := o.run(ctx, loadgen.Spec{Scenario: loadgen.Stream, Conns: 1, Size: size, Duration: d})
+	if err != nil {
+		o.logf("download %d B: %v", size, err)
+		return Point{}, err
+	}
+	p := point(r, 1, size)
+	o.logf("download %5d B: %.3f MB/s", size, p.MBps)
+	return p, nil
+}
+
+// up is one connection's upload to /ws/sink, timed to the pong of a ping
+// sent after it.
+func (o *Options) up(ctx context.Context, size int, d time.Duration) (Point, error) {
+	p, err := o.upload(ctx, size, d)
+	if err != nil {
+		o.logf("upload %d B: %v", size, err)
+		return p, err
+	}
+	o.logf("upload   %5d B: %.3f MB/s (n %d)", size, p.MBps, p.N)
+	return p, nil
+}
+
+// run runs one load generator probe, bounded in time, the board's stats
+// not read unless asked.
+func (o *Options) run(ctx context.Context, s loadgen.Spec) (*results.Run, error) {
+	s.Target = o.Target
+	s.StatsURL = o.StatsURL
+	s.HeapEvery = -1
+	if s.DialTimeout == 0 {
+		s.DialTimeout = o.dur(3 * time.Second)
+	}
+	if s.DrainTimeout == 0 {
+		s.DrainTimeout = o.dur(2 * time.Second)
+	}
+	s.CloseTimeout = o.dur(time.Second)
+	s.Timeout = s.Duration + s.Hold + s.DialTimeout + s.DrainTimeout + s.CloseTimeout + time.Duration(30*float64(time.Second)*o.Scale)
+	if s.Scenario == loadgen.Ladder {
+		s.Timeout = 2 * time.Minute
+	}
+	r, err := loadgen.Run(ctx, s)
+	if err != nil {
+		return r, err
+	}
+	if r.Counts.ConnsOpened == 0 {
+		return r, fmt.Errorf("%s: no connection opened (%v)", s.Scenario, r.Errors)
+	}
+	return r, nil
+}
+
+func point(r *results.Run, clients, size int) Point {
+	s := r.Summary()
+	p := Point{Size: size, Clients: clients, Msgs: s.MsgsPerSec, MBps: s.OneWayMBPerSec, Errors: s.Errors,
+		P50: s.P50 / 1e3, P99: s.P99 / 1e3, P999: s.P999 / 1e3}
+	if h := r.Histograms[results.HistLatency]; h != nil {
+		p.N = h.Count()
+	} else {
+		p.N = r.Counts.MsgsReceived + r.Counts.MsgsSent
+	}
+	return p
+}
+
+var (
+	ladderFirst = regexp.MustCompile(`first failing size (\d+) B(?: \(([^)]*)\))?: (.*?)(?: \(every size up to (\d+) B echoed\))?$`)
+	closeCode   = regexp.MustCompile(`close (\d{4})`)
+)
+
+// parseLadder reads the ladder's answer: the message cap (the largest size
+// echoed below the first size that failed whole), how the first failed and
+// its close code. A failure on a split frame only is not a cap.
+func parseLadder(a string) (capn int, how string, code int) {
+	mm := ladderFirst.FindStringSubmatch(a)
+	if mm == nil {
+		return 0, "", 0
+	}
+	first, _ := strconv.Atoi(mm[1])
+	how = strings.TrimSpace(mm[3])
+	if mm[2] != "" || strings.HasPrefix(how, "silence") {
+		// A split frame's failure, or no answer at all: not a size limit.
+		return 0, how + " (" + mm[2] + ")", 0
+	}
+	if c := closeCode.FindStringSubmatch(how); c != nil {
+		code, _ = strconv.Atoi(c[1])
+	}
+	return first - 1, how, code
+}
+
+// connectRamp opens connections until the board stops taking them: a
+// ramp of MaxConns, then the exact count: held+1, so the refusal mode is
+// the one the first newcomer past the slots met.
+func (o *Options) connectRamp(ctx context.Context, m *Measurements) error {
+	hold := o.dur(time.Second)
+	spec := loadgen.Spec{Scenario: loadgen.Connect, Conns: o.MaxConns, ConnRate: 200, Hold: hold, DialTimeout: o.dur(2 * time.Second)}
+	r, err := o.run(ctx, spec)
+	if err != nil {
+		return err
+	}
+	held, mode := readConnect(r)
+	o.logf("connect ramp %d: held %d, refusal %q", o.MaxConns, held, mode)
+	// A backlog board's backlog: the newcomers that hung before SYNs went
+	// unanswered (only when the ramp went past both).
+	backlog := int64(0)
+	if mode == "backlog" && r.Errors["syn timeout"] > 0 {
+		backlog = r.Errors["hung"]
+	}
+	if mode != "" && held > 0 && held+1 < o.MaxConns {
+		spec.Conns = held + 1
+		if r2, err := o.run(ctx, spec); err == nil {
+			h2, m2 := readConnect(r2)
+			o.logf("connect ramp %d: held %d, refusal %q", held+1, h2, m2)
+			if m2 != "" {
+				r, held, mode = r2, h2, m2
+			}
+		}
+	}
+	m.Held, m.Refusal, m.Attempted = held, mode, int(r.Counts.ConnsAttempted)
+	m.Kinds = r.Errors
+	for _, n := range r.Notes {
+		if strings.HasPrefix(n, loadgen.ConnectNotePrefix) {
+			m.ConnectNote = n
+		}
+	}
+	if backlog > 0 && mode == "backlog" {
+		m.Kinds = maps.Clone(m.Kinds)
+		m.Kinds["backlog_held"] = backlog
+	}
+	return nil
+}
+
+// readConnect returns the connections held and the refusal mode (a
+// firmware fail mode's name) a connect run showed.
+func readConnect(r *results.Run) (held int, mode string) {
+	e := r.Errors
+	held = int(r.Counts.ConnsOpened - e["syn retry"])
+	// The first newcomer turned away, in the connect note's words.
+	for _, n := range r.Notes {
+		if !strings.HasPrefix(n, loadgen.ConnectNotePrefix) {
+			continue
+		}
+		for _, w := range []struct{ phrase, mode string }{
+			{"evicted", "evict-oldest"}, {"hung in the backlog", "backlog"}, {"had its SYN dropped", "syn-drop"},
+			{"(accept-close)", "accept-close"}, {"was reset", "reset"}, {"was refused", "reset"}, {"got a 503", "503"},
+		} {
+			if strings.Contains(n, w.phrase) {
+				if w.mode == "evict-oldest" {
+					held = int(r.Counts.ConnsOpened - e["evicted"])
+				}
+				return held, w.mode
+			}
+		}
+	}
+	switch {
+	case e["evicted"] > 0:
+		return int(r.Counts.ConnsOpened - e["evicted"]), "evict-oldest"
+	case r.Counts.ConnsOpened >= r.Counts.ConnsAttempted && e["syn retry"] == 0:
+		return held, ""
+	case e["hung"] > 0:
+		return held, "backlog"
+	case e["syn timeout"] > 0 || e["syn retry"] > 0:
+		return held, "syn-drop"
+	case e["handshake eof"] > 0:
+		return held, "accept-close"
+	case e["reset"] > 0 || e["refused"] > 0:
+		return held, "reset"
+	case e[results.HandshakeStatus(503)] > 0:
+		return held, "503"
+	}
+	return held, "unknown"
+}
+
+// wsConn is a plain client WebSocket for the probes that time what the
+// load generator does not: the idle wait, and an upload that ends with a
+// ping (the pong comes back once the board has read every byte before it).
+type wsConn struct {
+	c  net.Conn
+	br *bufio.Reader
+	mg *core.MaskGen
+}
+
+func (o *Options) dialWS(ctx context.Context, path string, sndBuf int) (*wsConn, error) {
+	u, _ := url.Parse(o.Target)
+	d := net.Dialer{Timeout: o.dur(3 * time.Second)}
+	c, err := d.DialContext(ctx, "tcp", u.Host)
+	if err != nil {
+		return nil, err
+	}
+	if tc, ok := c.(*net.TCPConn); ok && sndBuf > 0 {
+		_ = tc.SetWriteBuffer(sndBuf)
+		_ = tc.SetNoDelay(true)
+	}
+	w := &wsConn{c: c, br: bufio.NewReader(c), mg: core.NewMaskGen(uint64(time.Now().UnixNano()))}
+	key := core.NewClientKey(w.mg)
+	if path == "" {
+		path = u.Path
+	}
+	if _, err := c.Write(core.AppendClientRequest(nil, []byte(u.Host), []byte(path), key[:], nil)); err != nil {
+		c.Close()
+		return nil, err
+	}
+	_ = c.SetReadDeadline(time.Now().Add(o.dur(3 * time.Second)))
+	var head []byte
+	for !strings.HasSuffix(string(head), "\r\n\r\n") {
+		b, err := w.br.ReadByte()
+		if err != nil {
+			c.Close()
+			return nil, fmt.Errorf("handshake: %w", err)
+		}
+		head = append(head, b)
+	}
+	if _, _, err := core.ParseResponse(head, key[:]); err != nil {
+		c.Close()
+		return nil, fmt.Errorf("handshake: %w", err)
+	}
+	_ = c.SetReadDeadline(time.Time{})
+	return w, nil
+}
+
+// frame returns a masked client frame.
+func (w *wsConn) frame(dst []byte, op core.Opcode, payload []byte) []byte {
+	mk := w.mg.NextMask()
+	dst = core.AppendHeader(dst, core.Header{Op: op, Fin: true, Masked: true, Mask: mk, Length: len(payload)})
+	n := len(dst)
+	dst = append(dst, payload...)
+	core.Mask(mk, 0, dst[n:])
+	return dst
+}
+
+// read reads one frame: its opcode and payload.
+func (w *wsConn) read() (core.Opcode, []byte, error) {
+	var buf [14]byte
+	if _, err := io.ReadFull(w.br, buf[:2]); err != nil {
+		return 0, nil, err
+	}
+	ext := map[byte]int{126: 2, 127: 8}[buf[1]&0x7f]
+	if _, err := io.ReadFull(w.br, buf[2:2+ext]); err != nil {
+		return 0, nil, err
+	}
+	h, _, err := core.ParseHeader(buf[:2+ext])
+	if err != nil {
+		return 0, nil, err
+	}
+	body := make([]byte, h.Length)
+	if _, err := io.ReadFull(w.br, body); err != nil {
+		return 0, nil, err
+	}
+	return h.Op, body, nil
+}
+
+// upload sends size-byte binary messages to /ws/sink for d, then a ping,
+// and returns the payload rate up to the pong (MB/s) and messages sent.
+func (o *Options) upload(ctx context.Context, size int, d time.Duration) (Point, error) {
+	w, err := o.dialWS(ctx, "/ws/sink", 4096)
+	if err != nil {
+		return Point{}, err
+	}
+	defer w.c.Close()
+	stop := context.AfterFunc(ctx, func() { _ = w.c.SetDeadline(time.Now()) })
+	defer stop()
+	payload := make([]byte, size)
+	for i := range payload {
+		payload[i] = byte(i)
+	}
+	var fr []byte
+	t0 := time.Now()
+	end := t0.Add(d)
+	var n int64
+	for time.Now().Before(end) {
+		_ = w.c.SetWriteDeadline(end.Add(o.dur(10 * time.Second)))
+		fr = w.frame(fr[:0], core.OpBinary, payload)
+		if _, err := w.c.Write(fr); err != nil {
+			return Point{}, err
+		}
+		n++
+	}
+	_ = w.c.SetWriteDeadline(time.Time{})
+	if _, err := w.c.Write(w.frame(nil, core.OpPing, []byte("calibrate"))); err != nil {
+		return Point{}, err
+	}
+	_ = w.c.SetReadDeadline(time.Now().Add(o.dur(30 * time.Second)))
+	for {
+		op, _, err := w.read()
+		if err != nil {
+			return Point{}, fmt.Errorf("upload: no pong after %d messages: %w", n, err)
+		}
+		if op == core.OpPong {
+			break
+		}
+	}
+	el := time.Since(t0).Seconds()
+	return Point{Size: size, Clients: 1, N: n, Msgs: float64(n) / el, MBps: float64(n) * float64(size) / el / 1e6}, nil
+}
+
+// idle opens one WebSocket, sends nothing and waits up to IdleWait for a
+// ping (answered with a pong) and for the board to drop it.
+func (o *Options) idle(ctx context.Context) (pingAfter, dropAfter float64) {
+	w, err := o.dialWS(ctx, "", 0)
+	if err != nil {
+		return 0, 0
+	}
+	defer w.c.Close()
+	t0 := time.Now()
+	_ = w.c.SetReadDeadline(t0.Add(o.IdleWait))
+	stop := context.AfterFunc(ctx, func() { _ = w.c.SetReadDeadline(time.Now()) })
+	defer stop()
+	for {
+		op, body, err := w.read()
+		if err != nil {
+			if ne, ok := err.(net.Error); ok && ne.Timeout() {
+				return pingAfter, 0
+			}
+			return pingAfter, time.Since(t0).Seconds()
+		}
+		switch op {
+		case core.OpPing: // answer it, as a browser does
+			if pingAfter == 0 {
+				pingAfter = time.Since(t0).Seconds()
+			}
+			_, _ = w.c.Write(w.frame(nil, core.OpPong, body))
+		case core.OpClose:
+			return pingAfter, time.Since(t0).Seconds()
+		}
+	}
+}

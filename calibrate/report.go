@@ -1,0 +1,163 @@
+//go:build linux
+
+package calibrate
+
+import (
+	"fmt"
+	"io"
+	"math"
+	"text/tabwriter"
+)
+
+// Row is one probe point: measured on the board and on its twin.
+type Row struct {
+	Probe    string  `json:"probe"`
+	Point    string  `json:"point"`
+	Unit     string  `json:"unit"`
+	Measured float64 `json:"measured"`
+	Twin     float64 `json:"twin"`
+	// Exact rows (slots, refusal, cap, close code) must be equal; the
+	// others are judged by the ratio twin/measured against Tol.
+	Exact bool    `json:"exact,omitempty"`
+	Tol   float64 `json:"tol,omitempty"`
+	// Judged is false for a row shown but not judged (a tail quantile from
+	// few samples, a point only one side measured).
+	Judged bool   `json:"judged"`
+	Text   string `json:"text,omitempty"` // for exact rows with names: "measured / twin"
+}
+
+// OK reports whether the twin reproduced the point.
+func (r Row) OK() bool {
+	if !r.Judged {
+		return true
+	}
+	if r.Exact {
+		return r.Measured == r.Twin
+	}
+	return r.Measured > 0 && math.Abs(r.Twin-r.Measured) <= r.Tol*r.Measured
+}
+
+// Ratio is twin/measured (0 when measured is 0).
+func (r Row) Ratio() float64 {
+	if r.Measured == 0 {
+		return 0
+	}
+	return r.Twin / r.Measured
+}
+
+// Tolerance is the default tolerance of a continuous figure.
+const Tolerance = 0.15
+
+// Compare lines up every probe point of the board (m) and its twin (t).
+// tol is the tolerance of the continuous figures (0: Tolerance).
+func Compare(m, t *Measurements, tol float64) []Row {
+	if tol <= 0 {
+		tol = Tolerance
+	}
+	var rows []Row
+	add := func(probe, point, unit string, mv, tv float64, judged bool, k float64) {
+		rows = append(rows, Row{Probe: probe, Point: point, Unit: unit, Measured: mv, Twin: tv, Tol: k * tol, Judged: judged && mv > 0 && tv > 0})
+	}
+	exact := func(probe, point string, mv, tv float64, text string) {
+		rows = append(rows, Row{Probe: probe, Point: point, Measured: mv, Twin: tv, Exact: true, Judged: true, Text: text})
+	}
+	add("handshake", "p50", "ms", m.Handshake, t.Handshake, false, 1)
+	for _, a := range m.Echo {
+		b := find(t.Echo, a.Size, a.Clients)
+		add("echo 1 client", fmt.Sprintf("%d B p50", a.Size), "ms", a.P50, b.P50, a.N >= 10, 1)
+		add("echo 1 client", fmt.Sprintf("%d B p99", a.Size), "ms", a.P99, b.P99, false, 3)
+	}
+	for _, a := range m.Rate {
+		b := findW(t.Rate, a.Size, a.Clients, a.Window)
+		c := fmt.Sprintf("%d clients", a.Clients)
+		if a.Window > 1 {
+			c += fmt.Sprintf(" x%d in flight", a.Window)
+		}
+		add("rate", c+" msgs/s", "msg/s", a.Msgs, b.Msgs, a.N >= 20, 1)
+		add("rate", c+" p50", "ms", a.P50, b.P50, false, 1)
+	}
+	for _, a := range m.Down {
+		b := find(t.Down, a.Size, a.Clients)
+		add("download", fmt.Sprintf("%d B", a.Size), "MB/s", a.MBps, b.MBps, true, 1)
+	}
+	for _, a := range m.Up {
+		b := find(t.Up, a.Size, a.Clients)
+		add("upload", fmt.Sprintf("%d B", a.Size), "MB/s", a.MBps, b.MBps, true, 1)
+	}
+	exact("ladder", "message cap", float64(m.Cap), float64(t.Cap), "")
+	exact("ladder", "close code", float64(m.CloseCode), float64(t.CloseCode), "")
+	exact("connect", "slots held", float64(m.Held), float64(t.Held), "")
+	same := 0.0
+	if m.Refusal == t.Refusal {
+		same = 1
+	}
+	exact("connect", "refusal", 1, same, m.Refusal+" / "+t.Refusal)
+	add("idle", "ping after", "s", m.PingAfter, t.PingAfter, m.PingAfter > 0, 1)
+	if len(m.Echo) > 0 && len(t.Echo) > 0 && m.Echo[0].P50 > 0 && t.Echo[0].P50 > 0 {
+		a, b := m.Echo[0], t.Echo[0]
+		add("tail", "p99/p50", "x", a.P99/a.P50, b.P99/b.P50, false, 1)
+		add("tail", "p999/p50", "x", a.P999/a.P50, b.P999/b.P50, false, 1)
+	}
+	return rows
+}
+
+func find(ps []Point, size, clients int) Point { return findW(ps, size, clients, 0) }
+
+func findW(ps []Point, size, clients, window int) Point {
+	for _, p := range ps {
+		if p.Size == size && p.Clients == clients && p.Window == window {
+			return p
+		}
+	}
+	return Point{}
+}
+
+// Misses counts the judged rows the twin did not reproduce.
+func Misses(rows []Row) int {
+	n := 0
+	for _, r := range rows {
+		if !r.OK() {
+			n++
+		}
+	}
+	return n
+}
+
+// PrintTable prints the side-by-side table.
+func PrintTable(w io.Writer, rows []Row) {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "PROBE\tPOINT\tMEASURED\tTWIN\tTWIN/MEASURED\tVERDICT")
+	for _, r := range rows {
+		v := "ok"
+		switch {
+		case !r.Judged:
+			v = "shown"
+		case !r.OK():
+			v = "MISS"
+		}
+		tolS := ""
+		if r.Judged && !r.Exact {
+			tolS = fmt.Sprintf(" (±%.0f%%)", r.Tol*100)
+		} else if r.Exact {
+			tolS = " (exact)"
+		}
+		if r.Text != "" {
+			fmt.Fprintf(tw, "%s\t%s\t%s\t\t\t%s%s\n", r.Probe, r.Point, r.Text, v, tolS)
+			continue
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%.2f\t%s%s\n", r.Probe, r.Point, num(r.Measured, r.Unit), num(r.Twin, r.Unit), r.Ratio(), v, tolS)
+	}
+	tw.Flush()
+}
+
+func num(v float64, unit string) string {
+	switch {
+	case unit == "":
+		return fmt.Sprintf("%.0f", v)
+	case v >= 100:
+		return fmt.Sprintf("%.0f %s", v, unit)
+	case v >= 1:
+		return fmt.Sprintf("%.2f %s", v, unit)
+	}
+	return fmt.Sprintf("%.3f %s", v, unit)
+}
