@@ -60,12 +60,7 @@ test-cross:
 FUZZTIME ?= 5s
 FUZZPKGS ?= ./core ./firmware ./results ./bench/gate ./loadgen
 fuzz:
-	for p in $(FUZZPKGS); do \
-		for f in $$($(GO) test -list '^Fuzz' $$p | grep '^Fuzz'); do \
-			echo "== $$p $$f"; \
-			$(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) -fuzzminimizetime 5s $$p || exit 1; \
-		done; \
-	done
+	GO=$(GO) FUZZTIME=$(FUZZTIME) bash .ci/fuzz.sh $(FUZZPKGS)
 
 # The mutation check: each mutant of internal/mutants/list.go put into the
 # code alone (a build overlay, the tree is untouched) must make its tests
