@@ -4,6 +4,7 @@ package loadgen
 
 import (
 	"github.com/wslab/wslab/internal/testenv"
+	"github.com/wslab/wslab/internal/wstest"
 
 	"bytes"
 	"context"
@@ -40,32 +41,8 @@ func TestRefusedTarget(t *testing.T) {
 // A server that accepts and never answers fails the handshake by the dial
 // timeout.
 func TestHandshakeTimeout(t *testing.T) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	var mu sync.Mutex
-	var held []net.Conn
-	go func() {
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			mu.Lock()
-			held = append(held, c)
-			mu.Unlock()
-		}
-	}()
-	defer func() {
-		mu.Lock()
-		for _, c := range held {
-			c.Close()
-		}
-		mu.Unlock()
-	}()
-	r, err := Run(context.Background(), Spec{Target: "ws://" + l.Addr().String() + "/ws", Conns: 3,
+	addr := wstest.SilentServer(t)
+	r, err := Run(context.Background(), Spec{Target: "ws://" + addr + "/ws", Conns: 3,
 		Duration: time.Second, DialTimeout: 200 * time.Millisecond, StatsURL: "-"})
 	if err == nil || r == nil || r.Errors["hung"] != 3 || r.Counts.ConnsRefused != 3 {
 		t.Fatalf("err = %v, run %+v", err, r)

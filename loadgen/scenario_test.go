@@ -4,12 +4,8 @@ package loadgen
 
 import (
 	"context"
-	"fmt"
 	"math"
-	"net"
-	"os"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -277,7 +273,7 @@ func TestConnectHeldOrDropped(t *testing.T) {
 		}
 		freed := make(chan error, 1)
 		go func() {
-			err := waitSynSent(srv.Addr().Port, 10*time.Second) // the generator's SYN met the full board
+			err := wstest.WaitSynSent(srv.Addr().Port, 10*time.Second) // the generator's SYN met the full board
 			other.Close()
 			freed <- err
 		}()
@@ -363,32 +359,8 @@ func TestSoakCounts(t *testing.T) {
 // by the timeout, and each is in the latency distribution at the lateness
 // it reached (at least the timeout), not dropped from it.
 func TestHTTPFailedInDistribution(t *testing.T) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	var mu sync.Mutex
-	var held []net.Conn
-	go func() {
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			mu.Lock()
-			held = append(held, c)
-			mu.Unlock()
-		}
-	}()
-	defer func() {
-		mu.Lock()
-		for _, c := range held {
-			c.Close()
-		}
-		mu.Unlock()
-	}()
-	r, err := Run(context.Background(), Spec{Target: "ws://" + l.Addr().String() + "/ws", Scenario: HTTP, Method: "PUT",
+	addr := wstest.SilentServer(t)
+	r, err := Run(context.Background(), Spec{Target: "ws://" + addr + "/ws", Scenario: HTTP, Method: "PUT",
 		Conns: 1, Size: 100, Rate: 20, Duration: time.Second, DialTimeout: 200 * time.Millisecond, StatsURL: "-"})
 	if err == nil || r == nil {
 		t.Fatalf("err %v, run %v: want a failed run with its record", err, r)
@@ -453,26 +425,4 @@ func TestSamplerFindsStatsPort(t *testing.T) {
 	if st := srv.Stats(); st.Accepted != 2 || st.Refused != 1 {
 		t.Errorf("the readings took slots: accepted %d, refused %d", st.Accepted, st.Refused)
 	}
-}
-
-// waitSynSent waits until a socket of this machine is in SYN_SENT to port
-// (its SYN is out: on a full syn-drop board, dropped), read from
-// /proc/net/tcp, so a test frees a slot only after the first SYN met the
-// full board, whatever the machine's load.
-func waitSynSent(port int, timeout time.Duration) error {
-	suffix := fmt.Sprintf(":%04X", port)
-	deadline := time.Now().Add(timeout)
-	for time.Now().Before(deadline) {
-		for _, f := range []string{"/proc/net/tcp", "/proc/net/tcp6"} {
-			b, _ := os.ReadFile(f)
-			for _, line := range strings.Split(string(b), "\n") {
-				fs := strings.Fields(line)
-				if len(fs) > 3 && strings.HasSuffix(fs[2], suffix) && fs[3] == "02" {
-					return nil
-				}
-			}
-		}
-		time.Sleep(time.Millisecond)
-	}
-	return fmt.Errorf("no SYN_SENT socket to port %d within %v", port, timeout)
 }

@@ -6,12 +6,9 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"net"
 	"net/http"
-	"os"
-	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -314,7 +311,7 @@ func TestRefuseSynDrop(t *testing.T) {
 		}
 		done <- r
 	}()
-	if err := waitSynSent(srv.Addr().Port, opTimeout); err != nil { // the newcomer's first SYN met the full board
+	if err := wstest.WaitSynSent(srv.Addr().Port, opTimeout); err != nil { // the newcomer's first SYN met the full board
 		t.Fatal(err)
 	}
 	cs[0].Close()
@@ -413,26 +410,4 @@ func TestRefuseEvictOldestSpareBusy(t *testing.T) {
 	if st := boardStats(t, srv); st.Conns.Evicted != 1 || st.Conns.Refused != 1 {
 		t.Fatalf("stats: %+v", st)
 	}
-}
-
-// waitSynSent waits until a socket of this machine is in SYN_SENT to port
-// (its SYN is out: on a full syn-drop board, dropped), read from
-// /proc/net/tcp, so a test frees a slot only after the first SYN met the
-// full board, whatever the machine's load.
-func waitSynSent(port int, timeout time.Duration) error {
-	suffix := fmt.Sprintf(":%04X", port)
-	deadline := time.Now().Add(timeout)
-	for time.Now().Before(deadline) {
-		for _, f := range []string{"/proc/net/tcp", "/proc/net/tcp6"} {
-			b, _ := os.ReadFile(f)
-			for _, line := range strings.Split(string(b), "\n") {
-				fs := strings.Fields(line)
-				if len(fs) > 3 && strings.HasSuffix(fs[2], suffix) && fs[3] == "02" {
-					return nil
-				}
-			}
-		}
-		time.Sleep(time.Millisecond)
-	}
-	return fmt.Errorf("no SYN_SENT socket to port %d within %v", port, timeout)
 }
