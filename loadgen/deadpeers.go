@@ -102,14 +102,10 @@ func runDeadPeers(p *probe) (string, error) {
 		}
 	}()
 	for range n {
-		p.r.Counts.ConnsAttempted++
-		c, _, err := p.dialWS(p.t.path, nil, s.DialTimeout, 1<<10)
-		if err != nil {
-			p.fail(errKindOf(err))
-			p.r.Counts.ConnsFailed++
+		c, ok := p.dialCounted(s.DialTimeout)
+		if !ok {
 			continue
 		}
-		p.r.Counts.ConnsOpened++
 		d := &deadPeer{c: c}
 		d.rd = core.Reader{Role: core.Client, Stream: true}
 		peers = append(peers, d)

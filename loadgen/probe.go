@@ -255,6 +255,21 @@ type wsRequest func(host, path string, key []byte) []byte
 
 // dialWS opens a WebSocket to path with the request req makes (nil:
 // core's plain request), within timeout. The error's kind is errKindOf's.
+// dialCounted opens a WebSocket on the target's path (no extra headers,
+// 1 KiB messages) and counts the attempt in the Run: opened, or failed by
+// its kind.
+func (p *probe) dialCounted(timeout time.Duration) (*pconn, bool) {
+	p.r.Counts.ConnsAttempted++
+	c, _, err := p.dialWS(p.t.path, nil, timeout, 1<<10)
+	if err != nil {
+		p.fail(errKindOf(err))
+		p.r.Counts.ConnsFailed++
+		return nil, false
+	}
+	p.r.Counts.ConnsOpened++
+	return c, true
+}
+
 func (p *probe) dialWS(path string, req wsRequest, timeout time.Duration, maxMsg int) (*pconn, handshake, error) {
 	var hs handshake
 	deadline := time.Now().Add(timeout)

@@ -62,14 +62,10 @@ func runReconnectStorm(p *probe) (string, error) {
 		}
 	}()
 	for range n {
-		p.r.Counts.ConnsAttempted++
-		c, _, err := p.dialWS(p.t.path, nil, s.DialTimeout, 1<<10)
-		if err != nil {
-			p.fail(errKindOf(err))
-			p.r.Counts.ConnsFailed++
+		c, ok := p.dialCounted(s.DialTimeout)
+		if !ok {
 			continue
 		}
-		p.r.Counts.ConnsOpened++
 		old = append(old, c)
 	}
 	if len(old) == 0 {
