@@ -314,7 +314,7 @@ func Count(ctx context.Context, o CountOptions) ([]Result, error) {
 		// part of the loop to another thread's dump, which happens more
 		// often on a loaded machine) is measured again, never averaged:
 		// a count is taken only from three runs that agree.
-		for retry := 0; retry < notLinearRetries && errors.Is(err, errNotLinear); retry++ {
+		for retry := 0; retry < notLinearRetries && (errors.Is(err, errNotLinear) || errors.Is(err, errLost)); retry++ {
 			fmt.Fprintf(o.Log, "instr: Benchmark%s: %v; measuring again\n", name, err)
 			counts, per, _, err = measure(n)
 		}

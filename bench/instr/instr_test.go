@@ -225,7 +225,8 @@ func TestRegions(t *testing.T) {
 		ds[i].part = i + 1
 	}
 	got := regions(ds)
-	want := map[string]int64{"0/all": 100, "1/all": 100, "1/last": 30, "3/all": 1000}
+	want := map[string]int64{"0/all": 100, "1/all": 100, "1/last": 30, "3/all": 1000,
+		"0/stops": 1000, "1/stops": 5100, "2/stops": 7, "3/stops": 1003}
 	if len(got) != len(want) {
 		t.Fatalf("regions = %v, want %v", got, want)
 	}
@@ -256,5 +257,41 @@ func TestExplainValgrind(t *testing.T) {
 	}
 	if err := explainValgrind("B", errors.New("plain")); err.Error() != "plain" {
 		t.Errorf("other failures must keep their text, got %q", err)
+	}
+}
+
+// The CI machine's failure: callgrind saw BenchmarkSHA1 entered in run1 but
+// not in runN, so no entry-to-StopTimer region held the loop and every
+// reading was run1's one op (47372, 47372, 47372). The dumps below are this
+// machine's for N = 400, 800, 1200 with runN's entry dump removed; the
+// count must still come out at the loop's 47354 instructions an op.
+func TestRegionsLostEntry(t *testing.T) {
+	run := func(loop int64) []dump {
+		ds := []dump{
+			{part: 1, total: 2576020},           // up to run1's entry
+			{part: 2, stop: true, total: 47372}, // run1
+			// runN's entry dump is missing: its set-up and the loop
+			// come in one dump ending at StopTimer.
+			{part: 3, stop: true, total: 905398 + loop},
+			{part: 4, stop: true, total: 27785}, // testing's last StopTimer
+		}
+		return ds
+	}
+	var regs [3]map[string]int64
+	for i := range regs {
+		regs[i] = regions(run(int64(i+1) * 400 * 47354))
+	}
+	if _, per, _, err := pickLoop(regs, 400); err != nil || per != 47354 {
+		t.Errorf("pickLoop with runN's entry lost: per %v, err %v; want 47354", per, err)
+	}
+	// With the entry there, the entry-based reading still gives the
+	// same figure.
+	for i := range regs {
+		ds := run(0)
+		ds = []dump{ds[0], ds[1], {part: 3, total: 905398}, {part: 4, stop: true, total: int64(i+1) * 400 * 47354}, {part: 5, stop: true, total: 27785}}
+		regs[i] = regions(ds)
+	}
+	if _, per, _, err := pickLoop(regs, 400); err != nil || per != 47354 {
+		t.Errorf("pickLoop with the entry: per %v, err %v; want 47354", per, err)
 	}
 }
