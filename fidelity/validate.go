@@ -188,7 +188,7 @@ func why(c Compared, p catalog.Preset, one, onePub Point) string {
 		case c.CPUBusy > 0.85:
 			w = append(w, "rate high at saturation: the per-message service time is too low")
 		case one.MsgsPerSec > 0 && pub.Clients > 1:
-			w = append(w, fmt.Sprintf("rate high below saturation (CPU %.0f%% busy): the emulated board gains x%.2f over one client where the published one gained x%.2f; the model's shared parts (CPU, airtime) leave the clients more parallel than the real board, whose contention between them (CSMA/CA backoff between the AP and the station, the stack's locks) is not modelled",
+			w = append(w, fmt.Sprintf("rate high below saturation (CPU %.0f%% busy): the emulated board gains x%.2f over one client where the published one gained x%.2f; the model's shared parts (the CPU, the channel's accesses) leave the clients more parallel than the real board: a channel access (Link.Airtime) too cheap, or contention the model lacks (the stack's locks)",
 				c.CPUBusy*100, e.MsgsPerSec/one.MsgsPerSec, pub.MsgsPerSec/onePub.MsgsPerSec))
 		default:
 			w = append(w, "rate high: the round trip (RTT + wake-up + tails) is too short")

@@ -52,14 +52,17 @@ func wifiTails(rto int64) host.Tails {
 		Loss: 0.0005, RTO: rto}
 }
 
-// airtime is what one small frame holds a busy 2.4 GHz channel for:
-// [E] fitted with the CPU costs to published.md §1 (both libraries ran on
-// the same board and network, so the same airtime serves both fits): a
-// second shared station beside the CPU is what makes the published rate
-// grow less than linearly from one client (71 -> 99 msgs/s at 2 clients).
-// Legacy-rate preamble, contention with other stations, backoff and the
-// 802.11 ACK; small echo frames get no A-MPDU aggregation.
-const airtime = 1700 * us
+// airtime is one access to the shared 2.4 GHz channel (see host's
+// channel): DIFS, backoff and contention with the network's other
+// stations, the preamble, the block ACK. A frame alone pays it; frames
+// that queue behind an access in the same direction join it as an
+// aggregate. [V/E] published.md §4: a ping with power save off takes
+// 5.7-9.9 ms, two accesses and a little work on the board: ~3 ms each.
+// With it the echo runs of §1 come out right for both libraries (same
+// board, same network, same airtime): one client pays two accesses per
+// message, so the rate grows from 71 to 99 msgs/s, not double, at two
+// clients, and more clients share accesses as their frames queue.
+const airtime = 3000 * us
 
 // wifiLink is a WiFi board's link: goodput, base round trip, the shared
 // channel's airtime per frame and the tails.
@@ -70,7 +73,7 @@ func wifiLink(bps, rtt int64) host.Link {
 // cpuSources explains the CPU figures of the presets fitted to published
 // measurements and how the others scale from them.
 const (
-	srcCPUAsync = "[V/E] fitted to PsychicHttp's AsyncWebSocket echo runs (published.md §1: 71-219 msgs/s, ~4.5 ms per message at saturation): per message in+out+2 segments ~4.2 ms on one busy core (costs vary message to message: Spread 1) (async_tcp callbacks, heap allocations, the tcpip_api_call round trips), the shared channel's airtime beside it; SHA-1 on the ESP32's hardware accelerator"
+	srcCPUAsync = "[V/E] fitted to PsychicHttp's AsyncWebSocket echo runs (published.md §1: 71-219 msgs/s, ~4.5 ms per message at saturation): per message in+out+2 segments ~4 ms on one busy core (costs vary message to message: Spread 1) (async_tcp callbacks, heap allocations, the tcpip_api_call round trips), the shared channel's airtime beside it; SHA-1 on the ESP32's hardware accelerator"
 	srcCPUIDF   = "[V/E] fitted to PsychicHttp's esp_http_server echo runs (published.md §1: 38-117 msgs/s, ~8.5 ms per message at saturation): ~8 ms per message (Spread 1); BSD sockets through the tcpip task's mailbox, select() and httpd_ws_recv_frame twice per frame; a wake-up of 1.5 ms when the httpd task was idle (select() re-armed, the socket's event callback); an 8 ms hand-off delay that takes no CPU (tcpip task -> socket mailbox -> select() in the httpd task, and the reply queued back through httpd's control socket)"
 )
 
@@ -83,7 +86,7 @@ var presets = []Preset{
 		Description: "ESP32 with ESP-IDF esp_http_server WebSocket support",
 		Board: firmware.Config{Slots: 7, RxBuf: 5760, TxBuf: 5760, MaxMessage: 16 * kib,
 			HeapBudget: 250 * kib, FailMode: firmware.FailBacklog, Backlog: 5},
-		Link: wifiLink(20e6, 2*ms),
+		Link: wifiLink(20e6, 500*us),
 		CPU:  host.CPU{Wake: 1500 * us, Accept: 1 * ms, Request: 2 * ms, Handshake: 300 * us, MsgIn: 3800 * us, MsgOut: 3300 * us, Close: 1 * ms, Segment: 450 * us, Handoff: 8 * ms, ByteIn: 40, ByteOut: 20, MSS: 1440, Spread: 1},
 		Sources: map[string]string{
 			"cpu":         srcCPUIDF,
@@ -93,7 +96,7 @@ var presets = []Preset{
 			"max_message": "[E] app-chosen: httpd_ws_recv_frame probes the length; 16 KiB assumed",
 			"budget":      "[V/E] ~284 KB free after WiFi start, 100-170 KB in real apps (arduino-esp32#5474, EMS-ESP32#894); 250 KB",
 			"link":        "[V] Espressif WiFi guide: up to 20 Mbit/s TCP",
-			"rtt":         "[E] 2-10 ms idle on a LAN (power save off: 5.7-9.9 ms ping, ESPAsyncWebServer#548, which includes the board's own work); 2 ms of wire and air, the rest is the CPU, airtime and tails modelled apart",
+			"rtt":         "[E] 2-10 ms idle on a LAN (power save off: 5.7-9.9 ms ping, ESPAsyncWebServer#548, which includes the board's own work); 0.5 ms of wire; the two channel accesses (~3 ms each), the CPU and the tails are modelled apart",
 			"fail":        "[V] esp_http_server: with max_open_sockets sessions open the server stops watching its listening socket; the newcomer's connect completes in the backlog (backlog_conn 5) and hangs until a session frees; lru_purge_enable (default false) closes the least recently used session instead (httpd_main.c httpd_accept_conn, httpd_sess.c httpd_sess_close_lru)",
 		},
 	},
@@ -102,8 +105,8 @@ var presets = []Preset{
 		Description: "ESP32 with ESPAsyncWebServer's AsyncWebSocket (ESP32Async v3.12)",
 		Board: firmware.Config{Slots: 8, RxBuf: 5744, TxBuf: 5744, MaxMessage: 16 * kib,
 			HeapBudget: 200 * kib, FailMode: firmware.FailEvictOldest, QueueLen: 32},
-		Link: wifiLink(20e6, 2*ms),
-		CPU:  host.CPU{Accept: 1 * ms, Request: 1500 * us, Handshake: 300 * us, MsgIn: 1600 * us, MsgOut: 1600 * us, Close: 800 * us, Segment: 500 * us, ByteIn: 40, ByteOut: 20, MSS: 1436, Spread: 1},
+		Link: wifiLink(20e6, 500*us),
+		CPU:  host.CPU{Accept: 1 * ms, Request: 1500 * us, Handshake: 300 * us, MsgIn: 1500 * us, MsgOut: 1500 * us, Close: 800 * us, Segment: 500 * us, ByteIn: 40, ByteOut: 20, MSS: 1436, Spread: 1},
 		Sources: map[string]string{
 			"cpu":         srcCPUAsync,
 			"tails":       "[V/E] published.md §1, §4; see wifiTails",
@@ -113,7 +116,7 @@ var presets = []Preset{
 			"queue":       "[V] WS_MAX_QUEUED_MESSAGES 32 on ESP32, each message its own heap buffer apart from the TCP send buffer, kept until sent; a full queue drops new messages (closeWhenFull=false); [E] the queues share the heap the budget leaves, 64 B a message beyond its bytes",
 			"budget":      "[V/E] ~170-250 KB for an Arduino app with WiFi (arduino-esp32#5474); 200 KB",
 			"link":        "[V] Espressif WiFi guide: up to 20 Mbit/s TCP",
-			"rtt":         "[E] 2 ms of wire and air; the board's CPU, the channel's airtime and the tails are modelled apart",
+			"rtt":         "[E] 0.5 ms of wire; the channel's accesses (~3 ms each, published.md §4), the board's CPU and the tails are modelled apart",
 			"fail":        "[V] no limit at accept; cleanupClients() closes the OLDEST client (client->close(): a close frame without a status) while more than DEFAULT_MAX_WS_CLIENTS 8 are connected (AsyncWebSocket.cpp); modelled at the upgrade, with one spare slot for the newcomer",
 		},
 	},
@@ -122,7 +125,7 @@ var presets = []Preset{
 		Description: "ESP32 with Links2004 arduinoWebSockets",
 		Board: firmware.Config{Slots: 5, RxBuf: 5744, TxBuf: 5744, MaxMessage: 15 * kib,
 			HeapBudget: 200 * kib, FailMode: firmware.FailAcceptClose},
-		Link: wifiLink(20e6, 2*ms),
+		Link: wifiLink(20e6, 500*us),
 		CPU:  host.CPU{Accept: 1 * ms, Request: 1500 * us, Handshake: 300 * us, MsgIn: 1300 * us, MsgOut: 1300 * us, Close: 800 * us, Segment: 550 * us, Handoff: 1 * ms, ByteIn: 40, ByteOut: 20, MSS: 1436},
 		Sources: map[string]string{
 			"cpu":         "[E] same ESP32 core and Arduino lwIP as esp32-async; arduinoWebSockets polls from loop() with less per-message heap work than AsyncWebSocket: per message a little cheaper",
@@ -132,7 +135,7 @@ var presets = []Preset{
 			"max_message": "[V] WEBSOCKETS_MAX_DATA_SIZE 15 KB on ESP32; over it closes with 1009 (WebSockets.cpp)",
 			"budget":      "[V/E] ~170-250 KB; 200 KB",
 			"link":        "[V] Espressif WiFi guide: up to 20 Mbit/s TCP",
-			"rtt":         "[E] 2 ms of wire and air; the board's CPU, the channel's airtime and the tails are modelled apart",
+			"rtt":         "[E] 0.5 ms of wire; the channel's accesses (~3 ms each, published.md §4), the board's CPU and the tails are modelled apart",
 			"fail":        "[V] handleNewClients: no free entry -> tcpClient.stop() right after accept (WebSocketsServer.cpp)",
 		},
 	},

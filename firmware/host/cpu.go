@@ -85,7 +85,7 @@ func (c CPU) MessageCost(n int) int64 {
 	return app + stack
 }
 
-// wakeSlack is how long a core (or the radio) may have been idle and still
+// wakeSlack is how long a core may have been idle and still
 // take work as if it had been waiting: the host's own timer latency, not
 // the board's.
 const wakeSlack = 1_000_000
@@ -104,12 +104,12 @@ type vcpu struct {
 	backlog int64  // how far ahead the library core may be booked before input stops
 	total   int64  // ns charged since start, over all cores
 	last    counters
-	// The shared radio: every frame either way books Airtime on it, in
-	// turn (a busy-until clock too, but not the CPU's: not counted in
-	// total, no wake-up).
-	air, radio int64
-	bps        int64      // the link's goodput, for aggregated frames
-	rng        *rand.Rand // Spread's draws
+	// The shared channel: every frame either way crosses it (see
+	// channel); air is one access, which input may still be on its way
+	// for while a core finishes.
+	air int64
+	ch  *channel
+	rng *rand.Rand // Spread's draws
 	// lastAt is when the latest accounted work arrived: output it produced
 	// starts after it.
 	lastAt int64
@@ -130,13 +130,14 @@ func readCounters(st *firmware.Stats) counters {
 }
 
 func newVCPU(c CPU, airtime, bps int64, seed uint64) *vcpu {
-	v := &vcpu{cost: c, on: c.On() || airtime > 0, mss: c.MSS, cores: 1, air: airtime, bps: bps}
+	v := &vcpu{cost: c, on: c.On() || airtime > 0, mss: c.MSS, cores: 1, air: airtime}
 	if c.Spread > 0 {
 		v.rng = rand.New(rand.NewPCG(seed, seed^0x5851f42d4c957f2d))
 	}
 	if v.mss <= 0 {
 		v.mss = 1460
 	}
+	v.ch = newChannel(airtime, bps, v.mss)
 	v.app = &v.stack
 	if c.Cores >= 2 {
 		v.cores = 2
@@ -220,20 +221,24 @@ func (v *vcpu) account(now, arrived int64, st *firmware.Stats, rxBytes int) {
 		int64(c.msgsOut-l.msgsOut)*k.MsgOut + int64(c.closes-l.closes)*k.Close
 	t := now
 	if rxBytes > 0 {
-		t = v.onAir(arrived, rxBytes) // the frame crosses the channel
+		t = v.ch.book(arrived, rxBytes, toBoard) // the frame crosses the channel
 		t = v.run(&v.stack, t, v.segments(rxBytes)*k.Segment)
 		ns += int64(float64(rxBytes) * k.ByteIn)
 	}
 	if ns > 0 {
 		t = v.run(v.app, t, ns)
-		v.ready = t
+	}
+	if ns > 0 || rxBytes > 0 {
+		// What the board answers leaves after the input has crossed
+		// the channel and been worked on.
+		v.ready = max(v.ready, t)
 		v.lastAt = min(arrived, t)
 	}
 }
 
 // output charges n bytes the firmware appended for sending and returns
-// when they leave the stack: after the library work that produced them,
-// when the stack core has sent them.
+// when they have left the board: after the library work that produced
+// them, when the stack core has sent them and the channel has carried them.
 func (v *vcpu) output(now int64, n int) int64 {
 	if !v.on || n <= 0 {
 		return now
@@ -249,43 +254,8 @@ func (v *vcpu) output(now int64, n int) int64 {
 		t = v.run(v.app, t, int64(float64(n)*k.ByteOut))
 		v.ready = max(v.ready, t)
 	}
-	return v.run(&v.stack, t, v.segments(n)*k.Segment) + k.Handoff
-}
-
-// radioFree reports when the radio can take a frame the board sends (0:
-// now); the host books it with onAir when it writes.
-func (v *vcpu) radioFree(now int64) int64 {
-	if v.air <= 0 || v.radio <= now {
-		return 0
-	}
-	return v.radio
-}
-
-// onAir books the frames of n bytes on the radio from at and returns when
-// the last has crossed.
-func (v *vcpu) onAir(at int64, n int) int64 { return v.onAirMore(at, n, false) }
-
-// onAirMore is onAir for n bytes with more queued behind them (more: they
-// go aggregated with what follows, not alone).
-func (v *vcpu) onAirMore(at int64, n int, more bool) int64 {
-	if v.air <= 0 {
-		return at
-	}
-	if at-v.radio <= wakeSlack {
-		at = v.radio // contiguous: a gap this short is the host's timer latency
-	}
-	// A small frame is sent alone and pays the whole channel access; full
-	// segments go aggregated (A-MPDU), one access for many, at the link's
-	// goodput, which the bandwidth bucket charges already.
-	d := v.air
-	if n >= v.mss || more {
-		d = 0
-		if v.bps > 0 {
-			d = int64(n) * 8e9 / v.bps
-		}
-	}
-	v.radio = at + d
-	return v.radio
+	sent := v.run(&v.stack, t, v.segments(n)*k.Segment) + k.Handoff
+	return v.ch.book(sent, n, fromBoard) // and cross the channel
 }
 
 // spread draws the cost of work whose mean is ns.

@@ -267,3 +267,74 @@ func httpGet(t *testing.T, addr, path string) []byte {
 	_, _ = buf.ReadFrom(c)
 	return buf.Bytes()
 }
+
+// echoClients runs clients closed-loop echo clients of each messages and
+// returns how long they took.
+func echoClients(t *testing.T, srv *Server, clients, each int) time.Duration {
+	t.Helper()
+	errs := make(chan error, clients)
+	start := time.Now()
+	for i := 0; i < clients; i++ {
+		go func() {
+			c, err := wstest.Dial(srv.Addr().String(), "/ws", 20*time.Second)
+			if err != nil {
+				errs <- err
+				return
+			}
+			defer c.Close()
+			for k := 0; k < each; k++ {
+				if err := c.Echo([]byte("hello board"), 20*time.Second); err != nil {
+					errs <- err
+					return
+				}
+			}
+			errs <- nil
+		}()
+	}
+	for i := 0; i < clients; i++ {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	return time.Since(start)
+}
+
+// TestChannelAccesses: on a WiFi channel whose access costs 20 ms, a lone
+// client's echo pays two accesses (its request, the reply), so ten echoes
+// take at least 400 ms; eight clients' frames queue behind each other's
+// accesses and go aggregated, several frames an access, where one client
+// gets exactly one frame per access. (Counts, and a time bounded from the
+// side a loaded host cannot fake.)
+func TestChannelAccesses(t *testing.T) {
+	const access = 20 * time.Millisecond
+	cfg := firmware.Config{Slots: 8, RxBuf: 2048, TxBuf: 2048}
+	link := Link{Airtime: int64(access)}
+
+	srv := fidelityBoard(t, cfg, link, CPU{})
+	f0, a0 := srv.ChannelUse() // the handshake's frames
+	const each = 10
+	elapsed := echoClients(t, srv, 1, each)
+	f1, a1 := srv.ChannelUse()
+	frames, accesses := f1-f0, a1-a0
+	t.Logf("1 client: %d echoes in %v, %d frames in %d accesses", each, elapsed.Round(time.Millisecond), frames, accesses)
+	if want := 2 * each * access; elapsed < want*9/10 {
+		t.Fatalf("%d echoes took %v: the two accesses of each (%v) are not charged", each, elapsed, want)
+	}
+	if frames < 2*each || frames != accesses {
+		t.Fatalf("1 client: %d frames in %d accesses, want each of the %d frames alone", frames, accesses, 2*each)
+	}
+
+	srv = fidelityBoard(t, cfg, link, CPU{})
+	const clients = 8
+	f0, a0 = srv.ChannelUse()
+	elapsed = echoClients(t, srv, clients, each)
+	f1, a1 = srv.ChannelUse()
+	frames, accesses = f1-f0, a1-a0
+	t.Logf("%d clients: %d echoes in %v, %d frames in %d accesses", clients, clients*each, elapsed.Round(time.Millisecond), frames, accesses)
+	if frames < 2*clients*each {
+		t.Fatalf("%d frames crossed for %d echoes", frames, clients*each)
+	}
+	if float64(frames) < 2*float64(accesses) {
+		t.Fatalf("%d clients: %d frames in %d accesses: queued frames are not aggregated", clients, frames, accesses)
+	}
+}

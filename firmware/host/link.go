@@ -12,11 +12,13 @@ type Link struct {
 	Bps   int64 // bits per second of goodput on the wire, shared
 	RTT   int64 // nanoseconds added to the round trip
 	Tails Tails // jitter, loss, power save
-	// Airtime is what one small frame (under a segment) holds the shared
-	// radio channel for: preamble, contention and backoff, the 802.11 ACK.
-	// Frames of all connections take it in turn, so small messages
-	// saturate a WiFi link long before its bandwidth; full segments go
-	// aggregated at Bps.
+	// Airtime is one access to the shared radio channel: contention and
+	// backoff, the preamble, the 802.11 block ACK. A small frame that goes
+	// alone pays it; frames queued behind an access in the same direction
+	// (from any connection) join it as an aggregate, and full segments go
+	// aggregated at Bps. So a
+	// lone client pays two accesses per echo, and many clients share them
+	// (see channel).
 	Airtime int64
 }
 

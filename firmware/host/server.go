@@ -330,6 +330,18 @@ func (s *Server) CPUBusy() time.Duration {
 	return time.Duration(ns)
 }
 
+// ChannelUse returns how many frames crossed the emulated WiFi channel
+// and in how many accesses (frames per access is the aggregation the load
+// allowed; both 0 without Link.Airtime).
+func (s *Server) ChannelUse() (frames, accesses uint64) {
+	_ = s.Do(func(*firmware.Board) {
+		if ch := s.cpu.ch; ch != nil {
+			frames, accesses = ch.frames, ch.accesses
+		}
+	})
+	return frames, accesses
+}
+
 func (s *Server) kick() {
 	var one = [8]byte{1}
 	_, _ = rawio.Write(s.evfd, one[:])
@@ -759,8 +771,6 @@ func (s *Server) service(i int, now int64) {
 				s.waitCPU(i) // the board takes no input while its core is busy
 			} else if at := s.inputHold(now); at > 0 {
 				soon(at)
-			} else if s.cpu.radioFree(now) > 0 {
-				s.waitCPU(i) // the channel is busy with another frame
 			} else if buf := sl.RxSpace(); buf != nil {
 				if s.window > 0 {
 					free, at := c.rxWindow(now, s.window)
@@ -823,12 +833,6 @@ func (s *Server) service(i int, now int64) {
 				}
 			}
 			if k > 0 {
-				if s.cpu.radioFree(now) > 0 {
-					s.waitCPU(i) // the channel is busy with another frame
-					k = 0
-				}
-			}
-			if k > 0 {
 				g, w := s.linkTake(i, now, k, &took)
 				if g == 0 {
 					s.waitLink(i, w)
@@ -837,7 +841,6 @@ func (s *Server) service(i int, now int64) {
 					s.bucket.refund(g - max(n, 0))
 					took -= g - max(n, 0)
 					if n > 0 {
-						s.cpu.onAirMore(now, n, len(pend) > n)
 						c.sent += uint64(n)
 						sl.Sent(n, now)
 						s.afterCall(now, 0)
@@ -998,10 +1001,10 @@ func (c *conn) releasable(now int64, want int, wait int64) (int, int64) {
 	return want, wait
 }
 
-// waitCPU queues slot i for the board's shared resources, the CPU and
-// the radio: waiters are served in the order they found them busy (first
-// come, first served, as frames queue for the channel and the stack), so
-// no connection is starved by another that happens to be polled first.
+// waitCPU queues slot i for the board's CPU: waiters are served in the
+// order they found it busy (first come, first served, as frames queue for
+// the stack), so no connection is starved by another that happens to be
+// polled first. (The channel needs no wait: frames book it, see channel.)
 func (s *Server) waitCPU(i int) {
 	if !s.inCPUWait[i] {
 		s.inCPUWait[i] = true
@@ -1010,14 +1013,11 @@ func (s *Server) waitCPU(i int) {
 	s.armCPU(s.now())
 }
 
-// armCPU sets the resources' timer to when the CPU or the radio frees.
+// armCPU sets the CPU's timer to when the core frees.
 func (s *Server) armCPU(now int64) {
 	at := int64(0)
 	if !s.cpu.idle(now) {
 		at = s.cpu.nextIdle(now)
-	}
-	if r := s.cpu.radioFree(now); r > 0 && (at == 0 || r < at) {
-		at = r
 	}
 	if at <= now {
 		at = now + 1
@@ -1029,9 +1029,6 @@ func (s *Server) armCPU(now int64) {
 // turn; a slot that still cannot go on queues again at the back.
 func (s *Server) retryCPU(now int64) {
 	for k := len(s.cpuWait); k > 0 && len(s.cpuWait) > 0; k-- {
-		if s.cpu.radioFree(now) > 0 {
-			break // nothing moves while the channel is busy
-		}
 		i := s.cpuWait[0]
 		copy(s.cpuWait, s.cpuWait[1:])
 		s.cpuWait = s.cpuWait[:len(s.cpuWait)-1]
