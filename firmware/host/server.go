@@ -65,17 +65,23 @@ type Server struct {
 	events               []unix.EpollEvent
 	ev                   unix.EpollEvent
 	refuse               []byte
-	sockBuf              int        // kernel socket buffer per connection
-	drain                [2048]byte // what a lingering connection still sends goes here
-	segPool              []seg
-	base                 time.Time
-	armed                int64
-	paused               bool // a full backlog or syn-drop board: the listener is out of epoll
-	dropping             bool // a full syn-drop board: the drop-all filter is on the listener
-	unlistened           bool // a full reset board: the listener is closed, so SYNs get RST|ACK
-	family               int
-	lsa                  unix.Sockaddr // the listener's address, to listen again
-	backlog              int           // the listener's backlog now
+	sockBuf              int // kernel socket buffer per connection
+	// sndWindow is the board's send buffer as TCP holds it: bytes stay in
+	// it until the client acknowledges them (the kernel's unacknowledged
+	// bytes, SIOCOUTQ), so a client that stops reading stops the board's
+	// output at TxBuf, not at whatever the host's kernel would buffer.
+	// 0: off (the raw host).
+	sndWindow  int
+	drain      [2048]byte // what a lingering connection still sends goes here
+	segPool    []seg
+	base       time.Time
+	armed      int64
+	paused     bool // a full backlog or syn-drop board: the listener is out of epoll
+	dropping   bool // a full syn-drop board: the drop-all filter is on the listener
+	unlistened bool // a full reset board: the listener is closed, so SYNs get RST|ACK
+	family     int
+	lsa        unix.Sockaddr // the listener's address, to listen again
+	backlog    int           // the listener's backlog now
 
 	stats     net.Listener // the stats listener, or nil
 	statsDoc  []byte
@@ -165,6 +171,9 @@ func Start(opts Options) (*Server, error) {
 	}
 	if opts.Link.RTT > 0 {
 		s.window = b.Config().RxBuf
+	}
+	if s.delayed {
+		s.sndWindow = b.Config().TxBuf
 	}
 	s.dl = deadlines.New(n + 2)
 	s.bucket = newBucket(opts.Link.Bps)
@@ -795,7 +804,9 @@ func (s *Server) service(i int, now int64) {
 							s.afterCallAt(now, c.rxAt, n)
 							c.rxAt = now // what is read next arrived by now
 							if s.window > 0 {
-								c.consumed(n, s.cpu.done(now)+s.opts.Link.RTT)
+								// The window update crosses the channel
+								// (an access) and the wire back.
+								c.consumed(n, s.cpu.done(now)+s.cpu.air+s.opts.Link.RTT)
 							}
 							if n < g && !c.hup {
 								// A short read emptied the socket: what
@@ -830,6 +841,18 @@ func (s *Server) service(i int, now int64) {
 				k, w = c.releasable(now, k, 0)
 				if w > 0 {
 					soon(w)
+				}
+			}
+			if k > 0 && s.sndWindow > 0 {
+				if q, err := unix.IoctlGetInt(c.fd, unix.SIOCOUTQ); err == nil {
+					if room := s.sndWindow - q; room < k {
+						k = max(room, 0)
+					}
+					if k == 0 {
+						// Nothing acknowledged yet: no event will say
+						// when, so look again in a while.
+						soon(now + sndPoll)
+					}
 				}
 			}
 			if k > 0 {
@@ -873,6 +896,10 @@ func (s *Server) service(i int, now int64) {
 	}
 	s.dl.Set(i, d)
 }
+
+// sndPoll is how often a connection whose send buffer is full of
+// unacknowledged bytes looks for acknowledgements.
+const sndPoll = int64(2 * time.Millisecond)
 
 // afterCall charges the board's CPU for the work its counters show since
 // the last call (rx bytes were received in this one).
