@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strconv"
 	"strings"
 	"time"
 
@@ -93,18 +92,6 @@ func boardExe(inProcess bool) string {
 		return ""
 	}
 	return exe
-}
-
-func intList(s string) ([]int, error) {
-	var out []int
-	for _, p := range splitList(s) {
-		n, err := strconv.Atoi(p)
-		if err != nil {
-			return nil, fmt.Errorf("%q is not a whole number", p)
-		}
-		out = append(out, n)
-	}
-	return out, nil
 }
 
 func runLab(args []string, stdout, stderr io.Writer) int {
@@ -218,108 +205,4 @@ func dirOf(files []string) string {
 		return f[:i]
 	}
 	return "."
-}
-
-func runSweep(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("wslab sweep", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	model := fs.String("model", "esp32-idf", "board model")
-	rx := fs.String("rx", "256,512,1024,2048,4096", "receive buffer sizes, bytes, comma-separated")
-	tx := fs.String("tx", "", "transmit buffer sizes, bytes, comma-separated (default: the model's)")
-	slots := fs.String("slots", "", "slot counts, comma-separated (default: the model's)")
-	scenario := fs.String("scenario", "echo", "scenario to run on each configuration")
-	conns := fs.Int("conns", 0, "connections (default: the configuration's slots)")
-	size := fs.Int("size", 0, "message size, bytes (default 64)")
-	dur := fs.Duration("duration", 2*time.Second, "load per configuration")
-	rate := fs.Float64("rate", 0, "open-loop rate, msg/s (rate scenario)")
-	goal := fs.String("goal", "", "what the configuration must meet, e.g. 'p99<=20ms,throughput>=100kB/s' (figures: "+strings.Join(results.GoalFigureNames(), " ")+"; throughput is the one-way payload rate; default: within 90% of the best message rate)")
-	repeat := fs.Int("repeat", 1, "runs per configuration; the verdict is on their medians")
-	jf := registerJobFlags(fs)
-	human, code, ok := jf.parse(fs, args, "sweep", stdout, stderr)
-	if !ok {
-		return code
-	}
-	o := lab.SweepOptions{Model: *model, Scenario: *scenario, Conns: *conns, Size: *size, Duration: *dur, Rate: *rate, Repeat: *repeat,
-		LinkOff: *jf.linkOff, BoardExe: boardExe(*jf.inProcess), Results: *jf.results, Out: *jf.out, Status: human, Progress: progressWriter(stderr, *jf.quiet)}
-	var err error
-	for _, l := range []struct {
-		dst *[]int
-		s   string
-		n   string
-	}{{&o.Rx, *rx, "-rx"}, {&o.Tx, *tx, "-tx"}, {&o.Slots, *slots, "-slots"}} {
-		if *l.dst, err = intList(l.s); err != nil {
-			fmt.Fprintf(stderr, "wslab sweep: %s: %v\n", l.n, err)
-			return 2
-		}
-	}
-	if *goal != "" {
-		if o.Goal, err = lab.ParseGoal(*goal); err != nil {
-			fmt.Fprintln(stderr, "wslab sweep:", err)
-			return 2
-		}
-	}
-	ctx, stop := interruptible()
-	defer stop()
-	start := time.Now()
-	so, err := lab.Sweep(ctx, o)
-	if so != nil {
-		fmt.Fprintln(human)
-		lab.WriteSweepTable(human, so, o.Goal)
-		for _, f := range so.Figure {
-			fmt.Fprintf(human, "figure: %s\n", f)
-		}
-		code := jf.finish(stdout, stderr, human, "sweep", start, &so.Outcome, err)
-		if code == 0 && len(o.Goal) > 0 && so.Pick == nil {
-			// WriteSweepTable named the closest and what it missed by.
-			fmt.Fprintf(stderr, "wslab sweep: no configuration meets the goal %s\n", o.Goal)
-			code = exitThreshold
-		}
-		return code
-	}
-	return finish(human, stderr, "sweep", start, nil, err)
-}
-
-func runCompare(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("wslab compare", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	models := fs.String("models", "esp32-idf,picow-sdk,nano33-wifinina", "board models, comma-separated")
-	var targets listFlag
-	fs.Var(&targets, "target", "a real board's WebSocket URL; repeat for several (with -models '' to compare only real boards)")
-	scenario := fs.String("scenario", "echo", "scenario")
-	conns := fs.Int("conns", 0, "connections (default: the smallest slot count of the models, so every board gets the same load)")
-	size := fs.Int("size", 0, "message size, bytes (default 64)")
-	dur := fs.Duration("duration", 3*time.Second, "load per board")
-	rate := fs.Float64("rate", 0, "open-loop rate, msg/s (rate scenario)")
-	jf := registerJobFlags(fs)
-	var ff foreignFlags // your firmware beside the models, under a model's limits (lab_exec.go)
-	ff.register(fs)
-	execModel := fs.String("exec-model", "esp32-idf", "the board model put around the -exec server")
-	human, code, ok := jf.parse(fs, args, "compare", stdout, stderr)
-	if !ok {
-		return code
-	}
-	if ff.exec != "" {
-		b, _, err := startForeignTarget(&ff, *execModel, *jf.linkOff, stdout, stderr)
-		if err != nil {
-			fmt.Fprintln(stderr, "wslab compare:", err)
-			return 2
-		}
-		defer b.Close()
-		targets = append(targets, "ws://"+b.Addr().String()+"/ws")
-	}
-	ctx, stop := interruptible()
-	defer stop()
-	start := time.Now()
-	co, err := lab.Compare(ctx, lab.CompareOptions{Models: splitList(*models), Targets: targets, Scenario: *scenario,
-		Conns: *conns, Size: *size, Duration: *dur, Rate: *rate, LinkOff: *jf.linkOff, BoardExe: boardExe(*jf.inProcess), Results: *jf.results, Out: *jf.out,
-		Status: human, Progress: progressWriter(stderr, *jf.quiet)})
-	if co != nil {
-		fmt.Fprintln(human)
-		lab.WriteCompareTable(human, co.Runs)
-		for _, f := range co.Figure {
-			fmt.Fprintf(human, "figure: %s\n", f)
-		}
-		return jf.finish(stdout, stderr, human, "compare", start, &co.Outcome, err)
-	}
-	return finish(human, stderr, "compare", start, nil, err)
 }

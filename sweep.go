@@ -1,0 +1,84 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/wslab/wslab/lab"
+	"github.com/wslab/wslab/results"
+)
+
+func runSweep(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("wslab sweep", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	model := fs.String("model", "esp32-idf", "board model")
+	rx := fs.String("rx", "256,512,1024,2048,4096", "receive buffer sizes, bytes, comma-separated")
+	tx := fs.String("tx", "", "transmit buffer sizes, bytes, comma-separated (default: the model's)")
+	slots := fs.String("slots", "", "slot counts, comma-separated (default: the model's)")
+	scenario := fs.String("scenario", "echo", "scenario to run on each configuration")
+	conns := fs.Int("conns", 0, "connections (default: the configuration's slots)")
+	size := fs.Int("size", 0, "message size, bytes (default 64)")
+	dur := fs.Duration("duration", 2*time.Second, "load per configuration")
+	rate := fs.Float64("rate", 0, "open-loop rate, msg/s (rate scenario)")
+	goal := fs.String("goal", "", "what the configuration must meet, e.g. 'p99<=20ms,throughput>=100kB/s' (figures: "+strings.Join(results.GoalFigureNames(), " ")+"; throughput is the one-way payload rate; default: within 90% of the best message rate)")
+	repeat := fs.Int("repeat", 1, "runs per configuration; the verdict is on their medians")
+	jf := registerJobFlags(fs)
+	human, code, ok := jf.parse(fs, args, "sweep", stdout, stderr)
+	if !ok {
+		return code
+	}
+	o := lab.SweepOptions{Model: *model, Scenario: *scenario, Conns: *conns, Size: *size, Duration: *dur, Rate: *rate, Repeat: *repeat,
+		LinkOff: *jf.linkOff, BoardExe: boardExe(*jf.inProcess), Results: *jf.results, Out: *jf.out, Status: human, Progress: progressWriter(stderr, *jf.quiet)}
+	var err error
+	for _, l := range []struct {
+		dst *[]int
+		s   string
+		n   string
+	}{{&o.Rx, *rx, "-rx"}, {&o.Tx, *tx, "-tx"}, {&o.Slots, *slots, "-slots"}} {
+		if *l.dst, err = intList(l.s); err != nil {
+			fmt.Fprintf(stderr, "wslab sweep: %s: %v\n", l.n, err)
+			return 2
+		}
+	}
+	if *goal != "" {
+		if o.Goal, err = lab.ParseGoal(*goal); err != nil {
+			fmt.Fprintln(stderr, "wslab sweep:", err)
+			return 2
+		}
+	}
+	ctx, stop := interruptible()
+	defer stop()
+	start := time.Now()
+	so, err := lab.Sweep(ctx, o)
+	if so != nil {
+		fmt.Fprintln(human)
+		lab.WriteSweepTable(human, so, o.Goal)
+		for _, f := range so.Figure {
+			fmt.Fprintf(human, "figure: %s\n", f)
+		}
+		code := jf.finish(stdout, stderr, human, "sweep", start, &so.Outcome, err)
+		if code == 0 && len(o.Goal) > 0 && so.Pick == nil {
+			// WriteSweepTable named the closest and what it missed by.
+			fmt.Fprintf(stderr, "wslab sweep: no configuration meets the goal %s\n", o.Goal)
+			code = exitThreshold
+		}
+		return code
+	}
+	return finish(human, stderr, "sweep", start, nil, err)
+}
+
+func intList(s string) ([]int, error) {
+	var out []int
+	for _, p := range splitList(s) {
+		n, err := strconv.Atoi(p)
+		if err != nil {
+			return nil, fmt.Errorf("%q is not a whole number", p)
+		}
+		out = append(out, n)
+	}
+	return out, nil
+}
