@@ -242,7 +242,6 @@ func listenWarning(a *net.TCPAddr) string {
 		"PUT and DELETE on /files are unauthenticated, so anyone who reaches this address can replace or delete the stored files"
 }
 
-
 func printBoard(w io.Writer, srv *host.Server, link host.Link) {
 	c := srv.Config()
 	f := srv.Footprint()
