@@ -29,7 +29,7 @@ func TestSweepCommandGoal(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"<h2>Sweep: goal not met</h2>", "<code>msgs&gt;=100000000</code>", "no configuration meets the goal; closest: esp32-idf slots=7 rx="} {
+	for _, want := range []string{"<h2>Sweep: goal not met</h2>", "<code>msgs&gt;=100000000</code>", "no configuration meets the goal; closest: esp32-idf (slots 7, rx "} {
 		if !strings.Contains(string(html), want) {
 			t.Errorf("sweep report lacks %q", want)
 		}

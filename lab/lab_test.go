@@ -272,3 +272,40 @@ func TestOneLineBoardCPU(t *testing.T) {
 		t.Errorf("status line %q shows a CPU the board does not model", got)
 	}
 }
+
+// The configuration label is spelled once (results.ConfigLabel): the
+// sweep's table, its verdict in the report and its status lines, diff's
+// groups and the recommendation all name a configuration alike.
+func TestConfigLabelOneSpelling(t *testing.T) {
+	run := fakeRun(4, 1024, 2048, 1500, 9000)
+	run.Board.StaticFootprint = 20
+	bs := BoardSpec{Model: "m", Slots: 4, RxBuf: 1024, TxBuf: 2048}
+	want := results.ConfigLabel(run.Board)
+	if want != "m (slots 4, rx 1024 B, tx 2048 B)" {
+		t.Fatalf("label %q", want)
+	}
+	if bs.String() != want {
+		t.Errorf("BoardSpec %q, results %q", bs.String(), want)
+	}
+	if d := results.DiffSets([]*results.Run{run}, []*results.Run{run}); len(d) != 1 || d[0].Board != want {
+		t.Errorf("diff groups by %q, want %q", d[0].Board, want)
+	}
+	pick, _, _, err := results.Recommend([]*results.Run{run}, Goal{})
+	if err != nil || results.ConfigLabel(pick.Board) != want {
+		t.Fatalf("recommend: %v %v", pick, err)
+	}
+	so := &SweepOutcome{Rows: []SweepRow{{Board: bs, Footprint: 20, Run: run, Runs: []*results.Run{run}}}}
+	so.Goal = results.DefaultGoal([]*results.Run{run})
+	so.Pick, so.Closest = judge(so.Rows, []*results.Run{run}, so.Goal)
+	var b strings.Builder
+	WriteSweepTable(&b, so, so.Goal)
+	if !strings.Contains(b.String(), "recommended: "+want+", ") {
+		t.Errorf("sweep table:\n%s\nwant the recommendation named %q", b.String(), want)
+	}
+	if v := sweepSection(so).Verdict; !strings.HasPrefix(v, "recommended: "+want+", ") {
+		t.Errorf("report verdict %q", v)
+	}
+	if l := sweepSection(so).Lines[0].Config; l != want {
+		t.Errorf("report line %q", l)
+	}
+}

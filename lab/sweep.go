@@ -338,10 +338,9 @@ func WriteSweepTable(w io.Writer, o *SweepOutcome, g Goal) {
 	}
 	switch {
 	case o.Pick != nil:
-		fmt.Fprintf(w, "\nrecommended: %s (slots %d, rx %d B, tx %d B), %s of RAM\n", o.Pick.Board.Model, o.Pick.Board.Slots, o.Pick.Board.RxBuf, o.Pick.Board.TxBuf, kb(o.Pick.Footprint))
+		fmt.Fprintf(w, "\nrecommended: %s, %s of RAM\n", o.Pick.Board, kb(o.Pick.Footprint))
 	case o.Closest != nil:
-		fmt.Fprintf(w, "\nno configuration meets the goal; closest: %s (slots %d, rx %d B, tx %d B), which %s\n",
-			o.Closest.Board.Model, o.Closest.Board.Slots, o.Closest.Board.RxBuf, o.Closest.Board.TxBuf, missText(o.Closest))
+		fmt.Fprintf(w, "\nno configuration meets the goal; closest: %s, which %s\n", o.Closest.Board, missText(o.Closest))
 	}
 }
 

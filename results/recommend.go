@@ -28,11 +28,6 @@ type Config struct {
 	Value  float64
 }
 
-// label names every buffer the configuration sets.
-func (c *Config) label() string {
-	return fmt.Sprintf("%s slots %d, rx %d, tx %d", c.Board.Model, c.Board.Slots, c.Board.RxBuf, c.Board.TxBuf)
-}
-
 // median returns the median over the configuration's runs of the clause's
 // figure, and false when no run has it.
 func (c *Config) median(cl Clause) (float64, bool) {
@@ -58,19 +53,15 @@ func DefaultGoal(runs []*Run) Goal {
 	return Goal{{Figure: "msgs", Op: OpGreaterEq, Limit: lim, Text: fmt.Sprintf("msgs>=%.0f (90%% of the best)", lim)}}
 }
 
-// configs groups runs by board configuration (model, slots, rx, tx), in
-// the order each first ran.
+// configs groups runs by board configuration (ConfigLabel: model, slots,
+// rx, tx), in the order each first ran.
 func configs(runs []*Run) []*Config {
 	rs := slices.Clone(runs)
 	SortRuns(rs)
-	type key struct {
-		model         string
-		slots, rx, tx int
-	}
-	byKey := map[key]*Config{}
+	byKey := map[string]*Config{}
 	var out []*Config
 	for _, r := range rs {
-		k := key{r.Board.Model, r.Board.Slots, r.Board.RxBuf, r.Board.TxBuf}
+		k := ConfigLabel(r.Board)
 		c := byKey[k]
 		if c == nil {
 			c = &Config{}
