@@ -4,6 +4,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"github.com/wslab/wslab/lab"
@@ -24,6 +25,8 @@ func runCompare(args []string, stdout, stderr io.Writer) int {
 	var ff foreignFlags // your firmware beside the models, under a model's limits (lab_exec.go)
 	ff.register(fs)
 	execModel := fs.String("exec-model", "esp32-idf", "the board model put around the -exec server")
+	var lf liveFlags // --live, --live-hold (liveflag.go)
+	lf.register(fs)
 	human, code, ok := jf.parse(fs, args, "compare", stdout, stderr)
 	if !ok {
 		return code
@@ -39,10 +42,23 @@ func runCompare(args []string, stdout, stderr io.Writer) int {
 	}
 	ctx, stop := interruptible()
 	defer stop()
-	start := time.Now()
-	co, err := lab.Compare(ctx, lab.CompareOptions{Models: splitList(*models), Targets: targets, Scenario: *scenario,
+	o := lab.CompareOptions{Models: splitList(*models), Targets: targets, Scenario: *scenario,
 		Conns: *conns, Size: *size, Duration: *dur, Rate: *rate, LinkOff: *jf.linkOff, BoardExe: boardExe(*jf.inProcess), Results: *jf.results, Out: *jf.out,
-		Status: human, Progress: progressWriter(stderr, *jf.quiet)})
+		Status: human, Progress: progressWriter(stderr, *jf.quiet)}
+	lv, err := lf.start("compare", "wslab compare: "+*scenario+" on "+strings.Join(append(append([]string{}, o.Models...), targets...), ", "), human, stderr)
+	if err != nil {
+		fmt.Fprintln(stderr, "wslab compare:", err)
+		return exitUsage
+	}
+	defer lf.stop(ctx, lv, stderr)
+	if lv != nil {
+		o.Observer = lv
+	}
+	start := time.Now()
+	co, err := lab.Compare(ctx, o)
+	if lv != nil {
+		lv.Done(err)
+	}
 	if co != nil {
 		fmt.Fprintln(human)
 		lab.WriteCompareTable(human, co.Runs)

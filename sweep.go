@@ -27,6 +27,8 @@ func runSweep(args []string, stdout, stderr io.Writer) int {
 	goal := fs.String("goal", "", "what the configuration must meet, e.g. 'p99<=20ms,throughput>=100kB/s' (figures: "+strings.Join(results.GoalFigureNames(), " ")+"; throughput is the one-way payload rate; default: within 90% of the best message rate)")
 	repeat := fs.Int("repeat", 1, "runs per configuration; the verdict is on their medians")
 	jf := registerJobFlags(fs)
+	var lf liveFlags // --live, --live-hold (liveflag.go)
+	lf.register(fs)
 	human, code, ok := jf.parse(fs, args, "sweep", stdout, stderr)
 	if !ok {
 		return code
@@ -52,8 +54,20 @@ func runSweep(args []string, stdout, stderr io.Writer) int {
 	}
 	ctx, stop := interruptible()
 	defer stop()
+	lv, err := lf.start("sweep", "wslab sweep: "+*model+" "+o.Scenario, human, stderr)
+	if err != nil {
+		fmt.Fprintln(stderr, "wslab sweep:", err)
+		return exitUsage
+	}
+	defer lf.stop(ctx, lv, stderr)
+	if lv != nil {
+		o.Observer = lv
+	}
 	start := time.Now()
 	so, err := lab.Sweep(ctx, o)
+	if lv != nil {
+		lv.Done(err)
+	}
 	if so != nil {
 		fmt.Fprintln(human)
 		lab.WriteSweepTable(human, so, o.Goal)

@@ -97,7 +97,7 @@ func TestSweepShapes(t *testing.T) {
 
 	// Streaming: 4 KiB messages through 256-byte receive buffers.
 	r, err := runOn(ctx, BoardSpec{Model: "esp32-idf", RxBuf: 256, TxBuf: 1024, LinkOff: true, CPUOff: true}, "",
-		loadgen.Spec{Scenario: loadgen.Echo, Conns: 1, Size: 4096, Count: 200, Duration: 10 * time.Second})
+		loadgen.Spec{Scenario: loadgen.Echo, Conns: 1, Size: 4096, Count: 200, Duration: 10 * time.Second}, observed{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -37,6 +37,9 @@ type SweepOptions struct {
 	Out      string
 	Status   io.Writer
 	Progress io.Writer
+	// Observer, when set, follows each run (observer.go): board is the
+	// configuration's label, step the scenario and repeat.
+	Observer Observer
 }
 
 // SweepRow is one configuration of a sweep.
@@ -114,7 +117,7 @@ func Sweep(ctx context.Context, o SweepOptions) (*SweepOutcome, error) {
 					}
 					statusf(o.Status, "[%d/%d %s] %s: %s", n, total, elapsed(start), bs, what)
 					r, err := runOn(ctx, bs, o.BoardExe, loadgen.Spec{Scenario: o.Scenario, Conns: o.Conns, Size: o.Size,
-						Duration: o.Duration, Rate: o.Rate, Progress: o.Progress})
+						Duration: o.Duration, Rate: o.Rate, Progress: o.Progress}, observed{o.Observer, bs.String(), what, n, total})
 					clearProgress(o.Progress)
 					if err != nil {
 						row.Skipped = err.Error()
@@ -266,10 +269,12 @@ func orZero(v []int) []int {
 	return v
 }
 
-// runOn starts the board, runs one scenario on it and stops it.
-func runOn(ctx context.Context, bs BoardSpec, exe string, spec loadgen.Spec) (*results.Run, error) {
+// runOn starts the board, runs one scenario on it and stops it, showing
+// the run to ob's observer (if any).
+func runOn(ctx context.Context, bs BoardSpec, exe string, spec loadgen.Spec, ob observed) (*results.Run, error) {
 	b, err := startBoard(bs, exe)
 	if err != nil {
+		ob.failed(spec, err)
 		return nil, err
 	}
 	defer b.close()
@@ -277,7 +282,7 @@ func runOn(ctx context.Context, bs BoardSpec, exe string, spec loadgen.Spec) (*r
 		spec.Conns = b.board.Config.Slots
 	}
 	spec.Target = "ws://" + b.addr
-	return loadgen.Run(ctx, spec)
+	return ob.run(ctx, spec)
 }
 
 // median returns the medians over the row's repeats of the figures the
