@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/wslab/wslab/firmware/catalog"
+	"github.com/wslab/wslab/foreign"
 	"github.com/wslab/wslab/lab"
 	"github.com/wslab/wslab/results"
 )
@@ -29,9 +31,23 @@ func runSweep(args []string, stdout, stderr io.Writer) int {
 	jf := registerJobFlags(fs)
 	var lf liveFlags // --live, --live-hold (liveflag.go)
 	lf.register(fs)
+	var ff foreignFlags // a sweep of your firmware's limits (sweepForeign)
+	ff.register(fs)
+	fs.Lookup("cpu-quota").Usage = "with -exec: the server's CPU caps to sweep, comma-separated: shares of one core (2%,4%,0.08), off, or model (the model's CPU)"
+	fs.Lookup("mem-limit").Usage = "with -exec: the server's memory limits to sweep, comma-separated: sizes (32MiB,64MiB), off, or model (its memory when its port opened plus the model's heap budget)"
 	human, code, ok := jf.parse(fs, args, "sweep", stdout, stderr)
 	if !ok {
 		return code
+	}
+	if ff.exec == "" {
+		for _, f := range []string{"exec-port", "cpu-quota", "mem-limit", "no-restart"} {
+			if flagSet(fs, f) {
+				fmt.Fprintf(stderr, "wslab sweep: -%s needs -exec, the server to sweep\n", f)
+				return exitUsage
+			}
+		}
+	} else if !flagSet(fs, "rx") {
+		*rx = "" // the model's buffers: the sweep is over the limits
 	}
 	o := lab.SweepOptions{Model: *model, Scenario: *scenario, Conns: *conns, Size: *size, Duration: *dur, Rate: *rate, Repeat: *repeat,
 		LinkOff: *jf.linkOff, BoardExe: boardExe(*jf.inProcess), Results: *jf.results, Out: *jf.out, Status: human, Progress: progressWriter(stderr, *jf.quiet)}
@@ -50,6 +66,12 @@ func runSweep(args []string, stdout, stderr io.Writer) int {
 		if o.Goal, err = lab.ParseGoal(*goal); err != nil {
 			fmt.Fprintln(stderr, "wslab sweep:", err)
 			return 2
+		}
+	}
+	if ff.exec != "" {
+		if o.Foreign, o.Limits, err = sweepForeign(&ff, *model, *jf.linkOff, human, stderr); err != nil {
+			fmt.Fprintln(stderr, "wslab sweep:", err)
+			return exitUsage
 		}
 	}
 	ctx, stop := interruptible()
@@ -95,4 +117,45 @@ func intList(s string) ([]int, error) {
 		out = append(out, n)
 	}
 	return out, nil
+}
+
+// sweepForeign reads -cpu-quota and -mem-limit as lists, every
+// combination a configuration of the sweep, and returns how to start the
+// -exec server under each, behind a relay on a loopback port (as
+// startForeignTarget does for lab and compare).
+func sweepForeign(ff *foreignFlags, model string, linkOff bool, events, output io.Writer) (lab.ForeignStarter, []lab.Limits, error) {
+	rb, err := catalog.Resolve(model, catalog.Overrides{LinkOff: linkOff})
+	if err != nil {
+		return nil, nil, err
+	}
+	var limits []lab.Limits
+	for _, cpu := range splitList(ff.cpuQuota) {
+		for _, mem := range splitList(ff.memLimit) {
+			one := *ff
+			one.cpuQuota, one.memLimit = cpu, mem
+			o, _, err := one.options(model, rb.Config, rb.Link, events, output)
+			if err != nil {
+				return nil, nil, err
+			}
+			limits = append(limits, lab.Limits{CPUShare: o.CPUShare, MemLimit: o.MemLimit})
+		}
+	}
+	if len(limits) == 0 {
+		return nil, nil, fmt.Errorf("-cpu-quota %q, -mem-limit %q: nothing to sweep", ff.cpuQuota, ff.memLimit)
+	}
+	start := func(rb catalog.Board, l lab.Limits) (string, func() error, error) {
+		one := *ff
+		one.cpuQuota, one.memLimit = "off", "model" // l sets them
+		o, _, err := one.options(model, rb.Config, rb.Link, events, output)
+		if err != nil {
+			return "", nil, err
+		}
+		o.CPUShare, o.MemLimit, o.Listen = l.CPUShare, l.MemLimit, "127.0.0.1:0"
+		b, err := foreign.Start(o)
+		if err != nil {
+			return "", nil, err
+		}
+		return "ws://" + b.Addr().String() + "/ws", b.Close, nil
+	}
+	return start, limits, nil
 }

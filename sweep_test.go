@@ -3,13 +3,19 @@ package main
 import (
 	"bytes"
 	"fmt"
+	"html"
+	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/wslab/wslab/internal/chromium"
+	"github.com/wslab/wslab/internal/testenv"
+	"github.com/wslab/wslab/results"
 )
 
 // A sweep whose goal nothing meets exits 3 and names the closest
@@ -118,4 +124,59 @@ func at(s []string, i int) string {
 		return s[i]
 	}
 	return ""
+}
+
+// wslab sweep --exec sweeps a foreign server's limits: each CPU cap a
+// configuration, named by it in the table, the report and the stored runs;
+// the recommendation is the smallest cap that meets the goal.
+func TestSweepExecLimits(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs a foreign server twice")
+	}
+	py, err := exec.LookPath("python3")
+	if err != nil || os.Geteuid() != 0 {
+		testenv.SkipOrFail(t, "needs root (cgroups) and python3")
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
+	ln.Close()
+	server, _ := filepath.Abs("foreign/testdata/single.py")
+	dir := t.TempDir()
+	var stdout, stderr lockedBuffer
+	code := run([]string{"sweep", "--exec", py + " " + server + " " + port, "--exec-port", port, "--cpu-quota", "50%,5%",
+		"--conns", "1", "--duration", "1s", "--goal", "msgs>=1", "--quiet",
+		"--results", filepath.Join(dir, "r"), "--out", filepath.Join(dir, "o")}, &stdout, &stderr)
+	out := stdout.String()
+	if code != 0 {
+		t.Fatalf("exit %d\n%s\n%s", code, out, stderr.String())
+	}
+	for _, want := range []string{
+		"\nLIMITS ", "\ncpu 50%, mem model ", "\ncpu 5%, mem model ",
+		"recommended: esp32-idf+single (slots 7, rx 5760 B, tx 5760 B, cpu 5%, mem model), ",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("sweep output lacks %q:\n%s", want, out)
+		}
+	}
+	page, err := os.ReadFile(filepath.Join(dir, "o", "sweep-esp32-idf-echo", "index.html"))
+	if err != nil || !strings.Contains(html.UnescapeString(string(page)), "recommended: esp32-idf+single (slots 7, rx 5760 B, tx 5760 B, cpu 5%, mem model)") {
+		t.Errorf("the report does not name the recommendation by its limits (%v)", err)
+	}
+	runs, _, err := results.ReadDir(filepath.Join(dir, "r"))
+	if err != nil || len(runs) != 2 {
+		t.Fatalf("%d runs stored: %v", len(runs), err)
+	}
+	cpus := map[string]bool{}
+	for _, r := range runs {
+		cpus[r.Board.Extra[results.ExtraCPUQuota]] = true
+		if r.Board.Extra[results.ExtraMemLimit] != "model" || r.Counts.MsgsReceived == 0 {
+			t.Errorf("run %s: limits %v, %d echoed", r.ID, r.Board.Extra, r.Counts.MsgsReceived)
+		}
+	}
+	if !cpus["0.5"] || !cpus["0.05"] {
+		t.Errorf("the runs record CPU caps %v, want 0.5 and 0.05", cpus)
+	}
 }

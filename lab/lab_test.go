@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wslab/wslab/firmware/catalog"
+	"github.com/wslab/wslab/firmware/host"
 	"github.com/wslab/wslab/loadgen"
 	"github.com/wslab/wslab/results"
 )
@@ -307,5 +309,59 @@ func TestConfigLabelOneSpelling(t *testing.T) {
 	}
 	if l := sweepSection(so).Lines[0].Config; l != want {
 		t.Errorf("report line %q", l)
+	}
+}
+
+// A sweep with a ForeignStarter runs each configuration once per Limits on
+// what the starter starts (here an emulated board, so no cgroups are
+// needed), records the limits in each run, names the rows by them and
+// picks the smallest that meets the goal.
+func TestSweepForeignLimits(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs a sweep")
+	}
+	var started []Limits
+	start := func(rb catalog.Board, l Limits) (string, func() error, error) {
+		started = append(started, l)
+		opts := rb.Options()
+		opts.Listen = "127.0.0.1:0"
+		srv, err := host.Start(opts)
+		if err != nil {
+			return "", nil, err
+		}
+		return srv.WSURL("/ws"), srv.Close, nil
+	}
+	dir := t.TempDir()
+	lims := []Limits{{CPUShare: 0.5, MemLimit: 64 << 20}, {CPUShare: 0.05, MemLimit: 64 << 20}, {CPUShare: 0.05, MemLimit: -1}}
+	g, _ := ParseGoal("msgs>=1")
+	var status strings.Builder
+	so, err := Sweep(context.Background(), SweepOptions{Model: "esp32-idf", Scenario: loadgen.Echo, Conns: 1, Duration: 300 * time.Millisecond,
+		LinkOff: true, CPUOff: true, Goal: g, Foreign: start, Limits: lims, Status: &status,
+		Results: filepath.Join(dir, "r"), Out: filepath.Join(dir, "o")})
+	if err != nil {
+		t.Fatalf("%v\n%s", err, status.String())
+	}
+	if len(started) != 3 || len(so.Rows) != 3 || len(so.Runs) != 3 {
+		t.Fatalf("%d started, %d rows, %d runs", len(started), len(so.Rows), len(so.Runs))
+	}
+	want := []string{"cpu 50%, mem 64 MiB", "cpu 5%, mem 64 MiB", "cpu 5%, mem off"}
+	for i, r := range so.Rows {
+		if started[i] != lims[i] || r.Limits == nil || *r.Limits != lims[i] {
+			t.Errorf("row %d: started %+v, limits %+v, want %+v", i, started[i], r.Limits, lims[i])
+		}
+		if l := r.Label(); l != results.ConfigLabel(r.Run.Board) || !strings.HasSuffix(l, ", "+want[i]+")") {
+			t.Errorf("row %d is %q, its run %q; want it to end in %q", i, l, results.ConfigLabel(r.Run.Board), want[i])
+		}
+	}
+	// The smallest memory limit, then CPU cap: "off" is no limit at all.
+	if so.Pick != &so.Rows[1] {
+		t.Errorf("picked %v, want %s", so.Pick, so.Rows[1].Label())
+	}
+	var b strings.Builder
+	WriteSweepTable(&b, so, so.Goal)
+	for _, w := range want {
+		if !strings.Contains(b.String(), "\n"+w+" ") {
+			t.Errorf("the table has no row of %q:\n%s", w, b.String())
+		}
 	}
 }

@@ -1,6 +1,9 @@
 package results
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 func TestConfigLabel(t *testing.T) {
 	for _, c := range []struct {
@@ -37,6 +40,42 @@ func TestConfigLabelGroups(t *testing.T) {
 			if ConfigLabel(r.Board) != ConfigLabel(c.Board) {
 				t.Errorf("configuration %q holds a run of %q", ConfigLabel(c.Board), ConfigLabel(r.Board))
 			}
+		}
+	}
+}
+
+// A foreign server's limits are part of its configuration's name, and
+// Recommend prefers the smaller memory limit, then CPU cap, over RAM.
+func TestConfigLabelLimits(t *testing.T) {
+	b := Board{Model: "esp32-idf+single", Slots: 7, RxBuf: 5760, TxBuf: 5760,
+		Extra: map[string]string{ExtraCPUQuota: "0.04", ExtraMemLimit: "67108864", "queue_len": "0"}}
+	if got, want := ConfigLabel(b), "esp32-idf+single (slots 7, rx 5760 B, tx 5760 B, cpu 4%, mem 64 MiB)"; got != want {
+		t.Errorf("ConfigLabel = %q, want %q", got, want)
+	}
+	b.Extra = map[string]string{ExtraCPUQuota: "off", ExtraMemLimit: "model"}
+	if got, want := ConfigLabel(b), "esp32-idf+single (slots 7, rx 5760 B, tx 5760 B, cpu off, mem model)"; got != want {
+		t.Errorf("ConfigLabel = %q, want %q", got, want)
+	}
+	run := func(cpu, mem string, ram int64) *Run {
+		r := &Run{Board: Board{Model: "f", Slots: 1, RxBuf: 1, TxBuf: 1, Extra: map[string]string{ExtraCPUQuota: cpu, ExtraMemLimit: mem}},
+			Rates: Rates{MsgsPerSec: 100}, Heap: []HeapSample{{RAMInUse: ram}}}
+		return r
+	}
+	for _, c := range []struct {
+		runs []*Run
+		want string
+	}{
+		// The smaller CPU cap, though its RAM is larger.
+		{[]*Run{run("0.5", "model", 1000), run("0.04", "model", 2000), run("off", "model", 500)}, "cpu 4%"},
+		// The smaller memory limit before the smaller CPU cap.
+		{[]*Run{run("0.04", "134217728", 1000), run("0.5", "67108864", 1000)}, "cpu 50%, mem 64 MiB"},
+	} {
+		pick, _, all, err := Recommend(c.runs, Goal{{Figure: "msgs", Op: OpGreaterEq, Limit: 1, Text: "msgs>=1"}})
+		if err != nil || len(all) != len(c.runs) {
+			t.Fatalf("%v, %d configurations", err, len(all))
+		}
+		if l := ConfigLabel(pick.Board); !strings.Contains(l, c.want) {
+			t.Errorf("picked %q, want the one with %q", l, c.want)
 		}
 	}
 }
