@@ -43,8 +43,8 @@ type SweepOptions struct {
 	// configuration's label, step the scenario and repeat.
 	Observer Observer
 	// Foreign, when set, runs each configuration on a server wslab did
-	// not write instead of an emulated board, once per Limits (the
-	// model's own when Limits is empty).
+	// not write instead of an emulated board, once per Limits (once, with
+	// no CPU cap and the model's memory limit, when Limits is empty).
 	Foreign ForeignStarter
 	Limits  []Limits
 }
@@ -235,7 +235,12 @@ func Sweep(ctx context.Context, o SweepOptions) (*SweepOutcome, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return out, err
 	}
-	fig, err := plots.SweepOn(out.Runs, rec, axis)
+	// The figure's lines are of buffers and slots: runs under other limits
+	// would fall on one line (the table and the report tell them apart).
+	fig, err := (*plots.Figure)(nil), plots.ErrNoData
+	if len(limits) == 1 {
+		fig, err = plots.SweepOn(out.Runs, rec, axis)
+	}
 	if err != nil && !errors.Is(err, plots.ErrNoData) {
 		return out, fmt.Errorf("sweep figure: %w", err)
 	}
