@@ -35,12 +35,13 @@ func runSweep(args []string, stdout, stderr io.Writer) int {
 	ff.register(fs)
 	fs.Lookup("cpu-quota").Usage = "with -exec: the server's CPU caps to sweep, comma-separated: shares of one core (2%,4%,0.08), off, or model (the model's CPU)"
 	fs.Lookup("mem-limit").Usage = "with -exec: the server's memory limits to sweep, comma-separated: sizes (32MiB,64MiB), off, or model (its memory when its port opened plus the model's heap budget)"
+	linkMbps := fs.String("link-mbps", "", "with -exec: link bandwidths to sweep, Mbit/s, comma-separated (default: the model's link)")
 	human, code, ok := jf.parse(fs, args, "sweep", stdout, stderr)
 	if !ok {
 		return code
 	}
 	if ff.exec == "" {
-		for _, f := range []string{"exec-port", "cpu-quota", "mem-limit", "no-restart"} {
+		for _, f := range []string{"exec-port", "cpu-quota", "mem-limit", "no-restart", "link-mbps"} {
 			if flagSet(fs, f) {
 				fmt.Fprintf(stderr, "wslab sweep: -%s needs -exec, the server to sweep\n", f)
 				return exitUsage
@@ -69,7 +70,7 @@ func runSweep(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	if ff.exec != "" {
-		if o.Foreign, o.Limits, err = sweepForeign(&ff, *model, *jf.linkOff, human, stderr); err != nil {
+		if o.Foreign, o.Limits, err = sweepForeign(&ff, *model, *linkMbps, *jf.linkOff, human, stderr); err != nil {
 			fmt.Fprintln(stderr, "wslab sweep:", err)
 			return exitUsage
 		}
@@ -119,14 +120,25 @@ func intList(s string) ([]int, error) {
 	return out, nil
 }
 
-// sweepForeign reads -cpu-quota and -mem-limit as lists, every
-// combination a configuration of the sweep, and returns how to start the
-// -exec server under each, behind a relay on a loopback port (as
-// startForeignTarget does for lab and compare).
-func sweepForeign(ff *foreignFlags, model string, linkOff bool, events, output io.Writer) (lab.ForeignStarter, []lab.Limits, error) {
+// sweepForeign reads -cpu-quota, -mem-limit and -link-mbps as lists,
+// every combination a configuration of the sweep, and returns how to
+// start the -exec server under each, behind a relay on a loopback port
+// (as startForeignTarget does for lab and compare).
+func sweepForeign(ff *foreignFlags, model, linkMbps string, linkOff bool, events, output io.Writer) (lab.ForeignStarter, []lab.Limits, error) {
 	rb, err := catalog.Resolve(model, catalog.Overrides{LinkOff: linkOff})
 	if err != nil {
 		return nil, nil, err
+	}
+	links := []int64{0} // the model's
+	if linkMbps != "" {
+		links = links[:0]
+		for _, v := range splitList(linkMbps) {
+			x, err := strconv.ParseFloat(v, 64)
+			if err != nil || x <= 0 || x > 1e5 {
+				return nil, nil, fmt.Errorf("-link-mbps %q: want a bandwidth in Mbit/s like 2.5", v)
+			}
+			links = append(links, int64(x*1e6))
+		}
 	}
 	var limits []lab.Limits
 	for _, cpu := range splitList(ff.cpuQuota) {
@@ -137,7 +149,9 @@ func sweepForeign(ff *foreignFlags, model string, linkOff bool, events, output i
 			if err != nil {
 				return nil, nil, err
 			}
-			limits = append(limits, lab.Limits{CPUShare: o.CPUShare, MemLimit: o.MemLimit})
+			for _, bps := range links {
+				limits = append(limits, lab.Limits{CPUShare: o.CPUShare, MemLimit: o.MemLimit, LinkBps: bps})
+			}
 		}
 	}
 	if len(limits) == 0 {
@@ -151,6 +165,9 @@ func sweepForeign(ff *foreignFlags, model string, linkOff bool, events, output i
 			return "", nil, err
 		}
 		o.CPUShare, o.MemLimit, o.Listen = l.CPUShare, l.MemLimit, "127.0.0.1:0"
+		if l.LinkBps > 0 {
+			o.Link.Bps = l.LinkBps
+		}
 		b, err := foreign.Start(o)
 		if err != nil {
 			return "", nil, err

@@ -332,7 +332,8 @@ func TestSweepForeignLimits(t *testing.T) {
 		return srv.WSURL("/ws"), srv.Close, nil
 	}
 	dir := t.TempDir()
-	lims := []Limits{{CPUShare: 0.5, MemLimit: 64 << 20}, {CPUShare: 0.05, MemLimit: 64 << 20}, {CPUShare: 0.05, MemLimit: -1}}
+	lims := []Limits{{CPUShare: 0.5, MemLimit: 64 << 20}, {CPUShare: 0.05, MemLimit: 64 << 20}, {CPUShare: 0.05, MemLimit: -1},
+		{CPUShare: 0.05, MemLimit: -1, LinkBps: 5e6}}
 	g, _ := ParseGoal("msgs>=1")
 	var status strings.Builder
 	so, err := Sweep(context.Background(), SweepOptions{Model: "esp32-idf", Scenario: loadgen.Echo, Conns: 1, Duration: 300 * time.Millisecond,
@@ -341,10 +342,10 @@ func TestSweepForeignLimits(t *testing.T) {
 	if err != nil {
 		t.Fatalf("%v\n%s", err, status.String())
 	}
-	if len(started) != 3 || len(so.Rows) != 3 || len(so.Runs) != 3 {
+	if len(started) != 4 || len(so.Rows) != 4 || len(so.Runs) != 4 {
 		t.Fatalf("%d started, %d rows, %d runs", len(started), len(so.Rows), len(so.Runs))
 	}
-	want := []string{"cpu 50%, mem 64 MiB", "cpu 5%, mem 64 MiB", "cpu 5%, mem off"}
+	want := []string{"cpu 50%, mem 64 MiB", "cpu 5%, mem 64 MiB", "cpu 5%, mem off", "cpu 5%, mem off, link 5 Mbit/s"}
 	for i, r := range so.Rows {
 		if started[i] != lims[i] || r.Limits == nil || *r.Limits != lims[i] {
 			t.Errorf("row %d: started %+v, limits %+v, want %+v", i, started[i], r.Limits, lims[i])

@@ -56,6 +56,9 @@ type Limits struct {
 	// MemLimit is the memory limit in bytes; 0: the model's (the server's
 	// memory when its port opened plus the heap budget); < 0: none.
 	MemLimit int64
+	// LinkBps is the link's bandwidth in bit/s; 0: the model's (and the
+	// runs do not record it as a limit).
+	LinkBps int64
 }
 
 // text is the limits as ConfigLabel names them: "cpu 4%, mem 64 MiB".
@@ -65,8 +68,9 @@ func (l *Limits) text() string {
 }
 
 // ForeignStarter starts a foreign server under board rb (its slots, rx
-// and tx buffers, link and heap budget) and limits l, and returns its
-// ws:// URL and a function that stops it.
+// and tx buffers, link and heap budget) and limits l (its link's
+// bandwidth replaced when l sets one), and returns its ws:// URL and a
+// function that stops it.
 type ForeignStarter func(rb catalog.Board, l Limits) (url string, stop func() error, err error)
 
 // Extra is l as a Board's Extra records it (results.ExtraCPUQuota,
@@ -83,7 +87,11 @@ func (l Limits) Extra() map[string]string {
 	case l.MemLimit < 0:
 		mem = "off"
 	}
-	return map[string]string{results.ExtraCPUQuota: cpu, results.ExtraMemLimit: mem}
+	m := map[string]string{results.ExtraCPUQuota: cpu, results.ExtraMemLimit: mem}
+	if l.LinkBps > 0 {
+		m[results.ExtraLinkBps] = strconv.FormatInt(l.LinkBps, 10)
+	}
+	return m
 }
 
 // SweepRow is one configuration of a sweep.
@@ -454,12 +462,15 @@ func WriteSweepTable(w io.Writer, o *SweepOutcome, g Goal) {
 	fmt.Fprintf(w, "goal: %s\n", o.Goal)
 	// A foreign server's sweep has a column of its limits first.
 	limits := func(*SweepRow) string { return "" }
+	width := 0
 	for i := range o.Rows {
-		if o.Rows[i].Limits != nil {
-			limits = func(r *SweepRow) string { return fmt.Sprintf("%-22s ", r.Limits.text()) }
-			fmt.Fprintf(w, "%-22s ", "LIMITS")
-			break
+		if l := o.Rows[i].Limits; l != nil {
+			width = max(width, len("LIMITS"), len(l.text()))
 		}
+	}
+	if width > 0 {
+		limits = func(r *SweepRow) string { return fmt.Sprintf("%-*s ", width, r.Limits.text()) }
+		fmt.Fprintf(w, "%-*s ", width, "LIMITS")
 	}
 	fmt.Fprintf(w, "%-6s %-7s %-7s %-10s %-5s %-10s %-10s %-10s %-10s %s\n", "SLOTS", "RX", "TX", "RAM", "RUNS", "MSG/S", "UP MB/S", "DOWN MB/S", "P99", "VERDICT")
 	for i := range o.Rows {

@@ -7,13 +7,15 @@ import (
 
 // Extra keys of a Board that a sweep of a foreign server (`wslab sweep
 // --exec`) varies beside the buffers, as asked for: the server's CPU cap
-// as a share of one core ("0.04", or "off") and its memory limit in bytes
+// as a share of one core ("0.04", or "off"), its memory limit in bytes
 // ("67108864", "off", or "model": its idle memory plus the model's heap
-// budget). A configuration with them is named by them (ConfigLabel) and
-// Recommend prefers the smaller limits.
+// budget) and, when the sweep varies it, the link's bandwidth in bit/s
+// ("5000000"). A configuration with them is named by them (ConfigLabel)
+// and Recommend prefers the smaller limits.
 const (
 	ExtraCPUQuota = "cpu_quota"
 	ExtraMemLimit = "mem_limit"
+	ExtraLinkBps  = "link_bps"
 )
 
 // ConfigLabel names a board configuration the one way wslab names it: the
@@ -54,6 +56,12 @@ func ConfigLabel(b Board) string {
 			v = FormatBytes(int64(x))
 		}
 		add("mem " + v)
+	}
+	if v, ok := b.Extra[ExtraLinkBps]; ok {
+		if x, ok := limit(b, ExtraLinkBps); ok {
+			v = strconv.FormatFloat(x/1e6, 'g', 4, 64) + " Mbit/s"
+		}
+		add("link " + v)
 	}
 	if sep == ", " {
 		s += ")"

@@ -56,9 +56,16 @@ func TestConfigLabelLimits(t *testing.T) {
 	if got, want := ConfigLabel(b), "esp32-idf+single (slots 7, rx 5760 B, tx 5760 B, cpu off, mem model)"; got != want {
 		t.Errorf("ConfigLabel = %q, want %q", got, want)
 	}
-	run := func(cpu, mem string, ram int64) *Run {
+	b.Extra[ExtraLinkBps] = "2500000"
+	if got, want := ConfigLabel(b), "esp32-idf+single (slots 7, rx 5760 B, tx 5760 B, cpu off, mem model, link 2.5 Mbit/s)"; got != want {
+		t.Errorf("ConfigLabel = %q, want %q", got, want)
+	}
+	run := func(cpu, mem string, ram int64, link ...string) *Run {
 		r := &Run{Board: Board{Model: "f", Slots: 1, RxBuf: 1, TxBuf: 1, Extra: map[string]string{ExtraCPUQuota: cpu, ExtraMemLimit: mem}},
 			Rates: Rates{MsgsPerSec: 100}, Heap: []HeapSample{{RAMInUse: ram}}}
+		if len(link) > 0 {
+			r.Board.Extra[ExtraLinkBps] = link[0]
+		}
 		return r
 	}
 	for _, c := range []struct {
@@ -69,6 +76,8 @@ func TestConfigLabelLimits(t *testing.T) {
 		{[]*Run{run("0.5", "model", 1000), run("0.04", "model", 2000), run("off", "model", 500)}, "cpu 4%"},
 		// The smaller memory limit before the smaller CPU cap.
 		{[]*Run{run("0.04", "134217728", 1000), run("0.5", "67108864", 1000)}, "cpu 50%, mem 64 MiB"},
+		// The slower link when the rest is alike.
+		{[]*Run{run("0.04", "model", 1000, "20000000"), run("0.04", "model", 2000, "1000000")}, "link 1 Mbit/s"},
 	} {
 		pick, _, all, err := Recommend(c.runs, Goal{{Figure: "msgs", Op: OpGreaterEq, Limit: 1, Text: "msgs>=1"}})
 		if err != nil || len(all) != len(c.runs) {

@@ -88,8 +88,8 @@ func configs(runs []*Run) []*Config {
 // the configurations (repeats count by their median) that meet every
 // clause of g and fit the heap budget, the smallest RAM; ties go to the
 // higher message rate, then the smaller rx+tx. A foreign server's limits
-// (ExtraMemLimit, then ExtraCPUQuota) come before RAM: the smallest
-// memory limit, then CPU cap, that meets the goal. A nil goal means
+// (ExtraMemLimit, ExtraCPUQuota, ExtraLinkBps) come before RAM: the
+// smallest memory limit, then CPU cap, then link that meets the goal. A nil goal means
 // DefaultGoal. It returns every configuration with its verdict, the pick,
 // and, when none meets the goal, the closest: the one whose worst clause
 // missed by the least (an over-budget one only when nothing else ran).
@@ -122,10 +122,11 @@ func Recommend(runs []*Run, g Goal) (pick, closest *Config, all []*Config, err e
 	}
 	msgs := func(c *Config) float64 { v, _ := c.median(Clause{Figure: "msgs"}); return v }
 	better := func(a, b *Config) int {
-		// A foreign server's limits first (the smaller memory limit, then
-		// CPU cap; none on an emulated board): they are what its sweep sizes.
+		// A foreign server's limits first (the smaller memory limit, CPU
+		// cap, link; none on an emulated board): they are what its sweep sizes.
 		return cmp.Or(cmp.Compare(limitCost(a.Board, ExtraMemLimit), limitCost(b.Board, ExtraMemLimit)),
 			cmp.Compare(limitCost(a.Board, ExtraCPUQuota), limitCost(b.Board, ExtraCPUQuota)),
+			cmp.Compare(limitCost(a.Board, ExtraLinkBps), limitCost(b.Board, ExtraLinkBps)),
 			cmp.Compare(a.RAM, b.RAM), -cmp.Compare(msgs(a), msgs(b)),
 			cmp.Compare(a.Board.RxBuf+a.Board.TxBuf, b.Board.RxBuf+b.Board.TxBuf))
 	}

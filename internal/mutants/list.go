@@ -153,7 +153,7 @@ var Mutants = []Mutant{
 		To:   "func groupKey(r *Run) string { return fmt.Sprintf(\"%s (%d slots, rx %d, tx %d)\", r.Board.Model, r.Board.Slots, r.Board.RxBuf, r.Board.TxBuf) }",
 		Pkgs: []string{"./results"}, Run: "TestConfigLabelGroups"},
 	{Name: "results/recommend-ignores-limits", File: "results/recommend.go",
-		From: "\t\treturn cmp.Or(cmp.Compare(limitCost(a.Board, ExtraMemLimit), limitCost(b.Board, ExtraMemLimit)),\n\t\t\tcmp.Compare(limitCost(a.Board, ExtraCPUQuota), limitCost(b.Board, ExtraCPUQuota)),\n\t\t\tcmp.Compare(a.RAM, b.RAM),",
+		From: "\t\treturn cmp.Or(cmp.Compare(limitCost(a.Board, ExtraMemLimit), limitCost(b.Board, ExtraMemLimit)),\n\t\t\tcmp.Compare(limitCost(a.Board, ExtraCPUQuota), limitCost(b.Board, ExtraCPUQuota)),\n\t\t\tcmp.Compare(limitCost(a.Board, ExtraLinkBps), limitCost(b.Board, ExtraLinkBps)),\n\t\t\tcmp.Compare(a.RAM, b.RAM),",
 		To:   "\t\treturn cmp.Or(cmp.Compare(a.RAM, b.RAM),",
 		Pkgs: []string{"./results"}, Run: "TestConfigLabelLimits"},
 	{Name: "catalog/list-rx-tx-swapped", File: "firmware/catalog/list.go",
