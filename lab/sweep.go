@@ -147,6 +147,7 @@ func Sweep(ctx context.Context, o SweepOptions) (*SweepOutcome, error) {
 			limits = append(limits, &Limits{})
 		}
 	}
+	foreignName := "" // the foreign board's name, once it ran: model+program
 	out := &SweepOutcome{}
 	total := len(limits) * len(rxs) * len(txs) * len(slots) * o.Repeat
 	n := 0
@@ -166,6 +167,9 @@ func Sweep(ctx context.Context, o SweepOptions) (*SweepOutcome, error) {
 					row := SweepRow{Board: bs, Limits: lim, Footprint: cfg.Footprint().Total}
 					if lim != nil {
 						row.Footprint = 0 // a foreign server's is known once it runs
+						if foreignName != "" {
+							row.Board.Model = foreignName
+						}
 					}
 					label := row.Label()
 					if err := cfg.Check(); err != nil && lim == nil {
@@ -204,7 +208,7 @@ func Sweep(ctx context.Context, o SweepOptions) (*SweepOutcome, error) {
 							// What it holds when idle, not the emulated
 							// firmware's; named as its runs are.
 							row.Footprint = int(r.Board.StaticFootprint)
-							row.Board.Model = r.Board.Model
+							row.Board.Model, foreignName = r.Board.Model, r.Board.Model
 						}
 						// Judged even when not stored: it was measured.
 						save(store, r, label, &out.Files, &out.Failed, o.Status)
