@@ -6,9 +6,7 @@ import (
 	"io"
 	"net"
 	"os"
-	"sort"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/wslab/wslab/firmware"
@@ -181,10 +179,10 @@ func runBoard(args []string, stdout, stderr io.Writer) int {
 				fmt.Fprintln(stderr, "wslab board:", err)
 				return 2
 			}
-			printPresets(stdout, []catalog.Preset{p})
+			catalog.WriteList(stdout, []catalog.Preset{p})
 			return 0
 		}
-		printCatalog(stdout)
+		catalog.WriteList(stdout, catalog.All())
 		return 0
 	}
 	if ff.exec != "" {
@@ -243,49 +241,6 @@ func listenWarning(a *net.TCPAddr) string {
 	return "wslab board: warning: listening on " + a.String() + ", beyond this machine: " +
 		"PUT and DELETE on /files are unauthenticated, so anyone who reaches this address can replace or delete the stored files"
 }
-
-// printCatalog prints the board models as a table, then each figure's source.
-func printCatalog(w io.Writer) { printPresets(w, catalog.All()) }
-
-// printPresets prints presets as a table, then each figure's source.
-func printPresets(w io.Writer, all []catalog.Preset) {
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "MODEL\tSLOTS\tRX/TX B\tMSG CAP\tQUEUE\tFOOTPRINT/BUDGET\tLINK\tRTT\tCPU/ECHO\tWHEN FULL")
-	for _, p := range all {
-		b := p.Board
-		fp := b.Footprint()
-		queue := "-"
-		if b.QueueLen > 0 {
-			queue = fmt.Sprintf("%d drop", b.QueueLen)
-		}
-		linkS := "off"
-		if p.Link.Bps > 0 {
-			linkS = fmt.Sprintf("%g Mbit/s", float64(p.Link.Bps)/1e6)
-		}
-		cpuS := "-"
-		if p.CPU.On() {
-			cpuS = time.Duration(p.CPU.MessageCost(50)).String()
-		}
-		fmt.Fprintf(tw, "%s\t%d\t%d/%d\t%s\t%s\t%s/%s\t%s\t%s\t%s\t%s\n", p.Name, b.Slots, b.RxBuf, b.TxBuf,
-			humanBytes(b.MaxMessage), queue, humanBytes(fp.Total), humanBytes(b.HeapBudget), linkS,
-			time.Duration(p.Link.RTT), cpuS, b.FailMode)
-	}
-	tw.Flush()
-	fmt.Fprintln(w, "\nSources ([V] read in the source, [D] datasheet, [E] estimate to calibrate):")
-	for _, p := range all {
-		fmt.Fprintf(w, "\n%s: %s\n", p.Name, p.Description)
-		keys := make([]string, 0, len(p.Sources))
-		for k := range p.Sources {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		for _, k := range keys {
-			fmt.Fprintf(w, "  %-12s %s\n", k, p.Sources[k])
-		}
-	}
-}
-
-func humanBytes(n int) string { return results.FormatBytes(int64(n)) }
 
 func printBoard(w io.Writer, srv *host.Server, link host.Link) {
 	c := srv.Config()

@@ -228,6 +228,10 @@ func TestLiveFlags(t *testing.T) {
 		{"load", "--target", "ws://127.0.0.1:9/ws", "--live", "127.0.0.1:x:y"},
 		{"lab", "--models", "esp32-idf", "--live", "127.0.0.1:x:y"},
 		{"lab", "--models", "esp32-idf", "--live-hold"},
+		{"sweep", "--model", "esp32-idf", "--live", "127.0.0.1:x:y"},
+		{"sweep", "--model", "esp32-idf", "--live-hold"},
+		{"compare", "--models", "esp32-idf", "--live", "127.0.0.1:x:y"},
+		{"compare", "--models", "esp32-idf", "--live-hold"},
 	} {
 		var stdout, stderr bytes.Buffer
 		if code := run(args, &stdout, &stderr); code != exitUsage || !strings.Contains(stderr.String(), "live") {

@@ -9,8 +9,8 @@ import (
 	"github.com/wslab/wslab/live"
 )
 
-// liveFlags are --live and --live-hold of load and lab: a live page of the
-// run's intervals (package live).
+// liveFlags are --live and --live-hold of load, lab, sweep and compare: a
+// live page of the runs' intervals (package live).
 type liveFlags struct {
 	addr string
 	hold bool

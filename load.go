@@ -4,12 +4,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"maps"
 	"os"
-	"slices"
-	"sort"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/wslab/wslab/loadgen"
@@ -150,7 +146,7 @@ func runLoad(args []string, stdout, stderr io.Writer) int {
 	if r == nil {
 		return status
 	}
-	printRun(human, r)
+	results.WriteRun(human, r)
 	printBoardEvents(human, r) // crashes and reboots (load_health.go)
 	if why := results.MeasuredNothing(r); why != "" && status == 0 {
 		fmt.Fprintf(stderr, "wslab load: measured nothing: %s\n", why)
@@ -189,92 +185,3 @@ func runLoad(args []string, stdout, stderr io.Writer) int {
 	}
 	return status
 }
-
-// printRun prints the run's summary table.
-func printRun(w io.Writer, r *results.Run) {
-	s := r.Summary()
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	sc := r.Scenario
-	fmt.Fprintf(tw, "scenario\t%s  conns %d  size %d B", sc.Name, sc.Conns, sc.Size)
-	if sc.Rate > 0 {
-		fmt.Fprintf(tw, "  rate %g/s", sc.Rate)
-	}
-	if sc.Shard.Count > 0 {
-		fmt.Fprintf(tw, "  shard %s", sc.Shard)
-	}
-	fmt.Fprintf(tw, "\n")
-	fmt.Fprintf(tw, "target\t%s\n", r.Target)
-	b := r.Board
-	fmt.Fprintf(tw, "board\t%s  %d slots  rx %s  tx %s  max message %s  footprint %s  when full: %s\n",
-		b.Model, b.Slots, kib(b.RxBuf), kib(b.TxBuf), kib(b.MaxMessage), kib(int(b.StaticFootprint)), b.WhenFull)
-	fmt.Fprintf(tw, "time\t%s\n", r.Duration().Round(time.Millisecond))
-	c := r.Counts
-	fmt.Fprintf(tw, "connections\t%d attempted, %d opened, %d refused, %d failed, %d dropped\n",
-		c.ConnsAttempted, c.ConnsOpened, c.ConnsRefused, c.ConnsFailed, c.ConnsDropped)
-	fmt.Fprintf(tw, "messages\t%d sent, %d received\n", c.MsgsSent, c.MsgsReceived)
-	fmt.Fprintf(tw, "payload bytes\t%d up (client to board), %d down (board to client)\n", c.BytesSent, c.BytesReceived)
-	if rt := r.Rates; rt.WindowLength > 0 {
-		// Per direction: an echo's throughput is the one-way rate, not
-		// the sum of both.
-		fmt.Fprintf(tw, "throughput\t%.0f msgs/s; payload up %.3f MB/s, down %.3f MB/s (over the %s measurement window)\n",
-			s.MsgsPerSec, rt.UpBytesPerSec/1e6, rt.DownBytesPerSec/1e6, time.Duration(rt.WindowLength).Round(time.Millisecond))
-	} else {
-		fmt.Fprintf(tw, "throughput\t%.0f msgs/s\n", s.MsgsPerSec)
-	}
-	for _, h := range []struct{ name, what string }{
-		{results.HistLatency, "from the intended send time"},
-		{results.HistService, "from the actual send, answered messages"},
-		{loadgen.HistLateness, "of open-loop sends behind their schedule"},
-		{results.HistHandshake, "TCP connect and upgrade"},
-	} {
-		hist := r.Hist(h.name)
-		if hist.Count() == 0 {
-			continue
-		}
-		fmt.Fprintf(tw, "%s µs\tp50 %d  p90 %d  p99 %d  p99.9 %d  max %d  (n=%d, %s)\n", h.name,
-			hist.Quantile(0.5), hist.Quantile(0.9), hist.Quantile(0.99), hist.Quantile(0.999), hist.Max(), hist.Count(), h.what)
-	}
-	if len(r.Errors) > 0 {
-		keys := make([]string, 0, len(r.Errors))
-		for k := range r.Errors {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		var parts []string
-		for _, k := range keys {
-			parts = append(parts, fmt.Sprintf("%s %d", k, r.Errors[k]))
-		}
-		fmt.Fprintf(tw, "errors\t%s\n", strings.Join(parts, ", "))
-	} else {
-		fmt.Fprintf(tw, "errors\tnone\n")
-	}
-	if s.HasRAM {
-		if s.RAMMax > 0 {
-			fmt.Fprintf(tw, "board RAM\t%s at its peak, %s at the end (%d samples)\n",
-				results.FormatRAM(s.RAM, s.RAMBudget), results.FormatBytes(s.RAMEnd), len(r.Heap))
-		} else {
-			fmt.Fprintf(tw, "board RAM\t%s (static footprint; the board reports no RAM in use)\n", results.FormatRAM(s.RAM, s.RAMBudget))
-		}
-	}
-	if k := r.RefusalKinds(); len(k) > 0 {
-		var parts []string
-		for _, name := range slices.Sorted(maps.Keys(k)) {
-			parts = append(parts, fmt.Sprintf("%s %d", name, k[name]))
-		}
-		fmt.Fprintf(tw, "refused\t%d: %s\n", r.Refused(), strings.Join(parts, ", "))
-	}
-	if s.HasHeap {
-		// The heap of the process running the firmware: on an emulated
-		// board, the host's, not the board's RAM.
-		fmt.Fprintf(tw, "process heap\tstart %s, end %s, max %s, slope %s/h (%d samples)\n",
-			results.FormatBytes(s.HeapStart), results.FormatBytes(s.HeapEnd), results.FormatBytes(s.HeapMax),
-			results.FormatBytes(int64(s.HeapSlope)), len(r.Heap))
-	}
-	for _, n := range r.Notes {
-		fmt.Fprintf(tw, "note\t%s\n", n)
-	}
-	tw.Flush()
-}
-
-// kib prints a byte count the way every wslab output does: B, KiB, MiB.
-func kib(n int) string { return results.FormatValue(float64(n), "bytes") }

@@ -31,6 +31,12 @@ func TestArgumentErrors(t *testing.T) {
 		{append([]string{"sweep", "--goal", "p99<20m"}, jobs...), "use ms or min"},
 		{append([]string{"sweep", "--duration", "2"}, jobs...), "durations need a unit"},
 		{append([]string{"lab", "--threshold", "p99<NaNms"}, jobs...), "--threshold"},
+		{append([]string{"sweep", "--cpu-quota", "4%,8%"}, jobs...), "-cpu-quota needs -exec"},
+		{append([]string{"sweep", "--exec", "true", "--exec-port", "9", "--cpu-quota", "4%,fast"}, jobs...), `-cpu-quota "fast"`},
+		{append([]string{"sweep", "--exec", "true", "--exec-port", "9", "--mem-limit", "64MiB,lots"}, jobs...), `-mem-limit "lots"`},
+		{append([]string{"sweep", "--exec", "true", "--cpu-quota", "4%"}, jobs...), "-exec needs -exec-port"},
+		{append([]string{"sweep", "--link-mbps", "1,5"}, jobs...), "-link-mbps needs -exec"},
+		{append([]string{"sweep", "--exec", "true", "--exec-port", "9", "--link-mbps", "1,fast"}, jobs...), `-link-mbps "fast"`},
 	} {
 		var stdout, stderr bytes.Buffer
 		start := time.Now()

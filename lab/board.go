@@ -13,6 +13,7 @@ import (
 
 	"github.com/wslab/wslab/firmware/catalog"
 	"github.com/wslab/wslab/firmware/host"
+	"github.com/wslab/wslab/results"
 )
 
 // BoardSpec names an emulated board: a catalog model with fields
@@ -47,15 +48,10 @@ func (s BoardSpec) Resolve() (catalog.Board, error) {
 	return catalog.Resolve(s.Model, o)
 }
 
+// String names the configuration the one way wslab does
+// (results.ConfigLabel), the figures it sets and no others.
 func (s BoardSpec) String() string {
-	str := s.Model
-	if s.Slots > 0 {
-		str += fmt.Sprintf(" slots=%d", s.Slots)
-	}
-	if s.RxBuf > 0 || s.TxBuf > 0 {
-		str += fmt.Sprintf(" rx=%d tx=%d", s.RxBuf, s.TxBuf)
-	}
-	return str
+	return results.ConfigLabel(results.Board{Model: s.Model, Slots: s.Slots, RxBuf: s.RxBuf, TxBuf: s.TxBuf})
 }
 
 // CheckModels reports the first model name the catalog does not know, so

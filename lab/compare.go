@@ -30,6 +30,9 @@ type CompareOptions struct {
 	Out      string
 	Status   io.Writer
 	Progress io.Writer
+	// Observer, when set, follows each run (observer.go): board is the
+	// model or the target, step the scenario.
+	Observer Observer
 }
 
 // CompareOutcome adds the figure's files to an Outcome.
@@ -80,7 +83,7 @@ func Compare(ctx context.Context, o CompareOptions) (*CompareOutcome, error) {
 	spec := loadgen.Spec{Scenario: o.Scenario, Conns: o.Conns, Size: o.Size, Duration: o.Duration, Rate: o.Rate, Progress: o.Progress}
 	for i, m := range o.Models {
 		statusf(o.Status, "[%d/%d %s] %s: %s", i+1, total, elapsed(start), m, o.Scenario)
-		r, err := runOn(ctx, BoardSpec{Model: m, LinkOff: o.LinkOff}, o.BoardExe, spec)
+		r, err := runOn(ctx, BoardSpec{Model: m, LinkOff: o.LinkOff}, o.BoardExe, spec, observed{o.Observer, m, o.Scenario, i + 1, total})
 		save(m, r, err)
 	}
 	for i, u := range o.Targets {
@@ -90,7 +93,7 @@ func Compare(ctx context.Context, o CompareOptions) (*CompareOutcome, error) {
 		if s.Conns == 0 {
 			s.Conns = 4
 		}
-		r, err := loadgen.Run(ctx, s)
+		r, err := observed{o.Observer, u, o.Scenario, len(o.Models) + i + 1, total}.run(ctx, s)
 		save(u, r, err)
 	}
 	if len(out.Runs) == 0 {

@@ -90,18 +90,8 @@ func Lab(ctx context.Context, o Options) (*Outcome, error) {
 			}
 			spec.Progress = o.Progress
 			statusf(o.Status, "[%d/%d %s] %s: %s (%d conns)", done, total, elapsed(start), label, st.Name, spec.Conns)
-			if o.Observer != nil {
-				o.Observer.Begin(label, st.Name, done, total, &spec)
-			}
-			r, err := loadgen.Run(ctx, spec)
+			r, err := observed{o.Observer, label, st.Name, done, total}.run(ctx, spec)
 			clearProgress(o.Progress)
-			if o.Observer != nil {
-				line := ""
-				if err == nil {
-					line = oneLine(r)
-				}
-				o.Observer.End(r, line, err)
-			}
 			if err != nil {
 				out.Failed = append(out.Failed, fmt.Errorf("%s %s: %w", label, st.Name, err))
 				statusf(o.Status, "    failed: %v", err)

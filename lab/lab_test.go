@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wslab/wslab/firmware/catalog"
+	"github.com/wslab/wslab/firmware/host"
 	"github.com/wslab/wslab/loadgen"
 	"github.com/wslab/wslab/results"
 )
@@ -97,7 +99,7 @@ func TestSweepShapes(t *testing.T) {
 
 	// Streaming: 4 KiB messages through 256-byte receive buffers.
 	r, err := runOn(ctx, BoardSpec{Model: "esp32-idf", RxBuf: 256, TxBuf: 1024, LinkOff: true, CPUOff: true}, "",
-		loadgen.Spec{Scenario: loadgen.Echo, Conns: 1, Size: 4096, Count: 200, Duration: 10 * time.Second})
+		loadgen.Spec{Scenario: loadgen.Echo, Conns: 1, Size: 4096, Count: 200, Duration: 10 * time.Second}, observed{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -270,5 +272,97 @@ func TestOneLineBoardCPU(t *testing.T) {
 	r.Heap[0].CPUBusyMs, r.Heap[1].CPUBusyMs = 0, 0
 	if got := oneLine(r); strings.Contains(got, "CPU") {
 		t.Errorf("status line %q shows a CPU the board does not model", got)
+	}
+}
+
+// The configuration label is spelled once (results.ConfigLabel): the
+// sweep's table, its verdict in the report and its status lines, diff's
+// groups and the recommendation all name a configuration alike.
+func TestConfigLabelOneSpelling(t *testing.T) {
+	run := fakeRun(4, 1024, 2048, 1500, 9000)
+	run.Board.StaticFootprint = 20
+	bs := BoardSpec{Model: "m", Slots: 4, RxBuf: 1024, TxBuf: 2048}
+	want := results.ConfigLabel(run.Board)
+	if want != "m (slots 4, rx 1024 B, tx 2048 B)" {
+		t.Fatalf("label %q", want)
+	}
+	if bs.String() != want {
+		t.Errorf("BoardSpec %q, results %q", bs.String(), want)
+	}
+	if d := results.DiffSets([]*results.Run{run}, []*results.Run{run}); len(d) != 1 || d[0].Board != want {
+		t.Errorf("diff groups by %q, want %q", d[0].Board, want)
+	}
+	pick, _, _, err := results.Recommend([]*results.Run{run}, Goal{})
+	if err != nil || results.ConfigLabel(pick.Board) != want {
+		t.Fatalf("recommend: %v %v", pick, err)
+	}
+	so := &SweepOutcome{Rows: []SweepRow{{Board: bs, Footprint: 20, Run: run, Runs: []*results.Run{run}}}}
+	so.Goal = results.DefaultGoal([]*results.Run{run})
+	so.Pick, so.Closest = judge(so.Rows, []*results.Run{run}, so.Goal)
+	var b strings.Builder
+	WriteSweepTable(&b, so, so.Goal)
+	if !strings.Contains(b.String(), "recommended: "+want+", ") {
+		t.Errorf("sweep table:\n%s\nwant the recommendation named %q", b.String(), want)
+	}
+	if v := sweepSection(so).Verdict; !strings.HasPrefix(v, "recommended: "+want+", ") {
+		t.Errorf("report verdict %q", v)
+	}
+	if l := sweepSection(so).Lines[0].Config; l != want {
+		t.Errorf("report line %q", l)
+	}
+}
+
+// A sweep with a ForeignStarter runs each configuration once per Limits on
+// what the starter starts (here an emulated board, so no cgroups are
+// needed), records the limits in each run, names the rows by them and
+// picks the smallest that meets the goal.
+func TestSweepForeignLimits(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs a sweep")
+	}
+	var started []Limits
+	start := func(rb catalog.Board, l Limits) (string, func() error, error) {
+		started = append(started, l)
+		opts := rb.Options()
+		opts.Listen = "127.0.0.1:0"
+		srv, err := host.Start(opts)
+		if err != nil {
+			return "", nil, err
+		}
+		return srv.WSURL("/ws"), srv.Close, nil
+	}
+	dir := t.TempDir()
+	lims := []Limits{{CPUShare: 0.5, MemLimit: 64 << 20}, {CPUShare: 0.05, MemLimit: 64 << 20}, {CPUShare: 0.05, MemLimit: -1},
+		{CPUShare: 0.05, MemLimit: -1, LinkBps: 5e6}}
+	g, _ := ParseGoal("msgs>=1")
+	var status strings.Builder
+	so, err := Sweep(context.Background(), SweepOptions{Model: "esp32-idf", Scenario: loadgen.Echo, Conns: 1, Duration: 300 * time.Millisecond,
+		LinkOff: true, CPUOff: true, Goal: g, Foreign: start, Limits: lims, Status: &status,
+		Results: filepath.Join(dir, "r"), Out: filepath.Join(dir, "o")})
+	if err != nil {
+		t.Fatalf("%v\n%s", err, status.String())
+	}
+	if len(started) != 4 || len(so.Rows) != 4 || len(so.Runs) != 4 {
+		t.Fatalf("%d started, %d rows, %d runs", len(started), len(so.Rows), len(so.Runs))
+	}
+	want := []string{"cpu 50%, mem 64 MiB", "cpu 5%, mem 64 MiB", "cpu 5%, mem off", "cpu 5%, mem off, link 5 Mbit/s"}
+	for i, r := range so.Rows {
+		if started[i] != lims[i] || r.Limits == nil || *r.Limits != lims[i] {
+			t.Errorf("row %d: started %+v, limits %+v, want %+v", i, started[i], r.Limits, lims[i])
+		}
+		if l := r.Label(); l != results.ConfigLabel(r.Run.Board) || !strings.HasSuffix(l, ", "+want[i]+")") {
+			t.Errorf("row %d is %q, its run %q; want it to end in %q", i, l, results.ConfigLabel(r.Run.Board), want[i])
+		}
+	}
+	// The smallest memory limit, then CPU cap: "off" is no limit at all.
+	if so.Pick != &so.Rows[1] {
+		t.Errorf("picked %v, want %s", so.Pick, so.Rows[1].Label())
+	}
+	var b strings.Builder
+	WriteSweepTable(&b, so, so.Goal)
+	for _, w := range want {
+		if !strings.Contains(b.String(), "\n"+w+" ") {
+			t.Errorf("the table has no row of %q:\n%s", w, b.String())
+		}
 	}
 }

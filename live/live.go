@@ -3,8 +3,9 @@
 // follows the run's intervals over Server-Sent Events (or by polling
 // /state) and draws them on canvases: messages/s, payload up and down,
 // p50/p99 latency, the board's RAM against its budget and its CPU when
-// the board reports one, connections open and errors; for the lab, which
-// step of which board runs and the steps done with their one-line results.
+// the board reports one, connections open and errors; for the lab, a sweep
+// or a compare, which run of which board (a model, a configuration, a
+// target) goes on and the runs done with their one-line results.
 //
 // The load generator feeds it through loadgen.Spec.OnInterval, once per
 // interval, off the hot path.
@@ -33,10 +34,10 @@ var page []byte
 // State is what the page shows: the document /state and /events send.
 type State struct {
 	Seq   int64  `json:"seq"`   // grows with every change
-	Job   string `json:"job"`   // "load" or "lab"
+	Job   string `json:"job"`   // "load", "lab", "sweep" or "compare"
 	Title string `json:"title"` // what runs, in words
 	Phase string `json:"phase"` // "waiting", "running", "done"
-	Total int    `json:"total"` // lab: steps in all
+	Total int    `json:"total"` // lab, sweep, compare: runs in all
 	Run   *Run   `json:"run"`   // the run going on, or the last one
 	Steps []Step `json:"steps"` // the runs done, in order
 	Error string `json:"error,omitempty"`
@@ -46,7 +47,7 @@ type State struct {
 type Run struct {
 	Board     string  `json:"board"` // a model name, or the target
 	Step      string  `json:"step"`
-	Index     int     `json:"index"` // 1-based, of State.Total (lab)
+	Index     int     `json:"index"` // 1-based, of State.Total (lab, sweep, compare)
 	Scenario  string  `json:"scenario"`
 	Target    string  `json:"target"`
 	Conns     int     `json:"conns"`

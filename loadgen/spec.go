@@ -25,8 +25,8 @@ const (
 )
 
 // HistLateness is the histogram of how late open-loop sends left, from
-// their intended time, in microseconds.
-const HistLateness = "send_lateness"
+// their intended time, in microseconds (named in results, which prints it).
+const HistLateness = results.HistLateness
 
 // Spec describes one scenario run. Zero fields take the defaults noted.
 type Spec struct {

@@ -22,9 +22,7 @@ type SetDiff struct {
 
 // groupKey names a board configuration: runs compare only with runs of the
 // same model, slots and buffers.
-func groupKey(r *Run) string {
-	return fmt.Sprintf("%s (%d slots, rx %d, tx %d)", r.Board.Model, r.Board.Slots, r.Board.RxBuf, r.Board.TxBuf)
-}
+func groupKey(r *Run) string { return ConfigLabel(r.Board) }
 
 // DiffSets compares two run sets (two results folders: a baseline and a
 // candidate) scenario by scenario and board by board, with Compare; the

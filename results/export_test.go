@@ -25,7 +25,6 @@ var (
 	CheckGoal       = Goal.check
 	Holds           = Clause.holds
 	Margin          = Clause.margin
-	Label           = (*Config).label
 	CloneRun        = (*Run).clone
 	RunQuantile     = (*Run).quantile
 )

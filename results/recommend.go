@@ -28,11 +28,6 @@ type Config struct {
 	Value  float64
 }
 
-// label names every buffer the configuration sets.
-func (c *Config) label() string {
-	return fmt.Sprintf("%s slots %d, rx %d, tx %d", c.Board.Model, c.Board.Slots, c.Board.RxBuf, c.Board.TxBuf)
-}
-
 // median returns the median over the configuration's runs of the clause's
 // figure, and false when no run has it.
 func (c *Config) median(cl Clause) (float64, bool) {
@@ -58,19 +53,15 @@ func DefaultGoal(runs []*Run) Goal {
 	return Goal{{Figure: "msgs", Op: OpGreaterEq, Limit: lim, Text: fmt.Sprintf("msgs>=%.0f (90%% of the best)", lim)}}
 }
 
-// configs groups runs by board configuration (model, slots, rx, tx), in
-// the order each first ran.
+// configs groups runs by board configuration (ConfigLabel: model, slots,
+// rx, tx), in the order each first ran.
 func configs(runs []*Run) []*Config {
 	rs := slices.Clone(runs)
 	SortRuns(rs)
-	type key struct {
-		model         string
-		slots, rx, tx int
-	}
-	byKey := map[key]*Config{}
+	byKey := map[string]*Config{}
 	var out []*Config
 	for _, r := range rs {
-		k := key{r.Board.Model, r.Board.Slots, r.Board.RxBuf, r.Board.TxBuf}
+		k := ConfigLabel(r.Board)
 		c := byKey[k]
 		if c == nil {
 			c = &Config{}
@@ -96,7 +87,9 @@ func configs(runs []*Run) []*Config {
 // Recommend is the one rule that picks a configuration of a sweep: among
 // the configurations (repeats count by their median) that meet every
 // clause of g and fit the heap budget, the smallest RAM; ties go to the
-// higher message rate, then the smaller rx+tx. A nil goal means
+// higher message rate, then the smaller rx+tx. A foreign server's limits
+// (ExtraMemLimit, ExtraCPUQuota, ExtraLinkBps) come before RAM: the
+// smallest memory limit, then CPU cap, then link that meets the goal. A nil goal means
 // DefaultGoal. It returns every configuration with its verdict, the pick,
 // and, when none meets the goal, the closest: the one whose worst clause
 // missed by the least (an over-budget one only when nothing else ran).
@@ -129,7 +122,12 @@ func Recommend(runs []*Run, g Goal) (pick, closest *Config, all []*Config, err e
 	}
 	msgs := func(c *Config) float64 { v, _ := c.median(Clause{Figure: "msgs"}); return v }
 	better := func(a, b *Config) int {
-		return cmp.Or(cmp.Compare(a.RAM, b.RAM), -cmp.Compare(msgs(a), msgs(b)),
+		// A foreign server's limits first (the smaller memory limit, CPU
+		// cap, link; none on an emulated board): they are what its sweep sizes.
+		return cmp.Or(cmp.Compare(limitCost(a.Board, ExtraMemLimit), limitCost(b.Board, ExtraMemLimit)),
+			cmp.Compare(limitCost(a.Board, ExtraCPUQuota), limitCost(b.Board, ExtraCPUQuota)),
+			cmp.Compare(limitCost(a.Board, ExtraLinkBps), limitCost(b.Board, ExtraLinkBps)),
+			cmp.Compare(a.RAM, b.RAM), -cmp.Compare(msgs(a), msgs(b)),
 			cmp.Compare(a.Board.RxBuf+a.Board.TxBuf, b.Board.RxBuf+b.Board.TxBuf))
 	}
 	for _, c := range all {

@@ -51,8 +51,8 @@ func TestRecommend(t *testing.T) {
 	if r, _, err = recommend(t, runs, "msgs>=100,p99<=15ms"); err != nil || r.Board.RxBuf != 2048 {
 		t.Fatalf("p99 <= 15 ms: got %v, %v; want 2048", r, err)
 	}
-	if results.Label(r) != "esp32-idf slots 8, rx 2048, tx 2048" {
-		t.Errorf("label %q does not name every buffer", results.Label(r))
+	if l := results.ConfigLabel(r.Board); l != "esp32-idf (slots 8, rx 2048 B, tx 2048 B)" {
+		t.Errorf("label %q does not name every buffer", l)
 	}
 }
 
