@@ -3,10 +3,13 @@
 // target, ...) under a board model's limits: the command runs in cgroup v1
 // groups that cap its CPU at the board's speed and its memory at the
 // board's budget, and clients reach it through a relay that applies the
-// board's link (shared bandwidth, added round trip) and board-sized socket
-// buffers. The relay answers GET /stats itself with the process's figures
-// in the shape of a wslab board's /stats, so the load generator samples a
-// foreign server as it samples an emulated board.
+// board's link with the emulated board's own model (host.Shaper: shared
+// bandwidth, added round trip, WiFi tails, airtime, the receive window) and
+// board-sized socket buffers. The relay answers GET /stats itself with the
+// process's figures in the shape of a wslab board's /stats (memory from the
+// group, its CPU time as the board's CPU busy time against the quota), so
+// the load generator samples a foreign server as it samples an emulated
+// board.
 package foreign
 
 import (
