@@ -344,11 +344,10 @@ func (b *Board) Close() error {
 			<-exited
 		}
 	}
-	if err := b.cg.Close(); err != nil {
-		errs = append(errs, err)
-	}
+	cgErr := b.cg.Close()
 	// A reboot under way fails now that the group is gone (its process
-	// killed with it), or its process was started and is killed here.
+	// killed with it), or its process was started and is killed here (it
+	// may have joined the group as it was being removed: remove it again).
 	b.watching.Wait()
 	b.mu.Lock()
 	cmd, exited = b.cmd, b.exited
@@ -356,6 +355,12 @@ func (b *Board) Close() error {
 	if cmd != nil && running(exited) {
 		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
 		<-exited
+	}
+	if cgErr != nil {
+		cgErr = b.cg.Close()
+	}
+	if cgErr != nil {
+		errs = append(errs, cgErr)
 	}
 	b.doneOnce.Do(func() { close(b.done) })
 	return errors.Join(errs...)

@@ -201,7 +201,8 @@ func (g *Cgroup) Throttled() (periods, ns int64) {
 }
 
 // Close kills any process left in the group and removes it from every
-// hierarchy.
+// hierarchy. A group that could not be removed (a process joined it
+// meanwhile) stays, for Close to try again.
 func (g *Cgroup) Close() error {
 	var errs []error
 	for _, c := range []string{"memory", "cpu", "cpuacct"} {
@@ -220,6 +221,7 @@ func (g *Cgroup) Close() error {
 		}
 		if err := removeGroup(d); err != nil {
 			errs = append(errs, err)
+			continue // kept: Close again once its processes are gone
 		}
 		delete(g.dirs, c)
 	}
