@@ -124,8 +124,17 @@ func runForeign(ff *foreignFlags, bf *boardFlags, listen string, stdout, stderr 
 		fmt.Fprintf(stdout, "cpu: no cap (%s)\n", cpuSource)
 	}
 	if link.On() {
-		fmt.Fprintf(stdout, "link: %g Mbit/s shared, +%s round trip; client socket buffers %d/%d B\n",
-			float64(link.Bps)/1e6, time.Duration(link.RTT), cfg.RxBuf, cfg.TxBuf)
+		fmt.Fprintf(stdout, "link: the emulated board's: %g Mbit/s shared, +%s round trip", float64(link.Bps)/1e6, time.Duration(link.RTT))
+		if link.Tails.On() {
+			fmt.Fprintf(stdout, ", WiFi tails (seed %d)", link.Tails.Seed)
+		}
+		if link.Airtime > 0 {
+			fmt.Fprintf(stdout, ", %s airtime per small frame", time.Duration(link.Airtime))
+		}
+		if link.RTT > 0 {
+			fmt.Fprintf(stdout, ", %d B receive window", cfg.RxBuf)
+		}
+		fmt.Fprintf(stdout, "; client socket buffers %d/%d B\n", cfg.RxBuf, cfg.TxBuf)
 	} else {
 		fmt.Fprintf(stdout, "link: off (loopback speed); client socket buffers %d/%d B\n", cfg.RxBuf, cfg.TxBuf)
 	}

@@ -23,9 +23,16 @@ func runLab(args []string, stdout, stderr io.Writer) int {
 	execModel := fs.String("exec-model", "esp32-idf", "the board model put around the -exec server")
 	var lf liveFlags // --live, --live-hold (liveflag.go)
 	lf.register(fs)
+	var lh labHealth // load's --serial, --stats-free, ... on every step (lab_health.go)
+	lh.register(fs)
 	human, code, ok := jf.parse(fs, args, "lab", stdout, stderr)
 	if !ok {
 		return code
+	}
+	var probe lab.Options
+	if err := lh.apply(&probe, len(targets) > 0 || ff.exec != "", human); err != nil {
+		fmt.Fprintln(stderr, "wslab lab:", err)
+		return exitUsage
 	}
 	if ff.exec != "" {
 		b, n, err := startForeignTarget(&ff, *execModel, *jf.linkOff, stdout, stderr)
@@ -42,7 +49,7 @@ func runLab(args []string, stdout, stderr io.Writer) int {
 	ctx, stop := interruptible()
 	defer stop()
 	o := lab.Options{Targets: targets, Slots: *slots, LinkOff: *jf.linkOff, Results: *jf.results, Out: *jf.out,
-		BoardExe: boardExe(*jf.inProcess), Status: human, Progress: progressWriter(stderr, *jf.quiet)}
+		BoardExe: boardExe(*jf.inProcess), Status: human, Progress: progressWriter(stderr, *jf.quiet), Watch: probe.Watch}
 	if len(targets) == 0 {
 		o.Models = splitList(*models)
 	}

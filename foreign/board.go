@@ -344,11 +344,10 @@ func (b *Board) Close() error {
 			<-exited
 		}
 	}
-	if err := b.cg.Close(); err != nil {
-		errs = append(errs, err)
-	}
+	cgErr := b.cg.Close()
 	// A reboot under way fails now that the group is gone (its process
-	// killed with it), or its process was started and is killed here.
+	// killed with it), or its process was started and is killed here (it
+	// may have joined the group as it was being removed: remove it again).
 	b.watching.Wait()
 	b.mu.Lock()
 	cmd, exited = b.cmd, b.exited
@@ -356,6 +355,12 @@ func (b *Board) Close() error {
 	if cmd != nil && running(exited) {
 		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
 		<-exited
+	}
+	if cgErr != nil {
+		cgErr = b.cg.Close()
+	}
+	if cgErr != nil {
+		errs = append(errs, cgErr)
 	}
 	b.doneOnce.Do(func() { close(b.done) })
 	return errors.Join(errs...)
@@ -382,7 +387,15 @@ type statsDoc struct {
 		Mallocs int64 `json:"mallocs"`
 		Frees   int64 `json:"frees"`
 	} `json:"heap"`
+	// CPU is the process's CPU time from the group's cpuacct.usage, and
+	// as the emulated board's "cpu" reports its processor: busy_ms is the
+	// time the board's CPU (the quota) was busy, the usage over the
+	// quota's share of a core (one core without a quota), busy_permille
+	// that over the board's uptime, on one core.
 	CPU struct {
+		BusyMs           int64   `json:"busy_ms"`
+		BusyPermille     int64   `json:"busy_permille"`
+		Cores            int     `json:"cores"`
 		UsageNs          int64   `json:"usage_ns"`
 		Share            float64 `json:"share"`
 		PeriodUs         int64   `json:"period_us"`
@@ -443,6 +456,11 @@ func (b *Board) statsDoc(relay *Relay) []byte {
 	d.Heap.RSS, _ = b.cg.RSS()
 	d.CPU.UsageNs, _ = b.cg.CPUUsage()
 	d.CPU.Share = b.o.CPUShare
+	busy := BoardBusy(d.CPU.UsageNs, b.o.CPUShare)
+	d.CPU.BusyMs, d.CPU.Cores = busy/1e6, 1
+	if up := time.Since(b.started); up > 0 {
+		d.CPU.BusyPermille = min(busy*1000/int64(up), 1000)
+	}
 	if b.o.CPUShare > 0 {
 		d.CPU.PeriodUs, d.CPU.QuotaUs = QuotaPeriod(b.o.CPUShare)
 	}
@@ -457,6 +475,17 @@ func (b *Board) statsDoc(relay *Relay) []byte {
 	d.Conns.Accepted = relay.Accepted()
 	doc, _ := json.Marshal(&d)
 	return doc
+}
+
+// BoardBusy turns a process's CPU time (ns) under a quota of share of one
+// core into the board's busy time: the quota is the board's processor, so
+// a process that used all of its quota kept the board busy all along. No
+// quota (share 0) counts one host core.
+func BoardBusy(usageNs int64, share float64) int64 {
+	if share <= 0 {
+		return usageNs
+	}
+	return int64(float64(usageNs) / share)
 }
 
 // running reports whether the process whose end closes exited has not

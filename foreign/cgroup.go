@@ -3,10 +3,13 @@
 // target, ...) under a board model's limits: the command runs in cgroup v1
 // groups that cap its CPU at the board's speed and its memory at the
 // board's budget, and clients reach it through a relay that applies the
-// board's link (shared bandwidth, added round trip) and board-sized socket
-// buffers. The relay answers GET /stats itself with the process's figures
-// in the shape of a wslab board's /stats, so the load generator samples a
-// foreign server as it samples an emulated board.
+// board's link with the emulated board's own model (host.Shaper: shared
+// bandwidth, added round trip, WiFi tails, airtime, the receive window) and
+// board-sized socket buffers. The relay answers GET /stats itself with the
+// process's figures in the shape of a wslab board's /stats (memory from the
+// group, its CPU time as the board's CPU busy time against the quota), so
+// the load generator samples a foreign server as it samples an emulated
+// board.
 package foreign
 
 import (
@@ -198,7 +201,8 @@ func (g *Cgroup) Throttled() (periods, ns int64) {
 }
 
 // Close kills any process left in the group and removes it from every
-// hierarchy.
+// hierarchy. A group that could not be removed (a process joined it
+// meanwhile) stays, for Close to try again.
 func (g *Cgroup) Close() error {
 	var errs []error
 	for _, c := range []string{"memory", "cpu", "cpuacct"} {
@@ -217,6 +221,7 @@ func (g *Cgroup) Close() error {
 		}
 		if err := removeGroup(d); err != nil {
 			errs = append(errs, err)
+			continue // kept: Close again once its processes are gone
 		}
 		delete(g.dirs, c)
 	}

@@ -323,8 +323,10 @@ func TestCrashInRunRecord(t *testing.T) {
 		o.Board.HeapBudget = 2 << 20
 		o.CPUShare = 0
 	})
-	// One upload larger than the budget: the server keeps it in memory.
-	r := load(t, b, loadgen.Spec{Scenario: loadgen.HTTP, Method: "PUT", Size: 4 << 20, Conns: 1, Count: 3,
+	// Uploads larger than the budget: the server keeps them in memory. The
+	// run goes on after the crash (a count of requests would end it when
+	// they fail, before the board has told of the crash).
+	r := load(t, b, loadgen.Spec{Scenario: loadgen.HTTP, Method: "PUT", Size: 4 << 20, Conns: 1, Duration: 4 * time.Second,
 		HeapEvery: 50 * time.Millisecond})
 	if len(b.Crashes()) == 0 {
 		t.Fatalf("no crash; run errors %v", r.Errors)

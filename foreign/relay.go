@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"io"
 	"net"
 	"strconv"
 	"sync"
@@ -14,18 +13,21 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
-	"golang.org/x/time/rate"
 
 	"github.com/wslab/wslab/firmware/host"
 )
 
 // RelayOptions configure a Relay.
 type RelayOptions struct {
-	Listen   string    // address clients connect to, e.g. 127.0.0.1:0
-	Upstream string    // the foreign server's address
-	Link     host.Link // bandwidth shared by every connection and both directions; RTT added to the server's output
+	Listen   string // address clients connect to, e.g. 127.0.0.1:0
+	Upstream string // the foreign server's address
+	// Link is the board's link, applied as on an emulated board
+	// (host.Shaper); with an RTT, RxBuf is the receive window.
+	Link host.Link
 	// RxBuf and TxBuf size the client-side socket buffers (SO_RCVBUF,
-	// SO_SNDBUF) like the board's TCP window; 0 leaves Linux's.
+	// SO_SNDBUF) like the board's TCP window, and the upstream socket's
+	// the other way round (what the board's firmware holds); 0 leaves
+	// Linux's. TxBuf also bounds the server's output the relay holds.
 	RxBuf, TxBuf int
 	// Stats, when set, answers GET /stats on the relay's address with the
 	// document it returns for this relay (the foreign server never sees
@@ -41,19 +43,21 @@ type RelayOptions struct {
 }
 
 // Relay is a TCP relay in front of a foreign server that applies a board's
-// link.
-//
-// TODO: once the emulated board's link (firmware/host/link.go, with the
-// TCP window and WiFi tails) is exported, shape with it instead of the
-// token bucket here, so both kinds of board share one link model.
+// link with the emulated board's own model (host.Shaper): the bandwidth
+// shared by every connection and both directions, the added round trip,
+// the WiFi tails, the radio's airtime per small frame and the receive
+// window of the board's rx buffer.
 type Relay struct {
 	o      RelayOptions
 	ln     net.Listener
-	lim    *rate.Limiter // nil: no bandwidth cap
-	chunk  int           // bytes moved per shaping step
-	ctx    context.Context
-	cancel context.CancelFunc
-	wg     sync.WaitGroup
+	shaper *host.Shaper
+	chunk  int // bytes read per step
+	// onRelease, when set (tests), gets each read of the server's output's
+	// delay: the round trip plus the tail drawn for it.
+	onRelease func(delay int64)
+	ctx       context.Context
+	cancel    context.CancelFunc
+	wg        sync.WaitGroup
 
 	mu    sync.Mutex
 	conns map[net.Conn]struct{}
@@ -92,23 +96,35 @@ func StartRelay(o RelayOptions) (*Relay, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := &Relay{o: o, ln: ln, conns: map[net.Conn]struct{}{}, chunk: 16 << 10}
+	r := &Relay{o: o, ln: ln, conns: map[net.Conn]struct{}{}, chunk: 16 << 10,
+		shaper: host.NewShaper(o.Link, o.RxBuf)}
 	r.ctx, r.cancel = context.WithCancel(context.Background())
-	if o.Link.Bps > 0 {
-		// A segment, or a millisecond of transfer when that is more, moves
-		// at a time, so connections and directions take turns on a
-		// saturated link; four of them may pass at once after an idle spell.
-		q := int(o.Link.Bps / 8 / 1000)
-		if q < 1460 {
-			q = 1460
-		}
-		r.chunk = q
-		r.lim = rate.NewLimiter(rate.Limit(float64(o.Link.Bps)/8), 4*q)
-	}
 	r.wg.Add(1)
 	go r.acceptLoop()
 	return r, nil
 }
+
+// upstreamBuffers sizes the upstream socket like the board's buffers: the
+// bytes it takes are what the board's firmware has taken (the receive
+// window reopens a round trip after), so it holds no more than the board.
+func (r *Relay) upstreamBuffers(network, address string, c syscall.RawConn) error {
+	var serr error
+	err := c.Control(func(fd uintptr) {
+		if r.o.RxBuf > 0 {
+			serr = unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_SNDBUF, r.o.RxBuf)
+		}
+		if r.o.TxBuf > 0 && serr == nil {
+			serr = unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_RCVBUF, r.o.TxBuf)
+		}
+	})
+	if err != nil {
+		return err
+	}
+	return serr
+}
+
+// Shaper is the link model the relay applies.
+func (r *Relay) Shaper() *host.Shaper { return r.shaper }
 
 // Addr is the address clients connect to.
 func (r *Relay) Addr() net.Addr { return r.ln.Addr() }
@@ -202,7 +218,7 @@ func (r *Relay) serve(c net.Conn) {
 		return // the client left before saying anything
 	}
 	ctx, cancel := context.WithTimeout(r.ctx, r.o.DialTimeout)
-	up, err := (&net.Dialer{}).DialContext(ctx, "tcp", r.o.Upstream)
+	up, err := (&net.Dialer{Control: r.upstreamBuffers}).DialContext(ctx, "tcp", r.o.Upstream)
 	cancel()
 	if err != nil {
 		return // the client sees its connection closed, as when a board resets
@@ -216,23 +232,18 @@ func (r *Relay) serve(c net.Conn) {
 
 	// The request line read above goes first (ReadSlice's line lives in
 	// br's buffer until the next read).
-	if len(line) > 0 {
-		if r.wait(len(line)) != nil {
-			return
-		}
-		if _, err := up.Write(line); err != nil {
-			return
-		}
-		r.bytesIn.Add(int64(len(line)))
+	sc := r.shaper.Conn()
+	if len(line) > 0 && r.forward(sc, line, up) != nil {
+		return
 	}
 	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		r.toServer(br, up)
+		r.toServer(sc, br, c, up)
 		closeWrite(up)
 	}()
-	r.toClient(up, c)
+	r.toClient(sc, up, c)
 	closeWrite(c)
 	wg.Wait()
 }
@@ -245,28 +256,100 @@ func closeWrite(c net.Conn) {
 	}
 }
 
-// wait takes n bytes from the shared link.
-func (r *Relay) wait(n int) error {
-	if r.lim == nil {
-		return nil
+// sleepUntil waits until at on the shaper's clock, or the relay's end.
+func (r *Relay) sleepUntil(at int64) error {
+	d := time.Until(r.shaper.Time(at))
+	if d <= 0 {
+		return r.ctx.Err()
 	}
-	return r.lim.WaitN(r.ctx, n)
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-r.ctx.Done():
+		return r.ctx.Err()
+	}
 }
 
-// toServer moves the client's bytes to the server, taking its share of the
-// link first.
-func (r *Relay) toServer(src io.Reader, dst net.Conn) {
+// waitReadable waits until the socket has input (or its end) without
+// taking any: the board takes input only when its radio, its window and
+// the link let it, and until then the bytes wait in the client's socket.
+func waitReadable(rc syscall.RawConn) error {
+	var one [1]byte
+	return rc.Read(func(fd uintptr) bool {
+		_, _, err := unix.Recvfrom(int(fd), one[:], unix.MSG_PEEK|unix.MSG_DONTWAIT)
+		return err != unix.EAGAIN && err != unix.EINTR
+	})
+}
+
+// forward passes b, bytes of the client the relay holds already, to the
+// server as the board takes input.
+func (r *Relay) forward(sc *host.ShapedConn, b []byte, up net.Conn) error {
+	for len(b) > 0 {
+		g, at := sc.In(r.shaper.Now(), len(b))
+		if g == 0 {
+			if err := r.sleepUntil(max(at, r.shaper.Now()+int64(time.Millisecond))); err != nil {
+				return err
+			}
+			continue
+		}
+		if err := r.sleepUntil(sc.Received(r.shaper.Now(), g, g)); err != nil {
+			return err
+		}
+		if _, err := up.Write(b[:g]); err != nil {
+			return err
+		}
+		sc.Consumed(r.shaper.Now(), g)
+		r.bytesIn.Add(int64(g))
+		b = b[g:]
+	}
+	return nil
+}
+
+// toServer moves the client's bytes to the server the way the board takes
+// input (host.ShapedConn.In): when the radio is awake and free, within the
+// receive window, with the shared link's credit. The bytes count as taken
+// by the server (their window reopens a round trip later) once written to
+// the upstream socket, whose buffers are board-sized.
+func (r *Relay) toServer(sc *host.ShapedConn, br *bufio.Reader, c, up net.Conn) {
+	if n := br.Buffered(); n > 0 {
+		b, _ := br.Peek(n)
+		if r.forward(sc, b, up) != nil {
+			up.Close()
+			return
+		}
+		_, _ = br.Discard(n)
+	}
+	var rc syscall.RawConn
+	if scc, ok := c.(syscall.Conn); ok {
+		rc, _ = scc.SyscallConn()
+	}
 	buf := make([]byte, r.chunk)
 	for {
-		n, err := src.Read(buf)
+		if rc != nil && waitReadable(rc) != nil {
+			return
+		}
+		now := r.shaper.Now()
+		g, at := sc.In(now, len(buf))
+		if g == 0 {
+			if r.sleepUntil(max(at, now+int64(time.Millisecond))) != nil {
+				up.Close()
+				return
+			}
+			continue
+		}
+		n, err := c.Read(buf[:g])
+		crossed := sc.Received(r.shaper.Now(), g, n)
 		if n > 0 {
-			if r.wait(n) != nil {
-				dst.Close()
+			if r.sleepUntil(crossed) != nil {
+				up.Close()
 				return
 			}
-			if _, werr := dst.Write(buf[:n]); werr != nil {
+			if _, werr := up.Write(buf[:n]); werr != nil {
 				return
 			}
+			sc.Consumed(r.shaper.Now(), n)
 			r.bytesIn.Add(int64(n))
 		}
 		if err != nil {
@@ -277,67 +360,63 @@ func (r *Relay) toServer(src io.Reader, dst net.Conn) {
 
 type segment struct {
 	b   []byte
-	due time.Time
+	due int64 // on the shaper's clock
 }
 
-// toClient moves the server's bytes to the client: each chunk takes its
-// share of the link, then arrives a round trip later.
-func (r *Relay) toClient(src net.Conn, dst net.Conn) {
-	rtt := time.Duration(r.o.Link.RTT)
-	if rtt <= 0 {
-		buf := make([]byte, r.chunk)
-		for {
-			n, err := src.Read(buf)
-			if n > 0 {
-				if r.wait(n) != nil {
-					return
-				}
-				if _, werr := dst.Write(buf[:n]); werr != nil {
-					src.Close()
-					return
-				}
-				r.bytesOut.Add(int64(n))
-			}
-			if err != nil {
-				return
-			}
-		}
+// toClient moves the server's bytes to the client the way the board sends
+// (host.ShapedConn.Produced, Out): each read is due a round trip and its
+// drawn tail later, in order, then takes the radio and the shared link. At
+// most the board's tx buffer is held between the server and the client.
+func (r *Relay) toClient(sc *host.ShapedConn, src, dst net.Conn) {
+	limit := int64(r.o.TxBuf)
+	if limit <= 0 {
+		limit = 64 << 10
 	}
+	var queued atomic.Int64
+	room := make(chan struct{}, 1)
 	segs := make(chan segment, 64)
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
 		failed := false
 		for s := range segs {
-			if failed {
-				continue
-			}
-			if d := time.Until(s.due); d > 0 {
-				t := time.NewTimer(d)
-				select {
-				case <-t.C:
-				case <-r.ctx.Done():
-					t.Stop()
-					failed = true
-					continue
+			if !failed {
+				failed = r.send(sc, s, dst, len(segs) > 0) != nil
+				if failed {
+					src.Close()
 				}
 			}
-			if _, err := dst.Write(s.b); err != nil {
-				failed = true
-				src.Close()
-				continue
+			queued.Add(-int64(len(s.b)))
+			select {
+			case room <- struct{}{}:
+			default:
 			}
-			r.bytesOut.Add(int64(len(s.b)))
 		}
 	}()
 	for {
-		buf := make([]byte, r.chunk)
-		n, err := src.Read(buf)
-		if n > 0 {
-			if r.wait(n) != nil {
+		for q := queued.Load(); q >= limit; q = queued.Load() {
+			select {
+			case <-room:
+			case <-done:
+			case <-r.ctx.Done():
+			}
+			if !running(done) || r.ctx.Err() != nil {
 				break
 			}
-			segs <- segment{b: buf[:n], due: time.Now().Add(rtt)}
+		}
+		if !running(done) || r.ctx.Err() != nil {
+			break
+		}
+		buf := make([]byte, min(int64(r.chunk), max(limit-queued.Load(), 1)))
+		n, err := src.Read(buf)
+		if n > 0 {
+			now := r.shaper.Now()
+			due := sc.Produced(now, n)
+			if r.onRelease != nil {
+				r.onRelease(due - now)
+			}
+			queued.Add(int64(n))
+			segs <- segment{b: buf[:n], due: due}
 		}
 		if err != nil {
 			break
@@ -345,6 +424,33 @@ func (r *Relay) toClient(src net.Conn, dst net.Conn) {
 	}
 	close(segs)
 	<-done
+}
+
+// send writes one segment to the client once it is due, a grant of the
+// shared link at a time.
+func (r *Relay) send(sc *host.ShapedConn, s segment, dst net.Conn, more bool) error {
+	if err := r.sleepUntil(s.due); err != nil {
+		return err
+	}
+	b := s.b
+	for len(b) > 0 {
+		now := r.shaper.Now()
+		g, at := sc.Out(now, len(b))
+		if g == 0 {
+			if err := r.sleepUntil(max(at, now+1)); err != nil {
+				return err
+			}
+			continue
+		}
+		n, err := dst.Write(b[:g])
+		sc.Wrote(now, g, n, n < len(b) || more)
+		r.bytesOut.Add(int64(n))
+		b = b[n:]
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // serveStats answers GET /stats with the document, after reading the rest

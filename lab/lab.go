@@ -37,6 +37,13 @@ type Options struct {
 	Status, Progress io.Writer
 	// Observer, when set, follows each step (observer.go).
 	Observer Observer
+	// Watch, when set, watches a board given by Targets (not an emulated
+	// one) during each step: its health from its own stats, its serial
+	// console. It is called with the step's spec before the run (it may
+	// change it: where the stats are) and returns what to call with the
+	// Run after it (nil when the run produced none), which puts the readings and
+	// the board's crashes and reboots in the Run.
+	Watch func(spec *loadgen.Spec) (done func(*results.Run), err error)
 }
 
 // Outcome is what a lab (or sweep, or compare) produced.
@@ -74,7 +81,7 @@ func Lab(ctx context.Context, o Options) (*Outcome, error) {
 	total := boards * len(o.Suite)
 	done := 0
 	start := time.Now()
-	runSuite := func(label string, t Target) {
+	runSuite := func(label string, t Target, watch bool) {
 		for _, st := range o.Suite {
 			if ctx.Err() != nil {
 				return
@@ -90,8 +97,24 @@ func Lab(ctx context.Context, o Options) (*Outcome, error) {
 			}
 			spec.Progress = o.Progress
 			statusf(o.Status, "[%d/%d %s] %s: %s (%d conns)", done, total, elapsed(start), label, st.Name, spec.Conns)
-			r, err := observed{o.Observer, label, st.Name, done, total}.run(ctx, spec)
+			var watched func(*results.Run)
+			if watch && o.Watch != nil {
+				w, err := o.Watch(&spec)
+				if err != nil {
+					out.Failed = append(out.Failed, fmt.Errorf("%s %s: watching the board: %w", label, st.Name, err))
+					statusf(o.Status, "    failed: watching the board: %v", err)
+					continue
+				}
+				watched = w
+			}
+			obs := observed{o.Observer, label, st.Name, done, total}
+			obs.begin(&spec)
+			r, err := loadgen.Run(ctx, spec)
 			clearProgress(o.Progress)
+			if watched != nil {
+				watched(r)
+			}
+			obs.end(r, err)
 			if err != nil {
 				out.Failed = append(out.Failed, fmt.Errorf("%s %s: %w", label, st.Name, err))
 				statusf(o.Status, "    failed: %v", err)
@@ -106,6 +129,9 @@ func Lab(ctx context.Context, o Options) (*Outcome, error) {
 			}
 			out.Runs = append(out.Runs, r)
 			statusf(o.Status, "    %s", oneLine(r))
+			for _, e := range r.BoardEvents {
+				statusf(o.Status, "    board event %s at +%s: %s", e.Kind, e.Offset.D().Round(time.Millisecond), e.Detail)
+			}
 			if st.Name == "echo all slots" {
 				t.Closed = r.Summary().MsgsPerSec
 			}
@@ -118,13 +144,13 @@ func Lab(ctx context.Context, o Options) (*Outcome, error) {
 			done += len(o.Suite)
 			continue
 		}
-		runSuite(m, Target{URL: "ws://" + b.addr, Slots: b.board.Config.Slots, MaxMessage: b.board.Config.MaxMessage, LinkBps: b.board.Link.Bps, StatsURL: b.stats})
+		runSuite(m, Target{URL: "ws://" + b.addr, Slots: b.board.Config.Slots, MaxMessage: b.board.Config.MaxMessage, LinkBps: b.board.Link.Bps, StatsURL: b.stats}, false)
 		if err := b.close(); err != nil {
 			out.Failed = append(out.Failed, fmt.Errorf("board %s: %w", m, err))
 		}
 	}
 	for _, u := range o.Targets {
-		runSuite(u, Target{URL: baseURL(u), Slots: o.Slots})
+		runSuite(u, Target{URL: baseURL(u), Slots: o.Slots}, true)
 	}
 	if len(out.Runs) == 0 {
 		return out, fmt.Errorf("no run succeeded: %w", errors.Join(out.Failed...))

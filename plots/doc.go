@@ -10,6 +10,7 @@
 //   - ThroughputVsConns: messages per second against connections, one line
 //     per board;
 //   - HeapOverTime: the board's heap in use, with its budget;
+//   - CPUOverTime: the board's CPU busy fraction between heap samples;
 //   - BufferSweep: throughput, p99 and RAM against buffer size in three
 //     aligned panels, with the recommended configuration marked;
 //   - BoardComparison: grouped bars per scenario, one colour per board;

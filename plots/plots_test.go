@@ -122,6 +122,7 @@ func goldenCases() map[string]func() (*Figure, error) {
 		},
 		"throughput-vs-conns": func() (*Figure, error) { return ThroughputVsConns(scalingRuns()) },
 		"heap-over-time":      func() (*Figure, error) { return HeapOverTime(heapRuns()) },
+		"cpu-over-time":       func() (*Figure, error) { return CPUOverTime(cpuRuns()) },
 		"buffer-sweep":        func() (*Figure, error) { return BufferSweep(sweepRuns()) },
 		"board-comparison":    func() (*Figure, error) { return BoardComparison(boardRuns()) },
 		"history-msgs-s": func() (*Figure, error) {
@@ -229,6 +230,7 @@ func TestNoData(t *testing.T) {
 		"overtime":   func() (*Figure, error) { return LatencyOverTime(empty, results.HistLatency) },
 		"scaling":    func() (*Figure, error) { return ThroughputVsConns(empty) },
 		"heap":       func() (*Figure, error) { return HeapOverTime(empty) },
+		"cpu":        func() (*Figure, error) { return CPUOverTime(empty) },
 		"sweep":      func() (*Figure, error) { return BufferSweep(spectrumRuns(), nil) }, // one buffer size
 		"history":    func() (*Figure, error) { return RegressionHistory(empty, "p99", nil) },
 		"comparison": func() (*Figure, error) { return BoardComparison(nil) },

@@ -50,6 +50,15 @@ func TestCPUBusyPeak(t *testing.T) {
 		{"idle then busy", cpuSamples(1, 0, 0, 250), 250, true},
 		{"two cores", cpuSamples(2, 100, 1100), 500, true},
 		{"over full is full", cpuSamples(1, 0, 1003), 1000, true},
+		// The last sample 2 ms after the one before, 2 ms busier: the
+		// ms count cannot tell that gap busy from idle.
+		{"a short last gap joins no stretch", append(cpuSamples(1, 0, 100), results.HeapSample{
+			Offset: results.Duration(time.Second + 2*time.Millisecond), CPUBusyMs: 102, CPUCores: 1}), 100, true},
+		{"short gaps join the next sample", []results.HeapSample{{CPUBusyMs: 10, CPUCores: 1},
+			{Offset: results.Duration(50 * time.Millisecond), CPUBusyMs: 60, CPUCores: 1},
+			{Offset: results.Duration(200 * time.Millisecond), CPUBusyMs: 60, CPUCores: 1}}, 250, true},
+		{"a series shorter than the span is one stretch", []results.HeapSample{{CPUBusyMs: 10, CPUCores: 1},
+			{Offset: results.Duration(20 * time.Millisecond), CPUBusyMs: 15, CPUCores: 1}}, 250, true},
 	} {
 		r := &results.Run{Heap: c.heap}
 		if got, ok := r.CPUBusyPeak(); got != c.want || ok != c.ok {

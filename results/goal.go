@@ -262,30 +262,73 @@ func (r *Run) ramInUse() (inUse, budget int64, ok bool) {
 	return inUse, r.Board.HeapBudget, inUse > 0
 }
 
-// CPUBusyPeak is the board's busiest stretch in the run: the largest
-// growth of its CPU busy time between two heap samples over the time
-// between them and its cores, in permille (1000: every core busy). ok is
-// false when the board does not report a CPU or the run has fewer than
-// two samples with it.
+// CPUBusyPeak is the board's busiest stretch in the run (CPUBusySeries),
+// in permille (1000: every core busy). ok is false when the board does not
+// report a CPU or the run has fewer than two samples with it.
 func (r *Run) CPUBusyPeak() (permille int64, ok bool) {
-	var prev *HeapSample
+	s, ok := r.CPUBusySeries()
+	for _, c := range s {
+		permille = max(permille, c.Permille)
+	}
+	return permille, ok
+}
+
+// CPUStretch is the board's CPU over a stretch of a run: busy From To in
+// permille of its cores.
+type CPUStretch struct {
+	From, To Duration
+	Permille int64
+}
+
+// CPUBusySeries is the board's CPU through the run: the growth of its CPU
+// busy time between heap samples over the time between them and its
+// cores. A stretch spans at least CPUMinSpan (the busy time counts whole
+// milliseconds: over a shorter gap, such as the last sample taken just
+// after the run, one of them reads as a busy board), closer samples join
+// the next; a series shorter than that is one stretch. ok is false when
+// the board does not report a CPU or the run has fewer than two samples
+// with it.
+func (r *Run) CPUBusySeries() (s []CPUStretch, ok bool) {
+	var prev, first, last *HeapSample
 	busyEver := false
+	stretch := func(a, b *HeapSample) {
+		if b.Offset > a.Offset && b.CPUBusyMs >= a.CPUBusyMs {
+			busy := float64(b.CPUBusyMs-a.CPUBusyMs) * float64(time.Millisecond)
+			p := int64(1000*busy/float64(b.Offset-a.Offset)/float64(b.CPUCores) + 0.5)
+			s = append(s, CPUStretch{From: a.Offset, To: b.Offset, Permille: min(p, 1000)})
+		}
+	}
 	for i := range r.Heap {
 		h := &r.Heap[i]
 		if h.CPUCores == 0 {
 			continue // a reading without the CPU figures
 		}
 		busyEver = busyEver || h.CPUBusyMs > 0
-		if prev != nil && h.Offset > prev.Offset && h.CPUBusyMs >= prev.CPUBusyMs {
-			busy := float64(h.CPUBusyMs-prev.CPUBusyMs) * float64(time.Millisecond)
-			p := int64(1000*busy/float64(h.Offset-prev.Offset)/float64(h.CPUCores) + 0.5)
-			permille, ok = max(permille, min(p, 1000)), true
+		if first == nil {
+			first = h
+		}
+		last = h
+		if prev != nil && time.Duration(h.Offset-prev.Offset) < CPUMinSpan {
+			continue
+		}
+		if prev != nil {
+			stretch(prev, h)
 		}
 		prev = h
 	}
+	if len(s) == 0 && first != nil && last != first {
+		stretch(first, last)
+	}
 	// A board whose CPU is not modelled reports 0 ms busy throughout.
-	return permille, ok && busyEver
+	if len(s) == 0 || !busyEver {
+		return nil, false
+	}
+	return s, true
 }
+
+// CPUMinSpan is the shortest stretch CPUBusyPeak measures the board's CPU
+// over.
+const CPUMinSpan = 100 * time.Millisecond
 
 // Refused counts connections the board turned away, whatever the way:
 // nothing listening, an HTTP status instead of the upgrade, a close or a
