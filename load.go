@@ -23,7 +23,9 @@ func loadSpec(args []string, stderr io.Writer, extra ...func(*flag.FlagSet)) (sp
 	for _, register := range extra { // flags kept in their own files: --start-at (load_startat.go)
 		register(fs)
 	}
-	fs.StringVar(&spec.Target, "target", "ws://127.0.0.1:8080/ws", "the board's WebSocket URL")
+	fs.StringVar(&spec.Target, "target", "ws://127.0.0.1:8080/ws", "the board's WebSocket URL (wss:// for TLS)")
+	fs.BoolVar(&spec.Insecure, "insecure", false, "wss: accept any certificate (a board with a self-signed one)")
+	fs.StringVar(&spec.CAFile, "ca", "", "wss: trust the certificates in this PEM file too (the board's own, or its CA)")
 	fs.StringVar(&spec.Scenario, "scenario", "echo", "scenario: "+strings.Join(loadgen.Scenarios, ", "))
 	fs.IntVar(&spec.Conns, "conns", loadgen.DefaultConns, "connections (over all shards)")
 	fs.IntVar(&spec.Size, "size", loadgen.DefaultSize, "message (or HTTP body) size, bytes")
@@ -225,7 +227,10 @@ func printRun(w io.Writer, r *results.Run) {
 		{results.HistLatency, "from the intended send time"},
 		{results.HistService, "from the actual send, answered messages"},
 		{loadgen.HistLateness, "of open-loop sends behind their schedule"},
-		{results.HistHandshake, "TCP connect and upgrade"},
+		{results.HistHandshake, "TCP connect, TLS with wss, and upgrade"},
+		{loadgen.HistConnectTCP, "wss: the TCP connect"},
+		{loadgen.HistConnectTLS, "wss: the TLS handshake"},
+		{loadgen.HistConnectUpgrade, "wss: the upgrade, request to 101"},
 	} {
 		hist := r.Hist(h.name)
 		if hist.Count() == 0 {

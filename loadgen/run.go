@@ -31,6 +31,13 @@ func Run(ctx context.Context, spec Spec) (*results.Run, error) {
 	if err != nil {
 		return nil, fmt.Errorf("loadgen: %w", err)
 	}
+	if t.tls != nil {
+		// A certificate the client does not trust fails every
+		// connection the same way: say so now, with the fix.
+		if err := checkTLS(ctx, &s, t); err != nil {
+			return nil, fmt.Errorf("loadgen: %w", err)
+		}
+	}
 	clk := newClock()
 	board := results.Board{Model: "real"}
 	if s.Board != nil {
@@ -39,7 +46,7 @@ func Run(ctx context.Context, spec Spec) (*results.Run, error) {
 	var notes []string
 	var sc *statsClient
 	if u := statsURL(&s, t); u != "" {
-		c, err := newStatsClient(u)
+		c, err := newStatsClient(u, t.tls)
 		if err != nil {
 			return nil, fmt.Errorf("loadgen: %w", err)
 		}
@@ -51,7 +58,7 @@ func Run(ctx context.Context, spec Spec) (*results.Run, error) {
 				if p := statsPort(doc); p > 0 && s.StatsURL == "" {
 					// A wslab board's stats port takes no slot: read
 					// there, so a full board still reports.
-					if c2, err := newStatsClient("http://" + net.JoinHostPort(t.ip.String(), strconv.Itoa(p)) + "/stats"); err == nil {
+					if c2, err := newStatsClient("http://"+net.JoinHostPort(t.ip.String(), strconv.Itoa(p))+"/stats", nil); err == nil {
 						sc = c2
 					}
 				}
@@ -99,6 +106,9 @@ func runWS(ctx context.Context, s *Spec, t *target, clk *clock, sc *statsClient,
 	}
 	e := newEngine(s, t, *clk, own, nw)
 	e.addrs = addrs
+	var stopTLS context.CancelFunc
+	e.tlsCtx, stopTLS = context.WithCancel(ctx)
+	defer stopTLS()
 	plan := e.plan
 	scn := e.sc
 	if scn.heapMarks {
@@ -221,7 +231,13 @@ func runWS(ctx context.Context, s *Spec, t *target, clk *clock, sc *statsClient,
 	if ctx.Err() != nil {
 		r.Notes = append(r.Notes, "stopped early: "+ctx.Err().Error())
 	}
+	if e.tlsErr != nil {
+		r.Notes = append(r.Notes, e.tlsErr.Error())
+	}
 	if c.ConnsOpened == 0 && scn.rule != ruleHold {
+		if e.tlsErr != nil {
+			return r, fmt.Errorf("loadgen: no connection opened: %w", e.tlsErr)
+		}
 		return r, fmt.Errorf("loadgen: no connection to %s opened: %s", s.Target, errorList(r.Errors))
 	}
 	if ctx.Err() != nil {
