@@ -65,6 +65,14 @@ type CPU struct {
 	// library core before it stops taking input (two cores only; lwIP's
 	// per-socket receive mailbox); default 6.
 	Backlog int
+	// TLSHandshake is one TLS handshake of a board that terminates TLS
+	// (wslab board --tls): the key exchange and the certificate's
+	// signature (mbedTLS; hardware-accelerated on an ESP32), charged once
+	// per handshake when the board sends its first flight (tls.go).
+	TLSHandshake int64
+	// TLSByte is nanoseconds per byte decrypted or encrypted by the TLS
+	// record layer (AES-GCM or -CBC and the MAC), either way.
+	TLSByte float64
 }
 
 // On reports whether the CPU is charged at all.
