@@ -53,6 +53,7 @@ type engine struct {
 	tlsErr       error // wss: the first certificate error, with its fix (tls.go)
 
 	tlsCtx context.Context // wss: ends the connect goroutines with the run
+	tlsWG  sync.WaitGroup  // wss: the connections' goroutines, waited for at the end
 }
 
 // report is a worker's message to the coordinator.

@@ -182,6 +182,8 @@ func runWS(ctx context.Context, s *Spec, t *target, clk *clock, sc *statsClient,
 	for _, w := range e.workers {
 		w.closeWake()
 	}
+	stopTLS()
+	e.tlsWG.Wait() // wss: every socket pair is closed, so every pump ends
 	ivs := e.col.wait()
 	end := clk.now()
 	if sampling {

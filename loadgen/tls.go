@@ -203,6 +203,7 @@ func (w *worker) dialTLS(c *conn) (dialResult, errKind) {
 	if ip := e.addrs.ip(idx); ip != nil && !(e.addrs.auto && idx == 0) {
 		local = &net.TCPAddr{IP: ip}
 	}
+	e.tlsWG.Add(1)
 	go w.tlsConnect(ctx, c, c.gen, d, pair, local)
 	return dialPending, eNone
 }
@@ -211,6 +212,7 @@ func (w *worker) dialTLS(c *conn) (dialResult, errKind) {
 // the TLS handshake, the outcome to the loop, then the pump.
 func (w *worker) tlsConnect(ctx context.Context, c *conn, gen int32, d *tlsDial, pair net.Conn, local net.Addr) {
 	e := w.e
+	defer e.tlsWG.Done()
 	s := w.s
 	t0 := e.clk.now()
 	dl := net.Dialer{LocalAddr: local, Control: func(_, _ string, rc syscall.RawConn) error {
