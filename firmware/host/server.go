@@ -557,7 +557,14 @@ func (s *Server) acceptAll(now int64) {
 		_ = rawio.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_RCVBUF, s.sockBuf)
 		if s.tls != nil {
 			// The slot is driven over a socket pair, TLS on the other
-			// side (tls.go).
+			// side (tls.go); a session the heap has no room for is
+			// closed at once, as mbedtls_ssl_setup failing does.
+			if !s.tlsRoom() {
+				s.board.Refused()
+				sl.Release(now)
+				s.refuseSession(fd)
+				continue
+			}
 			if fd, err = s.tlsAccept(fd); err != nil {
 				sl.Release(now)
 				continue

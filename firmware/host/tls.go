@@ -402,3 +402,25 @@ func listenHost(listen string) string {
 	}
 	return h
 }
+
+// tlsRoom reports whether the board's heap has room for one more TLS
+// session beside what is in use (the slot just taken included).
+func (s *Server) tlsRoom() bool {
+	if s.tls.opts.SessionRAM <= 0 {
+		return true
+	}
+	r := s.board.RAM()
+	return r.Budget <= 0 || r.InUse+s.tls.opts.SessionRAM <= r.Budget
+}
+
+// refuseSession closes a connection whose TLS session found no heap: the
+// server closes the socket it accepted, without a byte (ESP-IDF:
+// esp_tls_create_server_session failed, the session is closed).
+func (s *Server) refuseSession(fd int) {
+	for {
+		if n, _ := unix.Read(fd, s.drain[:]); n <= 0 {
+			break
+		}
+	}
+	unix.Close(fd)
+}

@@ -179,3 +179,29 @@ func TestTLSRefusal503(t *testing.T) {
 		t.Fatalf("refusal over TLS: status %d, want 503", resp.Status)
 	}
 }
+
+// A TLS session the heap has no room for is closed at once (mbedTLS's
+// setup failing for want of memory), counted as a refusal; the sessions
+// that fit go on.
+func TestTLSSessionHeapFull(t *testing.T) {
+	const session = 30 << 10
+	cfg := firmware.Config{Model: "test", Slots: 4, RxBuf: 1024, TxBuf: 1024, MaxMessage: 1024}
+	fp := cfg.Footprint()
+	// Room for two sessions and the connections' bookkeeping, not three.
+	cfg.HeapBudget = fp.Total + 2*session + 4*firmware.DefaultConnCost + 1024
+	srv := startTLSBoard(t, cfg, host.CPU{}, host.TLS{SessionRAM: session})
+	tc := trusting(t, srv)
+	a, _ := dialWSS(t, srv, tc, "/ws", 1024)
+	dialWSS(t, srv, tc, "/ws", 1024)
+	d := net.Dialer{Timeout: opTimeout}
+	_, err := tls.DialWithDialer(&d, "tcp", srv.Addr().String(), tc)
+	if err == nil {
+		t.Fatal("a third TLS session was set up beyond the heap budget")
+	}
+	if st := srv.Stats(); st.Refused != 1 {
+		t.Errorf("refused %d: want the third session counted", st.Refused)
+	}
+	if err := a.echo(core.OpBinary, payload(100, false), 1); err != nil {
+		t.Errorf("a session that fit: %v", err)
+	}
+}
