@@ -305,6 +305,9 @@ func printPresets(w io.Writer, all []catalog.Preset) {
 		for _, k := range keys {
 			fmt.Fprintf(w, "  %-12s %s\n", k, p.Sources[k])
 		}
+		if line := tlsListLine(p.Name); line != "" {
+			fmt.Fprintf(w, "  %-12s %s\n", "tls", line)
+		}
 	}
 }
 

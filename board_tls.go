@@ -92,3 +92,18 @@ func (f *tlsFlags) printTLS(w io.Writer, srv *host.Server, p catalog.TLSPreset, 
 	}
 	fmt.Fprintln(w)
 }
+
+// tlsListLine is a model's TLS preset for `wslab board --list` ("" for
+// none).
+func tlsListLine(model string) string {
+	p, ok := catalog.TLSFor(model)
+	if !ok {
+		return ""
+	}
+	if p.Unsupported != "" {
+		return "none: " + p.Unsupported + " (" + p.Source + ")"
+	}
+	return fmt.Sprintf("%s certificate; handshake %s (ecdsa-p256 %s, rsa-2048 %s), %g ns/B, %s a session: %s",
+		p.Key, time.Duration(p.Handshake[p.Key]), time.Duration(p.Handshake["ecdsa-p256"]), time.Duration(p.Handshake["rsa-2048"]),
+		p.Byte, results.FormatBytes(int64(p.SessionRAM)), p.Source)
+}

@@ -34,27 +34,28 @@ type TLSPreset struct {
 // OUT_CONTENT_LEN) plus the context, the handshake's transient buffers
 // and the peer's certificate chain.
 const mbedtlsSource = "session RAM ~40 KiB [E]: mbedTLS needs ~30 KiB of record buffers (15 KiB each way) plus the context " +
-	"(espressif/esp-idf and nkolban/esp32-snippets#527), ~50 KiB measured per session with 16 KiB buffers on an ESP32 " +
+	"(nkolban/esp32-snippets#527), ~50 KiB measured per session with 16 KiB buffers on an ESP32 " +
 	"(cwi-dis/iotsa#218), ~30 KiB per connection in libesphttpd (chmorgan/libesphttpd#50)"
 
 var tlsPresets = map[string]TLSPreset{
 	"esp32-idf": {Key: "rsa-2048", Handshake: map[string]int64{"rsa-2048": 1200 * ms, "ecdsa-p256": 700 * ms}, Byte: 60, SessionRAM: 40 * kib,
 		Source: "esp_https_server (mbedTLS, hardware AES, SHA and RSA/MPI; P-256 in software): an RSA-2048 server handshake " +
-			"~1-2 s [E], ECDSA P-256 faster [E]; a Cortex-M4 at 120 MHz with AES+ECC hardware takes 0.5-1.0 s (TLS 1.3), " +
+			"~1-2 s [E]: 1.04 s on average over 21,124 handshakes of an ESP32 (micropython/micropython-esp32#131) [V], up to " +
+			"2.5 s with client certificates (espressif/esp-idf#8852) [V]; ECDSA P-256 faster [E]; a Cortex-M4 at 120 MHz with AES+ECC hardware takes 0.5-1.0 s (TLS 1.3), " +
 			"an STM32F746 at 216 MHz 1.25 s with RSA key exchange (blog.stratifylabs.dev, mbedTLS handshake times); " + mbedtlsSource},
 	"esp32-async": {Key: "rsa-2048", Handshake: map[string]int64{"rsa-2048": 1200 * ms, "ecdsa-p256": 700 * ms}, Byte: 60, SessionRAM: 40 * kib,
 		Source: "as esp32-idf: the same mbedTLS on the same chip (AsyncTCP with TLS) [E]; " + mbedtlsSource},
 	"esp32-arduinows": {Key: "rsa-2048", Handshake: map[string]int64{"rsa-2048": 1200 * ms, "ecdsa-p256": 700 * ms}, Byte: 60, SessionRAM: 40 * kib,
 		Source: "as esp32-idf: the same mbedTLS on the same chip [E]; " + mbedtlsSource},
 	"esp8266": {Key: "rsa-2048", Handshake: map[string]int64{"rsa-2048": 3000 * ms, "ecdsa-p256": 2000 * ms}, Byte: 400, SessionRAM: 24 * kib,
-		Source: "BearSSL server (ESP8266 Arduino core, 80 MHz, no crypto hardware): ~24 KiB per connection [V] " +
-			"(esp8266/Arduino#5061); handshakes of 2-4 s as a client, up to 10 s (espressif/ESP8266_RTOS_SDK#1007), " +
-			"7.9 s with mbedTLS and RSA-1024 [E from those]"},
-	"picow-sdk": {Key: "ecdsa-p256", Handshake: map[string]int64{"ecdsa-p256": 2500 * ms, "rsa-2048": 5000 * ms}, Byte: 300, SessionRAM: 40 * kib,
+		Source: "BearSSL server (ESP8266WebServerSecure, no crypto hardware): ~24 KiB per connection [V] " +
+			"(esp8266/Arduino#5061); server handshakes of 2-6 s at 160 MHz (esp8266/Arduino#6247) [V]; 2-4 s as a client, " +
+			"up to 10 s (espressif/ESP8266_RTOS_SDK#1007) [V]; 3 s and 2 s [E from those]"},
+	"picow-sdk": {Key: "ecdsa-p256", Handshake: map[string]int64{"ecdsa-p256": 2500 * ms, "rsa-2048": 4000 * ms}, Byte: 300, SessionRAM: 40 * kib,
 		Source: "mbedTLS on the RP2040 (133 MHz Cortex-M0+, no crypto hardware): 2.6 s with an RSA-1024 certificate and 3.2 s " +
-			"with ECC P-384 on the same chip (gershnik.github.io, HTTPS server on Arduino Nano RP2040) [V]; P-256 and " +
-			"RSA-2048 scaled from those [E]; " + mbedtlsSource},
-	"picow-tinygo": {Key: "ecdsa-p256", Handshake: map[string]int64{"ecdsa-p256": 2500 * ms, "rsa-2048": 5000 * ms}, Byte: 300, SessionRAM: 40 * kib,
+			"with ECC P-384 on the same chip (gershnik.github.io, HTTPS server on Arduino Nano RP2040) [V]; 23 s as a " +
+			"server with RSA-4096 (micropython/micropython#13332) [V]; P-256 and RSA-2048 scaled from those [E]; " + mbedtlsSource},
+	"picow-tinygo": {Key: "ecdsa-p256", Handshake: map[string]int64{"ecdsa-p256": 2500 * ms, "rsa-2048": 4000 * ms}, Byte: 300, SessionRAM: 40 * kib,
 		Source: "as picow-sdk (the same chip; a Go TLS stack would be no faster) [E]; " + mbedtlsSource},
 	"nano33-wifinina": {Unsupported: "WiFiNINA terminates TLS in the NINA-W102 module for client connections only (WiFiSSLClient): it has no TLS server",
 		Source: "arduino-libraries/WiFiNINA: WiFiSSLClient, no SSL server class [E]"},
