@@ -31,9 +31,11 @@ func Run(ctx context.Context, spec Spec) (*results.Run, error) {
 	if err != nil {
 		return nil, fmt.Errorf("loadgen: %w", err)
 	}
-	if t.tls != nil {
+	su := statsURL(&s, t)
+	if t.tls != nil && !strings.HasPrefix(su, "https://"+t.hostport+"/") {
 		// A certificate the client does not trust fails every
-		// connection the same way: say so now, with the fix.
+		// connection the same way: say so now, with the fix (the first
+		// stats reading does it when it goes to the target).
 		if err := checkTLS(ctx, &s, t); err != nil {
 			return nil, fmt.Errorf("loadgen: %w", err)
 		}
@@ -45,12 +47,15 @@ func Run(ctx context.Context, spec Spec) (*results.Run, error) {
 	}
 	var notes []string
 	var sc *statsClient
-	if u := statsURL(&s, t); u != "" {
+	if u := su; u != "" {
 		c, err := newStatsClient(u, t.tls)
 		if err != nil {
 			return nil, fmt.Errorf("loadgen: %w", err)
 		}
 		doc, err := c.get()
+		if err != nil && c.tls != nil && certError(err) {
+			return nil, fmt.Errorf("loadgen: %w", tlsError(u, err))
+		}
 		if err == nil {
 			var b results.Board
 			if b, err = identity(doc); err == nil {
@@ -429,6 +434,17 @@ func params(s *Spec) map[string]string {
 	}
 	if s.ReconnectEvery > 0 {
 		p["reconnect_every"] = strconv.FormatInt(s.ReconnectEvery, 10)
+	}
+	if strings.HasPrefix(s.Target, "wss://") || strings.HasPrefix(s.Target, "https://") {
+		// How the board's certificate was checked.
+		switch {
+		case s.Insecure:
+			p["tls"] = "insecure"
+		case s.CAFile != "":
+			p["tls"] = "ca"
+		default:
+			p["tls"] = "verified"
+		}
 	}
 	sc := scenarioOf(s.Scenario)
 	if sc.rule == ruleCycle {

@@ -46,6 +46,7 @@ func newStatsClient(raw string, tc *tls.Config) (*statsClient, error) {
 		if tc == nil {
 			tc = &tls.Config{ServerName: u.Hostname()}
 		}
+		tc = statsTLS(tc)
 	} else {
 		tc = nil
 	}
@@ -63,6 +64,9 @@ func newStatsClient(raw string, tc *tls.Config) (*statsClient, error) {
 		ip = ips[0]
 	}
 	c := &statsClient{buf: make([]byte, 64<<10), timeout: 2 * time.Second, tls: tc}
+	if tc != nil {
+		c.timeout = statsTLSTimeout
+	}
 	if ip4 := ip.To4(); ip4 != nil {
 		copy(c.sa4.Addr[:], ip4)
 		c.sa4.Port = port

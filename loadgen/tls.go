@@ -361,3 +361,16 @@ func (c *statsClient) getTLS() ([]byte, error) {
 	}
 	return parseResponse(c.buf[:n])
 }
+
+// statsTLSTimeout bounds a /stats reading over https: a board's full
+// handshake takes seconds.
+const statsTLSTimeout = 10 * time.Second
+
+// statsTLS is the stats client's copy of cfg: it resumes its sessions,
+// so that a reading every second does not cost the board a full
+// handshake each (a resumed one has no public-key work on the board).
+func statsTLS(cfg *tls.Config) *tls.Config {
+	c := cfg.Clone()
+	c.ClientSessionCache = tls.NewLRUClientSessionCache(2)
+	return c
+}

@@ -81,6 +81,9 @@ func TestWSSEcho(t *testing.T) {
 			if len(r.Heap) == 0 {
 				t.Error("no board RAM series: /stats over https not read")
 			}
+			if want := map[string]string{"insecure": "insecure", "ca": "ca"}[tc.name]; r.Scenario.Params["tls"] != want {
+				t.Errorf("params tls %q, want %q", r.Scenario.Params["tls"], want)
+			}
 		})
 	}
 	if st := srv.TLSStats(); st.Handshakes < 8 {
@@ -94,19 +97,24 @@ func TestWSSSelfSignedRefused(t *testing.T) {
 	srv := tlsBoard(t, host.Options{})
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	r, err := Run(ctx, Spec{Target: wssURL(srv), Scenario: Echo, Conns: 2, Size: 64, Count: 5})
-	var ce *CertError
-	if err == nil || !errors.As(err, &ce) {
-		t.Fatalf("run against a self-signed board: %v (record %v), want a certificate error", err, r != nil)
-	}
-	for _, want := range []string{"not trusted", "--insecure", "--ca"} {
-		if !strings.Contains(err.Error(), want) {
-			t.Errorf("error %q does not say %q", err, want)
+	// Found by the first stats reading (at the target), or by the check
+	// before the run when the stats are elsewhere or off.
+	for _, stats := range []string{"", "-"} {
+		r, err := Run(ctx, Spec{Target: wssURL(srv), Scenario: Echo, Conns: 2, Size: 64, Count: 5, StatsURL: stats})
+		var ce *CertError
+		if err == nil || !errors.As(err, &ce) {
+			t.Fatalf("stats %q: run against a self-signed board: %v (record %v), want a certificate error", stats, err, r != nil)
+		}
+		for _, want := range []string{"not trusted", "--insecure", "--ca"} {
+			if !strings.Contains(err.Error(), want) {
+				t.Errorf("error %q does not say %q", err, want)
+			}
 		}
 	}
+	var ce *CertError
 	// A CA file that is not the board's certificate does not help.
 	other, _ := selfSignedPEM(t)
-	_, err = Run(ctx, Spec{Target: wssURL(srv), Scenario: Echo, Conns: 1, Size: 64, Count: 5, CAFile: caFile(t, other)})
+	_, err := Run(ctx, Spec{Target: wssURL(srv), Scenario: Echo, Conns: 1, Size: 64, Count: 5, CAFile: caFile(t, other)})
 	if !errors.As(err, &ce) {
 		t.Errorf("run trusting another certificate: %v, want a certificate error", err)
 	}

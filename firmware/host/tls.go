@@ -104,7 +104,10 @@ func setupTLS(o *TLS, host string) (*tlsTerm, error) {
 			return nil, err
 		}
 	}
-	t.cfg = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+	// No session tickets, as esp_https_server by default
+	// (CONFIG_ESP_TLS_SERVER_SESSION_TICKETS off): every handshake is a
+	// full one, and costs the board CPU.TLSHandshake.
+	t.cfg = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12, SessionTicketsDisabled: true}
 	return t, nil
 }
 
