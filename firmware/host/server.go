@@ -155,7 +155,7 @@ func Start(opts Options) (*Server, error) {
 	b.LinkBps, b.LinkRTT = opts.Link.Bps, opts.Link.RTT
 	b.StackHeld = s.stackHeld
 	s.board = b
-	if s.tls, err = setupTLS(opts.TLS, listenHost(opts.Listen)); err != nil {
+	if s.tls, err = setupTLS(opts.TLS, listenHost(opts.Listen), b.Footprint().Slots+b.Footprint().Spare, b.Config().HeaderTimeout); err != nil {
 		s.cleanupStore()
 		return nil, err
 	}
@@ -473,8 +473,15 @@ func (s *Server) loop() {
 			}
 			s.dl.Set(i, 0)
 			if c := &s.conns[i]; c.fd >= 0 {
-				c.slot.Tick(now)
+				// A TLS slot's request timer starts after its handshake (tls.go).
+				held := s.tls != nil && s.tlsHold(i, now)
+				if !held {
+					c.slot.Tick(now)
+				}
 				s.service(i, now)
+				if held {
+					s.tlsRearm(i, now)
+				}
 			}
 		}
 		s.drainWakes(now)
@@ -565,7 +572,7 @@ func (s *Server) acceptAll(now int64) {
 				s.refuseSession(fd)
 				continue
 			}
-			if fd, err = s.tlsAccept(fd); err != nil {
+			if fd, err = s.tlsAccept(fd, i); err != nil {
 				sl.Release(now)
 				continue
 			}

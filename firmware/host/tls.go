@@ -15,6 +15,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"math/big"
 	"net"
 	"os"
@@ -71,7 +72,9 @@ type tlsTerm struct {
 	certPEM []byte // the certificate served, for clients to trust
 
 	handshakes, failed atomic.Int64
-	charged            int64 // on the loop
+	charged            int64      // on the loop
+	slots              []*tlsSlot // each slot's handshake in progress (the loop's)
+	reqTimeout         int64      // the board's HeaderTimeout
 
 	mu    sync.Mutex
 	conns map[net.Conn]struct{} // TCP connections of the goroutines, closed with the board
@@ -80,11 +83,11 @@ type tlsTerm struct {
 
 // setupTLS prepares the TLS termination of o (nil: none); host is the
 // listen address's host, put in a generated certificate's names.
-func setupTLS(o *TLS, host string) (*tlsTerm, error) {
+func setupTLS(o *TLS, host string, slots int, reqTimeout int64) (*tlsTerm, error) {
 	if o == nil {
 		return nil, nil
 	}
-	t := &tlsTerm{opts: *o, conns: map[net.Conn]struct{}{}}
+	t := &tlsTerm{opts: *o, conns: map[net.Conn]struct{}{}, slots: make([]*tlsSlot, slots), reqTimeout: reqTimeout}
 	if t.opts.HandshakeTimeout <= 0 {
 		t.opts.HandshakeTimeout = 10 * time.Second
 	}
@@ -186,7 +189,7 @@ func (s *Server) TLSStats() TLSStats {
 // tlsAccept puts TLS between the accepted TCP socket fd and the board:
 // it returns the descriptor the loop drives the slot over (one end of a
 // socket pair) and starts the goroutine that serves the TLS side.
-func (s *Server) tlsAccept(fd int) (int, error) {
+func (s *Server) tlsAccept(fd, slot int) (int, error) {
 	pair, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0)
 	if err != nil {
 		unix.Close(fd)
@@ -207,9 +210,50 @@ func (s *Server) tlsAccept(fd int) (int, error) {
 		unix.Close(pair[0])
 		return -1, err
 	}
-	s.tlsGo(raw, plain, nil)
+	hs := &tlsSlot{}
+	hs.hold.Store(math.MaxInt64)
+	s.tls.slots[slot] = hs
+	s.tlsGo(raw, plain, nil, hs)
 	return pair[0], nil
 }
+
+// tlsSlot is a slot's TLS handshake, as its request timer sees it.
+type tlsSlot struct {
+	// hold is until when the slot's timers wait: forever while the
+	// handshake runs, then a request timeout from its end. The board
+	// takes the connection after the handshake (esp_https_server's
+	// open callback runs it first), so its request time starts then;
+	// the slot itself counted from the TCP accept.
+	hold atomic.Int64
+}
+
+// tlsHold reports whether slot i's request timer must not run yet: its
+// TLS handshake runs, or ended less than a request timeout ago, or its
+// request has arrived and waits for the busy CPU (the task that would
+// time it out is the one busy).
+func (s *Server) tlsHold(i int, now int64) bool {
+	hs := s.tls.slots[i]
+	if hs == nil {
+		return false
+	}
+	if hs.hold.Load() <= now && !s.inCPUWait[i] {
+		s.tls.slots[i] = nil // the slot's own timers from here
+		return false
+	}
+	return true
+}
+
+// tlsRearm follows a held slot's service: a request deadline that
+// passed (counted from the TCP accept) is looked at again shortly,
+// instead of at once; later deadlines (output to release) stay.
+func (s *Server) tlsRearm(i int, now int64) {
+	if at := s.dl.At(i); at > 0 && at <= now {
+		s.dl.Set(i, max(now+1, min(s.tls.slots[i].hold.Load(), now+int64(tlsHoldPoll))))
+	}
+}
+
+// tlsHoldPoll is how often a held slot looks again.
+const tlsHoldPoll = 50 * time.Millisecond
 
 // tlsRefuse answers a 503 board's refusal over TLS: the handshake (its
 // cost charged as any other), the response, the close.
@@ -218,7 +262,7 @@ func (s *Server) tlsRefuse(fd int) {
 	if err != nil {
 		return
 	}
-	s.tlsGo(raw, nil, s.refuse)
+	s.tlsGo(raw, nil, s.refuse, nil)
 }
 
 // fileConn makes a net.Conn of descriptor fd, which it takes over.
@@ -232,7 +276,7 @@ func fileConn(fd int, name string) (net.Conn, error) {
 // tlsGo starts the goroutine of one TLS connection: raw is the client's
 // TCP connection; plain the socket pair's end toward the slot, or nil for
 // a refusal that sends refuse and closes.
-func (s *Server) tlsGo(raw, plain net.Conn, refuse []byte) {
+func (s *Server) tlsGo(raw, plain net.Conn, refuse []byte, hs *tlsSlot) {
 	t := s.tls
 	t.mu.Lock()
 	if t.conns == nil { // the board is closing
@@ -259,7 +303,11 @@ func (s *Server) tlsGo(raw, plain net.Conn, refuse []byte) {
 		}()
 		tc := tls.Server(&chargedConn{Conn: raw, s: s}, t.cfg)
 		_ = raw.SetDeadline(time.Now().Add(t.opts.HandshakeTimeout))
-		if err := tc.Handshake(); err != nil {
+		err := tc.Handshake()
+		if hs != nil {
+			hs.hold.Store(s.now() + t.reqTimeout)
+		}
+		if err != nil {
 			t.failed.Add(1)
 			return
 		}
@@ -331,7 +379,7 @@ func (s *Server) tlsHandshakeCPU() {
 	s.pending = append(s.pending, func(*firmware.Board) {
 		now := s.now()
 		before := s.cpu.total
-		done := s.cpu.run(s.cpu.app, now, cost)
+		done := s.cpu.runFixed(s.cpu.app, now, cost)
 		s.tls.charged += s.cpu.total - before
 		s.board.CPUBusy = s.cpu.total
 		ch <- done
@@ -426,4 +474,17 @@ func (s *Server) refuseSession(fd int) {
 		}
 	}
 	unix.Close(fd)
+}
+
+// runFixed is vcpu.run for work of a fixed cost (no Spread): a
+// handshake's public-key arithmetic takes the same time every time.
+func (v *vcpu) runFixed(core *int64, at, ns int64) int64 {
+	start := *core
+	if at-start > wakeSlack {
+		ns += v.cost.Wake
+		start = at
+	}
+	*core = start + ns
+	v.total += ns
+	return *core
 }

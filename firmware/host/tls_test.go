@@ -205,3 +205,79 @@ func TestTLSSessionHeapFull(t *testing.T) {
 		t.Errorf("a session that fit: %v", err)
 	}
 }
+
+// A handshake that queues behind another for longer than the request
+// timeout keeps its slot: the board's request timer starts when the
+// handshake ends (as esp_https_server runs it before the session), and
+// the board's delayed output still flows meanwhile; a client that
+// handshakes and sends nothing is closed a request timeout later.
+func TestTLSSlowHandshakeKeepsSlot(t *testing.T) {
+	cfg := firmware.Config{Slots: 4, RxBuf: 1024, TxBuf: 1024, MaxMessage: 1024, HeaderTimeout: int64(300 * time.Millisecond)}
+	srv := startBoardOpts(t, host.Options{Board: cfg, CPU: host.CPU{TLSHandshake: int64(250 * time.Millisecond)},
+		Link: host.Link{RTT: int64(time.Millisecond)}, TLS: &host.TLS{}})
+	tc := trusting(t, srv)
+	errs := make(chan error, 3)
+	for range 3 {
+		go func() {
+			c, err := dialWSSErr(srv, tc, "/ws", 1024)
+			if err == nil {
+				err = c.echo(core.OpBinary, payload(100, false), 1)
+				c.conn.Close()
+			}
+			errs <- err
+		}()
+	}
+	for range 3 {
+		if err := <-errs; err != nil {
+			t.Errorf("a client whose handshake queued past the request timeout: %v", err)
+		}
+	}
+	if st := srv.Stats(); st.Timeouts != 0 {
+		t.Errorf("%d request timeouts: the handshakes' wait counted against the request", st.Timeouts)
+	}
+	d := net.Dialer{Timeout: opTimeout}
+	idle, err := tls.DialWithDialer(&d, "tcp", srv.Addr().String(), tc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer idle.Close()
+	idle.SetReadDeadline(time.Now().Add(opTimeout))
+	if n, err := idle.Read(make([]byte, 16)); err == nil {
+		t.Errorf("an idle TLS client read %d B, want the board's close", n)
+	}
+	if st := srv.Stats(); st.Timeouts != 1 {
+		t.Errorf("timeouts %d: want the idle client's", st.Timeouts)
+	}
+}
+
+// dialWSSErr is dialWSS without a test.
+func dialWSSErr(srv *host.Server, cfg *tls.Config, path string, maxMsg int) (*wsClient, error) {
+	d := net.Dialer{Timeout: opTimeout}
+	tc, err := tls.DialWithDialer(&d, "tcp", srv.Addr().String(), cfg)
+	if err != nil {
+		return nil, err
+	}
+	c := &wsClient{conn: tc, keys: core.NewMaskGen(uint64(time.Now().UnixNano())), path: path}
+	c.wbuf = make([]byte, 0, core.FrameSize(maxMsg, true)+core.MaxHeaderSize)
+	c.rd.Src = tc
+	c.rd.Rx = make([]byte, 64<<10)
+	c.rd.R = core.Reader{Role: core.Client, Buf: make([]byte, maxMsg), MaxMessage: maxMsg}
+	if err := c.handshake(srv.Addr().String()); err != nil {
+		tc.Close()
+		return nil, err
+	}
+	return c, nil
+}
+
+// The request timer's hold after a handshake holds only that timer: the
+// board's delayed output (a link delay releases it by timer) flows. With
+// a request timeout of a minute, an upgrade held with it would miss the
+// client's read deadline.
+func TestTLSHoldLetsOutputFlow(t *testing.T) {
+	cfg := firmware.Config{Slots: 2, RxBuf: 1024, TxBuf: 1024, MaxMessage: 1024, HeaderTimeout: int64(time.Minute)}
+	srv := startBoardOpts(t, host.Options{Board: cfg, Link: host.Link{RTT: int64(2 * time.Millisecond)}, TLS: &host.TLS{}})
+	c, _ := dialWSS(t, srv, trusting(t, srv), "/ws", 1024)
+	if err := c.echo(core.OpBinary, payload(50, false), 1); err != nil {
+		t.Fatal(err)
+	}
+}
