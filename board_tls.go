@@ -89,6 +89,13 @@ func (f *tlsFlags) printTLS(w io.Writer, srv *host.Server, p catalog.TLSPreset, 
 	}
 	if p.SessionRAM > 0 {
 		fmt.Fprintf(w, "; %s of RAM per session", results.FormatBytes(int64(p.SessionRAM)))
+		c, fp := srv.Config(), srv.Footprint()
+		if fp.Budget > 0 {
+			free := fp.Budget - fp.Total
+			if n := free / (p.SessionRAM + c.ConnCost); n < c.Slots {
+				fmt.Fprintf(w, ": the heap left beside the footprint holds %d of the %d slots' sessions, the next is closed at once", n, c.Slots)
+			}
+		}
 	}
 	fmt.Fprintln(w)
 }
