@@ -265,3 +265,29 @@ func selfSignedPEM(t testing.TB) ([]byte, tls.Certificate) {
 func pemEncode(der []byte) []byte {
 	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})
 }
+
+// The HTTP scenarios over https:// (fasthttp's client with the run's TLS
+// configuration), and a probe scenario over wss:// (the probes' dial).
+func TestHTTPSAndProbe(t *testing.T) {
+	srv := tlsBoard(t, host.Options{})
+	for _, m := range []string{"GET", "PUT"} {
+		r := run(t, Spec{Target: "https://" + srv.Addr().String() + "/", Insecure: true, Scenario: HTTP, Method: m, Conns: 2, Size: 2000, Count: 5})
+		c := r.Counts
+		if c.HTTPResponses != 10 || len(r.Errors) != 0 {
+			t.Errorf("https %s: counts %+v errors %v, want 10 answered", m, c, r.Errors)
+		}
+	}
+	r := run(t, Spec{Target: wssURL(srv), Insecure: true, Scenario: Ladder})
+	if !strings.Contains(strings.Join(r.Notes, "\n"), "answer: first failing size") {
+		t.Errorf("ladder over wss: notes %q", r.Notes)
+	}
+	before := srv.TLSStats().Handshakes
+	_, err := Run(context.Background(), Spec{Target: wssURL(srv), Scenario: Ladder, StatsURL: "-"})
+	var ce *CertError
+	if !errors.As(err, &ce) {
+		t.Errorf("ladder over wss without --insecure: %v, want a certificate error", err)
+	}
+	if srv.TLSStats().Handshakes != before {
+		t.Error("a refused certificate completed a handshake on the board")
+	}
+}
