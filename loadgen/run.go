@@ -490,8 +490,15 @@ func connectNote(e *engine, c results.Counts, errs map[string]int64) string {
 	e.mu.Lock()
 	first := e.firstFail
 	e.mu.Unlock()
-	return ConnectSentence(c, errs, first, e.s.DialTimeout)
+	s := ConnectSentence(c, errs, first, e.s.DialTimeout)
+	if e.t.tls != nil {
+		// wss: closed before the upgrade means during the TLS handshake.
+		s = strings.Replace(s, acceptCloseWhat, "was accepted, then closed before its TLS handshake ended (accept-close, or no heap left for a TLS session)", 1)
+	}
+	return s
 }
+
+const acceptCloseWhat = "was accepted, then closed without a byte (accept-close)"
 
 // ConnectSentence is connectNote's sentence from a run's counts and errors;
 // first is the kind of the first failed attempt ("" when unknown).
@@ -519,7 +526,7 @@ func ConnectSentence(c results.Counts, errs map[string]int64, first string, dial
 	case errNames[eSynRetry]:
 		what = "had its SYN dropped and connected only on a retransmission, once a slot freed"
 	case errNames[eHandshakeEOF]:
-		what = "was accepted, then closed without a byte (accept-close)"
+		what = acceptCloseWhat
 	case errNames[eReset]:
 		what = "was reset (RST)"
 	case errNames[eRefused]:

@@ -195,6 +195,21 @@ func TestWSSSessionRAM(t *testing.T) {
 	if peak-static < 4*session {
 		t.Errorf("board RAM peak %d B, footprint %d B: want 4 TLS sessions of %d B in it", peak, static, session)
 	}
+
+	// A budget with room for two sessions: the third is closed during
+	// its handshake, and the note says so. (The connections come 100 ms
+	// apart: the session of the certificate check before the run is
+	// closed by then.)
+	cfg := firmware.Config{Model: "tls-small", Slots: 8, RxBuf: 1024, TxBuf: 1024, MaxMessage: 1024}
+	cfg.HeapBudget = cfg.Footprint().Total + 2*session + 8*firmware.DefaultConnCost + 1024
+	small := tlsBoard(t, host.Options{Board: cfg, TLS: &host.TLS{SessionRAM: session}})
+	r = run(t, Spec{Target: wssURL(small), Insecure: true, Scenario: Connect, Conns: 3, ConnRate: 10, Hold: 300 * time.Millisecond, StatsURL: "-"})
+	if r.Counts.ConnsOpened != 2 || r.Counts.ConnsRefused != 1 || r.Errors["handshake eof"] != 1 {
+		t.Errorf("3 sessions on a heap for 2: counts %+v errors %v", r.Counts, r.Errors)
+	}
+	if n := strings.Join(r.Notes, "\n"); !strings.Contains(n, "board holds 2; the 3rd was accepted, then closed before its TLS handshake ended") {
+		t.Errorf("notes %q", n)
+	}
 }
 
 // wss:// against a server that is not ours: Go's crypto/tls server in
