@@ -30,6 +30,8 @@ type CompareOptions struct {
 	Out      string
 	Status   io.Writer
 	Progress io.Writer
+	Insecure bool   // wss targets: see Options.Insecure
+	CAFile   string // wss targets: see Options.CAFile
 }
 
 // CompareOutcome adds the figure's files to an Outcome.
@@ -87,6 +89,7 @@ func Compare(ctx context.Context, o CompareOptions) (*CompareOutcome, error) {
 		statusf(o.Status, "[%d/%d %s] %s: %s", len(o.Models)+i+1, total, elapsed(start), u, o.Scenario)
 		s := spec
 		s.Target = baseURL(u)
+		s.Insecure, s.CAFile = o.Insecure, o.CAFile
 		if s.Conns == 0 {
 			s.Conns = 4
 		}

@@ -43,4 +43,15 @@ func TestLabWSSTarget(t *testing.T) {
 	if len(out.Runs) != 1 || out.Runs[0].Counts.MsgsReceived != 20 {
 		t.Fatalf("runs %d, want one echo of 20 messages", len(out.Runs))
 	}
+
+	co := CompareOptions{Targets: []string{srv.WSURL("/ws")}, Conns: 2, Duration: 300 * time.Millisecond,
+		Results: filepath.Join(dir, "cr"), Out: filepath.Join(dir, "co")}
+	if c, err := Compare(ctx, co); err == nil && len(c.Runs) != 0 {
+		t.Error("compare against a self-signed board without --insecure ran")
+	}
+	co.Insecure = true
+	c, err := Compare(ctx, co)
+	if err != nil || len(c.Runs) != 1 || c.Runs[0].Counts.MsgsReceived == 0 {
+		t.Fatalf("compare with --insecure: %v", err)
+	}
 }
