@@ -62,8 +62,8 @@ func certError(err error) bool {
 	return errors.As(err, &unknown) || errors.As(err, &host) || errors.As(err, &inv) || errors.As(err, &verify)
 }
 
-// TLSAdvice is what a certificate error says to do about it.
-const TLSAdvice = "pass --insecure to accept a self-signed board, or --ca FILE to trust its certificate"
+// tlsAdvice is what a certificate error says to do about it.
+const tlsAdvice = "pass --insecure to accept a self-signed board, or --ca FILE to trust its certificate"
 
 // CertError is a wss:// target whose certificate the client refused.
 type CertError struct {
@@ -72,7 +72,7 @@ type CertError struct {
 }
 
 func (e *CertError) Error() string {
-	return e.URL + ": the board's certificate is not trusted (" + e.Err.Error() + "): " + TLSAdvice
+	return e.URL + ": the board's certificate is not trusted (" + e.Err.Error() + "): " + tlsAdvice
 }
 
 func (e *CertError) Unwrap() error { return e.Err }

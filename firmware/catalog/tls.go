@@ -2,7 +2,6 @@ package catalog
 
 import (
 	"fmt"
-	"sort"
 
 	"github.com/wslab/wslab/firmware/host"
 )
@@ -74,16 +73,6 @@ var tlsPresets = map[string]TLSPreset{
 func TLSFor(model string) (TLSPreset, bool) {
 	p, ok := tlsPresets[model]
 	return p, ok
-}
-
-// TLSModels lists the models with a TLS preset, sorted.
-func TLSModels() []string {
-	var n []string
-	for k := range tlsPresets {
-		n = append(n, k)
-	}
-	sort.Strings(n)
-	return n
 }
 
 // ApplyTLS sets o up to terminate TLS as model does: the certificate's
