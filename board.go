@@ -169,6 +169,8 @@ func runBoard(args []string, stdout, stderr io.Writer) int {
 	configJSON := fs.String("config-json", "", "run the resolved board in this JSON file (\"-\": standard input), as the lab hands it to its boards; no other board flag may be given with it")
 	var ff foreignFlags // a foreign server under the model's limits (board_exec.go)
 	ff.register(fs)
+	var tf tlsFlags // TLS termination in front of the board (board_tls.go)
+	tf.register(fs)
 	if err := fs.Parse(args); err != nil {
 		return parseStatus(err)
 	}
@@ -186,6 +188,10 @@ func runBoard(args []string, stdout, stderr io.Writer) int {
 		return 0
 	}
 	if ff.exec != "" {
+		if tf.set() {
+			fmt.Fprintln(stderr, "wslab board: --tls terminates TLS in front of wslab's own board; a server run with --exec serves its own TLS, if any")
+			return 2
+		}
 		return runForeign(&ff, &bf, *listen, stdout, stderr)
 	}
 	var b catalog.Board
@@ -205,16 +211,33 @@ func runBoard(args []string, stdout, stderr io.Writer) int {
 	}
 	opts := b.Options()
 	opts.Listen, opts.StoreDir = *listen, *store
+	tp, err := tf.apply(&opts, b.Config.Model)
+	if err != nil {
+		fmt.Fprintln(stderr, "wslab board:", err)
+		return 2
+	}
 	srv, err := host.Start(opts)
 	if err != nil {
 		fmt.Fprintln(stderr, "wslab board:", err)
 		return 1
+	}
+	certPath, err := tf.writeCert(srv)
+	if err != nil {
+		srv.Close()
+		fmt.Fprintln(stderr, "wslab board:", err)
+		return 1
+	}
+	if certPath != "" {
+		defer os.Remove(certPath)
 	}
 	// The first line is for the process that started the board (the lab):
 	// where it listens and the board it runs, as data.
 	fmt.Fprintln(stdout, lab.ReadyLine(lab.Ready{Addr: srv.Addr().String(), URL: srv.URL(), WS: srv.WSURL("/ws"),
 		Stats: srv.StatsURL(), Board: b}))
 	printBoard(stdout, srv, b.Link)
+	if srv.TLSOn() {
+		tf.printTLS(stdout, srv, tp, certPath)
+	}
 	if w := listenWarning(srv.Addr()); w != "" {
 		fmt.Fprintln(stderr, w)
 	}

@@ -21,6 +21,8 @@ func runCompare(args []string, stdout, stderr io.Writer) int {
 	size := fs.Int("size", 0, "message size, bytes (default 64)")
 	dur := fs.Duration("duration", 3*time.Second, "load per board")
 	rate := fs.Float64("rate", 0, "open-loop rate, msg/s (rate scenario)")
+	insecure := fs.Bool("insecure", false, "wss targets: accept any certificate (a board with a self-signed one)")
+	caFile := fs.String("ca", "", "wss targets: trust the certificates in this PEM file too")
 	jf := registerJobFlags(fs)
 	var ff foreignFlags // your firmware beside the models, under a model's limits (lab_exec.go)
 	ff.register(fs)
@@ -44,7 +46,7 @@ func runCompare(args []string, stdout, stderr io.Writer) int {
 	defer stop()
 	o := lab.CompareOptions{Models: splitList(*models), Targets: targets, Scenario: *scenario,
 		Conns: *conns, Size: *size, Duration: *dur, Rate: *rate, LinkOff: *jf.linkOff, BoardExe: boardExe(*jf.inProcess), Results: *jf.results, Out: *jf.out,
-		Status: human, Progress: progressWriter(stderr, *jf.quiet)}
+		Status: human, Progress: progressWriter(stderr, *jf.quiet), Insecure: *insecure, CAFile: *caFile}
 	lv, err := lf.start("compare", "wslab compare: "+*scenario+" on "+strings.Join(append(append([]string{}, o.Models...), targets...), ", "), human, stderr)
 	if err != nil {
 		fmt.Fprintln(stderr, "wslab compare:", err)

@@ -15,8 +15,10 @@ func runLab(args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	models := fs.String("models", strings.Join(lab.DefaultModels, ","), "emulated board models (see wslab board -list)")
 	var targets listFlag
-	fs.Var(&targets, "target", "a real board's WebSocket URL (ws://host:port); repeat or comma-separate for several; replaces the emulated boards")
+	fs.Var(&targets, "target", "a real board's WebSocket URL (ws://host:port, or wss://); repeat or comma-separate for several; replaces the emulated boards")
 	slots := fs.Int("slots", 4, "slots to assume for a real board")
+	insecure := fs.Bool("insecure", false, "wss targets: accept any certificate (a board with a self-signed one)")
+	caFile := fs.String("ca", "", "wss targets: trust the certificates in this PEM file too")
 	jf := registerJobFlags(fs)
 	var ff foreignFlags // the suite on a foreign server under a model's limits (lab_exec.go)
 	ff.register(fs)
@@ -49,7 +51,8 @@ func runLab(args []string, stdout, stderr io.Writer) int {
 	ctx, stop := interruptible()
 	defer stop()
 	o := lab.Options{Targets: targets, Slots: *slots, LinkOff: *jf.linkOff, Results: *jf.results, Out: *jf.out,
-		BoardExe: boardExe(*jf.inProcess), Status: human, Progress: progressWriter(stderr, *jf.quiet), Watch: probe.Watch}
+		BoardExe: boardExe(*jf.inProcess), Status: human, Progress: progressWriter(stderr, *jf.quiet), Watch: probe.Watch,
+		Insecure: *insecure, CAFile: *caFile}
 	if len(targets) == 0 {
 		o.Models = splitList(*models)
 	}

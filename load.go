@@ -19,7 +19,9 @@ func loadSpec(args []string, stderr io.Writer, extra ...func(*flag.FlagSet)) (sp
 	for _, register := range extra { // flags kept in their own files: --start-at (load_startat.go)
 		register(fs)
 	}
-	fs.StringVar(&spec.Target, "target", "ws://127.0.0.1:8080/ws", "the board's WebSocket URL")
+	fs.StringVar(&spec.Target, "target", "ws://127.0.0.1:8080/ws", "the board's WebSocket URL (wss:// for TLS)")
+	fs.BoolVar(&spec.Insecure, "insecure", false, "wss: accept any certificate (a board with a self-signed one)")
+	fs.StringVar(&spec.CAFile, "ca", "", "wss: trust the certificates in this PEM file too (the board's own, or its CA)")
 	fs.StringVar(&spec.Scenario, "scenario", "echo", "scenario: "+strings.Join(loadgen.Scenarios, ", "))
 	fs.IntVar(&spec.Conns, "conns", loadgen.DefaultConns, "connections (over all shards)")
 	fs.IntVar(&spec.Size, "size", loadgen.DefaultSize, "message (or HTTP body) size, bytes")

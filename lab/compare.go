@@ -33,6 +33,8 @@ type CompareOptions struct {
 	// Observer, when set, follows each run (observer.go): board is the
 	// model or the target, step the scenario.
 	Observer Observer
+	Insecure bool   // wss targets: see Options.Insecure
+	CAFile   string // wss targets: see Options.CAFile
 }
 
 // CompareOutcome adds the figure's files to an Outcome.
@@ -90,6 +92,7 @@ func Compare(ctx context.Context, o CompareOptions) (*CompareOutcome, error) {
 		statusf(o.Status, "[%d/%d %s] %s: %s", len(o.Models)+i+1, total, elapsed(start), u, o.Scenario)
 		s := spec
 		s.Target = baseURL(u)
+		s.Insecure, s.CAFile = o.Insecure, o.CAFile
 		if s.Conns == 0 {
 			s.Conns = 4
 		}

@@ -2,6 +2,7 @@ package lab
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -44,6 +45,10 @@ type Options struct {
 	// Run after it (nil when the run produced none), which puts the readings and
 	// the board's crashes and reboots in the Run.
 	Watch func(spec *loadgen.Spec) (done func(*results.Run), err error)
+	// Insecure and CAFile are the load generator's trust for wss://
+	// targets (loadgen.Spec's).
+	Insecure bool
+	CAFile   string
 }
 
 // Outcome is what a lab (or sweep, or compare) produced.
@@ -92,6 +97,7 @@ func Lab(ctx context.Context, o Options) (*Outcome, error) {
 			done++
 			spec := st.Spec(t)
 			spec.Target = t.URL
+			spec.Insecure, spec.CAFile = o.Insecure, o.CAFile
 			if spec.StatsURL == "" {
 				spec.StatsURL = t.StatsURL
 			}
@@ -176,14 +182,18 @@ func folders(runs, out string) (string, string) {
 
 // baseURL cuts a ws:// URL to scheme and host, so each step picks its path.
 func baseURL(u string) string {
-	rest, ok := strings.CutPrefix(u, "ws://")
+	scheme := "ws://"
+	rest, ok := strings.CutPrefix(u, scheme)
 	if !ok {
-		return u
+		scheme = "wss://"
+		if rest, ok = strings.CutPrefix(u, scheme); !ok {
+			return u
+		}
 	}
 	if i := strings.IndexByte(rest, '/'); i >= 0 {
 		rest = rest[:i]
 	}
-	return "ws://" + rest
+	return scheme + rest
 }
 
 func statusf(w io.Writer, format string, a ...any) {
@@ -264,10 +274,18 @@ func us(v float64) string {
 // slot), or until timeout; a board without /stats gets a short pause.
 func waitIdle(ctx context.Context, t Target, timeout time.Duration) {
 	u, own := t.StatsURL, 0
+	tr := &http.Transport{DisableKeepAlives: true}
 	if u == "" {
-		u, own = "http://"+strings.TrimPrefix(baseURL(t.URL), "ws://")+"/stats", 1
+		b := baseURL(t.URL)
+		u, own = "http://"+strings.TrimPrefix(b, "ws://")+"/stats", 1
+		if h, ok := strings.CutPrefix(b, "wss://"); ok {
+			// Only the board's slot count is read here: its certificate
+			// is the load generator's to check.
+			u = "https://" + h + "/stats"
+			tr.TLSClientConfig = &tls.Config{InsecureSkipVerify: true}
+		}
 	}
-	client := &http.Client{Timeout: 2 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
+	client := &http.Client{Timeout: 2 * time.Second, Transport: tr}
 	deadline := time.Now().Add(timeout)
 	for time.Now().Before(deadline) && ctx.Err() == nil {
 		resp, err := client.Get(u)

@@ -507,6 +507,9 @@ func (c *conn) opened(now int64) {
 	w.opened++
 	w.e.open.Add(1)
 	w.lane.record(hHandshake, now-c.dialAt)
+	if w.tlsDials != nil {
+		w.tlsUpgraded(c, now)
+	}
 	w.lastOpen = now
 	if w.firstOpen == 0 {
 		w.firstOpen = now
@@ -810,8 +813,13 @@ func (c *conn) onDeadline(now int64) {
 			}
 		}
 	case csDialing:
-		// The board never answered the SYN or its retransmissions.
-		c.failed(now, eSynTimeout)
+		// The board never answered the SYN or its retransmissions (wss:
+		// or the TLS handshake, once connected: hung).
+		k := eSynTimeout
+		if c.w.tlsDials != nil {
+			k = c.w.tlsTimeoutKind(c)
+		}
+		c.failed(now, k)
 	case csHandshake:
 		// Connected, and no answer: the board stopped accepting and the
 		// connection waits in its backlog.

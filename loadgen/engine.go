@@ -1,6 +1,7 @@
 package loadgen
 
 import (
+	"context"
 	"fmt"
 	"hash/fnv"
 	"os"
@@ -49,6 +50,10 @@ type engine struct {
 	mu           sync.Mutex
 	firstFail    string // the kind of the failed connection attempt of the lowest number
 	firstFailGid int
+	tlsErr       error // wss: the first certificate error, with its fix (tls.go)
+
+	tlsCtx context.Context // wss: ends the connect goroutines with the run
+	tlsWG  sync.WaitGroup  // wss: the connections' goroutines, waited for at the end
 }
 
 // report is a worker's message to the coordinator.
@@ -120,6 +125,9 @@ func newEngine(s *Spec, t *target, clk clock, own, nw int) *engine {
 	e.txLen = max(e.txLen, 256+len(e.hostB)+len(e.pathB))
 
 	e.used[hHandshake] = true
+	if t.tls != nil {
+		e.used[hTCP], e.used[hTLS], e.used[hUpgrade] = true, true, true
+	}
 	if ru.stamped() {
 		e.used[hLatency], e.used[hService] = true, true
 	}

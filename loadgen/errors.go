@@ -35,6 +35,8 @@ const (
 	eSynTimeout                  // TCP connect never completed within DialTimeout: the board dropped the SYN and its retransmissions
 	eSynRetry                    // opened, but only after the board dropped its first SYN (the kernel retransmitted it)
 	eEvicted                     // an open connection closed by the board with a close frame without a status (evict-oldest: AsyncWebSocket's cleanupClients)
+	eTLSCert                     // wss: the board's certificate was not trusted (self-signed without --insecure or --ca, wrong name, expired)
+	eTLS                         // wss: the TLS handshake failed otherwise (an alert, a protocol or version mismatch)
 	nErrKinds
 )
 
@@ -42,7 +44,7 @@ var errNames = [nErrKinds]string{
 	"refused", "timeout", "reset", "eof", "handshake eof", "handshake bad", "protocol",
 	"lost", "dropped", "backlog", "missed", "unsent", "unexpected", "no local address",
 	"unreachable", "close timeout", "dial", "handshake extension",
-	"hung", "syn timeout", "syn retry", "evicted",
+	"hung", "syn timeout", "syn retry", "evicted", "tls certificate", "tls handshake",
 }
 
 // refusal reports whether a failed connection attempt of kind k was the

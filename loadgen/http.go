@@ -39,12 +39,17 @@ func runHTTP(ctx context.Context, s *Spec, t *target, clk *clock, sc *statsClien
 	}
 	name := "wslab-load-" + strconv.Itoa(s.Size) + ".bin"
 	path := "/files/" + name
-	uri := "http://" + t.hostport + path
+	scheme := "http://"
+	if t.tls != nil {
+		scheme = "https://"
+	}
+	uri := scheme + t.hostport + path
 	addr := net.JoinHostPort(t.ip.String(), strconv.Itoa(t.port))
 	client := &fasthttp.HostClient{
 		Addr: addr, Name: "wslab-load", MaxConns: own,
 		ReadTimeout: s.DialTimeout, WriteTimeout: s.DialTimeout,
 		MaxIdleConnDuration: 10 * time.Second, MaxIdemponentCallAttempts: 1,
+		IsTLS: t.tls != nil, TLSConfig: t.tls,
 		// A dialer of our own: fasthttp's default one starts a goroutine
 		// that outlives the run.
 		Dial: func(addr string) (net.Conn, error) {

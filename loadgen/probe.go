@@ -241,7 +241,11 @@ func (p *probe) dialTCP(timeout time.Duration) (net.Conn, error) {
 	}
 	ctx, cancel := context.WithTimeout(p.ctx, timeout)
 	defer cancel()
-	return d.DialContext(ctx, "tcp", net.JoinHostPort(p.t.ip.String(), fmt.Sprint(p.t.port)))
+	nc, err := d.DialContext(ctx, "tcp", net.JoinHostPort(p.t.ip.String(), fmt.Sprint(p.t.port)))
+	if err != nil {
+		return nil, err
+	}
+	return wrapTLS(p.ctx, p.t, nc, timeout) // wss://: the TLS handshake too (tls.go)
 }
 
 // handshake is what a WebSocket dial found.
@@ -356,6 +360,8 @@ func errKindOf(err error) string {
 		return ce.Error()
 	case errors.Is(err, errHandshakeEOF):
 		return "handshake eof"
+	case certError(err):
+		return errNames[eTLSCert]
 	case errors.Is(err, syscall.ECONNREFUSED):
 		return "refused"
 	case errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.EPIPE):

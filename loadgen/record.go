@@ -34,10 +34,14 @@ const (
 	hService
 	hLateness
 	hHandshake
+	hTCP     // wss: the TCP connect
+	hTLS     // wss: the TLS handshake
+	hUpgrade // wss: the WebSocket upgrade (request to 101)
 	nHist
 )
 
-var histNames = [nHist]string{results.HistLatency, results.HistService, HistLateness, results.HistHandshake}
+var histNames = [nHist]string{results.HistLatency, results.HistService, HistLateness, results.HistHandshake,
+	HistConnectTCP, HistConnectTLS, HistConnectUpgrade}
 
 // lane is what one recorder (a worker, or a group of HTTP goroutines)
 // gathered in one interval. Its owner records into it without a lock and

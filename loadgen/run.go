@@ -31,6 +31,15 @@ func Run(ctx context.Context, spec Spec) (*results.Run, error) {
 	if err != nil {
 		return nil, fmt.Errorf("loadgen: %w", err)
 	}
+	su := statsURL(&s, t)
+	if t.tls != nil && !strings.HasPrefix(su, "https://"+t.hostport+"/") {
+		// A certificate the client does not trust fails every
+		// connection the same way: say so now, with the fix (the first
+		// stats reading does it when it goes to the target).
+		if err := checkTLS(ctx, &s, t); err != nil {
+			return nil, fmt.Errorf("loadgen: %w", err)
+		}
+	}
 	clk := newClock()
 	board := results.Board{Model: "real"}
 	if s.Board != nil {
@@ -38,12 +47,15 @@ func Run(ctx context.Context, spec Spec) (*results.Run, error) {
 	}
 	var notes []string
 	var sc *statsClient
-	if u := statsURL(&s, t); u != "" {
-		c, err := newStatsClient(u)
+	if u := su; u != "" {
+		c, err := newStatsClient(u, t.tls)
 		if err != nil {
 			return nil, fmt.Errorf("loadgen: %w", err)
 		}
 		doc, err := c.get()
+		if err != nil && c.tls != nil && certError(err) {
+			return nil, fmt.Errorf("loadgen: %w", tlsError(u, err))
+		}
 		if err == nil {
 			var b results.Board
 			if b, err = identity(doc); err == nil {
@@ -51,7 +63,7 @@ func Run(ctx context.Context, spec Spec) (*results.Run, error) {
 				if p := statsPort(doc); p > 0 && s.StatsURL == "" {
 					// A wslab board's stats port takes no slot: read
 					// there, so a full board still reports.
-					if c2, err := newStatsClient("http://" + net.JoinHostPort(t.ip.String(), strconv.Itoa(p)) + "/stats"); err == nil {
+					if c2, err := newStatsClient("http://"+net.JoinHostPort(t.ip.String(), strconv.Itoa(p))+"/stats", nil); err == nil {
 						sc = c2
 					}
 				}
@@ -99,6 +111,9 @@ func runWS(ctx context.Context, s *Spec, t *target, clk *clock, sc *statsClient,
 	}
 	e := newEngine(s, t, *clk, own, nw)
 	e.addrs = addrs
+	var stopTLS context.CancelFunc
+	e.tlsCtx, stopTLS = context.WithCancel(ctx)
+	defer stopTLS()
 	plan := e.plan
 	scn := e.sc
 	if scn.heapMarks {
@@ -172,6 +187,8 @@ func runWS(ctx context.Context, s *Spec, t *target, clk *clock, sc *statsClient,
 	for _, w := range e.workers {
 		w.closeWake()
 	}
+	stopTLS()
+	e.tlsWG.Wait() // wss: every socket pair is closed, so every pump ends
 	ivs := e.col.wait()
 	end := clk.now()
 	if sampling {
@@ -221,7 +238,13 @@ func runWS(ctx context.Context, s *Spec, t *target, clk *clock, sc *statsClient,
 	if ctx.Err() != nil {
 		r.Notes = append(r.Notes, "stopped early: "+ctx.Err().Error())
 	}
+	if e.tlsErr != nil {
+		r.Notes = append(r.Notes, e.tlsErr.Error())
+	}
 	if c.ConnsOpened == 0 && scn.rule != ruleHold {
+		if e.tlsErr != nil {
+			return r, fmt.Errorf("loadgen: no connection opened: %w", e.tlsErr)
+		}
 		return r, fmt.Errorf("loadgen: no connection to %s opened: %s", s.Target, errorList(r.Errors))
 	}
 	if ctx.Err() != nil {
@@ -412,6 +435,17 @@ func params(s *Spec) map[string]string {
 	if s.ReconnectEvery > 0 {
 		p["reconnect_every"] = strconv.FormatInt(s.ReconnectEvery, 10)
 	}
+	if strings.HasPrefix(s.Target, "wss://") || strings.HasPrefix(s.Target, "https://") {
+		// How the board's certificate was checked.
+		switch {
+		case s.Insecure:
+			p["tls"] = "insecure"
+		case s.CAFile != "":
+			p["tls"] = "ca"
+		default:
+			p["tls"] = "verified"
+		}
+	}
 	sc := scenarioOf(s.Scenario)
 	if sc.rule == ruleCycle {
 		p["settle"] = s.Settle.String()
@@ -456,8 +490,15 @@ func connectNote(e *engine, c results.Counts, errs map[string]int64) string {
 	e.mu.Lock()
 	first := e.firstFail
 	e.mu.Unlock()
-	return ConnectSentence(c, errs, first, e.s.DialTimeout)
+	s := ConnectSentence(c, errs, first, e.s.DialTimeout)
+	if e.t.tls != nil {
+		// wss: closed before the upgrade means during the TLS handshake.
+		s = strings.Replace(s, acceptCloseWhat, "was accepted, then closed before its TLS handshake ended (accept-close, or no heap left for a TLS session)", 1)
+	}
+	return s
 }
+
+const acceptCloseWhat = "was accepted, then closed without a byte (accept-close)"
 
 // ConnectSentence is connectNote's sentence from a run's counts and errors;
 // first is the kind of the first failed attempt ("" when unknown).
@@ -485,7 +526,7 @@ func ConnectSentence(c results.Counts, errs map[string]int64, first string, dial
 	case errNames[eSynRetry]:
 		what = "had its SYN dropped and connected only on a retransmission, once a slot freed"
 	case errNames[eHandshakeEOF]:
-		what = "was accepted, then closed without a byte (accept-close)"
+		what = acceptCloseWhat
 	case errNames[eReset]:
 		what = "was reset (RST)"
 	case errNames[eRefused]:

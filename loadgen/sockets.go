@@ -54,6 +54,9 @@ const eNone = nErrKinds
 // address and starts its connect.
 func (w *worker) dial(c *conn) (dialResult, errKind) {
 	e := w.e
+	if e.t.tls != nil {
+		return w.dialTLS(c)
+	}
 	for {
 		idx, ok := e.addrs.get()
 		if !ok {
@@ -124,6 +127,9 @@ func (w *worker) dial(c *conn) (dialResult, errKind) {
 // onEvent hands epoll readiness to connection c.
 func (w *worker) onEvent(c *conn, ev uint32, now int64) {
 	if c.st == csDialing {
+		if w.tlsDials != nil {
+			return // wss: the connect completes with the TLS handshake (tlsDone)
+		}
 		if ev&(unix.EPOLLOUT|unix.EPOLLERR|unix.EPOLLHUP) == 0 {
 			return
 		}
@@ -199,6 +205,9 @@ func (w *worker) wantOut(c *conn, on bool) {
 }
 
 func (w *worker) shut(c *conn) {
+	if w.tlsDials != nil {
+		w.tlsShut(c)
+	}
 	_ = rawio.EpollCtl(w.epfd, unix.EPOLL_CTL_DEL, c.fd, &w.ev)
 	rawio.Close(c.fd)
 }
@@ -224,6 +233,10 @@ type sockets struct {
 	cmdMu sync.Mutex
 	cmds  []func()
 	stop  bool
+
+	// wss: each connection's TLS connect in progress or done (tls.go);
+	// nil for ws://.
+	tlsDials []*tlsDial
 }
 
 // Event tags of the loop's own descriptors.
@@ -248,6 +261,9 @@ func (k *sockets) init(t *target) {
 func newWorker(e *engine, id int, gids []int) (*worker, error) {
 	w := newLoop(e, id, gids)
 	w.events = make([]unix.EpollEvent, 256)
+	if e.t.tls != nil {
+		w.tlsDials = make([]*tlsDial, len(w.conns))
+	}
 	var err error
 	if w.epfd, err = unix.EpollCreate1(unix.EPOLL_CLOEXEC); err != nil {
 		return nil, err

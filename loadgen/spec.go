@@ -121,6 +121,14 @@ type Spec struct {
 	// http://host:port/stats of the target; "-" turns it off.
 	StatsURL string
 
+	// Insecure accepts any certificate of a wss:// target (a board with
+	// a self-signed one); CAFile is a PEM file of certificates to trust
+	// besides the system's (a board's own certificate, or the CA that
+	// signed it). The server name checked (and sent, SNI) is the URL's
+	// host.
+	Insecure bool
+	CAFile   string
+
 	// DialTimeout bounds a TCP connect plus handshake; default 5s.
 	DialTimeout time.Duration
 	// DrainTimeout bounds the wait for answers after the last send;

@@ -2,6 +2,7 @@ package loadgen
 
 import (
 	"bytes"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"golang.org/x/sys/unix"
@@ -31,14 +32,24 @@ type statsClient struct {
 	req     []byte
 	buf     []byte
 	timeout time.Duration
+	tls     *tls.Config // an https:// URL (tls.go's getTLS)
 }
 
-func newStatsClient(raw string) (*statsClient, error) {
+func newStatsClient(raw string, tc *tls.Config) (*statsClient, error) {
 	u, err := url.Parse(raw)
-	if err != nil || u.Scheme != "http" || u.Host == "" {
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return nil, fmt.Errorf("stats URL %q: want http://host:port/path", raw)
 	}
 	port := 80
+	if u.Scheme == "https" {
+		port = 443
+		if tc == nil {
+			tc = &tls.Config{ServerName: u.Hostname()}
+		}
+		tc = statsTLS(tc)
+	} else {
+		tc = nil
+	}
 	if p := u.Port(); p != "" {
 		if port, err = strconv.Atoi(p); err != nil {
 			return nil, fmt.Errorf("stats URL %q: bad port", raw)
@@ -52,7 +63,10 @@ func newStatsClient(raw string) (*statsClient, error) {
 		}
 		ip = ips[0]
 	}
-	c := &statsClient{buf: make([]byte, 64<<10), timeout: 2 * time.Second}
+	c := &statsClient{buf: make([]byte, 64<<10), timeout: 2 * time.Second, tls: tc}
+	if tc != nil {
+		c.timeout = statsTLSTimeout
+	}
 	if ip4 := ip.To4(); ip4 != nil {
 		copy(c.sa4.Addr[:], ip4)
 		c.sa4.Port = port
@@ -76,6 +90,9 @@ var (
 
 // get fetches the document; the result aliases c.buf until the next call.
 func (c *statsClient) get() ([]byte, error) {
+	if c.tls != nil {
+		return c.getTLS()
+	}
 	family := unix.AF_INET
 	var sa unix.Sockaddr = &c.sa4
 	if c.v6 {

@@ -2,6 +2,7 @@ package loadgen
 
 import (
 	"context"
+	"crypto/tls"
 	"fmt"
 	"net"
 	"net/url"
@@ -16,6 +17,10 @@ type target struct {
 	ip       net.IP
 	port     int
 	loopback bool
+	// tls is the client configuration of a wss:// (or https://) target,
+	// nil for ws://: the sockets speak TLS under the same connection
+	// state machine (tls.go).
+	tls *tls.Config
 }
 
 // endpointFor maps the board-default paths to the scenario's endpoint.
@@ -35,24 +40,35 @@ func resolveTarget(ctx context.Context, s *Spec) (*target, error) {
 	if err != nil {
 		return nil, fmt.Errorf("target %q: %w", s.Target, err)
 	}
+	secure := false
 	switch u.Scheme {
 	case "ws", "http":
 	case "wss", "https":
-		return nil, fmt.Errorf("target %q: TLS is not supported (a board speaks plain ws://)", s.Target)
+		secure = true
 	default:
-		return nil, fmt.Errorf("target %q: want a ws://host:port/path URL", s.Target)
+		return nil, fmt.Errorf("target %q: want a ws://host:port/path (or wss://) URL", s.Target)
 	}
 	host := u.Hostname()
 	if host == "" {
 		return nil, fmt.Errorf("target %q: no host", s.Target)
 	}
 	port := 80
+	if secure {
+		port = 443
+	}
 	if p := u.Port(); p != "" {
 		if port, err = strconv.Atoi(p); err != nil || port < 1 || port > 65535 {
 			return nil, fmt.Errorf("target %q: bad port %q", s.Target, p)
 		}
 	}
 	t := &target{url: s.Target, hostport: u.Host, port: port}
+	if secure {
+		if t.tls, err = clientTLS(s, host); err != nil {
+			return nil, fmt.Errorf("target %q: %w", s.Target, err)
+		}
+	} else if s.Insecure || s.CAFile != "" {
+		return nil, fmt.Errorf("target %q: --insecure and --ca are for wss:// (TLS) targets", s.Target)
+	}
 	t.path = endpointFor(s.Scenario, u.EscapedPath())
 	if u.RawQuery != "" {
 		t.path += "?" + u.RawQuery
@@ -111,6 +127,9 @@ func statsURL(s *Spec, t *target) string {
 	case "-":
 		return ""
 	case "":
+		if t.tls != nil {
+			return "https://" + t.hostport + "/stats"
+		}
 		return "http://" + t.hostport + "/stats"
 	}
 	return s.StatsURL

@@ -20,8 +20,19 @@ var textHists = []struct{ name, what string }{
 	{HistLatency, "from the intended send time"},
 	{HistService, "from the actual send, answered messages"},
 	{HistLateness, "of open-loop sends behind their schedule"},
-	{HistHandshake, "TCP connect and upgrade"},
+	{HistHandshake, "TCP connect, TLS with wss, and upgrade"},
+	{HistConnectTCP, "wss: the TCP connect"},
+	{HistConnectTLS, "wss: the TLS handshake"},
+	{HistConnectUpgrade, "wss: the upgrade, request to 101"},
 }
+
+// The phases of a wss:// connect, recorded apart (the handshake histogram
+// holds the whole connect).
+const (
+	HistConnectTCP     = "connect_tcp"
+	HistConnectTLS     = "connect_tls"
+	HistConnectUpgrade = "connect_upgrade"
+)
 
 // WriteRun prints a run's summary as a two-column table, the way `wslab
 // load` shows it: what ran (scenario, target, board configuration, time),

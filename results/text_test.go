@@ -50,7 +50,7 @@ payload bytes     76800 up (client to board), 70400 down (board to client)
 throughput        480 msgs/s; payload up 0.031 MB/s, down 0.028 MB/s (over the 2s measurement window)
 latency µs        p50 1500  p90 1900  p99 1990  p99.9 2000  max 2000  (n=100, from the intended send time)
 send_lateness µs  p50 50  p90 90  p99 99  p99.9 100  max 100  (n=100, of open-loop sends behind their schedule)
-handshake µs      p50 5403  p90 5603  p99 5703  p99.9 5703  max 5703  (n=7, TCP connect and upgrade)
+handshake µs      p50 5403  p90 5603  p99 5703  p99.9 5703  max 5703  (n=7, TCP connect, TLS with wss, and upgrade)
 errors            close 1006 1, hung 2
 board RAM         RAM 60 KiB of 160 KiB budget (38%) at its peak, 55 KiB at the end (3 samples)
 refused           2: hung 2

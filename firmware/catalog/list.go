@@ -49,8 +49,28 @@ func WriteList(w io.Writer, presets []Preset) error {
 				return err
 			}
 		}
+		if line := tlsListLine(p.Name); line != "" {
+			if _, err := fmt.Fprintf(w, "  %-12s %s\n", "tls", line); err != nil {
+				return err
+			}
+		}
 	}
 	return nil
+}
+
+// tlsListLine is a model's TLS preset for the list ("" for a model
+// without one).
+func tlsListLine(model string) string {
+	p, ok := TLSFor(model)
+	if !ok {
+		return ""
+	}
+	if p.Unsupported != "" {
+		return "none: " + p.Unsupported + " (" + p.Source + ")"
+	}
+	return fmt.Sprintf("%s certificate; handshake %s (ecdsa-p256 %s, rsa-2048 %s), %g ns/B, %s a session: %s",
+		p.Key, time.Duration(p.Handshake[p.Key]), time.Duration(p.Handshake["ecdsa-p256"]), time.Duration(p.Handshake["rsa-2048"]),
+		p.Byte, results.FormatBytes(int64(p.SessionRAM)), p.Source)
 }
 
 func sizeOf(n int) string { return results.FormatBytes(int64(n)) }

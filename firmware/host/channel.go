@@ -65,10 +65,12 @@ func newChannel(access, bps int64, mss int) *channel {
 func (c *channel) at(k int) *txop { return &c.txops[(c.head+k)%channelTxops] }
 
 // book puts n bytes, ready to go at ready in direction dir, on the channel
-// and returns when they have crossed it. A frame of a segment or more
-// (bulk data) goes aggregated at the goodput without an access of its own:
-// a stream keeps its transmit opportunities full.
-func (c *channel) book(ready int64, n int, dir uint8) int64 {
+// and returns when they have crossed it. A frame of a segment or more, or
+// one that follows its connection's data still in flight (more: a stream,
+// which TCP coalesces into full segments), is bulk: it goes aggregated at
+// the goodput without an access of its own, as a stream keeps its transmit
+// opportunities full.
+func (c *channel) book(ready int64, n int, dir uint8, more bool) int64 {
 	if c == nil || n <= 0 {
 		return ready
 	}
@@ -76,7 +78,7 @@ func (c *channel) book(ready int64, n int, dir uint8) int64 {
 	if c.bps > 0 {
 		bytes = int64(n) * 8e9 / c.bps
 	}
-	small := n < c.mss
+	small := n < c.mss && !more
 	alone := c.access + bytes // a new access
 	if !small {
 		alone = bytes

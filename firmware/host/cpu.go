@@ -65,6 +65,14 @@ type CPU struct {
 	// library core before it stops taking input (two cores only; lwIP's
 	// per-socket receive mailbox); default 6.
 	Backlog int
+	// TLSHandshake is one TLS handshake of a board that terminates TLS
+	// (wslab board --tls): the key exchange and the certificate's
+	// signature (mbedTLS; hardware-accelerated on an ESP32), charged once
+	// per handshake when the board sends its first flight (tls.go).
+	TLSHandshake int64
+	// TLSByte is nanoseconds per byte decrypted or encrypted by the TLS
+	// record layer (AES-GCM or -CBC and the MAC), either way.
+	TLSByte float64
 }
 
 // On reports whether the CPU is charged at all.
@@ -221,7 +229,7 @@ func (v *vcpu) account(now, arrived int64, st *firmware.Stats, rxBytes int) {
 		int64(c.msgsOut-l.msgsOut)*k.MsgOut + int64(c.closes-l.closes)*k.Close
 	t := now
 	if rxBytes > 0 {
-		t = v.ch.book(arrived, rxBytes, toBoard) // the frame crosses the channel
+		t = v.ch.book(arrived, rxBytes, toBoard, false) // the frame crosses the channel
 		t = v.run(&v.stack, t, v.segments(rxBytes)*k.Segment)
 		ns += int64(float64(rxBytes) * k.ByteIn)
 	}
@@ -238,8 +246,9 @@ func (v *vcpu) account(now, arrived int64, st *firmware.Stats, rxBytes int) {
 
 // output charges n bytes the firmware appended for sending and returns
 // when they have left the board: after the library work that produced
-// them, when the stack core has sent them and the channel has carried them.
-func (v *vcpu) output(now int64, n int) int64 {
+// them, when the stack core has sent them and the channel has carried them
+// (more: they follow output of their connection still in flight).
+func (v *vcpu) output(now int64, n int, more bool) int64 {
 	if !v.on || n <= 0 {
 		return now
 	}
@@ -255,7 +264,7 @@ func (v *vcpu) output(now int64, n int) int64 {
 		v.ready = max(v.ready, t)
 	}
 	sent := v.run(&v.stack, t, v.segments(n)*k.Segment) + k.Handoff
-	return v.ch.book(sent, n, fromBoard) // and cross the channel
+	return v.ch.book(sent, n, fromBoard, more) // and cross the channel
 }
 
 // spread draws the cost of work whose mean is ns.

@@ -15,4 +15,9 @@
 // socket, so the kernel answers SYNs with RST|ACK, and listens again when a
 // slot frees. /stats and /metrics are also served on a stats port of their
 // own (Server.StatsURL) that takes no slot.
+//
+// With Options.TLS the host terminates TLS in front of the board (tls.go):
+// the board code stays TLS-free; the handshake and the record bytes are
+// charged to the board's CPU (CPU.TLSHandshake, CPU.TLSByte) and each
+// session's heap (TLS.SessionRAM) is counted in the board's RAM.
 package host

@@ -35,6 +35,9 @@ type Options struct {
 	// lets the load generator's tests prove that its heap figures catch a
 	// leaking board. Never set it otherwise.
 	LeakPerConn int
+	// TLS, when set, terminates TLS in front of the board (tls.go): the
+	// board serves https:// and wss://.
+	TLS *TLS
 }
 
 // Server is a running emulated board.
@@ -82,6 +85,8 @@ type Server struct {
 	family     int
 	lsa        unix.Sockaddr // the listener's address, to listen again
 	backlog    int           // the listener's backlog now
+
+	tls *tlsTerm // TLS termination (tls.go), or nil
 
 	stats     net.Listener // the stats listener, or nil
 	statsDoc  []byte
@@ -156,6 +161,13 @@ func Start(opts Options) (*Server, error) {
 	b.LinkBps, b.LinkRTT = opts.Link.Bps, opts.Link.RTT
 	b.StackHeld = s.stackHeld
 	s.board = b
+	if s.tls, err = setupTLS(opts.TLS, listenHost(opts.Listen), b.Footprint().Slots+b.Footprint().Spare, b.Config().HeaderTimeout); err != nil {
+		s.cleanupStore()
+		return nil, err
+	}
+	if s.tls != nil {
+		b.StackHeld = func() int { return s.stackHeld() + s.tlsHeld() }
+	}
 	fp := b.Footprint()
 	n := fp.Slots + fp.Spare
 	s.conns = make([]conn, n)
@@ -163,6 +175,9 @@ func Start(opts Options) (*Server, error) {
 		s.conns[i].fd = -1
 	}
 	s.cpu = newVCPU(opts.CPU, opts.Link.Airtime, opts.Link.Bps, opts.Link.Tails.Seed+1)
+	if s.tls != nil && (opts.CPU.TLSHandshake > 0 || opts.CPU.TLSByte > 0) {
+		s.cpu.on = true
+	}
 	b.CPUCores = s.cpu.cores
 	s.tails = newTailGen(opts.Link.Tails)
 	s.delayed = opts.Link.RTT > 0 || s.cpu.on || s.tails != nil
@@ -289,10 +304,20 @@ func (s *Server) listenSocket(sa unix.Sockaddr) (int, error) {
 func (s *Server) Addr() *net.TCPAddr { return s.addr }
 
 // URL is the board's base URL, e.g. "http://127.0.0.1:8080".
-func (s *Server) URL() string { return "http://" + s.addr.String() }
+func (s *Server) URL() string {
+	if s.tls != nil {
+		return "https://" + s.addr.String()
+	}
+	return "http://" + s.addr.String()
+}
 
 // WSURL is the URL of a WebSocket endpoint, e.g. WSURL("/ws").
-func (s *Server) WSURL(path string) string { return "ws://" + s.addr.String() + path }
+func (s *Server) WSURL(path string) string {
+	if s.tls != nil {
+		return "wss://" + s.addr.String() + path
+	}
+	return "ws://" + s.addr.String() + path
+}
 
 // StoreDir is the directory holding the board's files.
 func (s *Server) StoreDir() string { return s.storeDir }
@@ -370,6 +395,7 @@ func (s *Server) Close() error {
 		}
 	}
 	<-s.done
+	s.closeTLS()
 	return s.err
 }
 
@@ -468,8 +494,15 @@ func (s *Server) loop() {
 			}
 			s.dl.Set(i, 0)
 			if c := &s.conns[i]; c.fd >= 0 {
-				c.slot.Tick(now)
+				// A TLS slot's request timer starts after its handshake (tls.go).
+				held := s.tls != nil && s.tlsHold(i, now)
+				if !held {
+					c.slot.Tick(now)
+				}
 				s.service(i, now)
+				if held {
+					s.tlsRearm(i, now)
+				}
 			}
 		}
 		s.drainWakes(now)
@@ -550,6 +583,21 @@ func (s *Server) acceptAll(now int64) {
 		// with both sides small, a client that writes a large message
 		// before reading its echo stalled under load.)
 		_ = rawio.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_RCVBUF, s.sockBuf)
+		if s.tls != nil {
+			// The slot is driven over a socket pair, TLS on the other
+			// side (tls.go); a session the heap has no room for is
+			// closed at once, as mbedtls_ssl_setup failing does.
+			if !s.tlsRoom() {
+				s.board.Refused()
+				sl.Release(now)
+				s.refuseSession(fd)
+				continue
+			}
+			if fd, err = s.tlsAccept(fd, i); err != nil {
+				sl.Release(now)
+				continue
+			}
+		}
 		s.ev = unix.EpollEvent{Events: unix.EPOLLIN | unix.EPOLLOUT | unix.EPOLLRDHUP | unix.EPOLLET, Fd: int32(i)}
 		if err := rawio.EpollCtl(s.epfd, unix.EPOLL_CTL_ADD, fd, &s.ev); err != nil {
 			unix.Close(fd)
@@ -709,6 +757,10 @@ func (s *Server) tuneBacklog() {
 func (s *Server) refuseConn(fd int) {
 	switch s.board.FailMode() {
 	case firmware.FailReject503:
+		if s.tls != nil {
+			s.tlsRefuse(fd) // the handshake first, then the 503 (tls.go)
+			return
+		}
 		_, _ = unix.Write(fd, s.refuse) // best effort: a fresh socket's buffer takes it
 	case firmware.FailAcceptClose:
 		// Read what already arrived (the request), so the close is a FIN
@@ -800,6 +852,9 @@ func (s *Server) service(i int, now int64) {
 						took -= g - max(n, 0)
 						switch {
 						case n > 0:
+							if s.tls != nil {
+								s.tlsRecordCPU(now, n) // decrypting it
+							}
 							sl.Received(n, now)
 							s.afterCallAt(now, c.rxAt, n)
 							c.rxAt = now // what is read next arrived by now
@@ -864,6 +919,9 @@ func (s *Server) service(i int, now int64) {
 					s.bucket.refund(g - max(n, 0))
 					took -= g - max(n, 0)
 					if n > 0 {
+						if s.tls != nil {
+							s.tlsRecordCPU(now, n) // encrypting it
+						}
 						c.sent += uint64(n)
 						sl.Sent(n, now)
 						s.afterCall(now, 0)
@@ -942,7 +1000,7 @@ func (s *Server) noteTx(c *conn, now int64) {
 	if a <= c.seen {
 		return
 	}
-	out := s.cpu.output(now, int(a-c.seen))
+	out := s.cpu.output(now, int(a-c.seen), c.lastRelease > now)
 	if s.cpu.on {
 		s.board.CPUBusy = s.cpu.total
 	}

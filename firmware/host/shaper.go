@@ -130,7 +130,7 @@ func (c *ShapedConn) Received(now int64, grant, n int) (crossed int64) {
 	if s.window > 0 {
 		c.held += n
 	}
-	return s.ch.book(now, n, toBoard)
+	return s.ch.book(now, n, toBoard, false)
 }
 
 // Consumed records that the server took n of the received bytes at now:
@@ -157,7 +157,8 @@ func (c *ShapedConn) Produced(now int64, n int) (release int64) {
 	s := c.s
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	rel := s.ch.book(now, n, fromBoard) + s.link.RTT + s.tails.draw(c.c.lastRelease > now)
+	more := c.c.lastRelease > now
+	rel := s.ch.book(now, n, fromBoard, more) + s.link.RTT + s.tails.draw(more)
 	if rel < c.c.lastRelease {
 		rel = c.c.lastRelease
 	}
