@@ -39,6 +39,7 @@ type tabVerdict struct {
 	closed         int           // stuck clients the board closed
 	closedAfter    time.Duration // when the last of them was closed
 	dropped        int64         // the board's msgs.dropped over the run (-1: unknown)
+	sendFailed     string        // how the sender's writes failed ("timeout": they blocked), or ""
 }
 
 func (v *tabVerdict) stalled() bool {
@@ -49,6 +50,11 @@ func (v *tabVerdict) answer() string {
 	var a string
 	if v.stalled() {
 		a = fmt.Sprintf("healthy clients stalled by %d stuck: the worst got %d of %d messages, with a gap of %.1f s", v.stuck, v.minGot, v.sent, v.maxGap.Seconds())
+		if v.sendFailed == "timeout" {
+			a += " (the sender's writes blocked too)"
+		} else if v.sendFailed != "" {
+			a += " (the sender's writes failed: " + v.sendFailed + ")"
+		}
 	} else {
 		a = fmt.Sprintf("healthy clients unaffected by %d stuck (every one got at least %d of %d messages, longest gap %s)", v.stuck, v.minGot, v.sent, v.maxGap.Round(time.Millisecond))
 	}
@@ -133,9 +139,9 @@ func runBackgroundTab(p *probe) (string, error) {
 				_, err := c.recv(time.Until(end) + time.Second)
 				now := time.Now()
 				if err != nil {
-					if now.Before(end) {
-						gaps[i] = max(gaps[i], end.Sub(last)) // lost from here on
-					}
+					// Nothing more came: the silence up to the run's end
+					// is a gap too (a board that stalled for good).
+					gaps[i] = max(gaps[i], end.Sub(last))
 					return
 				}
 				got[i]++
@@ -149,10 +155,14 @@ func runBackgroundTab(p *probe) (string, error) {
 	every := time.Duration(float64(time.Second) / rate)
 	msg := make([]byte, size)
 	tick := time.Now()
+	// A board that stopped reading its clients fills the sender's window
+	// too: its writes block then, bounded by the run's end.
+	_ = healthy[0].nc.SetWriteDeadline(end.Add(time.Second))
 	for k := int64(0); time.Now().Before(end) && p.ctx.Err() == nil; k++ {
 		binary.BigEndian.PutUint64(msg, uint64(k))
 		if err := healthy[0].send(msg); err != nil {
 			p.fail(errKindOf(err))
+			v.sendFailed = errKindOf(err)
 			break
 		}
 		v.sent++

@@ -7,7 +7,9 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -210,6 +212,17 @@ func TestFieldBackgroundTab(t *testing.T) {
 	if !strings.HasPrefix(a, "healthy clients unaffected by 1 stuck") || !strings.Contains(a, "the stuck clients were closed after") {
 		t.Errorf("answer %q", a)
 	}
+	// A server with one send path for every client stalls them all
+	// behind the stuck ones (a quarter of 8, without /stats to say the
+	// board's slots): the scenario says so.
+	spec.Target, spec.Rate, spec.Duration, spec.StatsURL = stallingBroadcaster(t), 400, time.Second, "-"
+	a, r := fieldRun(t, spec)
+	if !strings.HasPrefix(a, "healthy clients stalled by 2 stuck") {
+		t.Errorf("answer %q against a server with one blocking send path", a)
+	}
+	if r.Counts.MsgsSent == 0 || r.Counts.MsgsReceived == 0 {
+		t.Errorf("counts %+v: nothing went through before the stall", r.Counts)
+	}
 	// The verdict: a gap at a healthy client or a shortfall is a stall.
 	for _, v := range []tabVerdict{
 		{healthy: 3, stuck: 1, sent: 100, minGot: 100, maxGap: 2 * time.Second, dropped: 0},
@@ -233,6 +246,84 @@ func TestFieldLadderBisects(t *testing.T) {
 	if r.Scenario.Size != 65537 {
 		t.Errorf("the ladder's top rung is %d, want 65537 (the 16-bit length's edge, one past)", r.Scenario.Size)
 	}
+}
+
+// stallingBroadcaster is a foreign broadcast server (ws://.../ws/broadcast)
+// with one send path for every client, as a single-threaded server or a
+// board's one send task has it: each message is written to every client in
+// turn, blocking, from a small send buffer. A client that stops reading
+// fills its window and that buffer, and the blocked write to it holds
+// back every client behind it (head-of-line blocking).
+func stallingBroadcaster(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	var conns []net.Conn
+	msgs := make(chan []byte, 16)
+	done := make(chan struct{})
+	go func() { // the one send path
+		var frame []byte
+		for {
+			select {
+			case m := <-msgs:
+				frame = core.AppendFrame(frame[:0], true, core.OpBinary, m, false, [4]byte{})
+				mu.Lock()
+				to := slices.Clone(conns)
+				mu.Unlock()
+				for _, c := range to {
+					c.Write(frame) // blocks while c's window and send buffer are full
+				}
+			case <-done:
+				return
+			}
+		}
+	}()
+	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Upgrade") == "" {
+			http.NotFound(w, r)
+			return
+		}
+		conn, brw, err := http.NewResponseController(w).Hijack()
+		if err != nil {
+			return
+		}
+		if tc, ok := conn.(*net.TCPConn); ok {
+			tc.SetWriteBuffer(4096)
+		}
+		acc := core.AcceptKey([]byte(r.Header.Get("Sec-WebSocket-Key")))
+		io.WriteString(conn, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: "+string(acc[:])+"\r\n\r\n")
+		mu.Lock()
+		conns = append(conns, conn)
+		mu.Unlock()
+		rd := core.ConnReader{Src: brw, Rx: make([]byte, 4096), R: core.Reader{Role: core.Server, Buf: make([]byte, 4096)}}
+		for {
+			ev, err := rd.Next()
+			if err != nil || ev.Kind == core.EventClose {
+				return
+			}
+			if ev.Kind == core.EventMessage {
+				select {
+				case msgs <- slices.Clone(ev.Payload):
+				case <-done:
+					return
+				}
+			}
+		}
+	})}
+	go srv.Serve(ln)
+	t.Cleanup(func() {
+		close(done)
+		srv.Close()
+		mu.Lock()
+		for _, c := range conns {
+			c.Close() // unblocks the send path's write
+		}
+		mu.Unlock()
+	})
+	return "ws://" + ln.Addr().String() + "/ws/broadcast"
 }
 
 // deflateServer is a foreign server that accepts permessage-deflate (and
