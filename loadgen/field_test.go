@@ -121,6 +121,34 @@ func TestFieldNoDrop(t *testing.T) {
 	if !strings.Contains(a2, "in the board's queue") || strings.Contains(a2, " 0 in the board's queue") {
 		t.Errorf("the dropping board's answer does not put the drops in its queue: %q", a2)
 	}
+	// The answer says the resolution: the steps' lengths and the fewest
+	// messages one sent; every step is in the record for the plot.
+	if !strings.Contains(a, "; steps of ") || !strings.Contains(a, " messages") {
+		t.Errorf("no resolution in %q", a)
+	}
+	if n := strings.Count(r.Scenario.Params["steps"], ":kept:"); n == 0 {
+		t.Errorf("no kept step in the record's steps %q", r.Scenario.Params["steps"])
+	}
+}
+
+func TestNoDropStepLength(t *testing.T) {
+	// A fast rate gets a step as short as its 100 messages (not under
+	// 50 ms); a slow one the whole Duration/10.
+	for _, c := range []struct {
+		base time.Duration
+		rate float64
+		want time.Duration
+	}{
+		{time.Second, 1000, 100 * time.Millisecond},
+		{time.Second, 100000, 50 * time.Millisecond},
+		{time.Second, 50, time.Second},
+		{300 * time.Millisecond, 50, 300 * time.Millisecond},
+		{300 * time.Millisecond, 500, 200 * time.Millisecond},
+	} {
+		if got := noDropStepFor(c.base, c.rate); got != c.want {
+			t.Errorf("step at %g/s with Duration/10 %s: %s, want %s", c.rate, c.base, got, c.want)
+		}
+	}
 }
 
 func TestFieldDeadPeers(t *testing.T) {
