@@ -158,7 +158,7 @@ func TestFieldDeadPeers(t *testing.T) {
 		PingInterval: 200 * firmware.Millisecond, PongTimeout: 200 * firmware.Millisecond})
 	// The run ends once a newcomer got in: the duration is only a bound
 	// (the board's linger after its close holds the slot 2 s more).
-	a, _ := fieldRun(t, Spec{Target: ok.WSURL("/ws"), Scenario: DeadPeers, Duration: 6 * time.Second})
+	a, _ := fieldRun(t, Spec{Target: ok.WSURL("/ws"), Scenario: DeadPeers, Vanish: VanishSilent, Duration: 6 * time.Second})
 	if !strings.HasPrefix(a, "the board closed all 4 dead peers after ") || !strings.Contains(a, "pinged") || !strings.Contains(a, "newcomers got in after") {
 		t.Errorf("answer %q", a)
 	}
@@ -166,8 +166,53 @@ func TestFieldDeadPeers(t *testing.T) {
 	// peers hold every slot, and no newcomer gets in.
 	held := board(t, firmware.Config{Slots: 4, FailMode: firmware.FailReset,
 		PingInterval: 3600 * firmware.Second, IdleTimeout: 3600 * firmware.Second})
-	a, _ = fieldRun(t, Spec{Target: held.WSURL("/ws"), Scenario: DeadPeers, Duration: 1500 * time.Millisecond})
+	a, _ = fieldRun(t, Spec{Target: held.WSURL("/ws"), Scenario: DeadPeers, Vanish: VanishSilent, Duration: 1500 * time.Millisecond})
 	if !strings.HasPrefix(a, "4 dead peers held their slots for the whole ") || !strings.Contains(a, "no newcomer got in") {
+		t.Errorf("answer %q", a)
+	}
+	if _, err := Run(context.Background(), Spec{Target: held.WSURL("/ws"), Scenario: DeadPeers, Vanish: "quietly"}); err == nil {
+		t.Error("an unknown vanish mode ran")
+	}
+}
+
+func TestFieldDeadPeersDropped(t *testing.T) {
+	// Peers whose every packet is dropped (no ACK, no RST): the board's
+	// pings go unanswered and unacknowledged, and it gives their slots
+	// back only at its pong timeout, never before; a live client beside
+	// them goes on, and a newcomer gets in once a slot is free.
+	const ping, pong = 300 * time.Millisecond, 400 * time.Millisecond
+	ok := board(t, firmware.Config{Slots: 4, FailMode: firmware.FailReset,
+		PingInterval: int64(ping), PongTimeout: int64(pong)}) // nanoseconds both
+	a, r := fieldRun(t, Spec{Target: ok.WSURL("/ws"), Scenario: DeadPeers, Duration: 8 * time.Second})
+	if !strings.HasPrefix(a, "the board gave up on all 3 vanished peers (no ACK, no RST) ") || !strings.Contains(a, "unacknowledged in FIN_WAIT1") ||
+		!strings.Contains(a, "newcomers got in after") || !strings.Contains(a, "a live client's echoes went on") {
+		t.Errorf("answer %q", a)
+	}
+	if r.Scenario.Params["vanish"] != VanishDrop {
+		t.Errorf("params %v", r.Scenario.Params)
+	}
+	// Held from vanishing until the board's ping went unanswered for its
+	// pong timeout, never less (the slack: the handshake's own last bytes
+	// reach the board a moment before the peer vanishes).
+	held, err := time.ParseDuration(r.Scenario.Params["held_min"])
+	if err != nil {
+		t.Fatalf("held_min: %v (params %v)", err, r.Scenario.Params)
+	}
+	if held < ping+pong-100*time.Millisecond {
+		t.Errorf("a vanished peer's slot was given back %s after it vanished, before the board's ping and pong timeouts (%s)", held, ping+pong)
+	}
+	// The board's ping and close frame wait unacknowledged in its send
+	// queue: nothing reaches the vanished peer's TCP.
+	if q := r.Scenario.Params["board_txq_max"]; q == "" || q == "0" {
+		t.Errorf("the board's send queue to a vanished peer was never seen holding anything (%q): the peer acknowledged?", q)
+	}
+	// A board whose ping and idle timeout are off: the vanished peers hold
+	// their slots for good; the live client still gets its echoes.
+	never := board(t, firmware.Config{Slots: 4, FailMode: firmware.FailReset,
+		PingInterval: 3600 * firmware.Second, IdleTimeout: 3600 * firmware.Second})
+	a, _ = fieldRun(t, Spec{Target: never.WSURL("/ws"), Scenario: DeadPeers, Duration: 1500 * time.Millisecond})
+	if !strings.HasPrefix(a, "3 vanished peers (no ACK, no RST) held their slots for the whole ") ||
+		!strings.Contains(a, "no newcomer got in") || !strings.Contains(a, "a live client's echoes went on") {
 		t.Errorf("answer %q", a)
 	}
 }
