@@ -45,6 +45,9 @@ func TestFieldBrowser(t *testing.T) {
 	if r.Counts.ConnsOpened != 4 || r.Errors["handshake extension"] != 0 {
 		t.Errorf("counts %+v errors %v", r.Counts, r.Errors)
 	}
+	if pages := r.Scenario.Params["pages"]; strings.Count(pages, ":ok") != 4 || !strings.HasPrefix(pages, "Chromium:") {
+		t.Errorf("pages for the plot %q", pages)
+	}
 	// A 7-socket board (libesphttpd): one user's six connections and
 	// WebSocket take every socket; the second user cannot get in.
 	srv7 := board(t, firmware.Config{Slots: 7, FailMode: firmware.FailReset, IdleTimeout: 60 * firmware.Second})
@@ -80,6 +83,10 @@ func TestFieldLadder(t *testing.T) {
 	}
 	if r.Errors["close 1009"] == 0 {
 		t.Errorf("errors %v", r.Errors)
+	}
+	// The record has every rung for the plot, the first failing marked.
+	if p := r.Scenario.Params; p["first_failing"] != "1001" || !strings.Contains(p["rungs"], "|1000:") || !strings.HasSuffix(p["rungs"], "|1001:-1:whole: close 1009") {
+		t.Errorf("rungs %q, first failing %q", p["rungs"], p["first_failing"])
 	}
 }
 
@@ -236,6 +243,9 @@ func TestFieldReconnectStorm(t *testing.T) {
 	if !strings.HasPrefix(a, "all 5 clients back 0.") || !strings.Contains(a, "exp backoff; no failed attempt") {
 		t.Errorf("answer %q", a)
 	}
+	if back := r.Scenario.Params["back_ms"]; len(strings.Split(back, ",")) != 5 || r.Scenario.Params["clients"] != "5" {
+		t.Errorf("clients back for the plot %q of %q", back, r.Scenario.Params["clients"])
+	}
 	// A board that never drops a silent peer: the clients cannot come
 	// back until its slots free, which they never do.
 	held := board(t, firmware.Config{Slots: 5, FailMode: firmware.FailReset, PingInterval: 3600 * firmware.Second})
@@ -258,6 +268,9 @@ func TestFieldReload(t *testing.T) {
 	}
 	if len(r.Heap) < 4 {
 		t.Errorf("%d heap samples: no series to plot", len(r.Heap))
+	}
+	if from, to, ok := strings.Cut(r.Scenario.Params["storm_ms"], "-"); !ok || from == to {
+		t.Errorf("the storm's span for the plot %q", r.Scenario.Params["storm_ms"])
 	}
 	// A board leaking 64 KiB per connection does not recover.
 	leaky := startBoard(t, host.Options{Board: firmware.Config{Slots: 8}, LeakPerConn: 64 << 10})

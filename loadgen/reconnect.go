@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 )
@@ -114,6 +115,13 @@ func runReconnectStorm(p *probe) (string, error) {
 	p.r.Counts.ConnsOpened += int64(len(back))
 	p.r.Counts.ConnsFailed += int64(failed)
 	sort.Slice(back, func(i, j int) bool { return back[i] < back[j] })
+	// For the plot: when each client was back, in ms since the drop.
+	ms := make([]string, len(back))
+	for i, b := range back {
+		ms[i] = fmt.Sprint(b.Milliseconds())
+	}
+	p.param("back_ms", strings.Join(ms, ","))
+	p.param("clients", fmt.Sprint(len(old)))
 	if len(back) > 0 {
 		p.note("reconnect-storm: clients back at %s (first), %s (median), %s (last)", back[0].Round(time.Millisecond),
 			back[len(back)/2].Round(time.Millisecond), back[len(back)-1].Round(time.Millisecond))

@@ -36,6 +36,7 @@ func runReload(p *probe) (string, error) {
 	base, haveBase := p.read()
 	var ws *pconn
 	start := time.Now()
+	stormFrom := p.clk.now() - p.t0
 	reloads, failed := 0, 0
 	first := ""
 	for k := 0; p.ctx.Err() == nil; k++ {
@@ -74,6 +75,8 @@ func runReload(p *probe) (string, error) {
 		return "", fmt.Errorf("no reload opened a WebSocket: %s", errorList(p.r.Errors))
 	}
 	storm := time.Since(start)
+	// For the plot: the storm's span on the heap series' time axis.
+	p.param("storm_ms", fmt.Sprintf("%d-%d", time.Duration(stormFrom).Milliseconds(), time.Duration(p.clk.now()-p.t0).Milliseconds()))
 	if p.smp != nil {
 		// The slots and heap over the storm (the Run's heap series).
 		var peak, total, heapMax int64
