@@ -339,7 +339,7 @@ func reloadFigure(r *results.Run) (*Figure, error) {
 	}
 	l.LineStyle = lineStyle(0)
 	p.Add(l)
-	f.addLegend("slots in use (a reading's own included)", l)
+	f.addLegend("slots in use", l)
 	if n := r.Board.Slots; n > 0 {
 		sl, _ := plotter.NewLine(plotter.XYs{{X: 0, Y: float64(n)}, {X: maxT / tu.div, Y: float64(n)}})
 		sl.LineStyle = draw.LineStyle{Color: colorAt(1), Width: vg.Points(1), Dashes: dotted}
