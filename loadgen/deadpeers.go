@@ -499,6 +499,10 @@ func runDroppedPeers(p *probe) (string, error) {
 		a = fmt.Sprintf("the board gave up on all %d vanished peers (no ACK, no RST) %.1f s after they vanished (its ping/idle timeout; %s)", len(peers), heldMax.Seconds(), closing)
 	case closed > 0:
 		a = fmt.Sprintf("the board gave up on %d of %d vanished peers (no ACK, no RST; the last %.1f s after it vanished); %d still held after %.1f s", closed, len(peers), heldMax.Seconds(), len(peers)-closed, end.Seconds())
+	case firstIn >= 0:
+		// Not one closed, yet a newcomer got in: the board made room some
+		// other way (evicting one, or more slots than it said).
+		a = fmt.Sprintf("%d vanished peers (no ACK, no RST) stayed open on the board for the whole %.1f s (no ping/pong or idle timeout closed them)", len(peers), end.Seconds())
 	default:
 		a = fmt.Sprintf("%d vanished peers (no ACK, no RST) held their slots for the whole %.1f s (no ping/pong or idle timeout freed them)", len(peers), end.Seconds())
 	}
