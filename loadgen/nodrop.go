@@ -137,8 +137,8 @@ search:
 			shortest = d.dur
 		}
 		longest = max(longest, d.dur)
-		if n := int64(d.rate*d.dur.Seconds() + 0.5); fewest < 0 || n < fewest {
-			fewest = n
+		if fewest < 0 || d.sent < fewest {
+			fewest = d.sent
 		}
 	}
 	p.param("steps", strings.Join(plot, " "))
