@@ -145,11 +145,18 @@ func runReconnectStorm(p *probe) (string, error) {
 		c.abort()
 	}
 	old = nil
-	p.sleep(200 * time.Millisecond)
-	if c, _, err := p.dialWS(p.t.path, nil, s.DialTimeout, 1<<10); err == nil {
-		c.closeWS()
-	} else {
-		a += fmt.Sprintf("; after the storm the board takes no connection (%s)", errKindOf(err))
+	// (The board frees the slots as their FINs arrive: tried until it
+	// takes one, for up to 2 s.)
+	for wait := time.Now().Add(2 * time.Second); ; {
+		c, _, err := p.dialWS(p.t.path, nil, s.DialTimeout, 1<<10)
+		if err == nil {
+			c.closeWS()
+			break
+		}
+		if time.Now().After(wait) || !p.sleep(100*time.Millisecond) {
+			a += fmt.Sprintf("; after the storm the board takes no connection (%s)", errKindOf(err))
+			break
+		}
 	}
 	return a, nil
 }
