@@ -398,11 +398,13 @@ func browserFigure(r *results.Run) (*Figure, error) {
 		p.Add(bar)
 		if !legend[pg.browser] {
 			legend[pg.browser] = true
-			f.addLegend(pg.browser, bar)
+			thumb, _ := plotter.NewPolygon(plotter.XYs{{X: 0, Y: 0}, {X: 1, Y: 0}, {X: 1, Y: 1}})
+			thumb.Color, thumb.LineStyle = c, draw.LineStyle{Color: c, Width: vg.Points(1)}
+			f.addLegend(pg.browser, thumb) // in full colour, whatever its first bar
 		}
 		if pg.result != "ok" {
 			labels.XYs = append(labels.XYs, plotter.XY{X: x - 0.3, Y: pg.sec + hi*0.03})
-			labels.Labels = append(labels.Labels, pg.result)
+			labels.Labels = append(labels.Labels, fmt.Sprintf("%s (%.1f s)", pg.result, pg.sec))
 		}
 	}
 	if len(labels.XYs) > 0 {
