@@ -25,7 +25,10 @@ import (
 // delivered once the last messages had time to arrive), and are the stuck
 // ones closed (after how long: their TCP state, or the board's
 // conns.abnormal in /stats, as the board's FIN waits behind the unread
-// data) or dropped (the board's msgs.dropped), or neither. Messages are at
+// data) or dropped (the board's msgs.dropped), or neither. A board that
+// dropped more messages than the stuck clients were sent dropped the
+// healthy ones' too: the answer says they lost messages beside the stuck
+// ones rather than that the stuck ones stalled them. Messages are at
 // least 16 bytes (a sequence number and the send time).
 
 // DefaultTabRate is background-tab's default send rate.
@@ -58,6 +61,13 @@ func (v *tabVerdict) answer() string {
 		a = fmt.Sprintf("healthy clients stalled by %d stuck: the worst got %d of %d messages, with a gap of %.1f s", v.stuck, v.minGot, v.sent, v.maxGap.Seconds())
 		if v.maxGap < 50*time.Millisecond {
 			a = fmt.Sprintf("healthy clients stalled by %d stuck: the worst got %d of %d messages", v.stuck, v.minGot, v.sent)
+		}
+		if theirs := v.sent * int64(v.stuck); v.dropped > theirs {
+			// More drops than the stuck clients were sent: the board
+			// dropped healthy clients' messages too (a queue too small
+			// for how fast they read), which the stuck ones need not
+			// have caused.
+			a = fmt.Sprintf("healthy clients lost messages beside %d stuck: the worst got %d of %d, and the board dropped %d, more than the %d sent to the stuck clients", v.stuck, v.minGot, v.sent, v.dropped, theirs)
 		}
 		if v.sendFailed == "timeout" {
 			a += " (the sender's writes blocked too)"
