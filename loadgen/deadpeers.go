@@ -375,15 +375,46 @@ func runDroppedPeers(p *probe) (string, error) {
 	for _, d := range peers {
 		ports[d.port] = true
 	}
+	var echoes, echoFails int // the live client's, read once it is done
+	var echoMax time.Duration
+	echoFirst := ""
+	// The live client echoes every tick on its own, so a newcomer's dial
+	// hanging in the board's backlog does not leave it idle (and pinged
+	// without an answer).
+	liveDone := make(chan struct{})
+	stopLive := make(chan struct{})
+	go func() {
+		defer close(liveDone)
+		if live == nil {
+			return
+		}
+		msg := make([]byte, 16)
+		for {
+			t0 := time.Now()
+			err := live.send(msg)
+			if err == nil {
+				_, err = live.recv(max(tick, time.Second)) // answering the board's pings
+			}
+			if err != nil {
+				echoFails++
+				echoFirst = errKindOf(err)
+				p.fail(echoFirst)
+				return
+			}
+			echoes++
+			echoMax = max(echoMax, time.Since(t0))
+			select {
+			case <-stopLive:
+				return
+			case <-time.After(tick):
+			}
+		}
+	}()
 	inUse0, haveSlots := p.read()
 	var slotsFreed time.Duration = -1 // when /stats first showed fewer slots in use
 	var firstIn time.Duration = -1
 	var refusedFirst string
 	refusals := 0
-	var echoes, echoFails int
-	var echoMax time.Duration
-	echoFirst := ""
-	msg := make([]byte, 16)
 	for time.Since(start) < s.Duration && p.ctx.Err() == nil {
 		at := time.Since(start)
 		sides := boardSides(p.t.port, ports)
@@ -407,25 +438,6 @@ func runDroppedPeers(p *probe) (string, error) {
 		if x, ok := p.read(); ok && haveSlots && slotsFreed < 0 && x.SlotsInUse < inUse0.SlotsInUse {
 			slotsFreed = at
 		}
-		if live != nil {
-			t0 := time.Now()
-			err := live.send(msg)
-			if err == nil {
-				_, err = live.recv(max(tick, time.Second))
-			}
-			if err != nil {
-				echoFails++
-				if echoFirst == "" {
-					echoFirst = errKindOf(err)
-				}
-				p.fail(errKindOf(err))
-				live.abort()
-				live = nil
-			} else {
-				echoes++
-				echoMax = max(echoMax, time.Since(t0))
-			}
-		}
 		if firstIn < 0 {
 			p.r.Counts.ConnsAttempted++
 			c, _, err := p.dialWS(p.t.path, nil, min(tick*5, s.DialTimeout), 1<<10)
@@ -448,6 +460,8 @@ func runDroppedPeers(p *probe) (string, error) {
 		p.sleep(tick - time.Since(start)%tick)
 	}
 	end := time.Since(start)
+	close(stopLive)
+	<-liveDone
 	p.r.Counts.MsgsSent, p.r.Counts.MsgsReceived = int64(echoes+echoFails), int64(echoes)
 	var closed, seen int
 	heldMin, heldMax := time.Duration(-1), time.Duration(0) // from vanishing to the board's close
