@@ -219,6 +219,15 @@ func TestFieldDeadPeersDropped(t *testing.T) {
 	if q := r.Scenario.Params["board_txq_max"]; q == "" || q == "0" {
 		t.Errorf("the board's send queue to a vanished peer was never seen holding anything (%q): the peer acknowledged?", q)
 	}
+	// A board whose newcomers hang in its backlog (ESP-IDF httpd): a
+	// newcomer's dial waits there, and the live client beside the dead
+	// peers still echoes (and answers its pings) meanwhile.
+	backlog := board(t, firmware.Config{Slots: 4, FailMode: firmware.FailBacklog,
+		PingInterval: int64(ping), PongTimeout: int64(pong)})
+	a, _ = fieldRun(t, Spec{Target: backlog.WSURL("/ws"), Scenario: DeadPeers, Duration: 8 * time.Second})
+	if !strings.HasPrefix(a, "the board gave up on all 3 vanished peers (no ACK, no RST) ") || !strings.Contains(a, "a live client's echoes went on") {
+		t.Errorf("answer %q", a)
+	}
 	// A board whose ping and idle timeout are off: the vanished peers hold
 	// their slots for good; the live client still gets its echoes.
 	never := board(t, firmware.Config{Slots: 4, FailMode: firmware.FailReset,
