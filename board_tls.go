@@ -99,4 +99,3 @@ func (f *tlsFlags) printTLS(w io.Writer, srv *host.Server, p catalog.TLSPreset, 
 	}
 	fmt.Fprintln(w)
 }
-

@@ -39,6 +39,7 @@ func loadSpec(args []string, stderr io.Writer, extra ...func(*flag.FlagSet)) (sp
 	fs.BoolVar(&spec.HTTPKeepAlive, "keepalive", false, "http: reuse connections")
 	fs.DurationVar(&spec.LatencyBound, "latency-bound", 0, "nodrop: the p99 latency a kept rate stays under (default 100ms)")
 	fs.StringVar(&spec.Backoff, "backoff", "", "reconnect-storm: immediate, fixed or exp (default exp: exponential with jitter)")
+	fs.StringVar(&spec.Vanish, "vanish", "", "dead-peers: drop (their packets dropped: no ACK, no RST; the default) or silent (they only stop talking)")
 	shard := fs.String("shard", "", "i/n: run shard i of n load generator processes")
 	local := fs.String("local", "", "comma-separated source addresses for client sockets")
 	fs.IntVar(&spec.ConnsPerAddr, "conns-per-addr", 0, "move to the next source address after this many connections")

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -18,16 +19,24 @@ import (
 // at Rate (default 200 msgs/s) for Duration, and every healthy client
 // reads them. A quarter of the Conns (at least one) are stuck: they never
 // read, and are watched (their TCP state) for the board closing them. The
-// answer: are the healthy clients stalled (a gap in their messages over
-// half a second, or under 90% delivered), and are the stuck ones closed
-// (after how long: their TCP state, or the board's conns.abnormal in
-// /stats, as the board's FIN waits behind the unread data) or dropped (the board's msgs.dropped), or neither.
+// answer: are the healthy clients stalled (a message reaching one over
+// half a second after it was sent, which each message carries, or one
+// silent that long while messages were sent and never got, or under 90%
+// delivered once the last messages had time to arrive), and are the stuck
+// ones closed (after how long: their TCP state, or the board's
+// conns.abnormal in /stats, as the board's FIN waits behind the unread
+// data) or dropped (the board's msgs.dropped), or neither. A board that
+// dropped more messages than the stuck clients were sent dropped the
+// healthy ones' too: the answer says they lost messages beside the stuck
+// ones rather than that the stuck ones stalled them. Messages are at
+// least 16 bytes (a sequence number and the send time).
 
 // DefaultTabRate is background-tab's default send rate.
 const DefaultTabRate = 200
 
-// tabGap is the gap between two messages at a healthy client that counts
-// as a stall.
+// tabGap is how late a message may reach a healthy client (from its send
+// time), or how long one may go without the messages sent meanwhile,
+// before it counts as a stall.
 const tabGap = 500 * time.Millisecond
 
 // tabVerdict is what background-tab found.
@@ -35,10 +44,11 @@ type tabVerdict struct {
 	healthy, stuck int
 	sent           int64
 	minGot         int64         // the fewest messages a healthy client got
-	maxGap         time.Duration // the longest gap at a healthy client
+	maxGap         time.Duration // the latest message, or longest silence, at a healthy client
 	closed         int           // stuck clients the board closed
 	closedAfter    time.Duration // when the last of them was closed
 	dropped        int64         // the board's msgs.dropped over the run (-1: unknown)
+	sendFailed     string        // how the sender's writes failed ("timeout": they blocked), or ""
 }
 
 func (v *tabVerdict) stalled() bool {
@@ -49,8 +59,23 @@ func (v *tabVerdict) answer() string {
 	var a string
 	if v.stalled() {
 		a = fmt.Sprintf("healthy clients stalled by %d stuck: the worst got %d of %d messages, with a gap of %.1f s", v.stuck, v.minGot, v.sent, v.maxGap.Seconds())
+		if v.maxGap < 50*time.Millisecond {
+			a = fmt.Sprintf("healthy clients stalled by %d stuck: the worst got %d of %d messages", v.stuck, v.minGot, v.sent)
+		}
+		if theirs := v.sent * int64(v.stuck); v.dropped > theirs {
+			// More drops than the stuck clients were sent: the board
+			// dropped healthy clients' messages too (a queue too small
+			// for how fast they read), which the stuck ones need not
+			// have caused.
+			a = fmt.Sprintf("healthy clients lost messages beside %d stuck: the worst got %d of %d, and the board dropped %d, more than the %d sent to the stuck clients", v.stuck, v.minGot, v.sent, v.dropped, theirs)
+		}
+		if v.sendFailed == "timeout" {
+			a += " (the sender's writes blocked too)"
+		} else if v.sendFailed != "" {
+			a += " (the sender's writes failed: " + v.sendFailed + ")"
+		}
 	} else {
-		a = fmt.Sprintf("healthy clients unaffected by %d stuck (every one got at least %d of %d messages, longest gap %s)", v.stuck, v.minGot, v.sent, v.maxGap.Round(time.Millisecond))
+		a = fmt.Sprintf("healthy clients unaffected by %d stuck (every one got at least %d of %d messages, the latest %s after it was sent)", v.stuck, v.minGot, v.sent, v.maxGap.Round(10*time.Microsecond))
 	}
 	switch {
 	case v.closed == v.stuck:
@@ -82,7 +107,7 @@ func runBackgroundTab(p *probe) (string, error) {
 		rate = DefaultTabRate
 	}
 	p.r.Scenario.Rate = rate
-	size := max(s.Size, 8)
+	size := max(s.Size, 16) // a sequence number and the send time
 	p.r.Scenario.Conns, p.r.Scenario.Size = n, size
 	var healthy, stuck []*pconn
 	defer func() {
@@ -120,27 +145,28 @@ func runBackgroundTab(p *probe) (string, error) {
 	v := tabVerdict{healthy: len(healthy), stuck: len(stuck), dropped: -1}
 	start := time.Now()
 	end := start.Add(s.Duration)
-	// The healthy readers.
-	got := make([]int64, len(healthy))
+	// The healthy readers: how many messages each got, and how late the
+	// latest came (from its send time, which it carries: a pause of the
+	// sender is no stall of the board).
+	got := make([]atomic.Int64, len(healthy))
 	gaps := make([]time.Duration, len(healthy))
+	lastAt := make([]time.Duration, len(healthy))
 	var wg sync.WaitGroup
 	for i, c := range healthy {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			last := start
 			for {
-				_, err := c.recv(time.Until(end) + time.Second)
-				now := time.Now()
+				b, err := c.recv(time.Until(end) + 5*time.Second) // stopped by a deadline set below
 				if err != nil {
-					if now.Before(end) {
-						gaps[i] = max(gaps[i], end.Sub(last)) // lost from here on
-					}
 					return
 				}
-				got[i]++
-				gaps[i] = max(gaps[i], now.Sub(last))
-				last = now
+				at := time.Since(start)
+				got[i].Add(1)
+				lastAt[i] = at
+				if len(b) >= 16 {
+					gaps[i] = max(gaps[i], at-time.Duration(binary.BigEndian.Uint64(b[8:])))
+				}
 			}
 		}()
 	}
@@ -148,14 +174,22 @@ func runBackgroundTab(p *probe) (string, error) {
 	closedAt := make([]time.Duration, len(stuck))
 	every := time.Duration(float64(time.Second) / rate)
 	msg := make([]byte, size)
+	var lastSend time.Duration
 	tick := time.Now()
+	// A board that stopped reading its clients fills the sender's window
+	// too: its writes block then, bounded by the run's end.
+	_ = healthy[0].nc.SetWriteDeadline(end.Add(time.Second))
 	for k := int64(0); time.Now().Before(end) && p.ctx.Err() == nil; k++ {
 		binary.BigEndian.PutUint64(msg, uint64(k))
+		sentAt := time.Since(start)
+		binary.BigEndian.PutUint64(msg[8:], uint64(sentAt))
 		if err := healthy[0].send(msg); err != nil {
 			p.fail(errKindOf(err))
+			v.sendFailed = errKindOf(err)
 			break
 		}
 		v.sent++
+		lastSend = sentAt
 		if time.Since(tick) >= 50*time.Millisecond {
 			tick = time.Now()
 			for i, c := range stuck {
@@ -181,12 +215,38 @@ func runBackgroundTab(p *probe) (string, error) {
 		p.sleep(time.Until(start.Add(time.Duration(k+1) * every)))
 	}
 	sendEnd := time.Since(start)
-	// Let the last messages arrive, then stop the readers.
-	p.sleep(200 * time.Millisecond)
+	// Let the last messages arrive: until every healthy client has them
+	// all, or none got one more for tabGap (at most 3 s), then stop the
+	// readers.
+	last, lastChange := int64(-1), time.Now()
+	for wait := time.Now().Add(3 * time.Second); time.Now().Before(wait) && p.ctx.Err() == nil; {
+		total, behind := int64(0), false
+		for i := range got {
+			n := got[i].Load()
+			total += n
+			behind = behind || n < v.sent
+		}
+		if !behind {
+			break
+		}
+		if total != last {
+			last, lastChange = total, time.Now()
+		} else if time.Since(lastChange) > tabGap {
+			break
+		}
+		p.sleep(10 * time.Millisecond)
+	}
 	for _, c := range healthy {
 		_ = c.nc.SetReadDeadline(time.Now())
 	}
 	wg.Wait()
+	// A client that never got the last messages went silent while they
+	// were sent: that silence is a gap too (a board that stalled for good).
+	for i := range healthy {
+		if got[i].Load() < v.sent && lastSend > lastAt[i] {
+			gaps[i] = max(gaps[i], lastSend-lastAt[i])
+		}
+	}
 	for i, c := range stuck {
 		if closedAt[i] == 0 && peerClosed(c.nc) {
 			closedAt[i] = sendEnd
@@ -196,20 +256,24 @@ func runBackgroundTab(p *probe) (string, error) {
 			v.closedAfter = max(v.closedAfter, closedAt[i])
 		}
 	}
-	if len(healthy) > 1 && got[0] > 0 {
+	counts := make([]int64, len(got))
+	for i := range got {
+		counts[i] = got[i].Load()
+	}
+	if len(healthy) > 1 && counts[0] > 0 {
 		others := int64(0)
-		for _, n := range got[1:] {
+		for _, n := range counts[1:] {
 			others += n
 		}
 		if others == 0 {
 			return "", fmt.Errorf("%s does not broadcast: only the sender got its messages back (background-tab needs an endpoint that sends every message to every client, /ws/broadcast on a wslab board)", s.Target)
 		}
 	}
-	v.minGot = got[0]
+	v.minGot = counts[0]
 	for i := range healthy {
-		v.minGot = min(v.minGot, got[i])
+		v.minGot = min(v.minGot, counts[i])
 		v.maxGap = max(v.maxGap, gaps[i])
-		p.r.Counts.MsgsReceived += got[i]
+		p.r.Counts.MsgsReceived += counts[i]
 	}
 	p.r.Counts.MsgsSent = v.sent
 	p.r.Counts.BytesSent = v.sent * int64(size)
@@ -217,7 +281,7 @@ func runBackgroundTab(p *probe) (string, error) {
 	if after, ok := p.read(); ok && haveBefore {
 		v.dropped = max(after.MsgsDropped-before.MsgsDropped, 0)
 	}
-	p.note("background-tab: %d healthy, %d stuck; %d sent; healthy got %v; longest gaps %v; stuck closed at %v", len(healthy), len(stuck), v.sent, got, gaps, closedAt)
+	p.note("background-tab: %d healthy, %d stuck; %d sent; healthy got %v; the latest message or longest silence per client %v; stuck closed at %v", len(healthy), len(stuck), v.sent, counts, gaps, closedAt)
 	return v.answer(), nil
 }
 

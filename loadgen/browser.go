@@ -129,6 +129,7 @@ func runBrowser(p *probe) (string, error) {
 		}
 	}()
 	var times []string
+	var pages []string // for the plot: browser:ms:ok|waited|failed per user
 	var deflate []string
 	answer := ""
 	for i := 0; i < users && p.ctx.Err() == nil; i++ {
@@ -143,6 +144,7 @@ func runBrowser(p *probe) (string, error) {
 		}
 		if !pl.ok {
 			times = append(times, "fail")
+			pages = append(pages, fmt.Sprintf("%s:%d:failed", kind, pl.took.Milliseconds()))
 			p.r.Counts.ConnsFailed++
 			answer = fmt.Sprintf("page opens at once for %s; the %s (%s) fails: %s refused (%s) for %s", plural(i, "user"), ordinal(int64(i+1)), kind, pl.phase, pl.first, wait.Round(time.Millisecond))
 			pl.idle = 0
@@ -159,11 +161,14 @@ func runBrowser(p *probe) (string, error) {
 		p.r.Counts.ConnsOpened++
 		times = append(times, pl.took.Round(time.Millisecond).String())
 		if pl.retries > 0 || pl.took > atOnce {
+			pages = append(pages, fmt.Sprintf("%s:%d:waited", kind, pl.took.Milliseconds()))
 			answer = fmt.Sprintf("page opens at once for %s; the %s (%s) waits %.1f s for %s (%d retries, first: %s)", plural(i, "user"), ordinal(int64(i+1)), kind, pl.took.Seconds(), pl.phase, pl.retries, pl.first)
 			break
 		}
+		pages = append(pages, fmt.Sprintf("%s:%d:ok", kind, pl.took.Milliseconds()))
 	}
 	p.r.Scenario.Conns = len(open)
+	p.param("pages", strings.Join(pages, "|"))
 	if answer == "" {
 		answer = fmt.Sprintf("page opens at once for all %d users tried", len(open))
 	}

@@ -61,12 +61,14 @@
 // (page loads as Chromium and Firefox do them: how many users open the
 // page at once), reload (a reload storm without close frames: recovered or
 // not), background-tab (clients that stop reading: are the others
-// stalled, the stuck ones dropped or closed), dead-peers (silent clients
-// that keep their sockets: how long their slots stay held), reconnect-storm
+// stalled, the stuck ones dropped or closed), dead-peers (clients that
+// vanish, their packets dropped by a socket filter so they send no ACK and
+// no RST, or only silent: how long their slots stay held), reconnect-storm
 // (every client's connection vanishes, all come back with a backoff),
 // ladder (echo at the sizes where boards break, split across segments: the
 // first failing size and how) and nodrop (bisection over the open-loop
-// rate for the highest rate without drops and with bounded latency).
+// rate for the highest rate without drops and with bounded latency). The
+// data of their figures (plots.FieldFigure) goes in the Run's parameters.
 //
 // The board's /stats (when the target has one) gives the Run's board
 // identity and the heap and RAM series; each reading is a short GET on a

@@ -4,9 +4,11 @@ package loadgen
 
 import (
 	"bytes"
+	"cmp"
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -111,6 +113,17 @@ type ladder struct {
 	silence time.Duration
 	payload []byte
 	frame   []byte
+	whole   time.Duration // the last whole frame's echo time (-1: none)
+	rungs   []string      // for the plot: size:echo µs:ok or how it failed
+}
+
+// rung records size n's result for the plot.
+func (l *ladder) rung(n int, how string) {
+	us := int64(-1)
+	if l.whole >= 0 {
+		us = l.whole.Microseconds()
+	}
+	l.rungs = append(l.rungs, fmt.Sprintf("%d:%d:%s", n, us, cmp.Or(how, "ok")))
 }
 
 // try echoes a message of n bytes sent as split k; how is "" when the echo
@@ -135,6 +148,7 @@ func (l *ladder) try(n int, k ladderSplit) (how string, gone bool) {
 	if k != splitNone && (cut <= 0 || cut >= len(l.frame)) {
 		return "", false // a 1-byte payload has no mid-payload cut
 	}
+	t0 := time.Now()
 	err := ladderSend(c, l.frame, cut)
 	var got []byte
 	if err == nil {
@@ -148,6 +162,9 @@ func (l *ladder) try(n int, k ladderSplit) (how string, gone bool) {
 	if err == nil {
 		p.r.Counts.MsgsReceived++
 		p.r.Counts.BytesReceived += int64(n)
+		if k == splitNone {
+			l.whole = time.Since(t0)
+		}
 		return "", false
 	}
 	how = ladderHow(err)
@@ -191,6 +208,7 @@ rungs:
 			break
 		}
 		res := "ok"
+		l.whole = -1
 		for k := range nSplits {
 			how, gone := l.try(n, k)
 			if how == "" {
@@ -205,6 +223,7 @@ rungs:
 			}
 			if gone {
 				log = append(log, fmt.Sprintf("%d: %s", n, res))
+				l.rung(n, how)
 				if p.r.Counts.ConnsOpened == 0 {
 					return "", fmt.Errorf("no connection to %s opened: %s", s.Target, errorList(p.r.Errors))
 				}
@@ -213,6 +232,7 @@ rungs:
 			break
 		}
 		log = append(log, fmt.Sprintf("%d: %s", n, res))
+		l.rung(n, strings.TrimPrefix(res, "ok"))
 		if res == "ok" {
 			if first == "" {
 				okTop = n
@@ -230,7 +250,9 @@ rungs:
 		lo, hi, hiHow := okTop, firstSize, firstHow
 		for hi-lo > 1 && p.ctx.Err() == nil {
 			mid := lo + (hi-lo)/2
+			l.whole = -1
 			how, gone := l.try(mid, splitNone)
+			l.rung(mid, how)
 			if gone {
 				break
 			}
@@ -246,6 +268,11 @@ rungs:
 		}
 		okTop = lo
 	}
+	slices.SortStableFunc(l.rungs, func(a, b string) int { return cmp.Compare(rungSize(a), rungSize(b)) })
+	p.param("rungs", strings.Join(l.rungs, "|"))
+	if first != "" {
+		p.param("first_failing", strings.TrimSuffix(strings.Fields(first)[0], " B"))
+	}
 	return p.ladderAnswer(first, firstHow, okTop, sizes, log), nil
 }
 
@@ -259,6 +286,12 @@ func (p *probe) ladderAnswer(first, how string, okTop int, sizes []int, log []st
 		a += fmt.Sprintf(" (every size up to %d B echoed)", okTop)
 	}
 	return a
+}
+
+func rungSize(r string) int {
+	n, _, _ := strings.Cut(r, ":")
+	v, _ := strconv.Atoi(n)
+	return v
 }
 
 // ladderSend writes frame, cut in two writes at cut (0: one write).

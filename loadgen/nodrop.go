@@ -13,7 +13,11 @@ import (
 // NoDrop: the highest open-loop echo rate the board keeps without losing a
 // message and with bounded latency. Each step is a rate run (sequence-
 // numbered messages, coordinated-omission-corrected latency) of its own,
-// long enough to fill the queues (Duration/10, at least 200 ms); the rate
+// long enough to fill the queues: Duration/10, or shorter where the rate
+// sends noDropMinMsgs messages sooner (at least 50 ms), so a fast rate is
+// judged on as many messages as a slow one in less time. The answer says
+// the steps' lengths and the fewest messages a step sent: its resolution
+// (a step without drops among N messages misses a drop rate under 1/N). The rate
 // doubles from Rate (default 50 msgs/s in all) until a step fails, then
 // bisects between the last kept and the first failed rate until they are
 // within 10% (at most 12 steps in all). A step fails when a message is not
@@ -27,9 +31,25 @@ const DefaultLatencyBound = 100 * time.Millisecond
 
 const noDropSteps = 12
 
+// noDropMinMsgs is the messages a step sends when Duration/10 allows
+// more: a step without drops among 100 says the drop rate is under 1%.
+const noDropMinMsgs = 100
+
+// noDropMinStep is the shortest step.
+const noDropMinStep = 50 * time.Millisecond
+
+// noDropStepFor is how long a step at rate lasts: base (Duration/10), or
+// as long as noDropMinMsgs messages take at rate when that is shorter
+// (at least noDropMinStep).
+func noDropStepFor(base time.Duration, rate float64) time.Duration {
+	need := time.Duration(float64(noDropMinMsgs) / rate * float64(time.Second))
+	return min(base, max(need, noDropMinStep))
+}
+
 // dropStep is one rate tried.
 type dropStep struct {
 	rate                float64
+	dur                 time.Duration // how long it ran
 	ok                  bool
 	sent, recv          int64
 	queue, closed, lost int64
@@ -50,19 +70,18 @@ func runNoDrop(p *probe) (string, error) {
 	if bound <= 0 {
 		bound = DefaultLatencyBound
 	}
-	step := max(s.Duration/10, 200*time.Millisecond)
+	base := max(s.Duration/10, noDropMinStep)
 	rate := s.Rate
 	if rate <= 0 {
 		rate = 50
 	}
 	p.param("latency_bound", bound.String())
-	p.param("step", step.String())
 	var steps []dropStep
 	var lo, hi float64 // the highest kept and lowest failed rate so far
 	var firstFail *dropStep
 search:
 	for len(steps) < noDropSteps && p.ctx.Err() == nil {
-		d, err := p.dropStep(rate, step, bound)
+		d, err := p.dropStep(rate, noDropStepFor(base, rate), bound)
 		if err != nil {
 			return "", err
 		}
@@ -94,10 +113,13 @@ search:
 	for i := range steps {
 		parts[i] = steps[i].String()
 	}
-	p.note("nodrop steps (%s each, p99 bound %s): %s", step, bound, strings.Join(parts, "; "))
-	// The steps for a plot: rate=kept|drops|latency, in the order tried.
+	p.note("nodrop steps (p99 bound %s): %s", bound, strings.Join(parts, "; "))
+	// The steps for a plot (NoDropSteps reads them back), in the order
+	// tried: offered:delivered:p99:verdict:step.
 	var plot []string
-	for _, d := range steps {
+	var shortest, longest time.Duration
+	fewest := int64(-1)
+	for i, d := range steps {
 		v := "kept"
 		switch {
 		case d.ok:
@@ -106,9 +128,26 @@ search:
 		default:
 			v = "latency"
 		}
-		plot = append(plot, fmt.Sprintf("%g=%s", d.rate, v))
+		delivered := 0.0
+		if d.dur > 0 {
+			delivered = float64(d.recv) / d.dur.Seconds()
+		}
+		plot = append(plot, fmt.Sprintf("%g:%.4g:%d:%s:%s", d.rate, delivered, d.p99.Microseconds(), v, d.dur))
+		if i == 0 || d.dur < shortest {
+			shortest = d.dur
+		}
+		longest = max(longest, d.dur)
+		if fewest < 0 || d.sent < fewest {
+			fewest = d.sent
+		}
 	}
 	p.param("steps", strings.Join(plot, " "))
+	res := fmt.Sprintf("; steps of %s", shortest.Round(time.Millisecond))
+	if longest > shortest {
+		res = fmt.Sprintf("; steps of %s to %s", shortest.Round(time.Millisecond), longest.Round(time.Millisecond))
+	}
+	res += fmt.Sprintf(", each of at least %d messages", fewest)
+	p.param("step_min_msgs", fmt.Sprint(fewest))
 	var best *dropStep
 	for i := range steps {
 		if steps[i].ok && (best == nil || steps[i].rate > best.rate) {
@@ -118,11 +157,11 @@ search:
 	p.r.Scenario.Rate = lo
 	switch {
 	case best == nil && firstFail != nil:
-		return fmt.Sprintf("no rate without drops: even %.0f msgs/s failed (%s)", firstFail.rate, firstFail.why), nil
+		return fmt.Sprintf("no rate without drops: even %.0f msgs/s failed (%s)", firstFail.rate, firstFail.why) + res, nil
 	case best == nil:
 		return "", fmt.Errorf("no step ran")
 	case hi == 0:
-		return fmt.Sprintf("highest rate without drops: at least %.0f msgs/s (p99 %s; the highest tried)", best.rate, best.p99.Round(10*time.Microsecond)), nil
+		return fmt.Sprintf("highest rate without drops: at least %.0f msgs/s (p99 %s; the highest tried)", best.rate, best.p99.Round(10*time.Microsecond)) + res, nil
 	}
 	// The lowest failed rate above the best kept one says how it fails.
 	var fail *dropStep
@@ -135,13 +174,13 @@ search:
 	if fail != nil {
 		a += fmt.Sprintf("; at %.0f msgs/s %s", fail.rate, fail.why)
 	}
-	return a, nil
+	return a + res, nil
 }
 
 // dropStep runs one rate step and judges it.
 func (p *probe) dropStep(rate float64, step, bound time.Duration) (dropStep, error) {
 	s := p.s
-	d := dropStep{rate: rate}
+	d := dropStep{rate: rate, dur: step}
 	before, haveBefore := p.read()
 	spec := Spec{Target: s.Target, Scenario: Rate, Conns: s.Conns, Size: s.Size, Text: s.Text, Rate: rate, Duration: step,
 		Window: s.Window, MSS: s.MSS, Workers: s.Workers, LocalAddrs: s.LocalAddrs, HeapEvery: -1, StatsURL: "-",

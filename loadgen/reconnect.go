@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 )
@@ -114,6 +115,13 @@ func runReconnectStorm(p *probe) (string, error) {
 	p.r.Counts.ConnsOpened += int64(len(back))
 	p.r.Counts.ConnsFailed += int64(failed)
 	sort.Slice(back, func(i, j int) bool { return back[i] < back[j] })
+	// For the plot: when each client was back, in ms since the drop.
+	ms := make([]string, len(back))
+	for i, b := range back {
+		ms[i] = fmt.Sprint(b.Milliseconds())
+	}
+	p.param("back_ms", strings.Join(ms, ","))
+	p.param("clients", fmt.Sprint(len(old)))
 	if len(back) > 0 {
 		p.note("reconnect-storm: clients back at %s (first), %s (median), %s (last)", back[0].Round(time.Millisecond),
 			back[len(back)/2].Round(time.Millisecond), back[len(back)-1].Round(time.Millisecond))
@@ -137,11 +145,18 @@ func runReconnectStorm(p *probe) (string, error) {
 		c.abort()
 	}
 	old = nil
-	p.sleep(200 * time.Millisecond)
-	if c, _, err := p.dialWS(p.t.path, nil, s.DialTimeout, 1<<10); err == nil {
-		c.closeWS()
-	} else {
-		a += fmt.Sprintf("; after the storm the board takes no connection (%s)", errKindOf(err))
+	// (The board frees the slots as their FINs arrive: tried until it
+	// takes one, for up to 2 s.)
+	for wait := time.Now().Add(2 * time.Second); ; {
+		c, _, err := p.dialWS(p.t.path, nil, s.DialTimeout, 1<<10)
+		if err == nil {
+			c.closeWS()
+			break
+		}
+		if time.Now().After(wait) || !p.sleep(100*time.Millisecond) {
+			a += fmt.Sprintf("; after the storm the board takes no connection (%s)", errKindOf(err))
+			break
+		}
 	}
 	return a, nil
 }

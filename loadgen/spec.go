@@ -159,6 +159,11 @@ type Spec struct {
 	// "fixed" (every second) or "exp" (exponential from 100 ms with full
 	// jitter, capped at 5 s; the default).
 	Backoff string
+	// Vanish is how dead-peers' clients vanish: "drop" (every packet to
+	// them dropped by a socket filter: no ACK, no RST, as a WiFi client
+	// gone; the default) or "silent" (they stop writing and reading, but
+	// their kernel still acknowledges what the board sends).
+	Vanish string
 
 	// Board describes the board when the target has no /stats; default
 	// Model "real".

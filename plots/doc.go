@@ -15,7 +15,10 @@
 //     aligned panels, with the recommended configuration marked;
 //   - BoardComparison: grouped bars per scenario, one colour per board;
 //   - RegressionHistory: one figure across commits over a shaded baseline
-//     band.
+//     band;
+//   - FieldFigure: a field scenario's run (ladder, nodrop, reconnect-storm,
+//     reload, browser), from the data the load generator keeps in its
+//     parameters; the report shows it beside the run's answer.
 //
 // Every figure has a title, axis labels with units and a legend beside the
 // data (never over it). Rendering is deterministic: the same runs give the

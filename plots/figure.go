@@ -37,6 +37,10 @@ type Figure struct {
 	// Title is a human title, for the report.
 	Title         string
 	Width, Height vg.Length
+	// Board and Scenario name the run a field scenario's figure draws
+	// (FieldFigure), so the report shows it beside the run's answer;
+	// empty for the other figures.
+	Board, Scenario string
 
 	rows    [][]*plot.Plot
 	legend  plot.Legend

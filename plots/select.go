@@ -19,7 +19,9 @@ const MaxLines = 8
 //   - per scenario: the latency spectrum and latency over time of the latest
 //     run of each board and connection count (at most MaxLines, latest
 //     first), throughput against connections when it varies, heap over time
-//     when sampled, the board's CPU over time when it reports one;
+//     when sampled, the board's CPU over time when it reports one; for a
+//     field scenario, its own figure of each board's latest run
+//     (FieldFigure);
 //   - per board and scenario with two or more buffer sizes: the buffer sweep,
 //     with results.Recommend's default pick marked;
 //   - with two or more boards: the board comparison;
@@ -63,6 +65,13 @@ func Select(runs []*results.Run) (figs []*Figure, err error) {
 		add("heap-over-time-"+fileSafe(sc), sc, f, e)
 		f, e = CPUOverTime(latestPer(rs, func(r *results.Run) string { return r.Board.Model }, 4))
 		add("cpu-over-time-"+fileSafe(sc), sc, f, e)
+		// A field scenario's own figure, per board (its latest run).
+		if slices.Contains(FieldScenarios, sc) {
+			for _, r := range latestPer(rs, func(r *results.Run) string { return r.Board.Model }, len(rs)) {
+				f, e = FieldFigure(r)
+				add("field-"+fileSafe(sc+"-"+r.Board.Model), "", f, e)
+			}
+		}
 	}
 	byBoardKey := groupBy(sorted, func(r *results.Run) string { return r.Board.Model + "|" + r.Scenario.Key() })
 	for _, k := range slices.Sorted(maps.Keys(byBoardKey)) {

@@ -81,7 +81,14 @@ type boardView struct {
 
 type headlineView struct {
 	Board, Config string
-	Lines         []string
+	Lines         []lineView
+}
+
+// lineView is a headline line; a field scenario's answer has its figure
+// beside it.
+type lineView struct {
+	Text string
+	Fig  *figureView
 }
 
 type diffRowView struct {
@@ -128,7 +135,11 @@ func Write(dir string, runs []*results.Run, opt Options) (string, error) {
 	results.SortRuns(sorted)
 	v := pageView{Title: cmp.Or(opt.Title, "wslab report"), Runs: len(sorted), Alpha: results.Alpha, MinP999N: MinP999Samples}
 	for _, h := range results.Headlines(sorted) {
-		v.Headlines = append(v.Headlines, headlineView{Board: h.Board, Config: h.Config, Lines: h.Lines})
+		hv := headlineView{Board: h.Board, Config: h.Config}
+		for _, l := range h.Lines {
+			hv.Lines = append(hv.Lines, lineView{Text: l})
+		}
+		v.Headlines = append(v.Headlines, hv)
 	}
 	// Reports of other jobs (sweep, compare) in sub-folders.
 	if ents, err := os.ReadDir(dir); err == nil {
@@ -170,7 +181,13 @@ func Write(dir string, runs []*results.Run, opt Options) (string, error) {
 			figErr = errors.Join(figErr, err)
 			continue
 		}
-		v.Figures = append(v.Figures, figureView{Title: f.Title, PNG: f.Name + ".png", SVG: f.Name + ".svg"})
+		fv := figureView{Title: f.Title, PNG: f.Name + ".png", SVG: f.Name + ".svg"}
+		// A field scenario's figure goes beside its answer in the
+		// board's headline (the latest run's: the last such line).
+		if f.Scenario != "" && v.attach(f.Board, f.Scenario, fv) {
+			continue
+		}
+		v.Figures = append(v.Figures, fv)
 	}
 	if figErr != nil {
 		v.FigureError = figErr.Error()
@@ -217,6 +234,24 @@ func Write(dir string, runs []*results.Run, opt Options) (string, error) {
 		return index, fmt.Errorf("report: some figures failed: %w", figErr)
 	}
 	return index, nil
+}
+
+// attach puts fv beside the last answer line of scenario in board's
+// headline; false when there is none.
+func (v *pageView) attach(board, scenario string, fv figureView) bool {
+	for i := range v.Headlines {
+		h := &v.Headlines[i]
+		if h.Board != board {
+			continue
+		}
+		for j := len(h.Lines) - 1; j >= 0; j-- {
+			if strings.HasPrefix(h.Lines[j].Text, scenario+": ") && h.Lines[j].Fig == nil {
+				h.Lines[j].Fig = &fv
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // MinP999Samples is the fewest latency samples a p99.9 is shown for: with

@@ -175,3 +175,41 @@ func TestWriteAgainst(t *testing.T) {
 		}
 	}
 }
+
+// TestFieldFigureBesideAnswer: a field scenario's figure is shown beside its
+// answer line in the board's headline, not again in the figure list; a run
+// without the figure's data has its answer line alone.
+func TestFieldFigureBesideAnswer(t *testing.T) {
+	ladder := resultstest.Run(resultstest.Spec{Seed: 3, Board: "esp32-idf", Scenario: "ladder", Conns: 1, Samples: 100})
+	ladder.Scenario.Params = map[string]string{"first_failing": "4097",
+		"rungs": "1:180:ok|126:185:ok|1460:410:ok|4096:900:ok|4097:-1:whole: close 1009"}
+	ladder.Notes = append(ladder.Notes, results.AnswerPrefix+"first failing size 4097 B: close 1009")
+	nodrop := resultstest.Run(resultstest.Spec{Seed: 4, Board: "esp32-idf", Scenario: "nodrop", Conns: 1, Samples: 100,
+		Start: resultstest.Epoch.Add(time.Minute)})
+	nodrop.Notes = append(nodrop.Notes, results.AnswerPrefix+"highest rate without drops: 140 msgs/s")
+	dir := t.TempDir()
+	index, err := Write(dir, []*results.Run{ladder, nodrop}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(index)
+	if err != nil {
+		t.Fatal(err)
+	}
+	html := string(b)
+	beside := `<li>ladder: first failing size 4097 B: close 1009
+<figure class="answer"><a href="field-ladder-esp32-idf.svg"><img src="field-ladder-esp32-idf.png"`
+	if !strings.Contains(html, beside) {
+		t.Errorf("the ladder's figure is not beside its answer:\n%s", html)
+	}
+	if n := strings.Count(html, `src="field-ladder-esp32-idf.png"`); n != 1 {
+		t.Errorf("the ladder's figure is shown %d times", n)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "field-ladder-esp32-idf.png")); err != nil {
+		t.Error(err)
+	}
+	// nodrop has no steps in its record: its answer alone, no figure.
+	if !strings.Contains(html, "<li>nodrop: highest rate without drops: 140 msgs/s</li>") || strings.Contains(html, "field-nodrop") {
+		t.Errorf("nodrop without data:\n%s", html)
+	}
+}
