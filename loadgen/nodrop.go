@@ -183,6 +183,7 @@ func (p *probe) dropStep(rate float64, step, bound time.Duration) (dropStep, err
 	d := dropStep{rate: rate, dur: step}
 	before, haveBefore := p.read()
 	spec := Spec{Target: s.Target, Scenario: Rate, Conns: s.Conns, Size: s.Size, Text: s.Text, Rate: rate, Duration: step,
+		Interval: max(step/4, time.Millisecond),
 		Window: s.Window, MSS: s.MSS, Workers: s.Workers, LocalAddrs: s.LocalAddrs, HeapEvery: -1, StatsURL: "-",
 		DialTimeout: s.DialTimeout, DrainTimeout: max(2*bound, 500*time.Millisecond), CloseTimeout: s.CloseTimeout, Board: &p.r.Board}
 	r, err := Run(p.ctx, spec)
@@ -215,6 +216,7 @@ func (p *probe) dropStep(rate float64, step, bound time.Duration) (dropStep, err
 		d.lost = unanswered - d.queue
 	}
 	d.p99 = time.Duration(r.Hist(results.HistLatency).Quantile(0.99)) * time.Microsecond
+	first, last, grows := queueGrows(r, step)
 	switch {
 	case err != nil && c.MsgsReceived == 0:
 		d.why = "nothing answered: " + errKindOf(err)
@@ -222,6 +224,10 @@ func (p *probe) dropStep(rate float64, step, bound time.Duration) (dropStep, err
 		d.why = fmt.Sprintf("%d of %d dropped: %d in the board's queue, %d at a close, %d lost", unanswered, c.MsgsSent+r.Errors["unsent"]+r.Errors["backlog"], d.queue, d.closed, d.lost)
 	case d.p99 > bound:
 		d.why = fmt.Sprintf("p99 %s over the %s bound", d.p99.Round(10*time.Microsecond), bound)
+	case grows:
+		// A rate above what the board serves may still fit the bound in a
+		// short step: its queue has not grown long yet. It grows, though.
+		d.why = fmt.Sprintf("the board falls behind: p50 rose from %s to %s within the step", first.Round(10*time.Microsecond), last.Round(10*time.Microsecond))
 	default:
 		d.ok = true
 	}
@@ -229,4 +235,24 @@ func (p *probe) dropStep(rate float64, step, bound time.Duration) (dropStep, err
 		p.r.Errors[k] += n
 	}
 	return d, nil
+}
+
+// queueGrows reports whether a step's latency rose while it ran, the sign
+// of a rate above what the board serves: a queue that grows by a tenth of
+// the step (at least 5 ms) from its first quarter to its last. A board
+// that keeps up keeps its median flat whatever its tails.
+func queueGrows(r *results.Run, step time.Duration) (first, last time.Duration, grows bool) {
+	var p50s []time.Duration
+	for _, iv := range r.Intervals {
+		h := iv.Histograms[results.HistLatency]
+		if h == nil || h.TotalCount() < 3 {
+			continue
+		}
+		p50s = append(p50s, time.Duration(h.ValueAtQuantile(50))*time.Microsecond)
+	}
+	if len(p50s) < 2 {
+		return 0, 0, false
+	}
+	first, last = p50s[0], p50s[len(p50s)-1]
+	return first, last, last-first > max(5*time.Millisecond, step/10)
 }
