@@ -96,6 +96,19 @@ func headline(runs []*Run) Headline {
 		add("clients held: not measured (no connect run)")
 	}
 
+	// wss:// connects: how long one takes and how much of it is TLS, from
+	// the run that timed the most TLS handshakes.
+	var tlsRun *Run
+	var phases ConnectPhases
+	for _, r := range runs {
+		if c, ok := r.ConnectPhases(); ok && (tlsRun == nil || c.TLSN > phases.TLSN) {
+			tlsRun, phases = r, c
+		}
+	}
+	if tlsRun != nil {
+		add("%s", phases.phrase(stepName(tlsRun)))
+	}
+
 	// Echo at one client and at all slots.
 	var one, all *Run
 	for _, r := range runs {
