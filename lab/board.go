@@ -80,13 +80,26 @@ func CheckTLS(models []string) error {
 	return nil
 }
 
+// tlsHandshake is what a TLS handshake costs board b's CPU when it runs
+// with TLS on, as `wslab board --tls` sets it up.
+func tlsHandshake(b catalog.Board) time.Duration {
+	opts := b.Options()
+	if _, err := catalog.ApplyTLS(&opts, b.Config.Model, "", "", ""); err != nil {
+		return 0
+	}
+	return time.Duration(opts.CPU.TLSHandshake)
+}
+
 // running is an emulated board the lab started.
 type running struct {
-	ws    string // the scheme and host:port of its WebSocket server, ws://... or wss://...
-	addr  string // host:port
-	stats string // the stats port's /stats URL, which takes no slot ("" if none)
-	board catalog.Board
-	close func() error
+	ws string // the scheme and host:port of its WebSocket server, ws://... or wss://...
+	// tlsHandshake is what a TLS handshake costs the board's CPU (0:
+	// no TLS, or at the host's speed).
+	tlsHandshake time.Duration
+	addr         string // host:port
+	stats        string // the stats port's /stats URL, which takes no slot ("" if none)
+	board        catalog.Board
+	close        func() error
 }
 
 // startBoard starts an emulated board on a loopback port: in this process,
@@ -99,7 +112,11 @@ func startBoard(s BoardSpec, exe string) (*running, error) {
 		return nil, err
 	}
 	if exe != "" {
-		return startChild(exe, s, b)
+		r, err := startChild(exe, s, b)
+		if err == nil && s.TLS {
+			r.tlsHandshake = tlsHandshake(b)
+		}
+		return r, err
 	}
 	opts := b.Options()
 	opts.Listen = "127.0.0.1:0"
@@ -113,7 +130,8 @@ func startBoard(s BoardSpec, exe string) (*running, error) {
 	if err != nil {
 		return nil, fmt.Errorf("board %s: %w", s, err)
 	}
-	return &running{ws: baseURL(srv.WSURL("/")), addr: srv.Addr().String(), stats: srv.StatsURL(), board: b, close: srv.Close}, nil
+	return &running{ws: baseURL(srv.WSURL("/")), tlsHandshake: time.Duration(opts.CPU.TLSHandshake),
+		addr: srv.Addr().String(), stats: srv.StatsURL(), board: b, close: srv.Close}, nil
 }
 
 // startChild runs the board as "exe board --config-json -", hands it the

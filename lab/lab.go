@@ -1,6 +1,7 @@
 package lab
 
 import (
+	"cmp"
 	"context"
 	"crypto/tls"
 	"errors"
@@ -116,6 +117,14 @@ func Lab(ctx context.Context, o Options) (*Outcome, error) {
 				// generated: nothing to verify it against.
 				spec.Insecure, spec.CAFile = true, ""
 			}
+			if t.TLSHandshake > 0 && spec.Conns > 0 {
+				// Handshakes queue on the board's CPU, one after
+				// another: the last of a step's connects waits for all
+				// the others. Each dial gets that on top of the step's
+				// own timeout, so a newcomer is judged by how the board
+				// turns it away, not by the queue in front of it.
+				spec.DialTimeout = cmp.Or(spec.DialTimeout, loadgen.DefaultDialTimeout) + time.Duration(spec.Conns)*t.TLSHandshake
+			}
 			if spec.StatsURL == "" {
 				spec.StatsURL = t.StatsURL
 			}
@@ -168,7 +177,7 @@ func Lab(ctx context.Context, o Options) (*Outcome, error) {
 			done += len(o.Suite)
 			continue
 		}
-		runSuite(m, Target{URL: b.ws, Slots: b.board.Config.Slots, MaxMessage: b.board.Config.MaxMessage, LinkBps: b.board.Link.Bps, StatsURL: b.stats}, true)
+		runSuite(m, Target{URL: b.ws, TLSHandshake: b.tlsHandshake, Slots: b.board.Config.Slots, MaxMessage: b.board.Config.MaxMessage, LinkBps: b.board.Link.Bps, StatsURL: b.stats}, true)
 		if err := b.close(); err != nil {
 			out.Failed = append(out.Failed, fmt.Errorf("board %s: %w", m, err))
 		}
@@ -275,7 +284,12 @@ func oneLine(r *results.Run) string {
 		fmt.Fprintf(&b, ", board CPU %s", results.FormatPermille(p))
 	}
 	if c, ok := r.ConnectPhases(); ok {
-		fmt.Fprintf(&b, ", connect p50 %s (TLS %s)", us(float64(c.P50)), us(float64(c.TLS50)))
+		tls := results.FormatValue(float64(c.TLS50), "µs")
+		if c.N > 0 {
+			fmt.Fprintf(&b, ", connect p50 %s (TLS %s)", results.FormatValue(float64(c.P50), "µs"), tls)
+		} else {
+			fmt.Fprintf(&b, ", TLS handshake p50 %s (no connect completed)", tls)
+		}
 	}
 	if r.Scenario.Name == "connect" {
 		for _, n := range r.Notes {

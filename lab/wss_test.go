@@ -11,8 +11,10 @@ import (
 	"time"
 
 	"github.com/wslab/wslab/firmware"
+	"github.com/wslab/wslab/firmware/catalog"
 	"github.com/wslab/wslab/firmware/host"
 	"github.com/wslab/wslab/loadgen"
+	"github.com/wslab/wslab/results"
 )
 
 // The lab against a wss:// board: its trust reaches each step's load
@@ -89,10 +91,17 @@ func TestLabTLS(t *testing.T) {
 		t.Errorf("nano33-wifinina: %v, want the reason it serves no TLS", err)
 	}
 
+	var seen dialObserver
 	out, err := Lab(ctx, Options{Models: []string{"esp32-idf"}, TLS: true, LinkOff: true, Suite: suite,
-		Results: res, Out: filepath.Join(dir, "o")})
+		Results: res, Out: filepath.Join(dir, "o"), Observer: &seen})
 	if err != nil {
 		t.Fatalf("lab with TLS: %v", err)
+	}
+	// The step's dial waits for the handshakes queued on the board's CPU
+	// in front of it: two connections, an RSA-2048 handshake each.
+	p, _ := catalog.TLSFor("esp32-idf")
+	if want := loadgen.DefaultDialTimeout + 2*time.Duration(p.Handshake[p.Key]); seen.dial != want || want <= loadgen.DefaultDialTimeout {
+		t.Errorf("dial timeout %v, want %v", seen.dial, want)
 	}
 	r := out.Runs[0]
 	if !strings.HasPrefix(r.Target, "wss://127.0.0.1:") || r.Counts.MsgsReceived != 20 {
@@ -142,3 +151,11 @@ func TestStartChildTLS(t *testing.T) {
 		r.close()
 	}
 }
+
+// dialObserver notes the dial timeout of the last step begun.
+type dialObserver struct{ dial time.Duration }
+
+func (d *dialObserver) Begin(board, step string, index, total int, spec *loadgen.Spec) {
+	d.dial = spec.DialTimeout
+}
+func (d *dialObserver) End(*results.Run, string, error) {}
