@@ -15,13 +15,13 @@
 #	                                   halfway, as in same_ab_*.txt)
 #
 # Run from the repository root (about 5 minutes; PART=quiet or PART=hog
-# records one of the two):
+# records one of the two; OUT=DIR writes elsewhere, ROUNDS=N sets the rounds):
 #
 #	bash bench/gate/testdata/record_slow30.sh
 set -euo pipefail
 rounds=${ROUNDS:-12}
 part=${PART:-all}
-out=$(cd "$(dirname "$0")" && pwd)/slow30
+out=${OUT:-$(cd "$(dirname "$0")" && pwd)/slow30}
 mkdir -p "$out"
 tmp=$(mktemp -d)
 hog=""
@@ -45,6 +45,7 @@ record() {
 	label=${1:-quiet_}
 	echo "${label%_} recorded $(date -u +%Y-%m-%dT%H:%M:%SZ) on $(nproc) cores, $rounds rounds a side, interleaved; load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)" >>"$out/RECORDED"
 }
+if [ "$part" = all ]; then : >"$out/RECORDED"; fi
 if [ "$part" = all ] || [ "$part" = quiet ]; then record "" 0; fi
 if [ "$part" = all ] || [ "$part" = hog ]; then record hog_ $((rounds / 2 + 1)); fi
 echo "recorded into $out"
