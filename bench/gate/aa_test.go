@@ -165,4 +165,14 @@ func TestRealSlowdown30(t *testing.T) {
 		}
 		t.Logf("%sXOR %+.1f%% p=%.2g (Holm %.2g); SHA1 %+.1f%%", prefix, 100*x.Delta, x.P, x.PAdj, 100*row(t, rep, "SHA1-2", "sec/op").Delta)
 	}
+	// As --against runs it: the first recording suspects XOR alone, and
+	// the second, recorded after it (a core taken halfway), confirms it.
+	rep := compareFiles(t, "testdata/slow30/base.txt", "testdata/slow30/head.txt", Options{})
+	if re := SuspectedTime(rep); re != "^(BenchmarkXOR)$" {
+		t.Fatalf("rerun asked for %q, want XOR alone", re)
+	}
+	Confirm(rep, compareFiles(t, "testdata/slow30/hog_base.txt", "testdata/slow30/hog_head.txt", Options{}))
+	if r := row(t, rep, "XOR-2", "sec/op"); r.Verdict != Fail || !strings.Contains(r.Reason, "confirmed by a rerun") || !rep.Failed() {
+		t.Errorf("confirmed by the second recording: %v %s", r.Verdict, r.Reason)
+	}
 }
