@@ -19,6 +19,7 @@ func runLab(args []string, stdout, stderr io.Writer) int {
 	slots := fs.Int("slots", 4, "slots to assume for a real board")
 	insecure := fs.Bool("insecure", false, "wss targets: accept any certificate (a board with a self-signed one)")
 	caFile := fs.String("ca", "", "wss targets: trust the certificates in this PEM file too")
+	tlsOn := fs.Bool("tls", false, "emulated boards terminate TLS as their model does (wss://, a self-signed certificate the load generator accepts, the handshake on the board's CPU); models without TLS are refused")
 	jf := registerJobFlags(fs)
 	var ff foreignFlags // the suite on a foreign server under a model's limits (lab_exec.go)
 	ff.register(fs)
@@ -30,6 +31,12 @@ func runLab(args []string, stdout, stderr io.Writer) int {
 	human, code, ok := jf.parse(fs, args, "lab", stdout, stderr)
 	if !ok {
 		return code
+	}
+	if *tlsOn {
+		if err := checkLabTLS(len(targets) > 0 || ff.exec != "", splitList(*models)); err != nil {
+			fmt.Fprintln(stderr, "wslab lab:", err)
+			return exitUsage
+		}
 	}
 	var probe lab.Options
 	if err := lh.apply(&probe, len(targets) > 0 || ff.exec != "", human); err != nil {
@@ -52,7 +59,7 @@ func runLab(args []string, stdout, stderr io.Writer) int {
 	defer stop()
 	o := lab.Options{Targets: targets, Slots: *slots, LinkOff: *jf.linkOff, Results: *jf.results, Out: *jf.out,
 		BoardExe: boardExe(*jf.inProcess), Status: human, Progress: progressWriter(stderr, *jf.quiet), Watch: probe.Watch,
-		Insecure: *insecure, CAFile: *caFile}
+		Insecure: *insecure, CAFile: *caFile, TLS: *tlsOn}
 	if len(targets) == 0 {
 		o.Models = splitList(*models)
 	}
@@ -75,4 +82,13 @@ func runLab(args []string, stdout, stderr io.Writer) int {
 		lab.WriteHeadlines(human, oc.Runs)
 	}
 	return jf.finish(stdout, stderr, human, "lab", start, oc, err)
+}
+
+// checkLabTLS refuses --tls where it cannot apply, before anything runs:
+// with real boards (or --exec), and with models whose boards serve no TLS.
+func checkLabTLS(real bool, models []string) error {
+	if real {
+		return fmt.Errorf("--tls is for emulated boards: give a real board's wss:// URL to --target (with --insecure or --ca for a self-signed one)")
+	}
+	return lab.CheckTLS(models)
 }

@@ -26,6 +26,10 @@ type BoardSpec struct {
 	MaxMessage int
 	LinkOff    bool
 	CPUOff     bool // the host's speed instead of the board's processor
+	// TLS terminates TLS in front of the board as its model does
+	// (catalog.ApplyTLS: a self-signed certificate of the model's key,
+	// the handshake on its CPU, a session's RAM): it serves wss://.
+	TLS bool
 }
 
 // Resolve returns the board s names, through catalog.Resolve like
@@ -65,12 +69,37 @@ func CheckModels(models []string) error {
 	return nil
 }
 
+// CheckTLS reports the first model whose board serves no TLS, so that a
+// job with TLS on refuses it before anything runs.
+func CheckTLS(models []string) error {
+	for _, m := range models {
+		if p, ok := catalog.TLSFor(m); ok && p.Unsupported != "" {
+			return fmt.Errorf("model %s serves no TLS: %s (drop it from the models, or run without --tls)", m, p.Unsupported)
+		}
+	}
+	return nil
+}
+
+// tlsHandshake is what a TLS handshake costs board b's CPU when it runs
+// with TLS on, as `wslab board --tls` sets it up.
+func tlsHandshake(b catalog.Board) time.Duration {
+	opts := b.Options()
+	if _, err := catalog.ApplyTLS(&opts, b.Config.Model, "", "", ""); err != nil {
+		return 0
+	}
+	return time.Duration(opts.CPU.TLSHandshake)
+}
+
 // running is an emulated board the lab started.
 type running struct {
-	addr  string // host:port
-	stats string // the stats port's /stats URL, which takes no slot ("" if none)
-	board catalog.Board
-	close func() error
+	ws string // the scheme and host:port of its WebSocket server, ws://... or wss://...
+	// tlsHandshake is what a TLS handshake costs the board's CPU (0:
+	// no TLS, or at the host's speed).
+	tlsHandshake time.Duration
+	addr         string // host:port
+	stats        string // the stats port's /stats URL, which takes no slot ("" if none)
+	board        catalog.Board
+	close        func() error
 }
 
 // startBoard starts an emulated board on a loopback port: in this process,
@@ -83,16 +112,26 @@ func startBoard(s BoardSpec, exe string) (*running, error) {
 		return nil, err
 	}
 	if exe != "" {
-		return startChild(exe, s, b)
+		r, err := startChild(exe, s, b)
+		if err == nil && s.TLS {
+			r.tlsHandshake = tlsHandshake(b)
+		}
+		return r, err
 	}
 	opts := b.Options()
 	opts.Listen = "127.0.0.1:0"
 	opts.Backlog = 512
+	if s.TLS {
+		if _, err := catalog.ApplyTLS(&opts, b.Config.Model, "", "", ""); err != nil {
+			return nil, fmt.Errorf("board %s: %w", s, err)
+		}
+	}
 	srv, err := host.Start(opts)
 	if err != nil {
 		return nil, fmt.Errorf("board %s: %w", s, err)
 	}
-	return &running{addr: srv.Addr().String(), stats: srv.StatsURL(), board: b, close: srv.Close}, nil
+	return &running{ws: baseURL(srv.WSURL("/")), tlsHandshake: time.Duration(opts.CPU.TLSHandshake),
+		addr: srv.Addr().String(), stats: srv.StatsURL(), board: b, close: srv.Close}, nil
 }
 
 // startChild runs the board as "exe board --config-json -", hands it the
@@ -104,7 +143,11 @@ func startChild(exe string, s BoardSpec, b catalog.Board) (*running, error) {
 	if err != nil {
 		return nil, err
 	}
-	cmd := exec.Command(exe, "board", "--config-json", "-", "--listen", "127.0.0.1:0")
+	args := []string{"board", "--config-json", "-", "--listen", "127.0.0.1:0"}
+	if s.TLS {
+		args = append(args, "--tls")
+	}
+	cmd := exec.Command(exe, args...)
 	cmd.Stdin = bytes.NewReader(spec)
 	// The board dies with the lab, however the lab ends (SIGKILL, a closed
 	// pipe), and sits in its own process group so that a Ctrl-C reaches
@@ -173,5 +216,13 @@ func startChild(exe string, s BoardSpec, b catalog.Board) (*running, error) {
 		stop()
 		return nil, fmt.Errorf("board %s: the child runs %+v, not the board the lab resolved, %+v", s, r.Board, b)
 	}
-	return &running{addr: r.Addr, stats: r.Stats, board: b, close: stop}, nil
+	ws := "ws://" + r.Addr
+	if r.WS != "" {
+		ws = baseURL(r.WS)
+	}
+	if s.TLS && !strings.HasPrefix(ws, "wss://") {
+		stop()
+		return nil, fmt.Errorf("board %s: started without TLS (ready line: %s)", s, first)
+	}
+	return &running{ws: ws, addr: r.Addr, stats: r.Stats, board: b, close: stop}, nil
 }

@@ -1,6 +1,7 @@
 package lab
 
 import (
+	"cmp"
 	"context"
 	"crypto/tls"
 	"errors"
@@ -49,6 +50,11 @@ type Options struct {
 	// targets (loadgen.Spec's).
 	Insecure bool
 	CAFile   string
+	// TLS runs the emulated boards with TLS on (BoardSpec.TLS): the suite
+	// goes over wss://, the load generator accepting their self-signed
+	// certificates. A model whose board serves no TLS is refused before
+	// anything runs. Targets bring their own scheme.
+	TLS bool
 }
 
 // Outcome is what a lab (or sweep, or compare) produced.
@@ -70,6 +76,14 @@ func Lab(ctx context.Context, o Options) (*Outcome, error) {
 	if err := CheckModels(o.Models); err != nil {
 		return nil, err
 	}
+	if o.TLS {
+		if len(o.Targets) > 0 {
+			return nil, errors.New("TLS on is for emulated boards: a real board's wss:// target brings its own")
+		}
+		if err := CheckTLS(o.Models); err != nil {
+			return nil, err
+		}
+	}
 	o.Results, o.Out = folders(o.Results, o.Out)
 	if o.Slots == 0 {
 		o.Slots = 4
@@ -86,7 +100,7 @@ func Lab(ctx context.Context, o Options) (*Outcome, error) {
 	total := boards * len(o.Suite)
 	done := 0
 	start := time.Now()
-	runSuite := func(label string, t Target, watch bool) {
+	runSuite := func(label string, t Target, emulated bool) {
 		for _, st := range o.Suite {
 			if ctx.Err() != nil {
 				return
@@ -98,13 +112,26 @@ func Lab(ctx context.Context, o Options) (*Outcome, error) {
 			spec := st.Spec(t)
 			spec.Target = t.URL
 			spec.Insecure, spec.CAFile = o.Insecure, o.CAFile
+			if emulated && o.TLS {
+				// The board the lab started, with a certificate it
+				// generated: nothing to verify it against.
+				spec.Insecure, spec.CAFile = true, ""
+			}
+			if t.TLSHandshake > 0 && spec.Conns > 0 {
+				// Handshakes queue on the board's CPU, one after
+				// another: the last of a step's connects waits for all
+				// the others. Each dial gets that on top of the step's
+				// own timeout, so a newcomer is judged by how the board
+				// turns it away, not by the queue in front of it.
+				spec.DialTimeout = cmp.Or(spec.DialTimeout, loadgen.DefaultDialTimeout) + time.Duration(spec.Conns)*t.TLSHandshake
+			}
 			if spec.StatsURL == "" {
 				spec.StatsURL = t.StatsURL
 			}
 			spec.Progress = o.Progress
 			statusf(o.Status, "[%d/%d %s] %s: %s (%d conns)", done, total, elapsed(start), label, st.Name, spec.Conns)
 			var watched func(*results.Run)
-			if watch && o.Watch != nil {
+			if !emulated && o.Watch != nil {
 				w, err := o.Watch(&spec)
 				if err != nil {
 					out.Failed = append(out.Failed, fmt.Errorf("%s %s: watching the board: %w", label, st.Name, err))
@@ -144,25 +171,29 @@ func Lab(ctx context.Context, o Options) (*Outcome, error) {
 		}
 	}
 	for _, m := range o.Models {
-		b, err := startBoard(BoardSpec{Model: m, LinkOff: o.LinkOff}, o.BoardExe)
+		b, err := startBoard(BoardSpec{Model: m, LinkOff: o.LinkOff, TLS: o.TLS}, o.BoardExe)
 		if err != nil {
 			out.Failed = append(out.Failed, err)
 			done += len(o.Suite)
 			continue
 		}
-		runSuite(m, Target{URL: "ws://" + b.addr, Slots: b.board.Config.Slots, MaxMessage: b.board.Config.MaxMessage, LinkBps: b.board.Link.Bps, StatsURL: b.stats}, false)
+		runSuite(m, Target{URL: b.ws, TLSHandshake: b.tlsHandshake, Slots: b.board.Config.Slots, MaxMessage: b.board.Config.MaxMessage, LinkBps: b.board.Link.Bps, StatsURL: b.stats}, true)
 		if err := b.close(); err != nil {
 			out.Failed = append(out.Failed, fmt.Errorf("board %s: %w", m, err))
 		}
 	}
 	for _, u := range o.Targets {
-		runSuite(u, Target{URL: baseURL(u), Slots: o.Slots}, true)
+		runSuite(u, Target{URL: baseURL(u), Slots: o.Slots}, false)
 	}
 	if len(out.Runs) == 0 {
 		return out, fmt.Errorf("no run succeeded: %w", errors.Join(out.Failed...))
 	}
 	statusf(o.Status, "[%s] rendering plots and the report", elapsed(start))
-	out.Report, err = report.Write(o.Out, out.Runs, report.Options{Title: "wslab lab: " + strings.Join(append(append([]string{}, o.Models...), o.Targets...), ", ")})
+	title := "wslab lab: " + strings.Join(append(append([]string{}, o.Models...), o.Targets...), ", ")
+	if o.TLS {
+		title += " (TLS on: wss://)"
+	}
+	out.Report, err = report.Write(o.Out, out.Runs, report.Options{Title: title})
 	if err != nil {
 		return out, err
 	}
@@ -251,6 +282,14 @@ func oneLine(r *results.Run) string {
 	}
 	if p, ok := r.CPUBusyPeak(); ok {
 		fmt.Fprintf(&b, ", board CPU %s", results.FormatPermille(p))
+	}
+	if c, ok := r.ConnectPhases(); ok {
+		tls := results.FormatValue(float64(c.TLS50), "µs")
+		if c.N > 0 {
+			fmt.Fprintf(&b, ", connect p50 %s (TLS %s)", results.FormatValue(float64(c.P50), "µs"), tls)
+		} else {
+			fmt.Fprintf(&b, ", TLS handshake p50 %s (no connect completed)", tls)
+		}
 	}
 	if r.Scenario.Name == "connect" {
 		for _, n := range r.Notes {

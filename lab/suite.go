@@ -16,6 +16,10 @@ type Target struct {
 	// StatsURL is an emulated board's /stats on its stats port, which
 	// takes no slot ("" for a real board: /stats on its own port).
 	StatsURL string
+	// TLSHandshake is what a TLS handshake costs an emulated board's CPU
+	// when it runs with TLS on (0 otherwise): the lab lengthens each
+	// step's dial timeout by it, per connection (Options.TLS).
+	TLSHandshake time.Duration
 	// Closed is the msgs/s the board sustained in closed loop on all its
 	// slots (the "echo all slots" step), 0 before that step ran: an
 	// open-loop step paces below it, so it measures latency at a load the

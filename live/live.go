@@ -100,6 +100,22 @@ type Final struct {
 	RAMBudget    int64   `json:"ram_budget"`
 	RAMText      string  `json:"ram_text"`
 	ID           string  `json:"id"`
+	// Connect is a wss:// run's connect taken apart; nil when the run
+	// timed no TLS handshake.
+	Connect *Connect `json:"connect,omitempty"`
+}
+
+// Connect is a wss:// run's connect time and its phases
+// (results.Run.ConnectPhases), in microseconds.
+type Connect struct {
+	N         int64  `json:"n"` // connects timed
+	P50       int64  `json:"p50_us"`
+	P99       int64  `json:"p99_us"`
+	TCP50     int64  `json:"tcp_p50_us"`
+	TLS50     int64  `json:"tls_p50_us"`
+	Upgrade50 int64  `json:"upgrade_p50_us"`
+	TLS99     int64  `json:"tls_p99_us"`
+	Text      string `json:"text"` // in words, as the headline says it
 }
 
 // Step is a run done: its one-line result, or why it failed.
@@ -333,6 +349,10 @@ func finalOf(r *results.Run) *Final {
 	}
 	if sum.HasRAM {
 		f.RAMText = results.FormatRAM(sum.RAM, sum.RAMBudget)
+	}
+	if c, ok := r.ConnectPhases(); ok {
+		f.Connect = &Connect{N: c.N, P50: c.P50, P99: c.P99, TCP50: c.TCP50, TLS50: c.TLS50,
+			Upgrade50: c.Upgrade50, TLS99: c.TLS99, Text: c.String()}
 	}
 	return f
 }

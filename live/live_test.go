@@ -18,6 +18,7 @@ import (
 	"github.com/wslab/wslab/lab"
 	"github.com/wslab/wslab/live"
 	"github.com/wslab/wslab/loadgen"
+	"github.com/wslab/wslab/results"
 )
 
 // The page binds to loopback unless told otherwise, and warns otherwise.
@@ -230,6 +231,72 @@ func TestBoardFiguresInChromium(t *testing.T) {
 	page.EvalExpect(`[$("msgs").textContent, $("cpu").textContent, $("ram").textContent, $("open").textContent,
 		[...$("ivs").tBodies[0].rows].map(r => r.cells[10].textContent).join(",")].join(" | ")`,
 		"30 | 50% | 6.9 KiB of 9.0 KiB (76%) | 2 | –,25,50")
+	if errs := page.Exceptions(); len(errs) > 0 {
+		t.Errorf("exceptions in the page: %q", errs)
+	}
+}
+
+// tlsRecord is a wss:// connect run's record: 20 connects of 2.4 s, TCP
+// 3 ms, TLS 2.3 s, upgrade 95 ms.
+func tlsRecord() *results.Run {
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	r := results.New(t0, results.Scenario{Name: "connect", Conns: 20}, results.Board{Model: "esp32-idf"}, "wss://b/ws")
+	r.ID, r.End = "tlsrun", t0.Add(10*time.Second)
+	for name, us := range map[string]int64{results.HistHandshake: 2_400_000, results.HistConnectTCP: 3_000,
+		results.HistConnectTLS: 2_300_000, results.HistConnectUpgrade: 95_000} {
+		h := results.NewHistogram()
+		for range 20 {
+			h.Record(us)
+		}
+		r.Histograms[name] = h
+	}
+	return r
+}
+
+// A wss:// run's connect phases reach the final figures, each phase in its
+// place; a ws:// run has none, and the page hides the row.
+func TestConnectPhasesInChromium(t *testing.T) {
+	s, err := live.Listen("127.0.0.1:0", "load", "connect", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	spec := loadgen.Spec{Target: "wss://b/ws", Scenario: loadgen.Connect, Conns: 20, Duration: time.Second}
+	s.Begin("b", "", 0, 0, &spec)
+	spec.OnInterval(loadgen.Tick{Index: 0, Length: time.Second, ConnsOpen: 20})
+	rec := tlsRecord()
+	s.End(rec, "connect", nil)
+	var st live.State
+	if err := json.Unmarshal(s.Snapshot(), &st); err != nil {
+		t.Fatal(err)
+	}
+	c := st.Run.Final.Connect
+	if c == nil {
+		t.Fatal("no connect phases in the final figures")
+	}
+	med := func(h string) int64 { return rec.Hist(h).Quantile(0.5) }
+	got := fmt.Sprintf("%d %d %d %d %d", c.N, c.P50, c.TCP50, c.TLS50, c.Upgrade50)
+	want := fmt.Sprintf("%d %d %d %d %d", 20, med(results.HistHandshake), med(results.HistConnectTCP), med(results.HistConnectTLS), med(results.HistConnectUpgrade))
+	if got != want {
+		t.Errorf("connect n, p50, TCP, TLS, upgrade (µs): %s, want %s", got, want)
+	}
+	if !strings.HasPrefix(c.Text, "connect p50 2.40 s: TLS 2.30 s of it") {
+		t.Errorf("connect text %q", c.Text)
+	}
+
+	page := chromium.Launch(t, chromium.Path(t)).NewPage()
+	page.Navigate(s.URL())
+	page.EvalExpect(`waitFor(() => !$("finalBox").hidden)`, true)
+	page.EvalExpect(`[$("fConnectRow").hidden, $("fConnect").textContent].join(" | ")`, "false | 2.40 s: 3.0 ms / 2.30 s / 95.0 ms")
+
+	// The next run is ws://: no phases, the row goes.
+	plain := tlsRecord()
+	for _, h := range []string{results.HistConnectTCP, results.HistConnectTLS, results.HistConnectUpgrade} {
+		delete(plain.Histograms, h)
+	}
+	s.Begin("b", "", 0, 0, &spec)
+	s.End(plain, "connect", nil)
+	page.EvalExpect(`waitFor(() => window.liveState.steps.length === 2 && !$("finalBox").hidden).then(() => $("fConnectRow").hidden)`, true)
 	if errs := page.Exceptions(); len(errs) > 0 {
 		t.Errorf("exceptions in the page: %q", errs)
 	}

@@ -80,7 +80,7 @@ func headline(runs []*Run) Headline {
 		if len(kinds) > 0 {
 			var parts []string
 			for _, k := range slices.Sorted(maps.Keys(kinds)) {
-				parts = append(parts, fmt.Sprintf("%d %s", kinds[k], refusalName(k)))
+				parts = append(parts, fmt.Sprintf("%d %s", kinds[k], refusalName(k, strings.HasPrefix(connect.Target, "wss://"))))
 			}
 			line += "; the next turned away: " + strings.Join(parts, ", ")
 		} else if c.ConnsAttempted > c.ConnsOpened {
@@ -94,6 +94,19 @@ func headline(runs []*Run) Headline {
 		add("%s", line)
 	} else {
 		add("clients held: not measured (no connect run)")
+	}
+
+	// wss:// connects: how long one takes and how much of it is TLS, from
+	// the run that timed the most TLS handshakes.
+	var tlsRun *Run
+	var phases ConnectPhases
+	for _, r := range runs {
+		if c, ok := r.ConnectPhases(); ok && (tlsRun == nil || c.TLSN > phases.TLSN) {
+			tlsRun, phases = r, c
+		}
+	}
+	if tlsRun != nil {
+		add("%s", phases.phrase(stepName(tlsRun)))
 	}
 
 	// Echo at one client and at all slots.
@@ -222,10 +235,15 @@ func headline(runs []*Run) Headline {
 // nodrop, ...) gives its one-line answer.
 const AnswerPrefix = "answer: "
 
-func refusalName(k string) string {
+// refusalName says a refusal kind in words; tls: the connects were
+// wss://, where a board also closes a connection during the TLS handshake
+// (no heap for another session).
+func refusalName(k string, tls bool) string {
 	switch {
 	case k == "refused":
 		return "refused (TCP connect refused)"
+	case k == "handshake eof" && tls:
+		return "closed before the upgrade (during TLS: no heap for another session, or accept-close)"
 	case k == "handshake eof":
 		return "closed before the upgrade (accept-close)"
 	case k == "reset":

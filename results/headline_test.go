@@ -82,3 +82,53 @@ func TestHeadlineAnswers(t *testing.T) {
 		t.Errorf("answers missing or out of order:\n%s", strings.Join(lines, "\n"))
 	}
 }
+
+// tlsConnectRun is a wss:// connect run with its phases recorded apart:
+// 9 connects of 2.4 s, 2.3 s of it in TLS, on a board that terminates TLS.
+func tlsConnectRun(start time.Time, b results.Board) *results.Run {
+	r := results.New(start, results.Scenario{Name: "connect", Conns: 9, Params: map[string]string{"step": "connect ramp"}}, b, "wss://x")
+	r.ID = "tls"
+	r.End = r.Start.Add(30 * time.Second)
+	r.Counts = results.Counts{ConnsAttempted: 9, ConnsOpened: 7, ConnsFailed: 2}
+	r.Errors = map[string]int64{"handshake eof": 2}
+	fill := func(name string, p50, p99 int64) {
+		h := results.NewHistogram()
+		for i := range 100 {
+			v := p50
+			if i >= 98 {
+				v = p99
+			}
+			h.Record(v)
+		}
+		r.Histograms[name] = h
+	}
+	fill(results.HistHandshake, 2_400_000, 3_100_000)
+	fill(results.HistConnectTCP, 3_000, 9_000)
+	fill(results.HistConnectTLS, 2_300_000, 2_900_000)
+	fill(results.HistConnectUpgrade, 95_000, 180_000)
+	return r
+}
+
+// A wss:// run's connect phases reach the headline, right after the
+// clients held, with how much of a connect TLS takes; a ws:// lab has no
+// such line.
+func TestHeadlineConnectPhases(t *testing.T) {
+	runs := headlineRuns()
+	for _, l := range results.Headlines(runs)[0].Lines {
+		if strings.Contains(l, "TLS") {
+			t.Errorf("ws:// runs with a TLS line: %q", l)
+		}
+	}
+	runs = append(runs, tlsConnectRun(runs[0].Start.Add(time.Hour), runs[0].Board))
+	lines := results.Headlines(runs)[0].Lines
+	const want = "connect p50 2.40 s: TLS 2.30 s of it (TCP 3.00 ms, upgrade 95.0 ms); p99 3.10 s: TLS 2.90 s (n=100, connect ramp)"
+	if len(lines) < 2 || lines[1] != want {
+		t.Errorf("headline line 2:\n got %q\nwant %q\nall:\n%s", lines[min(1, len(lines)-1)], want, strings.Join(lines, "\n"))
+	}
+	// The wss:// connect run (9 attempted, 2 closed) is the ramp now: a
+	// board closes a wss:// newcomer during TLS when its heap has no room
+	// for another session.
+	if want := "clients held: 7 of 9 attempted (7 slots); the next turned away: 2 closed before the upgrade (during TLS: no heap for another session, or accept-close)"; lines[0] != want {
+		t.Errorf("headline line 1:\n got %q\nwant %q", lines[0], want)
+	}
+}

@@ -119,6 +119,23 @@ var Mutants = []Mutant{
 	{Name: "gate/nan-read-as-measurement", File: "bench/gate/read.go",
 		From: "\t\t\t\tif math.IsNaN(v.Value) || math.IsInf(v.Value, 0) || v.Value < 0 {", To: "\t\t\t\tif math.IsNaN(0) {",
 		Pkgs: []string{"./bench/gate"}, Run: "TestReadRefusesNonMeasurements"},
+	{Name: "gate/time-never-fails", File: "bench/gate/gate.go",
+		From: "\t\to.TimeThreshold = 0.10", To: "\t\to.TimeThreshold = 0.50",
+		Pkgs: []string{"./bench/gate"}, Run: "TestRealSlowdown30"},
+
+	// wss:// answers (issue 17): the connect phases, the lab with TLS on.
+	{Name: "results/connect-tcp-read-from-upgrade", File: "results/connect.go",
+		From: "if h := r.Hist(HistConnectTCP); h.Count() > 0 {", To: "if h := r.Hist(HistConnectUpgrade); h.Count() > 0 {",
+		Pkgs: []string{"./results"}, Run: "TestHeadlineConnectPhases"},
+	{Name: "loadgen/nodrop-steps-drop-trust", File: "loadgen/nodrop.go",
+		From: "\t\tInsecure: s.Insecure, CAFile: s.CAFile}", To: "\t}",
+		Pkgs: []string{"./loadgen"}, Run: "TestFieldNoDropTLS"},
+	{Name: "lab/tls-child-started-plain", File: "lab/board.go",
+		From: "\t\targs = append(args, \"--tls\")\n", To: "",
+		Pkgs: []string{"./lab"}, Run: "TestStartChildTLS"},
+	{Name: "lab/tls-dial-judges-the-queue", File: "lab/lab.go",
+		From: " + time.Duration(spec.Conns)*t.TLSHandshake", To: "",
+		Pkgs: []string{"./lab"}, Run: "TestLabTLS"},
 
 	// results (issue 18's table and defects)
 	{Name: "results/record-written-in-place", File: "results/store.go",

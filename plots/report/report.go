@@ -72,11 +72,16 @@ type rowView struct {
 	ID, Step, Scenario, Conns, Opened, Size, Slots, Buffers string
 	MsgsPerSec, Up, Down, P50, P99, P999, N                 string
 	Errors, Refused, RAM, Commit, Date                      string
+	// Connect is a wss:// run's connect p50 with its phases; "–" for others.
+	Connect string
 }
 
 type boardView struct {
 	Model, Config string
 	Rows          []rowView
+	// TLS: some run of the board timed TLS handshakes; the table gets a
+	// column with the connect's phases.
+	TLS bool
 }
 
 type headlineView struct {
@@ -213,7 +218,9 @@ func Write(dir string, runs []*results.Run, opt Options) (string, error) {
 			}
 		}
 		for _, r := range rs {
-			bv.Rows = append(bv.Rows, row(r))
+			rv := row(r)
+			bv.TLS = bv.TLS || rv.Connect != "–"
+			bv.Rows = append(bv.Rows, rv)
 		}
 		v.Boards = append(v.Boards, bv)
 	}
@@ -277,6 +284,10 @@ func row(r *results.Run) rowView {
 		Refused: fmt.Sprint(s.Refused),
 		Commit:  r.Host.Commit,
 		Date:    r.Start.UTC().Format("2006-01-02 15:04"),
+		Connect: "–",
+	}
+	if c, ok := r.ConnectPhases(); ok {
+		rv.Connect = c.Short()
 	}
 	if s.HasLatency {
 		n := r.Hist(results.HistLatency).Count()

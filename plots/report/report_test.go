@@ -213,3 +213,44 @@ func TestFieldFigureBesideAnswer(t *testing.T) {
 		t.Errorf("nodrop without data:\n%s", html)
 	}
 }
+
+// A wss:// run's connect phases reach the board's headline and a column of
+// its table (p50s in the order TCP, TLS, upgrade); a board without TLS
+// runs gets no such column.
+func TestWriteConnectPhases(t *testing.T) {
+	runs := fixture()
+	r := runs[0]
+	fill := func(name string, us int64) {
+		h := results.NewHistogram()
+		for range 50 {
+			h.Record(us)
+		}
+		r.Histograms[name] = h
+	}
+	fill(results.HistHandshake, 2_400_000)
+	fill(results.HistConnectTCP, 3_000)
+	fill(results.HistConnectTLS, 2_300_000)
+	fill(results.HistConnectUpgrade, 95_000)
+	index, err := Write(t.TempDir(), runs, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := os.ReadFile(index)
+	html := string(b)
+	head, details := strings.Index(html, "<h2>Headline</h2>"), strings.Index(html, "<h2>Runs by board")
+	h := section(t, html[head:details], `<section class="headline"><h3>esp32-idf</h3>`)
+	if want := "<li>connect p50 2.40 s: TLS 2.30 s of it (TCP 3.00 ms, upgrade 95.0 ms); p99 2.40 s: TLS 2.30 s (n=50, "; !strings.Contains(h, want) {
+		t.Errorf("esp32-idf headline lacks %q:\n%s", want, h)
+	}
+	d := section(t, html[details:], "<h3>esp32-idf</h3>")
+	if !strings.Contains(d, "<th>wss connect p50 (phases)</th>") {
+		t.Errorf("esp32-idf table has no connect column:\n%s", d)
+	}
+	if want := "<td>2.40 s (TCP 3.00 ms, TLS 2.30 s, upgrade 95.0 ms)</td>"; strings.Count(d, want) != 1 || strings.Count(d, "<td>–</td><td class=\"l\"><code>") != 2 {
+		t.Errorf("esp32-idf table: want %q once and the other two runs without:\n%s", want, d)
+	}
+	p := section(t, html[details:], "<h3>pico-w-tinygo</h3>")
+	if strings.Contains(p, "wss connect") || strings.Contains(html[head:details], "TLS") && strings.Contains(section(t, html[head:details], `<section class="headline"><h3>pico-w-tinygo</h3>`), "TLS") {
+		t.Errorf("pico-w-tinygo, without TLS runs, shows connect phases:\n%s", p)
+	}
+}
