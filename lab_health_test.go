@@ -1,25 +1,15 @@
 package main
 
 import (
-	"github.com/wslab/wslab/internal/testenv"
-
 	"bytes"
 	"context"
 	"flag"
-	"fmt"
-	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
-	"golang.org/x/sys/unix"
-
-	"github.com/wslab/wslab/firmware"
-	"github.com/wslab/wslab/firmware/host"
 	"github.com/wslab/wslab/lab"
 	"github.com/wslab/wslab/loadgen"
 )
@@ -31,38 +21,13 @@ import (
 // reboot and the crash line are in the run they happened in, and the
 // lab's status says them.
 func TestLabWatchesTarget(t *testing.T) {
-	srv, err := host.Start(host.Options{Board: firmware.Config{Model: "lab-board", Slots: 8, RxBuf: 2048, TxBuf: 2048}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Close()
-	ptmx, err := unix.Open("/dev/ptmx", unix.O_RDWR|unix.O_NOCTTY|unix.O_CLOEXEC, 0)
-	if err != nil {
-		testenv.SkipOrFail(t, "no pseudo-terminals: %v", err)
-	}
-	unix.IoctlSetPointerInt(ptmx, unix.TIOCSPTLCK, 0)
-	n, _ := unix.IoctlGetInt(ptmx, unix.TIOCGPTN)
-	master := os.NewFile(uintptr(ptmx), "ptmx")
-	defer master.Close()
-	var calls atomic.Int64
-	stats := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		c := calls.Add(1)
-		up := c
-		if c >= 4 {
-			up = c - 3 // rebooted
-			if c == 4 {
-				master.Write([]byte("Guru Meditation Error: Core  0 panic'ed (LoadProhibited)\r\n"))
-			}
-		}
-		fmt.Fprintf(w, `{"heap":{"free":%d},"uptime":%d}`, 150000-c*100, up)
-	}))
-	defer stats.Close()
+	srv, statsURL, console := ailingBoard(t, "lab-board", "Guru Meditation Error: Core  0 panic'ed (LoadProhibited)")
 
 	var lh labHealth
 	fs := flag.NewFlagSet("lab", flag.ContinueOnError)
 	lh.register(fs)
-	if err := fs.Parse([]string{"--stats", stats.URL + "/sys", "--stats-free", "heap.free", "--stats-uptime", "uptime",
-		"--serial", fmt.Sprintf("/dev/pts/%d", n)}); err != nil {
+	if err := fs.Parse([]string{"--stats", statsURL, "--stats-free", "heap.free", "--stats-uptime", "uptime",
+		"--serial", console}); err != nil {
 		t.Fatal(err)
 	}
 	step := func(name string) lab.Step {

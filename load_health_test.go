@@ -1,23 +1,12 @@
 package main
 
 import (
-	"github.com/wslab/wslab/internal/testenv"
-
 	"bytes"
-	"fmt"
-	"net/http"
-	"net/http/httptest"
-	"os"
 	"path/filepath"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
-	"golang.org/x/sys/unix"
-
-	"github.com/wslab/wslab/firmware"
-	"github.com/wslab/wslab/firmware/host"
 	"github.com/wslab/wslab/foreign"
 	"github.com/wslab/wslab/results"
 )
@@ -27,37 +16,12 @@ import (
 // halfway, as after a reboot) and its serial console (a pseudo-terminal
 // that prints a crash): the Run holds the free-heap series and the events.
 func TestLoadBoardHealth(t *testing.T) {
-	srv, err := host.Start(host.Options{Board: firmware.Config{Model: "cli-board", Slots: 8, RxBuf: 2048, TxBuf: 2048}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Close()
-	ptmx, err := unix.Open("/dev/ptmx", unix.O_RDWR|unix.O_NOCTTY|unix.O_CLOEXEC, 0)
-	if err != nil {
-		testenv.SkipOrFail(t, "no pseudo-terminals: %v", err)
-	}
-	unix.IoctlSetPointerInt(ptmx, unix.TIOCSPTLCK, 0)
-	n, _ := unix.IoctlGetInt(ptmx, unix.TIOCGPTN)
-	master := os.NewFile(uintptr(ptmx), "ptmx")
-	defer master.Close()
-	var calls atomic.Int64
-	stats := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		c := calls.Add(1)
-		up := c
-		if c >= 4 {
-			up = c - 3 // rebooted
-			if c == 4 {
-				master.Write([]byte("abort() was called at PC 0x400d1234 on core 0\r\n"))
-			}
-		}
-		fmt.Fprintf(w, `{"heap":{"free":%d,"largest_free_block":%d},"uptime":%d}`, 150000-c*100, 60000, up)
-	}))
-	defer stats.Close()
+	srv, statsURL, console := ailingBoard(t, "cli-board", "abort() was called at PC 0x400d1234 on core 0")
 	out := filepath.Join(t.TempDir(), "run.json")
 	var stdout, stderr bytes.Buffer
 	code := run([]string{"load", "--target", srv.WSURL("/ws"), "--scenario", "echo", "--conns", "2", "--duration", "400ms",
-		"--heap-every", "30ms", "--stats", stats.URL + "/sys", "--stats-free", "heap.free", "--stats-largest", "heap.largest_free_block",
-		"--stats-uptime", "uptime", "--serial", fmt.Sprintf("/dev/pts/%d", n), "--out", out}, &stdout, &stderr)
+		"--heap-every", "30ms", "--stats", statsURL, "--stats-free", "heap.free", "--stats-largest", "heap.largest_free_block",
+		"--stats-uptime", "uptime", "--serial", console, "--out", out}, &stdout, &stderr)
 	if code != 0 {
 		t.Fatalf("exit %d\n%s%s", code, stdout.String(), stderr.String())
 	}

@@ -94,31 +94,7 @@ func TestCPUBoundsEchoRate(t *testing.T) {
 	cpu := CPU{MsgIn: 6 * time.Millisecond.Nanoseconds(), MsgOut: 4 * time.Millisecond.Nanoseconds()}
 	srv := fidelityBoard(t, firmware.Config{Slots: 4, RxBuf: 2048, TxBuf: 2048}, Link{}, cpu)
 	const clients, each = 4, 15 // 60 messages: at least 600 ms of CPU
-	errs := make(chan error, clients)
-	start := time.Now()
-	for i := 0; i < clients; i++ {
-		go func() {
-			c, err := wstest.Dial(srv.Addr().String(), "/ws", 20*time.Second)
-			if err != nil {
-				errs <- err
-				return
-			}
-			defer c.Close()
-			for k := 0; k < each; k++ {
-				if err := c.Echo([]byte("hello board"), 20*time.Second); err != nil {
-					errs <- err
-					return
-				}
-			}
-			errs <- nil
-		}()
-	}
-	for i := 0; i < clients; i++ {
-		if err := <-errs; err != nil {
-			t.Fatal(err)
-		}
-	}
-	elapsed := time.Since(start)
+	elapsed := echoClients(t, srv, clients, each)
 	busy := srv.CPUBusy()
 	t.Logf("%d echoes in %v with 10 ms of CPU each; CPU busy %v", clients*each, elapsed.Round(time.Millisecond), busy)
 	if want := time.Duration(clients*each) * 10 * time.Millisecond; elapsed < want*9/10 {

@@ -61,9 +61,8 @@ type Server struct {
 	cpuWait              []int32 // slots with input waiting for the busy CPU, in arrival order
 	inCPUWait            []bool
 	tails                *tailGen
-	psHold               int64 // power save: input waits until then (the next beacon)
-	delayed              bool  // output is scheduled (link delay, CPU or tails)
-	window               int   // the board's receive window per connection (0: not modelled)
+	delayed              bool // output is scheduled (link delay, CPU or tails)
+	window               int  // the board's receive window per connection (0: not modelled)
 	st                   firmware.Stats
 	events               []unix.EpollEvent
 	ev                   unix.EpollEvent
@@ -975,19 +974,7 @@ func (s *Server) afterCallAt(now, arrived int64, rx int) {
 
 // inputHold is when the radio lets input in (power save: the next
 // beacon), or 0 if it does now.
-func (s *Server) inputHold(now int64) int64 {
-	if s.tails == nil {
-		return 0
-	}
-	if s.psHold > now {
-		return s.psHold
-	}
-	if at := s.tails.inputAt(now); at > now {
-		s.psHold = at
-		return at
-	}
-	return 0
-}
+func (s *Server) inputHold(now int64) int64 { return s.tails.hold(now) }
 
 // noteTx records bytes the slot appended since the last look, charges the
 // CPU for sending them and schedules their release: when the CPU has

@@ -28,7 +28,6 @@ type Shaper struct {
 	bucket *bucket
 	tails  *tailGen
 	ch     *channel // the shared radio channel: the CPU is the server's own
-	psHold int64    // power save: input waits until then (the next beacon)
 }
 
 // NewShaper returns a Shaper for link with a receive window of rxWindow
@@ -200,16 +199,4 @@ func (c *ShapedConn) Wrote(now int64, grant, n int, more bool) {
 
 // inputHold is when the radio lets input in (power save: the next beacon),
 // or 0 if it does now; as Server.inputHold.
-func (s *Shaper) inputHold(now int64) int64 {
-	if s.tails == nil {
-		return 0
-	}
-	if s.psHold > now {
-		return s.psHold
-	}
-	if at := s.tails.inputAt(now); at > now {
-		s.psHold = at
-		return at
-	}
-	return 0
-}
+func (s *Shaper) inputHold(now int64) int64 { return s.tails.hold(now) }

@@ -60,6 +60,7 @@ type tailGen struct {
 	awakeUntil int64
 	phase      int64
 	draws      uint64
+	held       int64 // input waits until then (the next beacon)
 }
 
 func newTailGen(t Tails) *tailGen {
@@ -141,4 +142,20 @@ func (g *tailGen) traffic(now int64) {
 	if a := now + g.t.PSAwake; a > g.awakeUntil {
 		g.awakeUntil = a
 	}
+}
+
+// hold is when the radio lets input in at now (power save: the next
+// beacon, until which every connection's input waits), or 0 if it does now.
+func (g *tailGen) hold(now int64) int64 {
+	if g == nil {
+		return 0
+	}
+	if g.held > now {
+		return g.held
+	}
+	if at := g.inputAt(now); at > now {
+		g.held = at
+		return at
+	}
+	return 0
 }
