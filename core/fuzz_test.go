@@ -359,12 +359,13 @@ func naiveHeadEnd(b []byte, from int) int {
 	return -1
 }
 
-// ctlIndex returns the index of the first control character in b, or -1,
-// with the parser's scanner.
+// ctlIndex returns the index of the first control character but tab in
+// b, or -1, with the parser's scanner.
 func ctlIndex(b []byte) int {
-	s := ctlScan{b: b}
+	s := headScan{b: b}
 	s.fill(0)
-	return s.next(0)
+	_, end := s.line(0)
+	return end
 }
 
 func naiveIndex(b []byte, match func(byte) bool) int {
@@ -391,32 +392,54 @@ func checkHeadScanners(t *testing.T, b []byte) {
 	if got, want := crOrLF(b), naiveIndex(b, func(c byte) bool { return c == '\r' || c == '\n' }); got != want {
 		t.Fatalf("%q: crOrLF %d, want %d", b, got, want)
 	}
-	isCtl := func(c byte) bool { return c < ' ' || c == 0x7F }
+	isCtl := func(c byte) bool { return c < ' ' && c != '\t' || c == 0x7F }
 	if got, want := ctlIndex(b), naiveIndex(b, isCtl); got != want {
 		t.Fatalf("%q: ctlIndex %d, want %d", b, got, want)
 	}
-	// The scanner walked forward from every start, control character
-	// after control character, across its 64-byte blocks.
+	// The scanner walked forward from every start, line after line,
+	// across its blocks and fills: each line's end and first colon.
 	for from := 0; from < len(b) && from < 80; from++ {
-		s := ctlScan{b: b}
+		s := headScan{b: b}
 		s.fill(from)
 		for p := from; ; p++ {
-			got := s.next(p)
-			want := naiveIndex(b[p:], isCtl)
-			if want >= 0 {
-				want += p
+			colon, end := s.line(p)
+			wantEnd := naiveIndex(b[p:], isCtl)
+			wantColon := naiveIndex(b[p:], func(c byte) bool { return c == ':' })
+			if wantEnd >= 0 {
+				wantEnd += p
 			}
-			if got != want {
-				t.Fatalf("%q: from %d, next(%d) = %d, want %d", b, from, p, got, want)
+			if wantColon >= 0 {
+				wantColon += p
 			}
-			if got < 0 {
+			if wantEnd < 0 || wantColon > wantEnd {
+				wantColon = -1
+			}
+			if colon != wantColon || end != wantEnd {
+				t.Fatalf("%q: from %d, line(%d) = %d, %d, want %d, %d", b, from, p, colon, end, wantColon, wantEnd)
+			}
+			if end < 0 {
 				break
 			}
-			p = got
+			p = end
 		}
 	}
-	if got, want := indexColon(b), naiveIndex(b, func(c byte) bool { return c == ':' }); got != want {
-		t.Fatalf("%q: indexColon %d, want %d", b, got, want)
+	// Both forms of mapBlocks, block by block.
+	for off := 0; off+64 <= len(b); off++ {
+		var c1, k1, c2, k2 [1]uint64
+		mapBlocks(b[off:off+64], c1[:], k1[:])
+		mapBlocksGo(b[off:off+64], c2[:], k2[:])
+		var c, k uint64
+		for i, x := range b[off : off+64] {
+			if isCtl(x) {
+				c |= 1 << i
+			}
+			if x == ':' {
+				k |= 1 << i
+			}
+		}
+		if c1[0] != c || k1[0] != k || c2[0] != c || k2[0] != k {
+			t.Fatalf("%q at %d: mapBlocks %x %x, mapBlocksGo %x %x, want %x %x", b, off, c1[0], k1[0], c2[0], k2[0], c, k)
+		}
 	}
 	if ctlIndex(b) < 0 && headerID(b) != hdrOther {
 		// parseHead skips the token check for a name headerID knows.

@@ -1,0 +1,66 @@
+//go:build !purego && !tinygo
+
+#include "textflag.h"
+
+// Bytes repeated over 16 lanes: the largest control character below
+// space, tab, DEL and the colon.
+DATA scanConst<>+0x00(SB)/8, $0x1f1f1f1f1f1f1f1f
+DATA scanConst<>+0x08(SB)/8, $0x1f1f1f1f1f1f1f1f
+DATA scanConst<>+0x10(SB)/8, $0x0909090909090909
+DATA scanConst<>+0x18(SB)/8, $0x0909090909090909
+DATA scanConst<>+0x20(SB)/8, $0x7f7f7f7f7f7f7f7f
+DATA scanConst<>+0x28(SB)/8, $0x7f7f7f7f7f7f7f7f
+DATA scanConst<>+0x30(SB)/8, $0x3a3a3a3a3a3a3a3a
+DATA scanConst<>+0x38(SB)/8, $0x3a3a3a3a3a3a3a3a
+GLOBL scanConst<>(SB), RODATA|NOPTR, $64
+
+// One 16-byte lane group at off(SI): its control characters but tab
+// (x == min(x, 0x1f), and not tab; or x == 0x7f) to R8's bits and its
+// colons to R9's, each 16 bits shifted up by sh.
+#define GROUP(off, sh) \
+	MOVOU   off(SI), X0 \
+	MOVO    X0, X1      \
+	PMINUB  X8, X1      \
+	PCMPEQB X0, X1      \
+	MOVO    X0, X2      \
+	PCMPEQB X9, X2      \
+	PANDN   X1, X2      \
+	MOVO    X0, X3      \
+	PCMPEQB X10, X3     \
+	POR     X3, X2      \
+	PCMPEQB X11, X0     \
+	PMOVMSKB X2, AX     \
+	PMOVMSKB X0, BX     \
+	SHLQ    $sh, AX     \
+	SHLQ    $sh, BX     \
+	ORQ     AX, R8      \
+	ORQ     BX, R9
+
+// func mapBlocks(b []byte, ctl, colon []uint64)
+TEXT ·mapBlocks(SB), NOSPLIT, $0-72
+	MOVQ b_base+0(FP), SI
+	MOVQ ctl_base+24(FP), DI
+	MOVQ ctl_len+32(FP), CX
+	MOVQ colon_base+48(FP), DX
+	MOVOU scanConst<>+0x00(SB), X8
+	MOVOU scanConst<>+0x10(SB), X9
+	MOVOU scanConst<>+0x20(SB), X10
+	MOVOU scanConst<>+0x30(SB), X11
+	TESTQ CX, CX
+	JEQ   done
+loop:
+	XORQ R8, R8
+	XORQ R9, R9
+	GROUP(0, 0)
+	GROUP(16, 16)
+	GROUP(32, 32)
+	GROUP(48, 48)
+	MOVQ R8, (DI)
+	MOVQ R9, (DX)
+	ADDQ $64, SI
+	ADDQ $8, DI
+	ADDQ $8, DX
+	DECQ CX
+	JNE  loop
+done:
+	RET
