@@ -34,14 +34,30 @@ func AcceptKey(key []byte) (out [AcceptKeyLen]byte) {
 	return out
 }
 
-// validKey reports whether key is base64 that decodes to 16 bytes.
+// validKey reports whether key is base64 that decodes to 16 bytes: 22
+// characters of the standard alphabet and "==" (what encoding/base64's
+// StdEncoding.Decode accepts, which does not require the unused low bits
+// of the last character to be zero). Three overlapping words cover the 22
+// characters, each checked in one pass of lane operations.
 func validKey(key []byte) bool {
-	if len(key) != 24 {
+	if len(key) != 24 || key[22] != '=' || key[23] != '=' {
 		return false
 	}
-	var raw [18]byte
-	n, err := base64.StdEncoding.Decode(raw[:], key)
-	return err == nil && n == 16
+	return base64Lanes(le64(key[0:]))&base64Lanes(le64(key[8:]))&base64Lanes(le64(key[14:])) == highs
+}
+
+// base64Lanes sets the top bit of exactly the lanes of x that hold a
+// character of the standard base64 alphabet. Each range test sets a lane's
+// top bit when lo <= lane <= hi, for lanes below 0x80 (the others are
+// cleared at the end, and no carry crosses a lane); OR-ing 0x20 maps
+// exactly the letters of either case onto the lower-case ones.
+func base64Lanes(x uint64) uint64 {
+	in := func(y uint64, lo, hi byte) uint64 {
+		return (y + uint64(0x80-lo)*ones) &^ (y + uint64(0x7F-hi)*ones)
+	}
+	t := x & (0x7F * ones)
+	m := in(t|0x20*ones, 'a', 'z') | in(t, '0', '9') | in(t, '+', '+') | in(t, '/', '/')
+	return m &^ x & highs
 }
 
 // CheckUpgrade reports whether req is a valid WebSocket opening handshake

@@ -2,6 +2,7 @@ package core
 
 import (
 	"bytes"
+	"encoding/base64"
 	"strconv"
 	"strings"
 	"testing"
@@ -167,6 +168,41 @@ func TestRequestFields(t *testing.T) {
 	}
 	if _, _, err := parseRequestHead([]byte("PUT / HTTP/1.1\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n")); err != ErrBadRequest {
 		t.Fatal("Content-Length with Transfer-Encoding must be 400")
+	}
+}
+
+// validKey agrees with encoding/base64 on every byte value at every
+// position of a valid key, on keys of other lengths, and on the same byte
+// everywhere.
+func TestValidKeyAgainstBase64(t *testing.T) {
+	ref := func(key []byte) bool {
+		if len(key) != 24 {
+			return false
+		}
+		var raw [18]byte
+		n, err := base64.StdEncoding.Decode(raw[:], key)
+		return err == nil && n == 16
+	}
+	good := []byte("dGhlIHNhbXBsZSBub25jZQ==")
+	for i := range good {
+		for c := 0; c < 256; c++ {
+			key := append([]byte(nil), good...)
+			key[i] = byte(c)
+			if got, want := validKey(key), ref(key); got != want {
+				t.Fatalf("%q: validKey %v, base64 %v", key, got, want)
+			}
+		}
+	}
+	for c := 0; c < 256; c++ {
+		key := bytes.Repeat([]byte{byte(c)}, 24)
+		if got, want := validKey(key), ref(key); got != want {
+			t.Fatalf("%q: validKey %v, base64 %v", key, got, want)
+		}
+	}
+	for _, key := range []string{"", "dGhlIHNhbXBsZSBub25jZQ=", "dGhlIHNhbXBsZSBub25jZQ===", "dGhlIHNhbXBsZSBub25jZQ==="[:23] + "A", "dGhlIHNhbXBsZSBub25jZ===", "dGhlIHNhbXBsZSBub25jZQAA"} {
+		if got, want := validKey([]byte(key)), ref([]byte(key)); got != want {
+			t.Fatalf("%q: validKey %v, base64 %v", key, got, want)
+		}
 	}
 }
 
