@@ -368,6 +368,36 @@ func ctlIndex(b []byte) int {
 	return end
 }
 
+// checkLines walks headScan over b from every start, line after line.
+func checkLines(t *testing.T, b []byte, isCtl func(byte) bool) {
+	t.Helper()
+	for from := 0; from < len(b) && from < 80; from++ {
+		s := headScan{b: b}
+		s.fill(from)
+		for p := from; ; p++ {
+			colon, end := s.line(p)
+			wantEnd := naiveIndex(b[p:], isCtl)
+			wantColon := naiveIndex(b[p:], func(c byte) bool { return c == ':' })
+			if wantEnd >= 0 {
+				wantEnd += p
+			}
+			if wantColon >= 0 {
+				wantColon += p
+			}
+			if wantEnd < 0 || wantColon > wantEnd {
+				wantColon = -1
+			}
+			if colon != wantColon || end != wantEnd {
+				t.Fatalf("%q: from %d, line(%d) = %d, %d, want %d, %d", b, from, p, colon, end, wantColon, wantEnd)
+			}
+			if end < 0 {
+				break
+			}
+			p = end
+		}
+	}
+}
+
 func naiveIndex(b []byte, match func(byte) bool) int {
 	for i, c := range b {
 		if match(c) {
@@ -397,31 +427,16 @@ func checkHeadScanners(t *testing.T, b []byte) {
 		t.Fatalf("%q: ctlIndex %d, want %d", b, got, want)
 	}
 	// The scanner walked forward from every start, line after line,
-	// across its blocks and fills: each line's end and first colon.
-	for from := 0; from < len(b) && from < 80; from++ {
-		s := headScan{b: b}
-		s.fill(from)
-		for p := from; ; p++ {
-			colon, end := s.line(p)
-			wantEnd := naiveIndex(b[p:], isCtl)
-			wantColon := naiveIndex(b[p:], func(c byte) bool { return c == ':' })
-			if wantEnd >= 0 {
-				wantEnd += p
-			}
-			if wantColon >= 0 {
-				wantColon += p
-			}
-			if wantEnd < 0 || wantColon > wantEnd {
-				wantColon = -1
-			}
-			if colon != wantColon || end != wantEnd {
-				t.Fatalf("%q: from %d, line(%d) = %d, %d, want %d, %d", b, from, p, colon, end, wantColon, wantEnd)
-			}
-			if end < 0 {
-				break
-			}
-			p = end
-		}
+	// across its blocks and fills: each line's end and first colon. The
+	// head alone, and in a larger buffer whose spare capacity holds
+	// colons and control characters (which fill maps and must ignore).
+	spare := make([]byte, len(b), len(b)+130)
+	copy(spare, b)
+	for i := len(b); i < cap(spare); i++ {
+		spare[:cap(spare)][i] = ":\r\n\x00"[i%4]
+	}
+	for _, hb := range [][]byte{b, spare} {
+		checkLines(t, hb, isCtl)
 	}
 	// Both forms of mapBlocks, block by block.
 	for off := 0; off+64 <= len(b); off++ {

@@ -147,7 +147,16 @@ func ParseRequestFrom(b []byte, scanned int) (req Request, n int, err error) {
 // first blank line is where findHeadEnd stops too).
 func parseHead(req *Request, b []byte) (n int, err error) {
 	req.ContentLength = -1
-	line, rest := cutLine(b)
+	// Every line, the request line too, ends at its first control
+	// character but tab, which must be the CR of a CRLF (a tab in the
+	// request line fails the checks of its parts).
+	sc := headScan{b: b}
+	sc.fill(0)
+	_, i := sc.line(0)
+	if i < 0 || b[i] != '\r' || i+1 == len(b) || b[i+1] != '\n' {
+		return 0, ErrBadRequest
+	}
+	line := b[:i:i]
 	// Request line: METHOD SP target SP HTTP/1.x
 	sp := indexByte(line, ' ')
 	if sp <= 0 {
@@ -189,9 +198,7 @@ func parseHead(req *Request, b []byte) (n int, err error) {
 	// character but tab, which must be the CR of a CRLF: a field line
 	// holds VCHAR, SP, HTAB and obs-text alone (RFC 9110 5.5), so a bare
 	// CR or LF, or any other control character, fails here.
-	pos := len(b) - len(rest)
-	sc := headScan{b: b}
-	sc.fill(pos)
+	pos := i + 2
 	for {
 		colon, i := sc.line(pos)
 		if i < 0 || b[i] != '\r' || i+1 == len(b) || b[i+1] != '\n' {
@@ -481,7 +488,8 @@ type headScan struct {
 const scanBlocks = 8
 
 // fill maps the blocks of b from base on. A last block shorter than 64
-// bytes is mapped from a copy padded with zeros, whose bits are cleared.
+// bytes is mapped from a copy padded with zeros, whose control bits are
+// cleared (a colon past the end is past any line's end).
 func (s *headScan) fill(base int) {
 	s.base = base
 	b := s.b[base:]
@@ -493,9 +501,7 @@ func (s *headScan) fill(base int) {
 		var last [64]byte
 		copy(last[:], b[n<<6:])
 		mapBlocks(last[:], s.ctl[n:n+1], s.col[n:n+1])
-		keep := uint64(1)<<r - 1
-		s.ctl[n] &= keep
-		s.col[n] &= keep
+		s.ctl[n] &= uint64(1)<<r - 1
 	}
 }
 
