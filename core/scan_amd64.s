@@ -36,8 +36,8 @@ GLOBL scanConst<>(SB), RODATA|NOPTR, $64
 	ORQ     AX, R8      \
 	ORQ     BX, R9
 
-// func mapBlocks(b []byte, ctl, colon []uint64)
-TEXT ·mapBlocks(SB), NOSPLIT, $0-72
+// func mapBlocksSSE2(b []byte, ctl, colon []uint64)
+TEXT ·mapBlocksSSE2(SB), NOSPLIT, $0-72
 	MOVQ b_base+0(FP), SI
 	MOVQ ctl_base+24(FP), DI
 	MOVQ ctl_len+32(FP), CX
@@ -48,7 +48,7 @@ TEXT ·mapBlocks(SB), NOSPLIT, $0-72
 	MOVOU scanConst<>+0x30(SB), X11
 	TESTQ CX, CX
 	JEQ   done
-loop:
+sse2:
 	XORQ R8, R8
 	XORQ R9, R9
 	GROUP(0, 0)
@@ -61,6 +61,52 @@ loop:
 	ADDQ $8, DI
 	ADDQ $8, DX
 	DECQ CX
-	JNE  loop
+	JNE  sse2
 done:
+	RET
+
+// The same with 32-byte lane groups: R8 gets the control characters but
+// tab, R9 the colons, of the group at off(SI), shifted up by sh.
+#define GROUP32(off, sh) \
+	VMOVDQU   off(SI), Y0    \
+	VPMINUB   Y8, Y0, Y1     \
+	VPCMPEQB  Y0, Y1, Y1     \
+	VPCMPEQB  Y9, Y0, Y2     \
+	VPANDN    Y1, Y2, Y2     \
+	VPCMPEQB  Y10, Y0, Y3    \
+	VPOR      Y3, Y2, Y2     \
+	VPCMPEQB  Y11, Y0, Y0    \
+	VPMOVMSKB Y2, AX         \
+	VPMOVMSKB Y0, BX         \
+	SHLQ      $sh, AX        \
+	SHLQ      $sh, BX        \
+	ORQ       AX, R8         \
+	ORQ       BX, R9
+
+// func mapBlocksAVX2(b []byte, ctl, colon []uint64)
+TEXT ·mapBlocksAVX2(SB), NOSPLIT, $0-72
+	MOVQ b_base+0(FP), SI
+	MOVQ ctl_base+24(FP), DI
+	MOVQ ctl_len+32(FP), CX
+	MOVQ colon_base+48(FP), DX
+	TESTQ CX, CX
+	JEQ   avx2done
+	VBROADCASTI128 scanConst<>+0x00(SB), Y8
+	VBROADCASTI128 scanConst<>+0x10(SB), Y9
+	VBROADCASTI128 scanConst<>+0x20(SB), Y10
+	VBROADCASTI128 scanConst<>+0x30(SB), Y11
+avx2:
+	MOVL $0, R8
+	MOVL $0, R9
+	GROUP32(0, 0)
+	GROUP32(32, 32)
+	MOVQ R8, (DI)
+	MOVQ R9, (DX)
+	ADDQ $64, SI
+	ADDQ $8, DI
+	ADDQ $8, DX
+	DECQ CX
+	JNE  avx2
+	VZEROUPPER
+avx2done:
 	RET
