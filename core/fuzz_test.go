@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"math/rand/v2"
 	"reflect"
+	"strings"
 	"testing"
 	"unicode/utf8"
 )
@@ -589,5 +590,29 @@ func TestUTF8LongPieces(t *testing.T) {
 			b = append(b[:at:at], append([]byte(bad[rng.IntN(len(bad))]), b[at:]...)...)
 		}
 		checkUTF8Pieces(t, b, rng, 1+rng.IntN(80))
+	}
+}
+
+// foldWords.eq agrees with equalFold for every byte value at every
+// position of each token in either case, and for other lengths.
+func TestFoldWords(t *testing.T) {
+	for _, tok := range []string{"upgrade", "close", "websocket"} {
+		w := newFoldWords(tok)
+		for _, base := range []string{tok, strings.ToUpper(tok), strings.ToUpper(tok[:1]) + tok[1:]} {
+			for i := range base {
+				for c := 0; c < 256; c++ {
+					b := []byte(base)
+					b[i] = byte(c)
+					if got, want := w.eq(b), equalFold(b, tok); got != want {
+						t.Fatalf("%q against %q: eq %v, equalFold %v", b, tok, got, want)
+					}
+				}
+			}
+			for _, b := range []string{base[1:], base + "s", base + " ", ""} {
+				if got, want := w.eq([]byte(b)), equalFold([]byte(b), tok); got != want {
+					t.Fatalf("%q against %q: eq %v, equalFold %v", b, tok, got, want)
+				}
+			}
+		}
 	}
 }

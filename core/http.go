@@ -368,17 +368,26 @@ func (req *Request) header(id int, value []byte) error {
 		}
 		req.Host = value
 	case hdrConnection:
+		// A value that is the one token, the usual case, needs no split.
+		if tokUpgrade.eq(value) {
+			req.ConnUpgrade = true
+			break
+		}
 		for tok, rest := nextToken(value); tok != nil; tok, rest = nextToken(rest) {
-			if equalFold(tok, "upgrade") {
+			if tokUpgrade.eq(tok) {
 				req.ConnUpgrade = true
-			} else if equalFold(tok, "close") {
+			} else if tokClose.eq(tok) {
 				req.ConnClose = true
 			}
 		}
 	case hdrUpgrade:
 		req.HasUpgrade = true
+		if tokWebsocket.eq(value) {
+			req.UpgradeWS = true
+			break
+		}
 		for tok, rest := nextToken(value); tok != nil; tok, rest = nextToken(rest) {
-			if equalFold(tok, "websocket") {
+			if tokWebsocket.eq(tok) {
 				req.UpgradeWS = true
 			}
 		}
@@ -424,6 +433,42 @@ func (req *Request) lookup(name string) ([]byte, bool) {
 			return trimOWS(line[colon+1:]), true
 		}
 	}
+}
+
+// foldWords is a lower-case word of 4 to 16 letters as the two words
+// (overlapping, for short ones) eq compares at once: its first and last
+// eight bytes, or four below eight letters.
+type foldWords struct {
+	n    int
+	a, z uint64
+}
+
+var (
+	tokUpgrade   = newFoldWords("upgrade")
+	tokClose     = newFoldWords("close")
+	tokWebsocket = newFoldWords("websocket")
+)
+
+func newFoldWords(s string) foldWords {
+	b := []byte(s)
+	if len(s) < 8 {
+		return foldWords{len(s), uint64(le32(b)), uint64(le32(b[len(b)-4:]))}
+	}
+	return foldWords{len(s), le64(b), le64(b[len(b)-8:])}
+}
+
+// eq reports whether b is the word in any case. OR-ing 0x20 to a byte
+// gives a lower-case letter only from that letter in either case, so the
+// words compare at once, whatever else b holds.
+func (w *foldWords) eq(b []byte) bool {
+	n := len(b)
+	if n != w.n {
+		return false
+	}
+	if n >= 8 {
+		return le64(b)|0x20*ones == w.a && le64(b[n-8:])|0x20*ones == w.z
+	}
+	return uint64(le32(b)|0x20202020) == w.a && uint64(le32(b[n-4:])|0x20202020) == w.z
 }
 
 func setFirst(dst *[]byte, v []byte) {
