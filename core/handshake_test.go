@@ -311,3 +311,27 @@ func TestFieldLineBytes(t *testing.T) {
 		}
 	}
 }
+
+// Every prefix of a head longer than several fills of the parser's
+// scanner, with lines across its words and fills, is ErrNeedMore, and
+// the whole head parses with every header in place.
+func TestLongHeadEveryPrefix(t *testing.T) {
+	head := "GET /ws HTTP/1.1\r\nHost: h\r\n"
+	for i := 0; len(head) < 1500; i++ {
+		head += "X-Pad-" + strconv.Itoa(i) + ": " + strings.Repeat("v:", i%50) + "\r\n"
+	}
+	head += "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n"
+	b := []byte(head)
+	for n := 0; n < len(b); n++ {
+		if _, _, err := parseRequestHead(b[:n:n]); err != ErrNeedMore {
+			t.Fatalf("prefix of %d bytes: %v, want ErrNeedMore", n, err)
+		}
+	}
+	req, n, err := parseRequestHead(b)
+	if err != nil || n != len(b) {
+		t.Fatalf("n=%d err=%v", n, err)
+	}
+	if err := req.CheckUpgrade(); err != nil || string(req.Host) != "h" {
+		t.Fatalf("%v, host %q", err, req.Host)
+	}
+}
