@@ -281,14 +281,20 @@ func (f *floorUpgrade) upgrade() error {
 // overhead is its time less the floor's (TestCPUTimeRatios prints both).
 //
 // What each checks of the request (RFC 6455 4.2.1, RFC 9110/9112):
-//   - wslab: every header line's bytes (field names are tokens, values
-//     hold no control character but tab), one Host, method GET, HTTP/1.1+,
-//     Connection has the token upgrade, Upgrade has websocket, version 13,
-//     and the key is base64 of 16 bytes.
+//   - wslab: every header line's bytes (lines end in CRLF, field names
+//     are tokens right up to the colon, values hold no control character
+//     but tab), one Host, one key, Content-Length and Transfer-Encoding
+//     consistent, method GET, HTTP/1.1+, Connection has the token upgrade,
+//     Upgrade has the token websocket, version 13, and the key is base64
+//     of 16 bytes.
 //   - gobwas (ws.Upgrade, the base): method, HTTP/1.1+, Host present,
-//     Upgrade and Connection tokens, version 13, key length 24; it does not
-//     check the bytes of header values or names against RFC 9110, nor that
-//     the key is valid base64, nor a second Host.
+//     Upgrade exactly websocket, the Connection token, version 13, key
+//     length 24. It skips these RFC 9110/9112 checks: names are not
+//     checked to be tokens (and whitespace around a name, which RFC 9112
+//     5.1 forbids, is trimmed), values may hold control characters, a bare
+//     LF ends a line, the key is not checked to be base64, a second Host
+//     or key passes, and Content-Length/Transfer-Encoding are not looked
+//     at.
 //   - gorilla and gws go through net/http's http.ReadRequest (which checks
 //     the header bytes) and then their Upgrader; gws does not check Host,
 //     the HTTP version or the key's form (only that it is present). Both
