@@ -18,9 +18,16 @@ const AcceptKeyLen = 28
 // base64(SHA-1(key + GUID)). Keys longer than 24 bytes (invalid anyway) are
 // hashed in full by the slower path of sha1.New; valid keys never allocate.
 func AcceptKey(key []byte) (out [AcceptKeyLen]byte) {
-	var buf [24 + len(keyGUID)]byte
+	acceptKey(&out, key)
+	return out
+}
+
+// acceptKey is AcceptKey into *out, which may be a caller's buffer (the
+// 101 being appended): the value is not copied.
+func acceptKey(out *[AcceptKeyLen]byte, key []byte) {
 	var sum [sha1.Size]byte
 	if len(key) <= 24 {
+		var buf [24 + len(keyGUID)]byte
 		n := copy(buf[:], key)
 		n += copy(buf[n:], keyGUID)
 		sum = sha1.Sum(buf[:n])
@@ -31,7 +38,6 @@ func AcceptKey(key []byte) (out [AcceptKeyLen]byte) {
 		h.Sum(sum[:0])
 	}
 	base64.StdEncoding.Encode(out[:], sum[:])
-	return out
 }
 
 // validKey reports whether key is base64 that decodes to 16 bytes: 22
@@ -98,8 +104,13 @@ func (req *Request) IsUpgrade() bool { return req.HasUpgrade }
 // are always declined (none is echoed).
 func AppendUpgradeResponse(dst []byte, key []byte, protocol []byte) []byte {
 	dst = append(dst, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: "...)
-	acc := AcceptKey(key)
-	dst = append(dst, acc[:]...)
+	if n := len(dst); cap(dst)-n >= AcceptKeyLen {
+		dst = dst[:n+AcceptKeyLen]
+		acceptKey((*[AcceptKeyLen]byte)(dst[n:]), key)
+	} else {
+		acc := AcceptKey(key)
+		dst = append(dst, acc[:]...)
+	}
 	if len(protocol) > 0 {
 		dst = append(dst, "\r\nSec-WebSocket-Protocol: "...)
 		dst = append(dst, protocol...)

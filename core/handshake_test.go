@@ -335,3 +335,18 @@ func TestLongHeadEveryPrefix(t *testing.T) {
 		t.Fatalf("%v, host %q", err, req.Host)
 	}
 }
+
+// The 101 is the same whether the accept value is encoded in place in
+// dst's spare capacity or appended, for every capacity, and it carries
+// the RFC 6455 example's accept value.
+func TestUpgradeResponseEveryCapacity(t *testing.T) {
+	key := []byte("dGhlIHNhbXBsZSBub25jZQ==")
+	want := "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\n"
+	for c := 0; c <= len(want)+8; c++ {
+		dst := append(make([]byte, 0, c), "x"[:min(c, 1)]...)
+		got := AppendUpgradeResponse(dst, key, nil)
+		if string(got) != "x"[:min(c, 1)]+want {
+			t.Fatalf("cap %d: %q", c, got)
+		}
+	}
+}
