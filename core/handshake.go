@@ -58,12 +58,13 @@ func validKey(key []byte) bool {
 // cleared at the end, and no carry crosses a lane); OR-ing 0x20 maps
 // exactly the letters of either case onto the lower-case ones.
 func base64Lanes(x uint64) uint64 {
-	in := func(y uint64, lo, hi byte) uint64 {
-		return (y + uint64(0x80-lo)*ones) &^ (y + uint64(0x7F-hi)*ones)
-	}
 	t := x & (0x7F * ones)
-	m := in(t|0x20*ones, 'a', 'z') | in(t, '0', '9') | in(t, '+', '+') | in(t, '/', '/')
-	return m &^ x & highs
+	y := t | 0x20*ones
+	letter := (y + (0x80-'a')*ones) &^ (y + (0x7F-'z')*ones)
+	digit := (t + (0x80-'0')*ones) &^ (t + (0x7F-'9')*ones)
+	plus := (t + (0x80-'+')*ones) &^ (t + (0x7F-'+')*ones)
+	slash := (t + (0x80-'/')*ones) &^ (t + (0x7F-'/')*ones)
+	return (letter | digit | plus | slash) &^ x & highs
 }
 
 // CheckUpgrade reports whether req is a valid WebSocket opening handshake
