@@ -142,23 +142,48 @@ func parseHeader(h *Header, b []byte) (n int, err error) {
 //
 // With room for the largest header in dst it stores each field once into
 // dst's spare capacity (never past the header); otherwise it appends,
-// growing dst only if even the actual header does not fit. It is small
-// enough to be inlined: the caller then hands appendHeader the fields in
-// registers (a Header, holding an array, would travel in memory).
+// growing dst only if even the actual header does not fit. The store path
+// is written out here and again in appendHeader, so that neither makes a
+// call on it: a call more costs this function about a sixth of its time.
 func AppendHeader(dst []byte, h Header) []byte {
-	return appendHeader(dst, h.Fin, h.Rsv, h.Op, h.Length, h.Masked, keyWord(&h.Mask))
-}
-
-// appendHeader is AppendHeader from the fields of a Header: AppendHeader,
-// inlined, and AppendFrame call it so that no Header is built in memory
-// and copied whole right after being written field by field (a stalled
-// load). The key is the four mask bytes as a little-endian word, so that
-// it travels in a register (an array does not).
-func appendHeader(dst []byte, fin bool, rsv uint8, op Opcode, l int, masked bool, key uint32) []byte {
-	b0 := byte(op&0x0F) | (rsv&0x7)<<4
-	if fin {
+	b0 := byte(h.Op&0x0F) | (h.Rsv&0x7)<<4
+	if h.Fin {
 		b0 |= 0x80
 	}
+	n := len(dst)
+	if cap(dst)-n < MaxHeaderSize {
+		return appendHeaderSlow(dst, b0, h.Length, h.Masked, le32(h.Mask[:]))
+	}
+	b := (*[MaxHeaderSize]byte)(dst[n : n+MaxHeaderSize])
+	l := max(h.Length, 0)
+	b[0] = b0
+	p := 2
+	switch {
+	case l <= 125:
+		b[1] = byte(l)
+	case l <= 0xFFFF:
+		b[1] = 126
+		putBE16(b[2:4], uint16(l))
+		p = 4
+	default:
+		b[1] = 127
+		putBE64(b[2:10], uint64(l))
+		p = 10
+	}
+	if h.Masked {
+		b[1] |= 0x80
+		copy(b[p:p+4], h.Mask[:])
+		p += 4
+	}
+	return dst[:n+p]
+}
+
+// appendHeader is AppendHeader from the first byte and the other fields:
+// AppendFrame calls it so that no Header is built in memory and copied
+// whole right after being written field by field (a stalled load). The
+// key is the four mask bytes as a little-endian word, so that it travels
+// in a register (an array does not).
+func appendHeader(dst []byte, b0 byte, l int, masked bool, key uint32) []byte {
 	n := len(dst)
 	if cap(dst)-n < MaxHeaderSize {
 		return appendHeaderSlow(dst, b0, l, masked, key)

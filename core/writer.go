@@ -16,7 +16,11 @@ type MaskSource interface {
 // slice; dst is grown only if it lacks capacity, so a caller that sizes its
 // buffer with FrameSize never allocates.
 func AppendFrame(dst []byte, fin bool, op Opcode, payload []byte, masked bool, key [4]byte) []byte {
-	dst = appendHeader(dst, fin, 0, op, len(payload), masked, le32(key[:]))
+	b0 := byte(op & 0x0F)
+	if fin {
+		b0 |= 0x80
+	}
+	dst = appendHeader(dst, b0, len(payload), masked, le32(key[:]))
 	start := len(dst)
 	dst = append(dst, payload...)
 	if masked {
