@@ -360,8 +360,8 @@ func naiveHeadEnd(b []byte, from int) int {
 	return -1
 }
 
-// ctlIndex returns the index of the first control character but tab in
-// b, or -1, with the parser's scanner.
+// ctlIndex returns the index of the first control character in b, or -1,
+// with the parser's scanner.
 func ctlIndex(b []byte) int {
 	s := headScan{b: b}
 	s.fill(0)
@@ -423,7 +423,7 @@ func checkHeadScanners(t *testing.T, b []byte) {
 	if got, want := crOrLF(b), naiveIndex(b, func(c byte) bool { return c == '\r' || c == '\n' }); got != want {
 		t.Fatalf("%q: crOrLF %d, want %d", b, got, want)
 	}
-	isCtl := func(c byte) bool { return c < ' ' && c != '\t' || c == 0x7F }
+	isCtl := func(c byte) bool { return c < ' ' || c == 0x7F }
 	if got, want := ctlIndex(b), naiveIndex(b, isCtl); got != want {
 		t.Fatalf("%q: ctlIndex %d, want %d", b, got, want)
 	}

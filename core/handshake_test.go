@@ -350,3 +350,23 @@ func TestUpgradeResponseEveryCapacity(t *testing.T) {
 		}
 	}
 }
+
+// A tab may stand in a value, and around it, but not in a name or before
+// the colon, nor in the request line.
+func TestTabsInHead(t *testing.T) {
+	req, _, err := parseRequestHead([]byte("GET / HTTP/1.1\r\nHost: a\tb\r\nX-T:\t\tv\t\r\nOrigin: \to\t\t\r\n\r\n"))
+	if err != nil || string(req.Host) != "a\tb" || string(req.Origin) != "o" {
+		t.Fatalf("%v, host %q, origin %q", err, req.Host, req.Origin)
+	}
+	for _, bad := range []string{
+		"GET / HTTP/1.1\r\nHo\tst: a\r\n\r\n",
+		"GET / HTTP/1.1\r\nHost\t: a\r\n\r\n",
+		"GET / HTTP/1.1\r\n\tHost: a\r\n\r\n",
+		"GET\t/ HTTP/1.1\r\nHost: a\r\n\r\n",
+		"GET / HTTP/1.1\t\r\nHost: a\r\n\r\n",
+	} {
+		if _, _, err := parseRequestHead([]byte(bad)); err != ErrBadRequest {
+			t.Fatalf("%q: %v, want ErrBadRequest", bad, err)
+		}
+	}
+}

@@ -149,7 +149,7 @@ func parseHead(req *Request, b []byte) (n int, err error) {
 	req.ContentLength = -1
 	// Every line, the request line too, ends at its first control
 	// character but tab, which must be the CR of a CRLF (a tab in the
-	// request line fails the checks of its parts).
+	// request line fails here).
 	sc := headScan{b: b}
 	sc.fill(0)
 	_, i := sc.line(0)
@@ -201,6 +201,9 @@ func parseHead(req *Request, b []byte) (n int, err error) {
 	pos := i + 2
 	for {
 		colon, i := sc.line(pos)
+		for i >= 0 && b[i] == '\t' {
+			_, i = sc.line(i + 1) // a tab in the value (one before the colon fails)
+		}
 		if i < 0 || b[i] != '\r' || i+1 == len(b) || b[i+1] != '\n' {
 			return 0, ErrBadRequest
 		}
@@ -517,8 +520,8 @@ func indexByte(b []byte, c byte) int {
 
 // headScan maps the bytes of b that matter to the header lines into
 // bitmaps, up to scanBlocks 64-byte blocks at a time: ctl marks the
-// control characters other than tab (where a field line must end), colon
-// the colons (where its name ends). A line is then found with a few bit
+// control characters (where a field line must end, or a tab in its
+// value), colon the colons (where its name ends). A line is then found with a few bit
 // operations rather than searches that start over, and mispredict their
 // end, on every line.
 type headScan struct {
@@ -550,9 +553,9 @@ func (s *headScan) fill(base int) {
 	}
 }
 
-// line returns, for a line that starts at p, the index of its end (the
-// first control character but tab at p or after it) and of the first
-// colon before that end; -1 for either when there is none. p must not be
+// line returns, for a line that starts at p, the index of the first
+// control character at p or after it (its end, or a tab) and of the first
+// colon before that; -1 for either when there is none. p must not be
 // before the base of the last fill.
 func (s *headScan) line(p int) (colon, end int) {
 	colon = -1
@@ -579,15 +582,15 @@ func (s *headScan) line(p int) (colon, end int) {
 }
 
 // mapBlocksGo is mapBlocks a machine word at a time: for each 64-byte
-// block of b, ctl gets a bit for each control character but tab (below
-// 0x20, or 0x7F) and colon one for each ':', bit i for byte i.
+// block of b, ctl gets a bit for each control character (below 0x20, or
+// 0x7F) and colon one for each ':', bit i for byte i.
 func mapBlocksGo(b []byte, ctl, colon []uint64) {
 	for k := range ctl {
 		w := (*[64]byte)(b[k<<6:])
 		var c, d uint64
 		for j := 0; j < 64; j += 8 {
 			x := le64(w[j:])
-			c |= laneBits(ctlLanes(x)&^eqLanes(x, '\t')) << j
+			c |= laneBits(ctlLanes(x)) << j
 			d |= laneBits(eqLanes(x, ':')) << j
 		}
 		ctl[k], colon[k] = c, d

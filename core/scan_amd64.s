@@ -3,28 +3,23 @@
 #include "textflag.h"
 
 // Bytes repeated over 16 lanes: the largest control character below
-// space, tab, DEL and the colon.
+// space, DEL and the colon.
 DATA scanConst<>+0x00(SB)/8, $0x1f1f1f1f1f1f1f1f
 DATA scanConst<>+0x08(SB)/8, $0x1f1f1f1f1f1f1f1f
-DATA scanConst<>+0x10(SB)/8, $0x0909090909090909
-DATA scanConst<>+0x18(SB)/8, $0x0909090909090909
-DATA scanConst<>+0x20(SB)/8, $0x7f7f7f7f7f7f7f7f
-DATA scanConst<>+0x28(SB)/8, $0x7f7f7f7f7f7f7f7f
-DATA scanConst<>+0x30(SB)/8, $0x3a3a3a3a3a3a3a3a
-DATA scanConst<>+0x38(SB)/8, $0x3a3a3a3a3a3a3a3a
-GLOBL scanConst<>(SB), RODATA|NOPTR, $64
+DATA scanConst<>+0x10(SB)/8, $0x7f7f7f7f7f7f7f7f
+DATA scanConst<>+0x18(SB)/8, $0x7f7f7f7f7f7f7f7f
+DATA scanConst<>+0x20(SB)/8, $0x3a3a3a3a3a3a3a3a
+DATA scanConst<>+0x28(SB)/8, $0x3a3a3a3a3a3a3a3a
+GLOBL scanConst<>(SB), RODATA|NOPTR, $48
 
-// One 16-byte lane group at off(SI): its control characters but tab
-// (x == min(x, 0x1f), and not tab; or x == 0x7f) to R8's bits and its
-// colons to R9's, each 16 bits shifted up by sh.
+// One 16-byte lane group at off(SI): its control characters
+// (x == min(x, 0x1f), or x == 0x7f) to R8's bits and its colons to R9's,
+// each 16 bits shifted up by sh.
 #define GROUP(off, sh) \
 	MOVOU   off(SI), X0 \
-	MOVO    X0, X1      \
-	PMINUB  X8, X1      \
-	PCMPEQB X0, X1      \
 	MOVO    X0, X2      \
-	PCMPEQB X9, X2      \
-	PANDN   X1, X2      \
+	PMINUB  X8, X2      \
+	PCMPEQB X0, X2      \
 	MOVO    X0, X3      \
 	PCMPEQB X10, X3     \
 	POR     X3, X2      \
@@ -43,9 +38,8 @@ TEXT ·mapBlocksSSE2(SB), NOSPLIT, $0-72
 	MOVQ ctl_len+32(FP), CX
 	MOVQ colon_base+48(FP), DX
 	MOVOU scanConst<>+0x00(SB), X8
-	MOVOU scanConst<>+0x10(SB), X9
-	MOVOU scanConst<>+0x20(SB), X10
-	MOVOU scanConst<>+0x30(SB), X11
+	MOVOU scanConst<>+0x10(SB), X10
+	MOVOU scanConst<>+0x20(SB), X11
 	TESTQ CX, CX
 	JEQ   done
 sse2:
@@ -65,14 +59,12 @@ sse2:
 done:
 	RET
 
-// The same with 32-byte lane groups: R8 gets the control characters but
-// tab, R9 the colons, of the group at off(SI), shifted up by sh.
+// The same with 32-byte lane groups: R8 gets the control characters, R9
+// the colons, of the group at off(SI), shifted up by sh.
 #define GROUP32(off, sh) \
 	VMOVDQU   off(SI), Y0    \
-	VPMINUB   Y8, Y0, Y1     \
-	VPCMPEQB  Y0, Y1, Y1     \
-	VPCMPEQB  Y9, Y0, Y2     \
-	VPANDN    Y1, Y2, Y2     \
+	VPMINUB   Y8, Y0, Y2     \
+	VPCMPEQB  Y0, Y2, Y2     \
 	VPCMPEQB  Y10, Y0, Y3    \
 	VPOR      Y3, Y2, Y2     \
 	VPCMPEQB  Y11, Y0, Y0    \
@@ -92,9 +84,8 @@ TEXT ·mapBlocksAVX2(SB), NOSPLIT, $0-72
 	TESTQ CX, CX
 	JEQ   avx2done
 	VBROADCASTI128 scanConst<>+0x00(SB), Y8
-	VBROADCASTI128 scanConst<>+0x10(SB), Y9
-	VBROADCASTI128 scanConst<>+0x20(SB), Y10
-	VBROADCASTI128 scanConst<>+0x30(SB), Y11
+	VBROADCASTI128 scanConst<>+0x10(SB), Y10
+	VBROADCASTI128 scanConst<>+0x20(SB), Y11
 avx2:
 	MOVL $0, R8
 	MOVL $0, R9
