@@ -453,11 +453,19 @@ var (
 )
 
 func newFoldWords(s string) foldWords {
-	b := []byte(s)
-	if len(s) < 8 {
-		return foldWords{len(s), uint64(le32(b)), uint64(le32(b[len(b)-4:]))}
+	n := len(s)
+	if n < 8 {
+		return foldWords{n, strWord(s[:4]), strWord(s[n-4:])}
 	}
-	return foldWords{len(s), le64(b), le64(b[len(b)-8:])}
+	return foldWords{n, strWord(s[:8]), strWord(s[n-8:])}
+}
+
+// strWord reads up to eight bytes of s as a little-endian word.
+func strWord(s string) (w uint64) {
+	for i := len(s) - 1; i >= 0; i-- {
+		w = w<<8 | uint64(s[i])
+	}
+	return w
 }
 
 // eq reports whether b is the word in any case. OR-ing 0x20 to a byte
