@@ -370,3 +370,25 @@ func TestTabsInHead(t *testing.T) {
 		}
 	}
 }
+
+// A name with a character that is not a token character, first, inside or
+// last, is refused wherever it stands in the head (across the scanner's
+// words and fills), and a name of token characters of every kind is
+// accepted.
+func TestNameTokensEverywhere(t *testing.T) {
+	for pad := 0; pad < 140; pad++ {
+		pre := "GET / HTTP/1.1\r\nX-Pad: " + strings.Repeat("p", pad) + "\r\n"
+		ok := pre + "A!#$%&'*+-.^_`|~09az: v\r\n\r\n"
+		if _, _, err := parseRequestHead([]byte(ok)); err != nil {
+			t.Fatalf("pad %d: %v", pad, err)
+		}
+		for _, c := range []byte("\"(),/;<=>?@[\\]{}\x80\xff") {
+			for _, name := range []string{string(c) + "Name", "Na" + string(c) + "me", "Name" + string(c)} {
+				bad := pre + name + ": v\r\n\r\n"
+				if _, _, err := parseRequestHead([]byte(bad)); err != ErrBadRequest {
+					t.Fatalf("pad %d, name %q: %v", pad, name, err)
+				}
+			}
+		}
+	}
+}
