@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"math/rand/v2"
 	"reflect"
+	"strings"
 	"testing"
 	"unicode/utf8"
 )
@@ -362,9 +363,40 @@ func naiveHeadEnd(b []byte, from int) int {
 // ctlIndex returns the index of the first control character in b, or -1,
 // with the parser's scanner.
 func ctlIndex(b []byte) int {
-	s := ctlScan{b: b}
+	s := headScan{b: b}
 	s.fill(0)
-	return s.next(0)
+	_, end := s.line(0)
+	return end
+}
+
+// checkLines walks headScan over b from every start, line after line.
+func checkLines(t *testing.T, b []byte, isCtl func(byte) bool) {
+	t.Helper()
+	for from := 0; from < len(b) && from < 80; from++ {
+		s := headScan{b: b}
+		s.fill(from)
+		for p := from; ; p++ {
+			colon, end := s.line(p)
+			wantEnd := naiveIndex(b[p:], isCtl)
+			wantColon := naiveIndex(b[p:], func(c byte) bool { return c == ':' })
+			if wantEnd >= 0 {
+				wantEnd += p
+			}
+			if wantColon >= 0 {
+				wantColon += p
+			}
+			if wantEnd < 0 || wantColon > wantEnd {
+				wantColon = -1
+			}
+			if colon != wantColon || end != wantEnd {
+				t.Fatalf("%q: from %d, line(%d) = %d, %d, want %d, %d", b, from, p, colon, end, wantColon, wantEnd)
+			}
+			if end < 0 {
+				break
+			}
+			p = end
+		}
+	}
 }
 
 func naiveIndex(b []byte, match func(byte) bool) int {
@@ -395,28 +427,35 @@ func checkHeadScanners(t *testing.T, b []byte) {
 	if got, want := ctlIndex(b), naiveIndex(b, isCtl); got != want {
 		t.Fatalf("%q: ctlIndex %d, want %d", b, got, want)
 	}
-	// The scanner walked forward from every start, control character
-	// after control character, across its 64-byte blocks.
-	for from := 0; from < len(b) && from < 80; from++ {
-		s := ctlScan{b: b}
-		s.fill(from)
-		for p := from; ; p++ {
-			got := s.next(p)
-			want := naiveIndex(b[p:], isCtl)
-			if want >= 0 {
-				want += p
-			}
-			if got != want {
-				t.Fatalf("%q: from %d, next(%d) = %d, want %d", b, from, p, got, want)
-			}
-			if got < 0 {
-				break
-			}
-			p = got
-		}
+	// The scanner walked forward from every start, line after line,
+	// across its blocks and fills: each line's end and first colon. The
+	// head alone, and in a larger buffer whose spare capacity holds
+	// colons and control characters (which fill maps and must ignore).
+	spare := make([]byte, len(b), len(b)+130)
+	copy(spare, b)
+	for i := len(b); i < cap(spare); i++ {
+		spare[:cap(spare)][i] = ":\r\n\x00"[i%4]
 	}
-	if got, want := indexColon(b), naiveIndex(b, func(c byte) bool { return c == ':' }); got != want {
-		t.Fatalf("%q: indexColon %d, want %d", b, got, want)
+	for _, hb := range [][]byte{b, spare} {
+		checkLines(t, hb, isCtl)
+	}
+	// Both forms of mapBlocks, block by block.
+	for off := 0; off+64 <= len(b); off++ {
+		var c1, k1, c2, k2 [1]uint64
+		mapBlocks(b[off:off+64], c1[:], k1[:])
+		mapBlocksGo(b[off:off+64], c2[:], k2[:])
+		var c, k uint64
+		for i, x := range b[off : off+64] {
+			if isCtl(x) {
+				c |= 1 << i
+			}
+			if x == ':' {
+				k |= 1 << i
+			}
+		}
+		if c1[0] != c || k1[0] != k || c2[0] != c || k2[0] != k {
+			t.Fatalf("%q at %d: mapBlocks %x %x, mapBlocksGo %x %x, want %x %x", b, off, c1[0], k1[0], c2[0], k2[0], c, k)
+		}
 	}
 	if ctlIndex(b) < 0 && headerID(b) != hdrOther {
 		// parseHead skips the token check for a name headerID knows.
@@ -551,5 +590,29 @@ func TestUTF8LongPieces(t *testing.T) {
 			b = append(b[:at:at], append([]byte(bad[rng.IntN(len(bad))]), b[at:]...)...)
 		}
 		checkUTF8Pieces(t, b, rng, 1+rng.IntN(80))
+	}
+}
+
+// foldWords.eq agrees with equalFold for every byte value at every
+// position of each token in either case, and for other lengths.
+func TestFoldWords(t *testing.T) {
+	for _, tok := range []string{"upgrade", "close", "websocket"} {
+		w := newFoldWords(tok)
+		for _, base := range []string{tok, strings.ToUpper(tok), strings.ToUpper(tok[:1]) + tok[1:]} {
+			for i := range base {
+				for c := 0; c < 256; c++ {
+					b := []byte(base)
+					b[i] = byte(c)
+					if got, want := w.eq(b), equalFold(b, tok); got != want {
+						t.Fatalf("%q against %q: eq %v, equalFold %v", b, tok, got, want)
+					}
+				}
+			}
+			for _, b := range []string{base[1:], base + "s", base + " ", ""} {
+				if got, want := w.eq([]byte(b)), equalFold([]byte(b), tok); got != want {
+					t.Fatalf("%q against %q: eq %v, equalFold %v", b, tok, got, want)
+				}
+			}
+		}
 	}
 }

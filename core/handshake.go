@@ -18,9 +18,16 @@ const AcceptKeyLen = 28
 // base64(SHA-1(key + GUID)). Keys longer than 24 bytes (invalid anyway) are
 // hashed in full by the slower path of sha1.New; valid keys never allocate.
 func AcceptKey(key []byte) (out [AcceptKeyLen]byte) {
-	var buf [24 + len(keyGUID)]byte
+	acceptKey(&out, key)
+	return out
+}
+
+// acceptKey is AcceptKey into *out, which may be a caller's buffer (the
+// 101 being appended): the value is not copied.
+func acceptKey(out *[AcceptKeyLen]byte, key []byte) {
 	var sum [sha1.Size]byte
 	if len(key) <= 24 {
+		var buf [24 + len(keyGUID)]byte
 		n := copy(buf[:], key)
 		n += copy(buf[n:], keyGUID)
 		sum = sha1.Sum(buf[:n])
@@ -31,17 +38,33 @@ func AcceptKey(key []byte) (out [AcceptKeyLen]byte) {
 		h.Sum(sum[:0])
 	}
 	base64.StdEncoding.Encode(out[:], sum[:])
-	return out
 }
 
-// validKey reports whether key is base64 that decodes to 16 bytes.
+// validKey reports whether key is base64 that decodes to 16 bytes: 22
+// characters of the standard alphabet and "==" (what encoding/base64's
+// StdEncoding.Decode accepts, which does not require the unused low bits
+// of the last character to be zero). Three overlapping words cover the 22
+// characters, each checked in one pass of lane operations.
 func validKey(key []byte) bool {
-	if len(key) != 24 {
+	if len(key) != 24 || key[22] != '=' || key[23] != '=' {
 		return false
 	}
-	var raw [18]byte
-	n, err := base64.StdEncoding.Decode(raw[:], key)
-	return err == nil && n == 16
+	return base64Lanes(le64(key[0:]))&base64Lanes(le64(key[8:]))&base64Lanes(le64(key[14:])) == highs
+}
+
+// base64Lanes sets the top bit of exactly the lanes of x that hold a
+// character of the standard base64 alphabet. Each range test sets a lane's
+// top bit when lo <= lane <= hi, for lanes below 0x80 (the others are
+// cleared at the end, and no carry crosses a lane); OR-ing 0x20 maps
+// exactly the letters of either case onto the lower-case ones.
+func base64Lanes(x uint64) uint64 {
+	t := x & (0x7F * ones)
+	y := t | 0x20*ones
+	letter := (y + (0x80-'a')*ones) &^ (y + (0x7F-'z')*ones)
+	digit := (t + (0x80-'0')*ones) &^ (t + (0x7F-'9')*ones)
+	plus := (t + (0x80-'+')*ones) &^ (t + (0x7F-'+')*ones)
+	slash := (t + (0x80-'/')*ones) &^ (t + (0x7F-'/')*ones)
+	return (letter | digit | plus | slash) &^ x & highs
 }
 
 // CheckUpgrade reports whether req is a valid WebSocket opening handshake
@@ -82,8 +105,13 @@ func (req *Request) IsUpgrade() bool { return req.HasUpgrade }
 // are always declined (none is echoed).
 func AppendUpgradeResponse(dst []byte, key []byte, protocol []byte) []byte {
 	dst = append(dst, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: "...)
-	acc := AcceptKey(key)
-	dst = append(dst, acc[:]...)
+	if n := len(dst); cap(dst)-n >= AcceptKeyLen {
+		dst = dst[:n+AcceptKeyLen]
+		acceptKey((*[AcceptKeyLen]byte)(dst[n:]), key)
+	} else {
+		acc := AcceptKey(key)
+		dst = append(dst, acc[:]...)
+	}
 	if len(protocol) > 0 {
 		dst = append(dst, "\r\nSec-WebSocket-Protocol: "...)
 		dst = append(dst, protocol...)

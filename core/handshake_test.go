@@ -2,6 +2,7 @@ package core
 
 import (
 	"bytes"
+	"encoding/base64"
 	"strconv"
 	"strings"
 	"testing"
@@ -170,6 +171,41 @@ func TestRequestFields(t *testing.T) {
 	}
 }
 
+// validKey agrees with encoding/base64 on every byte value at every
+// position of a valid key, on keys of other lengths, and on the same byte
+// everywhere.
+func TestValidKeyAgainstBase64(t *testing.T) {
+	ref := func(key []byte) bool {
+		if len(key) != 24 {
+			return false
+		}
+		var raw [18]byte
+		n, err := base64.StdEncoding.Decode(raw[:], key)
+		return err == nil && n == 16
+	}
+	good := []byte("dGhlIHNhbXBsZSBub25jZQ==")
+	for i := range good {
+		for c := 0; c < 256; c++ {
+			key := append([]byte(nil), good...)
+			key[i] = byte(c)
+			if got, want := validKey(key), ref(key); got != want {
+				t.Fatalf("%q: validKey %v, base64 %v", key, got, want)
+			}
+		}
+	}
+	for c := 0; c < 256; c++ {
+		key := bytes.Repeat([]byte{byte(c)}, 24)
+		if got, want := validKey(key), ref(key); got != want {
+			t.Fatalf("%q: validKey %v, base64 %v", key, got, want)
+		}
+	}
+	for _, key := range []string{"", "dGhlIHNhbXBsZSBub25jZQ=", "dGhlIHNhbXBsZSBub25jZQ===", "dGhlIHNhbXBsZSBub25jZQ==="[:23] + "A", "dGhlIHNhbXBsZSBub25jZ===", "dGhlIHNhbXBsZSBub25jZQAA"} {
+		if got, want := validKey([]byte(key)), ref([]byte(key)); got != want {
+			t.Fatalf("%q: validKey %v, base64 %v", key, got, want)
+		}
+	}
+}
+
 func TestClientHandshake(t *testing.T) {
 	g := NewMaskGen(99)
 	key := NewClientKey(g)
@@ -271,6 +307,87 @@ func TestFieldLineBytes(t *testing.T) {
 			b[i] = c
 			if _, _, err := parseRequestHead(b); err != nil {
 				t.Fatalf("%#x at %d of a value: %v", c, i, err)
+			}
+		}
+	}
+}
+
+// Every prefix of a head longer than several fills of the parser's
+// scanner, with lines across its words and fills, is ErrNeedMore, and
+// the whole head parses with every header in place.
+func TestLongHeadEveryPrefix(t *testing.T) {
+	head := "GET /ws HTTP/1.1\r\nHost: h\r\n"
+	for i := 0; len(head) < 1500; i++ {
+		head += "X-Pad-" + strconv.Itoa(i) + ": " + strings.Repeat("v:", i%50) + "\r\n"
+	}
+	head += "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n"
+	b := []byte(head)
+	for n := 0; n < len(b); n++ {
+		if _, _, err := parseRequestHead(b[:n:n]); err != ErrNeedMore {
+			t.Fatalf("prefix of %d bytes: %v, want ErrNeedMore", n, err)
+		}
+	}
+	req, n, err := parseRequestHead(b)
+	if err != nil || n != len(b) {
+		t.Fatalf("n=%d err=%v", n, err)
+	}
+	if err := req.CheckUpgrade(); err != nil || string(req.Host) != "h" {
+		t.Fatalf("%v, host %q", err, req.Host)
+	}
+}
+
+// The 101 is the same whether the accept value is encoded in place in
+// dst's spare capacity or appended, for every capacity, and it carries
+// the RFC 6455 example's accept value.
+func TestUpgradeResponseEveryCapacity(t *testing.T) {
+	key := []byte("dGhlIHNhbXBsZSBub25jZQ==")
+	want := "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\n"
+	for c := 0; c <= len(want)+8; c++ {
+		dst := append(make([]byte, 0, c), "x"[:min(c, 1)]...)
+		got := AppendUpgradeResponse(dst, key, nil)
+		if string(got) != "x"[:min(c, 1)]+want {
+			t.Fatalf("cap %d: %q", c, got)
+		}
+	}
+}
+
+// A tab may stand in a value, and around it, but not in a name or before
+// the colon, nor in the request line.
+func TestTabsInHead(t *testing.T) {
+	req, _, err := parseRequestHead([]byte("GET / HTTP/1.1\r\nHost: a\tb\r\nX-T:\t\tv\t\r\nOrigin: \to\t\t\r\n\r\n"))
+	if err != nil || string(req.Host) != "a\tb" || string(req.Origin) != "o" {
+		t.Fatalf("%v, host %q, origin %q", err, req.Host, req.Origin)
+	}
+	for _, bad := range []string{
+		"GET / HTTP/1.1\r\nHo\tst: a\r\n\r\n",
+		"GET / HTTP/1.1\r\nHost\t: a\r\n\r\n",
+		"GET / HTTP/1.1\r\n\tHost: a\r\n\r\n",
+		"GET\t/ HTTP/1.1\r\nHost: a\r\n\r\n",
+		"GET / HTTP/1.1\t\r\nHost: a\r\n\r\n",
+	} {
+		if _, _, err := parseRequestHead([]byte(bad)); err != ErrBadRequest {
+			t.Fatalf("%q: %v, want ErrBadRequest", bad, err)
+		}
+	}
+}
+
+// A name with a character that is not a token character, first, inside or
+// last, is refused wherever it stands in the head (across the scanner's
+// words and fills), and a name of token characters of every kind is
+// accepted.
+func TestNameTokensEverywhere(t *testing.T) {
+	for pad := 0; pad < 140; pad++ {
+		pre := "GET / HTTP/1.1\r\nX-Pad: " + strings.Repeat("p", pad) + "\r\n"
+		ok := pre + "A!#$%&'*+-.^_`|~09az: v\r\n\r\n"
+		if _, _, err := parseRequestHead([]byte(ok)); err != nil {
+			t.Fatalf("pad %d: %v", pad, err)
+		}
+		for _, c := range []byte("\"(),/;<=>?@[\\]{}\x80\xff") {
+			for _, name := range []string{string(c) + "Name", "Na" + string(c) + "me", "Name" + string(c)} {
+				bad := pre + name + ": v\r\n\r\n"
+				if _, _, err := parseRequestHead([]byte(bad)); err != ErrBadRequest {
+					t.Fatalf("pad %d, name %q: %v", pad, name, err)
+				}
 			}
 		}
 	}

@@ -147,7 +147,16 @@ func ParseRequestFrom(b []byte, scanned int) (req Request, n int, err error) {
 // first blank line is where findHeadEnd stops too).
 func parseHead(req *Request, b []byte) (n int, err error) {
 	req.ContentLength = -1
-	line, rest := cutLine(b)
+	// Every line, the request line too, ends at its first control
+	// character but tab, which must be the CR of a CRLF (a tab in the
+	// request line fails here).
+	sc := headScan{b: b}
+	sc.fill(0)
+	_, i := sc.line(0)
+	if i < 0 || b[i] != '\r' || i+1 == len(b) || b[i+1] != '\n' {
+		return 0, ErrBadRequest
+	}
+	line := b[:i:i]
 	// Request line: METHOD SP target SP HTTP/1.x
 	sp := indexByte(line, ' ')
 	if sp <= 0 {
@@ -189,18 +198,17 @@ func parseHead(req *Request, b []byte) (n int, err error) {
 	// character but tab, which must be the CR of a CRLF: a field line
 	// holds VCHAR, SP, HTAB and obs-text alone (RFC 9110 5.5), so a bare
 	// CR or LF, or any other control character, fails here.
-	pos := len(b) - len(rest)
-	sc := ctlScan{b: b}
-	sc.fill(pos)
+	pos := i + 2
 	for {
-		i := sc.next(pos)
+		colon, i := sc.line(pos)
 		for i >= 0 && b[i] == '\t' {
-			i = sc.next(i + 1)
+			_, i = sc.line(i + 1) // a tab in the value (one before the colon fails)
 		}
 		if i < 0 || b[i] != '\r' || i+1 == len(b) || b[i+1] != '\n' {
 			return 0, ErrBadRequest
 		}
 		line := b[pos:i:i]
+		colon -= pos
 		pos = i + 2
 		if len(line) == 0 {
 			break
@@ -209,7 +217,6 @@ func parseHead(req *Request, b []byte) (n int, err error) {
 		// starts with a space, obsolete folding, fails here too). A name
 		// headerID knows is made of letters and '-' alone, so only the
 		// others are checked character by character.
-		colon := indexColon(line)
 		if colon <= 0 {
 			return 0, ErrBadRequest
 		}
@@ -364,17 +371,26 @@ func (req *Request) header(id int, value []byte) error {
 		}
 		req.Host = value
 	case hdrConnection:
+		// A value that is the one token, the usual case, needs no split.
+		if tokUpgrade.eq(value) {
+			req.ConnUpgrade = true
+			break
+		}
 		for tok, rest := nextToken(value); tok != nil; tok, rest = nextToken(rest) {
-			if equalFold(tok, "upgrade") {
+			if tokUpgrade.eq(tok) {
 				req.ConnUpgrade = true
-			} else if equalFold(tok, "close") {
+			} else if tokClose.eq(tok) {
 				req.ConnClose = true
 			}
 		}
 	case hdrUpgrade:
 		req.HasUpgrade = true
+		if tokWebsocket.eq(value) {
+			req.UpgradeWS = true
+			break
+		}
 		for tok, rest := nextToken(value); tok != nil; tok, rest = nextToken(rest) {
-			if equalFold(tok, "websocket") {
+			if tokWebsocket.eq(tok) {
 				req.UpgradeWS = true
 			}
 		}
@@ -422,6 +438,50 @@ func (req *Request) lookup(name string) ([]byte, bool) {
 	}
 }
 
+// foldWords is a lower-case word of 4 to 16 letters as the two words
+// (overlapping, for short ones) eq compares at once: its first and last
+// eight bytes, or four below eight letters.
+type foldWords struct {
+	n    int
+	a, z uint64
+}
+
+var (
+	tokUpgrade   = newFoldWords("upgrade")
+	tokClose     = newFoldWords("close")
+	tokWebsocket = newFoldWords("websocket")
+)
+
+func newFoldWords(s string) foldWords {
+	n := len(s)
+	if n < 8 {
+		return foldWords{n, strWord(s[:4]), strWord(s[n-4:])}
+	}
+	return foldWords{n, strWord(s[:8]), strWord(s[n-8:])}
+}
+
+// strWord reads up to eight bytes of s as a little-endian word.
+func strWord(s string) (w uint64) {
+	for i := len(s) - 1; i >= 0; i-- {
+		w = w<<8 | uint64(s[i])
+	}
+	return w
+}
+
+// eq reports whether b is the word in any case. OR-ing 0x20 to a byte
+// gives a lower-case letter only from that letter in either case, so the
+// words compare at once, whatever else b holds.
+func (w *foldWords) eq(b []byte) bool {
+	n := len(b)
+	if n != w.n {
+		return false
+	}
+	if n >= 8 {
+		return le64(b)|0x20*ones == w.a && le64(b[n-8:])|0x20*ones == w.z
+	}
+	return uint64(le32(b)|0x20202020) == w.a && uint64(le32(b[n-4:])|0x20202020) == w.z
+}
+
 func setFirst(dst *[]byte, v []byte) {
 	if *dst == nil {
 		*dst = v
@@ -466,33 +526,92 @@ func indexByte(b []byte, c byte) int {
 	return -1
 }
 
-// indexColon returns the index of the first ':' in b, or -1, looking at
-// eight bytes at a time (see indexLF).
-func indexColon(b []byte) int {
-	i := 0
-	for ; i+8 <= len(b); i += 8 {
-		x := le64(b[i:]) ^ (':' * ones)
-		if m := (x - ones) &^ x & highs; m != 0 {
-			return i + bits.TrailingZeros64(m)>>3
-		}
-	}
-	for ; i < len(b); i++ {
-		if b[i] == ':' {
-			return i
-		}
-	}
-	return -1
+// headScan maps the bytes of b that matter to the header lines into
+// bitmaps, up to scanBlocks 64-byte blocks at a time: ctl marks the
+// control characters (where a field line must end, or a tab in its
+// value), colon the colons (where its name ends). A line is then found with a few bit
+// operations rather than searches that start over, and mispredict their
+// end, on every line.
+type headScan struct {
+	b    []byte
+	base int // ctl[k] and colon[k] map b[base+64k:base+64k+64]
+	ctl  [scanBlocks]uint64
+	col  [scanBlocks]uint64
 }
 
-// ctlScan finds the control characters (below 0x20, or 0x7F) of b from
-// a position on. It maps sixty-four bytes at a time into a bitmap, so the
-// header lines of a head, each ending at a control character, are found
-// with a few bit operations each rather than a search that starts over,
-// and mispredicts its end, on every line.
-type ctlScan struct {
-	b    []byte
-	base int    // b[base:base+64] is the block ctl maps
-	ctl  uint64 // bit i set: b[base+i] is a control character
+// scanBlocks is how many 64-byte blocks a headScan maps at once: a
+// typical head in one or two fills.
+const scanBlocks = 8
+
+// fill maps the blocks of b from base on. A last block shorter than 64
+// bytes is mapped from a copy padded with zeros, whose control bits are
+// cleared (a colon past the end is past any line's end).
+func (s *headScan) fill(base int) {
+	s.base = base
+	b := s.b[base:]
+	n := min(len(b)>>6, scanBlocks)
+	if n > 0 {
+		mapBlocks(b[:n<<6], s.ctl[:n], s.col[:n])
+	}
+	if r := len(b) - n<<6; n < scanBlocks && r > 0 {
+		var last [64]byte
+		copy(last[:], b[n<<6:])
+		mapBlocks(last[:], s.ctl[n:n+1], s.col[n:n+1])
+		s.ctl[n] &= uint64(1)<<r - 1
+	}
+}
+
+// line returns, for a line that starts at p, the index of the first
+// control character at p or after it (its end, or a tab) and of the first
+// colon before that; -1 for either when there is none. p must not be
+// before the base of the last fill.
+func (s *headScan) line(p int) (colon, end int) {
+	colon = -1
+	for p < len(s.b) {
+		off := p - s.base
+		if off >= scanBlocks<<6 {
+			s.fill(p)
+			off = 0
+		}
+		k, sh := off>>6, uint(off&63)
+		if m := s.col[k] >> sh; colon < 0 && m != 0 {
+			colon = p + bits.TrailingZeros64(m)
+		}
+		if m := s.ctl[k] >> sh; m != 0 {
+			end = p + bits.TrailingZeros64(m)
+			if colon > end {
+				colon = -1
+			}
+			return colon, end
+		}
+		p = s.base + (k+1)<<6
+	}
+	return -1, -1
+}
+
+// mapBlocksGo is mapBlocks a machine word at a time: for each 64-byte
+// block of b, ctl gets a bit for each control character (below 0x20, or
+// 0x7F) and colon one for each ':', bit i for byte i.
+func mapBlocksGo(b []byte, ctl, colon []uint64) {
+	for k := range ctl {
+		w := (*[64]byte)(b[k<<6:])
+		var c, d uint64
+		for j := 0; j < 64; j += 8 {
+			x := le64(w[j:])
+			c |= laneBits(ctlLanes(x)) << j
+			d |= laneBits(eqLanes(x, ':')) << j
+		}
+		ctl[k], colon[k] = c, d
+	}
+}
+
+// eqLanes sets the top bit of exactly the lanes of x equal to c: after
+// the XOR those are the zero lanes, the only ones where neither the top
+// bit nor the sum of the low seven bits and 0x7F reaches it (no lane
+// carries into the next).
+func eqLanes(x uint64, c byte) uint64 {
+	y := x ^ uint64(c)*ones
+	return ^((y&(0x7F*ones) + 0x7F*ones) | y) & highs
 }
 
 // ctlLanes sets the top bit of exactly the lanes of x that hold a control
@@ -509,46 +628,6 @@ func ctlLanes(x uint64) uint64 {
 // top byte, and no two partial products meet.
 func laneBits(m uint64) uint64 {
 	return (m >> 7) * 0x0102040810204080 >> 56
-}
-
-// fill maps the block of b that starts at base.
-func (s *ctlScan) fill(base int) {
-	s.base = base
-	b := s.b[base:]
-	if len(b) >= 64 {
-		w := (*[64]byte)(b)
-		s.ctl = laneBits(ctlLanes(le64(w[0:]))) |
-			laneBits(ctlLanes(le64(w[8:])))<<8 |
-			laneBits(ctlLanes(le64(w[16:])))<<16 |
-			laneBits(ctlLanes(le64(w[24:])))<<24 |
-			laneBits(ctlLanes(le64(w[32:])))<<32 |
-			laneBits(ctlLanes(le64(w[40:])))<<40 |
-			laneBits(ctlLanes(le64(w[48:])))<<48 |
-			laneBits(ctlLanes(le64(w[56:])))<<56
-		return
-	}
-	var m uint64
-	for k, c := range b {
-		if c < ' ' || c == 0x7F {
-			m |= 1 << k
-		}
-	}
-	s.ctl = m
-}
-
-// next returns the index of the first control character of b at p or
-// after it, or -1. p must not be before the block of the previous call.
-func (s *ctlScan) next(p int) int {
-	for p < len(s.b) {
-		if p-s.base >= 64 {
-			s.fill(p)
-		}
-		if m := s.ctl >> uint(p-s.base); m != 0 {
-			return p + bits.TrailingZeros64(m)
-		}
-		p = s.base + 64
-	}
-	return -1
 }
 
 func trimOWS(b []byte) []byte {

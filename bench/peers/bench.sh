@@ -10,7 +10,8 @@
 # gets busier part-way hits them all alike. BENCH picks benchmarks (a -bench
 # pattern, default all), BENCHTIME the time per benchmark and pass (default
 # 200ms). The raw results go to a temporary file of the run's own, named at
-# the end.
+# the end. Then TestCPUTimeRatios prints the paired thread-CPU ratios and
+# the handshake's floor (impl=floor in the table is the same floor).
 set -eu
 cd "$(dirname "$0")"
 passes=${1:-6}
@@ -30,3 +31,8 @@ fi
 # benchstat from the main module, at the version its go.mod pins.
 (cd ../.. && "${GO:-go}" run golang.org/x/perf/cmd/benchstat -col /impl "$out")
 echo "raw results: $out"
+# The same figures in thread CPU time, the libraries alternating in one
+# run, with the handshake's floor (what every implementation must do) and
+# each side's overhead above it.
+echo
+PEERS_CPUTIME=1 "$bin/peers.test" -test.run '^TestCPUTimeRatios$' -test.v | grep -v -e '^=== ' -e '^--- ' -e '^PASS$' || true

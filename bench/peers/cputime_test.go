@@ -29,7 +29,9 @@ func threadCPU() int64 {
 // TestCPUTimeRatios measures the four figures of issue 16 (handshake, 64 B
 // echo, 7-bit header parse and append) in thread CPU time, wslab and
 // gobwas's zero-allocation path alternating in 30 rounds, and prints the
-// medians and ranges of the paired ratios. It measures, it asserts nothing
+// medians and ranges of the paired ratios. The handshake's floor
+// (floorUpgrade: read, SHA-1, base64, write) runs in the same rounds: its
+// share of gobwas's time, and each side's overhead above it. It measures, it asserts nothing
 // (speed lives in benchmarks): run it with PEERS_CPUTIME=1 and -v.
 func TestCPUTimeRatios(t *testing.T) {
 	if os.Getenv("PEERS_CPUTIME") == "" {
@@ -41,6 +43,8 @@ func TestCPUTimeRatios(t *testing.T) {
 	raw := []byte(chromeRequest)
 	gc, wc := &loopConn{out: make([]byte, 0, 512)}, &loopConn{out: make([]byte, 0, 512)}
 	wu := newWslabUpgrade(wc)
+	fc := &loopConn{out: make([]byte, 0, 512)}
+	fu := newFloorUpgrade(fc, chromeRequest)
 	gec, wec := &loopConn{out: make([]byte, 0, 512)}, &loopConn{out: make([]byte, 0, 512)}
 	ge, we := gobwasEcho(gec), wslabEcho(wec)
 	gec.reset(echoFrame)
@@ -60,6 +64,7 @@ func TestCPUTimeRatios(t *testing.T) {
 		n      int
 		gobwas func(n int)
 		wslab  func(n int)
+		floor  func(n int) // the work both share, where there is one
 	}{
 		{"ServerHandshake", 2000,
 			func(n int) {
@@ -72,6 +77,12 @@ func TestCPUTimeRatios(t *testing.T) {
 				for range n {
 					wc.reset(raw)
 					wu.upgrade()
+				}
+			},
+			func(n int) {
+				for range n {
+					fc.reset(raw)
+					fu.upgrade()
 				}
 			}},
 		{"Echo64", 20000,
@@ -86,7 +97,7 @@ func TestCPUTimeRatios(t *testing.T) {
 					wec.out = wec.out[:0]
 					we()
 				}
-			}},
+			}, nil},
 		{"HeaderParse/7bit/unmasked", 100000,
 			func(n int) {
 				for range n {
@@ -98,7 +109,7 @@ func TestCPUTimeRatios(t *testing.T) {
 				for range n {
 					core.ParseHeader(unmasked)
 				}
-			}},
+			}, nil},
 		{"HeaderWrite/7bit/masked", 100000,
 			func(n int) {
 				for range n {
@@ -110,11 +121,12 @@ func TestCPUTimeRatios(t *testing.T) {
 				for range n {
 					wout = core.AppendHeader(wout[:0], wh)
 				}
-			}},
+			}, nil},
 	}
 	const rounds = 30
+	med := func(x []float64) float64 { return x[len(x)/2] }
 	for _, p := range pairs {
-		var g, w, r []float64
+		var g, w, f, r, fr, or []float64
 		for range rounds {
 			t0 := threadCPU()
 			p.gobwas(p.n)
@@ -124,11 +136,22 @@ func TestCPUTimeRatios(t *testing.T) {
 			g = append(g, float64(t1-t0)/float64(p.n))
 			w = append(w, float64(t2-t1)/float64(p.n))
 			r = append(r, float64(t2-t1)/float64(t1-t0))
+			if p.floor != nil {
+				p.floor(p.n)
+				t3 := threadCPU()
+				f = append(f, float64(t3-t2)/float64(p.n))
+				fr = append(fr, float64(t3-t2)/float64(t1-t0))
+				or = append(or, float64(t2-t1-(t3-t2))/float64(t1-t0-(t3-t2)))
+			}
 		}
-		slices.Sort(g)
-		slices.Sort(w)
-		slices.Sort(r)
+		for _, x := range [][]float64{g, w, f, r, fr, or} {
+			slices.Sort(x)
+		}
 		fmt.Printf("%-26s gobwas %7.1f ns  wslab %7.1f ns  (medians)  wslab/gobwas %.2f (%.2f..%.2f)\n",
-			p.name, g[rounds/2], w[rounds/2], r[rounds/2], r[0], r[rounds-1])
+			p.name, med(g), med(w), med(r), r[0], r[rounds-1])
+		if p.floor != nil {
+			fmt.Printf("%-26s floor %.1f ns = %.2f (%.2f..%.2f) of gobwas's time; above the floor wslab %.1f ns, gobwas %.1f ns: %.2f (%.2f..%.2f)\n",
+				"", med(f), med(fr), fr[0], fr[rounds-1], med(w)-med(f), med(g)-med(f), med(or), or[0], or[rounds-1])
+		}
 	}
 }

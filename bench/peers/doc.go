@@ -32,7 +32,12 @@
 //     connection object they return. The benchmark's comment lists which
 //     checks each library makes: gobwas does not check header bytes against
 //     RFC 9110 nor the key's base64, gws checks neither Host, nor the HTTP
-//     version, nor the key's form.
+//     version, nor the key's form. impl=floor is the work all of them
+//     share and nothing else: the read, SHA-1 of the key and the GUID
+//     (crypto/sha1), base64 of the digest into a 101 made in advance and
+//     the write, with the key at an offset known in advance. Its column is
+//     the floor's share of gobwas's time; what an implementation spends
+//     above it is its own.
 //   - Echo64: a server reads a client's masked 64-byte binary message from
 //     a connection and writes it back unmasked. wslab: the board's path,
 //     the streaming Reader through ConnReader, each piece appended as a
@@ -56,7 +61,8 @@
 // On a busy machine wall-clock benchmarks mostly measure the other
 // processes. cputime_test.go measures the four figures of issue 16 in the
 // thread's own CPU time, wslab and gobwas alternating, and prints the
-// paired ratios' medians and ranges:
+// paired ratios' medians and ranges, and for the handshake the floor and
+// each side's overhead above it (bench.sh prints these after the table):
 //
 //	PEERS_CPUTIME=1 go test -run CPUTime -v
 package peers

@@ -73,6 +73,13 @@ func TestSameHandshake(t *testing.T) {
 		t.Fatalf("wslab through a conn answers %q, want %q", conn.out, want)
 	}
 	conn.reset(raw)
+	if err := newFloorUpgrade(conn, chromeRequest).upgrade(); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(conn.out, want) {
+		t.Fatalf("the floor answers %q, wslab %q", conn.out, want)
+	}
+	conn.reset(raw)
 	if _, err := ws.Upgrade(conn); err != nil {
 		t.Fatal(err)
 	}
