@@ -112,7 +112,7 @@ var Mutants = []Mutant{
 		From: "\t\tif w.firstDial > 0 && (t == 0 || w.firstDial < t) {", To: "\t\tif w.firstDial > t {",
 		Pkgs: []string{"./loadgen"}, Run: "TestRampNoteFromFirstDial"},
 	{Name: "results/cpu-busy-not-per-core", File: "results/goal.go",
-		From: "/float64(h.CPUCores) + 0.5)", To: "+ 0.5)",
+		From: "/float64(b.CPUCores) + 0.5)", To: "+ 0.5)",
 		Pkgs: []string{"./results"}, Run: "TestCPUBusyPeak|TestHeadlineBoardCPU"},
 
 	// bench/gate
