@@ -191,10 +191,22 @@ func Probe(ctx context.Context, o Options) (*Measurements, error) {
 	}
 	// The saturated rate: the most clients, each with four messages in
 	// flight (a board with few slots saturates no other way).
+	// While more in flight still gets more through, the CPU is not yet
+	// saturated: double the window, up to maxWindow (each step bounded in
+	// time like the others).
 	if n := len(m.Rate); n > 0 {
 		last := m.Rate[n-1]
-		if p, err := o.echoW(ctx, last.Clients, 32, satWindow, o.dur(5*time.Second), hs); err == nil {
+		prev := best
+		for w := satWindow; w <= maxWindow; w *= 2 {
+			p, err := o.echoW(ctx, last.Clients, 32, w, o.dur(5*time.Second), hs)
+			if err != nil {
+				break
+			}
 			m.Rate = append(m.Rate, p)
+			if p.Msgs < prev*1.1 {
+				break // saturated
+			}
+			prev = p.Msgs
 		}
 	}
 	m.Handshake, m.HandshakeN = float64(hs.Quantile(0.5))/1e3, hs.Count()
@@ -250,6 +262,10 @@ func (o *Options) echo(ctx context.Context, clients, size int, d time.Duration, 
 
 // satWindow is the messages in flight per client of the saturation point.
 const satWindow = 4
+
+// maxWindow is the most messages in flight per client the saturation
+// probe tries.
+const maxWindow = 16
 
 // echoW is echo with window messages in flight per client.
 func (o *Options) echoW(ctx context.Context, clients, size, window int, d time.Duration, hs *results.Histogram) (Point, error) {
