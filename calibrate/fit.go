@@ -213,7 +213,11 @@ func (f *Fit) measureTwin(ctx context.Context, p catalog.Preset, sat Point, what
 			return tf, err
 		}
 		tf.p50 = e.P50
-		if r, err := o.echoW(ctx, sat.Clients, 32, sat.Window, o.dur(5*time.Second), nil); err == nil {
+		d := o.dur(5 * time.Second)
+		if sat.Dur > 0 {
+			d = time.Duration(sat.Dur * 1e9) // as long as the board's point
+		}
+		if r, err := o.echoW(ctx, sat.Clients, 32, sat.Window, d, nil); err == nil {
 			tf.rate = r.Msgs
 		}
 	}
@@ -325,10 +329,15 @@ func FitModel(ctx context.Context, m *Measurements, o Options, name string) (*Fi
 	tp.rtt = max(0, int64(e1.P50*1e6)-int64(float64(base.CPU.MessageCost(32)+base.CPU.Wake)*tp.k)-base.CPU.Handoff-2*base.Link.Airtime)
 	down, haveDown := m.largest(m.Down)
 	up, haveUp := m.largest(m.Up)
+	// The link carries at least the goodput either way plus the headers
+	// (a tenth at an MSS of 536): a floor under the bandwidth, whichever
+	// direction bounds it (a download bound by the send buffer over the
+	// round trip says less of the link than an upload the link bounds).
+	bpsFloor := int64(max(down.MBps, up.MBps) * 8e6 * 1.1)
 	if haveDown && tp.bps > 0 {
 		// bandwidth = the large download (the rounds raise it when the
 		// twin's download is bound elsewhere).
-		tp.bps = int64(down.MBps * 8e6 * 1.05)
+		tp.bps = max(int64(down.MBps*8e6*1.05), bpsFloor)
 	}
 	if haveUp {
 		// window = upload rate x round trip (the hand-off included).
@@ -372,7 +381,7 @@ func FitModel(ctx context.Context, m *Measurements, o Options, name string) (*Fi
 		}
 		tp.rtt = max(0, tp.rtt+int64((e1.P50-tf.p50)*1e6))
 		if haveDown && tf.down > 0 && tp.bps > 0 {
-			tp.bps = int64(float64(tp.bps) * math.Pow(clamp(down.MBps/tf.down, 0.5, 2), 0.8))
+			tp.bps = max(bpsFloor, int64(float64(tp.bps)*math.Pow(clamp(down.MBps/tf.down, 0.5, 2), 0.8)))
 		}
 		if haveUp && tf.up > 0 {
 			tp.rx = int(clamp(float64(tp.rx)*clamp(up.MBps/tf.up, 0.25, 4), firmware.MinRxBuf, 1<<20))
@@ -419,7 +428,7 @@ func FitModel(ctx context.Context, m *Measurements, o Options, name string) (*Fi
 	if bpsSeen {
 		f.add("link_bps", float64(tp.bps)/1e6, "Mbit/s", true, "measured: download of %d B messages %.3f MB/s (n %d); the twin's download follows the bandwidth", down.Size, down.MBps, down.N)
 	} else {
-		tp.bps = max(base.Link.Bps, int64(down.MBps*8e6*1.05))
+		tp.bps = max(base.Link.Bps, int64(down.MBps*8e6*1.05), bpsFloor)
 		f.add("link_bps", float64(tp.bps)/1e6, "Mbit/s", false, "download %.3f MB/s is not link-bound (the twin's does not follow the bandwidth): at least %.2f Mbit/s; %s",
 			down.MBps, down.MBps*8, assumed("link"))
 	}

@@ -98,6 +98,7 @@ type Point struct {
 	Msgs    float64 `json:"msgs_per_sec"`
 	MBps    float64 `json:"mb_per_sec"` // one-way payload, 10^6 B/s
 	Errors  int64   `json:"errors,omitempty"`
+	Dur     float64 `json:"duration_s,omitempty"` // how long the probe loaded the board, s
 }
 
 // Measurements are the probes' raw figures.
@@ -196,9 +197,13 @@ func Probe(ctx context.Context, o Options) (*Measurements, error) {
 	// time like the others).
 	if n := len(m.Rate); n > 0 {
 		last := m.Rate[n-1]
-		prev := best
+		prev, prevP50 := best, last.P50
 		for w := satWindow; w <= maxWindow; w *= 2 {
-			p, err := o.echoW(ctx, last.Clients, 32, w, o.dur(5*time.Second), hs)
+			// The queue must fill and drain many times within the probe,
+			// or its start-up bites into the rate: 16 of the last point's
+			// p50s (at least the usual 5 s, at most 20 s, scaled).
+			d := min(max(o.dur(5*time.Second), time.Duration(16*prevP50*1e6)), o.dur(20*time.Second))
+			p, err := o.echoW(ctx, last.Clients, 32, w, d, hs)
 			if err != nil {
 				break
 			}
@@ -206,7 +211,7 @@ func Probe(ctx context.Context, o Options) (*Measurements, error) {
 			if p.Msgs < prev*1.1 {
 				break // saturated
 			}
-			prev = p.Msgs
+			prev, prevP50 = p.Msgs, p.P50
 		}
 	}
 	m.Handshake, m.HandshakeN = float64(hs.Quantile(0.5))/1e3, hs.Count()
@@ -274,7 +279,7 @@ func (o *Options) echoW(ctx context.Context, clients, size, window int, d time.D
 		return Point{}, err
 	}
 	p := point(r, clients, size)
-	p.Window = window
+	p.Window, p.Dur = window, d.Seconds()
 	if h := r.Histograms[results.HistHandshake]; h != nil && hs != nil {
 		_ = hs.Add(h)
 	}
