@@ -33,6 +33,9 @@ func runCompare(args []string, stdout, stderr io.Writer) int {
 	if !ok {
 		return code
 	}
+	if jf.twin != "" && !flagSet(fs, "exec-model") {
+		*execModel = jf.twin // the twin's limits around the -exec server
+	}
 	if ff.exec != "" {
 		b, _, err := startForeignTarget(&ff, *execModel, *jf.linkOff, stdout, stderr)
 		if err != nil {
@@ -44,7 +47,7 @@ func runCompare(args []string, stdout, stderr io.Writer) int {
 	}
 	ctx, stop := interruptible()
 	defer stop()
-	o := lab.CompareOptions{Models: splitList(*models), Targets: targets, Scenario: *scenario,
+	o := lab.CompareOptions{Models: jf.models(fs, *models), Targets: targets, Scenario: *scenario,
 		Conns: *conns, Size: *size, Duration: *dur, Rate: *rate, LinkOff: *jf.linkOff, BoardExe: boardExe(*jf.inProcess), Results: *jf.results, Out: *jf.out,
 		Status: human, Progress: progressWriter(stderr, *jf.quiet), Insecure: *insecure, CAFile: *caFile}
 	lv, err := lf.start("compare", "wslab compare: "+*scenario+" on "+strings.Join(append(append([]string{}, o.Models...), targets...), ", "), human, stderr)

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/wslab/wslab/firmware/catalog"
 	"github.com/wslab/wslab/lab"
 	"github.com/wslab/wslab/plots/report"
 	"github.com/wslab/wslab/results"
@@ -22,6 +23,9 @@ import (
 type jobFlags struct {
 	linkOff, quiet, inProcess *bool
 	results, out              *string
+	modelFile                 *string
+	// twin is the name of the model --model-file registered (catalog.AddModelFile), "" without one.
+	twin string
 	outputFlags
 }
 
@@ -32,6 +36,7 @@ func registerJobFlags(fs *flag.FlagSet) *jobFlags {
 		out:       fs.String("out", report.DefaultDir, "report folder"),
 		quiet:     fs.Bool("quiet", false, "no live progress line"),
 		inProcess: fs.Bool("in-process", false, "run emulated boards in this process (their heap figures then include the load generator's)"),
+		modelFile: fs.String("model-file", "", "a model file (JSON, as wslab calibrate writes it): its board runs as a model of its own name"),
 	}
 	jf.outputFlags.register(fs)
 	return jf
@@ -58,6 +63,14 @@ func (jf *jobFlags) parse(fs *flag.FlagSet, args []string, what string, stdout, 
 	if err := jf.outputFlags.check(); err != nil {
 		fmt.Fprintf(stderr, "wslab %s: %v\n", what, err)
 		return nil, exitUsage, false
+	}
+	if *jf.modelFile != "" {
+		p, err := catalog.AddModelFile(*jf.modelFile)
+		if err != nil {
+			fmt.Fprintf(stderr, "wslab %s: --model-file: %v\n", what, err)
+			return nil, exitUsage, false
+		}
+		jf.twin = p.Name
 	}
 	var bad []error
 	fs.Visit(func(f *flag.Flag) {
@@ -151,4 +164,16 @@ func dirOf(files []string) string {
 		return f[:i]
 	}
 	return "."
+}
+
+// models is the models a lab or compare runs: the -models list, and the
+// --model-file twin; the twin alone when -models was not given.
+func (jf *jobFlags) models(fs *flag.FlagSet, models string) []string {
+	if jf.twin == "" {
+		return splitList(models)
+	}
+	if !flagSet(fs, "models") {
+		return []string{jf.twin}
+	}
+	return append(splitList(models), jf.twin)
 }

@@ -38,6 +38,13 @@ func runLab(args []string, stdout, stderr io.Writer) int {
 			return exitUsage
 		}
 	}
+	if jf.twin != "" && len(targets) > 0 {
+		fmt.Fprintln(stderr, "wslab lab: --model-file is an emulated board; --target replaces the emulated boards: drop one")
+		return exitUsage
+	}
+	if jf.twin != "" && !flagSet(fs, "exec-model") {
+		*execModel = jf.twin // the twin's limits around the -exec server
+	}
 	var probe lab.Options
 	if err := lh.apply(&probe, len(targets) > 0 || ff.exec != "", human); err != nil {
 		fmt.Fprintln(stderr, "wslab lab:", err)
@@ -61,7 +68,7 @@ func runLab(args []string, stdout, stderr io.Writer) int {
 		BoardExe: boardExe(*jf.inProcess), Status: human, Progress: progressWriter(stderr, *jf.quiet), Watch: probe.Watch,
 		Insecure: *insecure, CAFile: *caFile, TLS: *tlsOn}
 	if len(targets) == 0 {
-		o.Models = splitList(*models)
+		o.Models = jf.models(fs, *models)
 	}
 	lv, err := lf.start("lab", "wslab lab: "+strings.Join(append(append([]string{}, o.Models...), targets...), ", "), human, stderr)
 	if err != nil {

@@ -40,6 +40,13 @@ func runSweep(args []string, stdout, stderr io.Writer) int {
 	if !ok {
 		return code
 	}
+	if jf.twin != "" {
+		if flagSet(fs, "model") {
+			fmt.Fprintln(stderr, "wslab sweep: --model-file is the model to sweep: drop -model")
+			return exitUsage
+		}
+		*model = jf.twin
+	}
 	if ff.exec == "" {
 		for _, f := range []string{"exec-port", "cpu-quota", "mem-limit", "no-restart", "link-mbps"} {
 			if flagSet(fs, f) {

@@ -72,11 +72,22 @@ func (m *Measurements) serviceSaturated() (float64, Point, bool) {
 	}
 	last := rs[len(rs)-1]
 	sat := len(rs) >= 3 && (last.Clients > best.Clients || last.Msgs < 1.1*rs[len(rs)-2].Msgs)
-	// Or four messages in flight per client got no more through.
+	// Or more messages in flight per client got no more through: the
+	// closed loop was saturated, or else the window that saturated it is
+	// the point (its twin is measured with the same window).
+	prev := best.Msgs
 	for _, p := range m.Rate {
-		if p.Window > 1 && p.Msgs > 0 && p.Msgs < 1.1*best.Msgs {
-			sat = true
+		if sat {
+			break
 		}
+		if p.Window <= 1 || p.Msgs <= 0 {
+			continue
+		}
+		if p.Msgs < 1.1*prev {
+			sat = true
+			break
+		}
+		best, prev = p, p.Msgs
 	}
 	if best.Msgs <= 0 {
 		return 0, best, false
@@ -98,9 +109,14 @@ func (m *Measurements) closedRate() []Point {
 // smallEcho is the one-client small-message echo point.
 func (m *Measurements) smallEcho() Point { return m.Echo[0] }
 
-// predicted figures of a preset, for choosing the nearest one.
+// predicted figures of a preset, for choosing the nearest one. At
+// saturation the CPU is the bottleneck: the channel runs beside it, and the
+// frames of the clients queued behind one access ride it (host's channel
+// aggregates them), so the channel adds little per message; the service
+// time is the CPU's alone, unless even one access per message in each
+// direction would take longer.
 func presetService(p catalog.Preset) float64 {
-	return float64(p.CPU.MessageCost(32)+p.Link.Airtime) / 1e9
+	return float64(max(p.CPU.MessageCost(32), p.Link.Airtime)) / 1e9
 }
 
 func presetP50(p catalog.Preset) float64 {
@@ -197,7 +213,11 @@ func (f *Fit) measureTwin(ctx context.Context, p catalog.Preset, sat Point, what
 			return tf, err
 		}
 		tf.p50 = e.P50
-		if r, err := o.echoW(ctx, sat.Clients, 32, sat.Window, o.dur(5*time.Second), nil); err == nil {
+		d := o.dur(5 * time.Second)
+		if sat.Dur > 0 {
+			d = time.Duration(sat.Dur * 1e9) // as long as the board's point
+		}
+		if r, err := o.echoW(ctx, sat.Clients, 32, sat.Window, d, nil); err == nil {
 			tf.rate = r.Msgs
 		}
 	}
@@ -282,22 +302,42 @@ func FitModel(ctx context.Context, m *Measurements, o Options, name string) (*Fi
 	s, _, saturated := m.serviceSaturated()
 	// The twin's rate is compared at the most clients the ramp reached
 	// (where a saturated board's rate no longer depends on the latency).
+	// With messages in flight the clients' frames queue behind each other's
+	// channel accesses and ride them, so the CPU, not the channel, bounds
+	// the rate: the fastest point (most in flight) is where the twin's CPU
+	// is fitted (the twin is measured with the same clients and window;
+	// it coalesces segments as the board does). The closed loop alone can
+	// be bound by the channel's accesses as much as by the CPU.
 	cr := m.closedRate()
 	sat := cr[len(cr)-1]
+	for _, p := range m.Rate {
+		if p.Msgs > sat.Msgs {
+			sat = p
+		}
+	}
 	e1 := m.smallEcho()
 	mc := float64(base.CPU.MessageCost(32)) / 1e9
 	tp := twinParams{k: 1, rtt: base.Link.RTT, bps: base.Link.Bps, rx: b.RxBuf}
 	if mc > 0 && saturated {
-		tp.k = clamp((s-float64(base.Link.Airtime)/1e9)/mc, 0.05, 50)
+		// The saturated service time is the CPU's: the channel's accesses
+		// run beside it and are shared by the queued clients' frames.
+		tp.k = clamp(1/sat.Msgs/mc, 0.05, 50)
 	}
 	// Unsaturated, the rate says nothing of the CPU: the preset's (k 1).
-	tp.rtt = max(0, int64(e1.P50*1e6)-int64(float64(base.CPU.MessageCost(32))*tp.k)-base.CPU.Handoff-2*base.Link.Airtime)
+	// A lone client's echo: the wire, the hand-off, the wake-up of an idle
+	// core, the CPU, and two channel accesses (one each way, alone).
+	tp.rtt = max(0, int64(e1.P50*1e6)-int64(float64(base.CPU.MessageCost(32)+base.CPU.Wake)*tp.k)-base.CPU.Handoff-2*base.Link.Airtime)
 	down, haveDown := m.largest(m.Down)
 	up, haveUp := m.largest(m.Up)
+	// The link carries at least the goodput either way plus the headers
+	// (a tenth at an MSS of 536): a floor under the bandwidth, whichever
+	// direction bounds it (a download bound by the send buffer over the
+	// round trip says less of the link than an upload the link bounds).
+	bpsFloor := int64(max(down.MBps, up.MBps) * 8e6 * 1.1)
 	if haveDown && tp.bps > 0 {
 		// bandwidth = the large download (the rounds raise it when the
 		// twin's download is bound elsewhere).
-		tp.bps = int64(down.MBps * 8e6 * 1.05)
+		tp.bps = max(int64(down.MBps*8e6*1.05), bpsFloor)
 	}
 	if haveUp {
 		// window = upload rate x round trip (the hand-off included).
@@ -341,7 +381,7 @@ func FitModel(ctx context.Context, m *Measurements, o Options, name string) (*Fi
 		}
 		tp.rtt = max(0, tp.rtt+int64((e1.P50-tf.p50)*1e6))
 		if haveDown && tf.down > 0 && tp.bps > 0 {
-			tp.bps = int64(float64(tp.bps) * math.Pow(clamp(down.MBps/tf.down, 0.5, 2), 0.8))
+			tp.bps = max(bpsFloor, int64(float64(tp.bps)*math.Pow(clamp(down.MBps/tf.down, 0.5, 2), 0.8)))
 		}
 		if haveUp && tf.up > 0 {
 			tp.rx = int(clamp(float64(tp.rx)*clamp(up.MBps/tf.up, 0.25, 4), firmware.MinRxBuf, 1<<20))
@@ -388,7 +428,7 @@ func FitModel(ctx context.Context, m *Measurements, o Options, name string) (*Fi
 	if bpsSeen {
 		f.add("link_bps", float64(tp.bps)/1e6, "Mbit/s", true, "measured: download of %d B messages %.3f MB/s (n %d); the twin's download follows the bandwidth", down.Size, down.MBps, down.N)
 	} else {
-		tp.bps = max(base.Link.Bps, int64(down.MBps*8e6*1.05))
+		tp.bps = max(base.Link.Bps, int64(down.MBps*8e6*1.05), bpsFloor)
 		f.add("link_bps", float64(tp.bps)/1e6, "Mbit/s", false, "download %.3f MB/s is not link-bound (the twin's does not follow the bandwidth): at least %.2f Mbit/s; %s",
 			down.MBps, down.MBps*8, assumed("link"))
 	}

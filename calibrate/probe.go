@@ -98,6 +98,7 @@ type Point struct {
 	Msgs    float64 `json:"msgs_per_sec"`
 	MBps    float64 `json:"mb_per_sec"` // one-way payload, 10^6 B/s
 	Errors  int64   `json:"errors,omitempty"`
+	Dur     float64 `json:"duration_s,omitempty"` // how long the probe loaded the board, s
 }
 
 // Measurements are the probes' raw figures.
@@ -191,10 +192,26 @@ func Probe(ctx context.Context, o Options) (*Measurements, error) {
 	}
 	// The saturated rate: the most clients, each with four messages in
 	// flight (a board with few slots saturates no other way).
+	// While more in flight still gets more through, the CPU is not yet
+	// saturated: double the window, up to maxWindow (each step bounded in
+	// time like the others).
 	if n := len(m.Rate); n > 0 {
 		last := m.Rate[n-1]
-		if p, err := o.echoW(ctx, last.Clients, 32, satWindow, o.dur(5*time.Second), hs); err == nil {
+		prev, prevP50 := best, last.P50
+		for w := satWindow; w <= maxWindow; w *= 2 {
+			// The queue must fill and drain many times within the probe,
+			// or its start-up bites into the rate: 16 of the last point's
+			// p50s (at least the usual 5 s, at most 20 s, scaled).
+			d := min(max(o.dur(5*time.Second), time.Duration(16*prevP50*1e6)), o.dur(20*time.Second))
+			p, err := o.echoW(ctx, last.Clients, 32, w, d, hs)
+			if err != nil {
+				break
+			}
 			m.Rate = append(m.Rate, p)
+			if p.Msgs < prev*1.1 {
+				break // saturated
+			}
+			prev, prevP50 = p.Msgs, p.P50
 		}
 	}
 	m.Handshake, m.HandshakeN = float64(hs.Quantile(0.5))/1e3, hs.Count()
@@ -251,6 +268,10 @@ func (o *Options) echo(ctx context.Context, clients, size int, d time.Duration, 
 // satWindow is the messages in flight per client of the saturation point.
 const satWindow = 4
 
+// maxWindow is the most messages in flight per client the saturation
+// probe tries.
+const maxWindow = 16
+
 // echoW is echo with window messages in flight per client.
 func (o *Options) echoW(ctx context.Context, clients, size, window int, d time.Duration, hs *results.Histogram) (Point, error) {
 	r, err := o.run(ctx, loadgen.Spec{Scenario: loadgen.Echo, Conns: clients, Size: size, Duration: d, Window: window})
@@ -258,7 +279,7 @@ func (o *Options) echoW(ctx context.Context, clients, size, window int, d time.D
 		return Point{}, err
 	}
 	p := point(r, clients, size)
-	p.Window = window
+	p.Window, p.Dur = window, d.Seconds()
 	if h := r.Histograms[results.HistHandshake]; h != nil && hs != nil {
 		_ = hs.Add(h)
 	}

@@ -294,6 +294,9 @@ func Get(name string) (Preset, error) {
 			return p.clone(), nil
 		}
 	}
+	if p, ok := getLoaded(name); ok { // a model file (AddModelFile)
+		return p, nil
+	}
 	names := Names()
 	sort.Strings(names)
 	return Preset{}, fmt.Errorf("unknown board model %q; known models: %s", name, strings.Join(names, ", "))

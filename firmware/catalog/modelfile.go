@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"runtime/debug"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/wslab/wslab/firmware"
@@ -204,4 +205,56 @@ func Version() string {
 		v += " " + rev[:min(12, len(rev))] + dirty
 	}
 	return strings.TrimSpace(v)
+}
+
+// loaded are the model files AddModelFile registered: Get, and so
+// Resolve, know them by name beside the catalog's presets.
+var (
+	loadedMu sync.Mutex
+	loaded   []Preset
+)
+
+// AddModelFile reads the model file at path and registers it under its
+// name, so that everything that takes a catalog model by name (the lab,
+// sweep and compare, which hand their child boards the resolved board)
+// runs it. A name a preset already has is refused, so that a twin never
+// shadows the preset it was calibrated against; the same file added twice
+// is fine, another file under a name already added is not.
+func AddModelFile(path string) (Preset, error) {
+	p, err := LoadModelFile(path)
+	if err != nil {
+		return Preset{}, err
+	}
+	for _, q := range presets {
+		if strings.EqualFold(q.Name, p.Name) {
+			return Preset{}, fmt.Errorf("model file %s: its name %q is a catalog preset's; rename the model (its \"name\" field)", path, p.Name)
+		}
+	}
+	loadedMu.Lock()
+	defer loadedMu.Unlock()
+	for i, q := range loaded {
+		if strings.EqualFold(q.Name, p.Name) {
+			a, _ := json.Marshal(q)
+			b, _ := json.Marshal(p)
+			if !bytes.Equal(a, b) {
+				return Preset{}, fmt.Errorf("model file %s: a different model called %q is already loaded", path, p.Name)
+			}
+			loaded[i] = p
+			return p.clone(), nil
+		}
+	}
+	loaded = append(loaded, p)
+	return p.clone(), nil
+}
+
+// getLoaded returns the model file registered under name, if any.
+func getLoaded(name string) (Preset, bool) {
+	loadedMu.Lock()
+	defer loadedMu.Unlock()
+	for _, p := range loaded {
+		if strings.EqualFold(p.Name, name) {
+			return p.clone(), true
+		}
+	}
+	return Preset{}, false
 }
