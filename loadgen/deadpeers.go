@@ -148,9 +148,7 @@ func runDeadPeers(p *probe) (string, error) {
 		return "", fmt.Errorf("no connection opened to %s: %s", s.Target, errorList(p.r.Errors))
 	}
 	start := time.Now()
-	var firstIn time.Duration = -1
-	var refusedFirst string
-	refusals := 0
+	nc := newcomers{in: -1}
 	for time.Since(start) < s.Duration && p.ctx.Err() == nil {
 		at := time.Since(start)
 		held := 0
@@ -159,23 +157,8 @@ func runDeadPeers(p *probe) (string, error) {
 				held++
 			}
 		}
-		if firstIn < 0 {
-			p.r.Counts.ConnsAttempted++
-			c, _, err := p.dialWS(p.t.path, nil, min(tick*5, s.DialTimeout), 1<<10)
-			if err == nil {
-				p.r.Counts.ConnsOpened++
-				firstIn = time.Since(start)
-				c.closeWS()
-			} else {
-				refusals++
-				k := errKindOf(err)
-				p.fail(k)
-				if refusedFirst == "" {
-					refusedFirst = k
-				}
-			}
-		}
-		if held == 0 && firstIn >= 0 {
+		nc.try(p, start, min(tick*5, s.DialTimeout))
+		if held == 0 && nc.in >= 0 {
 			break
 		}
 		p.sleep(tick - time.Since(start)%tick)
@@ -197,7 +180,7 @@ func runDeadPeers(p *probe) (string, error) {
 		}
 	}
 	p.r.Counts.ConnsDropped = int64(freed)
-	p.note("dead peers: %d of %d freed by the board; %d pinged first; newcomer refusals %d", freed, len(peers), pinged, refusals)
+	p.note("dead peers: %d of %d freed by the board; %d pinged first; newcomer refusals %d", freed, len(peers), pinged, nc.refusals)
 	var a string
 	switch {
 	case freed == len(peers):
@@ -207,14 +190,7 @@ func runDeadPeers(p *probe) (string, error) {
 	default:
 		a = fmt.Sprintf("%d dead peers held their slots for the whole %.1f s (no ping/pong or idle timeout freed them)", len(peers), end.Seconds())
 	}
-	switch {
-	case firstIn >= 0 && refusals == 0:
-		a += "; newcomers got in at once"
-	case firstIn > 0:
-		a += fmt.Sprintf("; newcomers got in after %.1f s (%d refused first: %s)", firstIn.Seconds(), refusals, refusedFirst)
-	default:
-		a += fmt.Sprintf("; no newcomer got in (%d tries: %s)", refusals, refusedFirst)
-	}
+	a += nc.answer()
 	return a, nil
 }
 
@@ -412,9 +388,7 @@ func runDroppedPeers(p *probe) (string, error) {
 	}()
 	inUse0, haveSlots := p.read()
 	var slotsFreed time.Duration = -1 // when /stats first showed fewer slots in use
-	var firstIn time.Duration = -1
-	var refusedFirst string
-	refusals := 0
+	nc := newcomers{in: -1}
 	for time.Since(start) < s.Duration && p.ctx.Err() == nil {
 		at := time.Since(start)
 		sides := boardSides(p.t.port, ports)
@@ -438,23 +412,8 @@ func runDroppedPeers(p *probe) (string, error) {
 		if x, ok := p.read(); ok && haveSlots && slotsFreed < 0 && x.SlotsInUse < inUse0.SlotsInUse {
 			slotsFreed = at
 		}
-		if firstIn < 0 {
-			p.r.Counts.ConnsAttempted++
-			c, _, err := p.dialWS(p.t.path, nil, min(tick*5, s.DialTimeout), 1<<10)
-			if err == nil {
-				p.r.Counts.ConnsOpened++
-				firstIn = time.Since(start)
-				c.closeWS()
-			} else {
-				refusals++
-				k := errKindOf(err)
-				p.fail(k)
-				if refusedFirst == "" {
-					refusedFirst = k
-				}
-			}
-		}
-		if firstIn >= 0 && (held == 0 || !peers[0].seen) {
+		nc.try(p, start, min(tick*5, s.DialTimeout))
+		if nc.in >= 0 && (held == 0 || !peers[0].seen) {
 			break // every slot given back (or nothing more to watch)
 		}
 		p.sleep(tick - time.Since(start)%tick)
@@ -495,7 +454,7 @@ func runDroppedPeers(p *probe) (string, error) {
 		gaveUp = fmt.Sprintf("%d closed by the board (held %s to %s after vanishing, then %s)", closed, heldMin.Round(time.Millisecond), heldMax.Round(time.Millisecond), how)
 	}
 	p.note("dead peers (packets dropped): %d of %d seen in the socket table, %s; at most %d B unacknowledged in the board's send queue to one; newcomer refusals %d; live echoes %d ok, %d failed",
-		seen, len(peers), gaveUp, txq, refusals, echoes, echoFails)
+		seen, len(peers), gaveUp, txq, nc.refusals, echoes, echoFails)
 	closing := "its close and FIN wait unacknowledged in " + how
 	if how == "gone" {
 		closing = "its socket gone at once"
@@ -504,8 +463,8 @@ func runDroppedPeers(p *probe) (string, error) {
 	switch {
 	case seen == 0:
 		a = fmt.Sprintf("%d vanished peers (no ACK, no RST)", len(peers))
-		if firstIn >= 0 {
-			a += fmt.Sprintf(": a slot was free again after %.1f s", firstIn.Seconds())
+		if nc.in >= 0 {
+			a += fmt.Sprintf(": a slot was free again after %.1f s", nc.in.Seconds())
 		} else {
 			a += fmt.Sprintf(" held the board's slots for the whole %.1f s", end.Seconds())
 		}
@@ -513,7 +472,7 @@ func runDroppedPeers(p *probe) (string, error) {
 		a = fmt.Sprintf("the board gave up on all %d vanished peers (no ACK, no RST) %.1f s after they vanished (its ping/idle timeout; %s)", len(peers), heldMax.Seconds(), closing)
 	case closed > 0:
 		a = fmt.Sprintf("the board gave up on %d of %d vanished peers (no ACK, no RST; the last %.1f s after it vanished); %d still held after %.1f s", closed, len(peers), heldMax.Seconds(), len(peers)-closed, end.Seconds())
-	case firstIn >= 0:
+	case nc.in >= 0:
 		// Not one closed, yet a newcomer got in: the board made room some
 		// other way (evicting one, or more slots than it said).
 		a = fmt.Sprintf("%d vanished peers (no ACK, no RST) stayed open on the board for the whole %.1f s (no ping/pong or idle timeout closed them)", len(peers), end.Seconds())
@@ -523,14 +482,7 @@ func runDroppedPeers(p *probe) (string, error) {
 	if slotsFreed >= 0 {
 		a += fmt.Sprintf("; its /stats showed a slot free after %.1f s", slotsFreed.Seconds())
 	}
-	switch {
-	case firstIn >= 0 && refusals == 0:
-		a += "; newcomers got in at once"
-	case firstIn > 0:
-		a += fmt.Sprintf("; newcomers got in after %.1f s (%d refused first: %s)", firstIn.Seconds(), refusals, refusedFirst)
-	default:
-		a += fmt.Sprintf("; no newcomer got in (%d tries: %s)", refusals, refusedFirst)
-	}
+	a += nc.answer()
 	switch {
 	case n < 2:
 	case echoes+echoFails == 0:
@@ -541,4 +493,45 @@ func runDroppedPeers(p *probe) (string, error) {
 		a += fmt.Sprintf("; a live client's echo failed after %d (%s)", echoes, echoFirst)
 	}
 	return a, nil
+}
+
+// newcomers is what a newcomer got while dead peers held their slots: it
+// tries once a tick until one gets in.
+type newcomers struct {
+	in       time.Duration // when one got in (from start), or -1
+	refusals int
+	first    string // the kind of the first refusal
+}
+
+// try dials a newcomer unless one got in already.
+func (nc *newcomers) try(p *probe, start time.Time, timeout time.Duration) {
+	if nc.in >= 0 {
+		return
+	}
+	p.r.Counts.ConnsAttempted++
+	c, _, err := p.dialWS(p.t.path, nil, timeout, 1<<10)
+	if err == nil {
+		p.r.Counts.ConnsOpened++
+		nc.in = time.Since(start)
+		c.closeWS()
+		return
+	}
+	nc.refusals++
+	k := errKindOf(err)
+	p.fail(k)
+	if nc.first == "" {
+		nc.first = k
+	}
+}
+
+// answer is the newcomers' part of the scenario's answer.
+func (nc *newcomers) answer() string {
+	switch {
+	case nc.in >= 0 && nc.refusals == 0:
+		return "; newcomers got in at once"
+	case nc.in > 0:
+		return fmt.Sprintf("; newcomers got in after %.1f s (%d refused first: %s)", nc.in.Seconds(), nc.refusals, nc.first)
+	default:
+		return fmt.Sprintf("; no newcomer got in (%d tries: %s)", nc.refusals, nc.first)
+	}
 }

@@ -184,7 +184,7 @@ func (p *probe) dropStep(rate float64, step, bound time.Duration) (dropStep, err
 	before, haveBefore := p.read()
 	spec := Spec{Target: s.Target, Scenario: Rate, Conns: s.Conns, Size: s.Size, Text: s.Text, Rate: rate, Duration: step,
 		Interval: max(step/4, time.Millisecond),
-		Window: s.Window, MSS: s.MSS, Workers: s.Workers, LocalAddrs: s.LocalAddrs, HeapEvery: -1, StatsURL: "-",
+		Window:   s.Window, MSS: s.MSS, Workers: s.Workers, LocalAddrs: s.LocalAddrs, HeapEvery: -1, StatsURL: "-",
 		DialTimeout: s.DialTimeout, DrainTimeout: max(2*bound, 500*time.Millisecond), CloseTimeout: s.CloseTimeout, Board: &p.r.Board,
 		Insecure: s.Insecure, CAFile: s.CAFile}
 	r, err := Run(p.ctx, spec)
