@@ -111,7 +111,7 @@ func TestSweepShapes(t *testing.T) {
 	// Mbit/s, 3 ms): about tx/RTT per connection until 2.5 MB/s.
 	txs := []int{512, 1024, 2048, 16384, 24576}
 	so, err := Sweep(ctx, SweepOptions{Model: "esp32-idf", Rx: []int{1024}, Tx: txs, Scenario: loadgen.Stream,
-		Conns: 1, Size: 1024, Duration: 1500 * time.Millisecond, CPUOff: true, Results: filepath.Join(dir, "r"), Out: filepath.Join(dir, "o")})
+		Conns: 1, Size: 256, Duration: 1500 * time.Millisecond, CPUOff: true, Results: filepath.Join(dir, "r"), Out: filepath.Join(dir, "o")})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -125,8 +125,12 @@ func TestSweepShapes(t *testing.T) {
 	}
 	// A small transmit buffer bounds the stream (bytes in flight per round
 	// trip): each doubling raises it, and quadrupling at least doubles it.
-	// (Not exactly 2x per doubling: 1 KiB messages are written as whole
-	// frames that fit the free room, so a 1 KiB buffer is filled unevenly.)
+	// The messages are 256 B so that whole frames fill each buffer (1, 3
+	// and 7 of them beside the control reserve): a message that does not
+	// fit goes out in fragments as room frees, and how the host's loop
+	// splits those frees decides which of them join output in flight, so
+	// a fragmented stream's rate varies from run to run (1 KiB messages
+	// through a 1 KiB buffer gave 0.41 to 0.85 MB/s).
 	for i := 1; i < 3; i++ {
 		if mbps[i] < 1.15*mbps[i-1] {
 			t.Errorf("tx %d -> %d: %.3f -> %.3f MB/s, want a clear rise", txs[i-1], txs[i], mbps[i-1], mbps[i])

@@ -246,11 +246,14 @@ func (v *vcpu) account(now, arrived int64, st *firmware.Stats, rxBytes int) {
 
 // output charges n bytes the firmware appended for sending and returns
 // when they have left the board: after the library work that produced
-// them, when the stack core has sent them and the channel has carried them
-// (more: they follow output of their connection still in flight).
-func (v *vcpu) output(now int64, n int, more bool) int64 {
+// them, when the stack core has sent them and the channel has carried them.
+// room is when the send buffer had room for them (0: always); last is when
+// the connection's previous output reaches the client: bytes produced
+// before that follow output still in flight (more: a stream, which the
+// channel carries as bulk and the tails do not stall again).
+func (v *vcpu) output(now int64, n int, room, last int64) (out int64, more bool) {
 	if !v.on || n <= 0 {
-		return now
+		return now, last > now
 	}
 	k := &v.cost
 	t := now
@@ -259,12 +262,14 @@ func (v *vcpu) output(now int64, n int, more bool) int64 {
 	} else if v.ready > now {
 		t = v.ready
 	}
+	t = max(t, min(room, now)) // not before the send buffer had room
+	more = last > t
 	if k.ByteOut > 0 {
 		t = v.run(v.app, t, int64(float64(n)*k.ByteOut))
 		v.ready = max(v.ready, t)
 	}
 	sent := v.run(&v.stack, t, v.segments(n)*k.Segment) + k.Handoff
-	return v.ch.book(sent, n, fromBoard, more) // and cross the channel
+	return v.ch.book(sent, n, fromBoard, more), more // and cross the channel
 }
 
 // spread draws the cost of work whose mean is ns.

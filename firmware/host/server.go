@@ -69,10 +69,13 @@ type Server struct {
 	refuse               []byte
 	sockBuf              int // kernel socket buffer per connection
 	// sndWindow is the board's send buffer as TCP holds it: bytes stay in
-	// it until the client acknowledges them (the kernel's unacknowledged
-	// bytes, SIOCOUTQ), so a client that stops reading stops the board's
-	// output at TxBuf, not at whatever the host's kernel would buffer.
-	// 0: off (the raw host).
+	// it while the client's window holds them back (the kernel's bytes not
+	// yet sent, SIOCOUTQNSD), so a client that stops reading stops the
+	// board's output at TxBuf, not at whatever the host's kernel would
+	// buffer. Not the unacknowledged bytes (SIOCOUTQ): those are sent and
+	// wait only for the host's loopback ACK, whose timing (the client
+	// process's scheduling, delayed ACKs) is the host's, not the board's;
+	// the emulated delivery is the release time. 0: off (the raw host).
 	sndWindow  int
 	drain      [2048]byte // what a lingering connection still sends goes here
 	segPool    []seg
@@ -119,9 +122,16 @@ type conn struct {
 	// and when each part reopens (an array pointer: 8 B a slot, not a
 	// slice's 24; the fields are ordered so the struct packs, as 10,000
 	// slots hold one each).
-	wnd                           *[segsPerConn]seg // n in end, reopen time in release
-	segHead, segN, wndHead, wndN  int32
-	wndUsed                       int32
+	wnd                          *[segsPerConn]seg // n in end, reopen time in release
+	segHead, segN, wndHead, wndN int32
+	wndUsed                      int32
+	// What the client has had, for the send buffer: the latest output's
+	// ends and release times, oldest first (ackedBy). Bytes before
+	// ackBase are older than the record.
+	acked                         *[segsPerConn]seg
+	ackHead                       int32
+	ackN                          int32
+	ackBase                       uint64
 	readable, writable, lingering bool // lingering: the board is done, draining input until the client's FIN
 	hup                           bool // the peer's FIN or an error was reported: read to the end
 }
@@ -181,7 +191,7 @@ func Start(opts Options) (*Server, error) {
 	s.tails = newTailGen(opts.Link.Tails)
 	s.delayed = opts.Link.RTT > 0 || s.cpu.on || s.tails != nil
 	if s.delayed {
-		s.segPool = make([]seg, 2*n*segsPerConn)
+		s.segPool = make([]seg, 3*n*segsPerConn)
 	}
 	if opts.Link.RTT > 0 {
 		s.window = b.Config().RxBuf
@@ -606,6 +616,8 @@ func (s *Server) acceptAll(now int64) {
 		s.conns[i] = conn{fd: fd, slot: sl, writable: true}
 		if s.segPool != nil {
 			s.conns[i].segs = (*[segsPerConn]seg)(s.segPool[i*segsPerConn : (i+1)*segsPerConn])
+			k := (2*len(s.conns) + i) * segsPerConn
+			s.conns[i].acked = (*[segsPerConn]seg)(s.segPool[k : k+segsPerConn])
 		}
 		s.service(i, now)
 		s.tuneBacklog()
@@ -898,7 +910,7 @@ func (s *Server) service(i int, now int64) {
 				}
 			}
 			if k > 0 && s.sndWindow > 0 {
-				if q, err := unix.IoctlGetInt(c.fd, unix.SIOCOUTQ); err == nil {
+				if q, err := unix.IoctlGetInt(c.fd, unix.SIOCOUTQNSD); err == nil {
 					if room := s.sndWindow - q; room < k {
 						k = max(room, 0)
 					}
@@ -987,16 +999,24 @@ func (s *Server) noteTx(c *conn, now int64) {
 	if a <= c.seen {
 		return
 	}
-	out := s.cpu.output(now, int(a-c.seen), c.lastRelease > now)
+	// The bytes could be written once the send buffer had room for them:
+	// when the client had what came TxBuf before their end (in virtual
+	// time: the host's loop learns of it later).
+	var room int64
+	if s.sndWindow > 0 && a > uint64(s.sndWindow) {
+		room = c.ackedBy(a - uint64(s.sndWindow))
+	}
+	out, more := s.cpu.output(now, int(a-c.seen), room, c.lastRelease)
 	if s.cpu.on {
 		s.board.CPUBusy = s.cpu.total
 	}
 	c.seen = a
-	rel := out + s.opts.Link.RTT + s.tails.draw(c.lastRelease > now)
+	rel := out + s.opts.Link.RTT + s.tails.draw(more)
 	if rel < c.lastRelease {
 		rel = c.lastRelease // in order: a late packet holds those behind it
 	}
 	c.lastRelease = rel
+	c.delivered(a, rel)
 	if c.segN > 0 {
 		last := &c.segs[int(c.segHead+c.segN-1)%len(c.segs)]
 		if last.release >= rel-int64(50*time.Microsecond) || int(c.segN) == len(c.segs) {
@@ -1009,6 +1029,42 @@ func (s *Server) noteTx(c *conn, now int64) {
 	}
 	c.segs[int(c.segHead+c.segN)%len(c.segs)] = seg{end: a, release: rel}
 	c.segN++
+}
+
+// delivered records that the client has the bytes up to end at rel.
+func (c *conn) delivered(end uint64, rel int64) {
+	if c.acked == nil {
+		return
+	}
+	if c.ackN > 0 {
+		last := &c.acked[int(c.ackHead+c.ackN-1)%len(c.acked)]
+		if last.release >= rel-int64(50*time.Microsecond) {
+			last.end, last.release = end, max(last.release, rel)
+			return
+		}
+	}
+	if int(c.ackN) == len(c.acked) {
+		c.ackBase = c.acked[c.ackHead].end
+		c.ackHead = (c.ackHead + 1) % int32(len(c.acked))
+		c.ackN--
+	}
+	c.acked[int(c.ackHead+c.ackN)%len(c.acked)] = seg{end: end, release: rel}
+	c.ackN++
+}
+
+// ackedBy is when the client had every byte before off (its release:
+// the emulated link delivers, and acknowledges, at release), or 0 when
+// that is older than the record.
+func (c *conn) ackedBy(off uint64) int64 {
+	if c.acked == nil || off <= c.ackBase {
+		return 0
+	}
+	for k := int32(0); k < c.ackN; k++ {
+		if r := c.acked[int(c.ackHead+k)%len(c.acked)]; r.end >= off {
+			return r.release
+		}
+	}
+	return 0
 }
 
 // rxWindow reopens the parts of the receive window whose time has come and
