@@ -212,4 +212,12 @@ var Mutants = []Mutant{
 	{Name: "firmware/source-size-unbounded", File: "firmware/ws.go",
 		From: "if ep == epSource && queryInt(req.Query, \"size\", DefaultSourceSize) > MaxSourceSize {", To: "if false {",
 		Pkgs: []string{"./firmware"}, Run: "TestSourceSizeBounded"},
+	// The board's send buffer frees in emulated time (a stream's rate may
+	// not depend on the host's loopback ACKs or on back-dated output).
+	{Name: "host/output-before-send-buffer-room", File: "firmware/host/cpu.go",
+		From: "\tt = max(t, min(room, now)) // not before the send buffer had room\n", To: "",
+		Pkgs: []string{"./lab"}, Run: "TestSweepShapes"},
+	{Name: "host/delivery-record-wrong-entry", File: "firmware/host/server.go",
+		From: "if r := c.acked[int(c.ackHead+k)%len(c.acked)]; r.end >= off {", To: "if r := c.acked[int(c.ackHead+k)%len(c.acked)]; r.end+1 >= off || k > 0 {",
+		Pkgs: []string{"./firmware/host"}, Run: "TestAckedBy"},
 }
