@@ -131,7 +131,18 @@ func parseRequest(req *Request, b []byte) (int, error) {
 // (ErrHeaderTooLarge, 431). On success n is the length of the head; a body,
 // if any, follows. Malformed input is ErrBadRequest and an HTTP version
 // other than 1.x is ErrHTTPVersion.
+//
+// The first call for a head (scanned 0) parses first, in one pass over the
+// bytes, as ServerHandshake does: a head that arrived whole, the usual
+// case, is read once. Only when that fails does it look for the blank
+// line; later calls (scanned above 0) look for it first, from where the
+// previous call stopped, and parse once it has come, so a head fed in
+// pieces costs time linear in its length.
 func ParseRequestFrom(b []byte, scanned int) (req Request, n int, err error) {
+	if scanned <= 0 {
+		n, err = parseRequest(&req, b)
+		return req, n, err
+	}
 	end := findHeadEnd(b, scanned)
 	if end < 0 {
 		return req, 0, ErrNeedMore
