@@ -170,11 +170,13 @@ func FuzzReader(f *testing.F) {
 	})
 }
 
-// FuzzParseRequest: no panic; feeding the request a byte at a time through
+// FuzzParseRequest: no panic; parseRequestHead agrees with refParseRequest;
+// feeding the request a byte at a time through
 // ParseRequestFrom gives exactly what parseRequestHead gives all at once, at the
 // byte that ends the head.
 func FuzzParseRequest(f *testing.F) {
 	f.Fuzz(func(t *testing.T, b []byte) {
+		checkRefParse(t, b)
 		req, n, err := parseRequestHead(b)
 		end := findHeadEnd(b, 0)
 		if (end < 0) != (err == ErrNeedMore) {
