@@ -280,7 +280,8 @@ func parseHead(req *Request, b []byte) (n int, err error) {
 		id, n := hdrOther, len(name)
 		if n >= 4 {
 			if c := headerSlot(name); c.n == n {
-				// c.match(name), written out for names of up to 16 bytes.
+				// c.match(name), written out for names of up to 24 bytes
+				// (the longest it knows).
 				const fold = 0x20 * ones
 				switch {
 				case n < 8:
@@ -289,6 +290,10 @@ func parseHead(req *Request, b []byte) (n int, err error) {
 					}
 				case n > 8 && n <= 16:
 					if le64(name)|fold == c.w[0] && le64(name[n-8:])|fold == c.last {
+						id = c.id
+					}
+				case n > 16 && n <= 24:
+					if le64(name)|fold == c.w[0] && le64(name[8:])|fold == c.w[1] && le64(name[n-8:])|fold == c.last {
 						id = c.id
 					}
 				default:
@@ -311,6 +316,16 @@ func parseHead(req *Request, b []byte) (n int, err error) {
 		// req.header(id, value), written out for the headers whose value
 		// is only kept.
 		switch id {
+		case hdrHost:
+			if req.Host != nil {
+				return 0, ErrBadRequest // RFC 9112 3.2: more than one Host is a 400
+			}
+			req.Host = value
+		case hdrWSKey:
+			if req.Key != nil {
+				return 0, ErrBadKey
+			}
+			req.Key = value
 		case hdrOrigin:
 			setFirst(&req.Origin, value)
 		case hdrWSVersion:
