@@ -189,6 +189,19 @@ func BenchmarkServerHandshake(b *testing.B) {
 	}
 }
 
+// BenchmarkParseRequestFrom parses Chrome's request head arrived whole, as
+// the board's firmware does (scanned 0: the first call for a head).
+func BenchmarkParseRequestFrom(b *testing.B) {
+	raw := []byte(chromeRequest)
+	b.SetBytes(int64(len(raw)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, _, err := ParseRequestFrom(raw, 0); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
 // BenchmarkClientHandshake makes a key and the request, then checks a 101
 // response (its accept value is computed and compared).
 func BenchmarkClientHandshake(b *testing.B) {

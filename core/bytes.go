@@ -63,6 +63,11 @@ func putLE32(b []byte, v uint32) {
 	b[0], b[1], b[2], b[3] = byte(v), byte(v>>8), byte(v>>16), byte(v>>24)
 }
 
+func putLE16(b []byte, v uint16) {
+	_ = b[1]
+	b[0], b[1] = byte(v), byte(v>>8)
+}
+
 func putBE16(b []byte, v uint16) {
 	_ = b[1]
 	b[0], b[1] = byte(v>>8), byte(v)

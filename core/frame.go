@@ -156,26 +156,37 @@ func AppendHeader(dst []byte, h Header) []byte {
 	}
 	b := (*[MaxHeaderSize]byte)(dst[n : n+MaxHeaderSize])
 	l := max(h.Length, 0)
-	b[0] = b0
-	p := 2
+	// The first two bytes are stored at once, the mask bit in the second
+	// already set, and the key as one word at an offset known in each
+	// case: no byte is stored twice or loaded back, and no bounds check.
+	hd := uint16(b0)
+	if h.Masked {
+		hd |= 0x80 << 8
+	}
 	switch {
 	case l <= 125:
-		b[1] = byte(l)
+		putLE16(b[0:2], hd|uint16(l)<<8)
+		if h.Masked {
+			putLE32(b[2:6], le32(h.Mask[:]))
+			return dst[:n+6]
+		}
+		return dst[:n+2]
 	case l <= 0xFFFF:
-		b[1] = 126
+		putLE16(b[0:2], hd|126<<8)
 		putBE16(b[2:4], uint16(l))
-		p = 4
-	default:
-		b[1] = 127
-		putBE64(b[2:10], uint64(l))
-		p = 10
+		if h.Masked {
+			putLE32(b[4:8], le32(h.Mask[:]))
+			return dst[:n+8]
+		}
+		return dst[:n+4]
 	}
+	putLE16(b[0:2], hd|127<<8)
+	putBE64(b[2:10], uint64(l))
 	if h.Masked {
-		b[1] |= 0x80
-		copy(b[p:p+4], h.Mask[:])
-		p += 4
+		putLE32(b[10:14], le32(h.Mask[:]))
+		return dst[:n+14]
 	}
-	return dst[:n+p]
+	return dst[:n+10]
 }
 
 // appendHeader is AppendHeader from the first byte and the other fields:

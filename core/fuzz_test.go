@@ -170,11 +170,13 @@ func FuzzReader(f *testing.F) {
 	})
 }
 
-// FuzzParseRequest: no panic; feeding the request a byte at a time through
+// FuzzParseRequest: no panic; parseRequestHead agrees with refParseRequest;
+// feeding the request a byte at a time through
 // ParseRequestFrom gives exactly what parseRequestHead gives all at once, at the
 // byte that ends the head.
 func FuzzParseRequest(f *testing.F) {
 	f.Fuzz(func(t *testing.T, b []byte) {
+		checkRefParse(t, b)
 		req, n, err := parseRequestHead(b)
 		end := findHeadEnd(b, 0)
 		if (end < 0) != (err == ErrNeedMore) {
@@ -189,6 +191,20 @@ func FuzzParseRequest(f *testing.F) {
 			}
 		} else if n != 0 {
 			t.Fatalf("error %v with n=%d", err, n)
+		}
+		// The whole of b in one call (the one-pass path the board takes for
+		// a head that arrived whole), and b in two pieces: the first call
+		// parses first and fails, the second looks for the blank line first.
+		if wreq, wn, werr := ParseRequestFrom(b, 0); werr != err || wn != n || !reflect.DeepEqual(wreq, req) {
+			t.Fatalf("whole: %v n=%d %+v\nparseRequestHead: %v n=%d %+v", werr, wn, wreq, err, n, req)
+		}
+		if k := len(b) / 2; k > 0 && (end < 0 || end > k) {
+			if _, _, perr := ParseRequestFrom(b[:k], 0); perr != ErrNeedMore {
+				t.Fatalf("first half of %d bytes: %v, the head ends at %d", k, perr, end)
+			}
+			if preq, pn, perr := ParseRequestFrom(b, k); perr != err || pn != n || !reflect.DeepEqual(preq, req) {
+				t.Fatalf("in two pieces: %v n=%d %+v\nall at once: %v n=%d %+v", perr, pn, preq, err, n, req)
+			}
 		}
 		for i := 1; i <= len(b); i++ {
 			preq, pn, perr := ParseRequestFrom(b[:i], i-1)

@@ -254,6 +254,25 @@ func TestHandshakeAllocs(t *testing.T) {
 	}); n != 0 {
 		t.Fatalf("server handshake allocates %v", n)
 	}
+	// The board's parse: a head arrived whole (one pass), one in two
+	// pieces, and one longer than a bitmap window (512 bytes).
+	long := []byte(strings.Replace(chromeRequest, "\r\n\r\n", "\r\nX-Pad: "+strings.Repeat("p", 600)+"\r\n\r\n", 1))
+	if n := testing.AllocsPerRun(1000, func() {
+		if _, _, err := ParseRequestFrom(raw, 0); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := ParseRequestFrom(raw[:100], 0); err != ErrNeedMore {
+			t.Fatal(err)
+		}
+		if _, _, err := ParseRequestFrom(raw, 100); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := ParseRequestFrom(long, 0); err != nil {
+			t.Fatal(err)
+		}
+	}); n != 0 {
+		t.Fatalf("ParseRequestFrom allocates %v", n)
+	}
 	g := NewMaskGen(3)
 	reqBuf := make([]byte, 0, 512)
 	key := NewClientKey(g)

@@ -131,7 +131,18 @@ func parseRequest(req *Request, b []byte) (int, error) {
 // (ErrHeaderTooLarge, 431). On success n is the length of the head; a body,
 // if any, follows. Malformed input is ErrBadRequest and an HTTP version
 // other than 1.x is ErrHTTPVersion.
+//
+// The first call for a head (scanned 0) parses first, in one pass over the
+// bytes, as ServerHandshake does: a head that arrived whole, the usual
+// case, is read once. Only when that fails does it look for the blank
+// line; later calls (scanned above 0) look for it first, from where the
+// previous call stopped, and parse once it has come, so a head fed in
+// pieces costs time linear in its length.
 func ParseRequestFrom(b []byte, scanned int) (req Request, n int, err error) {
+	if scanned <= 0 {
+		n, err = parseRequest(&req, b)
+		return req, n, err
+	}
 	end := findHeadEnd(b, scanned)
 	if end < 0 {
 		return req, 0, ErrNeedMore
@@ -198,35 +209,133 @@ func parseHead(req *Request, b []byte) (n int, err error) {
 	// character but tab, which must be the CR of a CRLF: a field line
 	// holds VCHAR, SP, HTAB and obs-text alone (RFC 9110 5.5), so a bare
 	// CR or LF, or any other control character, fails here.
+	//
+	// The control characters are taken from the bitmap one after the
+	// other (m holds those of block k not yet taken), so finding where a
+	// line ends does not wait on where the line before ended: the lines'
+	// other work overlaps.
 	pos := i + 2
+	k, m := (pos-sc.base)>>6-1, uint64(0)
 	for {
-		colon, i := sc.line(pos)
-		for i >= 0 && b[i] == '\t' {
-			_, i = sc.line(i + 1) // a tab in the value (one before the colon fails)
+		start, first := pos, -1 // the line's start and first control character
+		for {
+			for m == 0 {
+				if k+1 < sc.nb { // sc.next(k, pos), written out for a block in the window
+					k++
+					m = sc.ctl[k]
+					if d := pos - sc.base - k<<6; d > 0 {
+						m &^= uint64(1)<<uint(d) - 1
+					}
+					continue
+				}
+				var ok bool
+				if k, m, ok = sc.next(k, pos); !ok {
+					return 0, ErrBadRequest
+				}
+			}
+			i = sc.base + k<<6 + bits.TrailingZeros64(m)
+			m &= m - 1
+			if first < 0 {
+				first = i
+			}
+			if b[i] != '\t' {
+				break // a tab in the value (one before the colon fails below)
+			}
 		}
-		if i < 0 || b[i] != '\r' || i+1 == len(b) || b[i+1] != '\n' {
+		if b[i] != '\r' || i+1 >= len(b) || b[i+1] != '\n' {
 			return 0, ErrBadRequest
 		}
-		line := b[pos:i:i]
-		colon -= pos
+		m &= m - 1 // the LF, when in block k (else the block after skips it)
 		pos = i + 2
-		if len(line) == 0 {
+		if i == start {
 			break
 		}
 		// The name is token characters up to the colon (so a line that
 		// starts with a space, obsolete folding, fails here too). A name
 		// headerID knows is made of letters and '-' alone, so only the
-		// others are checked character by character.
-		if colon <= 0 {
+		// others are checked. The calls in this loop are written out for
+		// the usual cases: each costs more than its work (every live
+		// register is saved around it), about 10% of the handshake.
+		//
+		// sc.colon(start, first), for a colon in start's block:
+		colon := -1
+		if off := start - sc.base; off >= 0 {
+			if c := sc.col[off>>6] >> uint(off&63); c != 0 {
+				colon = start + bits.TrailingZeros64(c)
+				if colon >= first {
+					colon = -1
+				}
+			} else {
+				colon = sc.colon(start, first)
+			}
+		} else {
+			colon = sc.colon(start, first)
+		}
+		if colon <= start {
 			return 0, ErrBadRequest
 		}
-		id := headerID(line[:colon])
-		if id == hdrOther && tokenLen(line[:colon]) != colon {
-			return 0, ErrBadRequest
+		name := b[start:colon]
+		// headerID(name), written out up to the candidate's length, which
+		// turns most names away without a call.
+		id, n := hdrOther, len(name)
+		if n >= 4 {
+			if c := headerSlot(name); c.n == n {
+				// c.match(name), written out for names of up to 24 bytes
+				// (the longest it knows).
+				const fold = 0x20 * ones
+				switch {
+				case n < 8:
+					if (uint64(le32(name))|uint64(le32(name[n-4:]))<<32)|fold == c.last {
+						id = c.id
+					}
+				case n > 8 && n <= 16:
+					if le64(name)|fold == c.w[0] && le64(name[n-8:])|fold == c.last {
+						id = c.id
+					}
+				case n > 16 && n <= 24:
+					if le64(name)|fold == c.w[0] && le64(name[8:])|fold == c.w[1] && le64(name[n-8:])|fold == c.last {
+						id = c.id
+					}
+				default:
+					id = c.match(name)
+				}
+			}
 		}
-		value := trimOWS(line[colon+1:]) // free of control characters but tab
-		if err := req.header(id, value); err != nil {
-			return 0, err
+		if id == hdrOther {
+			// tokenLen(name) == n, written out for names of 4 to 16
+			// letters, digits and '-'.
+			switch {
+			case n >= 8 && n <= 16 && tokenWord(le64(name)) && tokenWord(le64(name[n-8:])):
+			case n >= 4 && n < 8 && tokenWord(uint64(le32(name))|uint64(le32(name[n-4:]))<<32):
+			case tokenLen(name) != n:
+				return 0, ErrBadRequest
+			}
+			continue // a header Request does not keep
+		}
+		value := trimOWS(b[colon+1 : i]) // free of control characters but tab
+		// req.header(id, value), written out for the headers whose value
+		// is only kept.
+		switch id {
+		case hdrHost:
+			if req.Host != nil {
+				return 0, ErrBadRequest // RFC 9112 3.2: more than one Host is a 400
+			}
+			req.Host = value
+		case hdrWSKey:
+			if req.Key != nil {
+				return 0, ErrBadKey
+			}
+			req.Key = value
+		case hdrOrigin:
+			setFirst(&req.Origin, value)
+		case hdrWSVersion:
+			setFirst(&req.WSVersion, value)
+		case hdrWSExtensions:
+			setFirst(&req.Extensions, value)
+		default:
+			if err := req.header(id, value); err != nil {
+				return 0, err
+			}
 		}
 	}
 	if req.Chunked && req.ContentLength >= 0 {
@@ -256,19 +365,28 @@ const (
 // candidate to compare. A name it knows is made of letters and '-' alone,
 // whatever else name holds.
 func headerID(name []byte) int {
-	n := len(name)
-	if n < 4 {
-		return hdrOther
+	if len(name) >= 4 {
+		if c := headerSlot(name); c.n == len(name) {
+			return c.match(name)
+		}
 	}
-	c := &headerTable[headerHash(n, name[2], name[n-1])]
-	if c.n != n {
-		return hdrOther
-	}
-	// OR-ing 0x20 folds upper-case letters to lower case and leaves the
-	// other token characters that could meet a candidate's letters and
-	// '-' alone (no token character becomes a letter or '-' but a letter
-	// or '-'), so words compare at once.
+	return hdrOther
+}
+
+// headerSlot is the one candidate headerID compares a name of four bytes
+// or more with (small enough to inline).
+func headerSlot(name []byte) *headerCand {
+	return &headerTable[headerHash(len(name), name[2], name[len(name)-1])]
+}
+
+// match returns c.id if name, as long as c's name, is c's name in any
+// case, else hdrOther. OR-ing 0x20 folds upper-case letters to lower case
+// and leaves the other token characters that could meet a candidate's
+// letters and '-' alone (no token character becomes a letter or '-' but a
+// letter or '-'), so words compare at once.
+func (c *headerCand) match(name []byte) int {
 	const fold = 0x20 * ones
+	n := len(name)
 	if n < 8 {
 		v := uint64(le32(name)) | uint64(le32(name[n-4:]))<<32
 		if v|fold != c.last {
@@ -340,19 +458,7 @@ var headerTable = func() (t [32]headerCand) {
 func tokenLen(line []byte) int {
 	i := 0
 	for ; i+8 <= len(line); i += 8 {
-		x := le64(line[i:])
-		if x&highs != 0 {
-			break
-		}
-		// With no control character about, OR-ing 0x20 maps only letters
-		// onto letters and only '-' onto '-' and digits onto digits. Each
-		// range test sets a lane's top bit when lo <= lane <= hi (lanes
-		// are below 0x80, so no carry crosses them).
-		y := x | 0x20*ones
-		lower := (y + (0x80-'a')*ones) &^ (y + (0x7F-'z')*ones)
-		digit := (y + (0x80-'0')*ones) &^ (y + (0x7F-'9')*ones)
-		dash := (y + (0x80-'-')*ones) &^ (y + (0x7F-'-')*ones)
-		if (lower|digit|dash)&highs != highs {
+		if !tokenWord(le64(line[i:])) {
 			break
 		}
 	}
@@ -360,6 +466,22 @@ func tokenLen(line []byte) int {
 		i++
 	}
 	return i
+}
+
+// tokenWord reports whether the eight bytes of x, none of them a control
+// character, are all letters, digits or '-'. With no control character
+// about, OR-ing 0x20 maps only letters onto letters and only '-' onto '-'
+// and digits onto digits. Each range test sets a lane's top bit when lo <=
+// lane <= hi (lanes are below 0x80, so no carry crosses them).
+func tokenWord(x uint64) bool {
+	if x&highs != 0 {
+		return false
+	}
+	y := x | 0x20*ones
+	lower := (y + (0x80-'a')*ones) &^ (y + (0x7F-'z')*ones)
+	digit := (y + (0x80-'0')*ones) &^ (y + (0x7F-'9')*ones)
+	dash := (y + (0x80-'-')*ones) &^ (y + (0x7F-'-')*ones)
+	return (lower|digit|dash)&highs == highs
 }
 
 // header takes the value of the header headerID calls id.
@@ -535,6 +657,7 @@ func indexByte(b []byte, c byte) int {
 type headScan struct {
 	b    []byte
 	base int // ctl[k] and colon[k] map b[base+64k:base+64k+64]
+	nb   int // how many blocks of the window are mapped
 	ctl  [scanBlocks]uint64
 	col  [scanBlocks]uint64
 }
@@ -550,6 +673,7 @@ func (s *headScan) fill(base int) {
 	s.base = base
 	b := s.b[base:]
 	n := min(len(b)>>6, scanBlocks)
+	s.nb = n
 	if n > 0 {
 		mapBlocks(b[:n<<6], s.ctl[:n], s.col[:n])
 	}
@@ -558,6 +682,7 @@ func (s *headScan) fill(base int) {
 		copy(last[:], b[n<<6:])
 		mapBlocks(last[:], s.ctl[n:n+1], s.col[n:n+1])
 		s.ctl[n] &= uint64(1)<<r - 1
+		s.nb = n + 1
 	}
 }
 
@@ -587,6 +712,54 @@ func (s *headScan) line(p int) (colon, end int) {
 		p = s.base + (k+1)<<6
 	}
 	return -1, -1
+}
+
+// next moves on from block k of the window to the block after it, mapping
+// the next window when k was its last, and returns that block's index and
+// its control characters at pos or after; ok is false past the end of b.
+func (s *headScan) next(k, pos int) (int, uint64, bool) {
+	k++
+	if k >= s.nb {
+		start := s.base + s.nb<<6
+		if s.nb < scanBlocks || start >= len(s.b) {
+			return k, 0, false
+		}
+		s.fill(start)
+		k = 0
+	}
+	m := s.ctl[k]
+	if d := pos - s.base - k<<6; d > 0 {
+		m &^= uint64(1)<<uint(d) - 1 // all of it when d >= 64
+	}
+	return k, m, true
+}
+
+// colon returns the index of the first colon in b[start:end], or -1. Its
+// block must be mapped in the window unless the window moved on since
+// start (a line longer than what is left of a window), when the bytes are
+// searched instead.
+func (s *headScan) colon(start, end int) int {
+	off := start - s.base
+	if off < 0 {
+		if c := indexByte(s.b[start:end], ':'); c >= 0 {
+			return start + c
+		}
+		return -1
+	}
+	k := off >> 6
+	c := s.col[k] >> uint(off&63)
+	for c == 0 {
+		k++
+		if k >= s.nb || s.base+k<<6 >= end {
+			return -1
+		}
+		c = s.col[k]
+		start = s.base + k<<6
+	}
+	if c := start + bits.TrailingZeros64(c); c < end {
+		return c
+	}
+	return -1
 }
 
 // mapBlocksGo is mapBlocks a machine word at a time: for each 64-byte

@@ -55,6 +55,42 @@ func BenchmarkSlotConnection(b *testing.B) {
 	}
 }
 
+// chromeUpgrade is the opening handshake of Chrome 126 for the board's echo
+// endpoint, as the board reads it.
+var chromeUpgrade = []byte("GET /ws HTTP/1.1\r\n" +
+	"Host: 127.0.0.1:8080\r\n" +
+	"Connection: Upgrade\r\n" +
+	"Pragma: no-cache\r\n" +
+	"Cache-Control: no-cache\r\n" +
+	"User-Agent: Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36\r\n" +
+	"Upgrade: websocket\r\n" +
+	"Origin: http://127.0.0.1:8080\r\n" +
+	"Sec-WebSocket-Version: 13\r\n" +
+	"Accept-Encoding: gzip, deflate, br, zstd\r\n" +
+	"Accept-Language: en-US,en;q=0.9\r\n" +
+	"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n" +
+	"Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n\r\n")
+
+// BenchmarkSlotUpgrade is the board's handshake: accept, Chrome's upgrade
+// request in one read, its 101 out, release.
+func BenchmarkSlotUpgrade(b *testing.B) {
+	bd := benchBoard(b)
+	in := make([]byte, 0, 1024)
+	out := make([]byte, 0, 4096)
+	var now int64
+	b.ReportAllocs()
+	for b.Loop() {
+		now += 1e6
+		p := &pipe{t: b, s: bd.Accept(now), now: now, out: out[:0]}
+		p.feed(append(in[:0], chromeUpgrade...))
+		if len(p.out) < 12 || string(p.out[9:12]) != "101" {
+			b.Fatalf("answer %q", p.out)
+		}
+		p.s.Release(p.now)
+		now = p.now
+	}
+}
+
 // BenchmarkSlotGETPage is an HTTP request for the board's page on a
 // kept-alive connection, answered whole.
 func BenchmarkSlotGETPage(b *testing.B) {

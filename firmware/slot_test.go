@@ -337,3 +337,28 @@ func TestRAMCountsQueueAndConns(t *testing.T) {
 		t.Fatalf("queue drained, still %+v", got)
 	}
 }
+
+// The board's handshake (Chrome's request in one read, parsed in one pass,
+// the 101 out) allocates nothing, nor does the slot's release.
+func TestSlotUpgradeAllocatesNothing(t *testing.T) {
+	b, err := firmware.NewBoard(firmware.Config{Slots: 2, RxBuf: 2048, TxBuf: 2048, MaxMessage: 4096}, nil, nil, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := make([]byte, 0, 1024)
+	out := make([]byte, 0, 4096)
+	var now int64
+	allocs := testing.AllocsPerRun(200, func() {
+		now += 1e6
+		p := pipe{t: t, s: b.Accept(now), now: now, out: out[:0]}
+		p.feed(append(in[:0], chromeUpgrade...))
+		if len(p.out) < 12 || string(p.out[9:12]) != "101" {
+			t.Fatalf("answer %q", p.out)
+		}
+		p.s.Release(p.now)
+		now = p.now
+	})
+	if allocs != 0 {
+		t.Errorf("an upgrade allocates %.1f times", allocs)
+	}
+}
