@@ -79,6 +79,7 @@ type Server struct {
 	sndWindow  int
 	drain      [2048]byte // what a lingering connection still sends goes here
 	segPool    []seg
+	acks       []ackLog // per connection, with segPool
 	base       time.Time
 	armed      int64
 	paused     bool // a full backlog or syn-drop board: the listener is out of epoll
@@ -122,19 +123,28 @@ type conn struct {
 	// and when each part reopens (an array pointer: 8 B a slot, not a
 	// slice's 24; the fields are ordered so the struct packs, as 10,000
 	// slots hold one each).
-	wnd                          *[segsPerConn]seg // n in end, reopen time in release
-	segHead, segN, wndHead, wndN int32
-	wndUsed                      int32
-	// What the client has had, for the send buffer: the latest output's
-	// ends and release times, oldest first (ackedBy). Bytes before
-	// ackBase are older than the record.
-	acked                         *[segsPerConn]seg
-	ackHead                       int32
-	ackN                          int32
-	ackBase                       uint64
+	wnd                           *[segsPerConn]seg // n in end, reopen time in release
+	segHead, segN, wndHead, wndN  int32
+	wndUsed                       int32
 	readable, writable, lingering bool // lingering: the board is done, draining input until the client's FIN
 	hup                           bool // the peer's FIN or an error was reported: read to the end
 }
+
+// An ackLog is what the client of a connection has had, for the board's
+// send buffer: its latest outputs' ends and release times, oldest first
+// (ackedBy). Bytes before base are older than the record. Kept beside
+// the conns, only when output is scheduled, so a raw board's slot does
+// not carry it.
+type ackLog struct {
+	rec     [ackRecord]seg
+	base    uint64
+	head, n uint8
+}
+
+// ackRecord is how many of its latest outputs a connection remembers for
+// its send buffer (appends within 50 µs of each other count as one: a
+// stream's round, a burst of replies); older bytes free at once.
+const ackRecord = 8
 
 const (
 	tagListener = -1
@@ -191,7 +201,8 @@ func Start(opts Options) (*Server, error) {
 	s.tails = newTailGen(opts.Link.Tails)
 	s.delayed = opts.Link.RTT > 0 || s.cpu.on || s.tails != nil
 	if s.delayed {
-		s.segPool = make([]seg, 3*n*segsPerConn)
+		s.segPool = make([]seg, 2*n*segsPerConn)
+		s.acks = make([]ackLog, n)
 	}
 	if opts.Link.RTT > 0 {
 		s.window = b.Config().RxBuf
@@ -616,8 +627,7 @@ func (s *Server) acceptAll(now int64) {
 		s.conns[i] = conn{fd: fd, slot: sl, writable: true}
 		if s.segPool != nil {
 			s.conns[i].segs = (*[segsPerConn]seg)(s.segPool[i*segsPerConn : (i+1)*segsPerConn])
-			k := (2*len(s.conns) + i) * segsPerConn
-			s.conns[i].acked = (*[segsPerConn]seg)(s.segPool[k : k+segsPerConn])
+			s.acks[i] = ackLog{} // a new connection: its offsets start again
 		}
 		s.service(i, now)
 		s.tuneBacklog()
@@ -834,7 +844,7 @@ func (s *Server) service(i int, now int64) {
 	took := 0           // bytes the shared link granted in this call
 	for {
 		progress := false
-		s.noteTx(c, now)
+		s.noteTx(i, now)
 		// Reads first, and at most a quantum each way per turn: on a
 		// saturated link the two directions take turns, so a close or a
 		// ping is not starved behind a stream (nor a reply behind a flood).
@@ -898,7 +908,7 @@ func (s *Server) service(i int, now int64) {
 				}
 			}
 		}
-		s.noteTx(c, now)
+		s.noteTx(i, now)
 		if c.writable {
 			pend := sl.TxPending()
 			k := len(pend)
@@ -958,7 +968,7 @@ func (s *Server) service(i int, now int64) {
 			break
 		}
 	}
-	s.noteTx(c, now)
+	s.noteTx(i, now)
 	d := sl.Deadline()
 	if wait > 0 && (d == 0 || wait < d) {
 		d = wait
@@ -991,7 +1001,8 @@ func (s *Server) inputHold(now int64) int64 { return s.tails.hold(now) }
 // noteTx records bytes the slot appended since the last look, charges the
 // CPU for sending them and schedules their release: when the CPU has
 // finished the work, plus the link's delay and tail.
-func (s *Server) noteTx(c *conn, now int64) {
+func (s *Server) noteTx(i int, now int64) {
+	c := &s.conns[i]
 	if !s.delayed {
 		return
 	}
@@ -1004,7 +1015,7 @@ func (s *Server) noteTx(c *conn, now int64) {
 	// time: the host's loop learns of it later).
 	var room int64
 	if s.sndWindow > 0 && a > uint64(s.sndWindow) {
-		room = c.ackedBy(a - uint64(s.sndWindow))
+		room = s.acks[i].ackedBy(a - uint64(s.sndWindow))
 	}
 	out, more := s.cpu.output(now, int(a-c.seen), room, c.lastRelease)
 	if s.cpu.on {
@@ -1016,7 +1027,7 @@ func (s *Server) noteTx(c *conn, now int64) {
 		rel = c.lastRelease // in order: a late packet holds those behind it
 	}
 	c.lastRelease = rel
-	c.delivered(a, rel)
+	s.acks[i].delivered(a, rel)
 	if c.segN > 0 {
 		last := &c.segs[int(c.segHead+c.segN-1)%len(c.segs)]
 		if last.release >= rel-int64(50*time.Microsecond) || int(c.segN) == len(c.segs) {
@@ -1032,35 +1043,32 @@ func (s *Server) noteTx(c *conn, now int64) {
 }
 
 // delivered records that the client has the bytes up to end at rel.
-func (c *conn) delivered(end uint64, rel int64) {
-	if c.acked == nil {
-		return
-	}
-	if c.ackN > 0 {
-		last := &c.acked[int(c.ackHead+c.ackN-1)%len(c.acked)]
+func (l *ackLog) delivered(end uint64, rel int64) {
+	if l.n > 0 {
+		last := &l.rec[(int(l.head)+int(l.n)-1)%ackRecord]
 		if last.release >= rel-int64(50*time.Microsecond) {
 			last.end, last.release = end, max(last.release, rel)
 			return
 		}
 	}
-	if int(c.ackN) == len(c.acked) {
-		c.ackBase = c.acked[c.ackHead].end
-		c.ackHead = (c.ackHead + 1) % int32(len(c.acked))
-		c.ackN--
+	if l.n == ackRecord {
+		l.base = l.rec[l.head].end
+		l.head = uint8((int(l.head) + 1) % ackRecord)
+		l.n--
 	}
-	c.acked[int(c.ackHead+c.ackN)%len(c.acked)] = seg{end: end, release: rel}
-	c.ackN++
+	l.rec[(int(l.head)+int(l.n))%ackRecord] = seg{end: end, release: rel}
+	l.n++
 }
 
 // ackedBy is when the client had every byte before off (its release:
 // the emulated link delivers, and acknowledges, at release), or 0 when
 // that is older than the record.
-func (c *conn) ackedBy(off uint64) int64 {
-	if c.acked == nil || off <= c.ackBase {
+func (l *ackLog) ackedBy(off uint64) int64 {
+	if off <= l.base {
 		return 0
 	}
-	for k := int32(0); k < c.ackN; k++ {
-		if r := c.acked[int(c.ackHead+k)%len(c.acked)]; r.end >= off {
+	for k := 0; k < int(l.n); k++ {
+		if r := l.rec[(int(l.head)+k)%ackRecord]; r.end >= off {
 			return r.release
 		}
 	}

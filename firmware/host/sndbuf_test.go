@@ -6,7 +6,7 @@ import "testing"
 // the client's at the release of the output that held them, and a record
 // that lost them says so (0) instead of inventing a time.
 func TestAckedBy(t *testing.T) {
-	c := &conn{acked: new([segsPerConn]seg)}
+	c := &ackLog{}
 	if got := c.ackedBy(1); got != 0 {
 		t.Fatalf("nothing delivered: ackedBy(1) = %d, want 0", got)
 	}
@@ -21,16 +21,16 @@ func TestAckedBy(t *testing.T) {
 			t.Errorf("ackedBy(%d) = %d, want %d", x.off, got, x.want)
 		}
 	}
-	if c.ackN != 2 {
-		t.Errorf("%d records, want 2 (the third joined the second)", c.ackN)
+	if c.n != 2 {
+		t.Errorf("%d records, want 2 (the third joined the second)", c.n)
 	}
 	// A full record forgets its oldest: what it held is older than the
 	// record, not delivered at some later release.
-	for i := 0; i < segsPerConn; i++ {
+	for i := 0; i < ackRecord; i++ {
 		c.delivered(uint64(400+100*i), int64(10_000_000+1_000_000*i))
 	}
-	if c.ackN != segsPerConn {
-		t.Fatalf("%d records, want %d", c.ackN, segsPerConn)
+	if c.n != ackRecord {
+		t.Fatalf("%d records, want %d", c.n, ackRecord)
 	}
 	if got := c.ackedBy(150); got != 0 {
 		t.Errorf("forgotten bytes: ackedBy(150) = %d, want 0", got)

@@ -218,6 +218,6 @@ var Mutants = []Mutant{
 		From: "\tt = max(t, min(room, now)) // not before the send buffer had room\n", To: "",
 		Pkgs: []string{"./lab"}, Run: "TestSweepShapes"},
 	{Name: "host/delivery-record-wrong-entry", File: "firmware/host/server.go",
-		From: "if r := c.acked[int(c.ackHead+k)%len(c.acked)]; r.end >= off {", To: "if r := c.acked[int(c.ackHead+k)%len(c.acked)]; r.end+1 >= off || k > 0 {",
+		From: "if r := l.rec[(int(l.head)+k)%ackRecord]; r.end >= off {", To: "if r := l.rec[(int(l.head)+k)%ackRecord]; r.end+1 >= off || k > 0 {",
 		Pkgs: []string{"./firmware/host"}, Run: "TestAckedBy"},
 }
