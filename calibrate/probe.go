@@ -225,15 +225,31 @@ func Probe(ctx context.Context, o Options) (*Measurements, error) {
 	}
 	// Throughput both ways at two sizes (under the cap).
 
+	// A server without the board's /ws/source and /ws/sink (a foreign
+	// echo server) streams nothing down and echoes the upload back (the
+	// upload then stalls): a direction that measured nothing at the first
+	// size is not probed again.
+	noDown, noUp := false, false
 	for _, n := range thrSizes {
 		if m.Cap > 0 {
 			n = min(n, m.Cap)
 		}
-		if p, err := o.down(ctx, n, o.dur(thrDur)); err == nil {
-			m.Down = append(m.Down, p)
+		if !noDown {
+			p, err := o.down(ctx, n, o.dur(thrDur))
+			if err == nil && p.MBps > 0 {
+				m.Down = append(m.Down, p)
+			} else {
+				noDown = true
+				o.logf("download: nothing streamed from /ws/source: not probed again")
+			}
 		}
-		if p, err := o.up(ctx, n, o.dur(thrDur)); err == nil {
-			m.Up = append(m.Up, p)
+		if !noUp {
+			if p, err := o.up(ctx, n, o.dur(thrDur)); err == nil {
+				m.Up = append(m.Up, p)
+			} else {
+				noUp = true
+				o.logf("upload: /ws/sink did not take it: not probed again")
+			}
 		}
 	}
 	// Idle behaviour.
