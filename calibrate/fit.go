@@ -318,12 +318,19 @@ func FitModel(ctx context.Context, m *Measurements, o Options, name string) (*Fi
 	e1 := m.smallEcho()
 	mc := float64(base.CPU.MessageCost(32)) / 1e9
 	tp := twinParams{k: 1, rtt: base.Link.RTT, bps: base.Link.Bps, rx: b.RxBuf}
+	// bounded: the rate did not saturate, but the board served more
+	// messages than the preset's CPU could: its cost per message is at
+	// most 1/rate (a foreign server on a fast CPU).
+	bounded := false
 	if mc > 0 && saturated {
 		// The saturated service time is the CPU's: the channel's accesses
 		// run beside it and are shared by the queued clients' frames.
 		tp.k = clamp(1/sat.Msgs/mc, 0.05, 50)
+	} else if mc > 0 && sat.Msgs > 0 && 1/sat.Msgs < mc {
+		tp.k, bounded = clamp(1/sat.Msgs/mc, 0.001, 1), true
 	}
-	// Unsaturated, the rate says nothing of the CPU: the preset's (k 1).
+	// Unsaturated, the rate says nothing more of the CPU: the preset's (k
+	// 1), or the bound.
 	// A lone client's echo: the wire, the hand-off, the wake-up of an idle
 	// core, the CPU, and two channel accesses (one each way, alone).
 	tp.rtt = max(0, int64(e1.P50*1e6)-int64(float64(base.CPU.MessageCost(32)+base.CPU.Wake)*tp.k)-base.CPU.Handoff-2*base.Link.Airtime)
@@ -365,19 +372,21 @@ func FitModel(ctx context.Context, m *Measurements, o Options, name string) (*Fi
 			return math.Pow(math.Log(a/b), 2)
 		}
 		rateErr := lerr(tf.rate, sat.Msgs)
-		if !saturated {
+		if !saturated && !(bounded && tf.rate < sat.Msgs) {
 			rateErr = 0
 		}
 		if e := lerr(tf.p50, e1.P50) + rateErr + lerr(tf.down, down.MBps) + lerr(tf.up, up.MBps); e < bestErr {
 			bestTP, bestTF, bestErr = tp, tf, e
 		}
-		done := near(tf.p50, e1.P50, 0.04) && (!saturated || near(tf.rate, sat.Msgs, 0.04)) &&
+		done := near(tf.p50, e1.P50, 0.04) && (!saturated || near(tf.rate, sat.Msgs, 0.04)) && (!bounded || tf.rate >= 0.96*sat.Msgs) &&
 			(!haveDown || near(tf.down, down.MBps, 0.04)) && (!haveUp || near(tf.up, up.MBps, 0.04))
 		if done || round == 3 {
 			break
 		}
 		if tf.rate > 0 && saturated {
 			tp.k = clamp(tp.k*math.Pow(tf.rate/sat.Msgs, 1.2), 0.05, 50)
+		} else if tf.rate > 0 && bounded && tf.rate < sat.Msgs {
+			tp.k = clamp(tp.k*math.Pow(tf.rate/sat.Msgs, 1.2), 0.001, 1)
 		}
 		tp.rtt = max(0, tp.rtt+int64((e1.P50-tf.p50)*1e6))
 		if haveDown && tf.down > 0 && tp.bps > 0 {
@@ -419,6 +428,10 @@ func FitModel(ctx context.Context, m *Measurements, o Options, name string) (*Fi
 		f.add("cpu_message", float64(scaleCPU(base.CPU, tp.k).MessageCost(32))/1e6, "ms", true,
 			"fitted: preset %s's CPU costs x%.3f so the twin's saturated rate meets the measured one; its split (per message, segment, byte, hand-off %s) assumed from %s",
 			base.Name, tp.k, time.Duration(base.CPU.Handoff), base.Name)
+	} else if bounded {
+		f.add("cpu_message", float64(scaleCPU(base.CPU, tp.k).MessageCost(32))/1e6, "ms", false,
+			"an upper bound: the rate did not saturate (%.1f msgs/s at %d clients x%d in flight, more than preset %s's CPU serves): its costs x%.3g so the twin serves at least that rate; the true cost may be lower",
+			sat.Msgs, sat.Clients, max(sat.Window, 1), base.Name, tp.k)
 	} else {
 		f.add("cpu_message", float64(base.CPU.MessageCost(32))/1e6, "ms", false,
 			"the rate did not saturate at %d clients (the board holds no more): %s", sat.Clients, assumed("cpu"))
