@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 
 	"time"
 
@@ -22,6 +23,9 @@ type Figure struct {
 	Unit     string  `json:"unit"`
 	Measured bool    `json:"measured"` // false: assumed from the nearest preset
 	Source   string  `json:"source"`
+	// Err is the figure's standard error where the probe gives one
+	// (0: not estimated).
+	Err float64 `json:"err,omitempty"`
 }
 
 // Fit is the model fitted to a board's probes.
@@ -171,12 +175,13 @@ type twinParams struct {
 	rtt int64   // ns
 	bps int64
 	rx  int
+	air int64 // ns of one channel access
 }
 
 func (f *Fit) build(base catalog.Preset, tp twinParams) catalog.Preset {
 	p := base
 	p.CPU = scaleCPU(base.CPU, tp.k)
-	p.Link.RTT, p.Link.Bps = tp.rtt, tp.bps
+	p.Link.RTT, p.Link.Bps, p.Link.Airtime = tp.rtt, tp.bps, tp.air
 	p.Board.RxBuf = tp.rx
 	p.Board.HeapBudget = 0 // the budget is settled after the fit
 	return p
@@ -331,9 +336,36 @@ func FitModel(ctx context.Context, m *Measurements, o Options, name string) (*Fi
 	}
 	// Unsaturated, the rate says nothing more of the CPU: the preset's (k
 	// 1), or the bound.
+	// The channel's access: a message under a segment pays one each way,
+	// one of a segment or more goes as bulk at the goodput without one
+	// (host's channel; 802.11 aggregation): the p50 gap between the echoes
+	// just under and just over a segment is two accesses, less the extra
+	// bytes' CPU and serialisation.
+	gap, gapN, haveGap := m.airGap()
+	tp.air = base.Link.Airtime
+	airErr, airRejected := 0.0, -1.0 // ns: one standard error; a gap's access too noisy to use
+	if haveGap {
+		airErr = m.p50Err(gapN) * math.Sqrt2 / 2 * 1e6
+		extra := float64(scaleCPU(base.CPU, tp.k).MessageCost(airBulk) - scaleCPU(base.CPU, tp.k).MessageCost(airSmall))
+		if tp.bps > 0 {
+			extra += 2 * float64(airBulk-airSmall) * 8e9 / float64(tp.bps)
+		}
+		a := clamp((gap*1e6+extra)/2, 0, maxAirtime)
+		// Resolved when the gap's noise leaves the access within half of
+		// itself (or within 0.5 ms of none, a wired link): else the
+		// preset's stays, marked assumed.
+		if airErr <= max(0.5*a, 0.5e6) {
+			tp.air = int64(a)
+		} else {
+			airRejected, haveGap = a, false
+		}
+	}
+	// The tail: fitted after the rounds on the twin's body (its echo
+	// without the heavy tail); the rounds run the preset's.
+	presetTails := base.Link.Tails
 	// A lone client's echo: the wire, the hand-off, the wake-up of an idle
 	// core, the CPU, and two channel accesses (one each way, alone).
-	tp.rtt = max(0, int64(e1.P50*1e6)-int64(float64(base.CPU.MessageCost(32)+base.CPU.Wake)*tp.k)-base.CPU.Handoff-2*base.Link.Airtime)
+	tp.rtt = max(0, int64(e1.P50*1e6)-int64(float64(base.CPU.MessageCost(32)+base.CPU.Wake)*tp.k)-base.CPU.Handoff-2*tp.air)
 	down, haveDown := m.largest(m.Down)
 	up, haveUp := m.largest(m.Up)
 	// The link carries at least the goodput either way plus the headers
@@ -361,8 +393,8 @@ func FitModel(ctx context.Context, m *Measurements, o Options, name string) (*Fi
 		}
 		f.Rounds = append(f.Rounds, TwinRound{RTTms: float64(tp.rtt) / 1e6, CPUScale: tp.k, Mbps: float64(tp.bps) / 1e6, Rx: tp.rx,
 			P50: tf.p50, Rate: tf.rate, Down: tf.down, Up: tf.up})
-		o.logf("twin round %d: rtt %.2f ms, cpu x%.3f, %.2f Mbit/s, rx %d: p50 %.2f/%.2f ms, rate %.1f/%.1f, down %.3f/%.3f, up %.3f/%.3f MB/s (twin/measured)",
-			round+1, float64(tp.rtt)/1e6, tp.k, float64(tp.bps)/1e6, tp.rx, tf.p50, e1.P50, tf.rate, sat.Msgs, tf.down, down.MBps, tf.up, up.MBps)
+		o.logf("twin round %d: rtt %.2f ms, cpu x%.3f, %.2f Mbit/s, rx %d, airtime %.2f ms: p50 %.2f/%.2f ms, rate %.1f/%.1f, down %.3f/%.3f, up %.3f/%.3f MB/s (twin/measured)",
+			round+1, float64(tp.rtt)/1e6, tp.k, float64(tp.bps)/1e6, tp.rx, float64(tp.air)/1e6, tf.p50, e1.P50, tf.rate, sat.Msgs, tf.down, down.MBps, tf.up, up.MBps)
 		// The round whose twin came closest is the fit (each round's
 		// figures are as noisy as the board's).
 		lerr := func(a, b float64) float64 {
@@ -397,6 +429,30 @@ func FitModel(ctx context.Context, m *Measurements, o Options, name string) (*Fi
 		}
 	}
 	tp, tf = bestTP, bestTF
+	// The heavy tail: the board's small-echo quantiles against the twin's
+	// body (the same echo on the twin without the heavy tail: its CPU
+	// spread, jitter and loss), a mixture fitted on the grid.
+	tl, tailSeen, tailWhy := presetTails, false, ""
+	{
+		body := base
+		body.Link.Tails.TailP = 0
+		bt := f.build(body, tp)
+		if bt.Link.Tails.On() {
+			bt.Link.Tails.Seed = rand.Uint64()
+		}
+		var bq []float64
+		if srv, err := StartTwin(bt, "127.0.0.1:0"); err == nil {
+			ob := f.opts
+			ob.Target, ob.Log = srv.WSURL("/ws"), nil
+			if _, q, err := ob.echoTail(ctx, 32, time.Duration(e1.Dur*1e9), nil); err == nil {
+				bq = q
+			}
+			srv.Close()
+		}
+		tl, tailSeen, tailWhy = fitTails(e1, bq, presetTails)
+		o.logf("tail: %s", tailWhy)
+	}
+	base.Link.Tails = tl
 	// How well the probes constrain bandwidth and window: the twin at
 	// half and at twice the figure; the probe sees it when it binds: the
 	// twin's figure falls by a quarter or more at half of it (twice is
@@ -452,8 +508,25 @@ func FitModel(ctx context.Context, m *Measurements, o Options, name string) (*Fi
 		f.add("rx", float64(tp.rx), "B", false, "upload %.3f MB/s is not window-bound; %s", up.MBps, assumed("buffers"))
 	}
 	f.add("tx", float64(b.TxBuf), "B", false, "%s", assumed("buffers"))
-	f.add("airtime", float64(base.Link.Airtime)/1e6, "ms", false, "assumed from preset %s (not separable from the CPU cost by these probes)", base.Name)
-	f.add("tails", 0, "", false, "%s (the report compares p99/p999)", assumed("tails"))
+	if haveGap {
+		f.add("airtime", float64(tp.air)/1e6, "ms", true, "measured: one-client echo p50 %d B %.2f ms against %d B %.2f ms (n %d): the gap is two channel accesses (under a segment; one over goes as bulk) less the extra bytes' CPU and serialisation; the wire round trip takes the rest",
+			airSmall, m.echoAt(airSmall).P50, airBulk, m.echoAt(airBulk).P50, gapN)
+		f.Figures[len(f.Figures)-1].Err = airErr / 1e6
+	} else if airRejected >= 0 {
+		f.add("airtime", float64(tp.air)/1e6, "ms", false, "not resolved: the one-client echo p50 %d B %.2f ms against %d B %.2f ms (n %d) gives %.2f ms ±%.2f (one standard error, from the small echo's spread), noisier than half of it: %s",
+			airSmall, m.echoAt(airSmall).P50, airBulk, m.echoAt(airBulk).P50, gapN, airRejected/1e6, airErr/1e6, assumed("link"))
+		f.Figures[len(f.Figures)-1].Err = airErr / 1e6
+	} else {
+		f.add("airtime", float64(tp.air)/1e6, "ms", false, "no one-client echo both under (%d B) and over (%d B) a segment: %s", airSmall, airBulk, assumed("link"))
+	}
+	if tailSeen {
+		f.add("tail_p", tl.TailP, "", true, "measured: %s", tailWhy)
+		f.add("tail_min", float64(tl.TailMin)/1e6, "ms", true, "measured: %s; its shape (alpha %.1f, max %s), the jitter %s, loss %.2g%% and power save %v %s",
+			tailWhy, tl.TailAlpha, time.Duration(tl.TailMax), time.Duration(tl.Jitter), tl.Loss*100, tl.PowerSave, assumed("tails"))
+	} else {
+		f.add("tail_p", tl.TailP, "", false, "%s; %s", tailWhy, assumed("tails"))
+		f.add("tail_min", float64(tl.TailMin)/1e6, "ms", false, "%s; %s", tailWhy, assumed("tails"))
+	}
 	if b.QueueLen > 0 {
 		f.add("queue", float64(b.QueueLen), "", false, "%s", assumed("queue"))
 	}
@@ -510,4 +583,140 @@ func ordinal(n int) string {
 		suf = "th"
 	}
 	return fmt.Sprintf("%d%s", n, suf)
+}
+
+// The echo sizes the access gap is read from: one just under a segment
+// (pays an access each way) and one just over (bulk).
+const (
+	airSmall = 1400
+	airBulk  = 1500
+)
+
+// maxAirtime bounds a fitted access (a congested 2.4 GHz channel's).
+const maxAirtime = 50e6
+
+// echoAt is the one-client echo point of size bytes (zero when absent).
+func (m *Measurements) echoAt(size int) Point {
+	for _, p := range m.Echo {
+		if p.Size == size && p.Clients == 1 {
+			return p
+		}
+	}
+	return Point{}
+}
+
+// airGap is the p50 gap (ms) between the one-client echoes under and over
+// a segment, and the fewer echoes of the two.
+func (m *Measurements) airGap() (gap float64, n int64, ok bool) {
+	a, b := m.echoAt(airSmall), m.echoAt(airBulk)
+	if a.N < 10 || b.N < 10 {
+		return 0, 0, false
+	}
+	return a.P50 - b.P50, min(a.N, b.N), true
+}
+
+// minTailN is the fewest small echoes a tail is read from.
+const minTailN = 100
+
+// p50Err is the standard error (ms) of a p50 of n one-client echoes,
+// from the small echo's spread (its quartiles): 1.253 sigma / sqrt(n).
+func (m *Measurements) p50Err(n int64) float64 {
+	q := m.smallEcho().Tail
+	if len(q) != len(TailLevels) || n <= 0 {
+		return 0
+	}
+	sigma := (quantileAt(q, 0.75) - quantileAt(q, 0.25)) / 1.349
+	return 1.253 * sigma / math.Sqrt(float64(n))
+}
+
+// quantileAt interpolates a quantile grid (at TailLevels) at level.
+func quantileAt(q []float64, level float64) float64 {
+	if level <= TailLevels[0] {
+		return q[0]
+	}
+	for i := 1; i < len(TailLevels); i++ {
+		if TailLevels[i] >= level {
+			l0, l1 := TailLevels[i-1], TailLevels[i]
+			return q[i-1] + (q[i]-q[i-1])*(level-l0)/(l1-l0)
+		}
+	}
+	return q[len(q)-1]
+}
+
+// The levels the tail fit matches: the upper fifth, where a tail of a
+// few percent lives.
+const tailFitFrom = 0.80
+
+// fitTails fits the heavy tail (its probability and minimum; the shape,
+// cap, jitter, loss and power save stay def's) to the one-client small
+// echo's quantiles e.Tail, given body, the same echo's quantiles on the
+// twin without the heavy tail: each echo is a body draw plus, with
+// probability p, a Pareto draw of minimum m (def's alpha and cap). The
+// mixture's quantiles are drawn (a fixed seed) for each (p, m) on a grid
+// and the pair closest to the board's over the upper fifth (log
+// latencies) is the fit. Without a body it keeps def.
+func fitTails(e Point, body []float64, def host.Tails) (host.Tails, bool, string) {
+	t := def
+	if t.TailAlpha <= 0 {
+		t.TailAlpha = 1.5
+	}
+	q := e.Tail
+	if len(q) != len(TailLevels) || e.N < minTailN {
+		return def, false, fmt.Sprintf("%d small echoes (fewer than %d) read no tail", e.N, minTailN)
+	}
+	if len(body) != len(TailLevels) {
+		return def, false, "the twin's body echo measured nothing"
+	}
+	const draws = 8000
+	r := rand.New(rand.NewPCG(13, 17))
+	us, ut, uc := make([]float64, draws), make([]float64, draws), make([]float64, draws)
+	for i := range us {
+		us[i], ut[i], uc[i] = r.Float64(), 1-r.Float64(), r.Float64()
+	}
+	bodyAt := make([]float64, draws)
+	for i, u := range us {
+		bodyAt[i] = quantileAt(body, u)
+	}
+	var levels []int
+	for i, l := range TailLevels {
+		if l >= tailFitFrom && l <= 0.99 {
+			levels = append(levels, i)
+		}
+	}
+	x := make([]float64, draws)
+	cost := func(p, m float64) float64 {
+		for i := range x {
+			x[i] = bodyAt[i]
+			if uc[i] < p {
+				d := m * math.Pow(ut[i], -1/t.TailAlpha)
+				if t.TailMax > 0 {
+					d = min(d, float64(t.TailMax)/1e6)
+				}
+				x[i] += d
+			}
+		}
+		slices.Sort(x)
+		c := 0.0
+		for _, k := range levels {
+			v := x[min(int(TailLevels[k]*draws), draws-1)]
+			c += math.Pow(math.Log(max(v, 1e-3)/max(q[k], 1e-3)), 2)
+		}
+		return c
+	}
+	bestP, bestM, best := 0.0, 0.0, cost(0, 0)
+	none := best
+	for p := 0.005; p <= 0.2001; p += 0.005 {
+		for m := 1.0; m <= 200; m *= 1.08 {
+			if c := cost(p, m); c < best {
+				bestP, bestM, best = p, m, c
+			}
+		}
+	}
+	t.TailP, t.TailMin = bestP, int64(bestM*1e6)
+	if bestP == 0 {
+		t.TailP = 0
+		return t, true, fmt.Sprintf("%d small echoes: their upper fifth is the twin's body's (no heavy tail fits better)", e.N)
+	}
+	return t, true, fmt.Sprintf("%d small echoes: p50 %.2f p90 %.2f p99 %.2f ms against the twin's body p50 %.2f p90 %.2f p99 %.2f ms: a tail of %.1f%% from %.1f ms fits (misfit %.3g, %.3g without a tail), about %.0f tail echoes",
+		e.N, q[99], quantileAt(q, 0.9), quantileAt(q, 0.99), body[99], quantileAt(body, 0.9), quantileAt(body, 0.99), bestP*100, bestM, best, none, bestP*float64(e.N))
 }

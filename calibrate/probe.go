@@ -99,7 +99,20 @@ type Point struct {
 	MBps    float64 `json:"mb_per_sec"` // one-way payload, 10^6 B/s
 	Errors  int64   `json:"errors,omitempty"`
 	Dur     float64 `json:"duration_s,omitempty"` // how long the probe loaded the board, s
+	// Tail is the latency at TailLevels, ms (the one-client small echo
+	// only): where the tail starts and how heavy it is.
+	Tail []float64 `json:"tail_quantiles_ms,omitempty"`
 }
+
+// TailLevels are the quantiles of the small echo's latency the tail fit
+// reads: every half percent, and the p999.
+var TailLevels = func() []float64 {
+	var l []float64
+	for q := 5; q < 1000; q += 5 {
+		l = append(l, float64(q)/1000)
+	}
+	return append(l, 0.999)
+}()
 
 // Measurements are the probes' raw figures.
 type Measurements struct {
@@ -160,10 +173,13 @@ func Probe(ctx context.Context, o Options) (*Measurements, error) {
 	// enough for the tail.
 	for i, n := range echoSizes {
 		d := o.dur(3 * time.Second)
-		if i == 0 {
-			d = o.dur(10 * time.Second)
+		switch {
+		case i == 0: // the tail's: a few hundred echoes at the test's scale
+			d = o.dur(20 * time.Second)
+		case n == airSmall || n == airBulk: // the access gap's: a difference of two p50s
+			d = o.dur(6 * time.Second)
 		}
-		p, err := o.echo(ctx, 1, n, d, hs)
+		p, tq, err := o.echoTail(ctx, n, d, hs)
 		if err != nil {
 			if i == 0 {
 				return nil, err
@@ -171,10 +187,11 @@ func Probe(ctx context.Context, o Options) (*Measurements, error) {
 			o.logf("echo %d B: %v (skipped)", n, err)
 			continue
 		}
-		m.Echo = append(m.Echo, p)
 		if i == 0 {
 			m.TailN = p.N
+			p.Tail = tq
 		}
+		m.Echo = append(m.Echo, p)
 	}
 	// Rate as clients rise, until it stops growing.
 	best := 0.0
@@ -279,6 +296,28 @@ func clientsUpTo(cs []int, held int, refuses bool) []int {
 // echo is a closed-loop echo of size-byte messages on clients connections.
 func (o *Options) echo(ctx context.Context, clients, size int, d time.Duration, hs *results.Histogram) (Point, error) {
 	return o.echoW(ctx, clients, size, 0, d, hs)
+}
+
+// echoTail is a one-client echo that also returns its latency at
+// TailLevels (ms).
+func (o *Options) echoTail(ctx context.Context, size int, d time.Duration, hs *results.Histogram) (Point, []float64, error) {
+	r, err := o.run(ctx, loadgen.Spec{Scenario: loadgen.Echo, Conns: 1, Size: size, Duration: d})
+	if err != nil {
+		return Point{}, nil, err
+	}
+	p := point(r, 1, size)
+	p.Dur = d.Seconds()
+	if h := r.Histograms[results.HistHandshake]; h != nil && hs != nil {
+		_ = hs.Add(h)
+	}
+	var tq []float64
+	if h := r.Histograms[results.HistLatency]; h != nil && h.Count() > 0 {
+		for _, q := range TailLevels {
+			tq = append(tq, float64(h.Quantile(q))/1e3)
+		}
+	}
+	o.logf("echo 1 clients x1 %5d B: %.1f msgs/s, p50 %.2f ms p99 %.2f ms (n %d)", size, p.Msgs, p.P50, p.P99, p.N)
+	return p, tq, nil
 }
 
 // satWindow is the messages in flight per client of the saturation point.
