@@ -8,6 +8,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
+	"strings"
 
 	"time"
 
@@ -336,30 +337,9 @@ func FitModel(ctx context.Context, m *Measurements, o Options, name string) (*Fi
 	}
 	// Unsaturated, the rate says nothing more of the CPU: the preset's (k
 	// 1), or the bound.
-	// The channel's access: a message under a segment pays one each way,
-	// one of a segment or more goes as bulk at the goodput without one
-	// (host's channel; 802.11 aggregation): the p50 gap between the echoes
-	// just under and just over a segment is two accesses, less the extra
-	// bytes' CPU and serialisation.
-	gap, gapN, haveGap := m.airGap()
+	// The channel's access is fitted after the rounds (airFit); the
+	// rounds run the preset's.
 	tp.air = base.Link.Airtime
-	airErr, airRejected := 0.0, -1.0 // ns: one standard error; a gap's access too noisy to use
-	if haveGap {
-		airErr = m.p50Err(gapN) * math.Sqrt2 / 2 * 1e6
-		extra := float64(scaleCPU(base.CPU, tp.k).MessageCost(airBulk) - scaleCPU(base.CPU, tp.k).MessageCost(airSmall))
-		if tp.bps > 0 {
-			extra += 2 * float64(airBulk-airSmall) * 8e9 / float64(tp.bps)
-		}
-		a := clamp((gap*1e6+extra)/2, 0, maxAirtime)
-		// Resolved when the gap's noise leaves the access within half of
-		// itself (or within 0.5 ms of none, a wired link): else the
-		// preset's stays, marked assumed.
-		if airErr <= max(0.5*a, 0.5e6) {
-			tp.air = int64(a)
-		} else {
-			airRejected, haveGap = a, false
-		}
-	}
 	// The tail: fitted after the rounds on the twin's body (its echo
 	// without the heavy tail); the rounds run the preset's.
 	presetTails := base.Link.Tails
@@ -453,6 +433,15 @@ func FitModel(ctx context.Context, m *Measurements, o Options, name string) (*Fi
 		o.logf("tail: %s", tailWhy)
 	}
 	base.Link.Tails = tl
+	// The channel's access (airFit): the wire round trip gives up what
+	// the small echo's two accesses gain.
+	air := f.airFit(ctx, base, tp)
+	o.logf("airtime: %s", air.why)
+	if air.ok {
+		d := int64(air.a) - tp.air
+		tp.air = int64(air.a)
+		tp.rtt = max(0, tp.rtt-2*d)
+	}
 	// How well the probes constrain bandwidth and window: the twin at
 	// half and at twice the figure; the probe sees it when it binds: the
 	// twin's figure falls by a quarter or more at half of it (twice is
@@ -508,16 +497,10 @@ func FitModel(ctx context.Context, m *Measurements, o Options, name string) (*Fi
 		f.add("rx", float64(tp.rx), "B", false, "upload %.3f MB/s is not window-bound; %s", up.MBps, assumed("buffers"))
 	}
 	f.add("tx", float64(b.TxBuf), "B", false, "%s", assumed("buffers"))
-	if haveGap {
-		f.add("airtime", float64(tp.air)/1e6, "ms", true, "measured: one-client echo p50 %d B %.2f ms against %d B %.2f ms (n %d): the gap is two channel accesses (under a segment; one over goes as bulk) less the extra bytes' CPU and serialisation; the wire round trip takes the rest",
-			airSmall, m.echoAt(airSmall).P50, airBulk, m.echoAt(airBulk).P50, gapN)
-		f.Figures[len(f.Figures)-1].Err = airErr / 1e6
-	} else if airRejected >= 0 {
-		f.add("airtime", float64(tp.air)/1e6, "ms", false, "not resolved: the one-client echo p50 %d B %.2f ms against %d B %.2f ms (n %d) gives %.2f ms ±%.2f (one standard error, from the small echo's spread), noisier than half of it: %s",
-			airSmall, m.echoAt(airSmall).P50, airBulk, m.echoAt(airBulk).P50, gapN, airRejected/1e6, airErr/1e6, assumed("link"))
-		f.Figures[len(f.Figures)-1].Err = airErr / 1e6
-	} else {
-		f.add("airtime", float64(tp.air)/1e6, "ms", false, "no one-client echo both under (%d B) and over (%d B) a segment: %s", airSmall, airBulk, assumed("link"))
+	f.add("airtime", float64(tp.air)/1e6, "ms", air.ok, "%s", air.why)
+	f.Figures[len(f.Figures)-1].Err = air.err / 1e6
+	if !air.ok {
+		f.Figures[len(f.Figures)-1].Source += "; " + assumed("link")
 	}
 	if tailSeen {
 		f.add("tail_p", tl.TailP, "", true, "measured: %s", tailWhy)
@@ -585,34 +568,93 @@ func ordinal(n int) string {
 	return fmt.Sprintf("%d%s", n, suf)
 }
 
-// The echo sizes the access gap is read from: one just under a segment
-// (pays an access each way) and one just over (bulk).
-const (
-	airSmall = 1400
-	airBulk  = 1500
-)
-
 // maxAirtime bounds a fitted access (a congested 2.4 GHz channel's).
 const maxAirtime = 50e6
 
-// echoAt is the one-client echo point of size bytes (zero when absent).
-func (m *Measurements) echoAt(size int) Point {
-	for _, p := range m.Echo {
-		if p.Size == size && p.Clients == 1 {
-			return p
-		}
-	}
-	return Point{}
+// airResult is the channel access's fit.
+type airResult struct {
+	a, err float64 // ns
+	ok     bool    // resolved
+	why    string
 }
 
-// airGap is the p50 gap (ms) between the one-client echoes under and over
-// a segment, and the fewer echoes of the two.
-func (m *Measurements) airGap() (gap float64, n int64, ok bool) {
-	a, b := m.echoAt(airSmall), m.echoAt(airBulk)
-	if a.N < 10 || b.N < 10 {
-		return 0, 0, false
+// airFit fits the channel's access (Link.Airtime) from the one-client
+// echoes across sizes: a small frame pays an access alone, one of a
+// segment or more goes as bulk without one, and a message that crosses a
+// narrow window goes in pieces (host's channel): so how each size's echo
+// p50 stands against the 32 B one's depends on the access in a way the
+// wire round trip (the same for every size) does not. The twin is run at
+// two accesses (the rounds' fit otherwise) and each size's p50 less the
+// small one's is taken as linear in the access; the weighted least
+// squares against the board's gives the access and its standard error
+// (from the small echo's spread). Unresolved (no size's echo follows the
+// access, or the error is over half of it and 0.5 ms): the preset's.
+func (f *Fit) airFit(ctx context.Context, base catalog.Preset, tp twinParams) airResult {
+	m := f.Meas
+	e1 := m.smallEcho()
+	a0 := float64(tp.air)
+	a1 := a0 + max(3e6, a0)
+	diffs := func(air float64) (map[int]float64, error) {
+		t := tp
+		t.air = int64(air)
+		p := f.build(base, t)
+		if p.Link.Tails.On() {
+			p.Link.Tails.Seed = rand.Uint64()
+		}
+		srv, err := StartTwin(p, "127.0.0.1:0")
+		if err != nil {
+			return nil, err
+		}
+		defer srv.Close()
+		o := f.opts
+		o.Target, o.Log = srv.WSURL("/ws"), nil
+		out := map[int]float64{}
+		var small float64
+		for i, x := range m.Echo {
+			pt, err := o.echo(ctx, 1, x.Size, time.Duration(max(x.Dur, 0.5)*1e9), nil)
+			if err != nil {
+				return nil, err
+			}
+			if i == 0 {
+				small = pt.P50
+				continue
+			}
+			out[x.Size] = pt.P50 - small
+		}
+		return out, nil
 	}
-	return a.P50 - b.P50, min(a.N, b.N), true
+	d0, err0 := diffs(a0)
+	d1, err1 := diffs(a1)
+	if err0 != nil || err1 != nil {
+		return airResult{a: a0, why: fmt.Sprintf("the twin's echoes failed (%v, %v)", err0, err1)}
+	}
+	var sw, swy float64
+	var parts []string
+	for _, x := range m.Echo[1:] {
+		v0, ok0 := d0[x.Size]
+		v1, ok1 := d1[x.Size]
+		if !ok0 || !ok1 || x.N < 10 {
+			continue
+		}
+		slope := (v1 - v0) / ((a1 - a0) / 1e6) // ms of p50 gap per ms of access
+		// The board's and the twin's gaps, each of two p50s.
+		sigma := 2 * max(m.p50Err(x.N), m.p50Err(e1.N), 0.05)
+		w := 1 / (sigma * sigma)
+		bd := x.P50 - e1.P50
+		sw += w * slope * slope
+		swy += w * slope * (bd - v0)
+		parts = append(parts, fmt.Sprintf("%d B %+.2f ms (twin %+.2f at %.1f ms, %+.2f at %.1f ms)", x.Size, bd, v0, a0/1e6, v1, a1/1e6))
+	}
+	if sw == 0 {
+		return airResult{a: a0, why: "no echo size besides the small one measured"}
+	}
+	a := clamp(a0+swy/sw*1e6, 0, maxAirtime)
+	se := 1e6 / math.Sqrt(sw)
+	why := fmt.Sprintf("each size's one-client echo p50 against the 32 B one's, the twin's taken as linear in the access: %s", strings.Join(parts, ", "))
+	if se > max(0.5*a, 0.5e6) {
+		return airResult{a: a0, err: se, why: fmt.Sprintf("not resolved: %.2f ms ±%.2f (one standard error) from %s", a/1e6, se/1e6, why)}
+	}
+	return airResult{a: a, err: se, ok: true, why: "measured: " + why}
 }
 
 // minTailN is the fewest small echoes a tail is read from.

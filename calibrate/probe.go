@@ -172,12 +172,11 @@ func Probe(ctx context.Context, o Options) (*Measurements, error) {
 	// Round trip at one client, across sizes; the small one is long
 	// enough for the tail.
 	for i, n := range echoSizes {
-		d := o.dur(3 * time.Second)
-		switch {
-		case i == 0: // the tail's: a few hundred echoes at the test's scale
+		// The small one is the tail's (a few hundred echoes at the test's
+		// scale); the others' p50s against it are the channel access's.
+		d := o.dur(5 * time.Second)
+		if i == 0 {
 			d = o.dur(20 * time.Second)
-		case n == airSmall || n == airBulk: // the access gap's: a difference of two p50s
-			d = o.dur(6 * time.Second)
 		}
 		p, tq, err := o.echoTail(ctx, n, d, hs)
 		if err != nil {
