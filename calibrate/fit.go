@@ -630,6 +630,8 @@ func (f *Fit) airFit(ctx context.Context, base catalog.Preset, tp twinParams) ai
 	}
 	var sw, swy float64
 	var parts []string
+	type obs struct{ w, slope, y float64 }
+	var used []obs
 	for _, x := range m.Echo[1:] {
 		v0, ok0 := d0[x.Size]
 		v1, ok1 := d1[x.Size]
@@ -641,16 +643,38 @@ func (f *Fit) airFit(ctx context.Context, base catalog.Preset, tp twinParams) ai
 		sigma := 2 * max(m.p50Err(x.N), m.p50Err(e1.N), 0.05)
 		w := 1 / (sigma * sigma)
 		bd := x.P50 - e1.P50
-		sw += w * slope * slope
-		swy += w * slope * (bd - v0)
-		parts = append(parts, fmt.Sprintf("%d B %+.2f ms (twin %+.2f at %.1f ms, %+.2f at %.1f ms)", x.Size, bd, v0, a0/1e6, v1, a1/1e6))
+		note := ""
+		// A size whose echo moves by less than half an access per access
+		// says little of it (its p50 is the window's, the link's): left
+		// out, as its small slope would magnify any other misfit.
+		if math.Abs(slope) >= 0.5 {
+			sw += w * slope * slope
+			swy += w * slope * (bd - v0)
+			used = append(used, obs{w, slope, bd - v0})
+		} else {
+			note = ", not used"
+		}
+		parts = append(parts, fmt.Sprintf("%d B %+.2f ms (twin %+.2f at %.1f ms, %+.2f at %.1f ms%s)", x.Size, bd, v0, a0/1e6, v1, a1/1e6, note))
 	}
-	if sw == 0 {
-		return airResult{a: a0, why: "no echo size besides the small one measured"}
-	}
-	a := clamp(a0+swy/sw*1e6, 0, maxAirtime)
-	se := 1e6 / math.Sqrt(sw)
 	why := fmt.Sprintf("each size's one-client echo p50 against the 32 B one's, the twin's taken as linear in the access: %s", strings.Join(parts, ", "))
+	if sw == 0 {
+		return airResult{a: a0, why: "not resolved: no echo size follows the access: " + why}
+	}
+	// The line is trusted within twice the twins' bracket only.
+	da := clamp(swy/sw, -a0/1e6, 2*(a1-a0)/1e6) // ms
+	a := clamp(a0+da*1e6, 0, maxAirtime)
+	se := 1e6 / math.Sqrt(sw)
+	// A misfit beyond the p50s' noise (the other figures bend the large
+	// echoes too: the window, the link) widens the error.
+	if len(used) > 1 {
+		chi := 0.0
+		for _, u := range used {
+			chi += u.w * math.Pow(u.y-u.slope*da, 2)
+		}
+		if r := chi / float64(len(used)-1); r > 1 {
+			se *= math.Sqrt(r)
+		}
+	}
 	if se > max(0.5*a, 0.5e6) {
 		return airResult{a: a0, err: se, why: fmt.Sprintf("not resolved: %.2f ms ±%.2f (one standard error) from %s", a/1e6, se/1e6, why)}
 	}
