@@ -660,8 +660,14 @@ func (f *Fit) airFit(ctx context.Context, base catalog.Preset, tp twinParams) ai
 	if sw == 0 {
 		return airResult{a: a0, why: "not resolved: no echo size follows the access: " + why}
 	}
-	// The line is trusted within twice the twins' bracket only.
-	da := clamp(swy/sw, -a0/1e6, 2*(a1-a0)/1e6) // ms
+	// The line is trusted within twice the twins' bracket only: a fit
+	// beyond it is a misfit of something else (a server's own delayed
+	// ACKs on large echoes), not resolved.
+	da := swy / sw // ms
+	if da < -a0/1e6 || da > 2*(a1-a0)/1e6 {
+		return airResult{a: a0, err: 1e6 / math.Sqrt(sw), why: fmt.Sprintf("not resolved: the echoes call for %.2f ms, outside the twins' bracket %.1f-%.1f ms the line is trusted in: %s",
+			(a0+da*1e6)/1e6, 0.0, (a0+2*(a1-a0))/1e6, why)}
+	}
 	a := clamp(a0+da*1e6, 0, maxAirtime)
 	se := 1e6 / math.Sqrt(sw)
 	// A misfit beyond the p50s' noise (the other figures bend the large

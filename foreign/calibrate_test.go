@@ -68,12 +68,14 @@ func TestCalibrateForeign(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel() // each server has its own cgroup quota: the two take ~half the time
-			b := startModel(t, model, c.cmd(t), nil)
+			// No memory limit: a server killed at the budget mid-probe (a
+			// crash the other tests look at) would end the calibration.
+			b := startModel(t, model, c.cmd(t), func(o *Options) { o.MemLimit = -1 })
 			var log strings.Builder
 			defer func() { t.Log("probes:\n" + log.String()) }()
 			o := calibrate.Options{Target: "ws://" + b.Addr().String() + "/ws", Scale: 0.1, MaxConns: 12,
-				Clients: []int{1, 2, 4}, IdleWait: 500 * time.Millisecond, Log: &log}
-			ctx, cancel := context.WithTimeout(context.Background(), 80*time.Second)
+				Clients: []int{1, 4}, IdleWait: 500 * time.Millisecond, Log: &log}
+			ctx, cancel := context.WithTimeout(context.Background(), 95*time.Second)
 			defer cancel()
 			res, err := calibrate.Calibrate(ctx, o, "twin-of-"+c.name)
 			if err != nil {
