@@ -240,10 +240,12 @@ func (f *Fit) measureTwin(ctx context.Context, p catalog.Preset, sat Point, what
 	return tf, ctx.Err()
 }
 
+// largest is the one-connection point of the largest size that measured
+// a rate.
 func (m *Measurements) largest(ps []Point) (Point, bool) {
 	var b Point
 	for _, p := range ps {
-		if p.Size > b.Size && p.MBps > 0 {
+		if p.Size > b.Size && p.MBps > 0 && p.Clients <= 1 {
 			b = p
 		}
 	}
@@ -258,10 +260,14 @@ func StartTwin(p catalog.Preset, listen string) (*host.Server, error) {
 
 // FitModel fits a model to m: the discrete figures exactly from the
 // connect ramp and the ladder, the nearest preset's structure (hand-offs,
-// wake-up, airtime, tails, cores, queue) for what the probes cannot
-// separate, and the continuous figures (CPU cost, round trip, bandwidth,
-// window) refined against a twin run with the same probes until its
-// figures meet the measured ones. o bounds the twin's probes.
+// wake-up, the CPU's split, cores, queue, tx, budget, the tail's shape,
+// jitter, loss and power save) for what the probes cannot separate, the
+// continuous figures (CPU cost, round trip, bandwidth, window) refined
+// against a twin run with the same probes until its figures meet the
+// measured ones, then the heavy tail (probability, minimum: fitTails, on
+// the twin's body) and the channel access (airFit, on two twins), each
+// marked measured only where the probes resolved it. o bounds the twin's
+// probes.
 func FitModel(ctx context.Context, m *Measurements, o Options, name string) (*Fit, error) {
 	if err := o.defaults(); err != nil {
 		return nil, err
@@ -352,7 +358,8 @@ func FitModel(ctx context.Context, m *Measurements, o Options, name string) (*Fi
 	// (a tenth at an MSS of 536): a floor under the bandwidth, whichever
 	// direction bounds it (a download bound by the send buffer over the
 	// round trip says less of the link than an upload the link bounds).
-	bpsFloor := int64(max(down.MBps, up.MBps) * 8e6 * 1.1)
+	up2, haveUp2 := m.upPair()
+	bpsFloor := int64(max(down.MBps, up.MBps, up2.MBps) * 8e6 * 1.1)
 	if haveDown && tp.bps > 0 {
 		// bandwidth = the large download (the rounds raise it when the
 		// twin's download is bound elsewhere).
@@ -446,7 +453,7 @@ func FitModel(ctx context.Context, m *Measurements, o Options, name string) (*Fi
 	// half and at twice the figure; the probe sees it when it binds: the
 	// twin's figure falls by a quarter or more at half of it (twice is
 	// logged, for the headroom).
-	bpsSeen, rxSeen := false, false
+	bpsSeen, rxSeen, rxShared := false, false, false
 	if haveDown && tp.bps > 0 {
 		lo, hi := tp, tp
 		lo.bps, hi.bps = tp.bps/2, tp.bps*2
@@ -462,6 +469,14 @@ func FitModel(ctx context.Context, m *Measurements, o Options, name string) (*Fi
 		th, eh := f.measureTwin(ctx, f.build(base, hi), sat, twinUp)
 		rxSeen = el == nil && eh == nil && tl.up > 0 && tl.up < 0.75*tf.up
 		o.logf("window seen: %v (twin upload %.3f MB/s at half, %.3f at twice the window)", rxSeen, tl.up, th.up)
+		// The board's own word: two connections' upload got no more
+		// than one's, so the shared link (or the CPU), not each
+		// connection's window, bound it; the twin's window then traded
+		// against its bandwidth.
+		if rxSeen && haveUp2 && up2.MBps < 1.2*up.MBps {
+			rxSeen, rxShared = false, true
+			o.logf("window not seen after all: two connections' upload %.3f MB/s against one's %.3f", up2.MBps, up.MBps)
+		}
 	}
 	sn := "saturated"
 	if !saturated {
@@ -491,10 +506,13 @@ func FitModel(ctx context.Context, m *Measurements, o Options, name string) (*Fi
 			down.MBps, down.MBps*8, assumed("link"))
 	}
 	if rxSeen {
-		f.add("rx", float64(tp.rx), "B", true, "measured: upload of %d B messages %.3f MB/s (n %d) is window-bound: window = rate x round trip, refined on the twin", up.Size, up.MBps, up.N)
+		f.add("rx", float64(tp.rx), "B", true, "measured: upload of %d B messages %.3f MB/s (n %d; two connections at once %.3f MB/s) is window-bound: window = rate x round trip, refined on the twin", up.Size, up.MBps, up.N, up2.MBps)
+	} else if rxShared {
+		tp.rx = base.Board.RxBuf
+		f.add("rx", float64(tp.rx), "B", false, "upload %.3f MB/s is not window-bound: two connections at once got %.3f MB/s, no more (the link or the CPU binds it); %s", up.MBps, up2.MBps, assumed("buffers"))
 	} else {
 		tp.rx = base.Board.RxBuf
-		f.add("rx", float64(tp.rx), "B", false, "upload %.3f MB/s is not window-bound; %s", up.MBps, assumed("buffers"))
+		f.add("rx", float64(tp.rx), "B", false, "upload %.3f MB/s is not window-bound (two connections: %.3f MB/s); %s", up.MBps, up2.MBps, assumed("buffers"))
 	}
 	f.add("tx", float64(b.TxBuf), "B", false, "%s", assumed("buffers"))
 	f.add("airtime", float64(tp.air)/1e6, "ms", air.ok, "%s", air.why)
@@ -684,7 +702,7 @@ func (f *Fit) airFit(ctx context.Context, base catalog.Preset, tp twinParams) ai
 	if se > max(0.5*a, 0.5e6) {
 		return airResult{a: a0, err: se, why: fmt.Sprintf("not resolved: %.2f ms ±%.2f (one standard error) from %s", a/1e6, se/1e6, why)}
 	}
-	return airResult{a: a, err: se, ok: true, why: "measured: " + why}
+	return airResult{a: a, err: se, ok: true, why: fmt.Sprintf("measured: %.2f ms ±%.2f (one standard error, from the small echo's spread and the misfit) from %s", a/1e6, se/1e6, why)}
 }
 
 // minTailN is the fewest small echoes a tail is read from.
@@ -791,4 +809,14 @@ func fitTails(e Point, body []float64, def host.Tails) (host.Tails, bool, string
 	}
 	return t, true, fmt.Sprintf("%d small echoes: p50 %.2f p90 %.2f p99 %.2f ms against the twin's body p50 %.2f p90 %.2f p99 %.2f ms: a tail of %.1f%% from %.1f ms fits (misfit %.3g, %.3g without a tail), about %.0f tail echoes",
 		e.N, q[99], quantileAt(q, 0.9), quantileAt(q, 0.99), body[99], quantileAt(body, 0.9), quantileAt(body, 0.99), bestP*100, bestM, best, none, bestP*float64(e.N))
+}
+
+// upPair is the two-connection upload (Clients 2).
+func (m *Measurements) upPair() (Point, bool) {
+	for _, p := range m.Up {
+		if p.Clients == 2 && p.MBps > 0 {
+			return p, true
+		}
+	}
+	return Point{}, false
 }

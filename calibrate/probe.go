@@ -268,6 +268,15 @@ func Probe(ctx context.Context, o Options) (*Measurements, error) {
 			}
 		}
 	}
+	// The window against the link: the largest upload on two connections
+	// at once. A window is each connection's, the link is shared: a
+	// window-bound upload gets about twice through on two, a link-bound
+	// (or CPU-bound) one no more.
+	if u, ok := m.largest(m.Up); ok && (m.Refusal == "" || m.Held >= 2) {
+		if p, err := o.upPair(ctx, u.Size, o.dur(thrDur)); err == nil {
+			m.Up = append(m.Up, p)
+		}
+	}
 	// Idle behaviour.
 	m.PingAfter, m.DropAfter = o.idle(ctx)
 	o.logf("idle %.0f s: ping after %.1f s, dropped after %.1f s (0: not seen)", o.IdleWait.Seconds(), m.PingAfter, m.DropAfter)
@@ -588,6 +597,29 @@ func (w *wsConn) read() (core.Opcode, []byte, error) {
 		return 0, nil, err
 	}
 	return h.Op, body, nil
+}
+
+// upPair is two uploads at once, on two connections: their payload
+// rates summed.
+func (o *Options) upPair(ctx context.Context, size int, d time.Duration) (Point, error) {
+	var ps [2]Point
+	var errs [2]error
+	done := make(chan struct{}, 2)
+	for i := range ps {
+		go func() {
+			ps[i], errs[i] = o.upload(ctx, size, d)
+			done <- struct{}{}
+		}()
+	}
+	<-done
+	<-done
+	if err := errors.Join(errs[0], errs[1]); err != nil {
+		o.logf("upload %d B on two connections: %v", size, err)
+		return Point{}, err
+	}
+	p := Point{Size: size, Clients: 2, N: ps[0].N + ps[1].N, Msgs: ps[0].Msgs + ps[1].Msgs, MBps: ps[0].MBps + ps[1].MBps}
+	o.logf("upload   %5d B on two connections: %.3f MB/s (n %d)", size, p.MBps, p.N)
+	return p, nil
 }
 
 // upload sends size-byte binary messages to /ws/sink for d, then a ping,
