@@ -1,26 +1,32 @@
-// Command comparek6 runs k6 and wslab's load generator side by side against
-// the same emulated board (started in this process) and prints their
-// figures with wslab's targets: msgs/s of a 64 B closed-loop echo on 16
-// connections (wslab >= 3x k6, <= 10 µs of generator CPU per message),
-// 1,000 connections opened (<= 0.1 s, generator RSS <= 32 MB), a constant
-// 5,000 msg/s (within +/- 0.5% per interval, p99 send lateness <= 100 µs)
+// Command comparek6 runs wslab's load generator beside a peer load
+// generator against the same emulated board (started in this process) and
+// prints their figures with wslab's targets: msgs/s of a 64 B closed-loop
+// echo on 16 connections (wslab >= 3x the peer, <= 10 µs of generator CPU
+// per message), 1,000 connections opened (<= 0.1 s as the server observes
+// it, generator RSS <= 32 MB), a constant 5,000 msg/s (within +/- 0.5% per
+// interval, p99 send lateness <= 100 µs, with p50/p90/p99.9/max beside it)
 // and HDR recording (<= 1 µs per sample). For each figure it names what
 // limited it, from the CPU the generator (a child process, measured with
 // getrusage) and the board (this process) used.
 //
-// The tools run interleaved over several passes (-passes, default 3): each
-// pass runs the echo with k6 and with wslab, in alternating order, then
-// wslab's other scenarios; the table shows the median of the passes and
-// their range, and each verdict is taken from the rounded figure the table
-// shows. The k6 ratio is paired: wslab's rate over k6's in the same pass.
+// The peer is Node.js with ws (Debian's nodejs and node-ws), running
+// testdata/node_echo.js: the stand-in for k6, which is under the AGPL and
+// is not run here unless it is already on the machine (-k6, PATH, GOBIN or
+// GOPATH/bin; this command never installs it). Like k6's script it is a JS
+// program driving a WebSocket client; it takes ws's fastest path (binary
+// frames from one buffer, no compression, no UTF-8 validation). Its counts
+// must equal the server's exactly, else the run is an error.
 //
-// k6 is not installed by this command. It is looked for where -k6 says,
-// else on PATH, else where `go install go.k6.io/k6@v1.8.1` puts it: GOBIN,
-// or the bin folder of the first GOPATH entry; when none holds it, the
-// output says where it looked, wslab's figures are still measured, and the
-// command exits non-zero, as it does when any target is missed.
+// Messages per second are the echoes the server sent during a tool's run
+// over -duration. The tools run interleaved over several passes (-passes,
+// default 3), the first tool rotating from pass to pass; the table shows
+// the median of the passes and their range, the ratios are paired (wslab's
+// rate over the peer's in the same pass), and each verdict is taken from
+// the rounded figure the table shows. The command exits non-zero when a
+// target is missed, nothing was measured, or the Node.js peer cannot run
+// (it says why: node or ws missing).
 //
-//	go run ./bench/comparek6 [-k6 PATH] [-duration 10s] [-passes 3]
+//	go run ./bench/comparek6 [-duration 10s] [-passes 3] [-node PATH] [-node-workers 1] [-k6 PATH]
 package main
 
 import (
