@@ -316,11 +316,11 @@ func echoOf(msgs int64, dur time.Duration, u usage) echoRun {
 }
 
 // watchRamp polls the server every 500 µs while n connections open and
-// returns the span from the first accepted connection to the n-th upgrade
+// returns the span from the first connection accepted after base to the
+// n-th upgrade
 // (to within the polling step), or 0 when they did not all open before
 // stop was closed.
-func watchRamp(srv counter, n uint64, stop <-chan struct{}) time.Duration {
-	base := srv.Stats()
+func watchRamp(srv counter, base firmware.Stats, n uint64, stop <-chan struct{}) time.Duration {
 	var first time.Time
 	tick := time.NewTicker(500 * time.Microsecond)
 	defer tick.Stop()
@@ -596,7 +596,8 @@ func run(w io.Writer, c config) (ok bool, err error) {
 		fmt.Fprintf(w, "pass %d: wslab: opening 1000 connections...\n", pass)
 		stop := make(chan struct{})
 		span := make(chan time.Duration, 1)
-		go func() { span <- watchRamp(srv, 1000, stop) }()
+		base := srv.Stats()
+		go func() { span <- watchRamp(srv, base, 1000, stop) }()
 		u := child(nil, wslab, "load", "--quiet", "--target", target, "--scenario", "connect", "--conns", "1000", "--out", connOut)
 		close(stop)
 		seen := <-span

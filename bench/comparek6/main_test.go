@@ -226,3 +226,29 @@ func TestNodePeerAgreesWithServer(t *testing.T) {
 		}
 	}
 }
+
+// stepCounter is a board whose counters move one step per reading.
+type stepCounter struct{ calls, upTo uint64 }
+
+func (s *stepCounter) Stats() firmware.Stats {
+	s.calls++
+	return firmware.Stats{Accepted: s.calls, Upgrades: min(s.calls, s.upTo)}
+}
+
+// The server-observed span ends at the n-th upgrade after base, and is 0
+// (not opened) when that never comes.
+func TestWatchRamp(t *testing.T) {
+	c := &stepCounter{upTo: 1 << 60}
+	if d := watchRamp(c, firmware.Stats{Accepted: 0, Upgrades: 0}, 5, make(chan struct{})); d <= 0 || c.calls != 5 {
+		t.Fatalf("span %v after %d readings, want > 0 after 5", d, c.calls)
+	}
+	stop := make(chan struct{})
+	c = &stepCounter{upTo: 3}
+	done := make(chan time.Duration)
+	go func() { done <- watchRamp(c, firmware.Stats{}, 5, stop) }()
+	time.Sleep(20 * time.Millisecond)
+	close(stop)
+	if d := <-done; d != 0 {
+		t.Fatalf("3 of 5 upgraded: span %v, want 0", d)
+	}
+}
