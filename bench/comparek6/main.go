@@ -30,6 +30,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -171,9 +172,15 @@ func selfCPU() time.Duration {
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
-// child runs a command and measures it.
+// childTimeout bounds every child process; run sets it from -duration.
+var childTimeout = 2 * time.Minute
+
+// child runs a command and measures it; it is killed after childTimeout.
 func child(env []string, name string, args ...string) usage {
-	cmd := exec.Command(name, args...)
+	ctx, cancel := context.WithTimeout(context.Background(), childTimeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, name, args...)
+	cmd.WaitDelay = 5 * time.Second
 	if env != nil {
 		cmd.Env = append(os.Environ(), env...)
 	}
@@ -461,6 +468,7 @@ func run(w io.Writer, c config) (ok bool, err error) {
 		return false, err
 	}
 	defer os.RemoveAll(tmp)
+	childTimeout = c.dur + 2*time.Minute
 	wslab := filepath.Join(tmp, "wslab")
 	fmt.Fprintln(w, "building wslab...")
 	if out, err := exec.Command("go", "build", "-o", wslab, ".").CombinedOutput(); err != nil {
