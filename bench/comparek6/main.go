@@ -594,9 +594,11 @@ func run(w io.Writer, c config) (ok bool, err error) {
 		}
 		if nr > 0 {
 			f.nodeRatio = append(f.nodeRatio, wsr/nr)
+			fmt.Fprintf(w, "pass %d: wslab %.0f msgs/s over Node.js+ws %.0f msgs/s: %.2fx\n", pass, wsr, nr, wsr/nr)
 		}
 		if k6r > 0 {
 			f.k6Ratio = append(f.k6Ratio, wsr/k6r)
+			fmt.Fprintf(w, "pass %d: wslab %.0f msgs/s over k6 %.0f msgs/s: %.2fx\n", pass, wsr, k6r, wsr/k6r)
 		}
 
 		// 2. 1,000 connections, the span observed by the server.
