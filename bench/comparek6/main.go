@@ -393,6 +393,9 @@ type figures struct {
 	rate, nodeRate, k6Rate                   spread // msgs/s counted by the server
 	cpuPer, nodeCPU, k6CPU                   spread // µs per message
 	nodeRatio, k6Ratio                       spread // paired, per pass
+	nodeCPURatio                             spread // the peer's CPU per message over wslab's, paired
+	boardCPU                                 spread // µs of board CPU per echo during wslab's runs
+	cores                                    int
 	ramps, genRamps, rss                     spread // ms, ms, MB
 	allOpened                                bool
 	devs                                     spread // worst interval per pass, %
@@ -425,6 +428,20 @@ func table(f figures) (rows []row, ok bool) {
 	rows = append(rows,
 		row{fmt.Sprintf("echo msgs/s, counted by the server"), f.rate.show("%.0f"), f.nodeRate.show("%.0f"), f.k6Rate.show("%.0f"), "", "", f.echoLim},
 		ratioRow("echo msgs/s, wslab over Node.js+ws (paired)", f.nodeRatio, true, ">= 3x (Node.js+ws: the stand-in for k6)"))
+	if len(f.boardCPU) > 0 && len(f.cpuPer) > 0 && f.cores > 0 {
+		// What the machine allows when generator and board share its
+		// cores: every echo costs the generator's CPU and the board's.
+		gen, brd := f.cpuPer.median(), f.boardCPU.median()
+		x := row{figure: "echo msgs/s the machine allows (cores / (generator + board CPU per echo))",
+			wslab: fmt.Sprintf("%.0f (%d cores / (%.2f + %.2f µs))", float64(f.cores)*1e6/(gen+brd), f.cores, gen, brd)}
+		if len(f.nodeRate) > 0 {
+			x.node = fmt.Sprintf("3x its rate would need %.0f", 3*f.nodeRate.median())
+		}
+		rows = append(rows, x)
+	}
+	if len(f.nodeCPURatio) > 0 {
+		rows = append(rows, row{figure: "generator CPU per message, Node.js+ws over wslab (paired)", wslab: f.nodeCPURatio.show("%.1fx")})
+	}
 	if f.k6Tried {
 		rows = append(rows, ratioRow("echo msgs/s, wslab over k6 (paired)", f.k6Ratio, true, ">= 3x k6"))
 	}
@@ -482,7 +499,7 @@ func run(w io.Writer, c config) (ok bool, err error) {
 	defer srv.Close()
 	target := srv.WSURL("/ws")
 	fmt.Fprintf(w, "board at %s; %d cores; load average %s\n", target, runtime.NumCPU(), loadavg())
-	f := figures{passes: c.passes, allOpened: true}
+	f := figures{passes: c.passes, allOpened: true, cores: runtime.NumCPU()}
 	if f.nodeNote = nodeProblem(c); f.nodeNote != "" {
 		fmt.Fprintln(w, "Node.js peer (the stand-in for k6): NOT RUN:", f.nodeNote)
 	} else {
@@ -507,7 +524,7 @@ func run(w io.Writer, c config) (ok bool, err error) {
 	for pass := 1; pass <= c.passes; pass++ {
 		// 1. Closed-loop echo, the tools on the same board, in an order
 		// rotated from pass to pass.
-		var wsr, nr, k6r float64
+		var wsr, nr, k6r, wsCPU, nCPU float64
 		runK6 := func() error {
 			if !f.k6Tried || f.k6Note != "" {
 				return nil
@@ -546,7 +563,7 @@ func run(w io.Writer, c config) (ok bool, err error) {
 				fmt.Fprintf(w, "pass %d: Node.js+ws: %v\n", pass, err)
 				return nil
 			}
-			nr = e.rate
+			nr, nCPU = e.rate, e.cpuPer
 			f.nodeRate, f.nodeCPU = append(f.nodeRate, e.rate), append(f.nodeCPU, e.cpuPer)
 			fmt.Fprintf(w, "pass %d: Node.js+ws: %d echoes, the server's count and its own agree\n", pass, e.msgs)
 			return nil
@@ -572,6 +589,8 @@ func run(w io.Writer, c config) (ok bool, err error) {
 			e := echoOf(out, c.dur, u)
 			wsr = e.rate
 			f.rate, f.cpuPer = append(f.rate, e.rate), append(f.cpuPer, e.cpuPer)
+			f.boardCPU = append(f.boardCPU, u.boardCPU.Seconds()*1e6/float64(out))
+			wsCPU = e.cpuPer
 			agree := "agree"
 			if r.Counts.MsgsReceived != out {
 				agree = fmt.Sprintf("differ: wslab received %d", r.Counts.MsgsReceived)
@@ -594,7 +613,8 @@ func run(w io.Writer, c config) (ok bool, err error) {
 		}
 		if nr > 0 {
 			f.nodeRatio = append(f.nodeRatio, wsr/nr)
-			fmt.Fprintf(w, "pass %d: wslab %.0f msgs/s over Node.js+ws %.0f msgs/s: %.2fx\n", pass, wsr, nr, wsr/nr)
+			f.nodeCPURatio = append(f.nodeCPURatio, nCPU/wsCPU)
+			fmt.Fprintf(w, "pass %d: wslab %.0f msgs/s over Node.js+ws %.0f msgs/s: %.2fx; CPU per message %.2f µs and %.2f µs\n", pass, wsr, nr, wsr/nr, wsCPU, nCPU)
 		}
 		if k6r > 0 {
 			f.k6Ratio = append(f.k6Ratio, wsr/k6r)
