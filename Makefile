@@ -109,9 +109,12 @@ loop-cpu:
 golden:
 	$(GO) test ./plots/... -update
 
-# wslab against k6 on the same emulated board, interleaved over PASSES
-# (default 3): medians and ranges. k6 is not installed here: the command
-# finds it on PATH, in GOBIN or GOPATH/bin (go install go.k6.io/k6@v1.8.1),
-# or at K6=path, and exits non-zero naming where it looked when it cannot.
+# wslab's load generator against a Node.js+ws peer (Debian's nodejs and
+# node-ws; the stand-in for k6, which is under the AGPL) on the same
+# emulated board, interleaved over PASSES (default 3): medians and ranges,
+# paired ratios. NODE=path and NODE_WORKERS=n set the peer. k6 is never
+# installed here; when it is already on PATH, in GOBIN or GOPATH/bin, or at
+# K6=path, it runs as a third column. Exits non-zero when a target is
+# missed, nothing was measured, or node/ws is missing.
 compare-k6:
-	$(GO) run ./bench/comparek6 $(if $(K6),-k6 "$(K6)") $(if $(PASSES),-passes $(PASSES)) $(if $(DURATION),-duration $(DURATION))
+	$(GO) run ./bench/comparek6 $(if $(K6),-k6 "$(K6)") $(if $(NODE),-node "$(NODE)") $(if $(NODE_WORKERS),-node-workers $(NODE_WORKERS)) $(if $(PASSES),-passes $(PASSES)) $(if $(DURATION),-duration $(DURATION))
