@@ -1,7 +1,7 @@
 // k6 side of `make compare-k6`: the same closed-loop echo as
 // `wslab load --scenario echo`: VUS connections, each sends a SIZE-byte
 // text message, waits for its echo and sends the next, for DURATION.
-// Run by loadgen/cmd/comparek6, which reads the summary it writes.
+// Run by bench/comparek6 (when k6 is on the machine), which reads the summary it writes.
 import { WebSocket } from 'k6/websockets';
 import { Counter } from 'k6/metrics';
 
