@@ -100,10 +100,7 @@ func printFit(w io.Writer, f *calibrate.Fit) {
 			how = "measured"
 		}
 		v := fmt.Sprintf("%.4g %s", x.Value, x.Unit)
-		if x.Err > 0 {
-			v = fmt.Sprintf("%.4g ±%.2g %s", x.Value, x.Err, x.Unit)
-		}
-		if x.Name == "fail" {
+		if x.Name == "fail" || x.Name == "tails" {
 			v = x.Unit
 		}
 		fmt.Fprintf(w, "  %-12s %-14s %s  %s\n", x.Name, v, how, x.Source)
