@@ -43,7 +43,7 @@ type Fit struct {
 // ones they were corrected towards.
 type TwinRound struct {
 	RTTms, CPUScale, Mbps float64
-	Rx                    int
+	Rx, Tx                int
 	P50, Rate, Down, Up   float64 // the twin's
 }
 
@@ -176,6 +176,7 @@ type twinParams struct {
 	rtt int64   // ns
 	bps int64
 	rx  int
+	tx  int   // the send buffer
 	air int64 // ns of one channel access
 }
 
@@ -184,12 +185,15 @@ func (f *Fit) build(base catalog.Preset, tp twinParams) catalog.Preset {
 	p.CPU = scaleCPU(base.CPU, tp.k)
 	p.Link.RTT, p.Link.Bps, p.Link.Airtime = tp.rtt, tp.bps, tp.air
 	p.Board.RxBuf = tp.rx
+	if tp.tx > 0 {
+		p.Board.TxBuf = tp.tx
+	}
 	p.Board.HeapBudget = 0 // the budget is settled after the fit
 	return p
 }
 
 // twinProbe measures the twin's figures the refinement uses.
-type twinFigures struct{ p50, rate, down, up float64 }
+type twinFigures struct{ p50, rate, down, up, down2, up2 float64 }
 
 // What measureTwin measures.
 const (
@@ -197,6 +201,10 @@ const (
 	twinDown
 	twinUp
 	twinAll = twinLatency | twinDown | twinUp
+	// twinRate: the rate point alone (the CPU's sensitivity).
+	twinRate = 1 << 3
+	// twinPairs: the two-connection download and upload.
+	twinPairs = 1 << 4
 )
 
 func (f *Fit) measureTwin(ctx context.Context, p catalog.Preset, sat Point, what int) (twinFigures, error) {
@@ -219,6 +227,8 @@ func (f *Fit) measureTwin(ctx context.Context, p catalog.Preset, sat Point, what
 			return tf, err
 		}
 		tf.p50 = e.P50
+	}
+	if what&(twinLatency|twinRate) != 0 {
 		d := o.dur(5 * time.Second)
 		if sat.Dur > 0 {
 			d = time.Duration(sat.Dur * 1e9) // as long as the board's point
@@ -235,6 +245,16 @@ func (f *Fit) measureTwin(ctx context.Context, p catalog.Preset, sat Point, what
 	if u, ok := f.Meas.largest(f.Meas.Up); ok && what&twinUp != 0 {
 		if x, err := o.up(ctx, u.Size, o.dur(thrDur)); err == nil {
 			tf.up = x.MBps
+		}
+	}
+	if d, ok := f.Meas.downPair(); ok && what&twinPairs != 0 {
+		if x, err := o.downPair(ctx, d.Size, o.dur(thrDur)); err == nil {
+			tf.down2 = x.MBps
+		}
+	}
+	if u, ok := f.Meas.upPair(); ok && what&twinPairs != 0 {
+		if x, err := o.upPair(ctx, u.Size, o.dur(thrDur)); err == nil {
+			tf.up2 = x.MBps
 		}
 	}
 	return tf, ctx.Err()
@@ -262,9 +282,11 @@ func StartTwin(p catalog.Preset, listen string) (*host.Server, error) {
 // connect ramp and the ladder, the nearest preset's structure (hand-offs,
 // wake-up, the CPU's split, cores, queue, tx, budget, the tail's shape,
 // jitter, loss and power save) for what the probes cannot separate, the
-// continuous figures (CPU cost, round trip, bandwidth, window) refined
-// against a twin run with the same probes until its figures meet the
-// measured ones, then the heavy tail (probability, minimum: fitTails, on
+// continuous figures (CPU cost, round trip, bandwidth, window, and the
+// send buffer where two connections' download says it binds: the board
+// frees it as the client has the bytes) refined against a twin run with
+// the same probes until its figures meet the measured ones (the CPU where
+// the rate follows it on the twin, even if the ramp did not flatten), then the heavy tail (probability, minimum: fitTails, on
 // the twin's body) and the channel access (airFit, on two twins), each
 // marked measured only where the probes resolved it. o bounds the twin's
 // probes.
@@ -329,17 +351,41 @@ func FitModel(ctx context.Context, m *Measurements, o Options, name string) (*Fi
 	}
 	e1 := m.smallEcho()
 	mc := float64(base.CPU.MessageCost(32)) / 1e9
-	tp := twinParams{k: 1, rtt: base.Link.RTT, bps: base.Link.Bps, rx: b.RxBuf}
+	tp := twinParams{k: 1, rtt: base.Link.RTT, bps: base.Link.Bps, rx: b.RxBuf, tx: b.TxBuf}
 	// bounded: the rate did not saturate, but the board served more
 	// messages than the preset's CPU could: its cost per message is at
 	// most 1/rate (a foreign server on a fast CPU).
-	bounded := false
+	bounded, cpuWhy := false, ""
+	if mc > 0 && !saturated && sat.Msgs > 0 {
+		// The ramp did not flatten, but its fastest point may still be
+		// bound by the CPU (messages in flight share segments, so the
+		// cost of a small echo alone says little of a pipelined rate):
+		// the preset's twin at that point, and with its CPU half as fast
+		// again, say whether the rate follows the CPU there.
+		t1, t2 := tp, tp
+		t2.k = 1.5
+		r1, e1 := f.measureTwin(ctx, f.build(base, t1), sat, twinRate)
+		r2, e2 := f.measureTwin(ctx, f.build(base, t2), sat, twinRate)
+		if e1 == nil && e2 == nil && r1.rate > 0 && r2.rate > 0 {
+			cpuWhy = fmt.Sprintf("the preset's twin at %d clients x%d: %.1f msgs/s, %.1f with its CPU x1.5", sat.Clients, max(sat.Window, 1), r1.rate, r2.rate)
+			if r2.rate < 0.8*r1.rate {
+				saturated = true // the CPU binds the rate at that point
+				cpuWhy += ": the rate follows the CPU"
+				tp.k = clamp(r1.rate/sat.Msgs, 0.05, 50)
+			}
+			o.logf("cpu: %s", cpuWhy)
+		}
+	}
 	if mc > 0 && saturated {
 		// The saturated service time is the CPU's: the channel's accesses
 		// run beside it and are shared by the queued clients' frames.
-		tp.k = clamp(1/sat.Msgs/mc, 0.05, 50)
+		if cpuWhy == "" {
+			tp.k = clamp(1/sat.Msgs/mc, 0.05, 50)
+		}
 	} else if mc > 0 && sat.Msgs > 0 && 1/sat.Msgs < mc {
-		tp.k, bounded = clamp(1/sat.Msgs/mc, 0.001, 1), true
+		// An upper bound, found on the twin: the preset's CPU (k 1) unless
+		// its twin serves less than the board did (the rounds lower it).
+		bounded = true
 	}
 	// Unsaturated, the rate says nothing more of the CPU: the preset's (k
 	// 1), or the bound.
@@ -359,11 +405,35 @@ func FitModel(ctx context.Context, m *Measurements, o Options, name string) (*Fi
 	// direction bounds it (a download bound by the send buffer over the
 	// round trip says less of the link than an upload the link bounds).
 	up2, haveUp2 := m.upPair()
-	bpsFloor := int64(max(down.MBps, up.MBps, up2.MBps) * 8e6 * 1.1)
+	down2, haveDown2 := m.downPair()
+	// The payload is a floor under the link's rate, whichever way it
+	// goes (headers come on top: not counted, so it is a floor).
+	bpsFloor := int64(max(down.MBps, up.MBps, up2.MBps, down2.MBps) * 8e6)
+	// The send buffer against the link: a download that two connections
+	// at once get about twice of is bound by each connection's send
+	// buffer over its round (the board frees it as the client has the
+	// bytes: channel access, wire, tail), not by the shared link. Then the
+	// download fits the send buffer, and the link is fitted to the probe
+	// that came closest to it, the two-connection download or upload.
+	txBound := haveDown && haveDown2 && down2.MBps >= 1.5*down.MBps
+	lkName, lkBoard := "download", down.MBps
+	lkTwin := func(t twinFigures) float64 { return t.down }
+	twinLink := twinDown
+	if txBound {
+		twinLink = twinPairs
+		lkName, lkBoard = "download on two connections", down2.MBps
+		lkTwin = func(t twinFigures) float64 { return t.down2 }
+		if haveUp2 && up2.MBps > down2.MBps {
+			lkName, lkBoard = "upload on two connections", up2.MBps
+			lkTwin = func(t twinFigures) float64 { return t.up2 }
+		}
+		o.logf("send buffer: download %.3f MB/s, two connections at once %.3f MB/s: bound by each connection's send buffer; the link from the %s (%.3f MB/s)",
+			down.MBps, down2.MBps, lkName, lkBoard)
+	}
 	if haveDown && tp.bps > 0 {
-		// bandwidth = the large download (the rounds raise it when the
-		// twin's download is bound elsewhere).
-		tp.bps = max(int64(down.MBps*8e6*1.05), bpsFloor)
+		// bandwidth = the link probe (the rounds raise it when the twin's
+		// is bound elsewhere).
+		tp.bps = max(int64(lkBoard*8e6*1.05), bpsFloor)
 	}
 	if haveUp {
 		// window = upload rate x round trip (the hand-off included).
@@ -374,14 +444,14 @@ func FitModel(ctx context.Context, m *Measurements, o Options, name string) (*Fi
 	for round := range 4 {
 		twin := f.build(base, tp)
 		var err error
-		tf, err = f.measureTwin(ctx, twin, sat, twinAll)
+		tf, err = f.measureTwin(ctx, twin, sat, twinAll|twinLink)
 		if err != nil {
 			return f, fmt.Errorf("calibrate: the twin: %w", err)
 		}
-		f.Rounds = append(f.Rounds, TwinRound{RTTms: float64(tp.rtt) / 1e6, CPUScale: tp.k, Mbps: float64(tp.bps) / 1e6, Rx: tp.rx,
+		f.Rounds = append(f.Rounds, TwinRound{RTTms: float64(tp.rtt) / 1e6, CPUScale: tp.k, Mbps: float64(tp.bps) / 1e6, Rx: tp.rx, Tx: tp.tx,
 			P50: tf.p50, Rate: tf.rate, Down: tf.down, Up: tf.up})
-		o.logf("twin round %d: rtt %.2f ms, cpu x%.3f, %.2f Mbit/s, rx %d, airtime %.2f ms: p50 %.2f/%.2f ms, rate %.1f/%.1f, down %.3f/%.3f, up %.3f/%.3f MB/s (twin/measured)",
-			round+1, float64(tp.rtt)/1e6, tp.k, float64(tp.bps)/1e6, tp.rx, float64(tp.air)/1e6, tf.p50, e1.P50, tf.rate, sat.Msgs, tf.down, down.MBps, tf.up, up.MBps)
+		o.logf("twin round %d: rtt %.2f ms, cpu x%.3f, %.2f Mbit/s, rx %d, tx %d, airtime %.2f ms: p50 %.2f/%.2f ms, rate %.1f/%.1f, down %.3f/%.3f, up %.3f/%.3f MB/s, %s %.3f/%.3f (twin/measured)",
+			round+1, float64(tp.rtt)/1e6, tp.k, float64(tp.bps)/1e6, tp.rx, tp.tx, float64(tp.air)/1e6, tf.p50, e1.P50, tf.rate, sat.Msgs, tf.down, down.MBps, tf.up, up.MBps, lkName, lkTwin(tf), lkBoard)
 		// The round whose twin came closest is the fit (each round's
 		// figures are as noisy as the board's).
 		lerr := func(a, b float64) float64 {
@@ -394,11 +464,16 @@ func FitModel(ctx context.Context, m *Measurements, o Options, name string) (*Fi
 		if !saturated && !(bounded && tf.rate < sat.Msgs) {
 			rateErr = 0
 		}
-		if e := lerr(tf.p50, e1.P50) + rateErr + lerr(tf.down, down.MBps) + lerr(tf.up, up.MBps); e < bestErr {
+		lkErr := 0.0
+		if txBound {
+			lkErr = lerr(lkTwin(tf), lkBoard)
+		}
+		if e := lerr(tf.p50, e1.P50) + rateErr + lerr(tf.down, down.MBps) + lerr(tf.up, up.MBps) + lkErr; e < bestErr {
 			bestTP, bestTF, bestErr = tp, tf, e
 		}
 		done := near(tf.p50, e1.P50, 0.04) && (!saturated || near(tf.rate, sat.Msgs, 0.04)) && (!bounded || tf.rate >= 0.96*sat.Msgs) &&
-			(!haveDown || near(tf.down, down.MBps, 0.04)) && (!haveUp || near(tf.up, up.MBps, 0.04))
+			(!haveDown || near(tf.down, down.MBps, 0.04)) && (!haveUp || near(tf.up, up.MBps, 0.04)) &&
+			(!txBound || near(lkTwin(tf), lkBoard, 0.04))
 		if done || round == 3 {
 			break
 		}
@@ -408,8 +483,12 @@ func FitModel(ctx context.Context, m *Measurements, o Options, name string) (*Fi
 			tp.k = clamp(tp.k*math.Pow(tf.rate/sat.Msgs, 1.2), 0.001, 1)
 		}
 		tp.rtt = max(0, tp.rtt+int64((e1.P50-tf.p50)*1e6))
-		if haveDown && tf.down > 0 && tp.bps > 0 {
-			tp.bps = max(bpsFloor, int64(float64(tp.bps)*math.Pow(clamp(down.MBps/tf.down, 0.5, 2), 0.8)))
+		if lt := lkTwin(tf); haveDown && lt > 0 && tp.bps > 0 {
+			tp.bps = max(bpsFloor, int64(float64(tp.bps)*math.Pow(clamp(lkBoard/lt, 0.5, 2), 0.8)))
+		}
+		if txBound && tf.down > 0 {
+			// send buffer = download rate x its round, refined.
+			tp.tx = int(clamp(float64(tp.tx)*clamp(down.MBps/tf.down, 0.25, 4), firmware.MinTxBuf, firmware.MaxBuf))
 		}
 		if haveUp && tf.up > 0 {
 			tp.rx = int(clamp(float64(tp.rx)*clamp(up.MBps/tf.up, 0.25, 4), firmware.MinRxBuf, 1<<20))
@@ -457,10 +536,10 @@ func FitModel(ctx context.Context, m *Measurements, o Options, name string) (*Fi
 	if haveDown && tp.bps > 0 {
 		lo, hi := tp, tp
 		lo.bps, hi.bps = tp.bps/2, tp.bps*2
-		tl, el := f.measureTwin(ctx, f.build(base, lo), sat, twinDown)
-		th, eh := f.measureTwin(ctx, f.build(base, hi), sat, twinDown)
-		bpsSeen = el == nil && eh == nil && tl.down > 0 && tl.down < 0.75*tf.down
-		o.logf("bandwidth seen: %v (twin download %.3f MB/s at half, %.3f at twice the bandwidth)", bpsSeen, tl.down, th.down)
+		tl, el := f.measureTwin(ctx, f.build(base, lo), sat, twinLink)
+		th, eh := f.measureTwin(ctx, f.build(base, hi), sat, twinLink)
+		bpsSeen = el == nil && eh == nil && lkTwin(tl) > 0 && lkTwin(tl) < 0.75*lkTwin(tf)
+		o.logf("bandwidth seen: %v (twin %s %.3f MB/s at half, %.3f at twice the bandwidth)", bpsSeen, lkName, lkTwin(tl), lkTwin(th))
 	}
 	if haveUp {
 		lo, hi := tp, tp
@@ -483,11 +562,14 @@ func FitModel(ctx context.Context, m *Measurements, o Options, name string) (*Fi
 		sn = "NOT saturated: an upper bound"
 	}
 	_, best, _ := m.serviceSaturated()
+	if cpuWhy != "" {
+		sn += " (" + cpuWhy + ")"
+	}
 	f.add("service", s*1e3, "ms", saturated, "measured: 1/saturated rate, %.1f msgs/s at %d clients (n %d, %s)", best.Msgs, best.Clients, best.N, sn)
 	if saturated {
 		f.add("cpu_message", float64(scaleCPU(base.CPU, tp.k).MessageCost(32))/1e6, "ms", true,
-			"fitted: preset %s's CPU costs x%.3f so the twin's saturated rate meets the measured one; its split (per message, segment, byte, hand-off %s) assumed from %s",
-			base.Name, tp.k, time.Duration(base.CPU.Handoff), base.Name)
+			"fitted: preset %s's CPU costs x%.3f so the twin's saturated rate (%.1f msgs/s at %d clients x%d in flight) meets the measured one; its split (per message, segment, byte, hand-off %s) assumed from %s",
+			base.Name, tp.k, sat.Msgs, sat.Clients, max(sat.Window, 1), time.Duration(base.CPU.Handoff), base.Name)
 	} else if bounded {
 		f.add("cpu_message", float64(scaleCPU(base.CPU, tp.k).MessageCost(32))/1e6, "ms", false,
 			"an upper bound: the rate did not saturate (%.1f msgs/s at %d clients x%d in flight, more than preset %s's CPU serves): its costs x%.3g so the twin serves at least that rate; the true cost may be lower",
@@ -499,7 +581,7 @@ func FitModel(ctx context.Context, m *Measurements, o Options, name string) (*Fi
 	f.add("rtt", float64(tp.rtt)/1e6, "ms", true, "measured: p50 of the one-client %d B echo %.2f ms (n %d, p99 %.2f ms) less the service time and preset %s's hand-off %s (assumed)",
 		e1.Size, e1.P50, e1.N, e1.P99, base.Name, time.Duration(base.CPU.Handoff))
 	if bpsSeen {
-		f.add("link_bps", float64(tp.bps)/1e6, "Mbit/s", true, "measured: download of %d B messages %.3f MB/s (n %d); the twin's download follows the bandwidth", down.Size, down.MBps, down.N)
+		f.add("link_bps", float64(tp.bps)/1e6, "Mbit/s", true, "measured: %s of %d B messages %.3f MB/s; the twin's follows the bandwidth", lkName, down.Size, lkBoard)
 	} else {
 		tp.bps = max(base.Link.Bps, int64(down.MBps*8e6*1.05), bpsFloor)
 		f.add("link_bps", float64(tp.bps)/1e6, "Mbit/s", false, "download %.3f MB/s is not link-bound (the twin's does not follow the bandwidth): at least %.2f Mbit/s; %s",
@@ -514,7 +596,13 @@ func FitModel(ctx context.Context, m *Measurements, o Options, name string) (*Fi
 		tp.rx = base.Board.RxBuf
 		f.add("rx", float64(tp.rx), "B", false, "upload %.3f MB/s is not window-bound (two connections: %.3f MB/s); %s", up.MBps, up2.MBps, assumed("buffers"))
 	}
-	f.add("tx", float64(b.TxBuf), "B", false, "%s", assumed("buffers"))
+	if txBound {
+		f.add("tx", float64(tp.tx), "B", true, "measured: download of %d B messages %.3f MB/s (n %d; two connections at once %.3f MB/s) is send-buffer bound: send buffer = rate x its round, refined on the twin",
+			down.Size, down.MBps, down.N, down2.MBps)
+	} else {
+		tp.tx = b.TxBuf
+		f.add("tx", float64(b.TxBuf), "B", false, "download %.3f MB/s is not send-buffer bound (two connections: %.3f MB/s); %s", down.MBps, down2.MBps, assumed("buffers"))
+	}
 	f.add("airtime", float64(tp.air)/1e6, "ms", air.ok, "%s", air.why)
 	f.Figures[len(f.Figures)-1].Err = air.err / 1e6
 	if !air.ok {
@@ -809,6 +897,16 @@ func fitTails(e Point, body []float64, def host.Tails) (host.Tails, bool, string
 	}
 	return t, true, fmt.Sprintf("%d small echoes: p50 %.2f p90 %.2f p99 %.2f ms against the twin's body p50 %.2f p90 %.2f p99 %.2f ms: a tail of %.1f%% from %.1f ms fits (misfit %.3g, %.3g without a tail), about %.0f tail echoes",
 		e.N, q[99], quantileAt(q, 0.9), quantileAt(q, 0.99), body[99], quantileAt(body, 0.9), quantileAt(body, 0.99), bestP*100, bestM, best, none, bestP*float64(e.N))
+}
+
+// downPair is the two-connection download (Clients 2).
+func (m *Measurements) downPair() (Point, bool) {
+	for _, p := range m.Down {
+		if p.Clients == 2 && p.MBps > 0 {
+			return p, true
+		}
+	}
+	return Point{}, false
 }
 
 // upPair is the two-connection upload (Clients 2).

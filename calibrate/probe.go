@@ -126,7 +126,8 @@ type Measurements struct {
 	// Rate is the closed-loop echo rate of small messages as clients rise.
 	Rate []Point `json:"rate"`
 	// Down (/ws/source) and Up (/ws/sink) are one-connection throughputs
-	// at two message sizes.
+	// at two message sizes, and the largest size on two connections at
+	// once (Clients 2).
 	Down []Point `json:"down"`
 	Up   []Point `json:"up"`
 	// Ladder: the message cap and how the board refuses a larger one.
@@ -268,6 +269,13 @@ func Probe(ctx context.Context, o Options) (*Measurements, error) {
 			}
 		}
 	}
+	// The send buffer against the link: the largest download on two
+	// connections at once.
+	if d, ok := m.largest(m.Down); ok && (m.Refusal == "" || m.Held >= 2) {
+		if p, err := o.downPair(ctx, d.Size, o.dur(thrDur)); err == nil && p.MBps > 0 {
+			m.Down = append(m.Down, p)
+		}
+	}
 	// The window against the link: the largest upload on two connections
 	// at once. A window is each connection's, the link is shared: a
 	// window-bound upload gets about twice through on two, a link-bound
@@ -359,6 +367,21 @@ func (o *Options) down(ctx context.Context, size int, d time.Duration) (Point, e
 	}
 	p := point(r, 1, size)
 	o.logf("download %5d B: %.3f MB/s", size, p.MBps)
+	return p, nil
+}
+
+// downPair is two downloads at once, on two connections: their payload
+// rates summed. A send buffer is each connection's, the link is shared:
+// a download bound by the send buffer over its round gets about twice
+// through on two, a link-bound one no more.
+func (o *Options) downPair(ctx context.Context, size int, d time.Duration) (Point, error) {
+	r, err := o.run(ctx, loadgen.Spec{Scenario: loadgen.Stream, Conns: 2, Size: size, Duration: d})
+	if err != nil {
+		o.logf("download %d B on two connections: %v", size, err)
+		return Point{}, err
+	}
+	p := point(r, 2, size)
+	o.logf("download %5d B on two connections: %.3f MB/s", size, p.MBps)
 	return p, nil
 }
 
