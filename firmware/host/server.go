@@ -141,8 +141,13 @@ type ackLog struct {
 	head, n uint8
 }
 
+// together is how close in time two outputs (or two window reopenings)
+// of a connection are to count as one: the release schedule, the receive
+// window and the send buffer's record each join them.
+const together = int64(50 * time.Microsecond)
+
 // ackRecord is how many of its latest outputs a connection remembers for
-// its send buffer (appends within 50 µs of each other count as one: a
+// its send buffer (appends within together of each other count as one: a
 // stream's round, a burst of replies); older bytes free at once.
 const ackRecord = 8
 
@@ -1030,7 +1035,7 @@ func (s *Server) noteTx(i int, now int64) {
 	s.acks[i].delivered(a, rel)
 	if c.segN > 0 {
 		last := &c.segs[int(c.segHead+c.segN-1)%len(c.segs)]
-		if last.release >= rel-int64(50*time.Microsecond) || int(c.segN) == len(c.segs) {
+		if last.release >= rel-together || int(c.segN) == len(c.segs) {
 			last.end = a // coalesce bytes appended at about the same time, or when full
 			if rel > last.release {
 				last.release = rel
@@ -1046,7 +1051,7 @@ func (s *Server) noteTx(i int, now int64) {
 func (l *ackLog) delivered(end uint64, rel int64) {
 	if l.n > 0 {
 		last := &l.rec[(int(l.head)+int(l.n)-1)%ackRecord]
-		if last.release >= rel-int64(50*time.Microsecond) {
+		if last.release >= rel-together {
 			last.end, last.release = end, max(last.release, rel)
 			return
 		}
@@ -1101,7 +1106,7 @@ func (c *conn) consumed(n int, reopen int64) {
 	c.wndUsed += int32(n)
 	if c.wndN > 0 {
 		last := &c.wnd[int(c.wndHead+c.wndN-1)%len(c.wnd)]
-		if last.release >= reopen-int64(50*time.Microsecond) || int(c.wndN) == len(c.wnd) {
+		if last.release >= reopen-together || int(c.wndN) == len(c.wnd) {
 			last.end += uint64(n)
 			if reopen > last.release {
 				last.release = reopen
