@@ -100,7 +100,10 @@ func printFit(w io.Writer, f *calibrate.Fit) {
 			how = "measured"
 		}
 		v := fmt.Sprintf("%.4g %s", x.Value, x.Unit)
-		if x.Name == "fail" || x.Name == "tails" {
+		if x.Err > 0 {
+			v = fmt.Sprintf("%.4g ±%.2g %s", x.Value, x.Err, x.Unit)
+		}
+		if x.Name == "fail" {
 			v = x.Unit
 		}
 		fmt.Fprintf(w, "  %-12s %-14s %s  %s\n", x.Name, v, how, x.Source)

@@ -50,6 +50,10 @@ func randomBoard(seed uint64) catalog.Preset {
 	p.Link.RTT = int64(5+r.IntN(8)) * int64(time.Millisecond)
 	p.Link.Bps = int64(0.4e6 + r.Float64()*0.4e6) // the download is link-bound
 	p.CPU = scaleCPU(p.CPU, 0.7+0.7*r.Float64())
+	// The channel's access and the heavy tail, drawn too.
+	p.Link.Airtime = int64(1+5*r.Float64()) * int64(time.Millisecond)
+	p.Link.Tails.TailP = 0.02 + 0.10*r.Float64()
+	p.Link.Tails.TailMin = int64(10+30*r.Float64()) * int64(time.Millisecond)
 	return p
 }
 
@@ -64,6 +68,23 @@ const paramTol = 0.25
 func within(t *testing.T, strict bool, what string, got, want, tol float64) float64 {
 	t.Helper()
 	return withinOf(t, strict, what, got, want, want, tol)
+}
+
+// tailTol is what the tail's fitted figures are held to: the tail is
+// read from a few dozen of a few hundred echoes at the test's scale (the
+// default scale reads four times as many).
+const tailTol = 0.5
+
+func withinTail(t *testing.T, strict bool, what string, got, want float64) {
+	t.Helper()
+	e := math.Abs(got-want) / want
+	if e > tailTol && !strict {
+		t.Logf("NOT YET WITHIN THE TOLERANCE: %s: fitted %.4g, the hidden board's %.4g: off by %.1f%% (> %.0f%%)", what, got, want, e*100, tailTol*100)
+	} else if e > tailTol {
+		t.Errorf("%s: fitted %.4g, the hidden board's %.4g: off by %.1f%% (> %.0f%%)", what, got, want, e*100, tailTol*100)
+	} else {
+		t.Logf("%s: fitted %.4g, hidden %.4g: off by %.1f%%", what, got, want, e*100)
+	}
 }
 
 // withinOf is within with the error taken relative to scale, not want.
@@ -147,8 +168,46 @@ func TestCalibrateHiddenBoards(t *testing.T) {
 			// hand-off): on a WiFi board it is a fraction of a millisecond
 			// of a 10-15 ms echo, where a relative error on it alone says
 			// nothing a user sees.
-			rest := float64(2*p.Link.Airtime + p.CPU.MessageCost(32) + p.CPU.Handoff + p.CPU.Wake)
-			within(t, strict, "rtt (in the one-client round trip)", float64(tw.Link.RTT)+rest, float64(p.Link.RTT)+rest, Tolerance)
+			rest := float64(p.CPU.MessageCost(32) + p.CPU.Handoff + p.CPU.Wake)
+			within(t, strict, "rtt (in the one-client round trip)", float64(tw.Link.RTT+2*tw.Link.Airtime)+rest, float64(p.Link.RTT+2*p.Link.Airtime)+rest, Tolerance)
+			// The channel's access, from the gap between the echoes under
+			// and over a segment: held to paramTol, or to three of its
+			// standard errors where the probe constrains it less (a slow
+			// CPU's spread, a slow link's serialisation in both p50s).
+			// The fit measures it only when the gap's standard error is
+			// within half of it: then it is held to paramTol, or to three
+			// standard errors where those are wider. A slow link's board
+			// (the random ones: its 1400 B echo spends 15-30 ms on the
+			// wire each way, beside the CPU's spread) may leave it
+			// unresolved at the test's scale: logged, not asserted.
+			if x := f.Figure("airtime"); x.Measured {
+				tol := max(paramTol, 3*x.Err*1e6/float64(p.Link.Airtime))
+				e := math.Abs(float64(tw.Link.Airtime-p.Link.Airtime)) / float64(p.Link.Airtime)
+				msg := fmt.Sprintf("airtime (one channel access): fitted %.3f ms ±%.3f, hidden %.3f ms: off by %.1f%% (allowed %.0f%%: max(%.0f%%, 3 standard errors))",
+					float64(tw.Link.Airtime)/1e6, x.Err, float64(p.Link.Airtime)/1e6, e*100, tol*100, paramTol*100)
+				if e > tol {
+					t.Error(msg)
+				} else {
+					t.Log(msg)
+				}
+			} else if c.p.Name != "" && strings.HasPrefix(x.Source, "not resolved") {
+				t.Logf("NOT RESOLVED on this board: airtime: %s (hidden %.3f ms)", x.Source, float64(p.Link.Airtime)/1e6)
+			} else {
+				t.Errorf("airtime: the probes should have seen it: %s", x.Source)
+			}
+			// The heavy tail: its probability and minimum within tailTol
+			// (a few dozen tail echoes at the test's scale) on the strict
+			// boards, reported on the others (the fit reads the tail
+			// against the twin's body: where the body is off, a random
+			// board's slow link and CPU, the tail takes up the
+			// difference); the shape, jitter, loss and power save stay
+			// assumed.
+			if x := f.Figure("tail_p"); x.Measured {
+				withinTail(t, strict, "tail probability", tw.Link.Tails.TailP, p.Link.Tails.TailP)
+				withinTail(t, strict, "tail minimum", float64(tw.Link.Tails.TailMin), float64(p.Link.Tails.TailMin))
+			} else {
+				t.Errorf("tail: the probes should have read it: %s", x.Source)
+			}
 			if x := f.Figure("cpu_message"); x.Measured || c.p.Name == "" {
 				// (a preset's own CPU is what an unsaturated fit assumes)
 				// Held to paramTol on the presets: the CPU is fitted where

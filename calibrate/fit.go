@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
+	"strings"
 
 	"time"
 
@@ -22,6 +24,9 @@ type Figure struct {
 	Unit     string  `json:"unit"`
 	Measured bool    `json:"measured"` // false: assumed from the nearest preset
 	Source   string  `json:"source"`
+	// Err is the figure's standard error where the probe gives one
+	// (0: not estimated).
+	Err float64 `json:"err,omitempty"`
 }
 
 // Fit is the model fitted to a board's probes.
@@ -38,7 +43,7 @@ type Fit struct {
 // ones they were corrected towards.
 type TwinRound struct {
 	RTTms, CPUScale, Mbps float64
-	Rx                    int
+	Rx, Tx                int
 	P50, Rate, Down, Up   float64 // the twin's
 }
 
@@ -171,19 +176,24 @@ type twinParams struct {
 	rtt int64   // ns
 	bps int64
 	rx  int
+	tx  int   // the send buffer
+	air int64 // ns of one channel access
 }
 
 func (f *Fit) build(base catalog.Preset, tp twinParams) catalog.Preset {
 	p := base
 	p.CPU = scaleCPU(base.CPU, tp.k)
-	p.Link.RTT, p.Link.Bps = tp.rtt, tp.bps
+	p.Link.RTT, p.Link.Bps, p.Link.Airtime = tp.rtt, tp.bps, tp.air
 	p.Board.RxBuf = tp.rx
+	if tp.tx > 0 {
+		p.Board.TxBuf = tp.tx
+	}
 	p.Board.HeapBudget = 0 // the budget is settled after the fit
 	return p
 }
 
 // twinProbe measures the twin's figures the refinement uses.
-type twinFigures struct{ p50, rate, down, up float64 }
+type twinFigures struct{ p50, rate, down, up, down2, up2 float64 }
 
 // What measureTwin measures.
 const (
@@ -191,6 +201,10 @@ const (
 	twinDown
 	twinUp
 	twinAll = twinLatency | twinDown | twinUp
+	// twinRate: the rate point alone (the CPU's sensitivity).
+	twinRate = 1 << 3
+	// twinPairs: the two-connection download and upload.
+	twinPairs = 1 << 4
 )
 
 func (f *Fit) measureTwin(ctx context.Context, p catalog.Preset, sat Point, what int) (twinFigures, error) {
@@ -213,6 +227,8 @@ func (f *Fit) measureTwin(ctx context.Context, p catalog.Preset, sat Point, what
 			return tf, err
 		}
 		tf.p50 = e.P50
+	}
+	if what&(twinLatency|twinRate) != 0 {
 		d := o.dur(5 * time.Second)
 		if sat.Dur > 0 {
 			d = time.Duration(sat.Dur * 1e9) // as long as the board's point
@@ -231,13 +247,25 @@ func (f *Fit) measureTwin(ctx context.Context, p catalog.Preset, sat Point, what
 			tf.up = x.MBps
 		}
 	}
+	if d, ok := f.Meas.downPair(); ok && what&twinPairs != 0 {
+		if x, err := o.downPair(ctx, d.Size, o.dur(thrDur)); err == nil {
+			tf.down2 = x.MBps
+		}
+	}
+	if u, ok := f.Meas.upPair(); ok && what&twinPairs != 0 {
+		if x, err := o.upPair(ctx, u.Size, o.dur(thrDur)); err == nil {
+			tf.up2 = x.MBps
+		}
+	}
 	return tf, ctx.Err()
 }
 
+// largest is the one-connection point of the largest size that measured
+// a rate.
 func (m *Measurements) largest(ps []Point) (Point, bool) {
 	var b Point
 	for _, p := range ps {
-		if p.Size > b.Size && p.MBps > 0 {
+		if p.Size > b.Size && p.MBps > 0 && p.Clients <= 1 {
 			b = p
 		}
 	}
@@ -252,10 +280,16 @@ func StartTwin(p catalog.Preset, listen string) (*host.Server, error) {
 
 // FitModel fits a model to m: the discrete figures exactly from the
 // connect ramp and the ladder, the nearest preset's structure (hand-offs,
-// wake-up, airtime, tails, cores, queue) for what the probes cannot
-// separate, and the continuous figures (CPU cost, round trip, bandwidth,
-// window) refined against a twin run with the same probes until its
-// figures meet the measured ones. o bounds the twin's probes.
+// wake-up, the CPU's split, cores, queue, tx, budget, the tail's shape,
+// jitter, loss and power save) for what the probes cannot separate, the
+// continuous figures (CPU cost, round trip, bandwidth, window, and the
+// send buffer where two connections' download says it binds: the board
+// frees it as the client has the bytes) refined against a twin run with
+// the same probes until its figures meet the measured ones (the CPU where
+// the rate follows it on the twin, even if the ramp did not flatten), then the heavy tail (probability, minimum: fitTails, on
+// the twin's body) and the channel access (airFit, on two twins), each
+// marked measured only where the probes resolved it. o bounds the twin's
+// probes.
 func FitModel(ctx context.Context, m *Measurements, o Options, name string) (*Fit, error) {
 	if err := o.defaults(); err != nil {
 		return nil, err
@@ -317,27 +351,92 @@ func FitModel(ctx context.Context, m *Measurements, o Options, name string) (*Fi
 	}
 	e1 := m.smallEcho()
 	mc := float64(base.CPU.MessageCost(32)) / 1e9
-	tp := twinParams{k: 1, rtt: base.Link.RTT, bps: base.Link.Bps, rx: b.RxBuf}
+	tp := twinParams{k: 1, rtt: base.Link.RTT, bps: base.Link.Bps, rx: b.RxBuf, tx: b.TxBuf}
+	// bounded: the rate did not saturate, but the board served more
+	// messages than the preset's CPU could: its cost per message is at
+	// most 1/rate (a foreign server on a fast CPU).
+	bounded, cpuWhy := false, ""
+	if mc > 0 && !saturated && sat.Msgs > 0 {
+		// The ramp did not flatten, but its fastest point may still be
+		// bound by the CPU (messages in flight share segments, so the
+		// cost of a small echo alone says little of a pipelined rate):
+		// the preset's twin at that point, and with its CPU half as fast
+		// again, say whether the rate follows the CPU there.
+		t1, t2 := tp, tp
+		t2.k = 1.5
+		r1, e1 := f.measureTwin(ctx, f.build(base, t1), sat, twinRate)
+		r2, e2 := f.measureTwin(ctx, f.build(base, t2), sat, twinRate)
+		if e1 == nil && e2 == nil && r1.rate > 0 && r2.rate > 0 {
+			cpuWhy = fmt.Sprintf("the preset's twin at %d clients x%d: %.1f msgs/s, %.1f with its CPU x1.5", sat.Clients, max(sat.Window, 1), r1.rate, r2.rate)
+			// Only where that twin runs near the board's rate does its
+			// sensitivity speak for the board (a foreign server on a fast
+			// CPU serves several times the preset's: an upper bound).
+			if r2.rate < 0.8*r1.rate && r1.rate > sat.Msgs/2 && r1.rate < 2*sat.Msgs {
+				saturated = true // the CPU binds the rate at that point
+				cpuWhy += ": the rate follows the CPU"
+				tp.k = clamp(r1.rate/sat.Msgs, 0.05, 50)
+			}
+			o.logf("cpu: %s", cpuWhy)
+		}
+	}
 	if mc > 0 && saturated {
 		// The saturated service time is the CPU's: the channel's accesses
 		// run beside it and are shared by the queued clients' frames.
-		tp.k = clamp(1/sat.Msgs/mc, 0.05, 50)
+		if cpuWhy == "" {
+			tp.k = clamp(1/sat.Msgs/mc, 0.05, 50)
+		}
+	} else if mc > 0 && sat.Msgs > 0 && 1/sat.Msgs < mc {
+		// An upper bound, found on the twin: the preset's CPU (k 1) unless
+		// its twin serves less than the board did (the rounds lower it).
+		bounded = true
 	}
-	// Unsaturated, the rate says nothing of the CPU: the preset's (k 1).
+	// Unsaturated, the rate says nothing more of the CPU: the preset's (k
+	// 1), or the bound.
+	// The channel's access is fitted after the rounds (airFit); the
+	// rounds run the preset's.
+	tp.air = base.Link.Airtime
+	// The tail: fitted after the rounds on the twin's body (its echo
+	// without the heavy tail); the rounds run the preset's.
+	presetTails := base.Link.Tails
 	// A lone client's echo: the wire, the hand-off, the wake-up of an idle
 	// core, the CPU, and two channel accesses (one each way, alone).
-	tp.rtt = max(0, int64(e1.P50*1e6)-int64(float64(base.CPU.MessageCost(32)+base.CPU.Wake)*tp.k)-base.CPU.Handoff-2*base.Link.Airtime)
+	tp.rtt = max(0, int64(e1.P50*1e6)-int64(float64(base.CPU.MessageCost(32)+base.CPU.Wake)*tp.k)-base.CPU.Handoff-2*tp.air)
 	down, haveDown := m.largest(m.Down)
 	up, haveUp := m.largest(m.Up)
 	// The link carries at least the goodput either way plus the headers
 	// (a tenth at an MSS of 536): a floor under the bandwidth, whichever
 	// direction bounds it (a download bound by the send buffer over the
 	// round trip says less of the link than an upload the link bounds).
-	bpsFloor := int64(max(down.MBps, up.MBps) * 8e6 * 1.1)
+	up2, haveUp2 := m.upPair()
+	down2, haveDown2 := m.downPair()
+	// The payload is a floor under the link's rate, whichever way it
+	// goes (headers come on top: not counted, so it is a floor).
+	bpsFloor := int64(max(down.MBps, up.MBps, up2.MBps, down2.MBps) * 8e6)
+	// The send buffer against the link: a download that two connections
+	// at once get about twice of is bound by each connection's send
+	// buffer over its round (the board frees it as the client has the
+	// bytes: channel access, wire, tail), not by the shared link. Then the
+	// download fits the send buffer, and the link is fitted to the probe
+	// that came closest to it, the two-connection download or upload.
+	txBound := haveDown && haveDown2 && down2.MBps >= 1.5*down.MBps
+	lkName, lkBoard := "download", down.MBps
+	lkTwin := func(t twinFigures) float64 { return t.down }
+	twinLink := twinDown
+	if txBound {
+		twinLink = twinPairs
+		lkName, lkBoard = "download on two connections", down2.MBps
+		lkTwin = func(t twinFigures) float64 { return t.down2 }
+		if haveUp2 && up2.MBps > down2.MBps {
+			lkName, lkBoard = "upload on two connections", up2.MBps
+			lkTwin = func(t twinFigures) float64 { return t.up2 }
+		}
+		o.logf("send buffer: download %.3f MB/s, two connections at once %.3f MB/s: bound by each connection's send buffer; the link from the %s (%.3f MB/s)",
+			down.MBps, down2.MBps, lkName, lkBoard)
+	}
 	if haveDown && tp.bps > 0 {
-		// bandwidth = the large download (the rounds raise it when the
-		// twin's download is bound elsewhere).
-		tp.bps = max(int64(down.MBps*8e6*1.05), bpsFloor)
+		// bandwidth = the link probe (the rounds raise it when the twin's
+		// is bound elsewhere).
+		tp.bps = max(int64(lkBoard*8e6*1.05), bpsFloor)
 	}
 	if haveUp {
 		// window = upload rate x round trip (the hand-off included).
@@ -348,14 +447,14 @@ func FitModel(ctx context.Context, m *Measurements, o Options, name string) (*Fi
 	for round := range 4 {
 		twin := f.build(base, tp)
 		var err error
-		tf, err = f.measureTwin(ctx, twin, sat, twinAll)
+		tf, err = f.measureTwin(ctx, twin, sat, twinAll|twinLink)
 		if err != nil {
 			return f, fmt.Errorf("calibrate: the twin: %w", err)
 		}
-		f.Rounds = append(f.Rounds, TwinRound{RTTms: float64(tp.rtt) / 1e6, CPUScale: tp.k, Mbps: float64(tp.bps) / 1e6, Rx: tp.rx,
+		f.Rounds = append(f.Rounds, TwinRound{RTTms: float64(tp.rtt) / 1e6, CPUScale: tp.k, Mbps: float64(tp.bps) / 1e6, Rx: tp.rx, Tx: tp.tx,
 			P50: tf.p50, Rate: tf.rate, Down: tf.down, Up: tf.up})
-		o.logf("twin round %d: rtt %.2f ms, cpu x%.3f, %.2f Mbit/s, rx %d: p50 %.2f/%.2f ms, rate %.1f/%.1f, down %.3f/%.3f, up %.3f/%.3f MB/s (twin/measured)",
-			round+1, float64(tp.rtt)/1e6, tp.k, float64(tp.bps)/1e6, tp.rx, tf.p50, e1.P50, tf.rate, sat.Msgs, tf.down, down.MBps, tf.up, up.MBps)
+		o.logf("twin round %d: rtt %.2f ms, cpu x%.3f, %.2f Mbit/s, rx %d, tx %d, airtime %.2f ms: p50 %.2f/%.2f ms, rate %.1f/%.1f, down %.3f/%.3f, up %.3f/%.3f MB/s, %s %.3f/%.3f (twin/measured)",
+			round+1, float64(tp.rtt)/1e6, tp.k, float64(tp.bps)/1e6, tp.rx, tp.tx, float64(tp.air)/1e6, tf.p50, e1.P50, tf.rate, sat.Msgs, tf.down, down.MBps, tf.up, up.MBps, lkName, lkTwin(tf), lkBoard)
 		// The round whose twin came closest is the fit (each round's
 		// figures are as noisy as the board's).
 		lerr := func(a, b float64) float64 {
@@ -365,41 +464,85 @@ func FitModel(ctx context.Context, m *Measurements, o Options, name string) (*Fi
 			return math.Pow(math.Log(a/b), 2)
 		}
 		rateErr := lerr(tf.rate, sat.Msgs)
-		if !saturated {
+		if !saturated && !(bounded && tf.rate < sat.Msgs) {
 			rateErr = 0
 		}
-		if e := lerr(tf.p50, e1.P50) + rateErr + lerr(tf.down, down.MBps) + lerr(tf.up, up.MBps); e < bestErr {
+		lkErr := 0.0
+		if txBound {
+			lkErr = lerr(lkTwin(tf), lkBoard)
+		}
+		if e := lerr(tf.p50, e1.P50) + rateErr + lerr(tf.down, down.MBps) + lerr(tf.up, up.MBps) + lkErr; e < bestErr {
 			bestTP, bestTF, bestErr = tp, tf, e
 		}
-		done := near(tf.p50, e1.P50, 0.04) && (!saturated || near(tf.rate, sat.Msgs, 0.04)) &&
-			(!haveDown || near(tf.down, down.MBps, 0.04)) && (!haveUp || near(tf.up, up.MBps, 0.04))
+		done := near(tf.p50, e1.P50, 0.04) && (!saturated || near(tf.rate, sat.Msgs, 0.04)) && (!bounded || tf.rate >= 0.96*sat.Msgs) &&
+			(!haveDown || near(tf.down, down.MBps, 0.04)) && (!haveUp || near(tf.up, up.MBps, 0.04)) &&
+			(!txBound || near(lkTwin(tf), lkBoard, 0.04))
 		if done || round == 3 {
 			break
 		}
 		if tf.rate > 0 && saturated {
 			tp.k = clamp(tp.k*math.Pow(tf.rate/sat.Msgs, 1.2), 0.05, 50)
+		} else if tf.rate > 0 && bounded && tf.rate < sat.Msgs {
+			tp.k = clamp(tp.k*math.Pow(tf.rate/sat.Msgs, 1.2), 0.001, 1)
 		}
 		tp.rtt = max(0, tp.rtt+int64((e1.P50-tf.p50)*1e6))
-		if haveDown && tf.down > 0 && tp.bps > 0 {
-			tp.bps = max(bpsFloor, int64(float64(tp.bps)*math.Pow(clamp(down.MBps/tf.down, 0.5, 2), 0.8)))
+		if lt := lkTwin(tf); haveDown && lt > 0 && tp.bps > 0 {
+			tp.bps = max(bpsFloor, int64(float64(tp.bps)*math.Pow(clamp(lkBoard/lt, 0.5, 2), 0.8)))
+		}
+		if txBound && tf.down > 0 {
+			// send buffer = download rate x its round, refined.
+			tp.tx = int(clamp(float64(tp.tx)*clamp(down.MBps/tf.down, 0.25, 4), firmware.MinTxBuf, firmware.MaxBuf))
 		}
 		if haveUp && tf.up > 0 {
 			tp.rx = int(clamp(float64(tp.rx)*clamp(up.MBps/tf.up, 0.25, 4), firmware.MinRxBuf, 1<<20))
 		}
 	}
 	tp, tf = bestTP, bestTF
+	// The heavy tail: the board's small-echo quantiles against the twin's
+	// body (the same echo on the twin without the heavy tail: its CPU
+	// spread, jitter and loss), a mixture fitted on the grid.
+	tl, tailSeen, tailWhy := presetTails, false, ""
+	{
+		body := base
+		body.Link.Tails.TailP = 0
+		bt := f.build(body, tp)
+		if bt.Link.Tails.On() {
+			bt.Link.Tails.Seed = rand.Uint64()
+		}
+		var bq []float64
+		if srv, err := StartTwin(bt, "127.0.0.1:0"); err == nil {
+			ob := f.opts
+			ob.Target, ob.Log = srv.WSURL("/ws"), nil
+			if _, q, err := ob.echoTail(ctx, 32, time.Duration(e1.Dur*1e9), nil); err == nil {
+				bq = q
+			}
+			srv.Close()
+		}
+		tl, tailSeen, tailWhy = fitTails(e1, bq, presetTails)
+		o.logf("tail: %s", tailWhy)
+	}
+	base.Link.Tails = tl
+	// The channel's access (airFit): the wire round trip gives up what
+	// the small echo's two accesses gain.
+	air := f.airFit(ctx, base, tp)
+	o.logf("airtime: %s", air.why)
+	if air.ok {
+		d := int64(air.a) - tp.air
+		tp.air = int64(air.a)
+		tp.rtt = max(0, tp.rtt-2*d)
+	}
 	// How well the probes constrain bandwidth and window: the twin at
 	// half and at twice the figure; the probe sees it when it binds: the
 	// twin's figure falls by a quarter or more at half of it (twice is
 	// logged, for the headroom).
-	bpsSeen, rxSeen := false, false
+	bpsSeen, rxSeen, rxShared := false, false, false
 	if haveDown && tp.bps > 0 {
 		lo, hi := tp, tp
 		lo.bps, hi.bps = tp.bps/2, tp.bps*2
-		tl, el := f.measureTwin(ctx, f.build(base, lo), sat, twinDown)
-		th, eh := f.measureTwin(ctx, f.build(base, hi), sat, twinDown)
-		bpsSeen = el == nil && eh == nil && tl.down > 0 && tl.down < 0.75*tf.down
-		o.logf("bandwidth seen: %v (twin download %.3f MB/s at half, %.3f at twice the bandwidth)", bpsSeen, tl.down, th.down)
+		tl, el := f.measureTwin(ctx, f.build(base, lo), sat, twinLink)
+		th, eh := f.measureTwin(ctx, f.build(base, hi), sat, twinLink)
+		bpsSeen = el == nil && eh == nil && lkTwin(tl) > 0 && lkTwin(tl) < 0.75*lkTwin(tf)
+		o.logf("bandwidth seen: %v (twin %s %.3f MB/s at half, %.3f at twice the bandwidth)", bpsSeen, lkName, lkTwin(tl), lkTwin(th))
 	}
 	if haveUp {
 		lo, hi := tp, tp
@@ -408,17 +551,32 @@ func FitModel(ctx context.Context, m *Measurements, o Options, name string) (*Fi
 		th, eh := f.measureTwin(ctx, f.build(base, hi), sat, twinUp)
 		rxSeen = el == nil && eh == nil && tl.up > 0 && tl.up < 0.75*tf.up
 		o.logf("window seen: %v (twin upload %.3f MB/s at half, %.3f at twice the window)", rxSeen, tl.up, th.up)
+		// The board's own word: two connections' upload got no more
+		// than one's, so the shared link (or the CPU), not each
+		// connection's window, bound it; the twin's window then traded
+		// against its bandwidth.
+		if rxSeen && haveUp2 && up2.MBps < 1.2*up.MBps {
+			rxSeen, rxShared = false, true
+			o.logf("window not seen after all: two connections' upload %.3f MB/s against one's %.3f", up2.MBps, up.MBps)
+		}
 	}
 	sn := "saturated"
 	if !saturated {
 		sn = "NOT saturated: an upper bound"
 	}
 	_, best, _ := m.serviceSaturated()
+	if cpuWhy != "" {
+		sn += " (" + cpuWhy + ")"
+	}
 	f.add("service", s*1e3, "ms", saturated, "measured: 1/saturated rate, %.1f msgs/s at %d clients (n %d, %s)", best.Msgs, best.Clients, best.N, sn)
 	if saturated {
 		f.add("cpu_message", float64(scaleCPU(base.CPU, tp.k).MessageCost(32))/1e6, "ms", true,
-			"fitted: preset %s's CPU costs x%.3f so the twin's saturated rate meets the measured one; its split (per message, segment, byte, hand-off %s) assumed from %s",
-			base.Name, tp.k, time.Duration(base.CPU.Handoff), base.Name)
+			"fitted: preset %s's CPU costs x%.3f so the twin's saturated rate (%.1f msgs/s at %d clients x%d in flight) meets the measured one; its split (per message, segment, byte, hand-off %s) assumed from %s",
+			base.Name, tp.k, sat.Msgs, sat.Clients, max(sat.Window, 1), time.Duration(base.CPU.Handoff), base.Name)
+	} else if bounded {
+		f.add("cpu_message", float64(scaleCPU(base.CPU, tp.k).MessageCost(32))/1e6, "ms", false,
+			"an upper bound: the rate did not saturate (%.1f msgs/s at %d clients x%d in flight, more than preset %s's CPU serves): its costs x%.3g so the twin serves at least that rate; the true cost may be lower",
+			sat.Msgs, sat.Clients, max(sat.Window, 1), base.Name, tp.k)
 	} else {
 		f.add("cpu_message", float64(base.CPU.MessageCost(32))/1e6, "ms", false,
 			"the rate did not saturate at %d clients (the board holds no more): %s", sat.Clients, assumed("cpu"))
@@ -426,21 +584,41 @@ func FitModel(ctx context.Context, m *Measurements, o Options, name string) (*Fi
 	f.add("rtt", float64(tp.rtt)/1e6, "ms", true, "measured: p50 of the one-client %d B echo %.2f ms (n %d, p99 %.2f ms) less the service time and preset %s's hand-off %s (assumed)",
 		e1.Size, e1.P50, e1.N, e1.P99, base.Name, time.Duration(base.CPU.Handoff))
 	if bpsSeen {
-		f.add("link_bps", float64(tp.bps)/1e6, "Mbit/s", true, "measured: download of %d B messages %.3f MB/s (n %d); the twin's download follows the bandwidth", down.Size, down.MBps, down.N)
+		f.add("link_bps", float64(tp.bps)/1e6, "Mbit/s", true, "measured: %s of %d B messages %.3f MB/s; the twin's follows the bandwidth", lkName, down.Size, lkBoard)
 	} else {
 		tp.bps = max(base.Link.Bps, int64(down.MBps*8e6*1.05), bpsFloor)
 		f.add("link_bps", float64(tp.bps)/1e6, "Mbit/s", false, "download %.3f MB/s is not link-bound (the twin's does not follow the bandwidth): at least %.2f Mbit/s; %s",
 			down.MBps, down.MBps*8, assumed("link"))
 	}
 	if rxSeen {
-		f.add("rx", float64(tp.rx), "B", true, "measured: upload of %d B messages %.3f MB/s (n %d) is window-bound: window = rate x round trip, refined on the twin", up.Size, up.MBps, up.N)
+		f.add("rx", float64(tp.rx), "B", true, "measured: upload of %d B messages %.3f MB/s (n %d; two connections at once %.3f MB/s) is window-bound: window = rate x round trip, refined on the twin", up.Size, up.MBps, up.N, up2.MBps)
+	} else if rxShared {
+		tp.rx = base.Board.RxBuf
+		f.add("rx", float64(tp.rx), "B", false, "upload %.3f MB/s is not window-bound: two connections at once got %.3f MB/s, no more (the link or the CPU binds it); %s", up.MBps, up2.MBps, assumed("buffers"))
 	} else {
 		tp.rx = base.Board.RxBuf
-		f.add("rx", float64(tp.rx), "B", false, "upload %.3f MB/s is not window-bound; %s", up.MBps, assumed("buffers"))
+		f.add("rx", float64(tp.rx), "B", false, "upload %.3f MB/s is not window-bound (two connections: %.3f MB/s); %s", up.MBps, up2.MBps, assumed("buffers"))
 	}
-	f.add("tx", float64(b.TxBuf), "B", false, "%s", assumed("buffers"))
-	f.add("airtime", float64(base.Link.Airtime)/1e6, "ms", false, "assumed from preset %s (not separable from the CPU cost by these probes)", base.Name)
-	f.add("tails", 0, "", false, "%s (the report compares p99/p999)", assumed("tails"))
+	if txBound {
+		f.add("tx", float64(tp.tx), "B", true, "measured: download of %d B messages %.3f MB/s (n %d; two connections at once %.3f MB/s) is send-buffer bound: send buffer = rate x its round, refined on the twin",
+			down.Size, down.MBps, down.N, down2.MBps)
+	} else {
+		tp.tx = b.TxBuf
+		f.add("tx", float64(b.TxBuf), "B", false, "download %.3f MB/s is not send-buffer bound (two connections: %.3f MB/s); %s", down.MBps, down2.MBps, assumed("buffers"))
+	}
+	f.add("airtime", float64(tp.air)/1e6, "ms", air.ok, "%s", air.why)
+	f.Figures[len(f.Figures)-1].Err = air.err / 1e6
+	if !air.ok {
+		f.Figures[len(f.Figures)-1].Source += "; " + assumed("link")
+	}
+	if tailSeen {
+		f.add("tail_p", tl.TailP, "", true, "measured: %s", tailWhy)
+		f.add("tail_min", float64(tl.TailMin)/1e6, "ms", true, "measured: %s; its shape (alpha %.1f, max %s), the jitter %s, loss %.2g%% and power save %v %s",
+			tailWhy, tl.TailAlpha, time.Duration(tl.TailMax), time.Duration(tl.Jitter), tl.Loss*100, tl.PowerSave, assumed("tails"))
+	} else {
+		f.add("tail_p", tl.TailP, "", false, "%s; %s", tailWhy, assumed("tails"))
+		f.add("tail_min", float64(tl.TailMin)/1e6, "ms", false, "%s; %s", tailWhy, assumed("tails"))
+	}
 	if b.QueueLen > 0 {
 		f.add("queue", float64(b.QueueLen), "", false, "%s", assumed("queue"))
 	}
@@ -497,4 +675,249 @@ func ordinal(n int) string {
 		suf = "th"
 	}
 	return fmt.Sprintf("%d%s", n, suf)
+}
+
+// maxAirtime bounds a fitted access (a congested 2.4 GHz channel's).
+const maxAirtime = 50e6
+
+// airResult is the channel access's fit.
+type airResult struct {
+	a, err float64 // ns
+	ok     bool    // resolved
+	why    string
+}
+
+// airFit fits the channel's access (Link.Airtime) from the one-client
+// echoes across sizes: a small frame pays an access alone, one of a
+// segment or more goes as bulk without one, and a message that crosses a
+// narrow window goes in pieces (host's channel): so how each size's echo
+// p50 stands against the 32 B one's depends on the access in a way the
+// wire round trip (the same for every size) does not. The twin is run at
+// two accesses (the rounds' fit otherwise) and each size's p50 less the
+// small one's is taken as linear in the access; the weighted least
+// squares against the board's gives the access and its standard error
+// (from the small echo's spread). Unresolved (no size's echo follows the
+// access, or the error is over half of it and 0.5 ms): the preset's.
+func (f *Fit) airFit(ctx context.Context, base catalog.Preset, tp twinParams) airResult {
+	m := f.Meas
+	e1 := m.smallEcho()
+	a0 := float64(tp.air)
+	a1 := a0 + max(3e6, a0)
+	diffs := func(air float64) (map[int]float64, error) {
+		t := tp
+		t.air = int64(air)
+		p := f.build(base, t)
+		if p.Link.Tails.On() {
+			p.Link.Tails.Seed = rand.Uint64()
+		}
+		srv, err := StartTwin(p, "127.0.0.1:0")
+		if err != nil {
+			return nil, err
+		}
+		defer srv.Close()
+		o := f.opts
+		o.Target, o.Log = srv.WSURL("/ws"), nil
+		out := map[int]float64{}
+		var small float64
+		for i, x := range m.Echo {
+			pt, err := o.echo(ctx, 1, x.Size, time.Duration(max(x.Dur, 0.5)*1e9), nil)
+			if err != nil {
+				return nil, err
+			}
+			if i == 0 {
+				small = pt.P50
+				continue
+			}
+			out[x.Size] = pt.P50 - small
+		}
+		return out, nil
+	}
+	d0, err0 := diffs(a0)
+	d1, err1 := diffs(a1)
+	if err0 != nil || err1 != nil {
+		return airResult{a: a0, why: fmt.Sprintf("the twin's echoes failed (%v, %v)", err0, err1)}
+	}
+	var sw, swy float64
+	var parts []string
+	type obs struct{ w, slope, y float64 }
+	var used []obs
+	for _, x := range m.Echo[1:] {
+		v0, ok0 := d0[x.Size]
+		v1, ok1 := d1[x.Size]
+		if !ok0 || !ok1 || x.N < 10 {
+			continue
+		}
+		slope := (v1 - v0) / ((a1 - a0) / 1e6) // ms of p50 gap per ms of access
+		// The board's and the twin's gaps, each of two p50s.
+		sigma := 2 * max(m.p50Err(x.N), m.p50Err(e1.N), 0.05)
+		w := 1 / (sigma * sigma)
+		bd := x.P50 - e1.P50
+		note := ""
+		// A size whose echo moves by less than half an access per access
+		// says little of it (its p50 is the window's, the link's): left
+		// out, as its small slope would magnify any other misfit.
+		if math.Abs(slope) >= 0.5 {
+			sw += w * slope * slope
+			swy += w * slope * (bd - v0)
+			used = append(used, obs{w, slope, bd - v0})
+		} else {
+			note = ", not used"
+		}
+		parts = append(parts, fmt.Sprintf("%d B %+.2f ms (twin %+.2f at %.1f ms, %+.2f at %.1f ms%s)", x.Size, bd, v0, a0/1e6, v1, a1/1e6, note))
+	}
+	why := fmt.Sprintf("each size's one-client echo p50 against the 32 B one's, the twin's taken as linear in the access: %s", strings.Join(parts, ", "))
+	if sw == 0 {
+		return airResult{a: a0, why: "not resolved: no echo size follows the access: " + why}
+	}
+	// The line is trusted within twice the twins' bracket only: a fit
+	// beyond it is a misfit of something else (a server's own delayed
+	// ACKs on large echoes), not resolved.
+	da := swy / sw // ms
+	if da < -a0/1e6 || da > 2*(a1-a0)/1e6 {
+		return airResult{a: a0, err: 1e6 / math.Sqrt(sw), why: fmt.Sprintf("not resolved: the echoes call for %.2f ms, outside the twins' bracket %.1f-%.1f ms the line is trusted in: %s",
+			(a0+da*1e6)/1e6, 0.0, (a0+2*(a1-a0))/1e6, why)}
+	}
+	a := clamp(a0+da*1e6, 0, maxAirtime)
+	se := 1e6 / math.Sqrt(sw)
+	// A misfit beyond the p50s' noise (the other figures bend the large
+	// echoes too: the window, the link) widens the error.
+	if len(used) > 1 {
+		chi := 0.0
+		for _, u := range used {
+			chi += u.w * math.Pow(u.y-u.slope*da, 2)
+		}
+		if r := chi / float64(len(used)-1); r > 1 {
+			se *= math.Sqrt(r)
+		}
+	}
+	if se > max(0.5*a, 0.5e6) {
+		return airResult{a: a0, err: se, why: fmt.Sprintf("not resolved: %.2f ms ±%.2f (one standard error) from %s", a/1e6, se/1e6, why)}
+	}
+	return airResult{a: a, err: se, ok: true, why: fmt.Sprintf("measured: %.2f ms ±%.2f (one standard error, from the small echo's spread and the misfit) from %s", a/1e6, se/1e6, why)}
+}
+
+// minTailN is the fewest small echoes a tail is read from.
+const minTailN = 100
+
+// p50Err is the standard error (ms) of a p50 of n one-client echoes,
+// from the small echo's spread (its quartiles): 1.253 sigma / sqrt(n).
+func (m *Measurements) p50Err(n int64) float64 {
+	q := m.smallEcho().Tail
+	if len(q) != len(TailLevels) || n <= 0 {
+		return 0
+	}
+	sigma := (quantileAt(q, 0.75) - quantileAt(q, 0.25)) / 1.349
+	return 1.253 * sigma / math.Sqrt(float64(n))
+}
+
+// quantileAt interpolates a quantile grid (at TailLevels) at level.
+func quantileAt(q []float64, level float64) float64 {
+	if level <= TailLevels[0] {
+		return q[0]
+	}
+	for i := 1; i < len(TailLevels); i++ {
+		if TailLevels[i] >= level {
+			l0, l1 := TailLevels[i-1], TailLevels[i]
+			return q[i-1] + (q[i]-q[i-1])*(level-l0)/(l1-l0)
+		}
+	}
+	return q[len(q)-1]
+}
+
+// The levels the tail fit matches: the upper fifth, where a tail of a
+// few percent lives.
+const tailFitFrom = 0.80
+
+// fitTails fits the heavy tail (its probability and minimum; the shape,
+// cap, jitter, loss and power save stay def's) to the one-client small
+// echo's quantiles e.Tail, given body, the same echo's quantiles on the
+// twin without the heavy tail: each echo is a body draw plus, with
+// probability p, a Pareto draw of minimum m (def's alpha and cap). The
+// mixture's quantiles are drawn (a fixed seed) for each (p, m) on a grid
+// and the pair closest to the board's over the upper fifth (log
+// latencies) is the fit. Without a body it keeps def.
+func fitTails(e Point, body []float64, def host.Tails) (host.Tails, bool, string) {
+	t := def
+	if t.TailAlpha <= 0 {
+		t.TailAlpha = 1.5
+	}
+	q := e.Tail
+	if len(q) != len(TailLevels) || e.N < minTailN {
+		return def, false, fmt.Sprintf("%d small echoes (fewer than %d) read no tail", e.N, minTailN)
+	}
+	if len(body) != len(TailLevels) {
+		return def, false, "the twin's body echo measured nothing"
+	}
+	const draws = 8000
+	r := rand.New(rand.NewPCG(13, 17))
+	us, ut, uc := make([]float64, draws), make([]float64, draws), make([]float64, draws)
+	for i := range us {
+		us[i], ut[i], uc[i] = r.Float64(), 1-r.Float64(), r.Float64()
+	}
+	bodyAt := make([]float64, draws)
+	for i, u := range us {
+		bodyAt[i] = quantileAt(body, u)
+	}
+	var levels []int
+	for i, l := range TailLevels {
+		if l >= tailFitFrom && l <= 0.99 {
+			levels = append(levels, i)
+		}
+	}
+	x := make([]float64, draws)
+	cost := func(p, m float64) float64 {
+		for i := range x {
+			x[i] = bodyAt[i]
+			if uc[i] < p {
+				d := m * math.Pow(ut[i], -1/t.TailAlpha)
+				if t.TailMax > 0 {
+					d = min(d, float64(t.TailMax)/1e6)
+				}
+				x[i] += d
+			}
+		}
+		slices.Sort(x)
+		c := 0.0
+		for _, k := range levels {
+			v := x[min(int(TailLevels[k]*draws), draws-1)]
+			c += math.Pow(math.Log(max(v, 1e-3)/max(q[k], 1e-3)), 2)
+		}
+		return c
+	}
+	bestP, bestM, best := 0.0, 0.0, cost(0, 0)
+	none := best
+	for p := 0.005; p <= 0.2001; p += 0.005 {
+		for m := 1.0; m <= 200; m *= 1.08 {
+			if c := cost(p, m); c < best {
+				bestP, bestM, best = p, m, c
+			}
+		}
+	}
+	t.TailP, t.TailMin = bestP, int64(bestM*1e6)
+	if bestP == 0 {
+		t.TailP = 0
+		return t, true, fmt.Sprintf("%d small echoes: their upper fifth is the twin's body's (no heavy tail fits better)", e.N)
+	}
+	return t, true, fmt.Sprintf("%d small echoes: p50 %.2f p90 %.2f p99 %.2f ms against the twin's body p50 %.2f p90 %.2f p99 %.2f ms: a tail of %.1f%% from %.1f ms fits (misfit %.3g, %.3g without a tail), about %.0f tail echoes",
+		e.N, q[99], quantileAt(q, 0.9), quantileAt(q, 0.99), body[99], quantileAt(body, 0.9), quantileAt(body, 0.99), bestP*100, bestM, best, none, bestP*float64(e.N))
+}
+
+// downPair is the two-connection download (Clients 2).
+func (m *Measurements) downPair() (Point, bool) {
+	for _, p := range m.Down {
+		if p.Clients == 2 && p.MBps > 0 {
+			return p, true
+		}
+	}
+	return Point{}, false
+}
+
+// upPair is the two-connection upload (Clients 2).
+func (m *Measurements) upPair() (Point, bool) {
+	for _, p := range m.Up {
+		if p.Clients == 2 && p.MBps > 0 {
+			return p, true
+		}
+	}
+	return Point{}, false
 }

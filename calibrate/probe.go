@@ -99,7 +99,20 @@ type Point struct {
 	MBps    float64 `json:"mb_per_sec"` // one-way payload, 10^6 B/s
 	Errors  int64   `json:"errors,omitempty"`
 	Dur     float64 `json:"duration_s,omitempty"` // how long the probe loaded the board, s
+	// Tail is the latency at TailLevels, ms (the one-client small echo
+	// only): where the tail starts and how heavy it is.
+	Tail []float64 `json:"tail_quantiles_ms,omitempty"`
 }
+
+// TailLevels are the quantiles of the small echo's latency the tail fit
+// reads: every half percent, and the p999.
+var TailLevels = func() []float64 {
+	var l []float64
+	for q := 5; q < 1000; q += 5 {
+		l = append(l, float64(q)/1000)
+	}
+	return append(l, 0.999)
+}()
 
 // Measurements are the probes' raw figures.
 type Measurements struct {
@@ -113,7 +126,8 @@ type Measurements struct {
 	// Rate is the closed-loop echo rate of small messages as clients rise.
 	Rate []Point `json:"rate"`
 	// Down (/ws/source) and Up (/ws/sink) are one-connection throughputs
-	// at two message sizes.
+	// at two message sizes, and the largest size on two connections at
+	// once (Clients 2).
 	Down []Point `json:"down"`
 	Up   []Point `json:"up"`
 	// Ladder: the message cap and how the board refuses a larger one.
@@ -159,11 +173,13 @@ func Probe(ctx context.Context, o Options) (*Measurements, error) {
 	// Round trip at one client, across sizes; the small one is long
 	// enough for the tail.
 	for i, n := range echoSizes {
-		d := o.dur(3 * time.Second)
+		// The small one is the tail's (a few hundred echoes at the test's
+		// scale); the others' p50s against it are the channel access's.
+		d := o.dur(5 * time.Second)
 		if i == 0 {
-			d = o.dur(10 * time.Second)
+			d = o.dur(20 * time.Second)
 		}
-		p, err := o.echo(ctx, 1, n, d, hs)
+		p, tq, err := o.echoTail(ctx, n, d, hs)
 		if err != nil {
 			if i == 0 {
 				return nil, err
@@ -171,10 +187,11 @@ func Probe(ctx context.Context, o Options) (*Measurements, error) {
 			o.logf("echo %d B: %v (skipped)", n, err)
 			continue
 		}
-		m.Echo = append(m.Echo, p)
 		if i == 0 {
 			m.TailN = p.N
+			p.Tail = tq
 		}
+		m.Echo = append(m.Echo, p)
 	}
 	// Rate as clients rise, until it stops growing.
 	best := 0.0
@@ -225,14 +242,46 @@ func Probe(ctx context.Context, o Options) (*Measurements, error) {
 	}
 	// Throughput both ways at two sizes (under the cap).
 
+	// A server without the board's /ws/source and /ws/sink (a foreign
+	// echo server) streams nothing down and echoes the upload back (the
+	// upload then stalls): a direction that measured nothing at the first
+	// size is not probed again.
+	noDown, noUp := false, false
 	for _, n := range thrSizes {
 		if m.Cap > 0 {
 			n = min(n, m.Cap)
 		}
-		if p, err := o.down(ctx, n, o.dur(thrDur)); err == nil {
+		if !noDown {
+			p, err := o.down(ctx, n, o.dur(thrDur))
+			if err == nil && p.MBps > 0 {
+				m.Down = append(m.Down, p)
+			} else {
+				noDown = true
+				o.logf("download: nothing streamed from /ws/source: not probed again")
+			}
+		}
+		if !noUp {
+			if p, err := o.up(ctx, n, o.dur(thrDur)); err == nil {
+				m.Up = append(m.Up, p)
+			} else {
+				noUp = true
+				o.logf("upload: /ws/sink did not take it: not probed again")
+			}
+		}
+	}
+	// The send buffer against the link: the largest download on two
+	// connections at once.
+	if d, ok := m.largest(m.Down); ok && (m.Refusal == "" || m.Held >= 2) {
+		if p, err := o.downPair(ctx, d.Size, o.dur(thrDur)); err == nil && p.MBps > 0 {
 			m.Down = append(m.Down, p)
 		}
-		if p, err := o.up(ctx, n, o.dur(thrDur)); err == nil {
+	}
+	// The window against the link: the largest upload on two connections
+	// at once. A window is each connection's, the link is shared: a
+	// window-bound upload gets about twice through on two, a link-bound
+	// (or CPU-bound) one no more.
+	if u, ok := m.largest(m.Up); ok && (m.Refusal == "" || m.Held >= 2) {
+		if p, err := o.upPair(ctx, u.Size, o.dur(thrDur)); err == nil {
 			m.Up = append(m.Up, p)
 		}
 	}
@@ -263,6 +312,28 @@ func clientsUpTo(cs []int, held int, refuses bool) []int {
 // echo is a closed-loop echo of size-byte messages on clients connections.
 func (o *Options) echo(ctx context.Context, clients, size int, d time.Duration, hs *results.Histogram) (Point, error) {
 	return o.echoW(ctx, clients, size, 0, d, hs)
+}
+
+// echoTail is a one-client echo that also returns its latency at
+// TailLevels (ms).
+func (o *Options) echoTail(ctx context.Context, size int, d time.Duration, hs *results.Histogram) (Point, []float64, error) {
+	r, err := o.run(ctx, loadgen.Spec{Scenario: loadgen.Echo, Conns: 1, Size: size, Duration: d})
+	if err != nil {
+		return Point{}, nil, err
+	}
+	p := point(r, 1, size)
+	p.Dur = d.Seconds()
+	if h := r.Histograms[results.HistHandshake]; h != nil && hs != nil {
+		_ = hs.Add(h)
+	}
+	var tq []float64
+	if h := r.Histograms[results.HistLatency]; h != nil && h.Count() > 0 {
+		for _, q := range TailLevels {
+			tq = append(tq, float64(h.Quantile(q))/1e3)
+		}
+	}
+	o.logf("echo 1 clients x1 %5d B: %.1f msgs/s, p50 %.2f ms p99 %.2f ms (n %d)", size, p.Msgs, p.P50, p.P99, p.N)
+	return p, tq, nil
 }
 
 // satWindow is the messages in flight per client of the saturation point.
@@ -296,6 +367,21 @@ func (o *Options) down(ctx context.Context, size int, d time.Duration) (Point, e
 	}
 	p := point(r, 1, size)
 	o.logf("download %5d B: %.3f MB/s", size, p.MBps)
+	return p, nil
+}
+
+// downPair is two downloads at once, on two connections: their payload
+// rates summed. A send buffer is each connection's, the link is shared:
+// a download bound by the send buffer over its round gets about twice
+// through on two, a link-bound one no more.
+func (o *Options) downPair(ctx context.Context, size int, d time.Duration) (Point, error) {
+	r, err := o.run(ctx, loadgen.Spec{Scenario: loadgen.Stream, Conns: 2, Size: size, Duration: d})
+	if err != nil {
+		o.logf("download %d B on two connections: %v", size, err)
+		return Point{}, err
+	}
+	p := point(r, 2, size)
+	o.logf("download %5d B on two connections: %.3f MB/s", size, p.MBps)
 	return p, nil
 }
 
@@ -534,6 +620,29 @@ func (w *wsConn) read() (core.Opcode, []byte, error) {
 		return 0, nil, err
 	}
 	return h.Op, body, nil
+}
+
+// upPair is two uploads at once, on two connections: their payload
+// rates summed.
+func (o *Options) upPair(ctx context.Context, size int, d time.Duration) (Point, error) {
+	var ps [2]Point
+	var errs [2]error
+	done := make(chan struct{}, 2)
+	for i := range ps {
+		go func() {
+			ps[i], errs[i] = o.upload(ctx, size, d)
+			done <- struct{}{}
+		}()
+	}
+	<-done
+	<-done
+	if err := errors.Join(errs[0], errs[1]); err != nil {
+		o.logf("upload %d B on two connections: %v", size, err)
+		return Point{}, err
+	}
+	p := Point{Size: size, Clients: 2, N: ps[0].N + ps[1].N, Msgs: ps[0].Msgs + ps[1].Msgs, MBps: ps[0].MBps + ps[1].MBps}
+	o.logf("upload   %5d B on two connections: %.3f MB/s (n %d)", size, p.MBps, p.N)
+	return p, nil
 }
 
 // upload sends size-byte binary messages to /ws/sink for d, then a ping,

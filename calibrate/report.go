@@ -78,11 +78,19 @@ func Compare(m, t *Measurements, tol float64) []Row {
 	}
 	for _, a := range m.Down {
 		b := find(t.Down, a.Size, a.Clients)
-		add("download", fmt.Sprintf("%d B", a.Size), "MB/s", a.MBps, b.MBps, true, 1)
+		pt := fmt.Sprintf("%d B", a.Size)
+		if a.Clients > 1 {
+			pt += fmt.Sprintf(" on %d connections", a.Clients)
+		}
+		add("download", pt, "MB/s", a.MBps, b.MBps, true, 1)
 	}
 	for _, a := range m.Up {
 		b := find(t.Up, a.Size, a.Clients)
-		add("upload", fmt.Sprintf("%d B", a.Size), "MB/s", a.MBps, b.MBps, true, 1)
+		pt := fmt.Sprintf("%d B", a.Size)
+		if a.Clients > 1 {
+			pt += fmt.Sprintf(" on %d connections", a.Clients)
+		}
+		add("upload", pt, "MB/s", a.MBps, b.MBps, true, 1)
 	}
 	exact("ladder", "message cap", float64(m.Cap), float64(t.Cap), "")
 	exact("ladder", "close code", float64(m.CloseCode), float64(t.CloseCode), "")

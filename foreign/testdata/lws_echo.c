@@ -24,8 +24,11 @@ static int echo(struct lws *wsi, enum lws_callback_reasons reason, void *user, v
 
 	switch (reason) {
 	case LWS_CALLBACK_RECEIVE:
-		if (c->len + len > MAX_MSG)
-			return -1; /* too big: drop the client */
+		if (c->len + len > MAX_MSG) {
+			/* too big: close 1009, as a board's firmware answers it */
+			lws_close_reason(wsi, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE, NULL, 0);
+			return -1;
+		}
 		memcpy(c->buf + LWS_PRE + c->len, in, len);
 		c->len += len;
 		c->binary = lws_frame_is_binary(wsi);
