@@ -337,3 +337,27 @@ func TestCompareJudges(t *testing.T) {
 	}
 	_ = firmware.FailReset
 }
+
+// TestBpsStep: the rounds raise the bandwidth only while the twin's link
+// probe is bound by its link; they lower it freely, never under the floor.
+func TestBpsStep(t *testing.T) {
+	const bps = 2_000_000 // 0.25 MB/s
+	cases := []struct {
+		name          string
+		floor         int64
+		twin, board   float64
+		lower, higher bool
+	}{
+		{"link-bound twin below the board: raised", 0, 0.24, 0.30, false, true},
+		{"twin bound elsewhere (its window), below the board: kept", 0, 0.15, 0.30, false, false},
+		{"twin above the board: lowered", 0, 0.24, 0.20, true, false},
+		{"lowered no further than the floor", 1_900_000, 0.24, 0.12, true, false},
+		{"no twin figure: kept", 0, 0, 0.30, false, false},
+	}
+	for _, c := range cases {
+		got := bpsStep(bps, c.floor, c.twin, c.board)
+		if (got < bps) != c.lower || (got > bps) != c.higher || got < c.floor {
+			t.Errorf("%s: %d -> %d", c.name, bps, got)
+		}
+	}
+}
