@@ -851,9 +851,10 @@ const tailFitFrom = 0.80
 // echo's quantiles e.Tail, given body, the same echo's quantiles on the
 // twin without the heavy tail: each echo is a body draw plus, with
 // probability p, a Pareto draw of minimum m (def's alpha and cap). The
-// mixture's quantiles are drawn (a fixed seed) for each (p, m) on a grid
-// and the pair closest to the board's over the upper fifth (log
-// latencies) is the fit. Without a body it keeps def.
+// mixture's quantiles are drawn (a fixed seed) for each (p, m) on a grid,
+// moved onto the board's median (the round trip's, fitted to it: what is
+// left of the body's offset is not a tail), and the pair closest to the
+// board's over the upper fifth (log latencies) is the fit. Without a body it keeps def.
 func fitTails(e Point, body []float64, def host.Tails) (host.Tails, bool, string) {
 	t := def
 	if t.TailAlpha <= 0 {
@@ -883,6 +884,7 @@ func fitTails(e Point, body []float64, def host.Tails) (host.Tails, bool, string
 		}
 	}
 	x := make([]float64, draws)
+	median := slices.Index(TailLevels, 0.5)
 	cost := func(p, m float64) float64 {
 		for i := range x {
 			x[i] = bodyAt[i]
@@ -895,9 +897,13 @@ func fitTails(e Point, body []float64, def host.Tails) (host.Tails, bool, string
 			}
 		}
 		slices.Sort(x)
+		// The median is the round trip's (fitted to it): the mixture is
+		// moved onto the board's, so the tail fits the shape above it,
+		// not what is left of the body's offset.
+		shift := q[median] - x[draws/2]
 		c := 0.0
 		for _, k := range levels {
-			v := x[min(int(TailLevels[k]*draws), draws-1)]
+			v := x[min(int(TailLevels[k]*draws), draws-1)] + shift
 			c += math.Pow(math.Log(max(v, 1e-3)/max(q[k], 1e-3)), 2)
 		}
 		return c
