@@ -540,8 +540,15 @@ func FitModel(ctx context.Context, m *Measurements, o Options, name string) (*Fi
 	air := f.airFit(ctx, base, tp)
 	o.logf("airtime: %s", air.why)
 	if air.ok {
+		// The small echo holds its two accesses beside the wire, the CPU
+		// and the hand-off: an access longer than it leaves room for (a
+		// slow link's few, noisy large echoes) is held to that room.
 		d := int64(air.a) - tp.air
-		tp.air = int64(air.a)
+		if d > tp.rtt/2 {
+			d = tp.rtt / 2
+			air.why += fmt.Sprintf("; held to %.2f ms, the room the small echo leaves beside the CPU and the hand-off", float64(tp.air+d)/1e6)
+		}
+		tp.air += d
 		tp.rtt = max(0, tp.rtt-2*d)
 	}
 	// The CPU and the round trip again, with the fitted tail and channel
