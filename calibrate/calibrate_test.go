@@ -9,6 +9,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -336,4 +337,67 @@ func TestCompareJudges(t *testing.T) {
 		}
 	}
 	_ = firmware.FailReset
+}
+
+// TestBpsStep: the rounds raise the bandwidth only while the twin's link
+// probe is bound by its link; they lower it freely, never under the floor.
+func TestBpsStep(t *testing.T) {
+	const bps = 2_000_000 // 0.25 MB/s
+	cases := []struct {
+		name          string
+		floor         int64
+		twin, board   float64
+		lower, higher bool
+	}{
+		{"link-bound twin below the board: raised", 0, 0.24, 0.30, false, true},
+		{"twin bound elsewhere (its window), below the board: kept", 0, 0.15, 0.30, false, false},
+		{"twin above the board: lowered", 0, 0.24, 0.20, true, false},
+		{"lowered no further than the floor", 1_900_000, 0.24, 0.12, true, false},
+		{"no twin figure: kept", 0, 0, 0.30, false, false},
+	}
+	for _, c := range cases {
+		got := bpsStep(bps, c.floor, c.twin, c.board)
+		if (got < bps) != c.lower || (got > bps) != c.higher || got < c.floor {
+			t.Errorf("%s: %d -> %d", c.name, bps, got)
+		}
+	}
+}
+
+// TestFitTailsRecovers: a board's small-echo quantiles drawn from a body
+// and a heavy tail of known probability and minimum give those back, also
+// when the twin's body sits a few milliseconds off the board's (its round
+// trip is fitted to the median from a few hundred echoes: the tail must
+// not take up that offset as a bigger, shorter tail).
+func TestFitTailsRecovers(t *testing.T) {
+	const draws = 200_000
+	r := rand.New(rand.NewPCG(1, 2))
+	quantiles := func(x []float64) []float64 {
+		slices.Sort(x)
+		q := make([]float64, len(TailLevels))
+		for i, l := range TailLevels {
+			q[i] = x[int(l*float64(len(x)))]
+		}
+		return q
+	}
+	bodyDraw := func() float64 { return 12 + 3*r.ExpFloat64() + r.NormFloat64() } // ms
+	def := host.Tails{TailP: 0.01, TailMin: 5e6, TailMax: 250e6, TailAlpha: 2}
+	for _, off := range []float64{0, 3, -2, 5} {
+		body := make([]float64, draws)
+		for i := range body {
+			body[i] = bodyDraw()
+		}
+		board := make([]float64, draws)
+		for i := range board {
+			board[i] = bodyDraw() + off
+			if r.Float64() < 0.06 {
+				board[i] += min(25*math.Pow(1-r.Float64(), -1/2.0), 250)
+			}
+		}
+		e := Point{N: 300, Tail: quantiles(board)}
+		tl, ok, why := fitTails(e, quantiles(body), def)
+		t.Logf("body %+.0f ms: %s", off, why)
+		if !ok || math.Abs(tl.TailP-0.06)/0.06 > 0.1 || math.Abs(float64(tl.TailMin)/1e6-25)/25 > 0.1 {
+			t.Errorf("body %+.0f ms: fitted a tail of %.3f from %.1f ms, drawn 0.06 from 25 ms", off, tl.TailP, float64(tl.TailMin)/1e6)
+		}
+	}
 }

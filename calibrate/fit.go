@@ -444,6 +444,12 @@ func FitModel(ctx context.Context, m *Measurements, o Options, name string) (*Fi
 	}
 	var tf twinFigures
 	bestTP, bestTF, bestErr := tp, twinFigures{}, math.Inf(1)
+	// Each round's twin says which CPU scale would meet the board's rate
+	// (the rate follows 1/k); a twin's saturated rate varies by a tenth
+	// or more between two runs of the same figures (frames bunch behind
+	// the tail and the channel's accesses), so the scale is the geometric
+	// mean of what every round says, not the one round that came closest.
+	var logK []float64
 	for round := range 4 {
 		twin := f.build(base, tp)
 		var err error
@@ -474,6 +480,9 @@ func FitModel(ctx context.Context, m *Measurements, o Options, name string) (*Fi
 		if e := lerr(tf.p50, e1.P50) + rateErr + lerr(tf.down, down.MBps) + lerr(tf.up, up.MBps) + lkErr; e < bestErr {
 			bestTP, bestTF, bestErr = tp, tf, e
 		}
+		if tf.rate > 0 && saturated {
+			logK = append(logK, math.Log(clamp(tp.k*math.Pow(tf.rate/sat.Msgs, 1.2), 0.05, 50)))
+		}
 		done := near(tf.p50, e1.P50, 0.04) && (!saturated || near(tf.rate, sat.Msgs, 0.04)) && (!bounded || tf.rate >= 0.96*sat.Msgs) &&
 			(!haveDown || near(tf.down, down.MBps, 0.04)) && (!haveUp || near(tf.up, up.MBps, 0.04)) &&
 			(!txBound || near(lkTwin(tf), lkBoard, 0.04))
@@ -486,8 +495,8 @@ func FitModel(ctx context.Context, m *Measurements, o Options, name string) (*Fi
 			tp.k = clamp(tp.k*math.Pow(tf.rate/sat.Msgs, 1.2), 0.001, 1)
 		}
 		tp.rtt = max(0, tp.rtt+int64((e1.P50-tf.p50)*1e6))
-		if lt := lkTwin(tf); haveDown && lt > 0 && tp.bps > 0 {
-			tp.bps = max(bpsFloor, int64(float64(tp.bps)*math.Pow(clamp(lkBoard/lt, 0.5, 2), 0.8)))
+		if haveDown {
+			tp.bps = bpsStep(tp.bps, bpsFloor, lkTwin(tf), lkBoard)
 		}
 		if txBound && tf.down > 0 {
 			// send buffer = download rate x its round, refined.
@@ -498,6 +507,10 @@ func FitModel(ctx context.Context, m *Measurements, o Options, name string) (*Fi
 		}
 	}
 	tp, tf = bestTP, bestTF
+	if len(logK) >= 2 {
+		tp.k = math.Exp(mean(logK))
+		o.logf("cpu: x%.3f, the geometric mean of the scales %d rounds' twins call for", tp.k, len(logK))
+	}
 	// The heavy tail: the board's small-echo quantiles against the twin's
 	// body (the same echo on the twin without the heavy tail: its CPU
 	// spread, jitter and loss), a mixture fitted on the grid.
@@ -527,9 +540,21 @@ func FitModel(ctx context.Context, m *Measurements, o Options, name string) (*Fi
 	air := f.airFit(ctx, base, tp)
 	o.logf("airtime: %s", air.why)
 	if air.ok {
+		// The small echo holds its two accesses beside the wire, the CPU
+		// and the hand-off: an access longer than it leaves room for (a
+		// slow link's few, noisy large echoes) is held to that room.
 		d := int64(air.a) - tp.air
-		tp.air = int64(air.a)
+		if d > tp.rtt/2 {
+			d = tp.rtt / 2
+			air.why += fmt.Sprintf("; held to %.2f ms, the room the small echo leaves beside the CPU and the hand-off", float64(tp.air+d)/1e6)
+		}
+		tp.air += d
 		tp.rtt = max(0, tp.rtt-2*d)
+	}
+	// The CPU and the round trip again, with the fitted tail and channel
+	// access in the twin (the rounds above ran the preset's).
+	if tailSeen || air.ok {
+		tp = f.repass(ctx, base, tp, sat, e1, saturated, bounded)
 	}
 	// How well the probes constrain bandwidth and window: the twin at
 	// half and at twice the figure; the probe sees it when it binds: the
@@ -833,9 +858,10 @@ const tailFitFrom = 0.80
 // echo's quantiles e.Tail, given body, the same echo's quantiles on the
 // twin without the heavy tail: each echo is a body draw plus, with
 // probability p, a Pareto draw of minimum m (def's alpha and cap). The
-// mixture's quantiles are drawn (a fixed seed) for each (p, m) on a grid
-// and the pair closest to the board's over the upper fifth (log
-// latencies) is the fit. Without a body it keeps def.
+// mixture's quantiles are drawn (a fixed seed) for each (p, m) on a grid,
+// moved onto the board's median (the round trip's, fitted to it: what is
+// left of the body's offset is not a tail), and the pair closest to the
+// board's over the upper fifth (log latencies) is the fit. Without a body it keeps def.
 func fitTails(e Point, body []float64, def host.Tails) (host.Tails, bool, string) {
 	t := def
 	if t.TailAlpha <= 0 {
@@ -865,6 +891,7 @@ func fitTails(e Point, body []float64, def host.Tails) (host.Tails, bool, string
 		}
 	}
 	x := make([]float64, draws)
+	median := slices.Index(TailLevels, 0.5)
 	cost := func(p, m float64) float64 {
 		for i := range x {
 			x[i] = bodyAt[i]
@@ -877,9 +904,13 @@ func fitTails(e Point, body []float64, def host.Tails) (host.Tails, bool, string
 			}
 		}
 		slices.Sort(x)
+		// The median is the round trip's (fitted to it): the mixture is
+		// moved onto the board's, so the tail fits the shape above it,
+		// not what is left of the body's offset.
+		shift := q[median] - x[draws/2]
 		c := 0.0
 		for _, k := range levels {
-			v := x[min(int(TailLevels[k]*draws), draws-1)]
+			v := x[min(int(TailLevels[k]*draws), draws-1)] + shift
 			c += math.Pow(math.Log(max(v, 1e-3)/max(q[k], 1e-3)), 2)
 		}
 		return c
@@ -920,4 +951,64 @@ func (m *Measurements) upPair() (Point, bool) {
 		}
 	}
 	return Point{}, false
+}
+
+// repassRounds is how many twins the second pass measures.
+const repassRounds = 3
+
+// repass refits the CPU scale and the wire's round trip with the fitted
+// tail and channel access in the twin: both change what the first rounds
+// fitted (frames that bunch behind a tail or a channel access share
+// segments and accesses, so a saturated board's messages cost less CPU
+// each; the tail moves the one-client echo's median). Each of its rounds
+// gives the CPU scale that would meet the board's saturated rate (the
+// rate follows 1/k; the same exponent as the first rounds) and the round
+// trip that would meet its echo; the fit is their mean over the rounds (a
+// geometric mean for the scale), so one noisy twin does not decide it.
+// The CPU is refitted only where the first pass fitted or bounded it.
+func (f *Fit) repass(ctx context.Context, base catalog.Preset, tp twinParams, sat, e1 Point, saturated, bounded bool) twinParams {
+	var logK, rtts []float64
+	cur := tp
+	for range repassRounds {
+		tf, err := f.measureTwin(ctx, f.build(base, cur), sat, twinLatency)
+		if err != nil || tf.p50 <= 0 {
+			break
+		}
+		if (saturated || bounded) && tf.rate > 0 && sat.Msgs > 0 {
+			k := cur.k * math.Pow(tf.rate/sat.Msgs, 1.2)
+			if bounded && !saturated {
+				k = min(k, cur.k) // an upper bound is only lowered
+			}
+			logK = append(logK, math.Log(clamp(k, 0.001, 50)))
+			cur.k = math.Exp(mean(logK))
+		}
+		rtts = append(rtts, float64(cur.rtt)+(e1.P50-tf.p50)*1e6)
+		cur.rtt = max(0, int64(mean(rtts)))
+		f.Rounds = append(f.Rounds, TwinRound{RTTms: float64(cur.rtt) / 1e6, CPUScale: cur.k, Mbps: float64(cur.bps) / 1e6, Rx: cur.rx, Tx: cur.tx, P50: tf.p50, Rate: tf.rate})
+		f.opts.logf("second pass (fitted tail and airtime): twin p50 %.2f/%.2f ms, rate %.1f/%.1f (twin/measured): cpu x%.3f, rtt %.2f ms",
+			tf.p50, e1.P50, tf.rate, sat.Msgs, cur.k, float64(cur.rtt)/1e6)
+	}
+	return cur
+}
+
+func mean(xs []float64) float64 {
+	s := 0.0
+	for _, x := range xs {
+		s += x
+	}
+	return s / float64(len(xs))
+}
+
+// bpsStep is one round's bandwidth: moved towards the board's link probe
+// (MB/s of payload, board) by the twin's (twin), never below floor. It
+// is raised only while the twin's probe is bound by its link (its payload
+// within a tenth of the bandwidth: the emulation charges no headers): a
+// twin bound elsewhere (its window, its CPU, the send buffer) is not
+// brought up to the board by a faster link, which would hide the other
+// figure's error in this one.
+func bpsStep(bps, floor int64, twin, board float64) int64 {
+	if twin <= 0 || bps <= 0 || (twin < board && twin*8e6 < 0.9*float64(bps)) {
+		return bps
+	}
+	return max(floor, int64(float64(bps)*math.Pow(clamp(board/twin, 0.5, 2), 0.8)))
 }

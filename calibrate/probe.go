@@ -360,14 +360,7 @@ func (o *Options) echoW(ctx context.Context, clients, size, window int, d time.D
 
 // down is one connection's download from /ws/source.
 func (o *Options) down(ctx context.Context, size int, d time.Duration) (Point, error) {
-	r, err := o.run(ctx, loadgen.Spec{Scenario: loadgen.Stream, Conns: 1, Size: size, Duration: d})
-	if err != nil {
-		o.logf("download %d B: %v", size, err)
-		return Point{}, err
-	}
-	p := point(r, 1, size)
-	o.logf("download %5d B: %.3f MB/s", size, p.MBps)
-	return p, nil
+	return o.downN(ctx, 1, size, d)
 }
 
 // downPair is two downloads at once, on two connections: their payload
@@ -375,13 +368,25 @@ func (o *Options) down(ctx context.Context, size int, d time.Duration) (Point, e
 // a download bound by the send buffer over its round gets about twice
 // through on two, a link-bound one no more.
 func (o *Options) downPair(ctx context.Context, size int, d time.Duration) (Point, error) {
-	r, err := o.run(ctx, loadgen.Spec{Scenario: loadgen.Stream, Conns: 2, Size: size, Duration: d})
+	return o.downN(ctx, 2, size, d)
+}
+
+// downN is conns downloads at once, their payload rates summed.
+func (o *Options) downN(ctx context.Context, conns, size int, d time.Duration) (Point, error) {
+	on := ""
+	switch {
+	case conns == 2:
+		on = " on two connections"
+	case conns > 2:
+		on = fmt.Sprintf(" on %d connections", conns)
+	}
+	r, err := o.run(ctx, loadgen.Spec{Scenario: loadgen.Stream, Conns: conns, Size: size, Duration: d})
 	if err != nil {
-		o.logf("download %d B on two connections: %v", size, err)
+		o.logf("download %d B%s: %v", size, on, err)
 		return Point{}, err
 	}
-	p := point(r, 2, size)
-	o.logf("download %5d B on two connections: %.3f MB/s", size, p.MBps)
+	p := point(r, conns, size)
+	o.logf("download %5d B%s: %.3f MB/s", size, on, p.MBps)
 	return p, nil
 }
 
