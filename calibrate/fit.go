@@ -9,8 +9,9 @@ import (
 	"math/rand/v2"
 	"slices"
 	"strings"
-
 	"time"
+
+	"github.com/montanaflynn/stats"
 
 	"github.com/wslab/wslab/firmware"
 	"github.com/wslab/wslab/firmware/catalog"
@@ -449,7 +450,7 @@ func FitModel(ctx context.Context, m *Measurements, o Options, name string) (*Fi
 	// or more between two runs of the same figures (frames bunch behind
 	// the tail and the channel's accesses), so the scale is the geometric
 	// mean of what every round says, not the one round that came closest.
-	var logK []float64
+	var ks []float64
 	for round := range 4 {
 		twin := f.build(base, tp)
 		var err error
@@ -481,7 +482,7 @@ func FitModel(ctx context.Context, m *Measurements, o Options, name string) (*Fi
 			bestTP, bestTF, bestErr = tp, tf, e
 		}
 		if tf.rate > 0 && saturated {
-			logK = append(logK, math.Log(clamp(tp.k*math.Pow(tf.rate/sat.Msgs, 1.2), 0.05, 50)))
+			ks = append(ks, clamp(impliedK(tp.k, tf.rate, sat.Msgs), 0.05, 50))
 		}
 		done := near(tf.p50, e1.P50, 0.04) && (!saturated || near(tf.rate, sat.Msgs, 0.04)) && (!bounded || tf.rate >= 0.96*sat.Msgs) &&
 			(!haveDown || near(tf.down, down.MBps, 0.04)) && (!haveUp || near(tf.up, up.MBps, 0.04)) &&
@@ -490,9 +491,9 @@ func FitModel(ctx context.Context, m *Measurements, o Options, name string) (*Fi
 			break
 		}
 		if tf.rate > 0 && saturated {
-			tp.k = clamp(tp.k*math.Pow(tf.rate/sat.Msgs, 1.2), 0.05, 50)
+			tp.k = ks[len(ks)-1]
 		} else if tf.rate > 0 && bounded && tf.rate < sat.Msgs {
-			tp.k = clamp(tp.k*math.Pow(tf.rate/sat.Msgs, 1.2), 0.001, 1)
+			tp.k = clamp(impliedK(tp.k, tf.rate, sat.Msgs), 0.001, 1)
 		}
 		tp.rtt = max(0, tp.rtt+int64((e1.P50-tf.p50)*1e6))
 		if haveDown {
@@ -507,9 +508,9 @@ func FitModel(ctx context.Context, m *Measurements, o Options, name string) (*Fi
 		}
 	}
 	tp, tf = bestTP, bestTF
-	if len(logK) >= 2 {
-		tp.k = math.Exp(mean(logK))
-		o.logf("cpu: x%.3f, the geometric mean of the scales %d rounds' twins call for", tp.k, len(logK))
+	if len(ks) >= 2 {
+		tp.k, _ = stats.GeometricMean(ks)
+		o.logf("cpu: x%.3f, the geometric mean of the scales %d rounds' twins call for", tp.k, len(ks))
 	}
 	// The heavy tail: the board's small-echo quantiles against the twin's
 	// body (the same echo on the twin without the heavy tail: its CPU
@@ -861,7 +862,8 @@ const tailFitFrom = 0.80
 // mixture's quantiles are drawn (a fixed seed) for each (p, m) on a grid,
 // moved onto the board's median (the round trip's, fitted to it: what is
 // left of the body's offset is not a tail), and the pair closest to the
-// board's over the upper fifth (log latencies) is the fit. Without a body it keeps def.
+// board's over the upper fifth (log latencies) is the fit. Without a body
+// it keeps def.
 func fitTails(e Point, body []float64, def host.Tails) (host.Tails, bool, string) {
 	t := def
 	if t.TailAlpha <= 0 {
@@ -967,7 +969,7 @@ const repassRounds = 3
 // geometric mean for the scale), so one noisy twin does not decide it.
 // The CPU is refitted only where the first pass fitted or bounded it.
 func (f *Fit) repass(ctx context.Context, base catalog.Preset, tp twinParams, sat, e1 Point, saturated, bounded bool) twinParams {
-	var logK, rtts []float64
+	var ks, rtts []float64
 	cur := tp
 	for range repassRounds {
 		tf, err := f.measureTwin(ctx, f.build(base, cur), sat, twinLatency)
@@ -975,15 +977,16 @@ func (f *Fit) repass(ctx context.Context, base catalog.Preset, tp twinParams, sa
 			break
 		}
 		if (saturated || bounded) && tf.rate > 0 && sat.Msgs > 0 {
-			k := cur.k * math.Pow(tf.rate/sat.Msgs, 1.2)
+			k := impliedK(cur.k, tf.rate, sat.Msgs)
 			if bounded && !saturated {
 				k = min(k, cur.k) // an upper bound is only lowered
 			}
-			logK = append(logK, math.Log(clamp(k, 0.001, 50)))
-			cur.k = math.Exp(mean(logK))
+			ks = append(ks, clamp(k, 0.001, 50))
+			cur.k, _ = stats.GeometricMean(ks)
 		}
 		rtts = append(rtts, float64(cur.rtt)+(e1.P50-tf.p50)*1e6)
-		cur.rtt = max(0, int64(mean(rtts)))
+		rtt, _ := stats.Mean(rtts)
+		cur.rtt = max(0, int64(rtt))
 		f.Rounds = append(f.Rounds, TwinRound{RTTms: float64(cur.rtt) / 1e6, CPUScale: cur.k, Mbps: float64(cur.bps) / 1e6, Rx: cur.rx, Tx: cur.tx, P50: tf.p50, Rate: tf.rate})
 		f.opts.logf("second pass (fitted tail and airtime): twin p50 %.2f/%.2f ms, rate %.1f/%.1f (twin/measured): cpu x%.3f, rtt %.2f ms",
 			tf.p50, e1.P50, tf.rate, sat.Msgs, cur.k, float64(cur.rtt)/1e6)
@@ -991,12 +994,11 @@ func (f *Fit) repass(ctx context.Context, base catalog.Preset, tp twinParams, sa
 	return cur
 }
 
-func mean(xs []float64) float64 {
-	s := 0.0
-	for _, x := range xs {
-		s += x
-	}
-	return s / float64(len(xs))
+// impliedK is the CPU scale that would bring a twin run at scale k, which
+// served twinRate, to the board's boardRate: a saturated rate follows
+// 1/k, a little more steeply where segments are shared (the exponent).
+func impliedK(k, twinRate, boardRate float64) float64 {
+	return k * math.Pow(twinRate/boardRate, 1.2)
 }
 
 // bpsStep is one round's bandwidth: moved towards the board's link probe

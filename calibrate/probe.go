@@ -371,14 +371,12 @@ func (o *Options) downPair(ctx context.Context, size int, d time.Duration) (Poin
 	return o.downN(ctx, 2, size, d)
 }
 
-// downN is conns downloads at once, their payload rates summed.
+// downN is conns (one or two) downloads at once, their payload rates
+// summed.
 func (o *Options) downN(ctx context.Context, conns, size int, d time.Duration) (Point, error) {
 	on := ""
-	switch {
-	case conns == 2:
+	if conns == 2 {
 		on = " on two connections"
-	case conns > 2:
-		on = fmt.Sprintf(" on %d connections", conns)
 	}
 	r, err := o.run(ctx, loadgen.Spec{Scenario: loadgen.Stream, Conns: conns, Size: size, Duration: d})
 	if err != nil {
