@@ -191,7 +191,12 @@ func TestCalibrateHiddenBoards(t *testing.T) {
 				} else {
 					t.Log(msg)
 				}
-			} else if c.p.Name != "" && strings.HasPrefix(x.Source, "not resolved") {
+			} else if !strict && strings.HasPrefix(x.Source, "not resolved") {
+				// esp8266's 1.4-2.9 KB echoes spend ~5-10 ms on its slow
+				// link beside a 7 ms CPU: about one run in six leaves the
+				// access unresolved at the test's scale (a CI rehearsal's
+				// did, ±1.0 ms): said so, with the preset's kept and marked;
+				// picow-tinygo (strict) must resolve it.
 				t.Logf("NOT RESOLVED on this board: airtime: %s (hidden %.3f ms)", x.Source, float64(p.Link.Airtime)/1e6)
 			} else {
 				t.Errorf("airtime: the probes should have seen it: %s", x.Source)
