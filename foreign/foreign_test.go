@@ -135,16 +135,30 @@ func TestRelayLink(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer r.Close()
-	// Accepted sockets inherit the board-sized buffers of the listener
-	// (Linux reports twice the size set).
-	raw, _ := r.ln.(*net.TCPListener).SyscallConn()
-	raw.Control(func(fd uintptr) {
-		rcv, _ := unix.GetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_RCVBUF)
-		snd, _ := unix.GetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_SNDBUF)
-		if rcv != 2*5760 || snd != 2*5760 {
-			t.Errorf("client-side socket buffers %d/%d, want the board's 5760 (doubled by Linux)", rcv, snd)
-		}
-	})
+	// Accepted sockets inherit the listener's buffers (Linux reports twice
+	// the size set): the board's send buffer, and with the Shaper holding
+	// the window (a round trip) the emulated board's 16 KiB receive buffer;
+	// without a round trip the kernel's window is the board's rx.
+	bufs := func(r *Relay) (rcv, snd int) {
+		raw, _ := r.ln.(*net.TCPListener).SyscallConn()
+		raw.Control(func(fd uintptr) {
+			rcv, _ = unix.GetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_RCVBUF)
+			snd, _ = unix.GetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_SNDBUF)
+		})
+		return rcv, snd
+	}
+	if rcv, snd := bufs(r); rcv != 2*16384 || snd != 2*5760 {
+		t.Errorf("client-side socket buffers %d/%d, want 16384 (the Shaper's window) and the board's 5760, doubled by Linux", rcv, snd)
+	}
+	bare, err := StartRelay(RelayOptions{Listen: "127.0.0.1:0", Upstream: up, Link: host.Link{Bps: 8e6}, RxBuf: 5760, TxBuf: 5760})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rcv, snd := bufs(bare)
+	bare.Close()
+	if rcv != 2*5760 || snd != 2*5760 {
+		t.Errorf("without a round trip: client-side socket buffers %d/%d, want the board's 5760 each (doubled by Linux)", rcv, snd)
+	}
 	c, err := net.Dial("tcp", r.Addr().String())
 	if err != nil {
 		t.Fatal(err)

@@ -75,13 +75,18 @@ func StartRelay(o RelayOptions) (*Relay, error) {
 		o.DialTimeout = 2 * time.Minute
 	}
 	// The buffers are set on the listening socket, so accepted sockets
-	// start with them and the window they advertise in the handshake is
-	// the board's.
+	// start with them. Without a round trip the kernel's receive buffer
+	// is the board's window (the one advertised in the handshake). With
+	// one, the Shaper holds the window, and the receive buffer is sized as
+	// the emulated board sizes its own (clientRcvBuf): Linux's window
+	// updates on a buffer of a few hundred bytes (its silly-window
+	// avoidance) would let the client's bytes in by the host's timing.
+	rcv := clientRcvBuf(o)
 	lc := net.ListenConfig{Control: func(network, address string, c syscall.RawConn) error {
 		var serr error
 		err := c.Control(func(fd uintptr) {
-			if o.RxBuf > 0 {
-				serr = unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_RCVBUF, o.RxBuf)
+			if rcv > 0 {
+				serr = unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_RCVBUF, rcv)
 			}
 			if o.TxBuf > 0 && serr == nil {
 				serr = unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_SNDBUF, o.TxBuf)
@@ -102,6 +107,16 @@ func StartRelay(o RelayOptions) (*Relay, error) {
 	r.wg.Add(1)
 	go r.acceptLoop()
 	return r, nil
+}
+
+// clientRcvBuf is the receive buffer of a client-side socket: the board's
+// rx buffer when the kernel is the window, else what the emulated board
+// gives its sockets (host: the larger of its buffers, at least 16 KiB).
+func clientRcvBuf(o RelayOptions) int {
+	if o.Link.RTT > 0 && o.RxBuf > 0 {
+		return max(o.RxBuf, o.TxBuf, 16<<10)
+	}
+	return o.RxBuf
 }
 
 // upstreamBuffers sizes the upstream socket like the board's buffers: the
@@ -326,11 +341,22 @@ func (r *Relay) toServer(sc *host.ShapedConn, br *bufio.Reader, c, up net.Conn) 
 		rc, _ = scc.SyscallConn()
 	}
 	buf := make([]byte, r.chunk)
+	// arrived is when the bytes read next reached the board, as the
+	// emulated board counts it (its conn's rxAt): when the socket turned
+	// readable, or the last read while it stayed readable (a read that
+	// filled its grant leaves the rest waiting since then). Bytes the
+	// window held back cross the channel in the aggregate of those read
+	// before them, as on the board, not in an access of their own.
+	var arrived int64
+	fresh := true
 	for {
 		if rc != nil && waitReadable(rc) != nil {
 			return
 		}
 		now := r.shaper.Now()
+		if fresh {
+			arrived, fresh = now, false
+		}
 		g, at := sc.In(now, len(buf))
 		if g == 0 {
 			if r.sleepUntil(max(at, now+int64(time.Millisecond))) != nil {
@@ -340,7 +366,9 @@ func (r *Relay) toServer(sc *host.ShapedConn, br *bufio.Reader, c, up net.Conn) 
 			continue
 		}
 		n, err := c.Read(buf[:g])
-		crossed := sc.Received(r.shaper.Now(), g, n)
+		readAt := r.shaper.Now()
+		crossed := sc.Received(min(arrived, readAt), g, n)
+		arrived, fresh = readAt, n < g // a short read emptied the socket: what comes next is a new arrival
 		if n > 0 {
 			if r.sleepUntil(crossed) != nil {
 				up.Close()

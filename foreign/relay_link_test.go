@@ -74,8 +74,13 @@ func TestRelaySameLinkAsEmulatedBoard(t *testing.T) {
 			t.Errorf("%s sinks %.4f MB/s, want about the window over the round trip, %.4f MB/s", name, v, window)
 		}
 	}
-	if ratio := relayRate / emuRate; ratio < 0.5 || ratio > 2 {
-		t.Errorf("relay / emulated board = %.2f, want the same link within a factor of 2", ratio)
+	// The same model gives the same rate (0.99 here). A relay whose
+	// kernel receive buffer is the 512 B window lets the client's bytes in
+	// by Linux's window updates, in pieces that each pay an access (0.50-0.60
+	// of the board's, a CI failure); one that books bytes the window held
+	// back as new arrivals does the same (0.71).
+	if ratio := relayRate / emuRate; ratio < 0.75 || ratio > 1.33 {
+		t.Errorf("relay / emulated board = %.2f, want the same link within a third", ratio)
 	}
 }
 
