@@ -1,6 +1,7 @@
 package host
 
 import (
+	"math"
 	"math/rand/v2"
 
 	"github.com/wslab/wslab/firmware"
@@ -59,7 +60,9 @@ type CPU struct {
 	// (0: every message costs the same). A real core's cost per message
 	// varies with cache misses, interrupts, the heap and the driver's
 	// other work; 1 draws each cost from an exponential distribution of
-	// the same mean (seeded with the link's tails seed).
+	// the same mean (seeded with the link's tails seed). Each unit is
+	// drawn: a message, a segment; work the board takes in one call (a
+	// batch of messages that arrived together) costs their sum.
 	Spread float64
 	// Backlog is how many received segments the stack queues for a busy
 	// library core before it stops taking input (two cores only; lwIP's
@@ -186,12 +189,13 @@ func (v *vcpu) nextIdle(now int64) int64 {
 	return at
 }
 
-// run books ns of work on core from at and returns when it ends.
-func (v *vcpu) run(core *int64, at, ns int64) int64 {
+// run books ns of work, units pieces of it (messages, segments), on core
+// from at and returns when it ends.
+func (v *vcpu) run(core *int64, at, ns, units int64) int64 {
 	if ns <= 0 {
 		return at
 	}
-	ns = v.spread(ns)
+	ns = v.spread(ns, units)
 	start := *core
 	if at-start > wakeSlack {
 		ns += v.cost.Wake
@@ -227,14 +231,17 @@ func (v *vcpu) account(now, arrived int64, st *firmware.Stats, rxBytes int) {
 	ns := int64(c.accepted-l.accepted)*k.Accept + int64(c.requests-l.requests)*k.Request +
 		int64(c.upgrades-l.upgrades)*k.Handshake + int64(c.msgsIn-l.msgsIn)*k.MsgIn +
 		int64(c.msgsOut-l.msgsOut)*k.MsgOut + int64(c.closes-l.closes)*k.Close
+	units := int64(c.accepted - l.accepted + c.requests - l.requests + c.upgrades - l.upgrades +
+		c.msgsIn - l.msgsIn + c.msgsOut - l.msgsOut + c.closes - l.closes)
 	t := now
 	if rxBytes > 0 {
 		t = v.ch.book(arrived, rxBytes, toBoard, false) // the frame crosses the channel
-		t = v.run(&v.stack, t, v.segments(rxBytes)*k.Segment)
+		segs := v.segments(rxBytes)
+		t = v.run(&v.stack, t, segs*k.Segment, segs)
 		ns += int64(float64(rxBytes) * k.ByteIn)
 	}
 	if ns > 0 {
-		t = v.run(v.app, t, ns)
+		t = v.run(v.app, t, ns, units)
 	}
 	if ns > 0 || rxBytes > 0 {
 		// What the board answers leaves after the input has crossed
@@ -265,24 +272,47 @@ func (v *vcpu) output(now int64, n int, room, last int64) (out int64, more bool)
 	t = max(t, min(room, now)) // not before the send buffer had room
 	more = last > t
 	if k.ByteOut > 0 {
-		t = v.run(v.app, t, int64(float64(n)*k.ByteOut))
+		t = v.run(v.app, t, int64(float64(n)*k.ByteOut), 1)
 		v.ready = max(v.ready, t)
 	}
-	sent := v.run(&v.stack, t, v.segments(n)*k.Segment) + k.Handoff
+	segs := v.segments(n)
+	sent := v.run(&v.stack, t, segs*k.Segment, segs) + k.Handoff
 	return v.ch.book(sent, n, fromBoard, more), more // and cross the channel
 }
 
-// spread draws the cost of work whose mean is ns.
-func (v *vcpu) spread(ns int64) int64 {
+// spread draws the cost of work whose mean is ns, made of units pieces
+// whose costs vary independently: each piece's cost is drawn (Spread), so
+// a batch of several messages taken in one call varies as their sum does,
+// by 1/sqrt(units) of one message's spread, not as one message's cost
+// scaled up (which made a saturated board's rate, where frames bunch into
+// batches, vary by a tenth between two runs of a few seconds).
+func (v *vcpu) spread(ns, units int64) int64 {
 	if v.rng == nil {
 		return ns
 	}
-	sp := v.cost.Spread
-	if sp >= 1 {
-		return int64(float64(ns) * v.rng.ExpFloat64())
-	}
+	sp := min(v.cost.Spread, 1)
 	// A mix: a fixed part and an exponential part with the same mean.
-	return int64(float64(ns) * ((1 - sp) + sp*v.rng.ExpFloat64()))
+	return int64(float64(ns) * ((1 - sp) + sp*v.meanExp(units)))
+}
+
+// spreadExact is how many pieces' exponential draws are summed one by
+// one; above it their mean is drawn from its normal approximation.
+const spreadExact = 16
+
+// meanExp draws the mean of units independent exponential draws of mean
+// 1 (a gamma of shape units, scaled by 1/units).
+func (v *vcpu) meanExp(units int64) float64 {
+	if units <= 1 {
+		return v.rng.ExpFloat64()
+	}
+	if units <= spreadExact {
+		sum := 0.0
+		for range units {
+			sum += v.rng.ExpFloat64()
+		}
+		return sum / float64(units)
+	}
+	return max(0, 1+v.rng.NormFloat64()/math.Sqrt(float64(units)))
 }
 
 func (v *vcpu) segments(n int) int64 { return int64((n + v.mss - 1) / v.mss) }

@@ -404,7 +404,7 @@ func (s *Server) tlsRecordCPU(now int64, n int) {
 		return
 	}
 	before := s.cpu.total
-	s.cpu.run(s.cpu.app, now, int64(float64(n)*s.opts.CPU.TLSByte))
+	s.cpu.run(s.cpu.app, now, int64(float64(n)*s.opts.CPU.TLSByte), 1)
 	s.tls.charged += s.cpu.total - before
 	s.board.CPUBusy = s.cpu.total
 }
