@@ -446,10 +446,11 @@ func FitModel(ctx context.Context, m *Measurements, o Options, name string) (*Fi
 	var tf twinFigures
 	bestTP, bestTF, bestErr := tp, twinFigures{}, math.Inf(1)
 	// Each round's twin says which CPU scale would meet the board's rate
-	// (the rate follows 1/k); a twin's saturated rate varies by a tenth
-	// or more between two runs of the same figures (frames bunch behind
-	// the tail and the channel's accesses), so the scale is the geometric
-	// mean of what every round says, not the one round that came closest.
+	// (the rate follows 1/k); a twin's saturated rate over a short probe
+	// varies between two runs of the same figures (its CPU's spread, the
+	// queue's start-up within a probe of a second or two at the test's
+	// scale), so the scale is the geometric mean of what every round
+	// says, not the one round that came closest.
 	var ks []float64
 	for round := range 4 {
 		twin := f.build(base, tp)
