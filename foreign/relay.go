@@ -111,10 +111,10 @@ func StartRelay(o RelayOptions) (*Relay, error) {
 
 // clientRcvBuf is the receive buffer of a client-side socket: the board's
 // rx buffer when the kernel is the window, else what the emulated board
-// gives its sockets (host: the larger of its buffers, at least 16 KiB).
+// gives its sockets (host.SocketBuffer).
 func clientRcvBuf(o RelayOptions) int {
 	if o.Link.RTT > 0 && o.RxBuf > 0 {
-		return max(o.RxBuf, o.TxBuf, 16<<10)
+		return host.SocketBuffer(o.RxBuf, o.TxBuf)
 	}
 	return o.RxBuf
 }

@@ -157,6 +157,13 @@ const (
 	tagTimer    = -3
 )
 
+// SocketBuffer is the kernel buffer the emulated board gives each socket,
+// both ways: the larger of its rx and tx buffers, at least 16 KiB (the
+// Shaper, not the kernel, is the window; a few hundred bytes of kernel
+// buffer would let bytes in by Linux's silly-window avoidance, in pieces).
+// A relay standing in for a board (foreign) sizes its sockets the same.
+func SocketBuffer(rx, tx int) int { return max(rx, tx, 16<<10) }
+
 // Start checks the board's configuration, allocates it, listens and runs
 // its event loop in a goroutine.
 func Start(opts Options) (*Server, error) {
@@ -225,7 +232,7 @@ func Start(opts Options) (*Server, error) {
 	s.events = make([]unix.EpollEvent, 256)
 	s.refuse = firmware.RefuseResponse(nil)
 	c := b.Config()
-	s.sockBuf = max(c.RxBuf, c.TxBuf, 16<<10)
+	s.sockBuf = SocketBuffer(c.RxBuf, c.TxBuf)
 	if err := s.setup(); err != nil {
 		s.closeFDs()
 		s.cleanupStore()

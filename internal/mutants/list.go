@@ -229,6 +229,6 @@ var Mutants = []Mutant{
 	// Linux's window updates on a 512 B buffer let bytes in by the host's
 	// timing).
 	{Name: "foreign/relay-kernel-window", File: "foreign/relay.go",
-		From: "\tif o.Link.RTT > 0 && o.RxBuf > 0 {\n\t\treturn max(o.RxBuf, o.TxBuf, 16<<10)", To: "\tif false {\n\t\treturn max(o.RxBuf, o.TxBuf, 16<<10)",
+		From: "\tif o.Link.RTT > 0 && o.RxBuf > 0 {\n\t\treturn host.SocketBuffer(o.RxBuf, o.TxBuf)", To: "\tif false {\n\t\treturn host.SocketBuffer(o.RxBuf, o.TxBuf)",
 		Pkgs: []string{"./foreign"}, Run: "TestRelaySameLinkAsEmulatedBoard|TestRelayLink"},
 }
