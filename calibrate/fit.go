@@ -13,6 +13,7 @@ import (
 
 	"github.com/montanaflynn/stats"
 
+	"github.com/wslab/wslab/core"
 	"github.com/wslab/wslab/firmware"
 	"github.com/wslab/wslab/firmware/catalog"
 	"github.com/wslab/wslab/firmware/host"
@@ -541,6 +542,11 @@ func FitModel(ctx context.Context, m *Measurements, o Options, name string) (*Fi
 	// the small echo's two accesses gain.
 	air := f.airFit(ctx, base, tp)
 	o.logf("airtime: %s", air.why)
+	// The window again, from the echoes' steps (windowSearch).
+	rxWhy := ""
+	if haveUp {
+		tp.rx, air, rxWhy = f.windowSearch(ctx, base, tp, air)
+	}
 	if air.ok {
 		// The small echo holds its two accesses beside the wire, the CPU
 		// and the hand-off: an access longer than it leaves room for (a
@@ -618,7 +624,7 @@ func FitModel(ctx context.Context, m *Measurements, o Options, name string) (*Fi
 			down.MBps, down.MBps*8, assumed("link"))
 	}
 	if rxSeen {
-		f.add("rx", float64(tp.rx), "B", true, "measured: upload of %d B messages %.3f MB/s (n %d; two connections at once %.3f MB/s) is window-bound: window = rate x round trip, refined on the twin", up.Size, up.MBps, up.N, up2.MBps)
+		f.add("rx", float64(tp.rx), "B", true, "measured: upload of %d B messages %.3f MB/s (n %d; two connections at once %.3f MB/s) is window-bound: window = rate x round trip, refined on the twin%s", up.Size, up.MBps, up.N, up2.MBps, rxWhy)
 	} else if rxShared {
 		tp.rx = base.Board.RxBuf
 		f.add("rx", float64(tp.rx), "B", false, "upload %.3f MB/s is not window-bound: two connections at once got %.3f MB/s, no more (the link or the CPU binds it); %s", up.MBps, up2.MBps, assumed("buffers"))
@@ -712,7 +718,84 @@ type airResult struct {
 	a, err float64 // ns
 	ok     bool    // resolved
 	why    string
+	// odd is the echo size left out of the line as an outlier (0: none),
+	// its gap against the line (ms: negative, the board's echo faster
+	// than the twin's), and chi the reduced misfit of every size against
+	// the line (the window's refinement compares it).
+	odd    int
+	oddGap float64
+	chi    float64
 }
+
+// airObs is one echo size's gap against the small echo's: the board's
+// (y, less the twin's at the first access), the twin's slope (ms of gap
+// per ms of access) and its weight (1/sigma^2).
+type airObs struct {
+	size        int
+	w, slope, y float64
+}
+
+// airLine is the weighted least squares of the gaps against the access
+// (ms from the first twin's): da, its standard error (widened by a misfit
+// beyond the p50s' noise) and the reduced misfit chi. With three sizes or
+// more, one whose gap stands over oddSigmas of its own error off the
+// others' line, where the others agree within their noise (reduced misfit
+// at most oddChi), is left out and named (odd, an index into obs, else
+// -1): a size whose message crosses the board's window in one piece more
+// or fewer than the twin's (the window's count is a step: one window
+// round more is a whole round trip) says nothing of the access.
+func airLine(obs []airObs) (da, se, chi float64, odd int) {
+	fit := func(skip int) (da, se, chi float64) {
+		var sw, swy float64
+		n := 0
+		for i, u := range obs {
+			if i != skip {
+				sw += u.w * u.slope * u.slope
+				swy += u.w * u.slope * u.y
+				n++
+			}
+		}
+		if sw == 0 {
+			return 0, math.Inf(1), 0
+		}
+		da = swy / sw
+		for i, u := range obs {
+			if i != skip {
+				chi += u.w * math.Pow(u.y-u.slope*da, 2)
+			}
+		}
+		if n > 1 {
+			chi /= float64(n - 1)
+		}
+		return da, 1 / math.Sqrt(sw), chi
+	}
+	da, se, chi = fit(-1)
+	odd = -1
+	if len(obs) >= 3 {
+		worst := 0.0
+		for i, u := range obs {
+			d, _, c := fit(i)
+			if r := math.Abs(u.y-u.slope*d) * math.Sqrt(u.w); r > oddSigmas && c <= oddChi && r > worst {
+				worst, odd = r, i
+			}
+		}
+	}
+	fitChi := chi
+	if odd >= 0 {
+		da, se, fitChi = fit(odd)
+	}
+	if fitChi > 1 {
+		se *= math.Sqrt(fitChi)
+	}
+	return da, se, chi, odd
+}
+
+// An echo size is an outlier of the access's line at oddSigmas of its
+// error, where the rest agree within oddChi (reduced misfit).
+const (
+	oddSigmas = 5
+	oddChi    = 4
+)
 
 // airFit fits the channel's access (Link.Airtime) from the one-client
 // echoes across sizes: a small frame pays an access alone, one of a
@@ -722,9 +805,10 @@ type airResult struct {
 // wire round trip (the same for every size) does not. The twin is run at
 // two accesses (the rounds' fit otherwise) and each size's p50 less the
 // small one's is taken as linear in the access; the weighted least
-// squares against the board's gives the access and its standard error
-// (from the small echo's spread). Unresolved (no size's echo follows the
-// access, or the error is over half of it and 0.5 ms): the preset's.
+// squares against the board's (airLine: one outlier left out and named)
+// gives the access and its standard error (from the small echo's spread).
+// Unresolved (no size's echo follows the access, or the error is over
+// half of it and 0.5 ms): the preset's.
 func (f *Fit) airFit(ctx context.Context, base catalog.Preset, tp twinParams) airResult {
 	m := f.Meas
 	e1 := m.smallEcho()
@@ -764,10 +848,8 @@ func (f *Fit) airFit(ctx context.Context, base catalog.Preset, tp twinParams) ai
 	if err0 != nil || err1 != nil {
 		return airResult{a: a0, why: fmt.Sprintf("the twin's echoes failed (%v, %v)", err0, err1)}
 	}
-	var sw, swy float64
 	var parts []string
-	type obs struct{ w, slope, y float64 }
-	var used []obs
+	var used []airObs
 	for _, x := range m.Echo[1:] {
 		v0, ok0 := d0[x.Size]
 		v1, ok1 := d1[x.Size]
@@ -777,51 +859,157 @@ func (f *Fit) airFit(ctx context.Context, base catalog.Preset, tp twinParams) ai
 		slope := (v1 - v0) / ((a1 - a0) / 1e6) // ms of p50 gap per ms of access
 		// The board's and the twin's gaps, each of two p50s.
 		sigma := 2 * max(m.p50Err(x.N), m.p50Err(e1.N), 0.05)
-		w := 1 / (sigma * sigma)
 		bd := x.P50 - e1.P50
 		note := ""
 		// A size whose echo moves by less than half an access per access
 		// says little of it (its p50 is the window's, the link's): left
 		// out, as its small slope would magnify any other misfit.
 		if math.Abs(slope) >= 0.5 {
-			sw += w * slope * slope
-			swy += w * slope * (bd - v0)
-			used = append(used, obs{w, slope, bd - v0})
+			used = append(used, airObs{x.Size, 1 / (sigma * sigma), slope, bd - v0})
 		} else {
 			note = ", not used"
 		}
 		parts = append(parts, fmt.Sprintf("%d B %+.2f ms (twin %+.2f at %.1f ms, %+.2f at %.1f ms%s)", x.Size, bd, v0, a0/1e6, v1, a1/1e6, note))
 	}
 	why := fmt.Sprintf("each size's one-client echo p50 against the 32 B one's, the twin's taken as linear in the access: %s", strings.Join(parts, ", "))
-	if sw == 0 {
+	if len(used) == 0 {
 		return airResult{a: a0, why: "not resolved: no echo size follows the access: " + why}
 	}
+	da, se, chi, odd := airLine(used) // ms
+	r := airResult{chi: chi}
+	if odd >= 0 {
+		u := used[odd]
+		r.odd, r.oddGap = u.size, u.y-u.slope*da
+		why += fmt.Sprintf("; %d B left out: its gap stands %+.2f ms off the other sizes' line (over %d of its standard errors): its message crosses the window in more or fewer pieces on the board than on the twin", u.size, r.oddGap, oddSigmas)
+	}
+	se *= 1e6
 	// The line is trusted within twice the twins' bracket only: a fit
 	// beyond it is a misfit of something else (a server's own delayed
 	// ACKs on large echoes), not resolved.
-	da := swy / sw // ms
 	if da < -a0/1e6 || da > 2*(a1-a0)/1e6 {
-		return airResult{a: a0, err: 1e6 / math.Sqrt(sw), why: fmt.Sprintf("not resolved: the echoes call for %.2f ms, outside the twins' bracket %.1f-%.1f ms the line is trusted in: %s",
-			(a0+da*1e6)/1e6, 0.0, (a0+2*(a1-a0))/1e6, why)}
+		r.a, r.err = a0, se
+		r.why = fmt.Sprintf("not resolved: the echoes call for %.2f ms, outside the twins' bracket %.1f-%.1f ms the line is trusted in: %s",
+			(a0+da*1e6)/1e6, 0.0, (a0+2*(a1-a0))/1e6, why)
+		return r
 	}
 	a := clamp(a0+da*1e6, 0, maxAirtime)
-	se := 1e6 / math.Sqrt(sw)
-	// A misfit beyond the p50s' noise (the other figures bend the large
-	// echoes too: the window, the link) widens the error.
-	if len(used) > 1 {
-		chi := 0.0
-		for _, u := range used {
-			chi += u.w * math.Pow(u.y-u.slope*da, 2)
-		}
-		if r := chi / float64(len(used)-1); r > 1 {
-			se *= math.Sqrt(r)
-		}
-	}
 	if se > max(0.5*a, 0.5e6) {
-		return airResult{a: a0, err: se, why: fmt.Sprintf("not resolved: %.2f ms ±%.2f (one standard error) from %s", a/1e6, se/1e6, why)}
+		r.a, r.err = a0, se
+		r.why = fmt.Sprintf("not resolved: %.2f ms ±%.2f (one standard error) from %s", a/1e6, se/1e6, why)
+		return r
 	}
-	return airResult{a: a, err: se, ok: true, why: fmt.Sprintf("measured: %.2f ms ±%.2f (one standard error, from the small echo's spread and the misfit) from %s", a/1e6, se/1e6, why)}
+	r.a, r.err, r.ok = a, se, true
+	r.why = fmt.Sprintf("measured: %.2f ms ±%.2f (one standard error, from the small echo's spread and the misfit) from %s", a/1e6, se/1e6, why)
+	return r
 }
+
+// windowSearch tries the window again from the echoes' steps: a message
+// crosses the window in ceil(frame/window) pieces, each a round of its
+// own, so a window off by a few percent (the upload's resolution) can put
+// a size's echo a whole round off: the sizes then stand off one line
+// against the access (air's misfit beyond their noise). The windows
+// within the window's tolerance at which the sizes cross in other
+// patterns are tried on the twin (airFit again), nearest first (up to
+// the first whose echoes sit on one line within their noise), and the
+// best, where its misfit is half or less, is returned
+// with its access fit and why; else tp.rx and air, unchanged.
+func (f *Fit) windowSearch(ctx context.Context, base catalog.Preset, tp twinParams, air airResult) (int, airResult, string) {
+	if air.chi <= oddChi {
+		return tp.rx, air, ""
+	}
+	var frames []int
+	for _, x := range f.Meas.Echo[1:] {
+		frames = append(frames, core.FrameSize(x.Size, true))
+	}
+	cands := windowCandidates(frames, tp.rx, Tolerance)
+	best, bestRx := air, tp.rx
+	for _, rx := range cands[:min(len(cands), maxWindowTries)] {
+		t2 := tp
+		t2.rx = rx
+		a2 := f.airFit(ctx, base, t2)
+		f.opts.logf("window %d B (the echoes' frames in %s pieces, not %s): misfit %.3g against %.3g: airtime %s", rx, pieces(frames, rx), pieces(frames, tp.rx), a2.chi, air.chi, a2.why)
+		if a2.chi < best.chi && a2.chi > 0 {
+			best, bestRx = a2, rx
+		}
+		if best.chi <= oddChi/2 {
+			break // on one line within the noise: the nearest such window
+		}
+	}
+	if bestRx == tp.rx || best.chi > air.chi/2 {
+		return tp.rx, air, ""
+	}
+	why := fmt.Sprintf("; stepped from %d B by the echoes: their frames (%v B) cross the board's window in %s pieces, not %s (the sizes' misfit against the access %.3g at %d B, %.3g at %d B)",
+		tp.rx, frames, pieces(frames, bestRx), pieces(frames, tp.rx), best.chi, bestRx, air.chi, tp.rx)
+	f.opts.logf("window: %s", why[2:])
+	return bestRx, best, why
+}
+
+// windowCandidates are the windows within frac of rx at which the
+// frames cross in another pattern of pieces (a frame of F bytes crosses
+// a window w in ceil(F/w) pieces, each a round of its own): one window
+// per pattern, the one nearest rx, nearest first; rx's own pattern is
+// left out.
+func windowCandidates(frames []int, rx int, frac float64) []int {
+	lo, hi := int(math.Ceil(float64(rx)*(1-frac))), int(float64(rx)*(1+frac))
+	// The windows where some frame's count of pieces steps: ceil(F/k) is
+	// the smallest window crossed in k pieces.
+	var steps []int
+	for _, f := range frames {
+		for k := 1; k <= f; k++ {
+			w := (f + k - 1) / k
+			if w <= lo {
+				break
+			}
+			if w <= hi && !slices.Contains(steps, w) {
+				steps = append(steps, w)
+			}
+		}
+	}
+	slices.Sort(steps)
+	var out []int
+	from := lo
+	for i := 0; i <= len(steps); i++ {
+		to := hi
+		if i < len(steps) {
+			to = steps[i] - 1
+		}
+		// [from, to] is one pattern.
+		switch {
+		case to < rx:
+			out = append(out, to)
+		case from > rx:
+			out = append(out, from)
+		}
+		if i < len(steps) {
+			from = steps[i]
+		}
+	}
+	slices.SortStableFunc(out, func(a, b int) int { return abs(a-rx) - abs(b-rx) })
+	return out
+}
+
+// pieces lists how many pieces each frame crosses a window w in.
+func pieces(frames []int, w int) string {
+	var b strings.Builder
+	for i, f := range frames {
+		if i > 0 {
+			b.WriteByte('/')
+		}
+		fmt.Fprint(&b, (f+w-1)/w)
+	}
+	return b.String()
+}
+
+func abs(v int) int {
+	if v < 0 {
+		return -v
+	}
+	return v
+}
+
+// maxWindowTries bounds the windows windowCandidates offers that the fit
+// tries on the twin (two echo ladders each).
+const maxWindowTries = 6
 
 // minTailN is the fewest small echoes a tail is read from.
 const minTailN = 100

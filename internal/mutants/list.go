@@ -231,4 +231,13 @@ var Mutants = []Mutant{
 	{Name: "foreign/relay-kernel-window", File: "foreign/relay.go",
 		From: "\tif o.Link.RTT > 0 && o.RxBuf > 0 {\n\t\treturn host.SocketBuffer(o.RxBuf, o.TxBuf)", To: "\tif false {\n\t\treturn host.SocketBuffer(o.RxBuf, o.TxBuf)",
 		Pkgs: []string{"./foreign"}, Run: "TestRelaySameLinkAsEmulatedBoard|TestRelayLink"},
+	{Name: "calibrate/air-outlier-kept", File: "calibrate/fit.go",
+		From: "\tif len(obs) >= 3 {\n\t\tworst := 0.0", To: "\tif false {\n\t\tworst := 0.0",
+		Pkgs: []string{"./calibrate"}, Run: "TestAirLine"},
+	{Name: "calibrate/window-candidates-off-by-one", File: "calibrate/fit.go",
+		From: "\t\t\tto = steps[i] - 1\n", To: "\t\t\tto = steps[i]\n",
+		Pkgs: []string{"./calibrate"}, Run: "TestWindowCandidates"},
+	{Name: "calibrate/window-search-off", File: "calibrate/fit.go",
+		From: "\tif air.chi <= oddChi {\n\t\treturn tp.rx, air, \"\"", To: "\tif true {\n\t\treturn tp.rx, air, \"\"",
+		Pkgs: []string{"./calibrate"}, Run: "TestWindowSearchFromEchoSteps"},
 }
