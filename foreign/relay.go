@@ -359,7 +359,14 @@ func (r *Relay) toServer(sc *host.ShapedConn, br *bufio.Reader, c, up net.Conn) 
 		}
 		g, at := sc.In(now, len(buf))
 		if g == 0 {
-			if r.sleepUntil(max(at, now+int64(time.Millisecond))) != nil {
+			// Until the window reopens or the link has credit, to the
+			// nanosecond the Shaper names (a millisecond's floor here
+			// cost every window round half a millisecond on average);
+			// a millisecond where it names no time.
+			if at <= now {
+				at = now + int64(time.Millisecond)
+			}
+			if r.sleepUntil(at) != nil {
 				up.Close()
 				return
 			}
@@ -377,7 +384,16 @@ func (r *Relay) toServer(sc *host.ShapedConn, br *bufio.Reader, c, up net.Conn) 
 			if _, werr := up.Write(buf[:n]); werr != nil {
 				return
 			}
-			sc.Consumed(r.shaper.Now(), n)
+			// The server took them when they crossed, on the Shaper's
+			// clock: the relay's own timer and write come on top of that
+			// by a fraction of a millisecond each round, which is not the
+			// board's. Later than relaySlack, the server held them back
+			// (its buffer full): then its own time counts.
+			took := crossed
+			if now := r.shaper.Now(); now > crossed+relaySlack {
+				took = now
+			}
+			sc.Consumed(took, n)
 			r.bytesIn.Add(int64(n))
 		}
 		if err != nil {
@@ -385,6 +401,10 @@ func (r *Relay) toServer(sc *host.ShapedConn, br *bufio.Reader, c, up net.Conn) 
 		}
 	}
 }
+
+// relaySlack is how late the relay's own timers and copies may make it
+// behind the Shaper's clock before a delay counts as the server's.
+const relaySlack = int64(time.Millisecond)
 
 type segment struct {
 	b   []byte

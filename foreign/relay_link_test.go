@@ -36,20 +36,25 @@ func sinkRate(t *testing.T, target string) float64 {
 // of the same firmware with no link of its own sinks at the rate of the
 // emulated board with that link. On picow-tinygo the 512 B receive window
 // sets it: a window's bytes take a channel access to arrive, and the
-// window update one to go back, plus the wire's round trip: about 0.08
-// MB/s for both, far under the link's 0.25 MB/s (a relay without the
-// window would sink at that).
+// window update one to go back, plus the wire's round trip and the
+// bytes' time on the link: about 0.06 MB/s for both, far under the link's
+// 0.25 MB/s (a relay without the window would sink at that). Both boards
+// run without the CPU model: the relay's server takes the bytes as its
+// socket does (an emulated board's CPU is virtual time, which the relay
+// cannot see), so with the CPU the relay would be faster by the CPU's
+// share of a round and the test would hold the link's mechanics less
+// tightly.
 func TestRelaySameLinkAsEmulatedBoard(t *testing.T) {
 	p, err := catalog.Get("picow-tinygo")
 	if err != nil {
 		t.Fatal(err)
 	}
-	emu, err := host.Start(host.Options{Board: p.Board, Link: p.Link, CPU: p.CPU, StatsListen: "off"})
+	emu, err := host.Start(host.Options{Board: p.Board, Link: p.Link, StatsListen: "off"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer emu.Close()
-	bare, err := host.Start(host.Options{Board: p.Board, CPU: p.CPU, StatsListen: "off"})
+	bare, err := host.Start(host.Options{Board: p.Board, StatsListen: "off"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -65,22 +70,27 @@ func TestRelaySameLinkAsEmulatedBoard(t *testing.T) {
 	}
 	emuRate := sinkRate(t, "ws://"+emu.Addr().String()+"/ws")
 	relayRate := sinkRate(t, "ws://"+rl.Addr().String()+"/ws")
-	window := float64(p.Board.RxBuf) / (float64(p.Link.RTT+2*p.Link.Airtime) / 1e9) / 1e6
-	t.Logf("sink: emulated board %.4f MB/s, relay %.4f MB/s; window/(RTT + two accesses) %.4f MB/s", emuRate, relayRate, window)
-	for name, v := range map[string]float64{"emulated board": emuRate, "relay": relayRate} {
-		// Upper bound: the window (and the round trip that reopens it)
-		// caps it whatever the machine; lower: a third of it.
-		if v > 1.3*window || v < window/3 {
-			t.Errorf("%s sinks %.4f MB/s, want about the window over the round trip, %.4f MB/s", name, v, window)
-		}
+	// A window's round: its update crosses the channel (an access) and
+	// the wire back and forth, then its bytes cross the channel (an
+	// access, their serialisation on the link).
+	round := float64(p.Link.RTT+2*p.Link.Airtime)/1e9 + float64(p.Board.RxBuf)*8/float64(p.Link.Bps)
+	window := float64(p.Board.RxBuf) / round / 1e6
+	t.Logf("sink: emulated board %.4f MB/s, relay %.4f MB/s; window/round %.4f MB/s", emuRate, relayRate, window)
+	// The emulated board: the window's round, within 15%. A board that
+	// books bytes held back by the closed window at the socket's first
+	// readable edge (before the window reopened) sank at 0.067-0.082,
+	// above it, and varied run to run.
+	if r := emuRate / window; r < 0.87 || r > 1.15 {
+		t.Errorf("emulated board sinks %.4f MB/s, %.2f of the window's round (%.4f MB/s): want within 15%%", emuRate, r, window)
 	}
-	// The same model gives the same rate (0.99 here). A relay whose
-	// kernel receive buffer is the 512 B window lets the client's bytes in
-	// by Linux's window updates, in pieces that each pay an access (0.50-0.60
-	// of the board's, a CI failure); one that books bytes the window held
-	// back as new arrivals does the same (0.71).
-	if ratio := relayRate / emuRate; ratio < 0.75 || ratio > 1.33 {
-		t.Errorf("relay / emulated board = %.2f, want the same link within a third", ratio)
+	// The relay: the same model, the same rate within 15% (0.96 here). A
+	// relay whose kernel receive buffer is the 512 B window lets the
+	// client's bytes in by Linux's window updates, in pieces that each pay
+	// an access (0.70); one that books bytes its window held back as new
+	// arrivals (0.85), or whose own timers' lateness holds the window
+	// (0.92), is slower.
+	if ratio := relayRate / emuRate; ratio < 0.87 || ratio > 1.15 {
+		t.Errorf("relay / emulated board = %.2f, want the same link within 15%%", ratio)
 	}
 }
 

@@ -118,7 +118,7 @@ type conn struct {
 	sent        uint64            // bytes written to the socket
 	segs        *[segsPerConn]seg // release schedule of tx bytes; only with a link delay
 	lastRelease int64             // release time of the latest segment (output stays in order)
-	rxAt        int64             // when the socket turned readable (the input's arrival)
+	rxAt        int64             // when the socket turned readable (the input's arrival), or the closed receive window reopened if later
 	// The receive window: bytes read whose window has not reopened yet,
 	// and when each part reopens (an array pointer: 8 B a slot, not a
 	// slice's 24; the fields are ordered so the struct packs, as 10,000
@@ -889,6 +889,12 @@ func (s *Server) service(i int, now int64) {
 								s.tlsRecordCPU(now, n) // decrypting it
 							}
 							sl.Received(n, now)
+							// The input arrived when the socket turned
+							// readable or at the last read while it stayed
+							// so, but not before the window let the client
+							// send it: bytes that waited in the host's
+							// socket behind a closed window come a round
+							// after it reopened, and cross the channel then.
 							s.afterCallAt(now, c.rxAt, n)
 							c.rxAt = now // what is read next arrived by now
 							if s.window > 0 {
@@ -1092,6 +1098,13 @@ func (l *ackLog) ackedBy(off uint64) int64 {
 // is when the next part reopens.
 func (c *conn) rxWindow(now int64, window int) (free int, at int64) {
 	for c.wndN > 0 && c.wnd[c.wndHead].release <= now {
+		if r := c.wnd[c.wndHead].release; int(c.wndUsed) >= window && r > c.rxAt {
+			// Closed until this part reopened: the client could send
+			// nothing until it learnt of it, so what is read next
+			// arrived no earlier (rxAt, not a field of its own: 10,000
+			// slots hold a conn each).
+			c.rxAt = r
+		}
 		c.wndUsed -= int32(c.wnd[c.wndHead].end)
 		c.wndHead = (c.wndHead + 1) % int32(len(c.wnd))
 		c.wndN--

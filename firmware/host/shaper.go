@@ -100,8 +100,7 @@ func (c *ShapedConn) In(now int64, n int) (grant int, at int64) {
 		return 0, at
 	}
 	if s.window > 0 {
-		free, at := c.c.rxWindow(now, s.window)
-		free -= c.held
+		free, at := c.c.rxWindow(now, s.window-c.held)
 		if free <= 0 {
 			return 0, at
 		}
@@ -129,7 +128,9 @@ func (c *ShapedConn) Received(now int64, grant, n int) (crossed int64) {
 	if s.window > 0 {
 		c.held += n
 	}
-	return s.ch.book(now, n, toBoard, false)
+	// Not before the window let the client send them (as the board: its
+	// rxAt is moved to where the closed window reopened).
+	return s.ch.book(max(now, c.c.rxAt), n, toBoard, false)
 }
 
 // Consumed records that the server took n of the received bytes at now:

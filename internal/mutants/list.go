@@ -240,4 +240,10 @@ var Mutants = []Mutant{
 	{Name: "calibrate/window-search-off", File: "calibrate/fit.go",
 		From: "\tif air.chi <= oddChi {\n\t\treturn tp.rx, air, \"\"", To: "\tif true {\n\t\treturn tp.rx, air, \"\"",
 		Pkgs: []string{"./calibrate"}, Run: "TestWindowSearchFromEchoSteps"},
+	// The emulated board books bytes that waited behind its closed
+	// window at the socket's first readable edge, before the window
+	// reopened: a small window's upload ran at 1.6x what the round allows.
+	{Name: "host/arrival-before-window-reopened", File: "firmware/host/server.go",
+		From: "int(c.wndUsed) >= window && r > c.rxAt {", To: "false && r > c.rxAt {",
+		Pkgs: []string{"./foreign"}, Run: "TestRelaySameLinkAsEmulatedBoard"},
 }
