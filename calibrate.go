@@ -86,6 +86,9 @@ func runCalibrate(args []string, stdout, stderr io.Writer) int {
 	fmt.Fprintf(stdout, "\nmodel file: %s (start it: wslab board --model-file %s)\n", abs, *out)
 	if misses > 0 {
 		fmt.Fprintf(stdout, "the twin missed %d probe point(s) beyond ±%.0f%% (or not exactly): trust it where it matched\n", misses, *tol*100)
+		if k := calibrate.MissesInNoise(res.Rows); k > 0 {
+			fmt.Fprintf(stdout, "%d of them within twice the board's own sampling error on that point (OWN NOISE): a longer probe (--scale) tells whether the twin or the board's draw is off\n", k)
+		}
 		return exitThreshold
 	}
 	return 0

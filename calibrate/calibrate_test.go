@@ -287,8 +287,8 @@ func TestCalibrateHiddenBoards(t *testing.T) {
 					}
 				}
 			}
-			t.Logf("twin against board: worst deviation %.1f%% on the fitted points, %.1f%% on every judged point (%d of them beyond %.0f%%)",
-				worstFit*100, worst*100, misses, Tolerance*100)
+			t.Logf("twin against board: worst deviation %.1f%% on the fitted points, %.1f%% on every judged point (%d of them beyond %.0f%%, %d of those within twice the board's own noise on the point)",
+				worstFit*100, worst*100, misses, Tolerance*100, MissesInNoise(res.Rows))
 			if os.Getenv("CALIBRATE_PLOT") != "" {
 				paths, err := Plot(os.Getenv("CALIBRATE_PLOT"), c.name, res.Meas, res.Twin)
 				t.Log(paths, err)
@@ -342,6 +342,35 @@ func TestCompareJudges(t *testing.T) {
 		}
 	}
 	_ = firmware.FailReset
+	// A rate's own noise: the latency's CV over sqrt(n) (CV 1, n 400:
+	// 5%). A twin 20% under it misses the 15% but lies within 15% + twice
+	// 5%, and is said so; with n 10,000 (1%) it is a plain miss.
+	noisy := *m
+	noisy.Rate = []Point{{Size: 32, Clients: 4, N: 400, Msgs: 100, CV: 1}}
+	x := noisy
+	x.Rate = []Point{{Size: 32, Clients: 4, N: 400, Msgs: 80, CV: 1}}
+	rows := Compare(&noisy, &x, 0)
+	var rate Row
+	for _, r := range rows {
+		if r.Probe == "rate" && r.Judged {
+			rate = r
+		}
+	}
+	if math.Abs(rate.Noise-0.05) > 1e-9 || rate.OK() || !rate.InNoise() || MissesInNoise(rows) != 1 {
+		t.Errorf("rate 80 against 100, CV 1, n 400: noise %.4f (want 0.05), ok %v, in noise %v (want a miss in noise)", rate.Noise, rate.OK(), rate.InNoise())
+	}
+	var tab strings.Builder
+	PrintTable(&tab, rows)
+	if !strings.Contains(tab.String(), "±5.0%") || !strings.Contains(tab.String(), "MISS (±15%), within 2x its own noise") {
+		t.Errorf("the table does not show the rate's noise and verdict:\n%s", tab.String())
+	}
+	noisy.Rate[0].N, x.Rate[0].N = 10000, 10000
+	if rows := Compare(&noisy, &x, 0); MissesInNoise(rows) != 0 || Misses(rows) != 1 {
+		t.Errorf("n 10,000: %d misses, %d in noise; want 1, 0", Misses(rows), MissesInNoise(rows))
+	}
+	if MissesInNoise(Compare(&noisy, &noisy, 0)) != 0 {
+		t.Error("identical: a miss in noise")
+	}
 }
 
 // TestBpsStep: the rounds raise the bandwidth only while the twin's link

@@ -99,6 +99,10 @@ type Point struct {
 	MBps    float64 `json:"mb_per_sec"` // one-way payload, 10^6 B/s
 	Errors  int64   `json:"errors,omitempty"`
 	Dur     float64 `json:"duration_s,omitempty"` // how long the probe loaded the board, s
+	// CV is the latency's standard deviation over its mean: a closed
+	// loop's rate is messages in flight over the mean latency, so its own
+	// sampling error is about CV/sqrt(N) (heavy WiFi tails make it large).
+	CV float64 `json:"latency_cv,omitempty"`
 	// Tail is the latency at TailLevels, ms (the one-client small echo
 	// only): where the tail starts and how heavy it is.
 	Tail []float64 `json:"tail_quantiles_ms,omitempty"`
@@ -433,6 +437,9 @@ func point(r *results.Run, clients, size int) Point {
 		P50: s.P50 / 1e3, P99: s.P99 / 1e3, P999: s.P999 / 1e3}
 	if h := r.Histograms[results.HistLatency]; h != nil {
 		p.N = h.Count()
+		if m := h.Mean(); m > 0 && p.N > 1 {
+			p.CV = h.StdDev() / m
+		}
 	} else {
 		p.N = r.Counts.MsgsReceived + r.Counts.MsgsSent
 	}

@@ -24,6 +24,17 @@ type Row struct {
 	// few samples, a point only one side measured).
 	Judged bool   `json:"judged"`
 	Text   string `json:"text,omitempty"` // for exact rows with names: "measured / twin"
+	// Noise is the measured point's own relative standard error, from its
+	// samples (a closed loop's rate: the latency's CV over sqrt(n)); 0
+	// where not estimated. A miss within twice of it may be the board's
+	// draw, not the twin's fault: a longer probe tells.
+	Noise float64 `json:"noise,omitempty"`
+}
+
+// InNoise reports whether a missed point lies within the tolerance plus
+// twice the measured point's own standard error.
+func (r Row) InNoise() bool {
+	return !r.OK() && !r.Exact && r.Noise > 0 && math.Abs(r.Ratio()-1) <= r.Tol+2*r.Noise
 }
 
 // OK reports whether the twin reproduced the point.
@@ -74,6 +85,9 @@ func Compare(m, t *Measurements, tol float64) []Row {
 			c += fmt.Sprintf(" x%d in flight", a.Window)
 		}
 		add("rate", c+" msgs/s", "msg/s", a.Msgs, b.Msgs, a.N >= 20, 1)
+		if a.CV > 0 && a.N > 0 {
+			rows[len(rows)-1].Noise = a.CV / math.Sqrt(float64(a.N))
+		}
 		add("rate", c+" p50", "ms", a.P50, b.P50, false, 1)
 	}
 	for _, a := range m.Down {
@@ -131,10 +145,23 @@ func Misses(rows []Row) int {
 	return n
 }
 
-// PrintTable prints the side-by-side table.
+// MissesInNoise counts the misses within the tolerance plus twice the
+// measured point's own standard error (InNoise).
+func MissesInNoise(rows []Row) int {
+	n := 0
+	for _, r := range rows {
+		if r.InNoise() {
+			n++
+		}
+	}
+	return n
+}
+
+// PrintTable prints the side-by-side table: OWN NOISE is the measured
+// point's own standard error (one), where estimated.
 func PrintTable(w io.Writer, rows []Row) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "PROBE\tPOINT\tMEASURED\tTWIN\tTWIN/MEASURED\tVERDICT")
+	fmt.Fprintln(tw, "PROBE\tPOINT\tMEASURED\tOWN NOISE\tTWIN\tTWIN/MEASURED\tVERDICT")
 	for _, r := range rows {
 		v := "ok"
 		switch {
@@ -149,11 +176,18 @@ func PrintTable(w io.Writer, rows []Row) {
 		} else if r.Exact {
 			tolS = " (exact)"
 		}
+		if r.InNoise() {
+			tolS += ", within 2x its own noise"
+		}
 		if r.Text != "" {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t\t\t%s%s\n", r.Probe, r.Point, r.Text, v, tolS)
+			fmt.Fprintf(tw, "%s\t%s\t%s\t\t\t\t%s%s\n", r.Probe, r.Point, r.Text, v, tolS)
 			continue
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%.2f\t%s%s\n", r.Probe, r.Point, num(r.Measured, r.Unit), num(r.Twin, r.Unit), r.Ratio(), v, tolS)
+		noise := ""
+		if r.Noise > 0 {
+			noise = fmt.Sprintf("±%.1f%%", r.Noise*100)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%.2f\t%s%s\n", r.Probe, r.Point, num(r.Measured, r.Unit), noise, num(r.Twin, r.Unit), r.Ratio(), v, tolS)
 	}
 	tw.Flush()
 }
