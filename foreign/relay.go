@@ -75,9 +75,10 @@ func StartRelay(o RelayOptions) (*Relay, error) {
 		o.DialTimeout = 2 * time.Minute
 	}
 	// The buffers are set on the listening socket, so accepted sockets
-	// start with them. Without a round trip the kernel's receive buffer
-	// is the board's window (the one advertised in the handshake). With
-	// one, the Shaper holds the window, and the receive buffer is sized as
+	// start with them. Without a round trip or a channel access (a link
+	// that is not Windowed) the kernel's receive buffer is the board's
+	// window (the one advertised in the handshake). Otherwise the Shaper
+	// holds the window, and the receive buffer is sized as
 	// the emulated board sizes its own (clientRcvBuf): Linux's window
 	// updates on a buffer of a few hundred bytes (its silly-window
 	// avoidance) would let the client's bytes in by the host's timing.
@@ -113,7 +114,7 @@ func StartRelay(o RelayOptions) (*Relay, error) {
 // rx buffer when the kernel is the window, else what the emulated board
 // gives its sockets (host.SocketBuffer).
 func clientRcvBuf(o RelayOptions) int {
-	if o.Link.RTT > 0 && o.RxBuf > 0 {
+	if o.Link.Windowed() && o.RxBuf > 0 {
 		return host.SocketBuffer(o.RxBuf, o.TxBuf)
 	}
 	return o.RxBuf

@@ -4,9 +4,10 @@ package host
 // bandwidth shared by all of the board's connections, in both directions
 // (like a half-duplex WiFi channel), a delay added to everything the
 // board sends, so an echo's round trip grows by RTT, and the WiFi tails
-// beyond it. With an RTT the board's receive window is modelled too: a
-// client may have at most the board's rx buffer (its TCP_WND) in flight,
-// and the window reopens a round trip after the firmware took the bytes.
+// beyond it. With an RTT or a channel access the board's receive window
+// is modelled too (Windowed): a client may have at most the board's rx
+// buffer (its TCP_WND) in flight, and the window reopens once its update
+// has crossed the channel and the wire after the firmware took the bytes.
 // Zero values turn each part off.
 type Link struct {
 	Bps   int64 // bits per second of goodput on the wire, shared
@@ -24,6 +25,12 @@ type Link struct {
 
 // On reports whether any emulation is active.
 func (l Link) On() bool { return l.Bps > 0 || l.RTT > 0 || l.Tails.On() || l.Airtime > 0 }
+
+// Windowed reports whether the board's receive window is modelled: its
+// update takes time to reach the client (a round trip, a channel access).
+// A fitted twin whose channel access took all of a small round trip (RTT
+// 0) still has a window; without either, the host's own socket is it.
+func (l Link) Windowed() bool { return l.RTT > 0 || l.Airtime > 0 }
 
 // bucket is the shared bandwidth: a virtual clock that advances by each
 // transfer's serialisation time. A connection that finds the link busy

@@ -216,7 +216,7 @@ func Start(opts Options) (*Server, error) {
 		s.segPool = make([]seg, 2*n*segsPerConn)
 		s.acks = make([]ackLog, n)
 	}
-	if opts.Link.RTT > 0 {
+	if opts.Link.Windowed() {
 		s.window = b.Config().RxBuf
 	}
 	if s.delayed {

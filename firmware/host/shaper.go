@@ -32,12 +32,13 @@ type Shaper struct {
 
 // NewShaper returns a Shaper for link with a receive window of rxWindow
 // bytes per connection (the board's rx buffer, its TCP_WND); the window is
-// modelled only with an RTT, as on the emulated board, and 0 turns it off.
+// modelled only where the link is Windowed, as on the emulated board, and
+// 0 turns it off.
 // With the link off it grants everything at once.
 func NewShaper(link Link, rxWindow int) *Shaper {
 	s := &Shaper{link: link, base: time.Now(), bucket: newBucket(link.Bps), tails: newTailGen(link.Tails),
 		ch: newChannel(link.Airtime, link.Bps, 1460)}
-	if link.RTT > 0 && rxWindow > 0 {
+	if link.Windowed() && rxWindow > 0 {
 		s.window = rxWindow
 	}
 	return s

@@ -229,7 +229,7 @@ var Mutants = []Mutant{
 	// Linux's window updates on a 512 B buffer let bytes in by the host's
 	// timing).
 	{Name: "foreign/relay-kernel-window", File: "foreign/relay.go",
-		From: "\tif o.Link.RTT > 0 && o.RxBuf > 0 {\n\t\treturn host.SocketBuffer(o.RxBuf, o.TxBuf)", To: "\tif false {\n\t\treturn host.SocketBuffer(o.RxBuf, o.TxBuf)",
+		From: "\tif o.Link.Windowed() && o.RxBuf > 0 {\n\t\treturn host.SocketBuffer(o.RxBuf, o.TxBuf)", To: "\tif false {\n\t\treturn host.SocketBuffer(o.RxBuf, o.TxBuf)",
 		Pkgs: []string{"./foreign"}, Run: "TestRelaySameLinkAsEmulatedBoard|TestRelayLink"},
 	{Name: "calibrate/air-outlier-kept", File: "calibrate/fit.go",
 		From: "\tif len(obs) >= 3 {\n\t\tworst := 0.0", To: "\tif false {\n\t\tworst := 0.0",
