@@ -741,13 +741,9 @@ type airResult struct {
 	a, err float64 // ns
 	ok     bool    // resolved
 	why    string
-	// odd is the echo size left out of the line as an outlier (0: none),
-	// its gap against the line (ms: negative, the board's echo faster
-	// than the twin's), and chi the reduced misfit of every size against
-	// the line (the window's refinement compares it).
-	odd    int
-	oddGap float64
-	chi    float64
+	// chi is the reduced misfit of every size against the line (an
+	// outlier left out of the line counted): windowSearch compares it.
+	chi float64
 }
 
 // airObs is one echo size's gap against the small echo's: the board's
@@ -902,8 +898,7 @@ func (f *Fit) airFit(ctx context.Context, base catalog.Preset, tp twinParams) ai
 	r := airResult{chi: chi}
 	if odd >= 0 {
 		u := used[odd]
-		r.odd, r.oddGap = u.size, u.y-u.slope*da
-		why += fmt.Sprintf("; %d B left out: its gap stands %+.2f ms off the other sizes' line (over %d of its standard errors): its message crosses the window in more or fewer pieces on the board than on the twin", u.size, r.oddGap, oddSigmas)
+		why += fmt.Sprintf("; %d B left out: its gap stands %+.2f ms off the other sizes' line (over %d of its standard errors): its message crosses the window in more or fewer pieces on the board than on the twin", u.size, u.y-u.slope*da, oddSigmas)
 	}
 	se *= 1e6
 	// The line is trusted within twice the twins' bracket only: a fit
@@ -933,10 +928,10 @@ func (f *Fit) airFit(ctx context.Context, base catalog.Preset, tp twinParams) ai
 // against the access (air's misfit beyond their noise). The windows
 // within the window's tolerance at which the sizes cross in other
 // patterns are tried on the twin (airFit again), nearest first (up to
-// the first whose echoes sit on one line within their noise), and the
-// best, where its echoes sit on one line within their noise and its
-// misfit is half or less, is returned
-// with its access fit and why; else tp.rx and air, unchanged.
+// the first whose echoes sit on one line within their noise); the best,
+// where its echoes sit on one line within their noise and its misfit is
+// half or less, is returned with its access fit and why; else tp.rx and
+// air, unchanged.
 func (f *Fit) windowSearch(ctx context.Context, base catalog.Preset, tp twinParams, air airResult) (int, airResult, string) {
 	if air.chi <= oddChi {
 		return tp.rx, air, ""

@@ -360,10 +360,8 @@ func (r *Relay) toServer(sc *host.ShapedConn, br *bufio.Reader, c, up net.Conn) 
 		}
 		g, at := sc.In(now, len(buf))
 		if g == 0 {
-			// Until the window reopens or the link has credit, to the
-			// nanosecond the Shaper names (a millisecond's floor here
-			// cost every window round half a millisecond on average);
-			// a millisecond where it names no time.
+			// Until the window reopens or the link has credit, at the
+			// time the Shaper names; a millisecond where it names none.
 			if at <= now {
 				at = now + int64(time.Millisecond)
 			}
