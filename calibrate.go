@@ -84,11 +84,11 @@ func runCalibrate(args []string, stdout, stderr io.Writer) int {
 	}
 	abs, _ := filepath.Abs(*out)
 	fmt.Fprintf(stdout, "\nmodel file: %s (start it: wslab board --model-file %s)\n", abs, *out)
+	if k := calibrate.MissesInNoise(res.Rows); k > 0 {
+		fmt.Fprintf(stdout, "%d probe point(s) differ by more than ±%.0f%% but within twice the two probes' sampling error (NOISE): the probes cannot tell the twin from the board there; a longer probe (--scale 2) narrows it\n", k, *tol*100)
+	}
 	if misses > 0 {
-		fmt.Fprintf(stdout, "the twin missed %d probe point(s) beyond ±%.0f%% (or not exactly): trust it where it matched\n", misses, *tol*100)
-		if k := calibrate.MissesInNoise(res.Rows); k > 0 {
-			fmt.Fprintf(stdout, "%d of them within twice the board's own sampling error on that point (OWN NOISE): a longer probe (--scale) tells whether the twin or the board's draw is off\n", k)
-		}
+		fmt.Fprintf(stdout, "the twin missed %d probe point(s) beyond ±%.0f%% and their noise (or not exactly): trust it where it matched\n", misses, *tol*100)
 		return exitThreshold
 	}
 	return 0

@@ -3,6 +3,7 @@
 package calibrate
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"math"
@@ -12,6 +13,7 @@ import (
 	"time"
 
 	"github.com/montanaflynn/stats"
+	"gonum.org/v1/gonum/stat/distuv"
 
 	"github.com/wslab/wslab/core"
 	"github.com/wslab/wslab/firmware"
@@ -556,6 +558,19 @@ func FitModel(ctx context.Context, m *Measurements, o Options, name string) (*Fi
 		o.logf("tail: %s", tailWhy)
 	}
 	base.Link.Tails = tl
+	// Power save, from the sparse echo against the closed loop.
+	psSeen, psWhy := false, ""
+	tl.PowerSave, tl.DTIM, psSeen, psWhy = fitPowerSave(e1, m.Sparse, presetTails)
+	if tl.PowerSave && psSeen {
+		tl.DTIM, psWhy = f.dtimOnTwin(ctx, base, tp, m.Sparse, psWhy)
+	}
+	o.logf("power save: %s", psWhy)
+	base.Link.Tails = tl
+	// The window from every upload size at once (windowJoint).
+	jointWhy := ""
+	if haveUp {
+		tp.rx, jointWhy = f.windowJoint(ctx, base, tp)
+	}
 	// The channel's access (airFit): the wire round trip gives up what
 	// the small echo's two accesses gain.
 	air := f.airFit(ctx, base, tp)
@@ -564,6 +579,7 @@ func FitModel(ctx context.Context, m *Measurements, o Options, name string) (*Fi
 	rxWhy := ""
 	if haveUp {
 		tp.rx, air, rxWhy = f.windowSearch(ctx, base, tp, air)
+		rxWhy = jointWhy + rxWhy
 	}
 	if air.ok {
 		// The small echo holds its two accesses beside the wire, the CPU
@@ -674,6 +690,15 @@ func FitModel(ctx context.Context, m *Measurements, o Options, name string) (*Fi
 	} else {
 		f.add("tail_p", tl.TailP, "", false, "%s; %s", tailWhy, assumed("tails"))
 		f.add("tail_min", float64(tl.TailMin)/1e6, "ms", false, "%s; %s", tailWhy, assumed("tails"))
+	}
+	ps := 0.0
+	if tl.PowerSave {
+		ps = float64(host.BeaconInterval) * float64(max(tl.DTIM, 1)) / 1e6
+	}
+	if psSeen {
+		f.add("power_save", ps, "ms", true, "measured: %s; the awake time after traffic assumed (%s)", psWhy, time.Duration(cmp.Or(tl.PSAwake, host.DefaultPSAwake)))
+	} else {
+		f.add("power_save", ps, "ms", false, "%s; %s", psWhy, assumed("tails"))
 	}
 	if b.QueueLen > 0 {
 		f.add("queue", float64(b.QueueLen), "", false, "%s", assumed("queue"))
@@ -957,14 +982,96 @@ func (f *Fit) windowSearch(ctx context.Context, base catalog.Preset, tp twinPara
 	// Kept only where the sizes then sit on one line within their noise
 	// (a window whose misfit is merely less, still beyond the noise, may
 	// be further from the board's: esp8266's 2144 B, fitted 2837 B from a
-	// weakly window-bound upload, stepped to 2908 B with misfit 21 -> 9).
-	if bestRx == tp.rx || best.chi > oddChi || best.chi > air.chi/2 {
+	// weakly window-bound upload, stepped to 2908 B with misfit 21 -> 9),
+	// and that line resolves the access (a random board's slow link: its
+	// line called for 12.9 ms, outside the twins' bracket, and stepped
+	// 903 B to 1008 B, away from the board's 745 B).
+	if bestRx == tp.rx || best.chi > oddChi || best.chi > air.chi/2 || !best.ok {
 		return tp.rx, air, ""
 	}
 	why := fmt.Sprintf("; stepped from %d B by the echoes: their frames (%v B) cross the board's window in %s pieces, not %s (the sizes' misfit against the access %.3g at %d B, %.3g at %d B)",
 		tp.rx, frames, pieces(frames, bestRx), pieces(frames, tp.rx), best.chi, bestRx, air.chi, tp.rx)
 	f.opts.logf("window: %s", why[2:])
 	return bestRx, best, why
+}
+
+// windowJoint fits the window to every one-connection upload at once.
+// The rounds fit it to the largest upload alone, which a board's CPU or
+// link may bind as much as its window (esp8266's goes as window^0.35):
+// there a few percent of noise moves the window by a third, while a
+// smaller message's upload may follow the window closely. The twin's
+// uploads at two windows (tp.rx/1.25 and x1.25) give each size's line
+// log(upload) = a + s log(window); the window is the least squares
+// through every size's line at the board's upload, so each counts by its
+// sensitivity s (a size that does not follow the window, s < 0.1, not at
+// all). It returns tp.rx unchanged where no size follows the window.
+func (f *Fit) windowJoint(ctx context.Context, base catalog.Preset, tp twinParams) (int, string) {
+	var ups []Point
+	for _, u := range f.Meas.Up {
+		if u.Clients <= 1 && u.MBps > 0 {
+			ups = append(ups, u)
+		}
+	}
+	if len(ups) < 2 || tp.rx <= 0 {
+		return tp.rx, ""
+	}
+	// One pass: a second about the first's window doubles the twin's
+	// noise (a few percent per upload, over a sensitivity of ~0.5) for
+	// the bend it corrects (the upload flattens as the window grows, so a
+	// line drawn above the board's window undershoots by ~10%).
+	rx, lines := f.windowLines(ctx, base, tp, ups)
+	if lines == "" {
+		return tp.rx, ""
+	}
+	why := fmt.Sprintf("; from every upload at once (%s): %d B, the largest's alone %d B", lines, rx, tp.rx)
+	f.opts.logf("window: %s", why[2:])
+	return rx, why
+}
+
+// windowLines is one pass of windowJoint about tp.rx: the window, and the
+// lines it came from (tp.rx and "" where no size follows the window).
+func (f *Fit) windowLines(ctx context.Context, base catalog.Preset, tp twinParams, ups []Point) (int, string) {
+	ws := [2]int{max(firmware.MinRxBuf, int(float64(tp.rx)/1.25)), min(int(float64(tp.rx)*1.25), 1<<20)}
+	var tw [2][]float64
+	for i, w := range ws {
+		t2 := tp
+		t2.rx = w
+		srv, err := StartTwin(f.build(base, t2), "127.0.0.1:0")
+		if err != nil {
+			return tp.rx, ""
+		}
+		ob := f.opts
+		ob.Target, ob.Log = srv.WSURL("/ws"), nil
+		for _, u := range ups {
+			x, err := ob.up(ctx, u.Size, ob.dur(thrDur))
+			if err != nil || x.MBps <= 0 {
+				srv.Close()
+				return tp.rx, ""
+			}
+			tw[i] = append(tw[i], x.MBps)
+		}
+		srv.Close()
+	}
+	lw := math.Log(float64(ws[1]) / float64(ws[0]))
+	var num, den float64
+	var parts []string
+	for j, u := range ups {
+		sj := math.Log(tw[1][j]/tw[0][j]) / lw
+		parts = append(parts, fmt.Sprintf("%d B as window^%.2f", u.Size, sj))
+		if sj < 0.1 {
+			continue
+		}
+		// log w* = log w0 + (log board - log twin(w0)) / s, weighted s^2
+		num += sj * math.Log(u.MBps/tw[0][j])
+		den += sj * sj
+	}
+	lines := fmt.Sprintf("the twin's %s between %d and %d B; least squares on their logs", strings.Join(parts, ", "), ws[0], ws[1])
+	if den == 0 {
+		f.opts.logf("window from every upload: none follows it (%s)", lines)
+		return tp.rx, ""
+	}
+	rx := int(clamp(float64(ws[0])*math.Exp(num/den), max(float64(firmware.MinRxBuf), float64(tp.rx)/2), min(float64(tp.rx)*2, 1<<20)))
+	return rx, lines
 }
 
 // windowCandidates are the windows within frac of rx at which the
@@ -1065,6 +1172,105 @@ func quantileAt(q []float64, level float64) float64 {
 // The levels the tail fit matches: the upper fifth, where a tail of a
 // few percent lives.
 const tailFitFrom = 0.80
+
+// fitPowerSave reads power save from the sparse echo (one message every
+// SparseGap) against the closed loop's small echo e: a station that
+// dozes between beacons holds a lone frame until its next DTIM beacon,
+// while the closed loop's traffic keeps it awake. Without a doze the
+// sparse echoes are draws of the closed loop's distribution, a quarter of
+// them above its p75; a doze is seen when so many more are that a
+// binomial draw gives it less than once in a thousand. Its DTIM is first
+// taken as twice the p50s' difference (the median wait of an even spread
+// over the interval), then refined on the twin (dtimOnTwin). It returns
+// power save, the DTIM and whether the probe saw it (else def's).
+func fitPowerSave(e, sparse Point, def host.Tails) (bool, int, bool, string) {
+	if sparse.N < 8 || len(sparse.Tail) != len(TailLevels) || len(e.Tail) != len(TailLevels) {
+		return def.PowerSave, def.DTIM, false, fmt.Sprintf("the sparse echo measured %d messages", sparse.N)
+	}
+	c75 := e.Tail[slices.Index(TailLevels, 0.75)]
+	above := 1.0 // the share of sparse echoes above the closed loop's p75
+	for i, v := range sparse.Tail {
+		if v > c75 {
+			break
+		}
+		above = 1 - TailLevels[i]
+	}
+	k := math.Round(above * float64(sparse.N))
+	pv := distuv.Binomial{N: float64(sparse.N), P: 0.25}.Survival(k - 1)
+	extra := sparse.P50 - e.P50
+	head := fmt.Sprintf("one message every %s: p50 %.1f ms (n %d) against the closed loop's %.1f ms; %.0f of them above its p75 %.1f ms (a quarter without a doze: as many or more %.2g of the time)",
+		SparseGap, sparse.P50, sparse.N, e.P50, k, c75, pv)
+	if pv >= psLevel {
+		return false, 0, true, head + ": no doze (power save off)"
+	}
+	dtim := int(math.Round(2 * extra / (float64(host.BeaconInterval) / 1e6)))
+	dtim = min(max(dtim, 1), maxDTIM)
+	return true, dtim, true, head + ": a lone frame waits for the board's next DTIM beacon (modem sleep)"
+}
+
+// psLevel is the chance below which the sparse echo's excess over the
+// closed loop's p75 is a doze, not a draw.
+const psLevel = 1e-3
+
+// maxDTIM is the longest DTIM interval the fit tries, in beacons.
+const maxDTIM = 10
+
+// dtimOnTwin finds the DTIM whose twin (base with power save) answers
+// the sparse echo nearest the board's, from 1 up until a twin is slower
+// than the board (a longer DTIM only waits longer). The two are compared
+// over the body of the distribution (profile: the mean of the quantiles
+// from p10 to p80, clear of the WiFi tail), where a doze's wait spreads
+// evenly: a few dozen echoes pin its mean, one p50 does not.
+func (f *Fit) dtimOnTwin(ctx context.Context, base catalog.Preset, tp twinParams, sparse Point, why string) (int, string) {
+	want := profile(sparse.Tail)
+	best, bestD, tried := 0, math.Inf(1), []string{}
+	for d := 1; d <= maxDTIM; d++ {
+		q := base
+		q.Link.Tails.PowerSave, q.Link.Tails.DTIM = true, d
+		q.Link.Tails.Seed = rand.Uint64()
+		srv, err := StartTwin(f.build(q, tp), "127.0.0.1:0")
+		if err != nil {
+			break
+		}
+		ob := f.opts
+		ob.Target, ob.Log = srv.WSURL("/ws"), nil
+		p, err := ob.sparse(ctx)
+		srv.Close()
+		if err != nil {
+			break
+		}
+		got := profile(p.Tail)
+		tried = append(tried, fmt.Sprintf("DTIM %d %.1f ms", d, got))
+		if dd := math.Abs(got - want); dd < bestD {
+			best, bestD = d, dd
+		}
+		if got >= want {
+			break
+		}
+	}
+	if best == 0 {
+		return 1, why + "; DTIM 1 assumed (the twin's sparse echo failed)"
+	}
+	return best, fmt.Sprintf("%s: DTIM %d (%.1f ms) is the twin's nearest (the mean of p10-p80: the board's %.1f ms, the twin's at %s)", why, best,
+		float64(best)*float64(host.BeaconInterval)/1e6, want, strings.Join(tried, ", "))
+}
+
+// profile is the mean of the latency's quantiles from p10 to p80 (q at
+// TailLevels), ms.
+func profile(q []float64) float64 {
+	var sum float64
+	n := 0
+	for i, l := range TailLevels {
+		if i < len(q) && l >= 0.1 && l <= 0.8 {
+			sum += q[i]
+			n++
+		}
+	}
+	if n == 0 {
+		return 0
+	}
+	return sum / float64(n)
+}
 
 // fitTails fits the heavy tail (its probability and minimum; the shape,
 // cap, jitter, loss and power save stay def's) to the one-client small

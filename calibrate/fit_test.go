@@ -13,6 +13,7 @@ import (
 	"github.com/wslab/wslab/core"
 	"github.com/wslab/wslab/firmware/catalog"
 	"github.com/wslab/wslab/firmware/host"
+	"github.com/wslab/wslab/results"
 )
 
 // TestAirLine: the access's line through the echoes' gaps. The CI run of
@@ -178,5 +179,156 @@ func TestWindowSearchFromEchoSteps(t *testing.T) {
 	}
 	if !a2.ok || math.Abs(a2.a-float64(p.Link.Airtime)) > max(0.25, 3*a2.err/float64(p.Link.Airtime))*float64(p.Link.Airtime) {
 		t.Errorf("airtime at the searched window: %.3f ms ±%.3f (resolved %v), the board's %.3f ms", a2.a/1e6, a2.err/1e6, a2.ok, float64(p.Link.Airtime)/1e6)
+	}
+}
+
+// TestP50Err: the median's standard error read from the distribution: for
+// n uniform latencies over a span, the median's rank moves by sqrt(n)/2,
+// that is span/(2 sqrt(n)) in latency.
+func TestP50Err(t *testing.T) {
+	h := results.NewHistogram()
+	const n, lo, span = 2500, 10000, 100000 // µs: uniform 10-110 ms, p50 60 ms
+	for i := range n {
+		h.Record(lo + int64(i)*span/n)
+	}
+	want := float64(span) / (2 * math.Sqrt(n)) / 60000 // 1.7%
+	if got := p50Err(h); math.Abs(got/want-1) > 0.1 {
+		t.Errorf("p50 error %.5f, want %.5f", got, want)
+	}
+	if got := p50Err(results.NewHistogram()); got != 0 {
+		t.Errorf("empty: %v", got)
+	}
+}
+
+// TestFitPowerSave: without a doze the sparse echoes are draws of the
+// closed loop's distribution (a quarter above its p75); a doze puts
+// nearly all of them above it, and its DTIM guess is twice the p50s'
+// difference over the beacon interval; too few sparse echoes keep the
+// preset's.
+func TestFitPowerSave(t *testing.T) {
+	qs := func(f func(q float64) float64) []float64 {
+		var v []float64
+		for _, q := range TailLevels {
+			v = append(v, f(q))
+		}
+		return v
+	}
+	closed := func(q float64) float64 { return 20 + 10*q } // p50 25, p75 27.5 ms
+	e := Point{P50: 25, N: 200, Tail: qs(closed)}
+	// share of the sparse echoes above the closed loop's p75, and shift
+	sp := func(above, shift float64, n int64) Point {
+		return Point{N: n, P50: 25 + shift, Tail: qs(func(q float64) float64 {
+			if q < 1-above {
+				return 27
+			}
+			return 28 + shift
+		})}
+	}
+	def := host.Tails{PowerSave: true, DTIM: 2}
+	for _, c := range []struct {
+		name     string
+		sparse   Point
+		on, seen bool
+		dtim     int
+	}{
+		{"the closed loop's own draw", Point{N: 16, P50: 25, Tail: qs(closed)}, false, true, 0},
+		{"7 of 16 above: a draw (8% of the time)", sp(7.0/16, 0, 16), false, true, 0},
+		{"12 of 16 above: a doze", sp(12.0/16, 30, 16), true, true, 1},
+		{"DTIM 1: +51 ms", sp(1, 51.2, 16), true, true, 1},
+		{"DTIM 3: +154 ms", sp(1, 153.6, 16), true, true, 3},
+		{"four echoes: the preset's", sp(1, 100, 4), true, false, 2},
+	} {
+		on, dtim, seen, why := fitPowerSave(e, c.sparse, def)
+		if on != c.on || seen != c.seen || (on && dtim != c.dtim) {
+			t.Errorf("%s: on %v DTIM %d seen %v (%s); want %v %d %v", c.name, on, dtim, seen, why, c.on, c.dtim, c.seen)
+		}
+	}
+}
+
+// TestSparseEchoSeesPowerSave: the sparse probe against real emulated
+// boards, one whose station dozes (DTIM 1, and DTIM 3) and one that does
+// not: the fit reads which, and the dozing one's DTIM on its twin.
+func TestSparseEchoSeesPowerSave(t *testing.T) {
+	if testing.Short() {
+		t.Skip("probes three emulated boards and their twins for ~1 min")
+	}
+	p, _ := catalog.Get("esp32-idf")
+	for _, dtim := range []int{0, 1, 3} {
+		q := p
+		q.Link.Tails.PowerSave, q.Link.Tails.DTIM = dtim > 0, dtim
+		q.Link.Tails.Seed ^= 0x5eed
+		srv, err := StartTwin(q, "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		o := Options{Target: srv.WSURL("/ws"), Scale: 0.25}
+		if err := o.defaults(); err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+		e, tq, err := o.echoTail(ctx, 32, 2*time.Second, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		e.Tail = tq
+		sp, err := o.sparse(ctx)
+		srv.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		on, got, seen, why := fitPowerSave(e, sp, host.Tails{})
+		if on {
+			f := &Fit{opts: o}
+			tp := twinParams{k: 1, rtt: p.Link.RTT, bps: p.Link.Bps, rx: p.Board.RxBuf, tx: p.Board.TxBuf, air: p.Link.Airtime}
+			got, why = f.dtimOnTwin(ctx, p, tp, sp, why)
+		}
+		cancel()
+		t.Logf("DTIM %d: %s", dtim, why)
+		if !seen || on != (dtim > 0) || (on && got != dtim) {
+			t.Errorf("board with DTIM %d (0: power save off): fitted on %v DTIM %d seen %v", dtim, on, got, seen)
+		}
+	}
+}
+
+// TestWindowJointFromUploads: esp8266's large upload follows its window
+// only weakly (its CPU and link share the round), so the rounds' window
+// from it alone wandered 10-35% off the board's 2144 B; every upload size
+// at once, each counted by how closely it follows the window, brings a
+// window started at 2900 B (or 1600 B) back within 15%. The board is the preset with
+// a tail seed of its own; the twin its figures but the window.
+func TestWindowJointFromUploads(t *testing.T) {
+	if testing.Short() {
+		t.Skip("probes an emulated board and two twins for ~30 s")
+	}
+	p, _ := catalog.Get("esp8266")
+	hidden := p
+	hidden.Link.Tails.Seed ^= 0x5eed5eed
+	srv, err := StartTwin(hidden, "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	o := Options{Target: srv.WSURL("/ws"), Scale: 0.25}
+	if err := o.defaults(); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	m := &Measurements{}
+	for _, n := range thrSizes {
+		u, err := o.up(ctx, n, o.dur(thrDur))
+		if err != nil {
+			t.Fatal(err)
+		}
+		m.Up = append(m.Up, u)
+	}
+	f := &Fit{opts: o, Meas: m}
+	for _, from := range []int{2900, 1600} {
+		tp := twinParams{k: 1, rtt: p.Link.RTT, bps: p.Link.Bps, rx: from, tx: p.Board.TxBuf, air: p.Link.Airtime}
+		rx, why := f.windowJoint(ctx, p, tp)
+		t.Logf("window %d B (board %d B)%s", rx, hidden.Board.RxBuf, why)
+		if e := math.Abs(float64(rx)/float64(hidden.Board.RxBuf) - 1); e > Tolerance {
+			t.Errorf("window from every upload, from %d B: %d B, the board's %d B: off by %.0f%%", from, rx, hidden.Board.RxBuf, e*100)
+		}
 	}
 }

@@ -17,6 +17,7 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"math"
 	"net"
 	"net/url"
 	"regexp"
@@ -103,8 +104,13 @@ type Point struct {
 	// loop's rate is messages in flight over the mean latency, so its own
 	// sampling error is about CV/sqrt(N) (heavy WiFi tails make it large).
 	CV float64 `json:"latency_cv,omitempty"`
+	// P50Err is the p50's relative standard error: half the spread of the
+	// latency's quantiles one standard error of the median's rank
+	// (0.5/sqrt(N)) either side, over the p50.
+	P50Err float64 `json:"p50_err,omitempty"`
 	// Tail is the latency at TailLevels, ms (the one-client small echo
-	// only): where the tail starts and how heavy it is.
+	// and the sparse one only): where the tail starts and how heavy it
+	// is.
 	Tail []float64 `json:"tail_quantiles_ms,omitempty"`
 }
 
@@ -151,7 +157,17 @@ type Measurements struct {
 	DropAfter float64 `json:"drop_after_s,omitempty"` // 0: not dropped
 	// Tail of the one-client small echo.
 	TailN int64 `json:"tail_n"`
+	// Sparse is the small echo at one message every SparseGap (open loop):
+	// a board in power save dozes between them, and a frame for it waits
+	// for its next DTIM beacon.
+	Sparse Point `json:"sparse,omitzero"`
 }
+
+// SparseGap is the sparse echo's spacing: longer than a dozing station's
+// awake time after traffic (tens of ms), and no multiple of the beacon
+// interval (102.4 ms) or of DTIM 2 or 3, so the sends fall at every phase
+// of the beacons.
+const SparseGap = 350 * time.Millisecond
 
 // Sizes the one-client echo is probed at: small, and around the MSS.
 var echoSizes = []int{32, 1000, 1400, 1500, 2900}
@@ -200,7 +216,17 @@ func Probe(ctx context.Context, o Options) (*Measurements, error) {
 	// Rate as clients rise, until it stops growing.
 	best := 0.0
 	for _, c := range clientsUpTo(o.Clients, m.Held, m.Refusal != "") {
-		p, err := o.echo(ctx, c, 32, o.dur(5*time.Second), hs)
+		var p Point
+		var err error
+		if e := m.Echo[0]; c == 1 && e.Size == 32 {
+			// One client's closed loop of small messages is the small
+			// echo, run four times as long as a ramp point: its rate is
+			// read from it (a WiFi tail's spikes make a short closed
+			// loop's mean the noisiest figure of the suite).
+			p, p.Tail = e, nil
+		} else {
+			p, err = o.echo(ctx, c, 32, o.dur(5*time.Second), hs)
+		}
 		if err != nil {
 			o.logf("rate %d clients: %v", c, err)
 			break
@@ -289,6 +315,12 @@ func Probe(ctx context.Context, o Options) (*Measurements, error) {
 			m.Up = append(m.Up, p)
 		}
 	}
+	// Sparse messages (power save).
+	if p, err := o.sparse(ctx); err == nil {
+		m.Sparse = p
+	} else {
+		o.logf("sparse echo: %v", err)
+	}
 	// Idle behaviour.
 	m.PingAfter, m.DropAfter = o.idle(ctx)
 	o.logf("idle %.0f s: ping after %.1f s, dropped after %.1f s (0: not seen)", o.IdleWait.Seconds(), m.PingAfter, m.DropAfter)
@@ -330,14 +362,21 @@ func (o *Options) echoTail(ctx context.Context, size int, d time.Duration, hs *r
 	if h := r.Histograms[results.HistHandshake]; h != nil && hs != nil {
 		_ = hs.Add(h)
 	}
-	var tq []float64
-	if h := r.Histograms[results.HistLatency]; h != nil && h.Count() > 0 {
-		for _, q := range TailLevels {
-			tq = append(tq, float64(h.Quantile(q))/1e3)
-		}
-	}
+	tq := tailQuantiles(r.Histograms[results.HistLatency])
 	o.logf("echo 1 clients x1 %5d B: %.1f msgs/s, p50 %.2f ms p99 %.2f ms (n %d)", size, p.Msgs, p.P50, p.P99, p.N)
 	return p, tq, nil
+}
+
+// tailQuantiles is the latency at TailLevels, ms (nil for no samples).
+func tailQuantiles(h *results.Histogram) []float64 {
+	if h == nil || h.Count() == 0 {
+		return nil
+	}
+	tq := make([]float64, 0, len(TailLevels))
+	for _, q := range TailLevels {
+		tq = append(tq, float64(h.Quantile(q))/1e3)
+	}
+	return tq
 }
 
 // satWindow is the messages in flight per client of the saturation point.
@@ -359,6 +398,25 @@ func (o *Options) echoW(ctx context.Context, clients, size, window int, d time.D
 		_ = hs.Add(h)
 	}
 	o.logf("echo %d clients x%d %5d B: %.1f msgs/s, p50 %.2f ms p99 %.2f ms (n %d)", clients, max(window, 1), size, p.Msgs, p.P50, p.P99, p.N)
+	return p, nil
+}
+
+// sparse is the one-client small echo at one message every SparseGap:
+// at least 24 messages (64 at scale 1).
+func (o *Options) sparse(ctx context.Context) (Point, error) {
+	n := max(24, int(64*o.Scale))
+	d := time.Duration(n) * SparseGap
+	r, err := o.run(ctx, loadgen.Spec{Scenario: loadgen.Rate, Conns: 1, Size: 32, Duration: d, Rate: float64(time.Second) / float64(SparseGap)})
+	if err != nil {
+		return Point{}, err
+	}
+	p := point(r, 1, 32)
+	p.Dur = d.Seconds()
+	if p.N == 0 {
+		return p, errors.New("no echo")
+	}
+	p.Tail = tailQuantiles(r.Histograms[results.HistLatency])
+	o.logf("echo 1 clients, one every %s, %d B: p50 %.2f ms p99 %.2f ms (n %d)", SparseGap, 32, p.P50, p.P99, p.N)
 	return p, nil
 }
 
@@ -439,11 +497,29 @@ func point(r *results.Run, clients, size int) Point {
 		p.N = h.Count()
 		if m := h.Mean(); m > 0 && p.N > 1 {
 			p.CV = h.StdDev() / m
+			p.P50Err = p50Err(h)
 		}
 	} else {
 		p.N = r.Counts.MsgsReceived + r.Counts.MsgsSent
 	}
 	return p
+}
+
+// p50Err is the median's relative standard error read from the
+// distribution itself: the median's rank has a standard error of
+// sqrt(n)/2, so half the spread between the quantiles 0.5/sqrt(n) either
+// side of 0.5, over the median.
+func p50Err(h *results.Histogram) float64 {
+	n := h.Count()
+	if n < 2 {
+		return 0
+	}
+	d := 0.5 / math.Sqrt(float64(n))
+	lo, mid, hi := h.Quantile(0.5-d), h.Quantile(0.5), h.Quantile(0.5+d)
+	if mid <= 0 || hi <= lo {
+		return 0
+	}
+	return float64(hi-lo) / 2 / float64(mid)
 }
 
 var (

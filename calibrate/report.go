@@ -24,18 +24,25 @@ type Row struct {
 	// few samples, a point only one side measured).
 	Judged bool   `json:"judged"`
 	Text   string `json:"text,omitempty"` // for exact rows with names: "measured / twin"
-	// Noise is the measured point's own relative standard error, from its
-	// samples (a closed loop's rate: the latency's CV over sqrt(n)); 0
-	// where not estimated. A miss within twice of it may be the board's
-	// draw, not the twin's fault: a longer probe tells.
+	// Noise is the relative standard error of the ratio twin/measured:
+	// both sides' own sampling errors combined, each from its samples (a
+	// closed loop's rate: the latency's CV over sqrt(n); a p50: the spread
+	// of the quantiles one rank's standard error either side); 0 where not
+	// estimated. A difference within the tolerance plus twice of it is not
+	// told apart from the draw of two short probes: a longer probe tells.
 	Noise float64 `json:"noise,omitempty"`
 }
 
-// InNoise reports whether a missed point lies within the tolerance plus
-// twice the measured point's own standard error.
+// InNoise reports whether a point outside the tolerance still lies within
+// the tolerance plus twice the combined sampling error (Noise): the twin
+// is not shown to be off there.
 func (r Row) InNoise() bool {
-	return !r.OK() && !r.Exact && r.Noise > 0 && math.Abs(r.Ratio()-1) <= r.Tol+2*r.Noise
+	return r.Judged && !r.OK() && !r.Exact && r.Noise > 0 && math.Abs(r.Ratio()-1) <= r.Tol+2*r.Noise
 }
+
+// Missed reports whether the twin is shown not to reproduce the point:
+// outside the tolerance and outside twice the combined sampling error.
+func (r Row) Missed() bool { return !r.OK() && !r.InNoise() }
 
 // OK reports whether the twin reproduced the point.
 func (r Row) OK() bool {
@@ -76,7 +83,12 @@ func Compare(m, t *Measurements, tol float64) []Row {
 	for _, a := range m.Echo {
 		b := find(t.Echo, a.Size, a.Clients)
 		add("echo 1 client", fmt.Sprintf("%d B p50", a.Size), "ms", a.P50, b.P50, a.N >= 10, 1)
+		rows[len(rows)-1].Noise = both(a.P50Err, b.P50Err)
 		add("echo 1 client", fmt.Sprintf("%d B p99", a.Size), "ms", a.P99, b.P99, false, 3)
+	}
+	if a := m.Sparse; a.N > 0 {
+		add(fmt.Sprintf("echo every %s", SparseGap), "32 B p50", "ms", a.P50, t.Sparse.P50, a.N >= 8, 1)
+		rows[len(rows)-1].Noise = both(a.P50Err, t.Sparse.P50Err)
 	}
 	for _, a := range m.Rate {
 		b := findW(t.Rate, a.Size, a.Clients, a.Window)
@@ -85,9 +97,7 @@ func Compare(m, t *Measurements, tol float64) []Row {
 			c += fmt.Sprintf(" x%d in flight", a.Window)
 		}
 		add("rate", c+" msgs/s", "msg/s", a.Msgs, b.Msgs, a.N >= 20, 1)
-		if a.CV > 0 && a.N > 0 {
-			rows[len(rows)-1].Noise = a.CV / math.Sqrt(float64(a.N))
-		}
+		rows[len(rows)-1].Noise = both(a.rateErr(), b.rateErr())
 		add("rate", c+" p50", "ms", a.P50, b.P50, false, 1)
 	}
 	for _, a := range m.Down {
@@ -123,6 +133,24 @@ func Compare(m, t *Measurements, tol float64) []Row {
 	return rows
 }
 
+// both combines two relative standard errors (the ratio's, to first
+// order); 0 when either side's is unknown.
+func both(a, b float64) float64 {
+	if a <= 0 || b <= 0 {
+		return 0
+	}
+	return math.Hypot(a, b)
+}
+
+// rateErr is a closed loop's rate's relative standard error: messages in
+// flight over the mean latency, so the mean's (CV over sqrt(n)).
+func (p Point) rateErr() float64 {
+	if p.CV <= 0 || p.N <= 0 {
+		return 0
+	}
+	return p.CV / math.Sqrt(float64(p.N))
+}
+
 func find(ps []Point, size, clients int) Point { return findW(ps, size, clients, 0) }
 
 func findW(ps []Point, size, clients, window int) Point {
@@ -134,19 +162,20 @@ func findW(ps []Point, size, clients, window int) Point {
 	return Point{}
 }
 
-// Misses counts the judged rows the twin did not reproduce.
+// Misses counts the judged rows the twin is shown not to reproduce
+// (Missed: outside the tolerance and the two probes' noise).
 func Misses(rows []Row) int {
 	n := 0
 	for _, r := range rows {
-		if !r.OK() {
+		if r.Missed() {
 			n++
 		}
 	}
 	return n
 }
 
-// MissesInNoise counts the misses within the tolerance plus twice the
-// measured point's own standard error (InNoise).
+// MissesInNoise counts the rows outside the tolerance but within it plus
+// twice the combined sampling error (InNoise): not counted by Misses.
 func MissesInNoise(rows []Row) int {
 	n := 0
 	for _, r := range rows {
@@ -157,16 +186,18 @@ func MissesInNoise(rows []Row) int {
 	return n
 }
 
-// PrintTable prints the side-by-side table: OWN NOISE is the measured
-// point's own standard error (one), where estimated.
+// PrintTable prints the side-by-side table: NOISE is the ratio's standard
+// error (both probes' sampling errors combined), where estimated.
 func PrintTable(w io.Writer, rows []Row) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "PROBE\tPOINT\tMEASURED\tOWN NOISE\tTWIN\tTWIN/MEASURED\tVERDICT")
+	fmt.Fprintln(tw, "PROBE\tPOINT\tMEASURED\tTWIN\tTWIN/MEASURED\tNOISE\tVERDICT")
 	for _, r := range rows {
 		v := "ok"
 		switch {
 		case !r.Judged:
 			v = "shown"
+		case r.InNoise():
+			v = "within noise"
 		case !r.OK():
 			v = "MISS"
 		}
@@ -177,7 +208,7 @@ func PrintTable(w io.Writer, rows []Row) {
 			tolS = " (exact)"
 		}
 		if r.InNoise() {
-			tolS += ", within 2x its own noise"
+			tolS = fmt.Sprintf(" (±%.0f%% + 2x noise)", r.Tol*100)
 		}
 		if r.Text != "" {
 			fmt.Fprintf(tw, "%s\t%s\t%s\t\t\t\t%s%s\n", r.Probe, r.Point, r.Text, v, tolS)
@@ -187,7 +218,7 @@ func PrintTable(w io.Writer, rows []Row) {
 		if r.Noise > 0 {
 			noise = fmt.Sprintf("±%.1f%%", r.Noise*100)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%.2f\t%s%s\n", r.Probe, r.Point, num(r.Measured, r.Unit), noise, num(r.Twin, r.Unit), r.Ratio(), v, tolS)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%.2f\t%s\t%s%s\n", r.Probe, r.Point, num(r.Measured, r.Unit), num(r.Twin, r.Unit), r.Ratio(), noise, v, tolS)
 	}
 	tw.Flush()
 }

@@ -46,6 +46,10 @@ type Tails struct {
 // BeaconInterval is 802.11's default beacon interval, 100 TU.
 const BeaconInterval = 102_400_000
 
+// DefaultPSAwake is how long the station stays awake after traffic when
+// Tails.PSAwake is 0, ns.
+const DefaultPSAwake = 50_000_000
+
 // On reports whether any tail is modelled.
 func (t Tails) On() bool {
 	return t.Jitter > 0 || t.TailP > 0 || t.Loss > 0 || t.PowerSave
@@ -71,7 +75,7 @@ func newTailGen(t Tails) *tailGen {
 		t.DTIM = 1
 	}
 	if t.PSAwake <= 0 {
-		t.PSAwake = 50_000_000
+		t.PSAwake = DefaultPSAwake
 	}
 	if t.RTO <= 0 {
 		t.RTO = 500_000_000

@@ -240,6 +240,30 @@ var Mutants = []Mutant{
 	{Name: "calibrate/window-search-off", File: "calibrate/fit.go",
 		From: "\tif air.chi <= oddChi {\n\t\treturn tp.rx, air, \"\"", To: "\tif true {\n\t\treturn tp.rx, air, \"\"",
 		Pkgs: []string{"./calibrate"}, Run: "TestWindowSearchFromEchoSteps"},
+	// The side-by-side table's noise: the median's rank error taken as
+	// a full 1/sqrt(n) (twice the p50's error), and the ratio's noise
+	// taken from the board's probe alone (the twin's is a draw too).
+	{Name: "calibrate/p50-err-rank-doubled", File: "calibrate/probe.go",
+		From: "\td := 0.5 / math.Sqrt(float64(n))\n", To: "\td := 1 / math.Sqrt(float64(n))\n",
+		Pkgs: []string{"./calibrate"}, Run: "TestP50Err"},
+	{Name: "calibrate/noise-board-only", File: "calibrate/report.go",
+		From: "\treturn math.Hypot(a, b)\n", To: "\treturn a\n",
+		Pkgs: []string{"./calibrate"}, Run: "TestCompareJudges"},
+	// Power save: the sparse echoes counted above the closed loop's
+	// median (half of them without a doze, not a quarter), and the DTIM
+	// guessed from the p50s' difference itself, not the doubled (the
+	// median of an even wait is half the interval).
+	{Name: "calibrate/powersave-against-p50", File: "calibrate/fit.go",
+		From: "slices.Index(TailLevels, 0.75)", To: "slices.Index(TailLevels, 0.5)",
+		Pkgs: []string{"./calibrate"}, Run: "TestFitPowerSave"},
+	{Name: "calibrate/dtim-guess-halved", File: "calibrate/fit.go",
+		From: "math.Round(2 * extra /", To: "math.Round(extra /",
+		Pkgs: []string{"./calibrate"}, Run: "TestFitPowerSave"},
+	// The window from the largest upload alone (esp8266's follows it as
+	// window^0.35-0.6: the window wandered 10-35% off).
+	{Name: "calibrate/window-joint-off", File: "calibrate/fit.go",
+		From: "\tif len(ups) < 2 || tp.rx <= 0 {\n", To: "\tif true {\n",
+		Pkgs: []string{"./calibrate"}, Run: "TestWindowJointFromUploads"},
 	// The emulated board books bytes that waited behind its closed
 	// window at the socket's first readable edge, before the window
 	// reopened: a small window's upload ran at 1.6x what the round allows.
