@@ -1043,7 +1043,9 @@ func (f *Fit) windowLines(ctx context.Context, base catalog.Preset, tp twinParam
 		ob := f.opts
 		ob.Target, ob.Log = srv.WSURL("/ws"), nil
 		for _, u := range ups {
-			x, err := ob.up(ctx, u.Size, ob.dur(thrDur))
+			// Twice the board's probe: the twin's noise enters twice (the
+			// line's level and its slope), the board's once.
+			x, err := ob.up(ctx, u.Size, 2*ob.dur(thrDur))
 			if err != nil || x.MBps <= 0 {
 				srv.Close()
 				return tp.rx, ""

@@ -246,14 +246,16 @@ func TestFitPowerSave(t *testing.T) {
 }
 
 // TestSparseEchoSeesPowerSave: the sparse probe against real emulated
-// boards, one whose station dozes (DTIM 1, and DTIM 3) and one that does
-// not: the fit reads which, and the dozing one's DTIM on its twin.
+// boards, one whose station dozes (DTIM 2: the twins step 1, 2) and one
+// that does not: the fit reads which, and the dozing one's DTIM on its
+// twin. (The random hidden board of TestCalibrateHiddenBoards dozes at
+// DTIM 1-3.)
 func TestSparseEchoSeesPowerSave(t *testing.T) {
 	if testing.Short() {
-		t.Skip("probes three emulated boards and their twins for ~1 min")
+		t.Skip("probes two emulated boards and two twins for ~40 s")
 	}
 	p, _ := catalog.Get("esp32-idf")
-	for _, dtim := range []int{0, 1, 3} {
+	for _, dtim := range []int{0, 2} {
 		q := p
 		q.Link.Tails.PowerSave, q.Link.Tails.DTIM = dtim > 0, dtim
 		q.Link.Tails.Seed ^= 0x5eed
