@@ -155,7 +155,7 @@ func TestCalibrateHiddenBoards(t *testing.T) {
 			defer srv.Close()
 			var log strings.Builder
 			o := Options{Target: srv.WSURL("/ws"), Scale: scale, MaxConns: 20, IdleWait: time.Second, Log: &log}
-			ctx, cancel := context.WithTimeout(context.Background(), 8*time.Minute)
+			ctx, cancel := context.WithTimeout(context.Background(), 12*time.Minute)
 			defer cancel()
 			res, err := Calibrate(ctx, o, "twin-of-"+c.name)
 			defer func() { t.Log("probes:\n" + log.String()) }()

@@ -1181,7 +1181,8 @@ const tailFitFrom = 0.80
 // while the closed loop's traffic keeps it awake. Without a doze the
 // sparse echoes are draws of the closed loop's distribution, a quarter of
 // them above its p75; a doze is seen when so many more are that a
-// binomial draw gives it less than once in a thousand. Its DTIM is first
+// binomial draw gives it less than once in a thousand, and the p50 rose
+// by a tenth of a beacon interval or more. Its DTIM is first
 // taken as twice the p50s' difference (the median wait of an even spread
 // over the interval), then refined on the twin (dtimOnTwin). It returns
 // power save, the DTIM and whether the probe saw it (else def's).
@@ -1202,7 +1203,7 @@ func fitPowerSave(e, sparse Point, def host.Tails) (bool, int, bool, string) {
 	extra := sparse.P50 - e.P50
 	head := fmt.Sprintf("one message every %s: p50 %.1f ms (n %d) against the closed loop's %.1f ms; %.0f of them above its p75 %.1f ms (a quarter without a doze: as many or more %.2g of the time)",
 		SparseGap, sparse.P50, sparse.N, e.P50, k, c75, pv)
-	if pv >= psLevel {
+	if pv >= psLevel || extra < psExtra {
 		return false, 0, true, head + ": no doze (power save off)"
 	}
 	dtim := int(math.Round(2 * extra / (float64(host.BeaconInterval) / 1e6)))
@@ -1213,6 +1214,13 @@ func fitPowerSave(e, sparse Point, def host.Tails) (bool, int, bool, string) {
 // psLevel is the chance below which the sparse echo's excess over the
 // closed loop's p75 is a doze, not a draw.
 const psLevel = 1e-3
+
+// psExtra is the least rise of the sparse echo's p50 over the closed
+// loop's taken for a doze, ms: a tenth of a beacon interval (a doze's
+// median wait is near half an interval). A lone message a little slower
+// than a stream of them (a relay's or a core's wake-up: libwebsockets
+// behind the relay, +1.8 ms, 13 of 24 above the p75) is not power save.
+const psExtra = float64(host.BeaconInterval) / 10 / 1e6
 
 // maxDTIM is the longest DTIM interval the fit tries, in beacons.
 const maxDTIM = 10

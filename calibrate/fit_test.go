@@ -235,6 +235,7 @@ func TestFitPowerSave(t *testing.T) {
 		{"7 of 16 above: a draw (8% of the time)", sp(7.0/16, 0, 16), false, true, 0},
 		{"12 of 16 above: a doze", sp(12.0/16, 30, 16), true, true, 1},
 		{"DTIM 1: +51 ms", sp(1, 51.2, 16), true, true, 1},
+		{"every one 3 ms slower: a wake-up, not a doze", sp(1, 3, 16), false, true, 0},
 		{"DTIM 3: +154 ms", sp(1, 153.6, 16), true, true, 3},
 		{"four echoes: the preset's", sp(1, 100, 4), true, false, 2},
 	} {

@@ -402,9 +402,10 @@ func (o *Options) echoW(ctx context.Context, clients, size, window int, d time.D
 }
 
 // sparse is the one-client small echo at one message every SparseGap:
-// at least 24 messages (64 at scale 1).
+// 96 messages x Scale, at least 16 and at most 64 (24 at the tests'
+// scale of 0.25).
 func (o *Options) sparse(ctx context.Context) (Point, error) {
-	n := max(24, int(64*o.Scale))
+	n := min(max(16, int(96*o.Scale)), 64)
 	d := time.Duration(n) * SparseGap
 	r, err := o.run(ctx, loadgen.Spec{Scenario: loadgen.Rate, Conns: 1, Size: 32, Duration: d, Rate: float64(time.Second) / float64(SparseGap)})
 	if err != nil {

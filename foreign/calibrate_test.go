@@ -75,7 +75,7 @@ func TestCalibrateForeign(t *testing.T) {
 			defer func() { t.Log("probes:\n" + log.String()) }()
 			o := calibrate.Options{Target: "ws://" + b.Addr().String() + "/ws", Scale: 0.1, MaxConns: 12,
 				Clients: []int{1, 4}, IdleWait: 500 * time.Millisecond, Log: &log}
-			ctx, cancel := context.WithTimeout(context.Background(), 95*time.Second)
+			ctx, cancel := context.WithTimeout(context.Background(), 150*time.Second)
 			defer cancel()
 			res, err := calibrate.Calibrate(ctx, o, "twin-of-"+c.name)
 			if err != nil {
