@@ -617,10 +617,18 @@ func FitModel(ctx context.Context, m *Measurements, o Options, name string) (*Fi
 		lo.rx, hi.rx = max(firmware.MinRxBuf, tp.rx/2), min(2*tp.rx, 1<<20)
 		tl, el := f.measureTwin(ctx, f.build(base, lo), sat, twinUp)
 		th, eh := f.measureTwin(ctx, f.build(base, hi), sat, twinUp)
-		rxSeen = el == nil && eh == nil && tl.up > 0 && tl.up < 0.75*tf.up
+		// Seen where the upload follows the window between half and
+		// twice it as window^0.29 or more (x1.5 over the fourfold span),
+		// both ends measured now: the rounds' own upload was measured at
+		// another window (windowJoint moves it after them; a random
+		// board's 0.016 at half against a round's 0.021 at 524 B, not the
+		// fit's 588 B, read as not seen, and the twin took the preset's
+		// 5760 B window against the board's 516: its upload 3.4x the
+		// board's).
+		rxSeen = el == nil && eh == nil && tl.up > 0 && th.up >= 1.5*tl.up
 		if rxSeen {
-			// How closely: the upload goes as window^sens near the fit.
-			rxSens = math.Log(tf.up/tl.up) / math.Ln2
+			// How closely: the upload goes as window^sens about the fit.
+			rxSens = math.Log(th.up/tl.up) / math.Log(4)
 		}
 		o.logf("window seen: %v (twin upload %.3f MB/s at half, %.3f at twice the window)", rxSeen, tl.up, th.up)
 		// The board's own word: two connections' upload got no more
@@ -663,7 +671,7 @@ func FitModel(ctx context.Context, m *Measurements, o Options, name string) (*Fi
 			down.MBps, down.MBps*8, assumed("link"))
 	}
 	if rxSeen {
-		f.add("rx", float64(tp.rx), "B", true, "measured: upload of %d B messages %.3f MB/s (n %d; two connections at once %.3f MB/s) is window-bound: window = rate x round trip, refined on the twin (whose upload goes as window^%.2f here: an upload 5%% off moves the window %.0f%%)%s", up.Size, up.MBps, up.N, up2.MBps, rxSens, 5/max(rxSens, 0.05), rxWhy)
+		f.add("rx", float64(tp.rx), "B", true, "measured: upload of %d B messages %.3f MB/s (n %d; two connections at once %.3f MB/s) is window-bound: window = rate x round trip, refined on the twin (whose upload goes as window^%.2f between half and twice it: an upload 5%% off moves the window %.0f%%)%s", up.Size, up.MBps, up.N, up2.MBps, rxSens, 5/max(rxSens, 0.05), rxWhy)
 	} else if rxShared {
 		tp.rx = base.Board.RxBuf
 		f.add("rx", float64(tp.rx), "B", false, "upload %.3f MB/s is not window-bound: two connections at once got %.3f MB/s, no more (the link or the CPU binds it); %s", up.MBps, up2.MBps, assumed("buffers"))
