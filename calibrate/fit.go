@@ -559,7 +559,8 @@ func FitModel(ctx context.Context, m *Measurements, o Options, name string) (*Fi
 	}
 	base.Link.Tails = tl
 	// Power save, from the sparse echo against the closed loop.
-	psSeen, psWhy := false, ""
+	var psSeen bool
+	var psWhy string
 	tl.PowerSave, tl.DTIM, psSeen, psWhy = fitPowerSave(e1, m.Sparse, presetTails)
 	if tl.PowerSave && psSeen {
 		tl.DTIM, psWhy = f.dtimOnTwin(ctx, base, tp, m.Sparse, psWhy)
@@ -701,7 +702,7 @@ func FitModel(ctx context.Context, m *Measurements, o Options, name string) (*Fi
 	}
 	ps := 0.0
 	if tl.PowerSave {
-		ps = float64(host.BeaconInterval) * float64(max(tl.DTIM, 1)) / 1e6
+		ps = dtimMs(max(tl.DTIM, 1))
 	}
 	if psSeen {
 		f.add("power_save", ps, "ms", true, "measured: %s; the awake time after traffic assumed (%s)", psWhy, time.Duration(cmp.Or(tl.PSAwake, host.DefaultPSAwake)))
@@ -1027,18 +1028,6 @@ func (f *Fit) windowJoint(ctx context.Context, base catalog.Preset, tp twinParam
 	// noise (a few percent per upload, over a sensitivity of ~0.5) for
 	// the bend it corrects (the upload flattens as the window grows, so a
 	// line drawn above the board's window undershoots by ~10%).
-	rx, lines := f.windowLines(ctx, base, tp, ups)
-	if lines == "" {
-		return tp.rx, ""
-	}
-	why := fmt.Sprintf("; from every upload at once (%s): %d B, the largest's alone %d B", lines, rx, tp.rx)
-	f.opts.logf("window: %s", why[2:])
-	return rx, why
-}
-
-// windowLines is one pass of windowJoint about tp.rx: the window, and the
-// lines it came from (tp.rx and "" where no size follows the window).
-func (f *Fit) windowLines(ctx context.Context, base catalog.Preset, tp twinParams, ups []Point) (int, string) {
 	ws := [2]int{max(firmware.MinRxBuf, int(float64(tp.rx)/1.25)), min(int(float64(tp.rx)*1.25), 1<<20)}
 	var tw [2][]float64
 	for i, w := range ws {
@@ -1081,7 +1070,9 @@ func (f *Fit) windowLines(ctx context.Context, base catalog.Preset, tp twinParam
 		return tp.rx, ""
 	}
 	rx := int(clamp(float64(ws[0])*math.Exp(num/den), max(float64(firmware.MinRxBuf), float64(tp.rx)/2), min(float64(tp.rx)*2, 1<<20)))
-	return rx, lines
+	why := fmt.Sprintf("; from every upload at once (%s): %d B, the largest's alone %d B", lines, rx, tp.rx)
+	f.opts.logf("window: %s", why[2:])
+	return rx, why
 }
 
 // windowCandidates are the windows within frac of rx at which the
@@ -1214,7 +1205,7 @@ func fitPowerSave(e, sparse Point, def host.Tails) (bool, int, bool, string) {
 	if pv >= psLevel || extra < psExtra {
 		return false, 0, true, head + ": no doze (power save off)"
 	}
-	dtim := int(math.Round(2 * extra / (float64(host.BeaconInterval) / 1e6)))
+	dtim := int(math.Round(2 * extra / dtimMs(1)))
 	dtim = min(max(dtim, 1), maxDTIM)
 	return true, dtim, true, head + ": a lone frame waits for the board's next DTIM beacon (modem sleep)"
 }
@@ -1229,6 +1220,9 @@ const psLevel = 1e-3
 // than a stream of them (a relay's or a core's wake-up: libwebsockets
 // behind the relay, +1.8 ms, 13 of 24 above the p75) is not power save.
 const psExtra = float64(host.BeaconInterval) / 10 / 1e6
+
+// dtimMs is the interval between the DTIM beacons of a DTIM of d, ms.
+func dtimMs(d int) float64 { return float64(d) * float64(host.BeaconInterval) / 1e6 }
 
 // maxDTIM is the longest DTIM interval the fit tries, in beacons.
 const maxDTIM = 10
@@ -1270,7 +1264,7 @@ func (f *Fit) dtimOnTwin(ctx context.Context, base catalog.Preset, tp twinParams
 		return 1, why + "; DTIM 1 assumed (the twin's sparse echo failed)"
 	}
 	return best, fmt.Sprintf("%s: DTIM %d (%.1f ms) is the twin's nearest (the mean of p10-p80: the board's %.1f ms, the twin's at %s)", why, best,
-		float64(best)*float64(host.BeaconInterval)/1e6, want, strings.Join(tried, ", "))
+		dtimMs(best), want, strings.Join(tried, ", "))
 }
 
 // profile is the mean of the latency's quantiles from p10 to p80 (q at
