@@ -577,10 +577,15 @@ func FitModel(ctx context.Context, m *Measurements, o Options, name string) (*Fi
 	air := f.airFit(ctx, base, tp)
 	o.logf("airtime: %s", air.why)
 	// The window again, from the echoes' steps (windowSearch).
-	rxWhy := ""
+	rxWhy, txWhy := "", ""
 	if haveUp {
 		tp.rx, air, rxWhy = f.windowSearch(ctx, base, tp, air)
 		rxWhy = jointWhy + rxWhy
+	}
+	// The send buffer again, from the echoes' steps, where the downloads
+	// measured it.
+	if txBound {
+		tp.tx, air, txWhy = f.txSearch(ctx, base, tp, air)
 	}
 	if air.ok {
 		// The small echo holds its two accesses beside the wire, the CPU
@@ -681,8 +686,8 @@ func FitModel(ctx context.Context, m *Measurements, o Options, name string) (*Fi
 		f.add("rx", float64(tp.rx), "B", false, "upload %.3f MB/s is not window-bound (two connections: %.3f MB/s); %s", up.MBps, up2.MBps, assumed("buffers"))
 	}
 	if txBound {
-		f.add("tx", float64(tp.tx), "B", true, "measured: download of %d B messages %.3f MB/s (n %d; two connections at once %.3f MB/s) is send-buffer bound: send buffer = rate x its round, refined on the twin",
-			down.Size, down.MBps, down.N, down2.MBps)
+		f.add("tx", float64(tp.tx), "B", true, "measured: download of %d B messages %.3f MB/s (n %d; two connections at once %.3f MB/s) is send-buffer bound: send buffer = rate x its round, refined on the twin%s",
+			down.Size, down.MBps, down.N, down2.MBps, txWhy)
 	} else {
 		tp.tx = b.TxBuf
 		f.add("tx", float64(b.TxBuf), "B", false, "download %.3f MB/s is not send-buffer bound (two connections: %.3f MB/s); %s", down.MBps, down2.MBps, assumed("buffers"))
@@ -961,32 +966,12 @@ func (f *Fit) airFit(ctx context.Context, base catalog.Preset, tp twinParams) ai
 // a size's echo a whole round off: the sizes then stand off one line
 // against the access (air's misfit beyond their noise). The windows
 // within the window's tolerance at which the sizes cross in other
-// patterns are tried on the twin (airFit again), nearest first (up to
-// the first whose echoes sit on one line within their noise); the best,
-// where its echoes sit on one line within their noise and its misfit is
-// half or less, is returned with its access fit and why; else tp.rx and
-// air, unchanged.
+// patterns are tried on the twin (stepSearch); the window, its access fit
+// and why are returned (tp.rx, air and "" where none is kept).
 func (f *Fit) windowSearch(ctx context.Context, base catalog.Preset, tp twinParams, air airResult) (int, airResult, string) {
-	if air.chi <= oddChi {
-		return tp.rx, air, ""
-	}
 	var frames []int
 	for _, x := range f.Meas.Echo[1:] {
 		frames = append(frames, core.FrameSize(x.Size, true))
-	}
-	cands := windowCandidates(frames, tp.rx, Tolerance)
-	best, bestRx := air, tp.rx
-	for _, rx := range cands[:min(len(cands), maxWindowTries)] {
-		t2 := tp
-		t2.rx = rx
-		a2 := f.airFit(ctx, base, t2)
-		f.opts.logf("window %d B (the echoes' frames in %s pieces, not %s): misfit %.3g against %.3g: airtime %s", rx, pieces(frames, rx), pieces(frames, tp.rx), a2.chi, air.chi, a2.why)
-		if a2.chi < best.chi && a2.chi > 0 {
-			best, bestRx = a2, rx
-		}
-		if best.chi <= oddChi/2 {
-			break // on one line within the noise: the nearest such window
-		}
 	}
 	// Kept only where the sizes then sit on one line within their noise
 	// (a window whose misfit is merely less, still beyond the noise, may
@@ -995,13 +980,97 @@ func (f *Fit) windowSearch(ctx context.Context, base catalog.Preset, tp twinPara
 	// and that line resolves the access (a random board's slow link: its
 	// line called for 12.9 ms, outside the twins' bracket, and stepped
 	// 903 B to 1008 B, away from the board's 745 B).
-	if bestRx == tp.rx || best.chi > oddChi || best.chi > air.chi/2 || !best.ok {
+	keep := func(b airResult) bool { return b.chi <= oddChi && b.chi <= air.chi/2 && b.ok }
+	cands := windowCandidates(frames, tp.rx, Tolerance)
+	rx, a2 := f.stepSearch(ctx, base, tp, air, "window", frames, tp.rx, cands[:min(len(cands), maxWindowTries)], keep, func(t *twinParams, v int) { t.rx = v })
+	if rx == tp.rx {
 		return tp.rx, air, ""
 	}
 	why := fmt.Sprintf("; stepped from %d B by the echoes: their frames (%v B) cross the board's window in %s pieces, not %s (the sizes' misfit against the access %.3g at %d B, %.3g at %d B)",
-		tp.rx, frames, pieces(frames, bestRx), pieces(frames, tp.rx), best.chi, bestRx, air.chi, tp.rx)
+		tp.rx, frames, pieces(frames, rx), pieces(frames, tp.rx), a2.chi, rx, air.chi, tp.rx)
 	f.opts.logf("window: %s", why[2:])
-	return bestRx, best, why
+	return rx, a2, why
+}
+
+// txSearch is windowSearch for the send buffer, where the downloads
+// measured it: an echo's reply leaves the board in ceil(frame/send
+// buffer) pieces, the next waiting for the client's ACK of the last, so
+// a send buffer on the other side of a reply's frame puts that size's
+// echo a round off (esp8266's 1072 B sends the 1400 B echo's 1404 B in
+// two; a twin fitted 1500 B from its download sent it in one, 24 ms
+// against 31.6). The download follows the send buffer only weakly
+// (esp8266's as buffer^0.37: 5% of noise in it is 14% in the buffer), so
+// the buffers tried reach txFrac about the fitted one.
+func (f *Fit) txSearch(ctx context.Context, base catalog.Preset, tp twinParams, air airResult) (int, airResult, string) {
+	var frames []int
+	for _, x := range f.Meas.Echo[1:] {
+		frames = append(frames, core.FrameSize(x.Size, false))
+	}
+	// Each pattern is tried at the middle (geometric) of the sizes that
+	// cross the replies so, within reach of the download's: its nearest
+	// size is the end of that range nearest a buffer the download put on
+	// the wrong side, where the longest reply's last piece (and its count
+	// of segments) still stands off the board's (esp8266: 1403 B for the
+	// board's 1072, misfit 8.5-22 against 57-69 at 1500 B). Kept where the
+	// misfit falls to a third or less and the access is resolved.
+	var cands []int
+	for _, v := range windowCandidates(frames, tp.tx, txFrac) {
+		lo, hi := patternRange(frames, v)
+		lo, hi = max(lo, int(float64(tp.tx)*(1-txFrac))), min(hi, int(float64(tp.tx)*(1+txFrac)))
+		cands = append(cands, int(math.Sqrt(float64(lo)*float64(hi))))
+		if len(cands) == maxTxTries {
+			break
+		}
+	}
+	keep := func(b airResult) bool { return b.chi <= air.chi/3 && b.ok }
+	tx, a2 := f.stepSearch(ctx, base, tp, air, "send buffer", frames, tp.tx, cands, keep, func(t *twinParams, v int) { t.tx = v })
+	if tx == tp.tx {
+		return tp.tx, air, ""
+	}
+	why := fmt.Sprintf("; stepped from %d B by the echoes: their replies (%v B) leave the board in %s pieces, not %s (the sizes' misfit against the access %.3g at %d B, the middle of the sizes that send them so, %.3g at %d B)",
+		tp.tx, frames, pieces(frames, tx), pieces(frames, tp.tx), a2.chi, tx, air.chi, tp.tx)
+	f.opts.logf("send buffer: %s", why[2:])
+	return tx, a2, why
+}
+
+// txFrac is how far about the download's send buffer txSearch looks
+// (three of its standard errors at 5% of download noise), and how many
+// patterns it tries (the nearest three: a reply a piece either side).
+const (
+	txFrac     = 0.4
+	maxTxTries = 3
+)
+
+// stepSearch tries a buffer (what: its name; cur: its fitted size; set
+// puts a size into the twin's figures) again from the echoes' steps,
+// where the sizes stand off one line against the access (air's misfit
+// beyond their noise): the sizes within frac of cur at which frames cross
+// it in other patterns of pieces (cands, one size per pattern, nearest
+// first) are tried on the twin (airFit again), up to the first whose
+// echoes sit on one line within their noise. The one of least misfit is
+// kept where keep says; it returns the size and its access fit, else cur
+// and air.
+func (f *Fit) stepSearch(ctx context.Context, base catalog.Preset, tp twinParams, air airResult, what string, frames []int, cur int, cands []int, keep func(airResult) bool, set func(*twinParams, int)) (int, airResult) {
+	if air.chi <= oddChi || cur <= 0 {
+		return cur, air
+	}
+	best, bestV := air, cur
+	for _, v := range cands {
+		t2 := tp
+		set(&t2, v)
+		a2 := f.airFit(ctx, base, t2)
+		f.opts.logf("%s %d B (the echoes' frames in %s pieces, not %s): misfit %.3g against %.3g: airtime %s", what, v, pieces(frames, v), pieces(frames, cur), a2.chi, air.chi, a2.why)
+		if a2.chi < best.chi && a2.chi > 0 {
+			best, bestV = a2, v
+		}
+		if best.chi <= oddChi/2 {
+			break // on one line within the noise: the nearest such size
+		}
+	}
+	if bestV == cur || !keep(best) {
+		return cur, air
+	}
+	return bestV, best
 }
 
 // windowJoint fits the window to every one-connection upload at once.
@@ -1129,6 +1198,21 @@ func pieces(frames []int, w int) string {
 		fmt.Fprint(&b, (f+w-1)/w)
 	}
 	return b.String()
+}
+
+// patternRange is the range of sizes lo..hi (hi math.MaxInt where it has
+// no end) that the frames cross in the same pieces as w: a frame F in k
+// pieces needs F/k <= size < F/(k-1).
+func patternRange(frames []int, w int) (lo, hi int) {
+	lo, hi = 1, math.MaxInt
+	for _, f := range frames {
+		k := (f + w - 1) / w
+		lo = max(lo, (f+k-1)/k)
+		if k > 1 {
+			hi = min(hi, (f+k-2)/(k-1)-1)
+		}
+	}
+	return lo, hi
 }
 
 func abs(v int) int {

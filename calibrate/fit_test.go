@@ -137,21 +137,7 @@ func TestWindowSearchFromEchoSteps(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 6*time.Minute)
 	defer cancel()
-	m := &Measurements{Target: o.Target}
-	for i, n := range echoSizes {
-		d := 1500 * time.Millisecond
-		if i == 0 {
-			d = 4 * time.Second
-		}
-		pt, tq, err := o.echoTail(ctx, n, d, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if i == 0 {
-			pt.Tail = tq
-		}
-		m.Echo = append(m.Echo, pt)
-	}
+	m := echoLadder(ctx, t, o)
 	defer func() { t.Log("log:\n" + log.String()) }()
 	f := &Fit{Meas: m, opts: o}
 	base := p
@@ -179,6 +165,104 @@ func TestWindowSearchFromEchoSteps(t *testing.T) {
 	}
 	if !a2.ok || math.Abs(a2.a-float64(p.Link.Airtime)) > max(0.25, 3*a2.err/float64(p.Link.Airtime))*float64(p.Link.Airtime) {
 		t.Errorf("airtime at the searched window: %.3f ms ±%.3f (resolved %v), the board's %.3f ms", a2.a/1e6, a2.err/1e6, a2.ok, float64(p.Link.Airtime)/1e6)
+	}
+}
+
+// echoLadder measures the one-client echo ladder (echoSizes) as the
+// probes do, the small echo's quantiles with it.
+func echoLadder(ctx context.Context, t *testing.T, o Options) *Measurements {
+	t.Helper()
+	m := &Measurements{Target: o.Target}
+	for i, n := range echoSizes {
+		d := 1500 * time.Millisecond
+		if i == 0 {
+			d = 4 * time.Second
+		}
+		pt, tq, err := o.echoTail(ctx, n, d, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if i == 0 {
+			pt.Tail = tq
+		}
+		m.Echo = append(m.Echo, pt)
+	}
+	return m
+}
+
+// TestTxSearchFromEchoSteps: the send buffer found again from the echoes'
+// steps, on a real emulated board. esp8266's 1072 B send buffer sends
+// the ladder's replies (1004, 1404, 1504, 2904 B) in 1/2/2/3 pieces; a
+// buffer fitted 1500 B from a download (which follows it as buffer^0.37)
+// sends them in 1/1/2/2, and the 1400 B echo comes back ~7 ms early, off
+// the other sizes' line against the access. The search must land on a
+// buffer of the board's pattern, within txFrac of the start. A search that
+// does not run, or steps by the request's frames (masked, 4 B longer) or
+// keeps a buffer whose echoes fit no better, fails.
+func TestTxSearchFromEchoSteps(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the twin's echo ladder up to a dozen times (~2 min)")
+	}
+	p, _ := catalog.Get("esp8266")
+	srv, err := host.Start(host.Options{Board: p.Board, Link: p.Link, CPU: p.CPU, StatsListen: "off"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	var log strings.Builder
+	o := Options{Target: srv.WSURL("/ws"), Scale: 0.25, Log: &log}
+	if err := o.defaults(); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 6*time.Minute)
+	defer cancel()
+	m := echoLadder(ctx, t, o)
+	defer func() { t.Log("log:\n" + log.String()) }()
+	f := &Fit{Meas: m, opts: o}
+	tp := twinParams{k: 1, rtt: p.Link.RTT, bps: p.Link.Bps, rx: p.Board.RxBuf, tx: 1500, air: p.Link.Airtime}
+	var frames []int
+	for _, x := range m.Echo[1:] {
+		frames = append(frames, core.FrameSize(x.Size, false))
+	}
+	want := pieces(frames, p.Board.TxBuf)
+	if pieces(frames, tp.tx) == want {
+		t.Fatalf("the test's premise: %d B and %d B send the replies alike (%s)", tp.tx, p.Board.TxBuf, want)
+	}
+	air := f.airFit(ctx, p, tp)
+	t.Logf("at %d B: misfit %.3g, %s", tp.tx, air.chi, air.why)
+	if air.chi <= oddChi {
+		t.Fatalf("at %d B (replies in %s pieces, the board's %s) the sizes sit on one line (misfit %.3g): the search has nothing to find", tp.tx, pieces(frames, tp.tx), want, air.chi)
+	}
+	tx, a2, why := f.txSearch(ctx, p, tp, air)
+	t.Logf("send buffer %d B: %s; airtime %s", tx, why, a2.why)
+	if got := pieces(frames, tx); got != want {
+		t.Errorf("send buffer searched %d B sends the replies in %s pieces, the board's %d B in %s", tx, got, p.Board.TxBuf, want)
+	}
+	// The access from the buffer found, as airFit's own check holds it.
+	if !a2.ok || math.Abs(a2.a-float64(p.Link.Airtime)) > max(0.25, 3*a2.err/float64(p.Link.Airtime))*float64(p.Link.Airtime) {
+		t.Errorf("airtime at the searched send buffer: %.3f ms ±%.3f (resolved %v), the board's %.3f ms", a2.a/1e6, a2.err/1e6, a2.ok, float64(p.Link.Airtime)/1e6)
+	}
+}
+
+// TestPatternRange: the sizes that cross the frames in the same pieces as
+// w, checked at and just past both ends.
+func TestPatternRange(t *testing.T) {
+	frames := []int{1004, 1404, 1504, 2904}
+	for _, w := range []int{1403, 1072, 1500, 2000, 3000, 600} {
+		lo, hi := patternRange(frames, w)
+		want := pieces(frames, w)
+		if lo > w || hi < w || pieces(frames, lo) != want || pieces(frames, min(hi, 1<<20)) != want {
+			t.Errorf("w %d: range %d-%d: pieces %s at w, %s at %d, %s at %d", w, lo, hi, want, pieces(frames, lo), lo, pieces(frames, min(hi, 1<<20)), hi)
+		}
+		if lo > 1 && pieces(frames, lo-1) == want {
+			t.Errorf("w %d: %d B, below the range, crosses alike", w, lo-1)
+		}
+		if hi < math.MaxInt && pieces(frames, hi+1) == want {
+			t.Errorf("w %d: %d B, above the range, crosses alike", w, hi+1)
+		}
+	}
+	if lo, hi := patternRange(frames, 1403); lo != 1004 || hi != 1403 {
+		t.Errorf("1403: %d-%d, want 1004-1403", lo, hi)
 	}
 }
 
