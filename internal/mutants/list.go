@@ -238,7 +238,7 @@ var Mutants = []Mutant{
 		From: "\t\t\tto = steps[i] - 1\n", To: "\t\t\tto = steps[i]\n",
 		Pkgs: []string{"./calibrate"}, Run: "TestWindowCandidates"},
 	{Name: "calibrate/window-search-off", File: "calibrate/fit.go",
-		From: "cands[:min(len(cands), maxWindowTries)], keep", To: "nil, keep",
+		From: "cands[:min(len(cands), maxWindowTries)], keep", To: "cands[:0], keep",
 		Pkgs: []string{"./calibrate"}, Run: "TestWindowSearchFromEchoSteps"},
 	// The send buffer left where the download put it (esp8266's 1500 B
 	// sent the 1400 B echo's reply in one piece, the board's 1072 B in two:
