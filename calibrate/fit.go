@@ -623,20 +623,30 @@ func FitModel(ctx context.Context, m *Measurements, o Options, name string) (*Fi
 		lo.rx, hi.rx = max(firmware.MinRxBuf, tp.rx/2), min(2*tp.rx, 1<<20)
 		tl, el := f.measureTwin(ctx, f.build(base, lo), sat, twinUp)
 		th, eh := f.measureTwin(ctx, f.build(base, hi), sat, twinUp)
-		// Seen where the upload follows the window between half and
-		// twice it as window^0.29 or more (x1.5 over the fourfold span),
-		// both ends measured now: the rounds' own upload was measured at
-		// another window (windowJoint moves it after them; a random
-		// board's 0.016 at half against a round's 0.021 at 524 B, not the
-		// fit's 588 B, read as not seen, and the twin took the preset's
-		// 5760 B window against the board's 516: its upload 3.4x the
-		// board's).
-		rxSeen = el == nil && eh == nil && tl.up > 0 && th.up >= 1.5*tl.up
-		if rxSeen {
-			// How closely: the upload goes as window^sens about the fit.
-			rxSens = math.Log(th.up/tl.up) / math.Log(4)
+		lowNote := "half"
+		if el != nil || tl.up <= 0 {
+			// A twin that moves nothing at half the window (a random
+			// board's 296 B behind a 0.56 Mbit/s link and 3 ms accesses:
+			// not one 5640 B message written in 5 s) says nothing of how
+			// the upload follows the window: the windowJoint's lower
+			// point, x1/1.25, instead.
+			lo.rx = max(firmware.MinRxBuf, int(float64(tp.rx)/1.25))
+			o.logf("window seen: the twin's upload at %d B, half the window, moved nothing: at %d B instead", tp.rx/2, lo.rx)
+			tl, el = f.measureTwin(ctx, f.build(base, lo), sat, twinUp)
+			lowNote = fmt.Sprintf("%d B", lo.rx)
 		}
-		o.logf("window seen: %v (twin upload %.3f MB/s at half, %.3f at twice the window)", rxSeen, tl.up, th.up)
+		// Seen where the upload follows the window between the low end
+		// (half) and twice it as window^0.29 or more (x1.5 over the
+		// fourfold span), both ends measured now: the rounds' own upload
+		// was measured at another window (windowJoint moves it after
+		// them; a random board's 0.016 at half against a round's 0.021 at
+		// 524 B, not the fit's 588 B, read as not seen, and the twin took
+		// the preset's 5760 B window against the board's 516: its upload
+		// 3.4x the board's).
+		if el == nil && eh == nil {
+			rxSens, rxSeen = windowFollows(tl.up, th.up, lo.rx, hi.rx)
+		}
+		o.logf("window seen: %v (twin upload %.3f MB/s at %s, %.3f at twice the window: as window^%.2f)", rxSeen, tl.up, lowNote, th.up, rxSens)
 		// The board's own word: two connections' upload got no more
 		// than one's, so the shared link (or the CPU), not each
 		// connection's window, bound it; the twin's window then traded
@@ -677,7 +687,7 @@ func FitModel(ctx context.Context, m *Measurements, o Options, name string) (*Fi
 			down.MBps, down.MBps*8, assumed("link"))
 	}
 	if rxSeen {
-		f.add("rx", float64(tp.rx), "B", true, "measured: upload of %d B messages %.3f MB/s (n %d; two connections at once %.3f MB/s) is window-bound: window = rate x round trip, refined on the twin (whose upload goes as window^%.2f between half and twice it: an upload 5%% off moves the window %.0f%%)%s", up.Size, up.MBps, up.N, up2.MBps, rxSens, 5/max(rxSens, 0.05), rxWhy)
+		f.add("rx", float64(tp.rx), "B", true, "measured: upload of %d B messages %.3f MB/s (n %d; two connections at once %.3f MB/s) is window-bound: window = rate x round trip, refined on the twin (whose upload goes as window^%.2f about it: an upload 5%% off moves the window %.0f%%)%s", up.Size, up.MBps, up.N, up2.MBps, rxSens, 5/max(rxSens, 0.05), rxWhy)
 	} else if rxShared {
 		tp.rx = base.Board.RxBuf
 		f.add("rx", float64(tp.rx), "B", false, "upload %.3f MB/s is not window-bound: two connections at once got %.3f MB/s, no more (the link or the CPU binds it); %s", up.MBps, up2.MBps, assumed("buffers"))
@@ -1221,6 +1231,26 @@ func abs(v int) int {
 	}
 	return v
 }
+
+// windowFollows says whether an upload of lowUp at a window of lo and
+// highUp at hi follows the window: its sensitivity s (upload = window^s
+// over the span) and whether s is minRxSens or more (0, false where
+// either upload moved nothing).
+func windowFollows(lowUp, highUp float64, lo, hi int) (float64, bool) {
+	if lowUp <= 0 || highUp <= 0 || hi <= lo {
+		return 0, false
+	}
+	s := math.Log(highUp/lowUp) / math.Log(float64(hi)/float64(lo))
+	if s < minRxSens {
+		return 0, false
+	}
+	return s, true
+}
+
+// minRxSens is the least sensitivity of the twin's upload to its window
+// (upload = window^s between half and twice the fit's) at which the upload
+// is taken as window-bound: x1.5 over the fourfold span.
+var minRxSens = math.Log(1.5) / math.Log(4)
 
 // maxWindowTries bounds the windows windowCandidates offers that the fit
 // tries on the twin (two echo ladders each).

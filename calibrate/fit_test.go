@@ -266,6 +266,33 @@ func TestPatternRange(t *testing.T) {
 	}
 }
 
+// TestWindowFollows: the upload follows the window at x1.5 or more over
+// the fourfold span, that is window^0.29, whatever the span measured (the
+// fit falls back to x1/1.25..x2 where the twin at half the window moved
+// nothing); an upload that moved nothing says nothing.
+func TestWindowFollows(t *testing.T) {
+	for _, c := range []struct {
+		lo, hi   float64
+		wlo, whi int
+		seen     bool
+	}{
+		{0.016, 0.029, 296, 1184, true},   // x1.81 over x4
+		{0.016, 0.023, 296, 1184, false},  // x1.44 over x4
+		{0.020, 0.0275, 473, 1184, true},  // x1.375 over x2.5: window^0.35
+		{0.020, 0.0255, 473, 1184, false}, // x1.275 over x2.5: window^0.27
+		{0, 0.029, 296, 1184, false},
+		{0.016, 0, 296, 1184, false},
+	} {
+		s, seen := windowFollows(c.lo, c.hi, c.wlo, c.whi)
+		if seen != c.seen {
+			t.Errorf("%v at %d B, %v at %d B: seen %v (window^%.2f), want %v", c.lo, c.wlo, c.hi, c.whi, seen, s, c.seen)
+		}
+		if want := math.Log(c.hi/c.lo) / math.Log(float64(c.whi)/float64(c.wlo)); seen && math.Abs(s-want) > 1e-9 {
+			t.Errorf("sensitivity %.4f, want %.4f", s, want)
+		}
+	}
+}
+
 // TestP50Err: the median's standard error read from the distribution: for
 // n uniform latencies over a span, the median's rank moves by sqrt(n)/2,
 // that is span/(2 sqrt(n)) in latency.
