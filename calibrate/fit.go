@@ -992,14 +992,7 @@ func (f *Fit) windowSearch(ctx context.Context, base catalog.Preset, tp twinPara
 	// 903 B to 1008 B, away from the board's 745 B).
 	keep := func(b airResult) bool { return b.chi <= oddChi && b.chi <= air.chi/2 && b.ok }
 	cands := windowCandidates(frames, tp.rx, Tolerance)
-	rx, a2 := f.stepSearch(ctx, base, tp, air, "window", frames, tp.rx, cands[:min(len(cands), maxWindowTries)], keep, func(t *twinParams, v int) { t.rx = v })
-	if rx == tp.rx {
-		return tp.rx, air, ""
-	}
-	why := fmt.Sprintf("; stepped from %d B by the echoes: their frames (%v B) cross the board's window in %s pieces, not %s (the sizes' misfit against the access %.3g at %d B, %.3g at %d B)",
-		tp.rx, frames, pieces(frames, rx), pieces(frames, tp.rx), a2.chi, rx, air.chi, tp.rx)
-	f.opts.logf("window: %s", why[2:])
-	return rx, a2, why
+	return f.stepSearch(ctx, base, tp, air, "window", "their frames %v B cross the board's window", frames, tp.rx, cands[:min(len(cands), maxWindowTries)], keep, func(t *twinParams, v int) { t.rx = v })
 }
 
 // txSearch is windowSearch for the send buffer, where the downloads
@@ -1022,7 +1015,9 @@ func (f *Fit) txSearch(ctx context.Context, base catalog.Preset, tp twinParams, 
 	// the wrong side, where the longest reply's last piece (and its count
 	// of segments) still stands off the board's (esp8266: 1403 B for the
 	// board's 1072, misfit 8.5-22 against 57-69 at 1500 B). Kept where the
-	// misfit falls to a third or less and the access is resolved.
+	// misfit falls to half or less and the access is resolved (at the
+	// middle, esp8266's misfit is 3.4-14 against 58-85: its 1000 B echo
+	// crosses the channel in a way of its own on every twin).
 	var cands []int
 	for _, v := range windowCandidates(frames, tp.tx, txFrac) {
 		lo, hi := patternRange(frames, v)
@@ -1032,15 +1027,8 @@ func (f *Fit) txSearch(ctx context.Context, base catalog.Preset, tp twinParams, 
 			break
 		}
 	}
-	keep := func(b airResult) bool { return b.chi <= air.chi/3 && b.ok }
-	tx, a2 := f.stepSearch(ctx, base, tp, air, "send buffer", frames, tp.tx, cands, keep, func(t *twinParams, v int) { t.tx = v })
-	if tx == tp.tx {
-		return tp.tx, air, ""
-	}
-	why := fmt.Sprintf("; stepped from %d B by the echoes: their replies (%v B) leave the board in %s pieces, not %s (the sizes' misfit against the access %.3g at %d B, the middle of the sizes that send them so, %.3g at %d B)",
-		tp.tx, frames, pieces(frames, tx), pieces(frames, tp.tx), a2.chi, tx, air.chi, tp.tx)
-	f.opts.logf("send buffer: %s", why[2:])
-	return tx, a2, why
+	keep := func(b airResult) bool { return b.chi <= air.chi/2 && b.ok }
+	return f.stepSearch(ctx, base, tp, air, "send buffer", "their replies %v B leave the board", frames, tp.tx, cands, keep, func(t *twinParams, v int) { t.tx = v })
 }
 
 // txFrac is how far about the download's send buffer txSearch looks
@@ -1058,11 +1046,12 @@ const (
 // it in other patterns of pieces (cands, one size per pattern, nearest
 // first) are tried on the twin (airFit again), up to the first whose
 // echoes sit on one line within their noise. The one of least misfit is
-// kept where keep says; it returns the size and its access fit, else cur
-// and air.
-func (f *Fit) stepSearch(ctx context.Context, base catalog.Preset, tp twinParams, air airResult, what string, frames []int, cur int, cands []int, keep func(airResult) bool, set func(*twinParams, int)) (int, airResult) {
+// kept where keep says; it returns the size, its access fit and why (how
+// says how the frames cross the buffer, a format for frames), else cur,
+// air and "".
+func (f *Fit) stepSearch(ctx context.Context, base catalog.Preset, tp twinParams, air airResult, what, how string, frames []int, cur int, cands []int, keep func(airResult) bool, set func(*twinParams, int)) (int, airResult, string) {
 	if air.chi <= oddChi || cur <= 0 {
-		return cur, air
+		return cur, air, ""
 	}
 	best, bestV := air, cur
 	for _, v := range cands {
@@ -1078,9 +1067,12 @@ func (f *Fit) stepSearch(ctx context.Context, base catalog.Preset, tp twinParams
 		}
 	}
 	if bestV == cur || !keep(best) {
-		return cur, air
+		return cur, air, ""
 	}
-	return bestV, best
+	why := fmt.Sprintf("; stepped from %d B by the echoes: %s in %s pieces, not %s (the sizes' misfit against the access %.3g at %d B, %.3g at %d B)",
+		cur, fmt.Sprintf(how, frames), pieces(frames, bestV), pieces(frames, cur), best.chi, bestV, air.chi, cur)
+	f.opts.logf("%s: %s", what, why[2:])
+	return bestV, best, why
 }
 
 // windowJoint fits the window to every one-connection upload at once.

@@ -240,21 +240,17 @@ var Mutants = []Mutant{
 	{Name: "calibrate/window-search-off", File: "calibrate/fit.go",
 		From: "cands[:min(len(cands), maxWindowTries)], keep", To: "cands[:0], keep",
 		Pkgs: []string{"./calibrate"}, Run: "TestWindowSearchFromEchoSteps"},
-	// The send buffer left where the download put it (esp8266's 1500 B
-	// sent the 1400 B echo's reply in one piece, the board's 1072 B in two:
-	// the twin's echo 0.77 of the board's), or searched by the request's
-	// masked frames, 4 B longer than the replies the buffer sends.
 	// The window's sensitivity over a fixed fourfold span: where the fit
 	// falls back to x1/1.25..x2 (the twin at half the window moved
 	// nothing), an upload that follows the window reads as not bound.
 	{Name: "calibrate/window-seen-fixed-span", File: "calibrate/fit.go",
 		From: "math.Log(float64(hi)/float64(lo))", To: "math.Log(4)",
 		Pkgs: []string{"./calibrate"}, Run: "TestWindowFollows"},
+	// The send buffer left where the download put it (esp8266's 1500 B
+	// sent the 1400 B echo's reply in one piece, the board's 1072 B in two:
+	// the twin's echo 0.77 of the board's).
 	{Name: "calibrate/tx-search-off", File: "calibrate/fit.go",
 		From: "frames, tp.tx, cands, keep", To: "frames, tp.tx, nil, keep",
-		Pkgs: []string{"./calibrate"}, Run: "TestTxSearchFromEchoSteps"},
-	{Name: "calibrate/tx-search-masked-frames", File: "calibrate/fit.go",
-		From: "core.FrameSize(x.Size, false)", To: "core.FrameSize(x.Size, true)",
 		Pkgs: []string{"./calibrate"}, Run: "TestTxSearchFromEchoSteps"},
 	// The side-by-side table's noise: the median's rank error taken as
 	// a full 1/sqrt(n) (twice the p50's error), and the ratio's noise
