@@ -979,10 +979,7 @@ func (f *Fit) airFit(ctx context.Context, base catalog.Preset, tp twinParams) ai
 // patterns are tried on the twin (stepSearch); the window, its access fit
 // and why are returned (tp.rx, air and "" where none is kept).
 func (f *Fit) windowSearch(ctx context.Context, base catalog.Preset, tp twinParams, air airResult) (int, airResult, string) {
-	var frames []int
-	for _, x := range f.Meas.Echo[1:] {
-		frames = append(frames, core.FrameSize(x.Size, true))
-	}
+	frames := f.Meas.echoFrames(true)
 	// Kept only where the sizes then sit on one line within their noise
 	// (a window whose misfit is merely less, still beyond the noise, may
 	// be further from the board's: esp8266's 2144 B, fitted 2837 B from a
@@ -995,6 +992,16 @@ func (f *Fit) windowSearch(ctx context.Context, base catalog.Preset, tp twinPara
 	return f.stepSearch(ctx, base, tp, air, "window", "their frames %v B cross the board's window", frames, tp.rx, cands[:min(len(cands), maxWindowTries)], keep, func(t *twinParams, v int) { t.rx = v })
 }
 
+// echoFrames are the echo ladder's frames beyond the small echo: the
+// client's requests (masked) or the board's replies.
+func (m *Measurements) echoFrames(masked bool) []int {
+	var frames []int
+	for _, x := range m.Echo[1:] {
+		frames = append(frames, core.FrameSize(x.Size, masked))
+	}
+	return frames
+}
+
 // txSearch is windowSearch for the send buffer, where the downloads
 // measured it: an echo's reply leaves the board in ceil(frame/send
 // buffer) pieces, the next waiting for the client's ACK of the last, so
@@ -1005,10 +1012,7 @@ func (f *Fit) windowSearch(ctx context.Context, base catalog.Preset, tp twinPara
 // (esp8266's as buffer^0.37: 5% of noise in it is 14% in the buffer), so
 // the buffers tried reach txFrac about the fitted one.
 func (f *Fit) txSearch(ctx context.Context, base catalog.Preset, tp twinParams, air airResult) (int, airResult, string) {
-	var frames []int
-	for _, x := range f.Meas.Echo[1:] {
-		frames = append(frames, core.FrameSize(x.Size, false))
-	}
+	frames := f.Meas.echoFrames(false)
 	// Each pattern is tried at the middle (geometric) of the sizes that
 	// cross the replies so, within reach of the download's: its nearest
 	// size is the end of that range nearest a buffer the download put on

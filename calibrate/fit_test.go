@@ -10,7 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/wslab/wslab/core"
 	"github.com/wslab/wslab/firmware/catalog"
 	"github.com/wslab/wslab/firmware/host"
 	"github.com/wslab/wslab/results"
@@ -126,13 +125,9 @@ func TestWindowSearchFromEchoSteps(t *testing.T) {
 	}
 	p, _ := catalog.Get("picow-tinygo")
 	ctx, f := ladderFit(t, p)
-	m := f.Meas
 	base := p
 	tp := twinParams{k: 1, rtt: p.Link.RTT, bps: p.Link.Bps, rx: 485, tx: p.Board.TxBuf, air: p.Link.Airtime}
-	var frames []int
-	for _, x := range m.Echo[1:] {
-		frames = append(frames, core.FrameSize(x.Size, true))
-	}
+	frames := f.Meas.echoFrames(true)
 	want := pieces(frames, p.Board.RxBuf)
 	if pieces(frames, tp.rx) == want {
 		t.Fatalf("the test's premise: %d B and %d B cross the frames alike (%s)", tp.rx, p.Board.RxBuf, want)
@@ -214,12 +209,8 @@ func TestTxSearchFromEchoSteps(t *testing.T) {
 	}
 	p, _ := catalog.Get("esp8266")
 	ctx, f := ladderFit(t, p)
-	m := f.Meas
 	tp := twinParams{k: 1, rtt: p.Link.RTT, bps: p.Link.Bps, rx: p.Board.RxBuf, tx: 1500, air: p.Link.Airtime}
-	var frames []int
-	for _, x := range m.Echo[1:] {
-		frames = append(frames, core.FrameSize(x.Size, false))
-	}
+	frames := f.Meas.echoFrames(false)
 	want := pieces(frames, p.Board.TxBuf)
 	if pieces(frames, tp.tx) == want {
 		t.Fatalf("the test's premise: %d B and %d B send the replies alike (%s)", tp.tx, p.Board.TxBuf, want)
