@@ -178,14 +178,15 @@ func TestBroadcast(t *testing.T) {
 func TestConnectFailModes(t *testing.T) {
 	// accept-close shows as an EOF before the handshake's answer (the board
 	// reads what arrived before it closes, so the close is a FIN); reset
-	// as a refused connect (RST|ACK to the SYN).
+	// as a refused connect (RST|ACK to the SYN), or as a reset when the
+	// kernel completed the connect before the board turned full.
 	for _, tc := range []struct {
 		mode firmware.FailMode
 		keys []string
 	}{
 		{firmware.FailReject503, []string{"handshake 503"}},
 		{firmware.FailAcceptClose, []string{"handshake eof"}},
-		{firmware.FailReset, []string{"refused"}},
+		{firmware.FailReset, []string{"refused", "reset"}},
 	} {
 		srv := board(t, firmware.Config{Slots: 10, FailMode: tc.mode})
 		r := run(t, Spec{Target: srv.WSURL("/ws"), Scenario: Connect, Conns: 15, ConnRate: 500, Hold: 100 * time.Millisecond})

@@ -411,3 +411,54 @@ func TestRefuseEvictOldestSpareBusy(t *testing.T) {
 		t.Fatalf("stats: %+v", st)
 	}
 }
+
+// TestResetBoardBurst: newcomers arriving together at a reset board, more
+// than its slots, while the board is slow to take them (a costly accept).
+// lneto answers each SYN from its pool: every newcomer past the slots is
+// turned away at once (refused, or reset if the kernel had completed its
+// connect before the board turned full), never dropped. A dropped SYN is
+// a silence the client sees only as a timeout: the connect retransmits its
+// SYN after a second, so a wait shorter than that tells them apart.
+func TestResetBoardBurst(t *testing.T) {
+	const slots, extra, rounds = 3, 2, 4
+	srv := startBoardOpts(t, host.Options{
+		Board: firmware.Config{Slots: slots, RxBuf: 1024, TxBuf: 1024, FailMode: firmware.FailReset},
+		CPU:   host.CPU{Accept: 20 * int64(time.Millisecond)},
+	})
+	addr := srv.Addr().String()
+	for round := range rounds {
+		type result struct {
+			c   *wstest.Conn
+			err error
+		}
+		done := make(chan result, slots+extra)
+		for range slots + extra {
+			go func() {
+				c, err := wstest.Dial(addr, "/ws", 900*time.Millisecond)
+				done <- result{c, err}
+			}()
+		}
+		var held []*wstest.Conn
+		for range slots + extra {
+			r := <-done
+			switch {
+			case r.err == nil:
+				held = append(held, r.c)
+			case isTimeout(r.err):
+				t.Errorf("round %d: a newcomer met silence (%v): its SYN was dropped, not answered with RST", round, r.err)
+			case !errors.Is(r.err, syscall.ECONNREFUSED) && !errors.Is(r.err, syscall.ECONNRESET) && !errors.Is(r.err, io.EOF):
+				t.Errorf("round %d: a newcomer: %v, want refused or reset", round, r.err)
+			}
+		}
+		if len(held) != slots {
+			t.Errorf("round %d: %d held, want %d", round, len(held), slots)
+		}
+		for _, c := range held {
+			c.Close()
+		}
+		// The slots free: the board listens again.
+		for try := 0; try < 200 && boardStats(t, srv).Slots.InUse > 0; try++ {
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+}

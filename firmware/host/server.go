@@ -760,8 +760,8 @@ func (s *Server) resumeAccept() {
 }
 
 // tuneBacklog keeps the kernel from completing more connections than the
-// board would take: for a board that holds, drops or refuses newcomers
-// when full, the accept queue holds at most the free slots (plus a
+// board would take: for a board that holds or drops newcomers when
+// full, the accept queue holds at most the free slots (plus a
 // backlog board's Backlog), so a newcomer arriving before the board took
 // the one ahead of it meets the full board's behaviour, not a kernel that
 // quietly completed its handshake. Linux's accept queue holds one more
@@ -775,8 +775,13 @@ func (s *Server) tuneBacklog() {
 			return
 		}
 		extra = c.Backlog
-	case firmware.FailSynDrop, firmware.FailReset:
+	case firmware.FailSynDrop:
 	default:
+		// A reset board keeps the kernel's whole queue: Linux drops a SYN
+		// its full queue has no room for, where lneto answers it with
+		// RST|ACK. A newcomer the kernel completed ahead of the board's
+		// turning full is reset as the listener closes (onFull): turned
+		// away at once, if after its connect rather than at its SYN.
 		return
 	}
 	want := min(max(s.board.Free()+extra-1, 0), s.opts.Backlog)
