@@ -102,7 +102,7 @@ func newEngine(s *Spec, t *target, clk clock, own, nw int) *engine {
 	e := &engine{s: s, sc: scenarioOf(s.Scenario), t: t, clk: clk, reports: make(chan report, 4*nw),
 		hostB: []byte(t.hostport), pathB: []byte(t.path), clockTag: hostClockTag()}
 	ru := e.sc.rule
-	e.paced = s.Rate > 0 && e.sc.pace != paceNever
+	e.paced = s.Rate > 0 && (e.sc.pace == paceable || e.sc.pace == paceRequired)
 	fl := fieldLen(s.Text)
 	switch {
 	case ru == ruleBroadcast:

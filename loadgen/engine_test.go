@@ -178,6 +178,9 @@ func TestRunCleansUp(t *testing.T) {
 		if sc == HTTP {
 			sp.Count = 0
 		}
+		if scenarioOf(sc).pace == paceNever {
+			sp.Rate = 0 // refused where it means nothing
+		}
 		run(t, sp)
 	}
 	deadline := time.Now().Add(2 * time.Second)

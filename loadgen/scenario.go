@@ -36,8 +36,9 @@ type scenario struct {
 	rule     rule
 	endpoint string // the path on a wslab board when the target gives none
 	// pace: Rate makes the scenario open loop (paceable), or it needs a
-	// Rate (paceRequired); otherwise Rate means something else (stream:
-	// the board's push rate; http: requests per second) or nothing.
+	// Rate (paceRequired), or Rate means something else (rateOther:
+	// stream: the board's push rate; http: requests per second); a
+	// scenario that takes no rate (paceNever) refuses one.
 	pace      paceRule
 	reconnect int64 // default ReconnectEvery
 	// heapMarks: the board's heap is read before the cycles, after them
@@ -52,6 +53,7 @@ const (
 	paceNever paceRule = iota
 	paceable
 	paceRequired
+	rateOther
 )
 
 // scenarioTable lists every scenario, in the order of the package doc.
@@ -59,19 +61,19 @@ var scenarioTable = [...]scenario{
 	{name: Connect, rule: ruleHold, endpoint: "/ws", about: "ramp connections past the board's slots: handshake latency, how the board refused"},
 	{name: Echo, rule: ruleEcho, endpoint: "/ws", about: "closed-loop echo: latency and message rate"},
 	{name: Rate, rule: ruleEcho, endpoint: "/ws", pace: paceRequired, about: "open-loop echo at a set rate: latency corrected for coordinated omission"},
-	{name: Stream, rule: ruleStream, endpoint: "/ws/source", about: "board to client (/ws/source): throughput down"},
+	{name: Stream, rule: ruleStream, endpoint: "/ws/source", pace: rateOther, about: "board to client (/ws/source): throughput down"},
 	{name: Sink, rule: ruleSink, endpoint: "/ws/sink", pace: paceable, about: "client to board (/ws/sink): throughput up"},
 	{name: Broadcast, rule: ruleBroadcast, endpoint: "/ws/broadcast", pace: paceable, about: "one sender, every connection receives: fan-out latency"},
-	{name: HTTP, rule: ruleHTTP, endpoint: "/files/", about: "GET or PUT of files: request latency"},
+	{name: HTTP, rule: ruleHTTP, endpoint: "/files/", pace: rateOther, about: "GET or PUT of files: request latency"},
 	{name: Churn, rule: ruleCycle, endpoint: "/ws", heapMarks: true, about: "connect/close cycles: the board's heap before, after and after a settle"},
 	{name: Soak, rule: ruleEcho, endpoint: "/ws", pace: paceable, reconnect: DefaultSoakReconn, heapMarks: true, about: "a long echo or rate run with reconnections: the heap's slope per hour"},
 	{name: Browser, rule: ruleProbe, endpoint: "/ws", about: "page loads as Chromium and Firefox do them (6 HTTP connections, then the WebSocket): how many users open the page at once"},
-	{name: Reload, rule: ruleProbe, endpoint: "/ws", about: "reload storm (--rate reloads/s, no close frames): the board's slots and heap, and whether it recovers"},
-	{name: BackgroundTab, rule: ruleProbe, endpoint: "/ws/broadcast", about: "some clients stop reading: are the others stalled, are the stuck ones dropped or closed"},
+	{name: Reload, rule: ruleProbe, endpoint: "/ws", pace: rateOther, about: "reload storm (--rate reloads/s, no close frames): the board's slots and heap, and whether it recovers"},
+	{name: BackgroundTab, rule: ruleProbe, endpoint: "/ws/broadcast", pace: rateOther, about: "some clients stop reading: are the others stalled, are the stuck ones dropped or closed"},
 	{name: DeadPeers, rule: ruleProbe, endpoint: "/ws", about: "clients vanish without FIN: how long their slots stay held, whether newcomers get in"},
 	{name: ReconnectStorm, rule: ruleProbe, endpoint: "/ws", about: "every client loses the board at once and comes back with backoff: time until all are back"},
 	{name: Ladder, rule: ruleProbe, endpoint: "/ws", about: "echo across the message sizes where boards break, split across segments: the first failing size and how"},
-	{name: NoDrop, rule: ruleProbe, endpoint: "/ws", about: "bisection over the open-loop rate: the highest rate with no drop and bounded latency"},
+	{name: NoDrop, rule: ruleProbe, endpoint: "/ws", pace: rateOther, about: "bisection over the open-loop rate: the highest rate with no drop and bounded latency"},
 }
 
 // Scenarios lists every scenario name, in the order of the package doc.

@@ -427,3 +427,27 @@ func TestSamplerFindsStatsPort(t *testing.T) {
 		t.Errorf("the readings took slots: accepted %d, refused %d", st.Accepted, st.Refused)
 	}
 }
+
+// A rate given to a scenario that takes none is refused with the reason,
+// not dropped silently (an echo run asked for 100 msgs/s ran closed
+// loop); where the rate paces or means something else it is taken.
+func TestRateOnlyWhereItMeansSomething(t *testing.T) {
+	for _, sc := range scenarioTable {
+		s, err := Spec{Target: "ws://127.0.0.1:1/ws", Scenario: sc.name, Rate: 100}.withDefaults()
+		switch {
+		case sc.pace == paceNever && err == nil:
+			t.Errorf("%s: a rate was taken by a scenario that ignores it", sc.name)
+		case sc.pace == paceNever && !strings.Contains(err.Error(), "the "+sc.name+" scenario takes no rate"):
+			t.Errorf("%s: %v: want the reason", sc.name, err)
+		case sc.pace != paceNever && err != nil && strings.Contains(err.Error(), "rate"):
+			t.Errorf("%s: its rate refused: %v", sc.name, err)
+		case sc.pace != paceNever && err == nil && s.Rate != 100:
+			t.Errorf("%s: rate %v, want 100", sc.name, s.Rate)
+		}
+	}
+	for _, name := range []string{Echo, Connect, Churn} {
+		if sc := scenarioOf(name); sc.pace != paceNever {
+			t.Errorf("%s takes a rate it has no use for", name)
+		}
+	}
+}

@@ -241,6 +241,9 @@ func (s Spec) withDefaults() (Spec, error) {
 	if sc.pace == paceRequired && s.Rate == 0 {
 		return s, fmt.Errorf("the %s scenario needs a rate (msgs/s)", sc.name)
 	}
+	if sc.pace == paceNever && s.Rate > 0 {
+		return s, fmt.Errorf("the %s scenario takes no rate (it would run as if none were given): the rate scenario is the open-loop echo", sc.name)
+	}
 	if s.Count < 0 {
 		return s, fmt.Errorf("count %d: want at least 0", s.Count)
 	}
