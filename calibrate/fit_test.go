@@ -4,12 +4,17 @@ package calibrate
 
 import (
 	"context"
+	"io"
 	"math"
+	"net"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/wslab/wslab/firmware"
 	"github.com/wslab/wslab/firmware/catalog"
 	"github.com/wslab/wslab/firmware/host"
 	"github.com/wslab/wslab/results"
@@ -435,5 +440,79 @@ func TestWindowJointFromUploads(t *testing.T) {
 		if e := math.Abs(float64(rx)/float64(hidden.Board.RxBuf) - 1); e > Tolerance {
 			t.Errorf("window from every upload, from %d B: %d B, the board's %d B: off by %.0f%%", from, rx, hidden.Board.RxBuf, e*100)
 		}
+	}
+}
+
+// TestConnectRampsVote: the connect ramps against a real reset board seen
+// through a path that hangs one refused newcomer (as a lost RST, or a
+// board still busy with the one ahead, would leave it): the exact ramp
+// (held+1) reads a backlog where the ramp past the slots read a reset,
+// and a third ramp decides by majority.
+func TestConnectRampsVote(t *testing.T) {
+	srv, err := host.Start(host.Options{Board: firmware.Config{Model: "vote", Slots: 3, RxBuf: 1024, TxBuf: 1024, MaxMessage: 4096,
+		FailMode: firmware.FailReset}, StatsListen: "off"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	// The path: every client's bytes to the board and back; a newcomer
+	// the board refuses is reset, except the hangAt-th, which hangs.
+	const hangAt = 4 // the ramp of 6 refuses 3; the exact ramp's newcomer is the 4th refused
+	var refused atomic.Int32
+	var mu sync.Mutex
+	var hung []net.Conn
+	defer func() {
+		mu.Lock()
+		for _, c := range hung {
+			c.Close()
+		}
+		mu.Unlock()
+	}()
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				b, err := net.DialTimeout("tcp", srv.Addr().String(), time.Second)
+				if err != nil {
+					if refused.Add(1) == hangAt {
+						mu.Lock()
+						hung = append(hung, c)
+						mu.Unlock()
+						return
+					}
+					c.(*net.TCPConn).SetLinger(0)
+					c.Close()
+					return
+				}
+				go func() { io.Copy(b, c); b.Close() }()
+				io.Copy(c, b)
+				c.Close()
+			}()
+		}
+	}()
+	o := Options{Target: "ws://" + ln.Addr().String() + "/ws", Scale: 0.25, MaxConns: 6, Log: new(strings.Builder)}
+	if err := o.defaults(); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	m := &Measurements{}
+	if err := o.connectRamp(ctx, m); err != nil {
+		t.Fatal(err)
+	}
+	t.Log(o.Log.(*strings.Builder).String())
+	if m.Held != 3 || m.Refusal != "reset" {
+		t.Errorf("held %d, refusal %q; want 3 and reset (two ramps of three read it)", m.Held, m.Refusal)
+	}
+	if n := refused.Load(); n != 5 {
+		t.Errorf("%d newcomers refused by the board, want 5 (three ramps)", n)
 	}
 }

@@ -256,6 +256,12 @@ var Mutants = []Mutant{
 	{Name: "calibrate/tx-search-off", File: "calibrate/fit.go",
 		From: "frames, tp.tx, cands, keep", To: "frames, tp.tx, nil, keep",
 		Pkgs: []string{"./calibrate"}, Run: "TestTxSearchFromEchoSteps"},
+	// Two connect ramps that disagree: the second one's reading taken
+	// without a third (one hung newcomer turned a reset board into a
+	// backlog one).
+	{Name: "calibrate/connect-ramps-no-vote", File: "calibrate/probe.go",
+		From: "\treturn m3 == mode && h3 == held\n", To: "\treturn false\n",
+		Pkgs: []string{"./calibrate"}, Run: "TestConnectRampsVote"},
 	// The side-by-side table's noise: the median's rank error taken as
 	// a full 1/sqrt(n) (twice the p50's error), and the ratio's noise
 	// taken from the board's probe alone (the twin's is a draw too).
