@@ -435,7 +435,7 @@ func TestWindowJointFromUploads(t *testing.T) {
 	f := &Fit{opts: o, Meas: m}
 	for _, from := range []int{2900, 1600} {
 		tp := twinParams{k: 1, rtt: p.Link.RTT, bps: p.Link.Bps, rx: from, tx: p.Board.TxBuf, air: p.Link.Airtime}
-		rx, why := f.windowJoint(ctx, p, tp)
+		rx, _, why := f.windowJoint(ctx, p, tp)
 		t.Logf("window %d B (board %d B)%s", rx, hidden.Board.RxBuf, why)
 		if e := math.Abs(float64(rx)/float64(hidden.Board.RxBuf) - 1); e > Tolerance {
 			t.Errorf("window from every upload, from %d B: %d B, the board's %d B: off by %.0f%%", from, rx, hidden.Board.RxBuf, e*100)
@@ -514,5 +514,49 @@ func TestConnectRampsVote(t *testing.T) {
 	}
 	if n := refused.Load(); n != 5 {
 		t.Errorf("%d newcomers refused by the board, want 5 (three ramps)", n)
+	}
+}
+
+// TestWindowCheckSteps: the window checked on the final twin steps back
+// to the board's from a quarter off (where other figures moved after the
+// joint fit, or its chord extrapolated), along the joint's lines: a real
+// emulated picow-tinygo (its upload follows its 512 B window as ~w^0.8).
+func TestWindowCheckSteps(t *testing.T) {
+	if testing.Short() {
+		t.Skip("probes an emulated board and three twins for ~45 s")
+	}
+	p, _ := catalog.Get("picow-tinygo")
+	hidden := p
+	hidden.Link.Tails.Seed ^= 0x5eed5eed
+	srv, err := StartTwin(hidden, "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	o := Options{Target: srv.WSURL("/ws"), Scale: 0.25, Log: new(strings.Builder)}
+	if err := o.defaults(); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	m := &Measurements{}
+	for _, n := range thrSizes {
+		u, err := o.up(ctx, min(n, p.Board.MaxMessage), o.dur(thrDur))
+		if err != nil {
+			t.Fatal(err)
+		}
+		m.Up = append(m.Up, u)
+	}
+	f := &Fit{opts: o, Meas: m}
+	off := p.Board.RxBuf * 5 / 4
+	tp := twinParams{k: 1, rtt: p.Link.RTT, bps: p.Link.Bps, rx: off, tx: p.Board.TxBuf, air: p.Link.Airtime}
+	_, slopes, _ := f.windowJoint(ctx, p, tp)
+	if slopes == nil {
+		t.Fatalf("no line from the joint fit:\n%s", o.Log)
+	}
+	rx, why := f.windowCheck(ctx, p, tp, slopes)
+	t.Logf("window %d B from %d B (board %d B)%s", rx, off, hidden.Board.RxBuf, why)
+	if e := math.Abs(float64(rx)/float64(hidden.Board.RxBuf) - 1); e > Tolerance {
+		t.Errorf("window checked from %d B: %d B, the board's %d B: off by %.0f%%", off, rx, hidden.Board.RxBuf, e*100)
 	}
 }

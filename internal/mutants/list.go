@@ -283,6 +283,9 @@ var Mutants = []Mutant{
 		Pkgs: []string{"./calibrate"}, Run: "TestFitPowerSave"},
 	// The window from the largest upload alone (esp8266's follows it as
 	// window^0.35-0.6: the window wandered 10-35% off).
+	{Name: "calibrate/window-check-off", File: "calibrate/fit.go",
+		From: "\tif len(slopes) != len(ups) || tp.rx <= 0 {\n", To: "\tif true {\n",
+		Pkgs: []string{"./calibrate"}, Run: "TestWindowCheckSteps"},
 	{Name: "calibrate/window-joint-off", File: "calibrate/fit.go",
 		From: "\tif len(ups) < 2 || tp.rx <= 0 {\n", To: "\tif true {\n",
 		Pkgs: []string{"./calibrate"}, Run: "TestWindowJointFromUploads"},
