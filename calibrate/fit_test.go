@@ -410,35 +410,13 @@ func TestWindowJointFromUploads(t *testing.T) {
 	if testing.Short() {
 		t.Skip("probes an emulated board and two twins for ~30 s")
 	}
-	p, _ := catalog.Get("esp8266")
-	hidden := p
-	hidden.Link.Tails.Seed ^= 0x5eed5eed
-	srv, err := StartTwin(hidden, "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Close()
-	o := Options{Target: srv.WSURL("/ws"), Scale: 0.25}
-	if err := o.defaults(); err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
-	m := &Measurements{}
-	for _, n := range thrSizes {
-		u, err := o.up(ctx, n, o.dur(thrDur))
-		if err != nil {
-			t.Fatal(err)
-		}
-		m.Up = append(m.Up, u)
-	}
-	f := &Fit{opts: o, Meas: m}
+	ctx, f, p := uploadFit(t, "esp8266")
 	for _, from := range []int{2900, 1600} {
 		tp := twinParams{k: 1, rtt: p.Link.RTT, bps: p.Link.Bps, rx: from, tx: p.Board.TxBuf, air: p.Link.Airtime}
 		rx, _, why := f.windowJoint(ctx, p, tp)
-		t.Logf("window %d B (board %d B)%s", rx, hidden.Board.RxBuf, why)
-		if e := math.Abs(float64(rx)/float64(hidden.Board.RxBuf) - 1); e > Tolerance {
-			t.Errorf("window from every upload, from %d B: %d B, the board's %d B: off by %.0f%%", from, rx, hidden.Board.RxBuf, e*100)
+		t.Logf("window %d B (board %d B)%s", rx, p.Board.RxBuf, why)
+		if e := math.Abs(float64(rx)/float64(p.Board.RxBuf) - 1); e > Tolerance {
+			t.Errorf("window from every upload, from %d B: %d B, the board's %d B: off by %.0f%%", from, rx, p.Board.RxBuf, e*100)
 		}
 	}
 }
@@ -525,20 +503,39 @@ func TestWindowCheckSteps(t *testing.T) {
 	if testing.Short() {
 		t.Skip("probes an emulated board and three twins for ~45 s")
 	}
-	p, _ := catalog.Get("picow-tinygo")
+	ctx, f, p := uploadFit(t, "picow-tinygo")
+	off := p.Board.RxBuf * 5 / 4
+	tp := twinParams{k: 1, rtt: p.Link.RTT, bps: p.Link.Bps, rx: off, tx: p.Board.TxBuf, air: p.Link.Airtime}
+	_, slopes, _ := f.windowJoint(ctx, p, tp)
+	if slopes == nil {
+		t.Fatalf("no line from the joint fit:\n%s", f.opts.Log)
+	}
+	rx, why := f.windowCheck(ctx, p, tp, slopes)
+	t.Logf("window %d B from %d B (board %d B)%s", rx, off, p.Board.RxBuf, why)
+	if e := math.Abs(float64(rx)/float64(p.Board.RxBuf) - 1); e > Tolerance {
+		t.Errorf("window checked from %d B: %d B, the board's %d B: off by %.0f%%", off, rx, p.Board.RxBuf, e*100)
+	}
+}
+
+// uploadFit starts preset name as a hidden board (a tail seed of its own)
+// and measures its uploads as the probes do (at each throughput size under
+// its cap): the start of a window fit, with the preset's figures.
+func uploadFit(t *testing.T, name string) (context.Context, *Fit, catalog.Preset) {
+	t.Helper()
+	p, _ := catalog.Get(name)
 	hidden := p
 	hidden.Link.Tails.Seed ^= 0x5eed5eed
 	srv, err := StartTwin(hidden, "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer srv.Close()
+	t.Cleanup(func() { srv.Close() })
 	o := Options{Target: srv.WSURL("/ws"), Scale: 0.25, Log: new(strings.Builder)}
 	if err := o.defaults(); err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
+	t.Cleanup(cancel)
 	m := &Measurements{}
 	for _, n := range thrSizes {
 		u, err := o.up(ctx, min(n, p.Board.MaxMessage), o.dur(thrDur))
@@ -547,16 +544,5 @@ func TestWindowCheckSteps(t *testing.T) {
 		}
 		m.Up = append(m.Up, u)
 	}
-	f := &Fit{opts: o, Meas: m}
-	off := p.Board.RxBuf * 5 / 4
-	tp := twinParams{k: 1, rtt: p.Link.RTT, bps: p.Link.Bps, rx: off, tx: p.Board.TxBuf, air: p.Link.Airtime}
-	_, slopes, _ := f.windowJoint(ctx, p, tp)
-	if slopes == nil {
-		t.Fatalf("no line from the joint fit:\n%s", o.Log)
-	}
-	rx, why := f.windowCheck(ctx, p, tp, slopes)
-	t.Logf("window %d B from %d B (board %d B)%s", rx, off, hidden.Board.RxBuf, why)
-	if e := math.Abs(float64(rx)/float64(hidden.Board.RxBuf) - 1); e > Tolerance {
-		t.Errorf("window checked from %d B: %d B, the board's %d B: off by %.0f%%", off, rx, hidden.Board.RxBuf, e*100)
-	}
+	return ctx, &Fit{opts: o, Meas: m}, p
 }
