@@ -1191,7 +1191,11 @@ func windowStep(ups []Point, twin, slopes []float64) (float64, bool) {
 // window grows makes it overshoot (a random board's 587 B read 507 B from
 // slopes 0.38-0.56 against 0.73 over a fourfold span; its twin uploaded
 // 0.86-0.89 of the board). The step is held to the joint's bracket
-// (x1.25 either way).
+// (x1.25 either way), not to the pattern of pieces windowSearch may have
+// stepped the window to: the uploads measure the window, the echoes only
+// how their frames cross it, and esp8266's echoes stepped its 2144 B
+// window from 2564 B to 2908 B (the 2900 B echo's request in one piece,
+// not two), where its twin then uploaded 1.06-1.12 of the board.
 func (f *Fit) windowCheck(ctx context.Context, base catalog.Preset, tp twinParams, slopes []float64) (int, string) {
 	ups := f.Meas.oneConnUps()
 	if len(slopes) != len(ups) || tp.rx <= 0 {
