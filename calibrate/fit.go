@@ -1112,23 +1112,10 @@ func (f *Fit) windowJoint(ctx context.Context, base catalog.Preset, tp twinParam
 	for i, w := range ws {
 		t2 := tp
 		t2.rx = w
-		srv, err := StartTwin(f.build(base, t2), "127.0.0.1:0")
-		if err != nil {
+		var ok bool
+		if tw[i], ok = f.twinUploads(ctx, f.build(base, t2), ups, nil); !ok {
 			return tp.rx, nil, ""
 		}
-		ob := f.opts
-		ob.Target, ob.Log = srv.WSURL("/ws"), nil
-		for _, u := range ups {
-			// Twice the board's probe: the twin's noise enters twice (the
-			// line's level and its slope), the board's once.
-			x, err := ob.up(ctx, u.Size, 2*ob.dur(thrDur))
-			if err != nil || x.MBps <= 0 {
-				srv.Close()
-				return tp.rx, nil, ""
-			}
-			tw[i] = append(tw[i], x.MBps)
-		}
-		srv.Close()
 	}
 	lw := math.Log(float64(ws[1]) / float64(ws[0]))
 	slopes := make([]float64, len(ups))
@@ -1161,6 +1148,33 @@ func (m *Measurements) oneConnUps() []Point {
 		}
 	}
 	return ups
+}
+
+// twinUploads starts twin p and measures its upload at each size of ups
+// (where slopes is nil or follows the window there, else 0), each twice
+// the board's probe: the twin's noise enters the window's lines twice
+// (their level and slope), the board's once. False where one measured
+// nothing.
+func (f *Fit) twinUploads(ctx context.Context, p catalog.Preset, ups []Point, slopes []float64) ([]float64, bool) {
+	srv, err := StartTwin(p, "127.0.0.1:0")
+	if err != nil {
+		return nil, false
+	}
+	defer srv.Close()
+	ob := f.opts
+	ob.Target, ob.Log = srv.WSURL("/ws"), nil
+	tw := make([]float64, len(ups))
+	for j, u := range ups {
+		if slopes != nil && slopes[j] <= 0 {
+			continue
+		}
+		x, err := ob.up(ctx, u.Size, 2*ob.dur(thrDur))
+		if err != nil || x.MBps <= 0 {
+			return nil, false
+		}
+		tw[j] = x.MBps
+	}
+	return tw, true
 }
 
 // windowStep is how far (in log) the window moves from where the twin
@@ -1201,26 +1215,15 @@ func (f *Fit) windowCheck(ctx context.Context, base catalog.Preset, tp twinParam
 	if len(slopes) != len(ups) || tp.rx <= 0 {
 		return tp.rx, ""
 	}
-	srv, err := StartTwin(f.build(base, tp), "127.0.0.1:0")
-	if err != nil {
+	twin, ok := f.twinUploads(ctx, f.build(base, tp), ups, slopes)
+	if !ok {
 		return tp.rx, ""
 	}
-	defer srv.Close()
-	ob := f.opts
-	ob.Target, ob.Log = srv.WSURL("/ws"), nil
-	twin := make([]float64, len(ups))
 	var parts []string
 	for j, u := range ups {
-		if slopes[j] <= 0 {
-			continue
+		if twin[j] > 0 {
+			parts = append(parts, fmt.Sprintf("%d B %.2f", u.Size, twin[j]/u.MBps))
 		}
-		// As long as the joint's: the twin's noise enters once here.
-		x, err := ob.up(ctx, u.Size, 2*ob.dur(thrDur))
-		if err != nil || x.MBps <= 0 {
-			return tp.rx, ""
-		}
-		twin[j] = x.MBps
-		parts = append(parts, fmt.Sprintf("%d B %.2f", u.Size, x.MBps/u.MBps))
 	}
 	step, ok := windowStep(ups, twin, slopes)
 	if !ok {

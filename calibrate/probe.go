@@ -571,19 +571,21 @@ func (o *Options) connectRamp(ctx context.Context, m *Measurements) error {
 		if r2, err := o.run(ctx, spec); err == nil {
 			h2, m2 := readConnect(r2)
 			o.logf("connect ramp %d: held %d, refusal %q", held+1, h2, m2)
-			if m2 != "" && (m2 != mode || h2 != held) {
-				// The two ramps disagree (a SYN lost on the air reads as
-				// a drop; a slow board may still be taking the one ahead):
-				// a third ramp of held+1 decides, by majority.
-				if r3, err := o.run(ctx, spec); err == nil {
-					h3, m3 := readConnect(r3)
-					o.logf("connect ramp %d again: held %d, refusal %q", held+1, h3, m3)
-					if !firstStands(held, mode, h3, m3) {
-						r, held, mode = r2, h2, m2
+			if m2 != "" {
+				second := true
+				if m2 != mode || h2 != held {
+					// The two ramps disagree (a SYN lost on the air reads
+					// as a drop; a slow board may still be taking the one
+					// ahead): a third ramp of held+1 decides, by majority.
+					if r3, err := o.run(ctx, spec); err == nil {
+						h3, m3 := readConnect(r3)
+						o.logf("connect ramp %d again: held %d, refusal %q", held+1, h3, m3)
+						second = m3 != mode || h3 != held // the third did not side with the first
 					}
 				}
-			} else if m2 != "" {
-				r, held, mode = r2, h2, m2
+				if second {
+					r, held, mode = r2, h2, m2
+				}
 			}
 		}
 	}
@@ -599,13 +601,6 @@ func (o *Options) connectRamp(ctx context.Context, m *Measurements) error {
 		m.Kinds["backlog_held"] = backlog
 	}
 	return nil
-}
-
-// firstStands reports whether a third ramp sided with the first of two
-// that disagreed; otherwise the second's reading (the exact count, held+1)
-// is kept.
-func firstStands(held int, mode string, h3 int, m3 string) bool {
-	return m3 == mode && h3 == held
 }
 
 // readConnect returns the connections held and the refusal mode (a

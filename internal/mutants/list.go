@@ -260,7 +260,7 @@ var Mutants = []Mutant{
 	// without a third (one hung newcomer turned a reset board into a
 	// backlog one).
 	{Name: "calibrate/connect-ramps-no-vote", File: "calibrate/probe.go",
-		From: "\treturn m3 == mode && h3 == held\n", To: "\treturn false\n",
+		From: "second = m3 != mode || h3 != held", To: "second = true",
 		Pkgs: []string{"./calibrate"}, Run: "TestConnectRampsVote"},
 	// The side-by-side table's noise: the median's rank error taken as
 	// a full 1/sqrt(n) (twice the p50's error), and the ratio's noise
