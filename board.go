@@ -158,6 +158,10 @@ func readBoardFile(path string, stdin io.Reader) (catalog.Board, error) {
 	return catalog.ReadBoard(fh)
 }
 
+// boardStopWait bounds how long a board stopped by a signal takes to
+// close before it exits regardless.
+const boardStopWait = 5 * time.Second
+
 func runBoard(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("wslab board", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -243,12 +247,22 @@ func runBoard(args []string, stdout, stderr io.Writer) int {
 	}
 	ctx, stop := interruptible()
 	defer stop()
+	interrupted := false
 	select {
 	case <-ctx.Done():
-		fmt.Fprintln(stdout, "interrupted: stopping the board")
+		// A board stopped by a signal (Ctrl-C, or SIGTERM when the lab
+		// that started it died) closes and removes its temporary store
+		// before it writes anything (a dead lab's pipe would end it
+		// there), and exits within boardStopWait whatever Close does.
+		interrupted = true
+		time.AfterFunc(boardStopWait, func() { os.Exit(1) })
 	case <-srv.Done():
 	}
-	if err := srv.Close(); err != nil {
+	err = srv.Close()
+	if interrupted {
+		fmt.Fprintln(stdout, "interrupted: the board stopped")
+	}
+	if err != nil {
 		fmt.Fprintln(stderr, "wslab board:", err)
 		return 1
 	}

@@ -53,7 +53,8 @@ func TestArgumentErrors(t *testing.T) {
 	}
 }
 
-// Killing the lab with SIGKILL leaves no emulated board running.
+// Killing the lab with SIGKILL leaves no emulated board running, and the
+// board's temporary upload store removed.
 func TestBoardDiesWithLab(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds wslab and starts the lab")
@@ -64,16 +65,27 @@ func TestBoardDiesWithLab(t *testing.T) {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
 	cmd := exec.Command(bin, "lab", "--models", "esp8266", "--quiet", "--results", filepath.Join(dir, "r"), "--out", filepath.Join(dir, "o"))
+	tmp := filepath.Join(dir, "tmp")
+	if err := os.Mkdir(tmp, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	cmd.Env = append(os.Environ(), "TMPDIR="+tmp)
+	stores := func() []string {
+		m, _ := filepath.Glob(filepath.Join(tmp, "wslab-board-store-*"))
+		return m
+	}
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
 	defer cmd.Process.Kill()
 	var board int
-	for deadline := time.Now().Add(30 * time.Second); board == 0 && time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
-		board = childNamed(cmd.Process.Pid, "board")
+	for deadline := time.Now().Add(30 * time.Second); (board == 0 || len(stores()) == 0) && time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		if board == 0 {
+			board = childNamed(cmd.Process.Pid, "board")
+		}
 	}
-	if board == 0 {
-		t.Fatal("the lab started no board child within 30 s")
+	if board == 0 || len(stores()) == 0 {
+		t.Fatalf("the lab started no board child with its store within 30 s (board %d, stores %v)", board, stores())
 	}
 	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
 		t.Fatal(err)
@@ -81,6 +93,9 @@ func TestBoardDiesWithLab(t *testing.T) {
 	cmd.Wait()
 	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
 		if !alive(board) {
+			if left := stores(); len(left) > 0 {
+				t.Errorf("the board died with the lab but left its store behind: %v", left)
+			}
 			return
 		}
 	}

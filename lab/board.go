@@ -151,8 +151,10 @@ func startChild(exe string, s BoardSpec, b catalog.Board) (*running, error) {
 	cmd.Stdin = bytes.NewReader(spec)
 	// The board dies with the lab, however the lab ends (SIGKILL, a closed
 	// pipe), and sits in its own process group so that a Ctrl-C reaches
-	// only the lab, which then stops the board itself.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL, Setpgid: true}
+	// only the lab, which then stops the board itself. The lab's death
+	// sends it SIGTERM, not SIGKILL: it closes and removes its temporary
+	// upload store (wslab board stops itself within boardStopWait).
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGTERM, Setpgid: true}
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	out, err := cmd.StdoutPipe()
