@@ -716,6 +716,10 @@ func FitModel(ctx context.Context, m *Measurements, o Options, name string) (*Fi
 	}
 	if tailSeen {
 		f.add("tail_p", tl.TailP, "", true, "measured: %s", tailWhy)
+		// A binomial share of e1.N echoes: its standard error is the
+		// sample's, whatever the fit (a seeded board's few hundred echoes
+		// can hold 0.075 of tail where it draws 0.06).
+		f.Figures[len(f.Figures)-1].Err = math.Sqrt(tl.TailP * (1 - tl.TailP) / float64(max(e1.N, 1)))
 		f.add("tail_min", float64(tl.TailMin)/1e6, "ms", true, "measured: %s; its shape (alpha %.1f, max %s), the jitter %s, loss %.2g%% and power save %v %s",
 			tailWhy, tl.TailAlpha, time.Duration(tl.TailMax), time.Duration(tl.Jitter), tl.Loss*100, tl.PowerSave, assumed("tails"))
 	} else {
