@@ -1000,7 +1000,8 @@ func (f *Fit) windowSearch(ctx context.Context, base catalog.Preset, tp twinPara
 	// 903 B to 1008 B, away from the board's 745 B).
 	keep := func(b airResult) bool { return b.chi <= oddChi && b.chi <= air.chi/2 && b.ok }
 	cands := windowCandidates(frames, tp.rx, Tolerance)
-	return f.stepSearch(ctx, base, tp, air, "window", "their frames %v B cross the board's window", frames, tp.rx, cands[:min(len(cands), maxWindowTries)], keep, func(t *twinParams, v int) { t.rx = v })
+	pat := func(v int) string { return pieces(frames, v) + " pieces" }
+	return f.stepSearch(ctx, base, tp, air, "window", "their frames %v B cross the board's window", frames, pat, oddChi, tp.rx, cands[:min(len(cands), maxWindowTries)], keep, func(t *twinParams, v int) { t.rx = v })
 }
 
 // echoFrames are the echo ladder's frames beyond the small echo: the
@@ -1043,7 +1044,71 @@ func (f *Fit) txSearch(ctx context.Context, base catalog.Preset, tp twinParams, 
 		}
 	}
 	keep := func(b airResult) bool { return b.chi <= air.chi/2 && b.ok }
-	return f.stepSearch(ctx, base, tp, air, "send buffer", "their replies %v B leave the board", frames, tp.tx, cands, keep, func(t *twinParams, v int) { t.tx = v })
+	mss := cmp.Or(base.CPU.MSS, host.DefaultMSS)
+	pat := func(v int) string { return sendPattern(frames, v, mss) }
+	tx, air1, why := f.stepSearch(ctx, base, tp, air, "send buffer", "their replies %v B leave the board", frames, pat, oddChi, tp.tx, cands, keep, func(t *twinParams, v int) { t.tx = v })
+	// Then the segments, within the pieces found: a piece is sent as
+	// segments of the MSS, so a buffer just over a multiple of it sends a
+	// short segment more per piece (esp8266's 1072 B, twice its 536 B MSS,
+	// sends the 2904 B reply in 3 pieces of 6 segments; a buffer of 1259 B
+	// fitted from a download cuts it alike but sends 7 segments, and the
+	// 2900 B echo came back 4 ms late, 14% of it). The access's line
+	// takes up much of a segment more (1187 B: misfit 3.5, under oddChi),
+	// so these are tried wherever the sizes stand off it beyond their
+	// noise at all (segChi).
+	lo, hi := patternRange(frames, tx)
+	lo, hi = max(lo, int(float64(tp.tx)*(1-txFrac))), min(hi, int(float64(tp.tx)*(1+txFrac)))
+	segs := sendCandidates(frames, tx, lo, hi, mss)
+	tp.tx = tx
+	keep2 := func(b airResult) bool { return b.chi <= air1.chi/2 && b.ok }
+	tx2, air2, why2 := f.stepSearch(ctx, base, tp, air1, "send buffer", "their replies %v B leave the board", frames, pat, segChi, tx, segs[:min(len(segs), maxSegTries)], keep2, func(t *twinParams, v int) { t.tx = v })
+	return tx2, air2, why + why2
+}
+
+// sendPattern is how the replies (frames) leave a board whose send
+// buffer is tx: each frame's pieces (ceil(frame/tx), the next waiting
+// for the client's ACK of the last) and the segments of the MSS they make
+// ("1/2/2/3 pieces, 2/3/3/6 segments").
+func sendPattern(frames []int, tx, mss int) string {
+	var segs strings.Builder
+	for i, f := range frames {
+		if i > 0 {
+			segs.WriteByte('/')
+		}
+		k := (f + tx - 1) / tx
+		last := f - (k-1)*tx
+		fmt.Fprint(&segs, (k-1)*((tx+mss-1)/mss)+(last+mss-1)/mss)
+	}
+	return pieces(frames, tx) + " pieces, " + segs.String() + " segments"
+}
+
+// sendCandidates are the send buffers between lo and hi that send the
+// replies in another pattern (sendPattern) than cur: the geometric middle
+// of each such pattern's sizes there, nearest pattern first (by the end
+// nearest cur).
+func sendCandidates(frames []int, cur, lo, hi, mss int) []int {
+	lo = max(lo, 1)
+	type run struct{ a, b int }
+	var runs []run
+	at := sendPattern(frames, cur, mss)
+	for v := lo; v <= hi; {
+		pat := sendPattern(frames, v, mss)
+		e := v
+		for e+1 <= hi && sendPattern(frames, e+1, mss) == pat {
+			e++
+		}
+		if pat != at {
+			runs = append(runs, run{v, e})
+		}
+		v = e + 1
+	}
+	dist := func(r run) int { return min(abs(r.a-cur), abs(r.b-cur)) }
+	slices.SortStableFunc(runs, func(x, y run) int { return dist(x) - dist(y) })
+	out := make([]int, 0, len(runs))
+	for _, r := range runs {
+		out = append(out, int(math.Sqrt(float64(r.a)*float64(r.b))))
+	}
+	return out
 }
 
 // txFrac is how far about the download's send buffer txSearch looks
@@ -1052,20 +1117,25 @@ func (f *Fit) txSearch(ctx context.Context, base catalog.Preset, tp twinParams, 
 const (
 	txFrac     = 0.4
 	maxTxTries = 3
+	// maxSegTries: the segment patterns tried within the pieces found
+	// (the nearest two: a short segment more or less per piece).
+	maxSegTries = 2
+	// segChi is the misfit (reduced) above which they are tried.
+	segChi = 1
 )
 
 // stepSearch tries a buffer (what: its name; cur: its fitted size; set
 // puts a size into the twin's figures) again from the echoes' steps,
 // where the sizes stand off one line against the access (air's misfit
 // beyond their noise): the sizes within frac of cur at which frames cross
-// it in other patterns of pieces (cands, one size per pattern, nearest
-// first) are tried on the twin (airFit again), up to the first whose
-// echoes sit on one line within their noise. The one of least misfit is
-// kept where keep says; it returns the size, its access fit and why (how
-// says how the frames cross the buffer, a format for frames), else cur,
-// air and "".
-func (f *Fit) stepSearch(ctx context.Context, base catalog.Preset, tp twinParams, air airResult, what, how string, frames []int, cur int, cands []int, keep func(airResult) bool, set func(*twinParams, int)) (int, airResult, string) {
-	if air.chi <= oddChi || cur <= 0 {
+// it in other patterns (pat names a size's: pieces, and for the send
+// buffer their segments; cands, one size per pattern, nearest first) are
+// tried on the twin (airFit again), up to the first whose echoes sit on
+// one line within their noise. The one of least misfit is kept where keep
+// says; it returns the size, its access fit and why (how says how the
+// frames cross the buffer, a format for frames), else cur, air and "".
+func (f *Fit) stepSearch(ctx context.Context, base catalog.Preset, tp twinParams, air airResult, what, how string, frames []int, pat func(int) string, gate float64, cur int, cands []int, keep func(airResult) bool, set func(*twinParams, int)) (int, airResult, string) {
+	if air.chi <= gate || cur <= 0 {
 		return cur, air, ""
 	}
 	best, bestV := air, cur
@@ -1073,19 +1143,19 @@ func (f *Fit) stepSearch(ctx context.Context, base catalog.Preset, tp twinParams
 		t2 := tp
 		set(&t2, v)
 		a2 := f.airFit(ctx, base, t2)
-		f.opts.logf("%s %d B (the echoes' frames in %s pieces, not %s): misfit %.3g against %.3g: airtime %s", what, v, pieces(frames, v), pieces(frames, cur), a2.chi, air.chi, a2.why)
+		f.opts.logf("%s %d B (the echoes' frames in %s, not %s): misfit %.3g against %.3g: airtime %s", what, v, pat(v), pat(cur), a2.chi, air.chi, a2.why)
 		if a2.chi < best.chi && a2.chi > 0 {
 			best, bestV = a2, v
 		}
-		if best.chi <= oddChi/2 {
+		if best.chi <= gate/2 {
 			break // on one line within the noise: the nearest such size
 		}
 	}
 	if bestV == cur || !keep(best) {
 		return cur, air, ""
 	}
-	why := fmt.Sprintf("; stepped from %d B by the echoes: %s in %s pieces, not %s (the sizes' misfit against the access %.3g at %d B, %.3g at %d B)",
-		cur, fmt.Sprintf(how, frames), pieces(frames, bestV), pieces(frames, cur), best.chi, bestV, air.chi, cur)
+	why := fmt.Sprintf("; stepped from %d B by the echoes: %s in %s, not %s (the sizes' misfit against the access %.3g at %d B, %.3g at %d B)",
+		cur, fmt.Sprintf(how, frames), pat(bestV), pat(cur), best.chi, bestV, air.chi, cur)
 	f.opts.logf("%s: %s", what, why[2:])
 	return bestV, best, why
 }

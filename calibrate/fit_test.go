@@ -201,12 +201,14 @@ func echoLadder(ctx context.Context, t *testing.T, o Options) *Measurements {
 
 // TestTxSearchFromEchoSteps: the send buffer found again from the echoes'
 // steps, on a real emulated board. esp8266's 1072 B send buffer sends
-// the ladder's replies (1004, 1404, 1504, 2904 B) in 1/2/2/3 pieces; a
-// buffer fitted 1500 B from a download (which follows it as buffer^0.37)
-// sends them in 1/1/2/2, and the 1400 B echo comes back ~7 ms early, off
-// the other sizes' line against the access. The search must land on a
-// buffer of the board's pattern, within txFrac of the start, and resolve
-// the access there. A search that does not run, or keeps a buffer whose
+// the ladder's replies (1004, 1404, 1504, 2904 B) in 1/2/2/3 pieces of
+// 2/3/3/6 segments of its 536 B MSS; a buffer fitted 1500 B from a
+// download (which follows it as buffer^0.37) sends them in 1/1/2/2, and
+// the 1400 B echo comes back ~7 ms early, off the other sizes' line
+// against the access; one of 1187 B cuts them alike but sends 2/4/4/7
+// segments. The search must land on a buffer of the board's pieces and
+// segments, within txFrac of the start, and resolve the access there. A
+// search that does not run, stops at the pieces, or keeps a buffer whose
 // echoes fit no better, fails.
 func TestTxSearchFromEchoSteps(t *testing.T) {
 	if testing.Short() {
@@ -216,8 +218,9 @@ func TestTxSearchFromEchoSteps(t *testing.T) {
 	ctx, f := ladderFit(t, p)
 	tp := twinParams{k: 1, rtt: p.Link.RTT, bps: p.Link.Bps, rx: p.Board.RxBuf, tx: 1500, air: p.Link.Airtime}
 	frames := f.Meas.echoFrames(false)
-	want := pieces(frames, p.Board.TxBuf)
-	if pieces(frames, tp.tx) == want {
+	mss := p.CPU.MSS
+	want := sendPattern(frames, p.Board.TxBuf, mss)
+	if pieces(frames, tp.tx) == pieces(frames, p.Board.TxBuf) {
 		t.Fatalf("the test's premise: %d B and %d B send the replies alike (%s)", tp.tx, p.Board.TxBuf, want)
 	}
 	air := f.airFit(ctx, p, tp)
@@ -227,8 +230,8 @@ func TestTxSearchFromEchoSteps(t *testing.T) {
 	}
 	tx, a2, why := f.txSearch(ctx, p, tp, air)
 	t.Logf("send buffer %d B: %s; airtime %s", tx, why, a2.why)
-	if got := pieces(frames, tx); got != want {
-		t.Errorf("send buffer searched %d B sends the replies in %s pieces, the board's %d B in %s", tx, got, p.Board.TxBuf, want)
+	if got := sendPattern(frames, tx, mss); got != want {
+		t.Errorf("send buffer searched %d B sends the replies in %s, the board's %d B in %s", tx, got, p.Board.TxBuf, want)
 	}
 	// The access is resolved there (its value is not held here: esp8266's
 	// echo ladder calls for 3.2-4.4 ms at any buffer of the board's

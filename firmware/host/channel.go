@@ -57,7 +57,7 @@ func newChannel(access, bps int64, mss int) *channel {
 		return nil
 	}
 	if mss <= 0 {
-		mss = 1460
+		mss = DefaultMSS
 	}
 	return &channel{access: access, bps: bps, mss: mss}
 }

@@ -54,7 +54,8 @@ type CPU struct {
 	// ByteIn and ByteOut are nanoseconds per payload byte (copy, unmask,
 	// UTF-8 check; copy into the send buffer).
 	ByteIn, ByteOut float64
-	// MSS is the segment size the per-segment cost counts in; default 1460.
+	// MSS is the segment size the per-segment cost counts in; default
+	// DefaultMSS.
 	MSS int
 	// Spread is the coefficient of variation of each unit of work's cost
 	// (0: every message costs the same). A real core's cost per message
@@ -146,7 +147,7 @@ func newVCPU(c CPU, airtime, bps int64, seed uint64) *vcpu {
 		v.rng = rand.New(rand.NewPCG(seed, seed^0x5851f42d4c957f2d))
 	}
 	if v.mss <= 0 {
-		v.mss = 1460
+		v.mss = DefaultMSS
 	}
 	v.ch = newChannel(airtime, bps, v.mss)
 	v.app = &v.stack
@@ -324,3 +325,7 @@ func (v *vcpu) done(now int64) int64 {
 	}
 	return now
 }
+
+// DefaultMSS is the segment size where CPU.MSS is 0: Ethernet's 1500 B
+// MTU less the IPv4 and TCP headers.
+const DefaultMSS = 1460
