@@ -37,7 +37,8 @@ type Options struct {
 	// 0: no cap.
 	CPUShare float64
 	// MemLimit is the server's memory limit in bytes; 0: its idle usage
-	// once its port is open plus Board.HeapBudget (no limit when the
+	// once its port is open (with the files it maps that another group
+	// was charged for) plus Board.HeapBudget (no limit when the
 	// budget is 0 too); negative: no limit.
 	MemLimit int64
 	// StartTimeout bounds the wait for the server's port; default 15s.
@@ -205,6 +206,15 @@ func (b *Board) launch() error {
 	base, err := b.cg.MemoryUsage()
 	if err != nil {
 		return fail(err)
+	}
+	// The idle footprint counts the files the server maps whose pages are
+	// charged to another group (UnchargedFile): under load they may come
+	// to this one, and the budget is for what the server allocates
+	// (CivetWeb: 256 KiB charged at its port in one CI rehearsal, 764-1020
+	// KiB in others; at 256 KiB + 250 KiB it was killed for memory by its
+	// first 4 clients).
+	if u, err := b.cg.UnchargedFile(); err == nil {
+		base += u
 	}
 	limit := b.o.MemLimit
 	if limit == 0 && b.o.Board.HeapBudget > 0 {

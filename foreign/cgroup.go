@@ -178,6 +178,37 @@ func (g *Cgroup) RSS() (int64, error) {
 	return rss + mapped, nil
 }
 
+// UnchargedFile is how much of the file memory the group's processes map
+// (RssFile, summed) is charged to another group: a page is charged to the
+// group of the process that first read it, so a library already in the
+// page cache stays charged to whoever read it, and comes to this group
+// only when it is read again after reclaim.
+func (g *Cgroup) UnchargedFile() (int64, error) {
+	b, err := os.ReadFile(filepath.Join(g.dirs["memory"], "cgroup.procs"))
+	if err != nil {
+		return 0, err
+	}
+	var file int64
+	for _, f := range strings.Fields(string(b)) {
+		st, err := os.ReadFile(filepath.Join("/proc", f, "status"))
+		if err != nil {
+			continue // ended since
+		}
+		for _, line := range strings.Split(string(st), "\n") {
+			if v, ok := strings.CutPrefix(line, "RssFile:"); ok {
+				if kb, err := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64); err == nil {
+					file += kb * 1024
+				}
+			}
+		}
+	}
+	mapped, err := g.readKeyed("memory", "memory.stat", "mapped_file")
+	if err != nil {
+		return 0, err
+	}
+	return max(0, file-mapped), nil
+}
+
 // OOMKills is the number of processes of the group the kernel killed for
 // memory (memory.oom_control's oom_kill; older kernels lack it, and then
 // the limit's failcnt stands in).

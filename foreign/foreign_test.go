@@ -7,6 +7,8 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -231,6 +233,46 @@ func TestEchoThroughRelay(t *testing.T) {
 				t.Errorf("crashes: %+v", b.Crashes())
 			}
 		})
+	}
+}
+
+// TestIdleCountsMappedFiles: the idle footprint the budget is added to
+// counts every file page the server maps, also those charged to another
+// group (a library read first by another process): under load they may
+// be charged to the server's group, and without them a server whose
+// libraries another group had read was killed for memory by its first
+// clients (CivetWeb in a CI rehearsal: 256 KiB at its port, killed at
+// 504 KiB).
+func TestIdleCountsMappedFiles(t *testing.T) {
+	b := startModel(t, "esp32-idf", lwsEcho(t)+" PORT", nil)
+	_, base := b.Limits()
+	procs, err := os.ReadFile(filepath.Join(b.Cgroup().dirs["memory"], "cgroup.procs"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var file int64
+	for _, pid := range strings.Fields(string(procs)) {
+		st, err := os.ReadFile("/proc/" + pid + "/status")
+		if err != nil {
+			continue
+		}
+		for _, line := range strings.Split(string(st), "\n") {
+			if v, ok := strings.CutPrefix(line, "RssFile:"); ok {
+				var kb int64
+				fmt.Sscanf(strings.TrimSpace(v), "%d", &kb)
+				file += kb << 10
+			}
+		}
+	}
+	charged, _ := b.Cgroup().MemoryUsage()
+	t.Logf("idle footprint %d KiB: charged %d KiB, mapped files %d KiB", base>>10, charged>>10, file>>10)
+	if file == 0 {
+		t.Fatal("the server maps no file: the test sees nothing")
+	}
+	// Mapped file pages may be dropped and the charge move while it runs:
+	// a page's worth of slack per 64 KiB.
+	if base < file-file/16 {
+		t.Errorf("idle footprint %d B, less than the %d B of files the server maps", base, file)
 	}
 }
 

@@ -25,6 +25,12 @@ var Mutants = []Mutant{
 		From: "\tcase firmware.FailSynDrop:\n\tdefault:\n\t\t// A reset board",
 		To:   "\tcase firmware.FailSynDrop, firmware.FailReset:\n\tdefault:\n\t\t// A reset board",
 		Pkgs: []string{"./firmware/host"}, Run: "TestResetBoardBurst"},
+	// A foreign server's idle footprint without the files it maps that
+	// another group was charged for: its first clients can bring them
+	// over, and a CivetWeb was killed for memory at 504 KiB.
+	{Name: "foreign/idle-without-mapped-files", File: "foreign/board.go",
+		From: "\t\tbase += u\n", To: "\t\t_ = u\n",
+		Pkgs: []string{"./foreign"}, Run: "TestIdleCountsMappedFiles"},
 	{Name: "firmware/broadcast-not-released-on-close", File: "firmware/slot.go",
 		From: "\tif s.owner {\n\t\ts.releaseBroadcast()\n\t}\n", To: "",
 		Pkgs: []string{"./firmware"}, Run: "TestBroadcastOwnerGone"},
