@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"flag"
 	"fmt"
 	"io"
@@ -162,6 +163,21 @@ func readBoardFile(path string, stdin io.Reader) (catalog.Board, error) {
 // close before it exits regardless.
 const boardStopWait = 5 * time.Second
 
+// awaitBoard waits for a signal (ctx) or the board's end (done) and says
+// whether a signal came. A board stopped by a signal (Ctrl-C, or SIGTERM
+// when the lab that started it died) closes, removing what it made,
+// before it writes anything (a dead lab's pipe would end it there), and
+// exits within boardStopWait whatever its Close does.
+func awaitBoard(ctx context.Context, done <-chan struct{}) bool {
+	select {
+	case <-ctx.Done():
+		time.AfterFunc(boardStopWait, func() { os.Exit(1) })
+		return true
+	case <-done:
+		return false
+	}
+}
+
 func runBoard(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("wslab board", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -247,17 +263,7 @@ func runBoard(args []string, stdout, stderr io.Writer) int {
 	}
 	ctx, stop := interruptible()
 	defer stop()
-	interrupted := false
-	select {
-	case <-ctx.Done():
-		// A board stopped by a signal (Ctrl-C, or SIGTERM when the lab
-		// that started it died) closes and removes its temporary store
-		// before it writes anything (a dead lab's pipe would end it
-		// there), and exits within boardStopWait whatever Close does.
-		interrupted = true
-		time.AfterFunc(boardStopWait, func() { os.Exit(1) })
-	case <-srv.Done():
-	}
+	interrupted := awaitBoard(ctx, srv.Done())
 	err = srv.Close()
 	if interrupted {
 		fmt.Fprintln(stdout, "interrupted: the board stopped")

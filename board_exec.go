@@ -142,14 +142,16 @@ func runForeign(ff *foreignFlags, bf *boardFlags, listen string, stdout, stderr 
 	ctx, stop := interruptible()
 	defer stop()
 	code := 0
-	select {
-	case <-ctx.Done():
-		fmt.Fprintln(stdout, "interrupted: stopping the board")
-	case <-b.Done():
+	interrupted := awaitBoard(ctx, b.Done())
+	if !interrupted {
 		fmt.Fprintln(stdout, "the server is down for good")
 		code = 1
 	}
-	if err := b.Close(); err != nil {
+	err = b.Close()
+	if interrupted {
+		fmt.Fprintln(stdout, "interrupted: the board stopped")
+	}
+	if err != nil {
 		fmt.Fprintln(stderr, "wslab board:", err)
 		return 1
 	}
