@@ -533,6 +533,11 @@ func FitModel(ctx context.Context, m *Measurements, o Options, name string) (*Fi
 	if len(ks) >= 2 {
 		tp.k, _ = stats.GeometricMean(ks)
 		o.logf("cpu: x%.3f, the geometric mean of the scales %d rounds' twins call for", tp.k, len(ks))
+		// The round trip again at that scale: the closest round's was
+		// fitted beside its own (a CI run's closest round, at another
+		// scale, left it 2.7 ms over a board's 0.5 ms, and the tail and
+		// the access are read against a twin with it).
+		tp = f.repass(ctx, base, tp, sat, e1, false, false, "the round trip at the rounds' CPU")
 	}
 	// The heavy tail: the board's small-echo quantiles against the twin's
 	// body (the same echo on the twin without the heavy tail: its CPU
@@ -603,7 +608,7 @@ func FitModel(ctx context.Context, m *Measurements, o Options, name string) (*Fi
 	// The CPU and the round trip again, with the fitted tail and channel
 	// access in the twin (the rounds above ran the preset's).
 	if tailSeen || air.ok {
-		tp = f.repass(ctx, base, tp, sat, e1, saturated, bounded)
+		tp = f.repass(ctx, base, tp, sat, e1, saturated, bounded, "second pass (fitted tail and airtime)")
 	}
 	// The window once more, on the twin with every other figure final.
 	if haveUp && slopes != nil {
@@ -808,10 +813,28 @@ type airResult struct {
 
 // airObs is one echo size's gap against the small echo's: the board's
 // (y, less the twin's at the first access), the twin's slope (ms of gap
-// per ms of access) and its weight (1/sigma^2).
+// per ms of access) and the board's gap's weight (1/sigma^2). The twins'
+// gaps are p50s of short probes too: v0 and v1 are their variances (ms^2)
+// at the first access and at step ms of access from it (0: exact).
 type airObs struct {
 	size        int
 	w, slope, y float64
+	v0, v1      float64
+	step        float64
+}
+
+// weight is the observation's weight at da ms of access from the first
+// twin: the board's gap against the twins' line read there, a mix of the
+// two twins' gaps (1-t of the first, t of the second, t = da/step), so
+// each twin's variance counts by its share (an effective variance: a
+// slow link's twin, whose 1400 B p50 moved 15 ms between two windows,
+// gave a line of no weight but counted as exact).
+func (u airObs) weight(da float64) float64 {
+	if u.step == 0 || u.w <= 0 {
+		return u.w
+	}
+	t := da / u.step
+	return 1 / (1/u.w + (1-t)*(1-t)*u.v0 + t*t*u.v1)
 }
 
 // airLine is the weighted least squares of the gaps against the access
@@ -825,19 +848,33 @@ type airObs struct {
 // round more is a whole round trip) says nothing of the access.
 func airLine(obs []airObs) (da, se, chi float64, odd int) {
 	fit := func(skip int) (da, se, chi float64) {
-		var sw, swy float64
+		// The weights depend on where the line is read (weight): a few
+		// rounds of reweighting from the board's alone.
+		var sw float64
 		n := 0
-		for i, u := range obs {
-			if i != skip {
-				sw += u.w * u.slope * u.slope
-				swy += u.w * u.slope * u.y
-				n++
+		for round := range airLineRounds {
+			var swy float64
+			sw, n = 0, 0
+			for i, u := range obs {
+				if i != skip {
+					w := u.w
+					if round > 0 {
+						w = u.weight(da)
+					}
+					sw += w * u.slope * u.slope
+					swy += w * u.slope * u.y
+					n++
+				}
 			}
+			if sw == 0 {
+				return 0, math.Inf(1), 0
+			}
+			da = swy / sw
 		}
-		if sw == 0 {
-			return 0, math.Inf(1), 0
-		}
-		da = swy / sw
+		// The misfit is against the board's noise alone: the searches
+		// (windowSearch, txSearch) tell patterns apart by it, and the
+		// twins' noise counted in it too hid a segment more per piece
+		// (esp8266's 1126 B against 1072: misfit 0.48, under the gate).
 		for i, u := range obs {
 			if i != skip {
 				chi += u.w * math.Pow(u.y-u.slope*da, 2)
@@ -876,26 +913,39 @@ const (
 	oddChi    = 4
 )
 
+// airLineRounds is how many times airLine weighs the sizes (the first by
+// the board's gaps alone).
+const airLineRounds = 4
+
 // airFit fits the channel's access (Link.Airtime) from the one-client
 // echoes across sizes: a small frame pays an access alone, one of a
 // segment or more goes as bulk without one, and a message that crosses a
-// narrow window goes in pieces (host's channel): so how each size's echo
-// p50 stands against the 32 B one's depends on the access in a way the
-// wire round trip (the same for every size) does not. The twin is run at
-// two accesses (the rounds' fit otherwise) and each size's p50 less the
-// small one's is taken as linear in the access; the weighted least
-// squares against the board's (airLine: one outlier left out and named)
-// gives the access and its standard error (from the small echo's spread).
-// Unresolved (no size's echo follows the access, or the error is over
-// half of it and 0.5 ms): the preset's.
+// narrow window goes in pieces (host's channel), each piece a round of
+// the wire after the last: so how each size's echo p50 stands against
+// the 32 B one's depends on the access and the round trip in ways of its
+// own. The small echo holds the wire's round trip and two accesses
+// beside the CPU and the hand-off, so the two trade along its line (the
+// rtt gives up what the accesses gain, as FitModel's hold does): the
+// twin is run at the rounds' figures and at a second point along that
+// line (airStep), and each size's p50 less the small one's is taken as
+// linear in the access along it. (Moving the access alone, the round
+// trip left at the rounds' figure, read a round trip the rounds had put
+// 2.7 ms too high, against a board's 0.5 ms, as an access 3 ms too
+// long: each piece of a large echo waits a round trip more.) The
+// weighted least squares against the board's (airLine: one outlier left
+// out and named) gives the access and its standard error (from the
+// board's p50s' noise and the twins'). Where the small echo leaves no room to trade (a wired
+// preset's: no access, a fraction of a millisecond of wire), the access
+// moves alone. Unresolved (no size's echo follows the access, or the
+// error is over half of it and 0.5 ms): the preset's.
 func (f *Fit) airFit(ctx context.Context, base catalog.Preset, tp twinParams) airResult {
 	m := f.Meas
 	e1 := m.smallEcho()
-	a0 := float64(tp.air)
-	a1 := a0 + max(3e6, a0)
-	diffs := func(air float64) (map[int]float64, error) {
+	a0, r0 := float64(tp.air), float64(tp.rtt)
+	a1, r1 := airStep(a0, r0)
+	diffs := func(air, rtt float64) (map[int][2]float64, error) {
 		t := tp
-		t.air = int64(air)
+		t.air, t.rtt = int64(air), int64(rtt)
 		p := f.build(base, t)
 		if p.Link.Tails.On() {
 			p.Link.Tails.Seed = rand.Uint64()
@@ -907,34 +957,36 @@ func (f *Fit) airFit(ctx context.Context, base catalog.Preset, tp twinParams) ai
 		defer srv.Close()
 		o := f.opts
 		o.Target, o.Log = srv.WSURL("/ws"), nil
-		out := map[int]float64{}
-		var small float64
+		out := map[int][2]float64{} // gap, its variance (ms, ms^2)
+		var small, smallVar float64
 		for i, x := range m.Echo {
 			pt, err := o.echo(ctx, 1, x.Size, time.Duration(max(x.Dur, 0.5)*1e9), nil)
 			if err != nil {
 				return nil, err
 			}
+			v := math.Pow(pt.P50Err*pt.P50, 2)
 			if i == 0 {
-				small = pt.P50
+				small, smallVar = pt.P50, v
 				continue
 			}
-			out[x.Size] = pt.P50 - small
+			out[x.Size] = [2]float64{pt.P50 - small, v + smallVar}
 		}
 		return out, nil
 	}
-	d0, err0 := diffs(a0)
-	d1, err1 := diffs(a1)
+	d0, err0 := diffs(a0, r0)
+	d1, err1 := diffs(a1, r1)
 	if err0 != nil || err1 != nil {
 		return airResult{a: a0, why: fmt.Sprintf("the twin's echoes failed (%v, %v)", err0, err1)}
 	}
 	var parts []string
 	var used []airObs
 	for _, x := range m.Echo[1:] {
-		v0, ok0 := d0[x.Size]
-		v1, ok1 := d1[x.Size]
+		g0, ok0 := d0[x.Size]
+		g1, ok1 := d1[x.Size]
 		if !ok0 || !ok1 || x.N < 10 {
 			continue
 		}
+		v0, v1 := g0[0], g1[0]
 		slope := (v1 - v0) / ((a1 - a0) / 1e6) // ms of p50 gap per ms of access
 		// The board's and the twin's gaps, each of two p50s.
 		sigma := 2 * max(m.p50Err(x.N), m.p50Err(e1.N), 0.05)
@@ -944,13 +996,17 @@ func (f *Fit) airFit(ctx context.Context, base catalog.Preset, tp twinParams) ai
 		// says little of it (its p50 is the window's, the link's): left
 		// out, as its small slope would magnify any other misfit.
 		if math.Abs(slope) >= 0.5 {
-			used = append(used, airObs{x.Size, 1 / (sigma * sigma), slope, bd - v0})
+			used = append(used, airObs{size: x.Size, w: 1 / (sigma * sigma), slope: slope, y: bd - v0, v0: g0[1], v1: g1[1], step: (a1 - a0) / 1e6})
 		} else {
 			note = ", not used"
 		}
-		parts = append(parts, fmt.Sprintf("%d B %+.2f ms (twin %+.2f at %.1f ms, %+.2f at %.1f ms%s)", x.Size, bd, v0, a0/1e6, v1, a1/1e6, note))
+		parts = append(parts, fmt.Sprintf("%d B %+.2f ms (twin %+.2f at %.2f ms, %+.2f at %.2f ms%s)", x.Size, bd, v0, a0/1e6, v1, a1/1e6, note))
 	}
-	why := fmt.Sprintf("each size's one-client echo p50 against the 32 B one's, the twin's taken as linear in the access: %s", strings.Join(parts, ", "))
+	along := fmt.Sprintf("along the small echo's line (the twins' round trip %.2f ms at %.2f ms, %.2f at %.2f)", r0/1e6, a0/1e6, r1/1e6, a1/1e6)
+	if r1 == r0 {
+		along = fmt.Sprintf("the round trip held at %.2f ms (the small echo leaves no room to trade it)", r0/1e6)
+	}
+	why := fmt.Sprintf("each size's one-client echo p50 against the 32 B one's, the twin's taken as linear in the access %s: %s", along, strings.Join(parts, ", "))
 	if len(used) == 0 {
 		return airResult{a: a0, why: "not resolved: no echo size follows the access: " + why}
 	}
@@ -961,13 +1017,15 @@ func (f *Fit) airFit(ctx context.Context, base catalog.Preset, tp twinParams) ai
 		why += fmt.Sprintf("; %d B left out: its gap stands %+.2f ms off the other sizes' line (over %d of its standard errors): its message crosses the window in more or fewer pieces on the board than on the twin", u.size, u.y-u.slope*da, oddSigmas)
 	}
 	se *= 1e6
-	// The line is trusted within twice the twins' bracket only: a fit
-	// beyond it is a misfit of something else (a server's own delayed
-	// ACKs on large echoes), not resolved.
-	if da < -a0/1e6 || da > 2*(a1-a0)/1e6 {
+	// The line is trusted within twice the twins' step beyond them only:
+	// a fit beyond it is a misfit of something else (a server's own
+	// delayed ACKs on large echoes), not resolved.
+	step := math.Abs(a1 - a0)
+	lo, hi := max(0, min(a0, a1)-2*step), max(a0, a1)+2*step
+	if a := a0 + da*1e6; a < lo || a > hi {
 		r.a, r.err = a0, se
-		r.why = fmt.Sprintf("not resolved: the echoes call for %.2f ms, outside the twins' bracket %.1f-%.1f ms the line is trusted in: %s",
-			(a0+da*1e6)/1e6, 0.0, (a0+2*(a1-a0))/1e6, why)
+		r.why = fmt.Sprintf("not resolved: the echoes call for %.2f ms, outside the %.1f-%.1f ms the twins' line is trusted in: %s",
+			a/1e6, lo/1e6, hi/1e6, why)
 		return r
 	}
 	a := clamp(a0+da*1e6, 0, maxAirtime)
@@ -977,9 +1035,35 @@ func (f *Fit) airFit(ctx context.Context, base catalog.Preset, tp twinParams) ai
 		return r
 	}
 	r.a, r.err, r.ok = a, se, true
-	r.why = fmt.Sprintf("measured: %.2f ms ±%.2f (one standard error, from the small echo's spread and the misfit) from %s", a/1e6, se/1e6, why)
+	r.why = fmt.Sprintf("measured: %.2f ms ±%.2f (one standard error, from the board's and the twins' p50 noise and the misfit) from %s", a/1e6, se/1e6, why)
 	return r
 }
+
+// airStep is airFit's second twin: its access and round trip, a step
+// along the small echo's line from the rounds' (a0, r0), where the round
+// trip gives up two milliseconds for each the access gains. The step is
+// airStepMin or half the access, whichever is more: up where the round
+// trip has room for it (a slow wire's), else down where the access has
+// (airStepFloor left of it: no access at all is a channel of another
+// kind); where neither has, the access alone moves up (by max(3 ms, a0)),
+// the round trip held.
+func airStep(a0, r0 float64) (a1, r1 float64) {
+	step := max(airStepMin, a0/2)
+	switch {
+	case r0 >= 2*step:
+		return a0 + step, r0 - 2*step
+	case a0-step >= airStepFloor:
+		return a0 - step, r0 + 2*step
+	}
+	return a0 + max(3e6, a0), r0
+}
+
+// airFit's step along the small echo's line (ns of access), and the
+// least access it steps down to.
+const (
+	airStepMin   = 1.5e6
+	airStepFloor = 0.5e6
+)
 
 // windowSearch tries the window again from the echoes' steps: a message
 // crosses the window in ceil(frame/window) pieces, each a round of its
@@ -1668,7 +1752,7 @@ const repassRounds = 3
 // trip that would meet its echo; the fit is their mean over the rounds (a
 // geometric mean for the scale), so one noisy twin does not decide it.
 // The CPU is refitted only where the first pass fitted or bounded it.
-func (f *Fit) repass(ctx context.Context, base catalog.Preset, tp twinParams, sat, e1 Point, saturated, bounded bool) twinParams {
+func (f *Fit) repass(ctx context.Context, base catalog.Preset, tp twinParams, sat, e1 Point, saturated, bounded bool, what string) twinParams {
 	var ks, rtts []float64
 	cur := tp
 	for range repassRounds {
@@ -1688,8 +1772,8 @@ func (f *Fit) repass(ctx context.Context, base catalog.Preset, tp twinParams, sa
 		rtt, _ := stats.Mean(rtts)
 		cur.rtt = max(0, int64(rtt))
 		f.Rounds = append(f.Rounds, TwinRound{RTTms: float64(cur.rtt) / 1e6, CPUScale: cur.k, Mbps: float64(cur.bps) / 1e6, Rx: cur.rx, Tx: cur.tx, P50: tf.p50, Rate: tf.rate})
-		f.opts.logf("second pass (fitted tail and airtime): twin p50 %.2f/%.2f ms, rate %.1f/%.1f (twin/measured): cpu x%.3f, rtt %.2f ms",
-			tf.p50, e1.P50, tf.rate, sat.Msgs, cur.k, float64(cur.rtt)/1e6)
+		f.opts.logf("%s: twin p50 %.2f/%.2f ms, rate %.1f/%.1f (twin/measured): cpu x%.3f, rtt %.2f ms",
+			what, tf.p50, e1.P50, tf.rate, sat.Msgs, cur.k, float64(cur.rtt)/1e6)
 	}
 	return cur
 }
