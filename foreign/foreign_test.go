@@ -256,11 +256,8 @@ func TestIdleCountsMappedFiles(t *testing.T) {
 	if err := warm.Start(); err != nil {
 		t.Fatal(err)
 	}
-	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
-		if c, err := net.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", port)); err == nil {
-			c.Close()
-			break
-		}
+	for deadline := time.Now().Add(5 * time.Second); !listening(port) && time.Now().Before(deadline); {
+		time.Sleep(20 * time.Millisecond)
 	}
 	warm.Process.Kill()
 	warm.Wait()
