@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"fmt"
 	"net"
+	"slices"
 	"testing"
 	"time"
 
@@ -227,6 +228,49 @@ func TestPowerSaveWaitsForBeacon(t *testing.T) {
 	}
 	if got := g.inputAt(at + 10e6); got != at+10e6 {
 		t.Fatalf("awake after the beacon: input waited until %d", got)
+	}
+}
+
+// TestPowerSaveDelaysTheWork: a dozing station gets a frame at its next
+// DTIM beacon and only then starts on it, so a lone echo's latency is
+// the doze's wait plus the echo's own time (60 ms of CPU here),
+// and over arrivals spread across the beacon interval the median wait is
+// about half of it (51 ms at DTIM 1). A model that starts the work from
+// the frame's arrival at the AP hides any wait shorter than the echo in
+// it (the median lone echo came out at the round trip itself: a DTIM 1
+// board read as one without power save). Bounded from below, which a
+// busy host cannot fake.
+func TestPowerSaveDelaysTheWork(t *testing.T) {
+	const work = 60 * time.Millisecond
+	link := Link{Tails: Tails{PowerSave: true, DTIM: 1, Seed: 7}}
+	srv := fidelityBoard(t, firmware.Config{Slots: 2, RxBuf: 2048, TxBuf: 2048}, link, CPU{MsgIn: int64(work)})
+	c, err := wstest.Dial(srv.Addr().String(), "/ws", 20*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	// One echo every 300 ms: longer than the station stays awake after
+	// an echo (50 ms after its reply), and 300 mod 102.4 ms spreads the
+	// arrivals across the beacon interval.
+	const n, gap = 16, 300 * time.Millisecond
+	lat := make([]time.Duration, 0, n)
+	start := time.Now()
+	for k := range n {
+		time.Sleep(time.Until(start.Add(time.Duration(k+1) * gap)))
+		t0 := time.Now()
+		if err := c.Echo([]byte("lone"), 20*time.Second); err != nil {
+			t.Fatal(err)
+		}
+		lat = append(lat, time.Since(t0))
+	}
+	slices.Sort(lat)
+	med := lat[n/2]
+	t.Logf("%d lone echoes at DTIM 1, %v of CPU each: min %v, median %v, max %v", n, work, lat[0], med, lat[n-1])
+	if want := work + 25*time.Millisecond; med < want {
+		t.Fatalf("median lone echo %v, want at least %v: the doze's wait (a median near half of %v) hid in the echo's own time", med, want, time.Duration(BeaconInterval))
+	}
+	if lat[0] < work {
+		t.Fatalf("fastest lone echo %v: under its CPU time %v", lat[0], work)
 	}
 }
 

@@ -869,6 +869,11 @@ func (s *Server) service(i int, now int64) {
 			if !s.cpu.idle(now) {
 				s.waitCPU(i) // the board takes no input while its core is busy
 			} else if at := s.inputHold(now); at > 0 {
+				// A dozing station gets the frame at its next DTIM
+				// beacon (the AP holds it till then): the board's work on
+				// it starts from there, not from its arrival at the AP,
+				// or a doze shorter than the echo's own time hid in it.
+				c.rxAt = max(c.rxAt, at)
 				soon(at)
 			} else if buf := sl.RxSpace(); buf != nil {
 				if s.window > 0 {

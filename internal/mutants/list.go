@@ -316,4 +316,10 @@ var Mutants = []Mutant{
 	{Name: "host/arrival-before-window-reopened", File: "firmware/host/server.go",
 		From: "int(c.wndUsed) >= window && r > c.rxAt {", To: "false && r > c.rxAt {",
 		Pkgs: []string{"./foreign"}, Run: "TestRelaySameLinkAsEmulatedBoard"},
+	// A dozing station's frame worked on from its arrival at the AP, not
+	// from the DTIM beacon that brings it: a doze shorter than the echo's
+	// own time hid in it (a random DTIM 1 board read as no power save).
+	{Name: "host/power-save-work-from-arrival", File: "firmware/host/server.go",
+		From: "c.rxAt = max(c.rxAt, at)", To: "_ = at",
+		Pkgs: []string{"./firmware/host"}, Run: "TestPowerSaveDelaysTheWork"},
 }
