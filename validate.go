@@ -44,6 +44,14 @@ func runValidate(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "wslab validate:", err)
 		return 1
 	}
+	// The link's own round trip (a ping), power save off and on, where
+	// the models checked have published pings.
+	pings, err := fidelity.ValidatePings(ctx, o)
+	fidelity.WritePings(stdout, pings)
+	if err != nil {
+		fmt.Fprintln(stderr, "wslab validate:", err)
+		return 1
+	}
 	if *out != "" {
 		if err := os.MkdirAll(*out, 0o755); err != nil {
 			fmt.Fprintln(stderr, "wslab validate:", err)
@@ -68,6 +76,11 @@ func runValidate(args []string, stdout, stderr io.Writer) int {
 			if !c.OK() {
 				miss++
 			}
+		}
+	}
+	for _, p := range pings {
+		if !p.OK {
+			miss++
 		}
 	}
 	if miss > 0 {

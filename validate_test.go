@@ -24,7 +24,7 @@ func TestValidateCommand(t *testing.T) {
 	case code == 0 && missed, code == 1 && !missed, code != 0 && code != 1:
 		t.Fatalf("exit %d with a table that %s a miss:\n%s\n%s", code, map[bool]string{true: "shows", false: "shows no"}[missed], out.String(), errb.String())
 	}
-	for _, want := range []string{"esp32-idf", "PsychicHttp", "clients"} {
+	for _, want := range []string{"esp32-idf", "PsychicHttp", "clients", "the WiFi link's own round trip", "on, DTIM 1", "average 64 ms"} {
 		if !strings.Contains(out.String(), want) {
 			t.Fatalf("output lacks %q", want)
 		}

@@ -94,3 +94,30 @@ func Lookup(model string) (Series, bool) {
 	}
 	return Series{}, false
 }
+
+// Ping is one published figure of the WiFi link's own round trip on an
+// ESP32 (published.md §4): an ICMP echo, which the station's stack
+// answers without the application's CPU, with its power save off or on.
+type Ping struct {
+	Model string // the preset whose link it checks
+	// PowerSave: the station in modem sleep (ESP-IDF's default), behind
+	// an AP's DTIM of DTIM beacons.
+	PowerSave bool
+	DTIM      int
+	// LoMs, HiMs: the published range the emulated median must fall in;
+	// MeanMs: the published average the emulated mean must meet within
+	// TargetP50 (0: not published).
+	LoMs, HiMs, MeanMs float64
+	Source             string
+	Says               string // the published figure in words
+}
+
+// Pings is published.md §4.
+var Pings = []Ping{
+	{Model: "esp32-idf", LoMs: 5.7, HiMs: 9.9,
+		Source: "ESPAsyncWebServer issue 548; ../shared/published.md §4",
+		Says:   "power save off (WIFI_PS_NONE): ping round trip 5.7-9.9 ms"},
+	{Model: "esp32-idf", PowerSave: true, DTIM: 1, MeanMs: 64,
+		Source: "arduino-esp32 issue 1484; ../shared/published.md §4",
+		Says:   "power save on (modem sleep, the ESP-IDF default): minimum near 2 ms, average 64 ms, maximum above 1 s"},
+}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/wslab/wslab/firmware/catalog"
+	"github.com/wslab/wslab/firmware/host"
 )
 
 // TestValidateShort runs the published load against esp32-async with short
@@ -82,6 +83,70 @@ func TestPublishedData(t *testing.T) {
 			if l := p.MeanMs / 1000 * p.MsgsPerSec / float64(p.Clients); l < 0.85 || l > 1.15 {
 				t.Fatalf("%s at %d clients: mean x rate / clients = %.2f", s.Model, p.Clients, l)
 			}
+		}
+	}
+}
+
+// TestValidatePings: the link's own round trip on esp32-idf, power save
+// off and on. Bounded from the side a busy host cannot fake: no ping
+// beats the link (the wire's round trip and two channel accesses), and
+// with power save the mean waits a good part of the beacon interval
+// more (a lone frame waits for the next DTIM beacon: half of 102.4 ms on
+// average over pings spread across it); a power save that never dozes,
+// or whose doze hides in the echo's own time, fails.
+func TestValidatePings(t *testing.T) {
+	rs, err := ValidatePings(context.Background(), Options{Models: []string{"esp32-idf"}, Duration: 6 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rs) != 2 || rs[0].PowerSave || !rs[1].PowerSave {
+		t.Fatalf("want esp32-idf's two pings (power save off, on), got %+v", rs)
+	}
+	p, _ := catalog.Get("esp32-idf")
+	floor := float64(p.Link.RTT+2*p.Link.Airtime) / 1e6
+	for _, r := range rs {
+		if r.N < 16 || r.MinMs < floor*0.95 || r.P50Ms < r.MinMs || r.MeanMs < r.MinMs {
+			t.Fatalf("power save %v: %d pings, min %.2f ms, median %.2f, mean %.2f: want 16 or more, none under the link's %.2f ms", r.PowerSave, r.N, r.MinMs, r.P50Ms, r.MeanMs, floor)
+		}
+		if !r.OK && r.Why == "" {
+			t.Fatalf("a miss without a reason: %+v", r)
+		}
+	}
+	off, on := rs[0], rs[1]
+	if want := off.P50Ms + 0.35*float64(host.BeaconInterval)/1e6; on.MeanMs < want {
+		t.Fatalf("power save on: mean %.1f ms, want at least %.1f (the median without it, %.1f ms, and a third of a beacon interval)", on.MeanMs, want, off.P50Ms)
+	}
+	var b bytes.Buffer
+	WritePings(&b, rs)
+	out := b.String()
+	for _, want := range []string{"esp32-idf", "on, DTIM 1", "issue 1484", "issue 548", "average 64 ms"} {
+		if !strings.Contains(out, want) {
+			t.Fatalf("table lacks %q:\n%s", want, out)
+		}
+	}
+	if n := strings.Count(out, "PASS") + strings.Count(out, "MISS"); n != 2 {
+		t.Fatalf("table has %d verdicts, want one per ping:\n%s", n, out)
+	}
+	t.Log("\n" + out)
+}
+
+// TestPingJudge: the median held to the published range, the mean to
+// the published mean within TargetP50, each miss with its reason.
+func TestPingJudge(t *testing.T) {
+	for _, c := range []struct {
+		r  PingResult
+		ok bool
+	}{
+		{PingResult{Ping: Pings[0], P50Ms: 6.5}, true},
+		{PingResult{Ping: Pings[0], P50Ms: 5.0}, false},
+		{PingResult{Ping: Pings[0], P50Ms: 10.5}, false},
+		{PingResult{Ping: Pings[1], P50Ms: 40, MeanMs: 58}, true},
+		{PingResult{Ping: Pings[1], P50Ms: 7, MeanMs: 40}, false},
+		{PingResult{Ping: Pings[1], P50Ms: 90, MeanMs: 90}, false},
+	} {
+		c.r.judge()
+		if c.r.OK != c.ok || (!c.r.OK && c.r.Why == "") {
+			t.Errorf("median %.1f, mean %.1f against %s: OK %v (%s), want %v", c.r.P50Ms, c.r.MeanMs, c.r.Says, c.r.OK, c.r.Why, c.ok)
 		}
 	}
 }

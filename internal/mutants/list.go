@@ -316,6 +316,11 @@ var Mutants = []Mutant{
 	{Name: "host/arrival-before-window-reopened", File: "firmware/host/server.go",
 		From: "int(c.wndUsed) >= window && r > c.rxAt {", To: "false && r > c.rxAt {",
 		Pkgs: []string{"./foreign"}, Run: "TestRelaySameLinkAsEmulatedBoard"},
+	// validate's power-save ping run without power save: its mean is the
+	// link's round trip (8 ms), not the published 64 ms's doze.
+	{Name: "fidelity/ping-power-save-dropped", File: "fidelity/ping.go",
+		From: "link.Tails.PowerSave, link.Tails.DTIM = pg.PowerSave, pg.DTIM", To: "link.Tails.DTIM = pg.DTIM",
+		Pkgs: []string{"./fidelity"}, Run: "TestValidatePings"},
 	// A dozing station's frame worked on from its arrival at the AP, not
 	// from the DTIM beacon that brings it: a doze shorter than the echo's
 	// own time hid in it (a random DTIM 1 board read as no power save).
