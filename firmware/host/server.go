@@ -124,10 +124,14 @@ type conn struct {
 	// slice's 24; the fields are ordered so the struct packs, as 10,000
 	// slots hold one each).
 	wnd                           *[segsPerConn]seg // n in end, reopen time in release
-	segHead, segN, wndHead, wndN  int32
+	segHead, segN, wndHead, wndN  int16             // indexes into segsPerConn: int16 leaves room for heard and held
 	wndUsed                       int32
 	readable, writable, lingering bool // lingering: the board is done, draining input until the client's FIN
 	hup                           bool // the peer's FIN or an error was reported: read to the end
+	// Power save (radioHold): the radio had the input to read when it
+	// came (heard), or it waits at the AP for the DTIM beacon at rxAt
+	// (held).
+	heard, held bool
 }
 
 // An ackLog is what the client of a connection has had, for the board's
@@ -496,10 +500,7 @@ func (s *Server) loop() {
 					continue
 				}
 				if e.Events&(unix.EPOLLIN|unix.EPOLLRDHUP|unix.EPOLLHUP|unix.EPOLLERR) != 0 {
-					if !c.readable {
-						c.rxAt = now // input arrived: the board's work on it starts from here
-					}
-					c.readable = true
+					s.arrived(c, now)
 					c.hup = c.hup || e.Events&(unix.EPOLLRDHUP|unix.EPOLLHUP|unix.EPOLLERR) != 0
 				}
 				if e.Events&(unix.EPOLLOUT|unix.EPOLLHUP|unix.EPOLLERR) != 0 {
@@ -868,12 +869,7 @@ func (s *Server) service(i int, now int64) {
 		if c.readable && !sl.Done() {
 			if !s.cpu.idle(now) {
 				s.waitCPU(i) // the board takes no input while its core is busy
-			} else if at := s.inputHold(now); at > 0 {
-				// A dozing station gets the frame at its next DTIM
-				// beacon (the AP holds it till then): the board's work on
-				// it starts from there, not from its arrival at the AP,
-				// or a doze shorter than the echo's own time hid in it.
-				c.rxAt = max(c.rxAt, at)
+			} else if at := s.radioHold(c, now); at > 0 {
 				soon(at)
 			} else if buf := sl.RxSpace(); buf != nil {
 				if s.window > 0 {
@@ -1022,9 +1018,45 @@ func (s *Server) afterCallAt(now, arrived int64, rx int) {
 	s.board.CPUBusy = s.cpu.total
 }
 
-// inputHold is when the radio lets input in (power save: the next
-// beacon), or 0 if it does now.
-func (s *Server) inputHold(now int64) int64 { return s.tails.hold(now) }
+// arrived notes input on c's socket at now (edge-triggered: each
+// arrival). An awake radio hears the frame, busy core or not, and stays
+// awake after it; a dozing one leaves it at the AP (radioHold).
+func (s *Server) arrived(c *conn, now int64) {
+	awake := s.tails.heard(now)
+	if !c.readable {
+		c.rxAt = now // input arrived: the board's work on it starts from here
+		c.heard, c.held = awake, false
+	} else if !awake {
+		c.heard = false
+	}
+	c.readable = true
+}
+
+// radioHold is when c's input reaches the board through the radio
+// (power save), or 0 if it has: input an awake radio heard has; input
+// that came while it dozed waits at the AP for the next DTIM beacon, and
+// the board's work on it starts from there, not from its arrival at the
+// AP (or a doze shorter than the echo's own time hid in it). Every frame
+// the AP held comes with that beacon: one the core reads later, after the
+// station has dozed again, does not wait for another.
+func (s *Server) radioHold(c *conn, now int64) int64 {
+	switch {
+	case c.heard:
+		return 0
+	case c.held && c.rxAt > now:
+		return c.rxAt
+	case c.held:
+		c.heard, c.held = true, false
+		return 0
+	}
+	at := s.tails.hold(now)
+	if at > 0 {
+		c.rxAt, c.held = max(c.rxAt, at), true
+		return c.rxAt
+	}
+	c.heard = true
+	return 0
+}
 
 // noteTx records bytes the slot appended since the last look, charges the
 // CPU for sending them and schedules their release: when the CPU has
@@ -1116,7 +1148,7 @@ func (c *conn) rxWindow(now int64, window int) (free int, at int64) {
 			c.rxAt = r
 		}
 		c.wndUsed -= int32(c.wnd[c.wndHead].end)
-		c.wndHead = (c.wndHead + 1) % int32(len(c.wnd))
+		c.wndHead = (c.wndHead + 1) % int16(len(c.wnd))
 		c.wndN--
 	}
 	free = window - int(c.wndUsed)
@@ -1152,11 +1184,11 @@ func (c *conn) consumed(n int, reopen int64) {
 // to the next release time if some are held back.
 func (c *conn) releasable(now int64, want int, wait int64) (int, int64) {
 	for c.segN > 0 && c.segs[c.segHead].end <= c.sent {
-		c.segHead = (c.segHead + 1) % int32(len(c.segs))
+		c.segHead = (c.segHead + 1) % int16(len(c.segs))
 		c.segN--
 	}
 	var limit uint64 = c.sent
-	for k := int32(0); k < c.segN; k++ {
+	for k := int16(0); k < c.segN; k++ {
 		sg := c.segs[int(c.segHead+k)%len(c.segs)]
 		if sg.release > now {
 			if wait == 0 || sg.release < wait {

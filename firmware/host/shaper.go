@@ -200,5 +200,6 @@ func (c *ShapedConn) Wrote(now int64, grant, n int, more bool) {
 }
 
 // inputHold is when the radio lets input in (power save: the next beacon),
-// or 0 if it does now; as Server.inputHold.
+// or 0 if it does now (a relay reads as the input comes: Server.radioHold
+// holds per connection, as its core may read later).
 func (s *Shaper) inputHold(now int64) int64 { return s.tails.hold(now) }

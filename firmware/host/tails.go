@@ -148,6 +148,25 @@ func (g *tailGen) traffic(now int64) {
 	}
 }
 
+// heard notes a frame that reached the radio at now and reports whether
+// the station had it: an awake one receives it, whether or not its core
+// is free to read it, and stays awake after it; a dozing one does not
+// (the AP keeps it for the next DTIM beacon: hold). Under a steady stream
+// of input the station never dozes, though its output can come in bursts
+// further apart than it stays awake after traffic.
+func (g *tailGen) heard(now int64) bool {
+	if g == nil || !g.t.PowerSave {
+		return true
+	}
+	if now > g.awakeUntil {
+		return false
+	}
+	if a := now + g.t.PSAwake; a > g.awakeUntil {
+		g.awakeUntil = a
+	}
+	return true
+}
+
 // hold is when the radio lets input in at now (power save: the next
 // beacon, until which every connection's input waits), or 0 if it does now.
 func (g *tailGen) hold(now int64) int64 {
