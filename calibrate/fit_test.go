@@ -201,8 +201,11 @@ func TestAirStep(t *testing.T) {
 // 3.0 and 0.5: a fit that moves the access alone reads each large
 // echo's extra round trips (one per piece) as access (its 1400-2900 B
 // echoes called for ~6 ms and left the 1000 B one out, as a CI run's
-// did); along the line it must find the board's within max(25%, 3
-// standard errors).
+// did); along the line it must find the board's within 25%, with a
+// standard error within 10% of it (the sizes on one line: 2.90 ms ±0.07
+// here, where a fit off the line read 3.56 ms ±1.15 and 6.11 ms ±1.21,
+// its misfit widening the error: held to three standard errors alone,
+// that passed).
 func TestAirFitTradesRoundTrip(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs the twin's echo ladder twice (~40 s)")
@@ -216,8 +219,8 @@ func TestAirFitTradesRoundTrip(t *testing.T) {
 	air := f.airFit(ctx, p, tp)
 	t.Logf("airtime: %s", air.why)
 	want := float64(p.Link.Airtime)
-	if !air.ok || math.Abs(air.a-want) > max(0.25, 3*air.err/want)*want {
-		t.Errorf("airtime %.3f ms ±%.3f (resolved %v), the board's %.3f ms", air.a/1e6, air.err/1e6, air.ok, want/1e6)
+	if !air.ok || math.Abs(air.a-want) > 0.25*want || air.err > 0.1*want {
+		t.Errorf("airtime %.3f ms ±%.3f (resolved %v), the board's %.3f ms: want within 25%%, ±10%%", air.a/1e6, air.err/1e6, air.ok, want/1e6)
 	}
 }
 
