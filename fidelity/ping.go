@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"slices"
 	"text/tabwriter"
 	"time"
 
@@ -41,15 +42,10 @@ type PingResult struct {
 // the DTIM beacon), which is what a ping measures. Only the pings of
 // o.Models (all when empty) are run.
 func ValidatePings(ctx context.Context, o Options) ([]PingResult, error) {
-	if o.Duration == 0 {
-		o.Duration = DefaultDuration
-	}
-	if o.Seed == 0 {
-		o.Seed = 1
-	}
+	o.fill()
 	var out []PingResult
 	for i, pg := range Pings {
-		if len(o.Models) > 0 && !contains(o.Models, pg.Model) {
+		if len(o.Models) > 0 && !slices.Contains(o.Models, pg.Model) {
 			continue
 		}
 		p, err := catalog.Get(pg.Model)
@@ -77,15 +73,6 @@ func ValidatePings(ctx context.Context, o Options) ([]PingResult, error) {
 		out = append(out, r)
 	}
 	return out, nil
-}
-
-func contains(xs []string, x string) bool {
-	for _, v := range xs {
-		if v == x {
-			return true
-		}
-	}
-	return false
 }
 
 func ping(ctx context.Context, p catalog.Preset, link host.Link, d time.Duration) (PingResult, error) {

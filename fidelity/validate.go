@@ -36,6 +36,16 @@ type Options struct {
 	Progress io.Writer
 }
 
+// fill puts in the defaults of the fields left zero.
+func (o *Options) fill() {
+	if o.Duration == 0 {
+		o.Duration = DefaultDuration
+	}
+	if o.Seed == 0 {
+		o.Seed = 1
+	}
+}
+
 // DefaultDuration is the measurement time per point.
 const DefaultDuration = 8 * time.Second
 
@@ -75,14 +85,9 @@ func (r Result) OK() bool {
 // configuration, link, tails and CPU; a closed-loop echo of Size-byte text
 // messages on persistent WebSockets, one in flight per client.
 func Validate(ctx context.Context, o Options) ([]Result, error) {
-	if o.Duration == 0 {
-		o.Duration = DefaultDuration
-	}
+	o.fill()
 	if o.Duration < 500*time.Millisecond {
 		return nil, fmt.Errorf("validate: duration %v is too short to measure (at least 500ms)", o.Duration)
-	}
-	if o.Seed == 0 {
-		o.Seed = 1
 	}
 	models := o.Models
 	if len(models) == 0 {
