@@ -402,8 +402,9 @@ func TestCrashInRunRecord(t *testing.T) {
 	// crosses esp32-idf's link at its window per emulated round (~0.8
 	// MB/s), so the crash comes a few seconds in: the run lasts well
 	// beyond that (at 4 s with a 2 MiB budget it ended first in about
-	// one run in four).
-	r := load(t, b, loadgen.Spec{Scenario: loadgen.HTTP, Method: "PUT", Size: 4 << 20, Conns: 1, Duration: 8 * time.Second,
+	// one run in four; at 8 s the crash came at 9.4 s, after the run had
+	// ended, on 2026-12-02 here).
+	r := load(t, b, loadgen.Spec{Scenario: loadgen.HTTP, Method: "PUT", Size: 4 << 20, Conns: 1, Duration: 16 * time.Second,
 		HeapEvery: 50 * time.Millisecond})
 	if len(b.Crashes()) == 0 {
 		t.Fatalf("no crash; run errors %v", r.Errors)
