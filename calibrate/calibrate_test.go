@@ -20,6 +20,7 @@ import (
 	"github.com/wslab/wslab/firmware"
 	"github.com/wslab/wslab/firmware/catalog"
 	"github.com/wslab/wslab/firmware/host"
+	"github.com/wslab/wslab/results"
 )
 
 // hidden is an emulated board whose figures the calibrator is not told:
@@ -470,6 +471,52 @@ func TestCompareJudges(t *testing.T) {
 	pt.Echo = []Point{{Size: 32, Clients: 1, N: 100, P50: 24.5, P50Err: 0.08}}
 	if rows := Compare(&pm, &pt, 0); math.Abs(rows[1].Noise-0.1) > 1e-9 || MissesInNoise(rows) != 1 || Misses(rows) != 0 {
 		t.Errorf("p50 24.5 against 20, errors 6%% and 8%%: noise %.4f (want 0.1), %d misses, %d in noise; want 0, 1", rows[1].Noise, Misses(rows), MissesInNoise(rows))
+	}
+	// A throughput's noise is each side's RateErr combined: a download
+	// 25% over the board's with 6% and 8% is within 15% + 2x 10%; an
+	// upload's is not estimated: 25% under it is a miss.
+	dm, dt := *m, *m
+	dm.Down = []Point{{Size: 8192, Clients: 1, MBps: 0.2, RateErr: 0.06}}
+	dt.Down = []Point{{Size: 8192, Clients: 1, MBps: 0.25, RateErr: 0.08}}
+	dm.Up = []Point{{Size: 8192, Clients: 1, MBps: 0.2}}
+	dt.Up = []Point{{Size: 8192, Clients: 1, MBps: 0.15}}
+	rows = Compare(&dm, &dt, 0)
+	var down, up Row
+	for _, r := range rows {
+		switch r.Probe {
+		case "download":
+			down = r
+		case "upload":
+			up = r
+		}
+	}
+	if math.Abs(down.Noise-0.1) > 1e-9 || !down.InNoise() || up.Noise != 0 || !up.Missed() || Misses(rows) != 1 || MissesInNoise(rows) != 1 {
+		t.Errorf("download 0.25 against 0.2 (errors 6%%, 8%%): noise %.4f, in noise %v; upload 0.15 against 0.2 (twin's error unknown): noise %.4f, missed %v; %d misses, %d in noise (want 0.1, true, 0, true, 1, 1)",
+			down.Noise, down.InNoise(), up.Noise, up.Missed(), Misses(rows), MissesInNoise(rows))
+	}
+}
+
+// TestRateErr: a download's standard error from its arrivals' gaps: their
+// CV over sqrt(n), none under five gaps.
+func TestRateErr(t *testing.T) {
+	if e := gapErr(10, 27, 100); math.Abs(e-0.27) > 1e-12 {
+		t.Errorf("CV 2.7 over 100 gaps: %.4f, want 0.27", e)
+	}
+	if e := gapErr(10, 27, 4); e != 0 {
+		t.Errorf("four gaps: %.4f, want 0 (not estimated)", e)
+	}
+	// A download's point reads it from the run's arrival gaps, not from
+	// another of its histograms.
+	r := &results.Run{Histograms: map[string]*results.Histogram{}}
+	gaps, lat := results.NewHistogram(), results.NewHistogram()
+	for i := range 50 {
+		_ = gaps.RecordValue(int64(10_000 + 90_000*(i%10/9))) // a 100 ms stall in ten
+		_ = lat.RecordValue(5_000)
+	}
+	r.Histograms[results.HistArrivalGap], r.Histograms[results.HistLatency] = gaps, lat
+	want := gaps.StdDev() / gaps.Mean() / math.Sqrt(50)
+	if p := point(r, 1, 8192); math.Abs(p.RateErr-want) > 1e-9 || want < 0.1 {
+		t.Errorf("point's rate error %.4f, want %.4f", p.RateErr, want)
 	}
 }
 

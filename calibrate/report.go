@@ -27,7 +27,8 @@ type Row struct {
 	// Noise is the relative standard error of the ratio twin/measured:
 	// both sides' own sampling errors combined, each from its samples (a
 	// closed loop's rate: the latency's CV over sqrt(n); a p50: the spread
-	// of the quantiles one rank's standard error either side); 0 where not
+	// of the quantiles one rank's standard error either side; a
+	// download: its arrivals' gaps' CV over sqrt(n)); 0 where not
 	// estimated. A difference within the tolerance plus twice of it is not
 	// told apart from the draw of two short probes: a longer probe tells.
 	Noise float64 `json:"noise,omitempty"`
@@ -107,6 +108,7 @@ func Compare(m, t *Measurements, tol float64) []Row {
 			pt += fmt.Sprintf(" on %d connections", a.Clients)
 		}
 		add("download", pt, "MB/s", a.MBps, b.MBps, true, 1)
+		rows[len(rows)-1].Noise = both(a.RateErr, b.RateErr)
 	}
 	for _, a := range m.Up {
 		b := find(t.Up, a.Size, a.Clients)
@@ -114,7 +116,7 @@ func Compare(m, t *Measurements, tol float64) []Row {
 		if a.Clients > 1 {
 			pt += fmt.Sprintf(" on %d connections", a.Clients)
 		}
-		add("upload", pt, "MB/s", a.MBps, b.MBps, true, 1)
+		add("upload", pt, "MB/s", a.MBps, b.MBps, true, 1) // its noise is not estimated (see Point.RateErr)
 	}
 	exact("ladder", "message cap", float64(m.Cap), float64(t.Cap), "")
 	exact("ladder", "close code", float64(m.CloseCode), float64(t.CloseCode), "")

@@ -61,6 +61,7 @@ type conn struct {
 	stampBuf [48]byte
 	stampN   int
 	bseq     int64 // broadcast: the next sequence number expected
+	lastIn   int64 // stream: when the last message arrived on this connection (0: none yet)
 
 	redial      bool // reopen once closed (soak reconnections)
 	reconnect   bool // close once nothing is in flight
@@ -156,6 +157,7 @@ func (c *conn) connected(now int64) {
 	e := c.w.e
 	c.st = csHandshake
 	c.writable = true
+	c.lastIn = 0
 	c.key = core.NewClientKey(c.w.mask)
 	c.te = len(core.AppendClientRequest(c.tx[:0], e.hostB, e.pathB, c.key[:], nil))
 	c.setDeadline(now + int64(c.w.s.DialTimeout))
@@ -546,6 +548,10 @@ func (c *conn) onMessage(now int64) {
 	n := int64(c.inLen)
 	switch w.sc.rule {
 	case ruleStream:
+		if c.lastIn > 0 {
+			w.lane.record(hGap, now-c.lastIn)
+		}
+		c.lastIn = now
 		w.countRecv(n)
 		return
 	case ruleSink, ruleHold:

@@ -132,6 +132,7 @@ func newEngine(s *Spec, t *target, clk clock, own, nw int) *engine {
 		e.used[hLatency], e.used[hService] = true, true
 	}
 	e.used[hLateness] = e.paced
+	e.used[hGap] = ru == ruleStream
 	// Intervals for the whole run, allocated now (see the package doc).
 	e.plan = s.Duration + s.Hold + s.DrainTimeout + 2*time.Second
 	if s.ConnRate > 0 {

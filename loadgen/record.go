@@ -37,11 +37,12 @@ const (
 	hTCP     // wss: the TCP connect
 	hTLS     // wss: the TLS handshake
 	hUpgrade // wss: the WebSocket upgrade (request to 101)
+	hGap     // stream: the gap between two messages' arrivals on a connection
 	nHist
 )
 
 var histNames = [nHist]string{results.HistLatency, results.HistService, HistLateness, results.HistHandshake,
-	HistConnectTCP, HistConnectTLS, HistConnectUpgrade}
+	HistConnectTCP, HistConnectTLS, HistConnectUpgrade, results.HistArrivalGap}
 
 // lane is what one recorder (a worker, or a group of HTTP goroutines)
 // gathered in one interval. Its owner records into it without a lock and

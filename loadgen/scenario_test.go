@@ -4,7 +4,9 @@ package loadgen
 
 import (
 	"context"
+	"maps"
 	"math"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -128,6 +130,30 @@ func TestStreamExact(t *testing.T) {
 	}
 	if r.Rates.MsgsPerSec <= 0 || r.Scenario.Path != "/ws/source" {
 		t.Errorf("rates %+v path %q", r.Rates, r.Scenario.Path)
+	}
+}
+
+// A stream records the gaps between each connection's arrivals: one fewer
+// than its messages per connection, at the pace the board sent them (a
+// gap timed from the connection's start, or one counted for the first
+// message, is off by far).
+func TestStreamGaps(t *testing.T) {
+	srv := board(t, firmware.Config{})
+	const conns, count, perConn = 2, 40, 100.0 // messages per second per connection
+	r := run(t, Spec{Target: srv.WSURL("/ws"), Scenario: Stream, Conns: conns, Size: 200, Count: count, Rate: conns * perConn})
+	logRun(t, r)
+	h := r.Histograms[results.HistArrivalGap]
+	if h == nil {
+		t.Fatalf("no %s histogram: %v", results.HistArrivalGap, slices.Collect(maps.Keys(r.Histograms)))
+	}
+	want := 1e6 / perConn // µs
+	if h.Count() != conns*(count-1) || math.Abs(h.Mean()-want) > 0.25*want {
+		t.Errorf("gaps: %d, mean %.0f µs; want %d, %.0f µs (±25%%)", h.Count(), h.Mean(), conns*(count-1), want)
+	}
+	// An echo records none.
+	r = run(t, Spec{Target: srv.WSURL("/ws"), Scenario: Echo, Conns: 1, Size: 32, Count: 10})
+	if _, ok := r.Histograms[results.HistArrivalGap]; ok {
+		t.Errorf("an echo run recorded %s", results.HistArrivalGap)
 	}
 }
 

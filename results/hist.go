@@ -30,6 +30,12 @@ const (
 	HistService = "service"
 	// HistHandshake is the time to open a connection (TCP + upgrade).
 	HistHandshake = "handshake"
+	// HistArrivalGap is the time between two messages the board sent on
+	// one connection, as they arrived (a download): its spread says how
+	// steady the board's delivery was, so how far a short run's rate can
+	// be off its long-run one (a rate's relative standard error is about
+	// the gaps' CV over the square root of their count).
+	HistArrivalGap = "arrival_gap"
 )
 
 // Histogram is an HDR histogram of microsecond values. It embeds the

@@ -347,4 +347,9 @@ var Mutants = []Mutant{
 	{Name: "host/power-save-heard-ignored", File: "firmware/host/server.go",
 		From: "awake := s.tails.heard(now)", To: "awake := !s.tails.heard(now) && false",
 		Pkgs: []string{"./firmware/host"}, Run: "TestRadioHoldsOncePerBeacon"},
+	// A download's arrival gaps timed from the connection's dial, not
+	// from the previous message (the rate's standard error reads far off).
+	{Name: "loadgen/arrival-gap-from-dial", File: "loadgen/conn.go",
+		From: "w.lane.record(hGap, now-c.lastIn)", To: "w.lane.record(hGap, now-c.dialAt)",
+		Pkgs: []string{"./loadgen"}, Run: "TestStreamGaps"},
 }
