@@ -520,6 +520,57 @@ func TestRateErr(t *testing.T) {
 	}
 }
 
+// TestDownMore: a download is measured longer only where its standard
+// error is over downErr: as long as brings it there, at most downMax
+// times the probe in all, at least half of it more.
+func TestDownMore(t *testing.T) {
+	const d = 2 * time.Second
+	for _, c := range []struct {
+		e    float64
+		want time.Duration
+	}{
+		{0, 0}, {0.03, 0}, {downErr, 0},
+		{0.06, d / 2},                   // 1.44 x d in all: half of d more at least
+		{0.08, 3120 * time.Millisecond}, // 2.56 x d
+		{0.20, 2 * d},                   // 16 x d wanted: 3 x d in all
+	} {
+		if got := downMore(d, c.e); math.Abs(float64(got-c.want)) > float64(time.Millisecond) {
+			t.Errorf("error %.2f: %s more, want %s", c.e, got, c.want)
+		}
+	}
+}
+
+// TestMergeDown: a download measured twice is the bytes over both windows
+// (a 2 s run at 0.1 MB/s and a 6 s one at 0.06: 0.07 MB/s, not the runs'
+// mean 0.08, nor the second's), with the gaps of both behind its error.
+func TestMergeDown(t *testing.T) {
+	run := func(bytes int64, secs float64, gaps ...int64) *results.Run {
+		h := results.NewHistogram()
+		for _, g := range gaps {
+			_ = h.RecordValue(g)
+		}
+		return &results.Run{Counts: results.Counts{BytesReceived: bytes, MsgsReceived: bytes / 10_000},
+			Rates:      results.Rates{DownBytesPerSec: float64(bytes) / secs},
+			Histograms: map[string]*results.Histogram{results.HistArrivalGap: h}}
+	}
+	g1 := []int64{50_000, 150_000, 100_000, 100_000, 100_000, 100_000}
+	g2 := []int64{170_000, 170_000, 170_000, 170_000, 170_000, 160_000, 160_000, 160_000}
+	r1, r2 := run(200_000, 2, g1...), run(360_000, 6, g2...)
+	p := point(r1, 1, 10_000)
+	q := mergeDown(p, r1, r2)
+	all := results.NewHistogram()
+	for _, g := range append(slices.Clone(g1), g2...) {
+		_ = all.RecordValue(g)
+	}
+	want := all.StdDev() / all.Mean() / math.Sqrt(float64(len(g1)+len(g2)))
+	if math.Abs(q.MBps-0.07) > 1e-9 || q.N != 56 || math.Abs(q.Msgs-7) > 1e-9 || math.Abs(q.RateErr-want) > 1e-9 || q.Size != 10_000 {
+		t.Errorf("merged: %.4f MB/s, n %d, %.2f msgs/s, error %.4f, size %d; want 0.0700, 56, 7.00, %.4f, 10000", q.MBps, q.N, q.Msgs, q.RateErr, q.Size, want)
+	}
+	if x := mergeDown(p, r1, &results.Run{}); x.MBps != p.MBps || x.N != p.N || x.RateErr != p.RateErr {
+		t.Errorf("a second run that measured nothing changed the point: %+v", x)
+	}
+}
+
 // TestBpsStep: the rounds raise the bandwidth only while the twin's link
 // probe is bound by its link; they lower it freely, never under the floor.
 func TestBpsStep(t *testing.T) {

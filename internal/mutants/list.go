@@ -352,4 +352,10 @@ var Mutants = []Mutant{
 	{Name: "loadgen/arrival-gap-from-dial", File: "loadgen/conn.go",
 		From: "w.lane.record(hGap, now-c.lastIn)", To: "w.lane.record(hGap, now-c.dialAt)",
 		Pkgs: []string{"./loadgen"}, Run: "TestStreamGaps"},
+	// A download measured twice taken as the mean of its two rates, not
+	// its bytes over both windows (the longer run counts for no more).
+	{Name: "calibrate/download-merge-mean", File: "calibrate/probe.go",
+		From: "q.MBps = float64(r.Counts.BytesReceived+r2.Counts.BytesReceived) / s / 1e6",
+		To:   "q.MBps = (p.MBps + float64(r2.Counts.BytesReceived)/secs(r2)/1e6) / 2",
+		Pkgs: []string{"./calibrate"}, Run: "TestMergeDown"},
 }
