@@ -505,10 +505,10 @@ func mergeDown(p Point, r, r2 *results.Run) Point {
 		}
 		return float64(x.Counts.BytesReceived) / x.Rates.DownBytesPerSec
 	}
-	s := secs(r) + secs(r2)
-	if secs(r2) <= 0 || s <= 0 {
+	if secs(r2) <= 0 {
 		return p
 	}
+	s := secs(r) + secs(r2)
 	q := p
 	q.MBps = float64(r.Counts.BytesReceived+r2.Counts.BytesReceived) / s / 1e6
 	q.Msgs = float64(r.Counts.MsgsReceived+r2.Counts.MsgsReceived) / s
@@ -519,7 +519,7 @@ func mergeDown(p Point, r, r2 *results.Run) Point {
 			return q
 		}
 	}
-	q.RateErr = gapErr(h.Mean(), h.StdDev(), h.Count())
+	q.RateErr = arrivalErr(h)
 	return q
 }
 
@@ -575,10 +575,16 @@ func point(r *results.Run, clients, size int) Point {
 	} else {
 		p.N = r.Counts.MsgsReceived + r.Counts.MsgsSent
 	}
-	if h := r.Histograms[results.HistArrivalGap]; h != nil {
-		p.RateErr = gapErr(h.Mean(), h.StdDev(), h.Count())
-	}
+	p.RateErr = arrivalErr(r.Histograms[results.HistArrivalGap])
 	return p
+}
+
+// arrivalErr is gapErr of a download's arrival gaps (0 without them).
+func arrivalErr(h *results.Histogram) float64 {
+	if h == nil || h.Histogram == nil {
+		return 0
+	}
+	return gapErr(h.Mean(), h.StdDev(), h.Count())
 }
 
 // gapErr is a rate's relative standard error from the gaps between its
