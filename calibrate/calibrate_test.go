@@ -326,17 +326,14 @@ func TestCalibrateHiddenBoards(t *testing.T) {
 				}
 				d := math.Abs(r.Ratio() - 1)
 				worst = max(worst, d)
+				if r.Again > 0 {
+					t.Logf("the twin's %s %s measured again over %.3g s: %.2f (first %.2f)", r.Probe, r.Point, r.Again, r.Ratio(), r.First[1]/r.First[0])
+				}
 				if r.Missed() {
-					// Reported, an error only under WSLAB_CALIBRATE_STRICT:
-					// a CI rehearsal's esp8266 twin missed its 1400 B echo
-					// p50 (0.79) and its 8192 B download (1.17) beyond
-					// the noise, which the fit does not yet hold on every
-					// run (see the figures' own checks above).
-					miss := t.Logf
-					if os.Getenv("WSLAB_CALIBRATE_STRICT") != "" {
-						miss = t.Errorf
-					}
-					miss("the twin's %s %s: %.4g against the board's %.4g: beyond %.0f%% and twice the two probes' noise (±%.1f%%)", r.Probe, r.Point, r.Twin, r.Measured, r.Tol*100, r.Noise*100)
+					// Missed even when measured again, longer, on both
+					// sides (Result.again): the twin is off the board
+					// there, not the draw of two short probes.
+					t.Errorf("the twin's %s %s: %.4g against the board's %.4g: beyond %.0f%% and twice the two probes' noise (±%.1f%%)", r.Probe, r.Point, r.Twin, r.Measured, r.Tol*100, r.Noise*100)
 				}
 				if fitted[r.Probe+"/"+r.Point] {
 					worstFit = max(worstFit, d)
@@ -631,5 +628,72 @@ func TestFitTailsRecovers(t *testing.T) {
 		if !ok || math.Abs(tl.TailP-0.06)/0.06 > 0.1 || math.Abs(float64(tl.TailMin)/1e6-25)/25 > 0.1 {
 			t.Errorf("body %+.0f ms: fitted a tail of %.3f from %.1f ms, drawn 0.06 from 25 ms", off, tl.TailP, float64(tl.TailMin)/1e6)
 		}
+	}
+}
+
+// TestAgainTellsDrawFromMiss: a point the twin missed is measured again,
+// longer, on both sides, and judged on that. Against a real emulated
+// picow-tinygo: rows whose first figures were a bad draw on both sides
+// (the board's read 1.3x, the twin's 0.7x) are no miss once measured
+// again on a faithful twin (a board-only or twin-only re-measure leaves
+// them 0.7 or 0.77 off); a twin at half the board's bandwidth stays off,
+// its download about half the board's (swapped sides read 2); a row
+// that matched is not measured again; the first figures are kept.
+func TestAgainTellsDrawFromMiss(t *testing.T) {
+	if testing.Short() {
+		t.Skip("measures an emulated board and two twins for ~30 s")
+	}
+	p, _ := catalog.Get("picow-tinygo")
+	slow := p
+	slow.Link.Bps /= 2
+	log := new(strings.Builder)
+	t.Cleanup(func() { t.Log("log:\n" + log.String()) })
+	opts := func(q catalog.Preset) Options {
+		srv, err := StartTwin(q, "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { srv.Close() })
+		o := Options{Target: srv.WSURL("/ws"), Scale: 0.25, Log: log}
+		if err := o.defaults(); err != nil {
+			t.Fatal(err)
+		}
+		return o
+	}
+	board, twin, twinSlow := opts(p), opts(p), opts(slow)
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	const size = 2048
+	d0, err := board.down(ctx, size, time.Second)
+	if err != nil || d0.MBps <= 0 {
+		t.Fatalf("the board's download: %v (%.3f MB/s)", err, d0.MBps)
+	}
+	u0, err := board.up(ctx, size, time.Second)
+	if err != nil || u0.MBps <= 0 {
+		t.Fatalf("the board's upload: %v (%.3f MB/s)", err, u0.MBps)
+	}
+	row := func(kind string, v float64, board, twin float64) Row {
+		return Row{Probe: kind, Point: fmt.Sprintf("%d B", size), Unit: "MB/s", Measured: board * v, Twin: twin * v, Tol: Tolerance, Judged: true,
+			key: probeKey{kind: kind, size: size, clients: 1, dur: 1}}
+	}
+	draw := &Result{Rows: []Row{row("down", d0.MBps, 1.3, 0.7), row("up", u0.MBps, 1.3, 0.7), row("down", d0.MBps, 1, 1.05)}}
+	draw.again(ctx, board, twin)
+	for i, r := range draw.Rows[:2] {
+		switch {
+		case r.Again <= 0 || r.First[0] != 1.3*[]float64{d0.MBps, u0.MBps}[i] || math.Abs(r.First[1]/r.First[0]-0.7/1.3) > 1e-9:
+			t.Errorf("%s: missed at 0.54 and not measured again (again %.3g s, first %v)", r.Probe, r.Again, r.First)
+		case r.Missed():
+			t.Errorf("%s: a faithful twin measured again: %.3f against the board's %.3f MB/s (%.2f): still a miss", r.Probe, r.Twin, r.Measured, r.Ratio())
+		default:
+			t.Logf("%s: measured again over %.3g s: %.3f against %.3f MB/s (%.2f)", r.Probe, r.Again, r.Twin, r.Measured, r.Ratio())
+		}
+	}
+	if r := draw.Rows[2]; r.Again != 0 || r.Ratio() != 1.05 {
+		t.Errorf("a row that matched was measured again (%.3g s): %.2f", r.Again, r.Ratio())
+	}
+	off := &Result{Rows: []Row{row("down", d0.MBps, 1, 0.5)}}
+	off.again(ctx, board, twinSlow)
+	if r := off.Rows[0]; r.Again <= 0 || !r.Missed() || r.Ratio() < 0.35 || r.Ratio() > 0.7 {
+		t.Errorf("a twin at half the board's bandwidth, measured again (%.3g s): %.3f against %.3f MB/s (%.2f, missed %v): want about 0.5, a miss", r.Again, r.Twin, r.Measured, r.Ratio(), r.Missed())
 	}
 }

@@ -459,6 +459,7 @@ func (o *Options) downN(ctx context.Context, conns, size int, d time.Duration) (
 		return Point{}, err
 	}
 	p := point(r, conns, size)
+	p.Dur = d.Seconds()
 	if more := downMore(d, p.RateErr); more > 0 {
 		// Delivered unsteadily (a slow CPU's and link's stalls: esp8266's
 		// 8192 B download reads ±8-10% over 2.5 s): measured longer, so
@@ -466,6 +467,7 @@ func (o *Options) downN(ctx context.Context, conns, size int, d time.Duration) (
 		r2, err := o.run(ctx, loadgen.Spec{Scenario: loadgen.Stream, Conns: conns, Size: size, Duration: more})
 		if err == nil {
 			q := mergeDown(p, r, r2)
+			q.Dur += more.Seconds()
 			o.logf("download %5d B%s: %.3f MB/s (±%.1f%%) over %s; %s more: %.3f MB/s (±%.1f%%)", size, on, p.MBps, p.RateErr*100, d, more.Round(10*time.Millisecond), q.MBps, q.RateErr*100)
 			return q, nil
 		}
@@ -831,7 +833,7 @@ func (o *Options) upPair(ctx context.Context, size int, d time.Duration) (Point,
 		o.logf("upload %d B on two connections: %v", size, err)
 		return Point{}, err
 	}
-	p := Point{Size: size, Clients: 2, N: ps[0].N + ps[1].N, Msgs: ps[0].Msgs + ps[1].Msgs, MBps: ps[0].MBps + ps[1].MBps}
+	p := Point{Size: size, Clients: 2, N: ps[0].N + ps[1].N, Msgs: ps[0].Msgs + ps[1].Msgs, MBps: ps[0].MBps + ps[1].MBps, Dur: d.Seconds()}
 	o.logf("upload   %5d B on two connections: %.3f MB/s (n %d)", size, p.MBps, p.N)
 	return p, nil
 }
@@ -882,7 +884,7 @@ func (o *Options) upload(ctx context.Context, size int, d time.Duration) (Point,
 		}
 	}
 	el := time.Since(t0).Seconds()
-	return Point{Size: size, Clients: 1, N: n, Msgs: float64(n) / el, MBps: float64(n) * float64(size) / el / 1e6}, nil
+	return Point{Size: size, Clients: 1, N: n, Msgs: float64(n) / el, MBps: float64(n) * float64(size) / el / 1e6, Dur: d.Seconds()}, nil
 }
 
 // idle opens one WebSocket, sends nothing and waits up to IdleWait for a

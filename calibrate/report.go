@@ -32,6 +32,22 @@ type Row struct {
 	// estimated. A difference within the tolerance plus twice of it is not
 	// told apart from the draw of two short probes: a longer probe tells.
 	Noise float64 `json:"noise,omitempty"`
+	// Again is how long (s) a point the twin missed was measured once
+	// more on both sides, againFactor times its first probe (0: it was
+	// not): Measured, Twin and Noise are then the longer probes', First
+	// the first ones' (measured, twin). A miss that was the draw of two
+	// short probes is not one again; a twin off the board is.
+	Again float64    `json:"again_s,omitempty"`
+	First [2]float64 `json:"first,omitzero"`
+	key   probeKey
+}
+
+// probeKey names the probe a row's point came from, to measure it again
+// (kind "" for a point that is not measured again).
+type probeKey struct {
+	kind                  string // "echo", "rate", "down", "up"
+	size, clients, window int
+	dur                   float64 // the board's first probe, s
 }
 
 // InNoise reports whether a point outside the tolerance still lies within
@@ -85,6 +101,7 @@ func Compare(m, t *Measurements, tol float64) []Row {
 		b := find(t.Echo, a.Size, a.Clients)
 		add("echo 1 client", fmt.Sprintf("%d B p50", a.Size), "ms", a.P50, b.P50, a.N >= 10, 1)
 		rows[len(rows)-1].Noise = both(a.P50Err, b.P50Err)
+		rows[len(rows)-1].key = probeKey{kind: "echo", size: a.Size, clients: 1, dur: a.Dur}
 		add("echo 1 client", fmt.Sprintf("%d B p99", a.Size), "ms", a.P99, b.P99, false, 3)
 	}
 	if a := m.Sparse; a.N > 0 {
@@ -99,6 +116,7 @@ func Compare(m, t *Measurements, tol float64) []Row {
 		}
 		add("rate", c+" msgs/s", "msg/s", a.Msgs, b.Msgs, a.N >= 20, 1)
 		rows[len(rows)-1].Noise = both(a.rateErr(), b.rateErr())
+		rows[len(rows)-1].key = probeKey{kind: "rate", size: a.Size, clients: a.Clients, window: a.Window, dur: a.Dur}
 		add("rate", c+" p50", "ms", a.P50, b.P50, false, 1)
 	}
 	for _, a := range m.Down {
@@ -109,6 +127,7 @@ func Compare(m, t *Measurements, tol float64) []Row {
 		}
 		add("download", pt, "MB/s", a.MBps, b.MBps, true, 1)
 		rows[len(rows)-1].Noise = both(a.RateErr, b.RateErr)
+		rows[len(rows)-1].key = probeKey{kind: "down", size: a.Size, clients: a.Clients, dur: a.Dur}
 	}
 	for _, a := range m.Up {
 		b := find(t.Up, a.Size, a.Clients)
@@ -117,6 +136,7 @@ func Compare(m, t *Measurements, tol float64) []Row {
 			pt += fmt.Sprintf(" on %d connections", a.Clients)
 		}
 		add("upload", pt, "MB/s", a.MBps, b.MBps, true, 1) // its noise is not estimated (see Point.RateErr)
+		rows[len(rows)-1].key = probeKey{kind: "up", size: a.Size, clients: a.Clients, dur: a.Dur}
 	}
 	exact("ladder", "message cap", float64(m.Cap), float64(t.Cap), "")
 	exact("ladder", "close code", float64(m.CloseCode), float64(t.CloseCode), "")
@@ -189,7 +209,8 @@ func MissesInNoise(rows []Row) int {
 }
 
 // PrintTable prints the side-by-side table: NOISE is the ratio's standard
-// error (both probes' sampling errors combined), where estimated.
+// error (both probes' sampling errors combined), where estimated; a point
+// measured again (Row.Again) says so, with its first ratio.
 func PrintTable(w io.Writer, rows []Row) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "PROBE\tPOINT\tMEASURED\tTWIN\tTWIN/MEASURED\tNOISE\tVERDICT")
@@ -211,6 +232,9 @@ func PrintTable(w io.Writer, rows []Row) {
 		}
 		if r.InNoise() {
 			tolS = fmt.Sprintf(" (±%.0f%% + 2x noise)", r.Tol*100)
+		}
+		if r.Again > 0 && r.First[0] > 0 {
+			tolS += fmt.Sprintf("; measured again over %.3gs on both, first %.2f", r.Again, r.First[1]/r.First[0])
 		}
 		if r.Text != "" {
 			fmt.Fprintf(tw, "%s\t%s\t%s\t\t\t\t%s%s\n", r.Probe, r.Point, r.Text, v, tolS)

@@ -358,4 +358,9 @@ var Mutants = []Mutant{
 		From: "q.MBps = float64(r.Counts.BytesReceived+r2.Counts.BytesReceived) / s / 1e6",
 		To:   "q.MBps = (p.MBps + float64(r2.Counts.BytesReceived)/secs(r2)/1e6) / 2",
 		Pkgs: []string{"./calibrate"}, Run: "TestMergeDown"},
+	// A missed point's second measurement of the twin taken on the board
+	// (a twin at half the board's bandwidth then reads 1: no miss).
+	{Name: "calibrate/again-twin-on-board", File: "calibrate/calibrate.go",
+		From: "if b, nb, err = twin.again(ctx, row.key, d)", To: "if b, nb, err = board.again(ctx, row.key, d)",
+		Pkgs: []string{"./calibrate"}, Run: "TestAgainTellsDrawFromMiss"},
 }
