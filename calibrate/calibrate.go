@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/wslab/wslab/firmware/catalog"
-	"github.com/wslab/wslab/loadgen"
 )
 
 // Result is one calibration: the board's probes, the fit, the model file,
@@ -109,7 +108,10 @@ func (r *Result) again(ctx context.Context, board, twin Options) {
 		a, na, err := board.again(ctx, row.key, d)
 		if err == nil {
 			var b, nb float64
-			if b, nb, err = twin.again(ctx, row.key, d); err == nil && a > 0 && b > 0 {
+			if b, nb, err = twin.again(ctx, row.key, d); err == nil && (a <= 0 || b <= 0) {
+				err = errors.New("measured nothing")
+			}
+			if err == nil {
 				row.First = [2]float64{row.Measured, row.Twin}
 				row.Measured, row.Twin, row.Noise, row.Again = a, b, both(na, nb), d.Seconds()
 				noise := "noise not estimated"
@@ -138,12 +140,11 @@ func (o *Options) again(ctx context.Context, k probeKey, d time.Duration) (float
 	case "down":
 		// No longer again than asked (downN's own extension is for a
 		// first probe).
-		r, err := o.run(ctx, loadgen.Spec{Scenario: loadgen.Stream, Conns: k.clients, Size: k.size, Duration: d})
+		p, _, err := o.downOnce(ctx, k.clients, k.size, d)
 		if err != nil {
 			return 0, 0, err
 		}
-		p := point(r, k.clients, k.size)
-		o.logf("download %5d B on %d connections: %.3f MB/s (±%.1f%%)", k.size, k.clients, p.MBps, p.RateErr*100)
+		o.logf("download %5d B%s: %.3f MB/s (±%.1f%%)", k.size, onConns(k.clients), p.MBps, p.RateErr*100)
 		return p.MBps, p.RateErr, nil
 	case "up":
 		up := o.up

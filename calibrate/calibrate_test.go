@@ -672,8 +672,8 @@ func TestAgainTellsDrawFromMiss(t *testing.T) {
 	if err != nil || u0.MBps <= 0 {
 		t.Fatalf("the board's upload: %v (%.3f MB/s)", err, u0.MBps)
 	}
-	row := func(kind string, v float64, board, twin float64) Row {
-		return Row{Probe: kind, Point: fmt.Sprintf("%d B", size), Unit: "MB/s", Measured: board * v, Twin: twin * v, Tol: Tolerance, Judged: true,
+	row := func(kind string, v float64, kb, kt float64) Row {
+		return Row{Probe: kind, Point: fmt.Sprintf("%d B", size), Unit: "MB/s", Measured: kb * v, Twin: kt * v, Tol: Tolerance, Judged: true,
 			key: probeKey{kind: kind, size: size, clients: 1, dur: 1}}
 	}
 	draw := &Result{Rows: []Row{row("down", d0.MBps, 1.3, 0.7), row("up", u0.MBps, 1.3, 0.7), row("down", d0.MBps, 1, 1.05)}}
@@ -688,7 +688,7 @@ func TestAgainTellsDrawFromMiss(t *testing.T) {
 			t.Logf("%s: measured again over %.3g s: %.3f against %.3f MB/s (%.2f)", r.Probe, r.Again, r.Twin, r.Measured, r.Ratio())
 		}
 	}
-	if r := draw.Rows[2]; r.Again != 0 || r.Ratio() != 1.05 {
+	if r := draw.Rows[2]; r.Again != 0 || math.Abs(r.Ratio()-1.05) > 1e-9 {
 		t.Errorf("a row that matched was measured again (%.3g s): %.2f", r.Again, r.Ratio())
 	}
 	off := &Result{Rows: []Row{row("down", d0.MBps, 1, 0.5)}}

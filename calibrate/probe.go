@@ -449,17 +449,11 @@ func (o *Options) downPair(ctx context.Context, size int, d time.Duration) (Poin
 // downN is conns (one or two) downloads at once, their payload rates
 // summed.
 func (o *Options) downN(ctx context.Context, conns, size int, d time.Duration) (Point, error) {
-	on := ""
-	if conns == 2 {
-		on = " on two connections"
-	}
-	r, err := o.run(ctx, loadgen.Spec{Scenario: loadgen.Stream, Conns: conns, Size: size, Duration: d})
+	on := onConns(conns)
+	p, r, err := o.downOnce(ctx, conns, size, d)
 	if err != nil {
-		o.logf("download %d B%s: %v", size, on, err)
 		return Point{}, err
 	}
-	p := point(r, conns, size)
-	p.Dur = d.Seconds()
 	if more := downMore(d, p.RateErr); more > 0 {
 		// Delivered unsteadily (a slow CPU's and link's stalls: esp8266's
 		// 8192 B download reads ±8-10% over 2.5 s): measured longer, so
@@ -475,6 +469,30 @@ func (o *Options) downN(ctx context.Context, conns, size int, d time.Duration) (
 	}
 	o.logf("download %5d B%s: %.3f MB/s (±%.1f%%)", size, on, p.MBps, p.RateErr*100)
 	return p, nil
+}
+
+// downOnce is conns downloads at once for d, not extended: their point
+// and run.
+func (o *Options) downOnce(ctx context.Context, conns, size int, d time.Duration) (Point, *results.Run, error) {
+	r, err := o.run(ctx, loadgen.Spec{Scenario: loadgen.Stream, Conns: conns, Size: size, Duration: d})
+	if err != nil {
+		o.logf("download %d B%s: %v", size, onConns(conns), err)
+		return Point{}, nil, err
+	}
+	p := point(r, conns, size)
+	p.Dur = d.Seconds()
+	return p, r, nil
+}
+
+// onConns names conns connections in a log line ("" for one).
+func onConns(conns int) string {
+	switch {
+	case conns == 2:
+		return " on two connections"
+	case conns > 2:
+		return fmt.Sprintf(" on %d connections", conns)
+	}
+	return ""
 }
 
 // downErr is the standard error a download is measured to, and downMax
