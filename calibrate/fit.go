@@ -613,7 +613,7 @@ func FitModel(ctx context.Context, m *Measurements, o Options, name string) (*Fi
 	// The window once more, on the twin with every other figure final.
 	if haveUp && slopes != nil {
 		var why string
-		tp.rx, why = f.windowCheck(ctx, base, tp, slopes)
+		tp.rx, why = f.windowCheck(ctx, base, tp, slopes, air)
 		rxWhy += why
 	}
 	// How well the probes constrain bandwidth and window: the twin at
@@ -1367,8 +1367,11 @@ func windowStep(ups []Point, twin, slopes []float64) (float64, bool) {
 // stepped the window to: the uploads measure the window, the echoes only
 // how their frames cross it, and esp8266's echoes stepped its 2144 B
 // window from 2564 B to 2908 B (the 2900 B echo's request in one piece,
-// not two), where its twin then uploaded 1.06-1.12 of the board.
-func (f *Fit) windowCheck(ctx context.Context, base catalog.Preset, tp twinParams, slopes []float64) (int, string) {
+// not two), where its twin then uploaded 1.06-1.12 of the board. A step
+// across a step of the echoes' frames is held by them (echoHold) where
+// they fit the window they were fitted at and not the stepped one: air
+// is the access's fit at tp.rx.
+func (f *Fit) windowCheck(ctx context.Context, base catalog.Preset, tp twinParams, slopes []float64, air airResult) (int, string) {
 	ups := f.Meas.oneConnUps()
 	if len(slopes) != len(ups) || tp.rx <= 0 {
 		return tp.rx, ""
@@ -1391,7 +1394,40 @@ func (f *Fit) windowCheck(ctx context.Context, base catalog.Preset, tp twinParam
 	rx := max(int(float64(tp.rx)*math.Exp(clamp(step, -lim, lim))), firmware.MinRxBuf)
 	why := fmt.Sprintf("; checked on the final twin at %d B (its uploads %s of the board's): %d B", tp.rx, strings.Join(parts, ", "), rx)
 	f.opts.logf("window: %s", why[2:])
-	return rx, why
+	rx, held := f.echoHold(ctx, base, tp, air, rx)
+	return rx, why + held
+}
+
+// echoHold keeps a window rx stepped from tp.rx (by the uploads) within
+// the pattern of pieces the echoes' frames cross tp.rx in, where the
+// echoes sat on the access's line at tp.rx (air: resolved, misfit within
+// oddChi) and stand off it at rx: the uploads measure the window within
+// their noise (an upload 5% off moves picow-tinygo's 6%), the echoes
+// which side of each frame's step it lies on. A CI run's picow-tinygo
+// (512 B): the joint fit and the search left 515 B, its echoes on one
+// line; the check stepped 3% to 500 B, below the 1008 B and 1508 B
+// requests' steps (504 and 503 B), and the twin's 1000 B and 1500 B
+// echoes came back a round late (1.34 and 1.21 of the board's). Held, rx
+// is the pattern's end nearest it. A step the echoes fit as well (a
+// window they do not place) is taken.
+func (f *Fit) echoHold(ctx context.Context, base catalog.Preset, tp twinParams, air airResult, rx int) (int, string) {
+	frames := f.Meas.echoFrames(true)
+	was, now := pieces(frames, tp.rx), pieces(frames, rx)
+	if !air.ok || air.chi > oddChi || len(frames) == 0 || now == was {
+		return rx, ""
+	}
+	t2 := tp
+	t2.rx = rx
+	a2 := f.airFit(ctx, base, t2)
+	f.opts.logf("window %d B (the echoes' frames in %s pieces, not %s): misfit %.3g against %.3g: airtime %s", rx, now, was, a2.chi, air.chi, a2.why)
+	if a2.ok && a2.chi <= oddChi {
+		return rx, fmt.Sprintf("; the echoes' frames in %s pieces there, not %s, on the access's line too (misfit %.3g at %d B, %.3g at %d B)", now, was, a2.chi, rx, air.chi, tp.rx)
+	}
+	lo, hi := patternRange(frames, tp.rx)
+	held := min(max(rx, lo), hi)
+	why := fmt.Sprintf("; held at %d B by the echoes: their frames %v B cross %d B in %s pieces, off the access's line (misfit %.3g), and %d B in %s, on it (%.3g)", held, frames, rx, now, a2.chi, tp.rx, was, air.chi)
+	f.opts.logf("window: %s", why[2:])
+	return held, why
 }
 
 // windowCandidates are the windows within frac of rx at which the

@@ -610,10 +610,56 @@ func TestWindowCheckSteps(t *testing.T) {
 	if slopes == nil {
 		t.Fatalf("no line from the joint fit:\n%s", f.opts.Log)
 	}
-	rx, why := f.windowCheck(ctx, p, tp, slopes)
+	rx, why := f.windowCheck(ctx, p, tp, slopes, airResult{}) // no echoes: not held
 	t.Logf("window %d B from %d B (board %d B)%s", rx, off, p.Board.RxBuf, why)
 	if e := math.Abs(float64(rx)/float64(p.Board.RxBuf) - 1); e > Tolerance {
 		t.Errorf("window checked from %d B: %d B, the board's %d B: off by %.0f%%", off, rx, p.Board.RxBuf, e*100)
+	}
+}
+
+// TestEchoHoldKeepsPattern: a window the uploads step across a step of
+// the echoes' frames is held at the pattern's end where the echoes fit
+// the window they were fitted at and not the stepped one, and taken
+// where they fit the stepped one. A real emulated picow-tinygo (512 B:
+// the ladder's requests 1008, 1408, 1508, 2908 B in 2/3/3/6 pieces; 500 B
+// crosses the 1008 B and 1508 B ones in a piece more, and their echoes
+// come back a round late). A hold that never measures, never holds, or
+// always holds, fails.
+func TestEchoHoldKeepsPattern(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the twin's echo ladder four times (~50 s)")
+	}
+	p, _ := catalog.Get("picow-tinygo")
+	ctx, f := ladderFit(t, p)
+	frames := f.Meas.echoFrames(true)
+	tp := twinParams{k: 1, rtt: p.Link.RTT, bps: p.Link.Bps, rx: p.Board.RxBuf, tx: p.Board.TxBuf, air: p.Link.Airtime}
+	want := pieces(frames, p.Board.RxBuf)
+	lo, _ := patternRange(frames, p.Board.RxBuf)
+	// The twin at the board's own window is the board: its echoes sit on
+	// the access's line (as the fit found them at 515 B).
+	fits := airResult{a: float64(p.Link.Airtime), ok: true, chi: 1}
+	// Within the pattern: taken as it is, nothing measured.
+	if rx, why := f.echoHold(ctx, p, tp, fits, lo); rx != lo || why != "" {
+		t.Errorf("window %d B, within the pattern of %d B (%s pieces): got %d B (%q)", lo, p.Board.RxBuf, want, rx, why)
+	}
+	// Across it, to 500 B: held at the pattern's end.
+	if pieces(frames, 500) == want {
+		t.Fatalf("the test's premise: 500 B crosses the frames %v B as %d B does (%s)", frames, p.Board.RxBuf, want)
+	}
+	rx, why := f.echoHold(ctx, p, tp, fits, 500)
+	t.Logf("500 B from %d B: %d B%s", p.Board.RxBuf, rx, why)
+	if got := pieces(frames, rx); got != want || rx != lo {
+		t.Fatalf("window stepped to 500 B: %d B, its frames in %s pieces: want held at %d B, the end of the board's %s", rx, got, lo, want)
+	}
+	// From a window of another pattern the echoes were (wrongly) taken
+	// to fit, to the board's: its echoes fit there too, so it is taken.
+	from := tp
+	from.rx = 485
+	if pieces(frames, from.rx) == want {
+		t.Fatalf("the test's premise: %d B crosses the frames as %d B does", from.rx, p.Board.RxBuf)
+	}
+	if rx, why := f.echoHold(ctx, p, from, fits, p.Board.RxBuf); rx != p.Board.RxBuf {
+		t.Errorf("window stepped from %d B to the board's %d B, where its echoes fit: held at %d B%s", from.rx, p.Board.RxBuf, rx, why)
 	}
 }
 
