@@ -67,15 +67,19 @@ func (r *Result) Verify(ctx context.Context, o Options, tol float64) (int, error
 		return 0, fmt.Errorf("calibrate: the twin: %w", err)
 	}
 	defer srv.Close()
-	o.Target = srv.WSURL("/ws")
+	board := o
+	board.Target = r.Meas.Target
+	// The twin's probes read no stats: a --stats-url given is the
+	// board's, and read during the twin's probes it would load the board
+	// and file its figures as the twin's.
+	o.Target, o.StatsURL = srv.WSURL("/ws"), "-"
 	t, err := Probe(ctx, o)
 	if err != nil {
 		return 0, fmt.Errorf("calibrate: the twin's probes: %w", err)
 	}
 	r.Twin = t
 	r.Rows = Compare(r.Meas, t, tol)
-	board, twin := o, o
-	board.Target = r.Meas.Target
+	twin := o
 	if err := errors.Join(board.defaults(), twin.defaults()); err != nil {
 		return 0, err
 	}
