@@ -70,7 +70,7 @@ func runCalibrate(args []string, stdout, stderr io.Writer) int {
 				fmt.Fprintln(stderr, "wslab calibrate:", err)
 				return exitFailed
 			}
-			paths, err := calibrate.Plot(*report, *name, res.Meas, res.Twin)
+			paths, err := calibrate.Plot(*report, *name, res.Meas, res.Twin, res.Rows)
 			if err != nil {
 				fmt.Fprintln(stderr, "wslab calibrate:", err)
 				return exitFailed

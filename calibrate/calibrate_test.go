@@ -348,7 +348,7 @@ func TestCalibrateHiddenBoards(t *testing.T) {
 			t.Logf("twin against board: worst deviation %.1f%% on the fitted points, %.1f%% on every judged point (%d beyond %.0f%% but within twice the two probes' noise, %d beyond that)",
 				worstFit*100, worst*100, MissesInNoise(res.Rows), Tolerance*100, misses)
 			if os.Getenv("CALIBRATE_PLOT") != "" {
-				paths, err := Plot(os.Getenv("CALIBRATE_PLOT"), c.name, res.Meas, res.Twin)
+				paths, err := Plot(os.Getenv("CALIBRATE_PLOT"), c.name, res.Meas, res.Twin, res.Rows)
 				t.Log(paths, err)
 			}
 		})
@@ -695,5 +695,44 @@ func TestAgainTellsDrawFromMiss(t *testing.T) {
 	off.again(ctx, board, twinSlow)
 	if r := off.Rows[0]; r.Again <= 0 || !r.Missed() || r.Ratio() < 0.35 || r.Ratio() > 0.7 {
 		t.Errorf("a twin at half the board's bandwidth, measured again (%.3g s): %.3f against %.3f MB/s (%.2f, missed %v): want about 0.5, a miss", r.Again, r.Twin, r.Measured, r.Ratio(), r.Missed())
+	}
+}
+
+// TestPlotShowsSecondMeasurement: a point measured again is drawn at its
+// second figures beside the first probes' lines (named in the legend),
+// and only where a point was.
+func TestPlotShowsSecondMeasurement(t *testing.T) {
+	pt := func(size, clients int, msgs, p50 float64) Point {
+		return Point{Size: size, Clients: clients, Msgs: msgs, P50: p50}
+	}
+	m := &Measurements{Rate: []Point{pt(32, 1, 60, 14), pt(32, 2, 110, 16)}, Echo: []Point{pt(32, 1, 0, 14), pt(1000, 1, 0, 32)}}
+	tw := &Measurements{Rate: []Point{pt(32, 1, 55, 14.5), pt(32, 2, 112, 15.5)}, Echo: []Point{pt(32, 1, 0, 14.2), pt(1000, 1, 0, 43)}}
+	svg := func(rows []Row) string {
+		dir := t.TempDir()
+		paths, err := Plot(dir, "board", m, tw, rows)
+		if err != nil || len(paths) != 2 {
+			t.Fatalf("plot: %v %v", paths, err)
+		}
+		b, err := os.ReadFile(filepath.Join(dir, "calibration.svg"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b)
+	}
+	first := svg(nil)
+	if strings.Contains(first, "measured again") {
+		t.Errorf("nothing was measured again, and the legend says so")
+	}
+	echo := Row{Probe: "echo 1 client", Point: "1000 B p50", Measured: 31.8, Twin: 42.5, Again: 3.75, First: [2]float64{32, 43}, key: probeKey{kind: "echo", size: 1000, clients: 1, dur: 1.25}}
+	rate := Row{Probe: "rate", Point: "2 clients msgs/s", Measured: 114, Twin: 111, Again: 3, key: probeKey{kind: "rate", size: 32, clients: 2, dur: 1}}
+	both := svg([]Row{echo, rate})
+	for _, name := range []string{"board, measured again", "twin, measured again"} {
+		if c := strings.Count(both, name); c != 2 {
+			t.Errorf("an echo and a rate point measured again: %q in %d legends, want both plots'", name, c)
+		}
+	}
+	echo.Again = 0
+	if strings.Contains(svg([]Row{echo}), "measured again") {
+		t.Errorf("a point not measured again drawn as one")
 	}
 }

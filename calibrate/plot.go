@@ -23,9 +23,12 @@ var (
 
 // Plot draws the board against its twin: the echo rate and p50 as clients
 // rise (left) and the one-client p50 across message sizes (right); the
-// board solid with circles, the twin dashed with squares. It writes
-// dir/calibration.png and .svg and returns their paths.
-func Plot(dir, title string, m, t *Measurements) ([]string, error) {
+// board solid with circles, the twin dashed with squares. A point the
+// twin missed and that was measured again on both sides (Row.Again, of
+// rows as Verify left them) is drawn a second time, hollow, at its second
+// figures: the lines are the first probes', the verdict the second's. It
+// writes dir/calibration.png and .svg and returns their paths.
+func Plot(dir, title string, m, t *Measurements, rows []Row) ([]string, error) {
 	if m == nil || t == nil || len(m.Rate) == 0 {
 		return nil, fmt.Errorf("calibrate: nothing to plot")
 	}
@@ -87,6 +90,40 @@ func Plot(dir, title string, m, t *Measurements) ([]string, error) {
 		}
 		if err := line(size, sx, sy, i == 1, name); err != nil {
 			return nil, err
+		}
+	}
+	// The points measured again, each side's second figure.
+	var again [2][2]plotter.XYs // [rate, size][board, twin]
+	for _, r := range rows {
+		k := r.key
+		if r.Again <= 0 || k.window > 1 || r.Measured <= 0 || r.Twin <= 0 {
+			continue
+		}
+		switch k.kind {
+		case "rate":
+			again[0][0] = append(again[0][0], plotter.XY{X: float64(k.clients), Y: r.Measured})
+			again[0][1] = append(again[0][1], plotter.XY{X: float64(k.clients), Y: r.Twin})
+		case "echo":
+			again[1][0] = append(again[1][0], plotter.XY{X: float64(k.size), Y: r.Measured})
+			again[1][1] = append(again[1][1], plotter.XY{X: float64(k.size), Y: r.Twin})
+		}
+	}
+	for i, p := range []*plot.Plot{rate, size} {
+		for j, xy := range again[i] {
+			if len(xy) == 0 {
+				continue
+			}
+			s, err := plotter.NewScatter(xy)
+			if err != nil {
+				return nil, err
+			}
+			name, col, shape := "board, measured again", color.Color(colMeasured), draw.GlyphDrawer(draw.RingGlyph{})
+			if j == 1 {
+				name, col, shape = "twin, measured again", colTwin, draw.SquareGlyph{}
+			}
+			s.Color, s.Shape, s.Radius = col, shape, vg.Points(5)
+			p.Add(s)
+			p.Legend.Add(name, s)
 		}
 	}
 	w, h := 24*vg.Centimeter, 11*vg.Centimeter
