@@ -1091,6 +1091,9 @@ func (f *Fit) windowSearch(ctx context.Context, base catalog.Preset, tp twinPara
 // echoFrames are the echo ladder's frames beyond the small echo: the
 // client's requests (masked) or the board's replies.
 func (m *Measurements) echoFrames(masked bool) []int {
+	if len(m.Echo) < 2 {
+		return nil
+	}
 	var frames []int
 	for _, x := range m.Echo[1:] {
 		frames = append(frames, core.FrameSize(x.Size, masked))
@@ -1411,9 +1414,12 @@ func (f *Fit) windowCheck(ctx context.Context, base catalog.Preset, tp twinParam
 // is the pattern's end nearest it. A step the echoes fit as well (a
 // window they do not place) is taken.
 func (f *Fit) echoHold(ctx context.Context, base catalog.Preset, tp twinParams, air airResult, rx int) (int, string) {
+	if !air.ok || air.chi > oddChi {
+		return rx, ""
+	}
 	frames := f.Meas.echoFrames(true)
 	was, now := pieces(frames, tp.rx), pieces(frames, rx)
-	if !air.ok || air.chi > oddChi || len(frames) == 0 || now == was {
+	if len(frames) == 0 || now == was {
 		return rx, ""
 	}
 	t2 := tp
