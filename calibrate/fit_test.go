@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wslab/wslab/core"
 	"github.com/wslab/wslab/firmware"
 	"github.com/wslab/wslab/firmware/catalog"
 	"github.com/wslab/wslab/firmware/host"
@@ -328,6 +329,50 @@ func TestTxSearchFromEchoSteps(t *testing.T) {
 	// 3.2-4.4 ms at any buffer of the board's pattern; 3.06 ms ±0.07 now).
 	if want := float64(p.Link.Airtime); !a2.ok || math.Abs(a2.a-want) > max(0.25, 3*a2.err/want)*want {
 		t.Errorf("airtime at the searched send buffer: %.3f ms ±%.3f (resolved %v), the board's %.3f ms: %s", a2.a/1e6, a2.err/1e6, a2.ok, want/1e6, a2.why)
+	}
+}
+
+// TestLeadFirst: the buffer whose predicted misfit is least (each reply
+// a round later per piece more) goes first, where it halves the misfit;
+// none where the sizes already sit on the line. The gaps are two real
+// runs of esp8266's ladder (board's 1072 B) against twins at 847 B, whose
+// replies go in 2/2/2/4 pieces against the board's 1/2/2/3: its pattern is
+// the fourth by distance (after 2/2/3/4, 2/2/2/3 and 2/2/3/5), the lead
+// must be it. And the same board against a twin at 1090 B (1/2/2/3):
+// no lead. A lead read from each size's residual against cur's line
+// went to 2/3/3/5 in one run (the access absorbed the rounds); one that
+// ignores the rounds (or counts them the wrong way) goes elsewhere too.
+func TestLeadFirst(t *testing.T) {
+	// board gap, twin gap at 3.00 ms and at 1.50 ms of access (ms) for
+	// 1000, 1400, 1500 and 2900 B.
+	obs := func(g [4][3]float64) airResult {
+		var r airResult
+		for i, size := range []int{1000, 1400, 1500, 2900} {
+			r.obs = append(r.obs, airObs{size: size, w: 4, slope: (g[i][2] - g[i][1]) / -1.5, y: g[i][0] - g[i][1]})
+		}
+		_, _, r.chi, _ = airLine(r.obs)
+		return r
+	}
+	reply := func(size int) int { return core.FrameSize(size, false) }
+	frames := []int{1004, 1404, 1504, 2904}
+	cands := []int{738, 985, 713, 1090, 640, 545} // 2/2/3/4, 2/2/2/3, 2/2/3/5, 1/2/2/3, 2/3/3/5, 2/3/3/6
+	for i, g := range [][4][3]float64{
+		{{2.67, 10.38, 14.34}, {14.53, 11.60, 17.78}, {15.01, 12.98, 19.02}, {26.19, 57.90, 41.87}},
+		{{2.62, 10.56, 14.51}, {14.59, 12.16, 18.26}, {15.07, 12.96, 18.80}, {26.22, 33.79, 42.10}},
+	} {
+		air := obs(g)
+		got, at := leadFirst(cands, 847, air, 6.5, reply)
+		if at != 3 || !slices.Equal(got, []int{1090, 738, 985, 713, 640, 545}) {
+			t.Errorf("run %d (misfit %.3g at 847 B): %v, lead at %d, want the board's pattern (1090 B, at 3) first", i+1, air.chi, got, at)
+		}
+	}
+	air := obs([4][3]float64{{2.62, 2.90, 5.52}, {14.59, 13.52, 19.17}, {15.07, 15.18, 18.94}, {26.22, 26.86, 33.44}})
+	near := windowCandidates(frames, 1090, txFrac)
+	if got, at := leadFirst(near, 1090, air, 6.5, reply); at != -1 || !slices.Equal(got, near) {
+		t.Errorf("at 1090 B (misfit %.3g): %v, lead at %d; want none", air.chi, got, at)
+	}
+	if cands[0] != 738 {
+		t.Errorf("leadFirst reordered its argument: %v", cands)
 	}
 }
 

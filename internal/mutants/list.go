@@ -260,8 +260,14 @@ var Mutants = []Mutant{
 	// sent the 1400 B echo's reply in one piece, the board's 1072 B in two:
 	// the twin's echo 0.77 of the board's).
 	{Name: "calibrate/tx-search-off", File: "calibrate/fit.go",
-		From: "frames, pat, oddChi, tp.tx, cands, keep", To: "frames, pat, oddChi, tp.tx, nil, keep",
+		From: "frames, pat, oddChi, enough, tp.tx, cands, keep", To: "frames, pat, oddChi, enough, tp.tx, nil, keep",
 		Pkgs: []string{"./calibrate"}, Run: "TestTxSearchFromEchoSteps"},
+	// txSearch's lead predicted with a piece more as a round earlier, not
+	// later: a download's 847 B for esp8266's 1072 B leads to 2/3/3/5
+	// pieces, away from the board's 1/2/2/3 (beyond the nearest three).
+	{Name: "calibrate/tx-lead-rounds-sign", File: "calibrate/fit.go",
+		From: "obs[j].y = u.y - round*", To: "obs[j].y = u.y + round*",
+		Pkgs: []string{"./calibrate"}, Run: "TestLeadFirst"},
 	// The send buffer's segments not searched: the pieces found, a short
 	// segment more per piece left (esp8266's 1186 B for its 1072 B).
 	{Name: "calibrate/tx-segments-off", File: "calibrate/fit.go",
