@@ -498,43 +498,104 @@ func TestFitPowerSave(t *testing.T) {
 // DTIM 1-3.)
 func TestSparseEchoSeesPowerSave(t *testing.T) {
 	if testing.Short() {
-		t.Skip("probes two emulated boards and two twins for ~40 s")
+		t.Skip("probes two emulated boards and two twins for ~65 s")
 	}
+	t.Parallel()
 	p, _ := catalog.Get("esp32-idf")
 	for _, dtim := range []int{0, 2} {
-		q := p
-		q.Link.Tails.PowerSave, q.Link.Tails.DTIM = dtim > 0, dtim
-		q.Link.Tails.Seed ^= 0x5eed
-		srv, err := StartTwin(q, "127.0.0.1:0")
+		t.Run(fmt.Sprintf("dtim%d", dtim), func(t *testing.T) {
+			t.Parallel()
+			q := p
+			q.Link.Tails.PowerSave, q.Link.Tails.DTIM = dtim > 0, dtim
+			q.Link.Tails.Seed ^= 0x5eed
+			srv, err := StartTwin(q, "127.0.0.1:0")
+			if err != nil {
+				t.Fatal(err)
+			}
+			o := Options{Target: srv.WSURL("/ws"), Scale: 0.25}
+			if err := o.defaults(); err != nil {
+				t.Fatal(err)
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+			e, tq, err := o.echoTail(ctx, 32, 2*time.Second, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			e.Tail = tq
+			sp, err := o.sparse(ctx)
+			srv.Close()
+			if err != nil {
+				t.Fatal(err)
+			}
+			on, got, seen, why := fitPowerSave(e, sp, host.Tails{})
+			if on {
+				f := &Fit{opts: o}
+				tp := twinParams{k: 1, rtt: p.Link.RTT, bps: p.Link.Bps, rx: p.Board.RxBuf, tx: p.Board.TxBuf, air: p.Link.Airtime}
+				got, why = f.dtimOnTwin(ctx, p, tp, sp, why)
+			}
+			cancel()
+			t.Logf("DTIM %d: %s", dtim, why)
+			if !seen || on != (dtim > 0) || (on && got != dtim) {
+				t.Errorf("board with DTIM %d (0: power save off): fitted on %v DTIM %d seen %v", dtim, on, got, seen)
+			}
+		})
+	}
+}
+
+// TestSparseGapSeparatesDTIM: the sparse echo's lone messages must wait
+// longer the longer the DTIM, or the twins cannot tell a board's DTIM
+// from its neighbours'. Two emulated boards (the same random
+// configuration, its tails on different seeds) at DTIM 3 and 5: the mean
+// of their sparse echoes' p10-p80 must differ by at least 0.6 of the half
+// interval two more beacons add to an even spread's mean (61 ms; about
+// 100 ms at SparseGap 650 ms, 39-49 ms at the 350 ms a CI run fitted a
+// DTIM 3 board as 5 at, where the reply kept the station awake for the
+// next message once a wait passed 260 ms).
+func TestSparseGapSeparatesDTIM(t *testing.T) {
+	if testing.Short() {
+		t.Skip("probes two emulated boards for ~16 s")
+	}
+	t.Parallel()
+	dtims := []int{3, 5}
+	prof := make([]float64, len(dtims))
+	var wg sync.WaitGroup
+	errs := make([]error, len(dtims))
+	for i, d := range dtims {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			p := randomBoard(100)
+			p.Link.Tails.DTIM, p.Link.Tails.Seed = d, uint64(7+d)
+			srv, err := StartTwin(p, "127.0.0.1:0")
+			if err != nil {
+				errs[i] = err
+				return
+			}
+			defer srv.Close()
+			o := Options{Target: srv.WSURL("/ws"), Scale: 0.25}
+			if errs[i] = o.defaults(); errs[i] != nil {
+				return
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+			defer cancel()
+			sp, err := o.sparse(ctx)
+			if err != nil {
+				errs[i] = err
+				return
+			}
+			prof[i] = profile(sp.Tail)
+			t.Logf("DTIM %d: one every %s: p50 %.1f ms, mean of p10-p80 %.1f ms (n %d)", d, SparseGap, sp.P50, prof[i], sp.N)
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
 		if err != nil {
 			t.Fatal(err)
 		}
-		o := Options{Target: srv.WSURL("/ws"), Scale: 0.25}
-		if err := o.defaults(); err != nil {
-			t.Fatal(err)
-		}
-		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-		e, tq, err := o.echoTail(ctx, 32, 2*time.Second, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		e.Tail = tq
-		sp, err := o.sparse(ctx)
-		srv.Close()
-		if err != nil {
-			t.Fatal(err)
-		}
-		on, got, seen, why := fitPowerSave(e, sp, host.Tails{})
-		if on {
-			f := &Fit{opts: o}
-			tp := twinParams{k: 1, rtt: p.Link.RTT, bps: p.Link.Bps, rx: p.Board.RxBuf, tx: p.Board.TxBuf, air: p.Link.Airtime}
-			got, why = f.dtimOnTwin(ctx, p, tp, sp, why)
-		}
-		cancel()
-		t.Logf("DTIM %d: %s", dtim, why)
-		if !seen || on != (dtim > 0) || (on && got != dtim) {
-			t.Errorf("board with DTIM %d (0: power save off): fitted on %v DTIM %d seen %v", dtim, on, got, seen)
-		}
+	}
+	want := 0.6 * dtimMs(dtims[1]-dtims[0]) / 2
+	if got := prof[1] - prof[0]; got < want {
+		t.Errorf("the sparse echo at DTIM %d waits %.1f ms longer than at DTIM %d, want at least %.1f ms: the lone messages do not tell the DTIMs apart", dtims[1], got, dtims[0], want)
 	}
 }
 

@@ -175,11 +175,20 @@ type Measurements struct {
 	Sparse Point `json:"sparse,omitzero"`
 }
 
-// SparseGap is the sparse echo's spacing: longer than a dozing station's
-// awake time after traffic (tens of ms), and no multiple of the beacon
-// interval (102.4 ms) or of DTIM 2 or 3, so the sends fall at every phase
-// of the beacons.
-const SparseGap = 350 * time.Millisecond
+// SparseGap is the sparse echo's spacing. Each message must find the
+// station dozing: the gap holds a doze's longest wait (a DTIM interval),
+// the echo and the awake time after the reply (50 ms), else the next
+// message arrives while the reply keeps the station awake, is heard at
+// once, and the waits flatten as the DTIM grows. At 350 ms they did: one
+// random board's lone echoes (mean of p10-p80, three seeds) came to
+// 123-128 ms at DTIM 3, 143-168 at 4 and 167-175 at 5, and a CI run
+// fitted a DTIM 3 board as DTIM 5. At 650 ms the same board gave
+// 139-155, 185-218 and 239-263 ms: every message lone up to DTIM 5
+// (512 ms) with an echo under 88 ms. 650 ms is 35.6 ms past a multiple
+// of one, two and three beacon intervals (102.4 ms), 138 ms past DTIM 5's
+// and 240 ms past DTIM 4's, so the sends sweep every phase of the
+// beacons within a few dozen messages.
+const SparseGap = 650 * time.Millisecond
 
 // Sizes the one-client echo is probed at: small, and around the MSS.
 var echoSizes = []int{32, 1000, 1400, 1500, 2900}
@@ -415,7 +424,7 @@ func (o *Options) echoW(ctx context.Context, clients, size, window int, d time.D
 
 // sparse is the one-client small echo at one message every SparseGap:
 // 96 messages x Scale, at least 16 and at most 64 (24 at the tests'
-// scale of 0.25).
+// scale of 0.25: 15.6 s; 41.6 s at the default scale).
 func (o *Options) sparse(ctx context.Context) (Point, error) {
 	n := min(max(16, int(96*o.Scale)), 64)
 	d := time.Duration(n) * SparseGap

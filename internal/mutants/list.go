@@ -265,6 +265,12 @@ var Mutants = []Mutant{
 	// txSearch's lead predicted with a piece more as a round earlier, not
 	// later: a download's 847 B for esp8266's 1072 B leads to 2/3/3/5
 	// pieces, away from the board's 1/2/2/3 (beyond the nearest three).
+	// The sparse echo's gap back at 350 ms: a wait past ~260 ms and the
+	// reply keeps the station awake for the next message; DTIM 3, 4 and
+	// 5 answer alike (a CI run fitted a DTIM 3 board as 5).
+	{Name: "calibrate/sparse-gap-short", File: "calibrate/probe.go",
+		From: "const SparseGap = 650 * time.Millisecond", To: "const SparseGap = 350 * time.Millisecond",
+		Pkgs: []string{"./calibrate"}, Run: "TestSparseGapSeparatesDTIM"},
 	{Name: "calibrate/tx-lead-rounds-sign", File: "calibrate/fit.go",
 		From: "obs[j].y = u.y - round*", To: "obs[j].y = u.y + round*",
 		Pkgs: []string{"./calibrate"}, Run: "TestLeadFirst"},
