@@ -265,6 +265,16 @@ var Mutants = []Mutant{
 	// txSearch's lead predicted with a piece more as a round earlier, not
 	// later: a download's 847 B for esp8266's 1072 B leads to 2/3/3/5
 	// pieces, away from the board's 1/2/2/3 (beyond the nearest three).
+	// The link raised only where the twin's probe is within a tenth of
+	// it: two connections' download behind tails (87-91% of a random
+	// twin's link) would never bring the link up to the board's.
+	{Name: "calibrate/link-bound-tenth", File: "calibrate/fit.go",
+		From: "const linkBound = 0.85", To: "const linkBound = 0.9",
+		Pkgs: []string{"./calibrate"}, Run: "TestBpsStep"},
+	// The link fitted to one connection's download, whatever two moved.
+	{Name: "calibrate/link-probe-single", File: "calibrate/fit.go",
+		From: "down2.MBps <= down.MBps:\n\t\treturn twinDown\n", To: "down2.MBps <= down.MBps || true:\n\t\treturn twinDown\n",
+		Pkgs: []string{"./calibrate"}, Run: "TestLinkProbe"},
 	// The sparse echo's gap back at 350 ms: a wait past ~260 ms and the
 	// reply keeps the station awake for the next message; DTIM 3, 4 and
 	// 5 answer alike (a CI run fitted a DTIM 3 board as 5).
