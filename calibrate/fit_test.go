@@ -561,9 +561,7 @@ func TestSparseGapSeparatesDTIM(t *testing.T) {
 	var wg sync.WaitGroup
 	errs := make([]error, len(dtims))
 	for i, d := range dtims {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		wg.Go(func() {
 			p := randomBoard(100)
 			p.Link.Tails.DTIM, p.Link.Tails.Seed = d, uint64(7+d)
 			srv, err := StartTwin(p, "127.0.0.1:0")
@@ -585,7 +583,7 @@ func TestSparseGapSeparatesDTIM(t *testing.T) {
 			}
 			prof[i] = profile(sp.Tail)
 			t.Logf("DTIM %d: one every %s: p50 %.1f ms, mean of p10-p80 %.1f ms (n %d)", d, SparseGap, sp.P50, prof[i], sp.N)
-		}()
+		})
 	}
 	wg.Wait()
 	for _, err := range errs {

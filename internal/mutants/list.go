@@ -262,9 +262,6 @@ var Mutants = []Mutant{
 	{Name: "calibrate/tx-search-off", File: "calibrate/fit.go",
 		From: "frames, pat, oddChi, enough, tp.tx, cands, keep", To: "frames, pat, oddChi, enough, tp.tx, nil, keep",
 		Pkgs: []string{"./calibrate"}, Run: "TestTxSearchFromEchoSteps"},
-	// txSearch's lead predicted with a piece more as a round earlier, not
-	// later: a download's 847 B for esp8266's 1072 B leads to 2/3/3/5
-	// pieces, away from the board's 1/2/2/3 (beyond the nearest three).
 	// The link raised only where the twin's probe is within a tenth of
 	// it: two connections' download behind tails (87-91% of a random
 	// twin's link) would never bring the link up to the board's.
@@ -281,6 +278,9 @@ var Mutants = []Mutant{
 	{Name: "calibrate/sparse-gap-short", File: "calibrate/probe.go",
 		From: "const SparseGap = 650 * time.Millisecond", To: "const SparseGap = 350 * time.Millisecond",
 		Pkgs: []string{"./calibrate"}, Run: "TestSparseGapSeparatesDTIM"},
+	// txSearch's lead predicted with a piece more as a round earlier, not
+	// later: a download's 847 B for esp8266's 1072 B leads to 2/3/3/5
+	// pieces, away from the board's 1/2/2/3 (beyond the nearest three).
 	{Name: "calibrate/tx-lead-rounds-sign", File: "calibrate/fit.go",
 		From: "obs[j].y = u.y - round*", To: "obs[j].y = u.y + round*",
 		Pkgs: []string{"./calibrate"}, Run: "TestLeadFirst"},
