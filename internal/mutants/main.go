@@ -26,7 +26,9 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -62,6 +64,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	list := fs.Bool("list", false, "print the mutants and exit")
 	timeout := fs.Duration("timeout", 3*time.Minute, "go test -timeout for each mutant (a hang counts as killed)")
 	goCmd := fs.String("go", "go", "the go command")
+	jobs := fs.Int("j", 2, "how many mutants whose tests only compute run at once (at most the CPUs)")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -99,9 +102,13 @@ func run(args []string, stdout, stderr io.Writer) int {
 	defer os.RemoveAll(tmp)
 	bad := 0
 	start := time.Now()
-	for i, m := range sel {
+	var mu sync.Mutex
+	one := func(i int) {
+		m := sel[i]
 		t0 := time.Now()
 		o, detail := check(root, tmp, i, m, *goCmd, *timeout)
+		mu.Lock()
+		defer mu.Unlock()
 		fmt.Fprintf(stdout, "%-45s %-8s %5.1fs\n", m.Name, outcomeNames[o], time.Since(t0).Seconds())
 		if o != killed {
 			bad++
@@ -110,11 +117,53 @@ func run(args []string, stdout, stderr io.Writer) int {
 			}
 		}
 	}
+	// The mutants whose tests only compute (sideBySide) run *jobs at a
+	// time; then the others, whose tests time real sockets, emulated links
+	// and CPUs, one at a time: a test that failed only because another
+	// mutant's tests shared its cores would hide a survivor.
+	var alone []int
+	work := make(chan int)
+	var wg sync.WaitGroup
+	for range max(1, min(*jobs, runtime.NumCPU())) {
+		wg.Go(func() {
+			for i := range work {
+				one(i)
+			}
+		})
+	}
+	for i, m := range sel {
+		if sideBySide(m) {
+			work <- i
+		} else {
+			alone = append(alone, i)
+		}
+	}
+	close(work)
+	wg.Wait()
+	for _, i := range alone {
+		one(i)
+	}
 	fmt.Fprintf(stdout, "%d mutants, %d killed, %d not (%.0fs)\n", len(sel), len(sel)-bad, bad, time.Since(start).Seconds())
 	if bad > 0 {
 		return 1
 	}
 	return 0
+}
+
+// computeOnly are the packages whose tests time nothing: the codec, the
+// sans-I/O firmware, the run records, the gate's parsing, the plots.
+var computeOnly = map[string]bool{"./core": true, "./firmware": true,
+	"./results": true, "./bench/gate": true, "./plots": true}
+
+// sideBySide reports whether m's tests may share the CPUs with another
+// mutant's: every package they run is computeOnly.
+func sideBySide(m Mutant) bool {
+	for _, p := range m.Pkgs {
+		if !computeOnly[p] {
+			return false
+		}
+	}
+	return len(m.Pkgs) > 0
 }
 
 // check applies m through an overlay and runs its tests.
