@@ -31,12 +31,14 @@ type hidden struct {
 	// window and bandwidth: the probes must see them (the board's upload
 	// is window-bound, its download link-bound).
 	wantRx, wantBps bool
-	// strict: the continuous figures and the twin's fitted points are held
-	// to paramTol. The fit does not meet it yet on every board (esp8266's
-	// window, and its 0.5 ms wire round trip inside a 17 ms echo), so those
-	// are logged, not asserted, unless WSLAB_CALIBRATE_STRICT is set; the
-	// discrete figures are exact and the service time within paramTol on
-	// every board.
+	// strict: the continuous figures (round trip, service time, window,
+	// bandwidth) are held to the goal, Tolerance, and the twin's fitted
+	// points to paramTol. On the other boards the continuous figures are
+	// held to paramTol (between the two: logged) and the fitted points
+	// logged (esp8266's 8192 B download, fitted through its send buffer,
+	// came out 1.30 of the board's in one run of four), unless
+	// WSLAB_CALIBRATE_STRICT is set; the discrete figures are exact and
+	// the presets' service time within Tolerance on every board.
 	strict bool
 }
 
@@ -66,12 +68,10 @@ func randomBoard(seed uint64) catalog.Preset {
 	return p
 }
 
-// paramTol is what the test enforces on the continuous hidden figures and
-// on the twin's fitted probe points;
-// the goal is Tolerance (15%), which the fit meets on the presets at the
-// test's short scale and misses on some random boards by a few points
-// (round trip and window trade against each other through the
-// hand-off the fit assumes). Every figure's error is logged.
+// paramTol is what the test enforces on every board's continuous hidden
+// figures and on a strict board's fitted probe points; the goal is
+// Tolerance (15%), enforced on the strict board's figures (see
+// hidden.strict). Every figure's error is logged.
 const paramTol = 0.25
 
 func within(t *testing.T, strict bool, what string, got, want, tol float64) float64 {
@@ -104,16 +104,19 @@ func withinTail(t *testing.T, strict bool, what string, got, want float64, n int
 }
 
 // withinOf is within with the error taken relative to scale, not want.
+// Every board is held to paramTol; a strict board to tol as well (the
+// goal, which the fit meets on the presets: picow-tinygo's figures came
+// out within 5.3% in the last four runs, esp8266's window within 10.4%
+// and the random boards' within 9.9%); a non-strict board's error between
+// tol and paramTol is logged.
 func withinOf(t *testing.T, strict bool, what string, got, want, scale, tol float64) float64 {
 	t.Helper()
 	e := math.Abs(got-want) / scale
 	switch {
-	case e > paramTol && !strict:
-		t.Logf("NOT YET WITHIN THE TOLERANCE: %s: fitted %.4g, the hidden board's %.4g: off by %.1f%% (> %.0f%%)", what, got, want, e*100, paramTol*100)
-	case e > paramTol:
-		t.Errorf("%s: fitted %.4g, the hidden board's %.4g: off by %.1f%% (> %.0f%%)", what, got, want, e*100, paramTol*100)
+	case e > paramTol || (strict && e > tol):
+		t.Errorf("%s: fitted %.4g, the hidden board's %.4g: off by %.1f%% (> %.0f%%)", what, got, want, e*100, min(tol, paramTol)*100)
 	case e > tol:
-		t.Logf("%s: fitted %.4g, hidden %.4g: off by %.1f%% (beyond the %.0f%% goal)", what, got, want, e*100, tol*100)
+		t.Logf("NOT YET WITHIN THE GOAL: %s: fitted %.4g, hidden %.4g: off by %.1f%% (beyond the %.0f%% goal; within %.0f%%)", what, got, want, e*100, tol*100, paramTol*100)
 	default:
 		t.Logf("%s: fitted %.4g, hidden %.4g: off by %.1f%%", what, got, want, e*100)
 	}
