@@ -630,6 +630,12 @@ func FitModel(ctx context.Context, m *Measurements, o Options, name string) (*Fi
 		tp.rx, why = f.windowCheck(ctx, base, tp, slopes, air)
 		rxWhy += why
 	}
+	// The send buffer once more, from every download on that twin.
+	if txBound {
+		var why string
+		tp.tx, why = f.txCheck(ctx, base, tp, air)
+		txWhy += why
+	}
 	// How well the probes constrain bandwidth and window: the twin at
 	// half and at twice the figure; the probe sees it when it binds: the
 	// twin's figure falls by a quarter or more at half of it (twice is
@@ -1271,6 +1277,11 @@ const (
 	maxSegTries = 2
 	// segChi is the misfit (reduced) above which they are tried.
 	segChi = 1
+	// txOff is the log ratio beyond which txCheck takes a twin's
+	// download for off the board's (where its noise is less), and
+	// maxTxChecks the most twins it measures.
+	txOff       = 0.1
+	maxTxChecks = 4
 )
 
 // stepSearch tries a buffer (what: its name; cur: its fitted size; set
@@ -1926,4 +1937,152 @@ func bpsStep(bps, floor int64, twin, board float64) int64 {
 		return bps
 	}
 	return max(floor, int64(float64(bps)*math.Pow(clamp(board/twin, 0.5, 2), 0.8)))
+}
+
+// oneConnDowns are the one-connection downloads that measured a rate.
+func (m *Measurements) oneConnDowns() []Point {
+	var downs []Point
+	for _, d := range m.Down {
+		if d.Clients <= 1 && d.MBps > 0 {
+			downs = append(downs, d)
+		}
+	}
+	return downs
+}
+
+// txCheck measures the final twin's one-connection downloads at every
+// size, with the tail, the access and the CPU final, and steps the send
+// buffer where one is off the board's. The rounds fit the send buffer to
+// the largest download alone, on a twin with the preset's tail: a heavier
+// tail on the board slows that download and went into the send buffer (a
+// random board's 5760 B came out 3131 B: its 6676 B download met, its
+// 1024 B download 0.45 of the board's, which one connection carried at
+// the link's rate). A size is off where its log ratio exceeds txOff and
+// twice the two probes' noise. Every download grows with the send
+// buffer, so a twin with a size too slow and none too fast bounds it
+// from below, one with a size too fast and none too slow from above:
+// the first step moves by the ratio of the size furthest off (a download
+// follows the buffer at most in proportion), then the buffer is halved
+// between the bounds (geometrically), up to maxTxChecks twins; the twin
+// of least misfit (squared log ratios over their noise) is kept. A twin
+// with one size too slow and another too fast ends it: no send buffer
+// meets both. Where the echoes fit (air), the buffer stays within the
+// pattern their replies leave the board in at tp.tx (txSearch placed it
+// by them).
+func (f *Fit) txCheck(ctx context.Context, base catalog.Preset, tp twinParams, air airResult) (int, string) {
+	downs := f.Meas.oneConnDowns()
+	if len(downs) == 0 || tp.tx <= 0 {
+		return tp.tx, ""
+	}
+	frames := f.Meas.echoFrames(false)
+	mss := cmp.Or(base.CPU.MSS, host.DefaultMSS)
+	hold := air.ok && air.chi <= oddChi && len(frames) > 0
+	// measure: the twin's downloads at send buffer tx against the
+	// board's: their misfit, the log ratio of the slowest and the fastest
+	// size off (0: none).
+	type check struct {
+		ratios     []float64
+		chi        float64
+		slow, fast float64
+	}
+	measure := func(tx int) (check, bool) {
+		t := tp
+		t.tx = tx
+		srv, err := StartTwin(f.build(base, t), "127.0.0.1:0")
+		if err != nil {
+			return check{}, false
+		}
+		defer srv.Close()
+		ob := f.opts
+		ob.Target, ob.Log = srv.WSURL("/ws"), nil
+		var c check
+		for _, d := range downs {
+			x, err := ob.down(ctx, d.Size, ob.dur(thrDur))
+			if err != nil || x.MBps <= 0 {
+				return check{}, false
+			}
+			l := math.Log(x.MBps / d.MBps)
+			sigma := max(math.Hypot(d.RateErr, x.RateErr), 0.02)
+			c.chi += (l / sigma) * (l / sigma)
+			if math.Abs(l) > max(txOff, 2*sigma) {
+				c.slow, c.fast = min(c.slow, l), max(c.fast, l)
+			}
+			c.ratios = append(c.ratios, x.MBps/d.MBps)
+		}
+		return c, true
+	}
+	show := func(c check) string {
+		var parts []string
+		for j, d := range downs {
+			parts = append(parts, fmt.Sprintf("%d B %.2f", d.Size, c.ratios[j]))
+		}
+		return fmt.Sprintf("downloads %s of the board's, misfit %.3g", strings.Join(parts, ", "), c.chi)
+	}
+	tx, best, bestChi := tp.tx, tp.tx, math.Inf(1)
+	lo, hi := 0, 0
+	var steps []string
+	for range maxTxChecks {
+		c, ok := measure(tx)
+		if !ok {
+			break
+		}
+		steps = append(steps, fmt.Sprintf("%d B: %s", tx, show(c)))
+		if c.chi < bestChi {
+			best, bestChi = tx, c.chi
+		}
+		if (c.slow == 0) == (c.fast == 0) {
+			if c.slow != 0 {
+				steps = append(steps, "one size too slow and another too fast: no send buffer meets both")
+			}
+			break
+		}
+		var next int
+		if c.slow != 0 {
+			lo = tx
+		} else {
+			hi = tx
+		}
+		if lo > 0 && hi > 0 {
+			next = int(math.Sqrt(float64(lo) * float64(hi)))
+		} else {
+			next = int(clamp(float64(tx)*math.Exp(-clamp(c.slow+c.fast, -math.Log(2.5), math.Log(2.5))), firmware.MinTxBuf, firmware.MaxBuf))
+		}
+		if hold {
+			next = samePattern(frames, mss, tp.tx, next)
+		}
+		if next == tx || next == lo || next == hi {
+			if hold {
+				steps = append(steps, fmt.Sprintf("held by the echoes' replies %v B (%s at %d B)", frames, sendPattern(frames, tp.tx, mss), tp.tx))
+			}
+			break
+		}
+		tx = next
+	}
+	if len(steps) == 0 {
+		return tp.tx, ""
+	}
+	why := fmt.Sprintf("; checked on the final twin: %s; kept %d B", strings.Join(steps, "; "), best)
+	f.opts.logf("send buffer: %s", why[2:])
+	return best, why
+}
+
+// samePattern is the send buffer nearest next, between cur and next, at
+// which the replies (frames) leave the board in cur's pattern
+// (sendPattern: it changes at each step of a frame's pieces or
+// segments, so the buffers of one pattern are a range).
+func samePattern(frames []int, mss, cur, next int) int {
+	want := sendPattern(frames, cur, mss)
+	if sendPattern(frames, next, mss) == want {
+		return next
+	}
+	good, bad := cur, next // good keeps the pattern, bad does not
+	for abs(bad-good) > 1 {
+		mid := good + (bad-good)/2
+		if sendPattern(frames, mid, mss) == want {
+			good = mid
+		} else {
+			bad = mid
+		}
+	}
+	return good
 }

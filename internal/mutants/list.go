@@ -268,6 +268,12 @@ var Mutants = []Mutant{
 	{Name: "calibrate/link-bound-tenth", File: "calibrate/fit.go",
 		From: "const linkBound = 0.85", To: "const linkBound = 0.9",
 		Pkgs: []string{"./calibrate"}, Run: "TestBpsStep"},
+	// txCheck's first step the wrong way: a twin whose download is too
+	// slow gets a smaller send buffer (the random board's 3131 B, its
+	// 1024 B download 0.44 of the board's, stays put).
+	{Name: "calibrate/tx-check-step-sign", File: "calibrate/fit.go",
+		From: "math.Exp(-clamp(c.slow+c.fast,", To: "math.Exp(clamp(c.slow+c.fast,",
+		Pkgs: []string{"./calibrate"}, Run: "TestTxCheckFromDownloads"},
 	// The link fitted to one connection's download, whatever two moved.
 	{Name: "calibrate/link-probe-single", File: "calibrate/fit.go",
 		From: "down2.MBps <= down.MBps:\n\t\treturn twinDown\n", To: "down2.MBps <= down.MBps || true:\n\t\treturn twinDown\n",

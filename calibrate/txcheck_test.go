@@ -1,0 +1,108 @@
+package calibrate
+
+import (
+	"context"
+	"math"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/wslab/wslab/firmware/catalog"
+)
+
+// tailBoundBoard is the random board of a run whose fit put its heavier
+// tail into the send buffer (see txCheck): ESP-IDF's structure, 5760 B
+// of send buffer, a 6676 B cap, behind a 0.75 Mbit/s link with a tail of
+// 9.2% from 38 ms and power save at DTIM 2.
+func tailBoundBoard() catalog.Preset {
+	p, _ := catalog.Get("esp32-idf")
+	p.Name, p.Board.Model = "random", "random"
+	p.Board.Slots, p.Board.RxBuf, p.Board.MaxMessage, p.Board.HeapBudget = 10, 711, 6676, 0
+	p.Board.TxBuf = 5760
+	p.Link.RTT, p.Link.Bps, p.Link.Airtime = 10*int64(time.Millisecond), 749_700, int64(time.Millisecond)
+	p.CPU = scaleCPU(p.CPU, 7.099094e6/float64(p.CPU.MessageCost(32)))
+	p.Link.Tails.TailP, p.Link.Tails.TailMin = 0.09156, 38*int64(time.Millisecond)
+	p.Link.Tails.PowerSave, p.Link.Tails.DTIM = true, 2
+	p.Link.Tails.Seed ^= 0x5eed5eed
+	return p
+}
+
+// TestTxCheckFromDownloads: that board's fit (its figures, the send
+// buffer 3131 B) checked against the board's downloads: the twin's 1024 B
+// download runs at 0.44 of the board's there, so the send buffer is
+// raised, to within a quarter of the board's 5760 B (the 6676 B download
+// leaves the board in two pieces anywhere from 3340 B to 6679 B: it
+// says little more). A check that never steps, steps the wrong way or
+// keeps the last twin rather than the closest, fails.
+func TestTxCheckFromDownloads(t *testing.T) {
+	if testing.Short() {
+		t.Skip("probes an emulated board and up to four twins for ~45 s")
+	}
+	hidden := tailBoundBoard()
+	srv, err := StartTwin(hidden, "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	log := new(strings.Builder)
+	o := Options{Target: srv.WSURL("/ws"), Scale: 0.25, Log: log}
+	if err := o.defaults(); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	m := &Measurements{}
+	for _, n := range thrSizes {
+		d, err := o.down(ctx, min(n, hidden.Board.MaxMessage), o.dur(thrDur))
+		if err != nil {
+			t.Fatal(err)
+		}
+		m.Down = append(m.Down, d)
+	}
+	f := &Fit{opts: o, Meas: m}
+	// The fit's figures of that run: the send buffer 3131 B.
+	base := hidden
+	base.Link.Tails.TailP, base.Link.Tails.TailMin = 0.08, 37*int64(time.Millisecond)
+	tp := twinParams{k: 6.808 / 7.099, rtt: 8_316_000, bps: 791_900, rx: 727, tx: 3131, air: 2_416_000}
+	tx, why := f.txCheck(ctx, base, tp, airResult{})
+	t.Logf("send buffer %d B from %d B (board %d B)%s\n%s", tx, tp.tx, hidden.Board.TxBuf, why, log)
+	if e := math.Abs(float64(tx)/float64(hidden.Board.TxBuf) - 1); e > 0.25 {
+		t.Errorf("send buffer checked from %d B: %d B, the board's %d B: off by %.0f%%", tp.tx, tx, hidden.Board.TxBuf, e*100)
+	}
+}
+
+// TestSamePattern: a step out of the pattern the echoes' replies leave
+// the board in is cut back to that pattern's end, either way; a step
+// within it is taken. esp8266's replies at 1072 B (536 B MSS) leave in
+// 1/2/2/3 pieces, 2/3/3/6 segments, from 1004 B (the 1004 B reply in one
+// piece) to 1072 B (a byte more and each piece is three segments). A cut
+// that overshoots the end, stops short of it, or cuts a step within the
+// pattern, fails.
+func TestSamePattern(t *testing.T) {
+	frames := []int{1004, 1404, 1504, 2904}
+	const mss, cur = 536, 1072
+	want := sendPattern(frames, cur, mss)
+	for _, next := range []int{600, 900, 1040, 1100, 1500, 3000} {
+		got := samePattern(frames, mss, cur, next)
+		if sendPattern(frames, got, mss) != want {
+			t.Errorf("step %d B to %d B: %d B leaves the replies in %s, not %s", cur, next, got, sendPattern(frames, got, mss), want)
+		}
+		if got != next && sendPattern(frames, next, mss) == want {
+			t.Errorf("step %d B to %d B, within the pattern: cut to %d B", cur, next, got)
+		}
+		// Cut back: the pattern's end, so one byte further changes it.
+		if got != next {
+			dir := 1
+			if next < cur {
+				dir = -1
+			}
+			if sendPattern(frames, got+dir, mss) == want {
+				t.Errorf("step %d B to %d B: cut to %d B, but %d B still leaves the replies in %s", cur, next, got, got+dir, want)
+			}
+			if (got-cur)*dir < 0 || (next-got)*dir < 0 {
+				t.Errorf("step %d B to %d B: cut to %d B, not between them", cur, next, got)
+			}
+		}
+		t.Logf("%d B -> %d B: %d B (%s)", cur, next, got, sendPattern(frames, got, mss))
+	}
+}
