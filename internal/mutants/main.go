@@ -8,6 +8,10 @@
 //	go run ./internal/mutants            # every mutant (make mutants)
 //	go run ./internal/mutants -run echo  # those whose name matches "echo"
 //	go run ./internal/mutants -list      # print the list
+//	go run ./internal/mutants -j 1       # every mutant one at a time
+//
+// The mutants whose tests only compute (computeOnly) run -j at a time
+// (2), the others one at a time after them.
 //
 // Exit status: 0 every mutant killed; 1 a mutant survived, no longer
 // applies (its original snippet is not in the file exactly once: update
