@@ -1391,14 +1391,20 @@ func (m *Measurements) linkProbe() int {
 }
 
 // oneConnUps are the one-connection uploads that measured a rate.
-func (m *Measurements) oneConnUps() []Point {
-	var ups []Point
-	for _, u := range m.Up {
-		if u.Clients <= 1 && u.MBps > 0 {
-			ups = append(ups, u)
+func (m *Measurements) oneConnUps() []Point { return oneConn(m.Up) }
+
+// oneConnDowns are the one-connection downloads that measured a rate.
+func (m *Measurements) oneConnDowns() []Point { return oneConn(m.Down) }
+
+// oneConn are the points of ps on one connection that measured a rate.
+func oneConn(ps []Point) []Point {
+	var out []Point
+	for _, p := range ps {
+		if p.Clients <= 1 && p.MBps > 0 {
+			out = append(out, p)
 		}
 	}
-	return ups
+	return out
 }
 
 // twinUploads starts twin p and measures its upload at each size of ups
@@ -1937,17 +1943,6 @@ func bpsStep(bps, floor int64, twin, board float64) int64 {
 		return bps
 	}
 	return max(floor, int64(float64(bps)*math.Pow(clamp(board/twin, 0.5, 2), 0.8)))
-}
-
-// oneConnDowns are the one-connection downloads that measured a rate.
-func (m *Measurements) oneConnDowns() []Point {
-	var downs []Point
-	for _, d := range m.Down {
-		if d.Clients <= 1 && d.MBps > 0 {
-			downs = append(downs, d)
-		}
-	}
-	return downs
 }
 
 // txCheck measures the final twin's one-connection downloads at every

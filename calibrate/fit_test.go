@@ -775,6 +775,22 @@ func uploadFit(t *testing.T, name string) (context.Context, *Fit, catalog.Preset
 	p, _ := catalog.Get(name)
 	hidden := p
 	hidden.Link.Tails.Seed ^= 0x5eed5eed
+	ctx, f := startHidden(t, hidden)
+	for _, n := range thrSizes {
+		u, err := f.opts.up(ctx, min(n, p.Board.MaxMessage), f.opts.dur(thrDur))
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.Meas.Up = append(f.Meas.Up, u)
+	}
+	return ctx, f, p
+}
+
+// startHidden starts hidden and returns a fit with nothing measured, its
+// options aimed at the board at the tests' scale (0.25), and a context of
+// three minutes.
+func startHidden(t *testing.T, hidden catalog.Preset) (context.Context, *Fit) {
+	t.Helper()
 	srv, err := StartTwin(hidden, "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -786,13 +802,5 @@ func uploadFit(t *testing.T, name string) (context.Context, *Fit, catalog.Preset
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	t.Cleanup(cancel)
-	m := &Measurements{}
-	for _, n := range thrSizes {
-		u, err := o.up(ctx, min(n, p.Board.MaxMessage), o.dur(thrDur))
-		if err != nil {
-			t.Fatal(err)
-		}
-		m.Up = append(m.Up, u)
-	}
-	return ctx, &Fit{opts: o, Meas: m}, p
+	return ctx, &Fit{opts: o, Meas: &Measurements{}}
 }

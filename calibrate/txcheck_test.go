@@ -1,9 +1,7 @@
 package calibrate
 
 import (
-	"context"
 	"math"
-	"strings"
 	"testing"
 	"time"
 
@@ -32,40 +30,27 @@ func tailBoundBoard() catalog.Preset {
 // download runs at 0.44 of the board's there, so the send buffer is
 // raised, to within a quarter of the board's 5760 B (the 6676 B download
 // leaves the board in two pieces anywhere from 3340 B to 6679 B: it
-// says little more). A check that never steps, steps the wrong way or
-// keeps the last twin rather than the closest, fails.
+// says little more). A check that never steps, or steps the wrong way,
+// fails.
 func TestTxCheckFromDownloads(t *testing.T) {
 	if testing.Short() {
 		t.Skip("probes an emulated board and up to four twins for ~45 s")
 	}
 	hidden := tailBoundBoard()
-	srv, err := StartTwin(hidden, "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Close()
-	log := new(strings.Builder)
-	o := Options{Target: srv.WSURL("/ws"), Scale: 0.25, Log: log}
-	if err := o.defaults(); err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
-	m := &Measurements{}
+	ctx, f := startHidden(t, hidden)
 	for _, n := range thrSizes {
-		d, err := o.down(ctx, min(n, hidden.Board.MaxMessage), o.dur(thrDur))
+		d, err := f.opts.down(ctx, min(n, hidden.Board.MaxMessage), f.opts.dur(thrDur))
 		if err != nil {
 			t.Fatal(err)
 		}
-		m.Down = append(m.Down, d)
+		f.Meas.Down = append(f.Meas.Down, d)
 	}
-	f := &Fit{opts: o, Meas: m}
 	// The fit's figures of that run: the send buffer 3131 B.
 	base := hidden
 	base.Link.Tails.TailP, base.Link.Tails.TailMin = 0.08, 37*int64(time.Millisecond)
 	tp := twinParams{k: 6.808 / 7.099, rtt: 8_316_000, bps: 791_900, rx: 727, tx: 3131, air: 2_416_000}
 	tx, why := f.txCheck(ctx, base, tp, airResult{})
-	t.Logf("send buffer %d B from %d B (board %d B)%s\n%s", tx, tp.tx, hidden.Board.TxBuf, why, log)
+	t.Logf("send buffer %d B from %d B (board %d B)%s\n%s", tx, tp.tx, hidden.Board.TxBuf, why, f.opts.Log)
 	if e := math.Abs(float64(tx)/float64(hidden.Board.TxBuf) - 1); e > 0.25 {
 		t.Errorf("send buffer checked from %d B: %d B, the board's %d B: off by %.0f%%", tp.tx, tx, hidden.Board.TxBuf, e*100)
 	}
