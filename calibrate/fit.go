@@ -630,6 +630,12 @@ func FitModel(ctx context.Context, m *Measurements, o Options, name string) (*Fi
 		tp.rx, why = f.windowCheck(ctx, base, tp, slopes, air)
 		rxWhy += why
 	}
+	// The window's pattern of pieces, from every echo on that twin.
+	if haveUp && slopes != nil {
+		var why string
+		tp.rx, why = f.echoCheck(ctx, base, tp)
+		rxWhy += why
+	}
 	// The send buffer once more, from every download on that twin.
 	if txBound {
 		var why string
@@ -2059,6 +2065,135 @@ func (f *Fit) txCheck(ctx context.Context, base catalog.Preset, tp twinParams, a
 	why := fmt.Sprintf("; checked on the final twin: %s; kept %d B", strings.Join(steps, "; "), best)
 	f.opts.logf("send buffer: %s", why[2:])
 	return best, why
+}
+
+// echoCheck measures the final twin's one-client echoes at every size of
+// the ladder against the board's and steps the window where a size's
+// request crosses it in a piece more or fewer than the board's does. The
+// window comes from the uploads (an upload 5% off moves it 10-15%), and
+// the echoes' line against the access (windowSearch, echoHold) places it
+// between their frames' steps only where it resolves the access: on a
+// slow link it may not (each size's gap is mostly the link's time; CI's
+// random board, 2 ms accesses behind 0.66 Mbit/s: 1.63 ms ±1.72, the
+// preset's 3 ms kept), and a window 15% low (456 B against 538) sent the
+// 1000 B echo's 1008 B request in three pieces, not two: the twin's echo
+// 1.24-1.26 of the board's, measured twice. Here the access, the wire
+// and the CPU are final, so a piece more is a round more: a size off by
+// over echoOff and twice the two p50s' noise is a step of pieces
+// (echoStep). The step is tried on the twin and kept where its echoes'
+// misfit (squared log ratios over their noise) is less; it stays within
+// x1.25 of the uploads' window (windowCheck's bracket), and sizes off
+// both ways end it.
+func (f *Fit) echoCheck(ctx context.Context, base catalog.Preset, tp twinParams) (int, string) {
+	m := f.Meas
+	if len(m.Echo) < 2 || tp.rx <= 0 {
+		return tp.rx, ""
+	}
+	echoes := m.Echo[1:]
+	frames := m.echoFrames(true)
+	measure := func(rx int) (chi float64, ls, sig []float64, ok bool) {
+		t := tp
+		t.rx = rx
+		p := f.build(base, t)
+		if p.Link.Tails.On() {
+			p.Link.Tails.Seed = rand.Uint64()
+		}
+		srv, err := StartTwin(p, "127.0.0.1:0")
+		if err != nil {
+			return 0, nil, nil, false
+		}
+		defer srv.Close()
+		ob := f.opts
+		ob.Target, ob.Log = srv.WSURL("/ws"), nil
+		for _, x := range echoes {
+			pt, err := ob.echo(ctx, 1, x.Size, time.Duration(2*max(x.Dur, 0.5)*1e9), nil)
+			if err != nil || pt.P50 <= 0 || x.P50 <= 0 {
+				return 0, nil, nil, false
+			}
+			l := math.Log(pt.P50 / x.P50)
+			sg := max(math.Hypot(x.P50Err, pt.P50Err), 0.02)
+			chi += (l / sg) * (l / sg)
+			ls, sig = append(ls, l), append(sig, sg)
+		}
+		return chi, ls, sig, true
+	}
+	show := func(ls []float64) string {
+		var parts []string
+		for j, x := range echoes {
+			parts = append(parts, fmt.Sprintf("%d B %.2f", x.Size, math.Exp(ls[j])))
+		}
+		return strings.Join(parts, ", ")
+	}
+	chi, ls, sig, ok := measure(tp.rx)
+	if !ok {
+		return tp.rx, ""
+	}
+	next, how := echoStep(frames, tp.rx, ls, sig)
+	why := fmt.Sprintf("; the echoes on the final twin at %d B: %s of the board's (misfit %.3g): %s", tp.rx, show(ls), chi, how)
+	if next == tp.rx {
+		f.opts.logf("window: %s", why[2:])
+		return tp.rx, why
+	}
+	chi2, ls2, _, ok := measure(next)
+	if !ok {
+		return tp.rx, why
+	}
+	keep := tp.rx
+	if chi2 < chi {
+		keep = next
+	}
+	why += fmt.Sprintf("; at %d B: %s (misfit %.3g): kept %d B", next, show(ls2), chi2, keep)
+	f.opts.logf("window: %s", why[2:])
+	return keep, why
+}
+
+// echoOff is the least log ratio of a twin's echo p50 to the board's
+// taken as a step of pieces (echoStep; and twice the two p50s' noise).
+const echoOff = 0.1
+
+// echoStep is the window the echoes' ratios (ls: log of the twin's p50
+// over the board's, sig their noise, per frame) call for from rx: a
+// size off by over echoOff and twice its noise crosses rx in a piece more
+// than the board's window (too slow: the least window that takes one
+// piece fewer, ceil(F/(k-1))) or one fewer (too fast: the largest that
+// takes one more, ceil(F/k)-1); the window nearest rx that meets every
+// such size, within x1.25 of rx. It returns rx and why where none is off,
+// a size too slow already crosses in one piece (the window is not what
+// slows it), sizes are off both ways, or the window needed lies beyond
+// the bracket.
+func echoStep(frames []int, rx int, ls, sig []float64) (int, string) {
+	lo, hi := 0, math.MaxInt // the window must be at least lo, at most hi
+	var slow, fast []string
+	for j, fr := range frames {
+		if j >= len(ls) || math.Abs(ls[j]) <= max(echoOff, 2*sig[j]) {
+			continue
+		}
+		k := (fr + rx - 1) / rx
+		if ls[j] > 0 {
+			if k <= 1 {
+				return rx, fmt.Sprintf("its %d B request crosses %d B in one piece: too slow for another reason", fr, rx)
+			}
+			lo = max(lo, (fr+k-2)/(k-1))
+			slow = append(slow, fmt.Sprintf("%d B in %d pieces", fr, k))
+		} else {
+			hi = min(hi, (fr+k-1)/k-1)
+			fast = append(fast, fmt.Sprintf("%d B in %d pieces", fr, k))
+		}
+	}
+	switch {
+	case slow == nil && fast == nil:
+		return rx, "every size within its noise or a tenth"
+	case slow != nil && fast != nil:
+		return rx, fmt.Sprintf("too slow (%s) and too fast (%s): no window meets both", strings.Join(slow, ", "), strings.Join(fast, ", "))
+	}
+	next, what := lo, "too slow: "+strings.Join(slow, ", ")+": a piece fewer"
+	if fast != nil {
+		next, what = hi, "too fast: "+strings.Join(fast, ", ")+": a piece more"
+	}
+	if float64(next) > 1.25*float64(rx) || float64(next) < float64(rx)/1.25 || next < firmware.MinRxBuf {
+		return rx, fmt.Sprintf("%s at %d B, beyond x1.25 of the uploads' window", what, next)
+	}
+	return next, fmt.Sprintf("%s at %d B", what, next)
 }
 
 // samePattern is the send buffer nearest next, between cur and next, at

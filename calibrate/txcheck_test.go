@@ -91,3 +91,50 @@ func TestSamePattern(t *testing.T) {
 		t.Logf("%d B -> %d B: %d B (%s)", cur, next, got, sendPattern(frames, got, mss))
 	}
 }
+
+// TestEchoStep: the window the echoes' ratios call for. CI's random
+// board (538 B) fitted 456 B: the twin's echoes 1.24/1.15/1.14/1.10 of
+// the board's (requests of 1008/1408/1508/2908 B in 3/4/4/7 pieces, not
+// 2/3/3/6): 504 B, the least window with 1008 B in two. The other way
+// (a twin at 504 B against a board at 456 B): 469 B, the largest with
+// 1408 B in four. No step where every size is within a tenth or its
+// noise, where sizes are off both ways, where a size too slow crosses in
+// one piece already, or where the window called for lies beyond x1.25.
+// A step that takes the wrong side of a frame's step (one byte off), the
+// furthest window not the nearest, or steps on noise, fails.
+func TestEchoStep(t *testing.T) {
+	frames := []int{1008, 1408, 1508, 2908}
+	lg := func(rs ...float64) []float64 {
+		var out []float64
+		for _, r := range rs {
+			out = append(out, math.Log(r))
+		}
+		return out
+	}
+	sig := []float64{0.031, 0.028, 0.045, 0.015}
+	for _, c := range []struct {
+		name   string
+		rx     int
+		ls     []float64
+		frames []int
+		want   int
+	}{
+		{"CI's random board, its window 15% low", 456, lg(1.24, 1.15, 1.14, 1.10), frames, 504},
+		{"the other way", 504, lg(0.80, 0.87, 0.88, 0.91), frames, 469},
+		{"one size too slow", 456, lg(1.24, 1.02, 0.98, 1.01), frames, 504},
+		{"within the noise or a tenth", 456, lg(1.08, 0.95, 1.09, 1.03), frames, 456},
+		{"off both ways", 456, lg(1.24, 0.80, 1.0, 1.0), frames, 456},
+		{"too slow in one piece", 1100, lg(1.3, 1.0, 1.0, 1.0), frames, 1100},
+		{"beyond x1.25", 1000, lg(1.0, 1.0, 1.0, 1.2), frames, 1000},
+	} {
+		got, why := echoStep(c.frames, c.rx, c.ls, sig)
+		if got != c.want {
+			t.Errorf("%s: from %d B: %d B (%s), want %d B", c.name, c.rx, got, why, c.want)
+			continue
+		}
+		t.Logf("%s: %d B -> %d B: %s", c.name, c.rx, got, why)
+		if got != c.rx && pieces(c.frames, got) == pieces(c.frames, c.rx) {
+			t.Errorf("%s: %d B crosses the frames in %s pieces, as %d B does", c.name, got, pieces(c.frames, got), c.rx)
+		}
+	}
+}

@@ -274,6 +274,12 @@ var Mutants = []Mutant{
 	{Name: "calibrate/tx-check-step-sign", File: "calibrate/fit.go",
 		From: "math.Exp(-clamp(c.slow+c.fast,", To: "math.Exp(clamp(c.slow+c.fast,",
 		Pkgs: []string{"./calibrate"}, Run: "TestTxCheckFromDownloads"},
+	// echoCheck's step for a twin whose echo is too fast taken at the
+	// frame's step, not a byte below it: the window is crossed in as
+	// many pieces as before, and the twin's echoes stay a round early.
+	{Name: "calibrate/echo-step-fast-edge", File: "calibrate/fit.go",
+		From: "hi = min(hi, (fr+k-1)/k-1)", To: "hi = min(hi, (fr+k-1)/k)",
+		Pkgs: []string{"./calibrate"}, Run: "TestEchoStep"},
 	// The link fitted to one connection's download, whatever two moved.
 	{Name: "calibrate/link-probe-single", File: "calibrate/fit.go",
 		From: "down2.MBps <= down.MBps:\n\t\treturn twinDown\n", To: "down2.MBps <= down.MBps || true:\n\t\treturn twinDown\n",
