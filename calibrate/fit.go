@@ -1417,13 +1417,14 @@ func oneConn(ps []Point) []Point {
 // (where slopes is nil or follows the window there, else 0) twice, each
 // as long as the board's probe, and takes their mean: the twin's noise
 // enters the window's lines twice (their level and slope), the board's
-// once; and an upload's rate depends on the probe's length behind modem
-// sleep (CI's random board, DTIM 3: 1024 B at 0.0152-0.0173 MB/s over
-// 2.5 s, 0.0179-0.0193 over 7.5 s; without power save 0.0230-0.0231
-// over both), so one probe twice as long as the board's read the twin
-// faster than the board by that alone (its 1024 B upload 1.08-1.12 of the
-// board's at a window its 8192 B one found 6-8% short). False where one
-// measured nothing.
+// once; and what a probe pays once (a dozing station's first frames wait
+// for a DTIM beacon, up to 307 ms at DTIM 3) weighs on a probe by its
+// length, so the twin's are as long as the board's. (Before the emulated
+// station stayed awake through its own upload, it dozed every ~150 ms:
+// CI's random board's 1024 B upload read 0.0152-0.0173 MB/s over 2.5 s
+// and 0.0179-0.0193 over 7.5 s, and one twin probe twice as long as the
+// board's read 1.08-1.12 of it at a window its 8192 B upload found 6-8%
+// short.) False where one measured nothing.
 func (f *Fit) twinUploads(ctx context.Context, p catalog.Preset, ups []Point, slopes []float64) ([]float64, bool) {
 	srv, err := StartTwin(p, "127.0.0.1:0")
 	if err != nil {
@@ -1524,12 +1525,12 @@ func (f *Fit) windowCheck(ctx context.Context, base catalog.Preset, tp twinParam
 // ratios to them (twin[j] over ups[j]) spread over the judged tolerance
 // between sizes (upSpreads): the window moves every size alike, so no
 // window brings such a pair within it, and a few seconds of upload behind
-// WiFi tails draws that far apart now and then. A CI run's random board
-// (seed 11): its 1024 B upload read about a fifth under its later draws,
-// the twin at 494 B uploaded 1.12 of it and 0.92 of the 8192 B one, the
-// step between them was none, and the final twin uploaded 0.81-0.84 of
-// the board's 8192 B (the same twin 0.91 of the board's 1024 B and 8192
-// B uploads over 7.5 s each). It returns what it did ("" where nothing).
+// WiFi tails and a dozing station can draw that far apart. A CI run's
+// random board (seed 11): the twin at 494 B uploaded 1.12 of its 1024 B
+// upload and 0.92 of its 8192 B one, the step between them was none, and
+// the final twin uploaded 0.81-0.84 of the board's 8192 B (the same twin
+// 0.91 of the board's 1024 B and 8192 B uploads over 7.5 s each). It
+// returns what it did ("" where nothing).
 func (f *Fit) upAgain(ctx context.Context, ups []Point, twin []float64) string {
 	if !upSpreads(ups, twin) {
 		return ""

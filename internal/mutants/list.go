@@ -287,6 +287,12 @@ var Mutants = []Mutant{
 	{Name: "calibrate/up-spread-wide", File: "calibrate/fit.go",
 		From: "return hi-lo > math.Log1p(Tolerance)", To: "return hi-lo > 2*math.Log1p(Tolerance)",
 		Pkgs: []string{"./calibrate"}, Run: "TestUpSpreads"},
+	// The emulated station kept awake by its input's socket edges only,
+	// not by every read: an upload the host's kernel hands on in edges
+	// ~150 ms apart dozes between them.
+	{Name: "host/upload-keeps-awake", File: "firmware/host/server.go",
+		From: "\t\t\t\t\t\t\ts.tails.traffic(c.rxAt)\n", To: "",
+		Pkgs: []string{"./firmware/host"}, Run: "TestPowerSaveUpload"},
 	// The link fitted to one connection's download, whatever two moved.
 	{Name: "calibrate/link-probe-single", File: "calibrate/fit.go",
 		From: "down2.MBps <= down.MBps:\n\t\treturn twinDown\n", To: "down2.MBps <= down.MBps || true:\n\t\treturn twinDown\n",
