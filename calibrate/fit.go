@@ -1502,19 +1502,13 @@ func (f *Fit) windowCheck(ctx context.Context, base catalog.Preset, tp twinParam
 	if again != "" {
 		ups = f.Meas.oneConnUps()
 	}
-	var parts []string
-	for j, u := range ups {
-		if twin[j] > 0 {
-			parts = append(parts, fmt.Sprintf("%d B %.2f", u.Size, twin[j]/u.MBps))
-		}
-	}
 	step, ok := windowStep(ups, twin, slopes)
 	if !ok {
 		return tp.rx, ""
 	}
 	lim := math.Log(1.25)
 	rx := max(int(float64(tp.rx)*math.Exp(clamp(step, -lim, lim))), firmware.MinRxBuf)
-	why := fmt.Sprintf("%s; checked on the final twin at %d B (its uploads %s of the board's): %d B", again, tp.rx, strings.Join(parts, ", "), rx)
+	why := fmt.Sprintf("%s; checked on the final twin at %d B (its uploads %s of the board's): %d B", again, tp.rx, upRatios(ups, twin), rx)
 	f.opts.logf("window: %s", why[2:])
 	rx, held := f.echoHold(ctx, base, tp, air, rx)
 	return rx, why + held
@@ -1550,15 +1544,21 @@ func (f *Fit) upAgain(ctx context.Context, ups []Point, twin []float64) string {
 		parts = append(parts, fmt.Sprintf("%d B %.4f then %.4f MB/s: %.4f", u.Size, u.MBps, q.MBps, m.MBps))
 		*u = m
 	}
-	var rs []string
-	for j, u := range ups {
-		if twin[j] > 0 {
-			rs = append(rs, fmt.Sprintf("%d B %.2f", u.Size, twin[j]/u.MBps))
-		}
-	}
-	why := fmt.Sprintf("; the final twin's uploads at %s of the board's, more than %.0f%% apart: the board's measured again: %s", strings.Join(rs, ", "), Tolerance*100, strings.Join(parts, ", "))
+	why := fmt.Sprintf("; the final twin's uploads at %s of the board's, more than %.0f%% apart: the board's measured again: %s", upRatios(ups, twin), Tolerance*100, strings.Join(parts, ", "))
 	f.opts.logf("window: %s", why[2:])
 	return why
+}
+
+// upRatios names the twin's uploads over the board's, size by size
+// ("1024 B 1.12, 8192 B 0.92"), where the twin's were measured.
+func upRatios(ups []Point, twin []float64) string {
+	var parts []string
+	for j, u := range ups {
+		if twin[j] > 0 {
+			parts = append(parts, fmt.Sprintf("%d B %.2f", u.Size, twin[j]/u.MBps))
+		}
+	}
+	return strings.Join(parts, ", ")
 }
 
 // upSpreads reports whether the twin's uploads (twin[j], 0 where not
