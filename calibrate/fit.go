@@ -1353,7 +1353,7 @@ func (f *Fit) windowJoint(ctx context.Context, base catalog.Preset, tp twinParam
 		t2 := tp
 		t2.rx = w
 		var ok bool
-		if tw[i], ok = f.twinUploads(ctx, f.build(base, t2), ups, nil); !ok {
+		if tw[i], ok = f.twinUploads(ctx, f.build(base, t2), ups, nil, 2); !ok {
 			return tp.rx, nil, ""
 		}
 	}
@@ -1425,7 +1425,7 @@ func oneConn(ps []Point) []Point {
 // and 0.0179-0.0193 over 7.5 s, and one twin probe twice as long as the
 // board's read 1.08-1.12 of it at a window its 8192 B upload found 6-8%
 // short.) False where one measured nothing.
-func (f *Fit) twinUploads(ctx context.Context, p catalog.Preset, ups []Point, slopes []float64) ([]float64, bool) {
+func (f *Fit) twinUploads(ctx context.Context, p catalog.Preset, ups []Point, slopes []float64, passes int) ([]float64, bool) {
 	srv, err := StartTwin(p, "127.0.0.1:0")
 	if err != nil {
 		return nil, false
@@ -1442,12 +1442,12 @@ func (f *Fit) twinUploads(ctx context.Context, p catalog.Preset, ups []Point, sl
 		if u.Dur > 0 {
 			d = time.Duration(u.Dur * 1e9)
 		}
-		for range 2 {
+		for range passes {
 			x, err := ob.up(ctx, u.Size, d)
 			if err != nil || x.MBps <= 0 {
 				return nil, false
 			}
-			tw[j] += x.MBps / 2
+			tw[j] += x.MBps / float64(passes)
 		}
 	}
 	return tw, true
@@ -1494,7 +1494,7 @@ func (f *Fit) windowCheck(ctx context.Context, base catalog.Preset, tp twinParam
 	if len(slopes) != len(ups) || tp.rx <= 0 {
 		return tp.rx, ""
 	}
-	twin, ok := f.twinUploads(ctx, f.build(base, tp), ups, slopes)
+	twin, ok := f.twinUploads(ctx, f.build(base, tp), ups, slopes, 2)
 	if !ok {
 		return tp.rx, ""
 	}
@@ -2168,7 +2168,8 @@ func (f *Fit) txCheck(ctx context.Context, base catalog.Preset, tp twinParams, a
 // and the CPU are final, so a piece more is a round more: a size off by
 // over echoOff and twice the two p50s' noise is a step of pieces
 // (echoStep). The step is tried on the twin and kept where its echoes'
-// misfit (squared log ratios over their noise) is less; it stays within
+// misfit (squared log ratios over their noise) is less and the twin's
+// uploads there fit the board's no worse (upsRefuse); it stays within
 // x1.25 of the uploads' window (windowCheck's bracket), and sizes off
 // both ways end it.
 func (f *Fit) echoCheck(ctx context.Context, base catalog.Preset, tp twinParams) (int, string) {
@@ -2221,6 +2222,13 @@ func (f *Fit) echoCheck(ctx context.Context, base catalog.Preset, tp twinParams)
 		f.opts.logf("window: %s", why[2:])
 		return tp.rx, why
 	}
+	if refused, up := f.upsRefuse(ctx, base, tp, next); up != "" {
+		why += up
+		if refused {
+			f.opts.logf("window: %s", why[2:])
+			return tp.rx, why
+		}
+	}
 	chi2, ls2, _, ok := measure(next)
 	if !ok {
 		return tp.rx, why
@@ -2232,6 +2240,59 @@ func (f *Fit) echoCheck(ctx context.Context, base catalog.Preset, tp twinParams)
 	why += fmt.Sprintf("; at %d B: %s (misfit %.3g): kept %d B", next, show(ls2), chi2, keep)
 	f.opts.logf("window: %s", why[2:])
 	return keep, why
+}
+
+// upsRefuse measures the twin's one-connection uploads (once each, as
+// long as the board's) at tp.rx and at the window next the echoes call
+// for, and refuses the step where they fit the board's worse at next
+// (upsAllow). The uploads measure the window; an echo's p50 only how its
+// frames cross it, and behind WiFi tails a size's p50 can lie further
+// from its neighbours than its noise says: CI's random board (seed 11,
+// 538 B) echoed 1400 B at 93.9 ms and 1500 B at 104 ms, both three
+// pieces of its window, so the twin at 593 B read 1.11 and 1.01 of them,
+// echoCheck stepped to 704 B (1400 B in two pieces) and kept it (misfit
+// 31.1 -> 25.5), and the twin there uploaded 1.22-1.23 of the board's
+// 8192 B. It returns "" where it measured nothing (the step is then
+// judged on the echoes alone).
+func (f *Fit) upsRefuse(ctx context.Context, base catalog.Preset, tp twinParams, next int) (bool, string) {
+	ups := f.Meas.oneConnUps()
+	if len(ups) == 0 {
+		return false, ""
+	}
+	var at [2][]float64
+	for i, rx := range []int{tp.rx, next} {
+		t := tp
+		t.rx = rx
+		tw, ok := f.twinUploads(ctx, f.build(base, t), ups, nil, 1)
+		if !ok {
+			return false, ""
+		}
+		at[i] = tw
+	}
+	refused := !upsAllow(ups, at[0], at[1])
+	verdict := "the uploads allow it"
+	if refused {
+		verdict = fmt.Sprintf("refused by the uploads: kept %d B", tp.rx)
+	}
+	return refused, fmt.Sprintf("; the twin's uploads at %d B %s, at %d B %s of the board's: %s", tp.rx, upRatios(ups, at[0]), next, upRatios(ups, at[1]), verdict)
+}
+
+// upsAllow: the twin's uploads at a stepped window (next) fit the
+// board's (ups) no worse than at the window it leaves (cur), or within
+// half the tolerance (Tolerance/2): a step the echoes call for may move
+// the uploads as far as their noise and the judge's room leave, not out
+// of it. The fit is the worst size's log ratio.
+func upsAllow(ups []Point, cur, next []float64) bool {
+	worst := func(tw []float64) float64 {
+		w := 0.0
+		for j, u := range ups {
+			if j < len(tw) && tw[j] > 0 && u.MBps > 0 {
+				w = max(w, math.Abs(math.Log(tw[j]/u.MBps)))
+			}
+		}
+		return w
+	}
+	return worst(next) <= max(worst(cur), math.Log1p(Tolerance/2))
 }
 
 // echoOff is the least log ratio of a twin's echo p50 to the board's

@@ -2,6 +2,7 @@ package calibrate
 
 import (
 	"math"
+	"strings"
 	"testing"
 	"time"
 
@@ -172,6 +173,33 @@ func TestUpSpreads(t *testing.T) {
 	}
 }
 
+// TestUpsAllow: an echo step is refused where the twin's uploads at it
+// fit the board's worse than at the window it leaves and beyond half the
+// tolerance (CI's random board: 1.00/0.97 at 593 B, 1.20/1.22 at 704 B),
+// allowed where they come nearer (a window 15% low: 0.86/0.88, 0.94/0.95
+// a piece up) or stay within half the tolerance; the worst size counts,
+// and a size the twin did not measure does not.
+func TestUpsAllow(t *testing.T) {
+	board := []Point{{Size: 1024, Clients: 1, MBps: 1}, {Size: 8192, Clients: 1, MBps: 2}}
+	for _, c := range []struct {
+		name      string
+		cur, next []float64
+		want      bool
+	}{
+		{"CI's seed 11, 593 -> 704 B", []float64{1.00, 1.94}, []float64{1.20, 2.44}, false},
+		{"nearer", []float64{0.86, 1.76}, []float64{0.94, 1.90}, true},
+		{"within half the tolerance", []float64{1.00, 2.00}, []float64{1.07, 2.12}, true},
+		{"beyond half the tolerance", []float64{1.00, 2.00}, []float64{1.00, 2.18}, false},
+		{"no worse than it was", []float64{1.12, 2.00}, []float64{1.00, 2.22}, true},
+		{"the worst size counts", []float64{1.00, 2.00}, []float64{0.90, 2.00}, false},
+		{"a size not measured", []float64{1.00, 2.00}, []float64{0, 2.02}, true},
+	} {
+		if got := upsAllow(board, c.cur, c.next); got != c.want {
+			t.Errorf("%s: upsAllow %v, want %v", c.name, got, c.want)
+		}
+	}
+}
+
 // TestMergeUp: an upload measured again is the rate over both draws,
 // weighted by their durations, with the messages of both.
 func TestMergeUp(t *testing.T) {
@@ -224,5 +252,46 @@ func TestWindowCheckMeasuresAgain(t *testing.T) {
 	}
 	if rx <= tp.rx {
 		t.Errorf("window %d B from %d B: the twin's 8192 B upload slower than the board's, the 1024 B measured again: want a step up", rx, tp.rx)
+	}
+}
+
+// TestEchoCheckHeldByUploads: CI's random board (seed 11, 538 B) with its
+// 1400 B echo drawn low, as in the run that echoed 1400 B at 93.9 ms and
+// 1500 B at 104 (both three pieces of its window): the final twin at that
+// run's figures (593 B) reads the 1400 B echo a tenth slow, the echoes
+// call for 704 B (1408 B in two pieces), and the twin there uploads a
+// fifth over the board, so the step is refused and the window stays.
+// Without the uploads' say echoCheck keeps 704 B (31% over the board).
+func TestEchoCheckHeldByUploads(t *testing.T) {
+	if testing.Short() {
+		t.Skip("probes an emulated board and two twins for ~40 s")
+	}
+	hidden := randomBoard(ciRandomSeed)
+	ctx, f := startHidden(t, hidden)
+	f.Meas = echoLadder(ctx, t, f.opts)
+	for _, n := range []int{1024, 8192} {
+		u, err := f.opts.up(ctx, n, f.opts.dur(thrDur))
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.Meas.Up = append(f.Meas.Up, u)
+	}
+	for i := range f.Meas.Echo {
+		if f.Meas.Echo[i].Size == 1400 {
+			f.Meas.Echo[i].P50 *= 0.85
+		}
+	}
+	esp, _ := catalog.Get("esp32-idf")
+	base := hidden
+	base.CPU = esp.CPU
+	base.Link.Tails.TailP, base.Link.Tails.TailMin = 0.065, 29_560_000
+	tp := twinParams{k: 1.222, rtt: 7_268_000, bps: 639_800, rx: 593, tx: 5760, air: 3_000_000}
+	rx, why := f.echoCheck(ctx, base, tp)
+	t.Logf("window %d B from %d B (board %d B)%s", rx, tp.rx, hidden.Board.RxBuf, why)
+	if !strings.Contains(why, "704 B") {
+		t.Fatalf("the echoes did not call for 704 B (the 1400 B echo drawn low should): %s", why)
+	}
+	if rx != tp.rx {
+		t.Errorf("window %d B from %d B: the twin's uploads at 704 B over the board's should refuse the step", rx, tp.rx)
 	}
 }
