@@ -262,6 +262,8 @@ func TestWindowCheckMeasuresAgain(t *testing.T) {
 // call for 704 B (1408 B in two pieces), and the twin there uploads a
 // fifth over the board, so the step is refused and the window stays.
 // Without the uploads' say echoCheck keeps 704 B (31% over the board).
+// The other sizes are given a wide noise, so that only the 1400 B echo
+// calls for a step.
 func TestEchoCheckHeldByUploads(t *testing.T) {
 	if testing.Short() {
 		t.Skip("probes an emulated board and two twins for ~40 s")
@@ -276,9 +278,17 @@ func TestEchoCheckHeldByUploads(t *testing.T) {
 		}
 		f.Meas.Up = append(f.Meas.Up, u)
 	}
-	for i := range f.Meas.Echo {
-		if f.Meas.Echo[i].Size == 1400 {
-			f.Meas.Echo[i].P50 *= 0.85
+	// Only the 1400 B echo calls for a step: the other sizes' p50s are
+	// given a noise of a quarter, as a power-save board's short echoes
+	// can draw a size 14% off (a rehearsal's 1000 B read 1.14 of the
+	// twin's at 593 B and called for 1008 B, beyond the bracket).
+	for i := range f.Meas.Echo[1:] {
+		x := &f.Meas.Echo[i+1]
+		if x.Size == 1400 {
+			x.P50 *= 0.85
+			x.P50Err = 0.02
+		} else {
+			x.P50Err = 0.25
 		}
 	}
 	esp, _ := catalog.Get("esp32-idf")
