@@ -1414,10 +1414,10 @@ func oneConn(ps []Point) []Point {
 }
 
 // twinUploads starts twin p and measures its upload at each size of ups
-// (where slopes is nil or follows the window there, else 0) twice, each
-// as long as the board's probe, and takes their mean: the twin's noise
-// enters the window's lines twice (their level and slope), the board's
-// once; and what a probe pays once (a dozing station's first frames wait
+// (where slopes is nil or follows the window there, else 0) passes
+// times, each as long as the board's probe, and takes their mean: twice
+// for the window's lines, as the twin's noise enters them twice (their
+// level and slope), the board's once; and what a probe pays once (a dozing station's first frames wait
 // for a DTIM beacon, up to 307 ms at DTIM 3) weighs on a probe by its
 // length, so the twin's are as long as the board's. (Before the emulated
 // station stayed awake through its own upload, it dozed every ~150 ms:
