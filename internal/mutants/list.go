@@ -109,7 +109,7 @@ var Mutants = []Mutant{
 		Pkgs: []string{"./firmware"}, Run: "TestNoSpinWithTxFull"},
 	{Name: "board/no-warning-beyond-loopback", File: "board.go",
 		From: "\tif a == nil || a.IP.IsLoopback() {", To: "\tif true {",
-		Pkgs: []string{"."}, Run: "TestListenWarning"},
+		Pkgs: []string{"."}, Run: "TestListenWarning", Pure: true},
 
 	// issue 16: the board's loop and the generator's pacing
 	{Name: "host/short-read-drops-fin", File: "firmware/host/server.go",
@@ -120,7 +120,7 @@ var Mutants = []Mutant{
 		Pkgs: []string{"./firmware/host"}, Run: "TestLoopWaitsInNetpoller"},
 	{Name: "loadgen/ramp-from-last-worker", File: "loadgen/engine.go",
 		From: "\t\tif w.firstDial > 0 && (t == 0 || w.firstDial < t) {", To: "\t\tif w.firstDial > t {",
-		Pkgs: []string{"./loadgen"}, Run: "TestRampNoteFromFirstDial"},
+		Pkgs: []string{"./loadgen"}, Run: "TestRampNoteFromFirstDial", Pure: true},
 	{Name: "results/cpu-busy-not-per-core", File: "results/goal.go",
 		From: "/float64(b.CPUCores) + 0.5)", To: "+ 0.5)",
 		Pkgs: []string{"./results"}, Run: "TestCPUBusyPeak|TestHeadlineBoardCPU"},
@@ -185,26 +185,26 @@ var Mutants = []Mutant{
 		Pkgs: []string{"./results"}, Run: "TestConfigLabelLimits"},
 	{Name: "catalog/list-rx-tx-swapped", File: "firmware/catalog/list.go",
 		From: "p.Name, b.Slots, b.RxBuf, b.TxBuf,", To: "p.Name, b.Slots, b.TxBuf, b.RxBuf,",
-		Pkgs: []string{"./firmware/catalog"}, Run: "TestWriteList"},
+		Pkgs: []string{"./firmware/catalog"}, Run: "TestWriteList", Pure: true},
 	{Name: "results/unwritable-folder-not-probed", File: "results/store.go",
 		From: "\tf, err := os.CreateTemp(dir, \".probe-*\")", To: "\tf, err := os.CreateTemp(os.TempDir(), \".probe-*\")",
 		Pkgs: []string{"./results"}, Run: "TestStoreWritableOrKept"},
 	// loadgen (issue 18's table): the load generator's honesty figures.
 	{Name: "loadgen/latency-from-actual-send", File: "loadgen/conn.go",
 		From: "\tw.lane.record(hLatency, now-st.intended)\n", To: "\tw.lane.record(hLatency, now-st.actual)\n",
-		Pkgs: []string{"./loadgen"}, Run: "TestSim"},
+		Pkgs: []string{"./loadgen"}, Run: "TestSim", Pure: true},
 	{Name: "loadgen/latency-in-ns", File: "loadgen/record.go",
 		From: "\tus := (ns + 999) / 1000\n", To: "\tus := ns\n",
-		Pkgs: []string{"./loadgen"}, Run: "TestSimEcho"},
+		Pkgs: []string{"./loadgen"}, Run: "TestSimEcho", Pure: true},
 	{Name: "loadgen/lateness-zero", File: "loadgen/conn.go",
 		From: "\t\tw.lane.record(hLateness, now-intended)\n", To: "\t\tw.lane.record(hLateness, 0)\n",
-		Pkgs: []string{"./loadgen"}, Run: "TestSim"},
+		Pkgs: []string{"./loadgen"}, Run: "TestSim", Pure: true},
 	{Name: "loadgen/window-from-t0", File: "loadgen/engine.go",
 		From: "\twinStart, winEnd := e.measureStart, sendEnd\n", To: "\twinStart, winEnd := e.t0, sendEnd\n",
-		Pkgs: []string{"./loadgen"}, Run: "TestSimEcho"},
+		Pkgs: []string{"./loadgen"}, Run: "TestSimEcho", Pure: true},
 	{Name: "loadgen/drops-counted-once", File: "loadgen/conn.go",
 		From: "\t\tw.errs.add(eDropped, seq-c.recvNext)\n", To: "\t\tw.errs.add(eDropped, 1)\n",
-		Pkgs: []string{"./loadgen"}, Run: "TestSimDrops"},
+		Pkgs: []string{"./loadgen"}, Run: "TestSimDrops", Pure: true},
 	// loadgen: the field scenarios (issue 15).
 	{Name: "loadgen/dead-peer-filter-not-attached", File: "loadgen/deadpeers.go",
 		From: "\t\tserr = unix.SetsockoptSockFprog(int(fd), unix.SOL_SOCKET, unix.SO_ATTACH_FILTER, &prog)", To: "\t\t_ = prog",
@@ -214,7 +214,7 @@ var Mutants = []Mutant{
 		Pkgs: []string{"./loadgen"}, Run: "TestFieldBackgroundTab"},
 	{Name: "loadgen/nodrop-steps-never-shorter", File: "loadgen/nodrop.go",
 		From: "\treturn min(base, max(need, noDropMinStep))", To: "\treturn max(base, 200*time.Millisecond, need*0)",
-		Pkgs: []string{"./loadgen"}, Run: "TestNoDropStepLength"},
+		Pkgs: []string{"./loadgen"}, Run: "TestNoDropStepLength", Pure: true},
 	{Name: "plots/field-figure-from-one-point", File: "plots/field.go",
 		From: "\tif len(rungs) < 2 {", To: "\tif len(rungs) < 1 {",
 		Pkgs: []string{"./plots"}, Run: "TestFieldFiguresLeftOut"},
@@ -229,12 +229,12 @@ var Mutants = []Mutant{
 		Pkgs: []string{"./lab"}, Run: "TestSweepShapes"},
 	{Name: "host/delivery-record-wrong-entry", File: "firmware/host/server.go",
 		From: "if r := l.rec[(int(l.head)+k)%ackRecord]; r.end >= off {", To: "if r := l.rec[(int(l.head)+k)%ackRecord]; r.end+1 >= off || k > 0 {",
-		Pkgs: []string{"./firmware/host"}, Run: "TestAckedBy"},
+		Pkgs: []string{"./firmware/host"}, Run: "TestAckedBy", Pure: true},
 	// A batch's cost varies as the sum of its messages' (issue 13: a
 	// saturated rate varied by a tenth between two runs).
 	{Name: "host/spread-per-call-not-per-unit", File: "firmware/host/cpu.go",
 		From: "\tif units <= 1 {\n\t\treturn v.rng.ExpFloat64()\n", To: "\tif true {\n\t\treturn v.rng.ExpFloat64()\n",
-		Pkgs: []string{"./firmware/host"}, Run: "TestSpreadPerUnit"},
+		Pkgs: []string{"./firmware/host"}, Run: "TestSpreadPerUnit", Pure: true},
 	// The relay's client-side socket buffer as the board's (a CI failure:
 	// Linux's window updates on a 512 B buffer let bytes in by the host's
 	// timing).
@@ -243,10 +243,10 @@ var Mutants = []Mutant{
 		Pkgs: []string{"./foreign"}, Run: "TestRelaySameLinkAsEmulatedBoard|TestRelayLink"},
 	{Name: "calibrate/air-outlier-kept", File: "calibrate/fit.go",
 		From: "\tif len(obs) >= 3 {\n\t\tworst := 0.0", To: "\tif false {\n\t\tworst := 0.0",
-		Pkgs: []string{"./calibrate"}, Run: "TestAirLine"},
+		Pkgs: []string{"./calibrate"}, Run: "TestAirLine", Pure: true},
 	{Name: "calibrate/window-candidates-off-by-one", File: "calibrate/fit.go",
 		From: "\t\t\tto = steps[i] - 1\n", To: "\t\t\tto = steps[i]\n",
-		Pkgs: []string{"./calibrate"}, Run: "TestWindowCandidates"},
+		Pkgs: []string{"./calibrate"}, Run: "TestWindowCandidates", Pure: true},
 	{Name: "calibrate/window-search-off", File: "calibrate/fit.go",
 		From: "cands[:min(len(cands), maxWindowTries)], keep", To: "cands[:0], keep",
 		Pkgs: []string{"./calibrate"}, Run: "TestWindowSearchFromEchoSteps"},
@@ -255,7 +255,7 @@ var Mutants = []Mutant{
 	// nothing), an upload that follows the window reads as not bound.
 	{Name: "calibrate/window-seen-fixed-span", File: "calibrate/fit.go",
 		From: "math.Log(float64(hi)/float64(lo))", To: "math.Log(4)",
-		Pkgs: []string{"./calibrate"}, Run: "TestWindowFollows"},
+		Pkgs: []string{"./calibrate"}, Run: "TestWindowFollows", Pure: true},
 	// The send buffer left where the download put it (esp8266's 1500 B
 	// sent the 1400 B echo's reply in one piece, the board's 1072 B in two:
 	// the twin's echo 0.77 of the board's).
@@ -267,7 +267,7 @@ var Mutants = []Mutant{
 	// twin's link) would never bring the link up to the board's.
 	{Name: "calibrate/link-bound-tenth", File: "calibrate/fit.go",
 		From: "const linkBound = 0.85", To: "const linkBound = 0.9",
-		Pkgs: []string{"./calibrate"}, Run: "TestBpsStep"},
+		Pkgs: []string{"./calibrate"}, Run: "TestBpsStep", Pure: true},
 	// txCheck's first step the wrong way: a twin whose download is too
 	// slow gets a smaller send buffer (the random board's 3131 B, its
 	// 1024 B download 0.44 of the board's, stays put).
@@ -279,20 +279,20 @@ var Mutants = []Mutant{
 	// many pieces as before, and the twin's echoes stay a round early.
 	{Name: "calibrate/echo-step-fast-edge", File: "calibrate/fit.go",
 		From: "hi = min(hi, (fr+k-1)/k-1)", To: "hi = min(hi, (fr+k-1)/k)",
-		Pkgs: []string{"./calibrate"}, Run: "TestEchoStep"},
+		Pkgs: []string{"./calibrate"}, Run: "TestEchoStep", Pure: true},
 	// The board's uploads measured again only where the twin's ratios to
 	// them lie twice the tolerance apart: CI's random board's 1.12 and
 	// 0.92 at 494 B left as they were, and its final twin 0.81 of the
 	// board's 8192 B upload.
 	{Name: "calibrate/up-spread-wide", File: "calibrate/fit.go",
 		From: "return hi-lo > math.Log1p(Tolerance)", To: "return hi-lo > 2*math.Log1p(Tolerance)",
-		Pkgs: []string{"./calibrate"}, Run: "TestUpSpreads"},
+		Pkgs: []string{"./calibrate"}, Run: "TestUpSpreads", Pure: true},
 	// An echo step allowed where the twin's uploads at it stay within the
 	// whole tolerance, not half: CI's random board's 704 B (uploads 1.07
 	// and 1.18 of the board's, 1.22 when judged) kept on its echoes.
 	{Name: "calibrate/ups-allow-wide", File: "calibrate/fit.go",
 		From: "max(worst(cur), math.Log1p(Tolerance/2))", To: "max(worst(cur), math.Log1p(Tolerance))",
-		Pkgs: []string{"./calibrate"}, Run: "TestUpsAllow"},
+		Pkgs: []string{"./calibrate"}, Run: "TestUpsAllow", Pure: true},
 	// The emulated station kept awake by its input's socket edges only,
 	// not by every read: an upload the host's kernel hands on in edges
 	// ~150 ms apart dozes between them.
@@ -302,7 +302,7 @@ var Mutants = []Mutant{
 	// The link fitted to one connection's download, whatever two moved.
 	{Name: "calibrate/link-probe-single", File: "calibrate/fit.go",
 		From: "down2.MBps <= down.MBps:\n\t\treturn twinDown\n", To: "down2.MBps <= down.MBps || true:\n\t\treturn twinDown\n",
-		Pkgs: []string{"./calibrate"}, Run: "TestLinkProbe"},
+		Pkgs: []string{"./calibrate"}, Run: "TestLinkProbe", Pure: true},
 	// The sparse echo's gap back at 350 ms: a wait past ~260 ms and the
 	// reply keeps the station awake for the next message; DTIM 3, 4 and
 	// 5 answer alike (a CI run fitted a DTIM 3 board as 5).
@@ -314,7 +314,7 @@ var Mutants = []Mutant{
 	// pieces, away from the board's 1/2/2/3 (beyond the nearest three).
 	{Name: "calibrate/tx-lead-rounds-sign", File: "calibrate/fit.go",
 		From: "obs[j].y = u.y - round*", To: "obs[j].y = u.y + round*",
-		Pkgs: []string{"./calibrate"}, Run: "TestLeadFirst"},
+		Pkgs: []string{"./calibrate"}, Run: "TestLeadFirst", Pure: true},
 	// The send buffer's segments not searched: the pieces found, a short
 	// segment more per piece left (esp8266's 1186 B for its 1072 B).
 	{Name: "calibrate/tx-segments-off", File: "calibrate/fit.go",
@@ -332,12 +332,12 @@ var Mutants = []Mutant{
 	// gains what the access gains).
 	{Name: "calibrate/air-step-sign", File: "calibrate/fit.go",
 		From: "return a0 - step, r0 + 2*step", To: "return a0 - step, r0 - 2*step",
-		Pkgs: []string{"./calibrate"}, Run: "TestAirStep"},
+		Pkgs: []string{"./calibrate"}, Run: "TestAirStep", Pure: true},
 	// The twins' own p50 noise left out of the access's line (a slow
 	// link's noisy twin counted as exact: 1.44 ms ±0.62 for 5.0).
 	{Name: "calibrate/air-twin-noise-off", File: "calibrate/fit.go",
 		From: "if u.step == 0 || u.w <= 0 {", To: "if true {",
-		Pkgs: []string{"./calibrate"}, Run: "TestAirLine"},
+		Pkgs: []string{"./calibrate"}, Run: "TestAirLine", Pure: true},
 	// Two connect ramps that disagree: the second one's reading taken
 	// without a third (one hung newcomer turned a reset board into a
 	// backlog one).
@@ -349,20 +349,20 @@ var Mutants = []Mutant{
 	// taken from the board's probe alone (the twin's is a draw too).
 	{Name: "calibrate/p50-err-rank-doubled", File: "calibrate/probe.go",
 		From: "\td := 0.5 / math.Sqrt(float64(n))\n", To: "\td := 1 / math.Sqrt(float64(n))\n",
-		Pkgs: []string{"./calibrate"}, Run: "TestP50Err"},
+		Pkgs: []string{"./calibrate"}, Run: "TestP50Err", Pure: true},
 	{Name: "calibrate/noise-board-only", File: "calibrate/report.go",
 		From: "\treturn math.Hypot(a, b)\n", To: "\treturn a\n",
-		Pkgs: []string{"./calibrate"}, Run: "TestCompareJudges"},
+		Pkgs: []string{"./calibrate"}, Run: "TestCompareJudges", Pure: true},
 	// Power save: the sparse echoes counted above the closed loop's
 	// median (half of them without a doze, not a quarter), and the DTIM
 	// guessed from the p50s' difference itself, not the doubled (the
 	// median of an even wait is half the interval).
 	{Name: "calibrate/powersave-against-p50", File: "calibrate/fit.go",
 		From: "slices.Index(TailLevels, 0.75)", To: "slices.Index(TailLevels, 0.5)",
-		Pkgs: []string{"./calibrate"}, Run: "TestFitPowerSave"},
+		Pkgs: []string{"./calibrate"}, Run: "TestFitPowerSave", Pure: true},
 	{Name: "calibrate/dtim-guess-halved", File: "calibrate/fit.go",
 		From: "math.Round(2 * extra /", To: "math.Round(extra /",
-		Pkgs: []string{"./calibrate"}, Run: "TestFitPowerSave"},
+		Pkgs: []string{"./calibrate"}, Run: "TestFitPowerSave", Pure: true},
 	// The window from the largest upload alone (esp8266's follows it as
 	// window^0.35-0.6: the window wandered 10-35% off).
 	{Name: "calibrate/window-check-off", File: "calibrate/fit.go",
@@ -417,7 +417,7 @@ var Mutants = []Mutant{
 	{Name: "calibrate/download-merge-mean", File: "calibrate/probe.go",
 		From: "q.MBps = float64(r.Counts.BytesReceived+r2.Counts.BytesReceived) / s / 1e6",
 		To:   "q.MBps = (p.MBps + float64(r2.Counts.BytesReceived)/secs(r2)/1e6) / 2",
-		Pkgs: []string{"./calibrate"}, Run: "TestMergeDown"},
+		Pkgs: []string{"./calibrate"}, Run: "TestMergeDown", Pure: true},
 	// A missed point's second measurement of the twin taken on the board
 	// (a twin at half the board's bandwidth then reads 1: no miss).
 	{Name: "calibrate/again-twin-on-board", File: "calibrate/calibrate.go",

@@ -10,8 +10,9 @@
 //	go run ./internal/mutants -list      # print the list
 //	go run ./internal/mutants -j 1       # every mutant one at a time
 //
-// The mutants whose tests only compute (computeOnly) run -j at a time
-// (2), the others one at a time after them.
+// The mutants whose tests only compute (their package is computeOnly, or
+// the mutant is marked Pure) run -j at a time (2), the others one at a
+// time after them.
 //
 // Exit status: 0 every mutant killed; 1 a mutant survived, no longer
 // applies (its original snippet is not in the file exactly once: update
@@ -44,6 +45,12 @@ type Mutant struct {
 	To   string // what replaces it
 	Pkgs []string
 	Run  string // go test -run filter (empty: every test of Pkgs)
+	// Pure says the tests Run names only compute (no socket, emulated
+	// link, timer or sleep), although their package has tests that time:
+	// the mutant may share the CPUs with another. Mark it only when every
+	// test the filter matches is so; a timing test run side by side could
+	// fail for want of CPU and hide a survivor.
+	Pure bool
 }
 
 type outcome int
@@ -160,8 +167,11 @@ var computeOnly = map[string]bool{"./core": true, "./firmware": true,
 	"./results": true, "./bench/gate": true, "./plots": true}
 
 // sideBySide reports whether m's tests may share the CPUs with another
-// mutant's: every package they run is computeOnly.
+// mutant's: they are marked Pure, or every package they run is computeOnly.
 func sideBySide(m Mutant) bool {
+	if m.Pure {
+		return m.Run != ""
+	}
 	for _, p := range m.Pkgs {
 		if !computeOnly[p] {
 			return false
