@@ -1565,7 +1565,15 @@ func upRatios(ups []Point, twin []float64) string {
 // measured) over the board's (ups[j]) differ between two sizes by more
 // than a factor 1+Tolerance.
 func upSpreads(ups []Point, twin []float64) bool {
-	lo, hi := math.Inf(1), math.Inf(-1)
+	lo, hi := upLogs(ups, twin)
+	return hi-lo > math.Log1p(Tolerance)
+}
+
+// upLogs is the lowest and the highest log of the twin's upload (twin[j],
+// 0 where not measured) over the board's (ups[j]); +Inf and -Inf where no
+// size was measured on both.
+func upLogs(ups []Point, twin []float64) (lo, hi float64) {
+	lo, hi = math.Inf(1), math.Inf(-1)
 	for j, u := range ups {
 		if j >= len(twin) || twin[j] <= 0 || u.MBps <= 0 {
 			continue
@@ -1573,7 +1581,7 @@ func upSpreads(ups []Point, twin []float64) bool {
 		l := math.Log(twin[j] / u.MBps)
 		lo, hi = math.Min(lo, l), math.Max(hi, l)
 	}
-	return hi-lo > math.Log1p(Tolerance)
+	return lo, hi
 }
 
 // mergeUp is upload p measured again as q: the rates over both
@@ -2284,13 +2292,8 @@ func (f *Fit) upsRefuse(ctx context.Context, base catalog.Preset, tp twinParams,
 // of it. The fit is the worst size's log ratio.
 func upsAllow(ups []Point, cur, next []float64) bool {
 	worst := func(tw []float64) float64 {
-		w := 0.0
-		for j, u := range ups {
-			if j < len(tw) && tw[j] > 0 && u.MBps > 0 {
-				w = max(w, math.Abs(math.Log(tw[j]/u.MBps)))
-			}
-		}
-		return w
+		lo, hi := upLogs(ups, tw)
+		return max(0, -lo, hi)
 	}
 	return worst(next) <= max(worst(cur), math.Log1p(Tolerance/2))
 }
