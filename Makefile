@@ -20,9 +20,10 @@ vet:
 # load-generator tests time emulated links, and on a 2-core machine another
 # package's tests would steal their CPU. Inside a package, the tests that
 # mark themselves parallel run up to four at once whatever the core count
-# (-parallel defaults to GOMAXPROCS): calibrate's three hidden boards, each
-# in a process of its own, and foreign's two servers, each in a cgroup of
-# its own, which wait on emulated links at a few percent of a core each.
+# (-parallel defaults to GOMAXPROCS): foreign's two servers, each in a
+# cgroup of its own, which wait on emulated links at a few percent of a
+# core each. calibrate's three hidden boards calibrate in processes of
+# their own while its other tests run (its TestMain starts them).
 test: tidy-check
 	$(GO) vet ./...
 	$(GO) test -p 1 -parallel 4 -timeout 30m ./...
