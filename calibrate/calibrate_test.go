@@ -414,7 +414,6 @@ var hiddenNames = []string{"picow-tinygo", "esp8266", "random"}
 
 // child is one hidden board's calibration in a process of its own.
 type child struct {
-	name string
 	out  bytes.Buffer
 	err  error
 	done chan struct{}
@@ -440,7 +439,7 @@ func takeEarly(name string) *child {
 // startChild runs this test binary again, told to calibrate the board
 // name alone (hiddenChild set), for at most 20 minutes.
 func startChild(name string) *child {
-	c := &child{name: name, done: make(chan struct{})}
+	c := &child{done: make(chan struct{})}
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Minute)
 	cmd := exec.CommandContext(ctx, os.Args[0], "-test.run", "^TestCalibrateHiddenBoards$/^"+regexp.QuoteMeta(name)+"$",
 		"-test.v", "-test.count", "1", "-test.timeout", "20m")

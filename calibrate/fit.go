@@ -1417,8 +1417,9 @@ func oneConn(ps []Point) []Point {
 // (where slopes is nil or follows the window there, else 0) passes
 // times, each as long as the board's probe, and takes their mean: twice
 // for the window's lines, as the twin's noise enters them twice (their
-// level and slope), the board's once; and what a probe pays once (a dozing station's first frames wait
-// for a DTIM beacon, up to 307 ms at DTIM 3) weighs on a probe by its
+// level and slope), the board's once; and what a probe pays once (a
+// dozing station's first frames wait for a DTIM beacon, up to 307 ms at
+// DTIM 3) weighs on a probe by its
 // length, so the twin's are as long as the board's. (Before the emulated
 // station stayed awake through its own upload, it dozed every ~150 ms:
 // CI's random board's 1024 B upload read 0.0152-0.0173 MB/s over 2.5 s
