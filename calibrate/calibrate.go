@@ -156,7 +156,7 @@ func (o *Options) again(ctx context.Context, k probeKey, d time.Duration) (float
 			up = o.upPair
 		}
 		p, err := up(ctx, k.size, d)
-		return p.MBps, 0, err
+		return p.MBps, p.RateErr, err
 	}
 	return 0, 0, fmt.Errorf("no probe %q", k.kind)
 }

@@ -594,11 +594,11 @@ func TestCompareJudges(t *testing.T) {
 	}
 	// A throughput's noise is each side's RateErr combined: a download
 	// 25% over the board's with 6% and 8% is within 15% + 2x 10%; an
-	// upload's is not estimated: 25% under it is a miss.
+	// upload whose twin's error is not estimated: 25% under it is a miss.
 	dm, dt := *m, *m
 	dm.Down = []Point{{Size: 8192, Clients: 1, MBps: 0.2, RateErr: 0.06}}
 	dt.Down = []Point{{Size: 8192, Clients: 1, MBps: 0.25, RateErr: 0.08}}
-	dm.Up = []Point{{Size: 8192, Clients: 1, MBps: 0.2}}
+	dm.Up = []Point{{Size: 8192, Clients: 1, MBps: 0.2, RateErr: 0.06}}
 	dt.Up = []Point{{Size: 8192, Clients: 1, MBps: 0.15}}
 	rows = Compare(&dm, &dt, 0)
 	var down, up Row
@@ -613,6 +613,17 @@ func TestCompareJudges(t *testing.T) {
 	if math.Abs(down.Noise-0.1) > 1e-9 || !down.InNoise() || up.Noise != 0 || !up.Missed() || Misses(rows) != 1 || MissesInNoise(rows) != 1 {
 		t.Errorf("download 0.25 against 0.2 (errors 6%%, 8%%): noise %.4f, in noise %v; upload 0.15 against 0.2 (twin's error unknown): noise %.4f, missed %v; %d misses, %d in noise (want 0.1, true, 0, true, 1, 1)",
 			down.Noise, down.InNoise(), up.Noise, up.Missed(), Misses(rows), MissesInNoise(rows))
+	}
+	// An upload's, from its runs, is combined the same way: 0.25 against
+	// 0.2 with 6% and 8% is in the noise, and its key names one run's
+	// length (measured again, each run is three times as long).
+	um, ut := *m, *m
+	um.Up = []Point{{Size: 8192, Clients: 1, MBps: 0.2, RateErr: 0.06, Dur: 7.5, Runs: []float64{0.2, 0.19, 0.21}}}
+	ut.Up = []Point{{Size: 8192, Clients: 1, MBps: 0.25, RateErr: 0.08, Dur: 7.5, Runs: []float64{0.25, 0.24, 0.26}}}
+	for _, r := range Compare(&um, &ut, 0) {
+		if r.Probe == "upload" && (math.Abs(r.Noise-0.1) > 1e-9 || !r.InNoise() || r.key.dur != 2.5) {
+			t.Errorf("upload 0.25 against 0.2 (errors 6%%, 8%%): noise %.4f, in noise %v, run %.2f s (want 0.1, true, 2.5)", r.Noise, r.InNoise(), r.key.dur)
+		}
 	}
 }
 

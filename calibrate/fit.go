@@ -1343,17 +1343,17 @@ func (f *Fit) windowJoint(ctx context.Context, base catalog.Preset, tp twinParam
 	if len(ups) < 2 || tp.rx <= 0 {
 		return tp.rx, nil, ""
 	}
-	// One pass: a second about the first's window doubles the twin's
-	// noise (a few percent per upload, over a sensitivity of ~0.5) for
-	// the bend it corrects (the upload flattens as the window grows, so a
-	// line drawn above the board's window undershoots by ~10%).
+	// Two windows only: a third about the first's window doubles the
+	// twin's noise (a few percent per upload, over a sensitivity of ~0.5)
+	// for the bend it corrects (the upload flattens as the window grows,
+	// so a line drawn above the board's window undershoots by ~10%).
 	ws := [2]int{max(firmware.MinRxBuf, int(float64(tp.rx)/1.25)), min(int(float64(tp.rx)*1.25), 1<<20)}
 	var tw [2][]float64
 	for i, w := range ws {
 		t2 := tp
 		t2.rx = w
 		var ok bool
-		if tw[i], ok = f.twinUploads(ctx, f.build(base, t2), ups, nil, 2); !ok {
+		if tw[i], ok = f.twinUploads(ctx, f.build(base, t2), ups, nil); !ok {
 			return tp.rx, nil, ""
 		}
 	}
@@ -1414,19 +1414,17 @@ func oneConn(ps []Point) []Point {
 }
 
 // twinUploads starts twin p and measures its upload at each size of ups
-// (where slopes is nil or follows the window there, else 0) passes
-// times, each as long as the board's probe, and takes their mean: twice
-// for the window's lines, as the twin's noise enters them twice (their
-// level and slope), the board's once; and what a probe pays once (a
-// dozing station's first frames wait for a DTIM beacon, up to 307 ms at
-// DTIM 3) weighs on a probe by its
-// length, so the twin's are as long as the board's. (Before the emulated
-// station stayed awake through its own upload, it dozed every ~150 ms:
-// CI's random board's 1024 B upload read 0.0152-0.0173 MB/s over 2.5 s
-// and 0.0179-0.0193 over 7.5 s, and one twin probe twice as long as the
-// board's read 1.08-1.12 of it at a window its 8192 B upload found 6-8%
-// short.) False where one measured nothing.
-func (f *Fit) twinUploads(ctx context.Context, p catalog.Preset, ups []Point, slopes []float64, passes int) ([]float64, bool) {
+// (where slopes is nil or follows the window there, else 0) as the
+// board's was (up: the median of upRuns runs), each run as long as the
+// board's: what a run pays once (a dozing station's first frames wait
+// for a DTIM beacon, up to 307 ms at DTIM 3) weighs on it by its length.
+// (Before the emulated station stayed awake through its own upload, it
+// dozed every ~150 ms: CI's random board's 1024 B upload read
+// 0.0152-0.0173 MB/s over 2.5 s and 0.0179-0.0193 over 7.5 s, and one
+// twin probe twice as long as the board's read 1.08-1.12 of it at a
+// window its 8192 B upload found 6-8% short.) False where one measured
+// nothing.
+func (f *Fit) twinUploads(ctx context.Context, p catalog.Preset, ups []Point, slopes []float64) ([]float64, bool) {
 	srv, err := StartTwin(p, "127.0.0.1:0")
 	if err != nil {
 		return nil, false
@@ -1441,15 +1439,13 @@ func (f *Fit) twinUploads(ctx context.Context, p catalog.Preset, ups []Point, sl
 		}
 		d := ob.dur(thrDur)
 		if u.Dur > 0 {
-			d = time.Duration(u.Dur * 1e9)
+			d = time.Duration(u.runDur() * 1e9)
 		}
-		for range passes {
-			x, err := ob.up(ctx, u.Size, d)
-			if err != nil || x.MBps <= 0 {
-				return nil, false
-			}
-			tw[j] += x.MBps / float64(passes)
+		x, err := ob.up(ctx, u.Size, d)
+		if err != nil || x.MBps <= 0 {
+			return nil, false
 		}
+		tw[j] = x.MBps
 	}
 	return tw, true
 }
@@ -1495,7 +1491,7 @@ func (f *Fit) windowCheck(ctx context.Context, base catalog.Preset, tp twinParam
 	if len(slopes) != len(ups) || tp.rx <= 0 {
 		return tp.rx, ""
 	}
-	twin, ok := f.twinUploads(ctx, f.build(base, tp), ups, slopes, 2)
+	twin, ok := f.twinUploads(ctx, f.build(base, tp), ups, slopes)
 	if !ok {
 		return tp.rx, ""
 	}
@@ -1515,8 +1511,8 @@ func (f *Fit) windowCheck(ctx context.Context, base catalog.Preset, tp twinParam
 	return rx, why + held
 }
 
-// upAgain measures the board's one-connection uploads once more (each
-// as long as its first, the two merged: mergeUp) where the final twin's
+// upAgain measures the board's one-connection uploads once more (runs
+// as long as its first, all merged: mergeUp) where the final twin's
 // ratios to them (twin[j] over ups[j]) spread over the judged tolerance
 // between sizes (upSpreads): the window moves every size alike, so no
 // window brings such a pair within it, and a few seconds of upload behind
@@ -1536,7 +1532,7 @@ func (f *Fit) upAgain(ctx context.Context, ups []Point, twin []float64) string {
 		if u.Clients > 1 || u.MBps <= 0 {
 			continue
 		}
-		q, err := f.opts.up(ctx, u.Size, time.Duration(max(u.Dur, 0.5)*1e9))
+		q, err := f.opts.up(ctx, u.Size, time.Duration(max(u.runDur(), 0.5)*1e9))
 		if err != nil || q.MBps <= 0 {
 			parts = append(parts, fmt.Sprintf("%d B: measured nothing (%v)", u.Size, err))
 			continue
@@ -1585,9 +1581,16 @@ func upLogs(ups []Point, twin []float64) (lo, hi float64) {
 	return lo, hi
 }
 
-// mergeUp is upload p measured again as q: the rates over both
-// durations, the messages of both.
+// mergeUp is upload p measured again as q: the median of both's runs
+// (upOf), or where either was not measured in runs (a record from before
+// runs) the rates over both durations; the messages of both.
 func mergeUp(p, q Point) Point {
+	if len(p.Runs) > 0 && len(q.Runs) > 0 {
+		m := p
+		m.N, m.Dur = p.N+q.N, p.Dur+q.Dur
+		m.Runs = append(slices.Clone(p.Runs), q.Runs...)
+		return m.withRuns()
+	}
 	wp, wq := p.Dur, q.Dur
 	if wp <= 0 || wq <= 0 { // a record without durations: alike
 		wp, wq = 1, 1
@@ -2272,7 +2275,7 @@ func (f *Fit) upsRefuse(ctx context.Context, base catalog.Preset, tp twinParams,
 	for i, rx := range []int{tp.rx, next} {
 		t := tp
 		t.rx = rx
-		tw, ok := f.twinUploads(ctx, f.build(base, t), ups, nil, 1)
+		tw, ok := f.twinUploads(ctx, f.build(base, t), ups, nil)
 		if !ok {
 			return false, ""
 		}

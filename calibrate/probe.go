@@ -25,6 +25,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/montanaflynn/stats"
 	"github.com/wslab/wslab/core"
 	"github.com/wslab/wslab/loadgen"
 	"github.com/wslab/wslab/results"
@@ -108,18 +109,22 @@ type Point struct {
 	// latency's quantiles one standard error of the median's rank
 	// (0.5/sqrt(N)) either side, over the p50.
 	P50Err float64 `json:"p50_err,omitempty"`
-	// RateErr is a download's (MBps's) relative standard error, from the
-	// gaps between its messages' arrivals as a renewal process: their CV
-	// over the square root of their count (a link whose tails stall it now
-	// and then makes it large; stalls spanning several messages make it an
-	// underestimate). Six 2.5 s downloads of 8192 B from an emulated
-	// esp8266 varied by 10.3% where it read 9.7% on average. 0: not
-	// estimated, as for an upload: its writes return in the bursts the
-	// board's kernel frees its window in (2-4 messages every 120-170 ms on
+	// RateErr is MBps's relative standard error (0: not estimated). A
+	// download's is from the gaps between its messages' arrivals as a
+	// renewal process: their CV over the square root of their count (a
+	// link whose tails stall it now and then makes it large; stalls
+	// spanning several messages make it an underestimate). Six 2.5 s
+	// downloads of 8192 B from an emulated esp8266 varied by 10.3% where
+	// it read 9.7% on average. A one-connection upload's is from its runs
+	// (Runs: upErr), as its writes return in the bursts the board's
+	// kernel frees its window in (2-4 messages every 120-170 ms on
 	// esp8266), so neither each gap (CV 1.7, ±24%) nor batches of them
 	// (±6.7-8.4%) say how steady the rate is (six uploads varied by
 	// 1.3-1.9%).
 	RateErr float64 `json:"rate_err,omitempty"`
+	// Runs are a one-connection upload's runs, MB/s each, in the order
+	// measured (each Dur/len(Runs) long); MBps is their median (see up).
+	Runs []float64 `json:"runs_mb_per_sec,omitempty"`
 	// Tail is the latency at TailLevels, ms (the one-client small echo
 	// and the sparse one only): where the tail starts and how heavy it
 	// is.
@@ -552,16 +557,95 @@ func mergeDown(p Point, r, r2 *results.Run) Point {
 	return q
 }
 
-// up is one connection's upload to /ws/sink, timed to the pong of a ping
-// sent after it.
+// upRuns is how many runs a one-connection upload is measured in.
+const upRuns = 3
+
+// up is one connection's upload to /ws/sink: upRuns runs of d each, every
+// one timed to the pong of a ping sent after it, and their median
+// (upOf). A WiFi link's rare long stalls (a lost segment's 500 ms
+// retransmission, a 250 ms tail) take a tenth off a short run now and
+// then and nothing off the others, so one run's rate, or the mean of
+// several, is as noisy as the stalls are rare: nine 2.5 s runs of 8192 B
+// on an emulated esp8266 read 0.189-0.222 MB/s (±4.9%), five of them
+// 0.2077-0.2081; their medians of three 0.202-0.208. The twin is
+// measured the same way (twinUploads), so both read the same figure of
+// their stall-free pace.
 func (o *Options) up(ctx context.Context, size int, d time.Duration) (Point, error) {
-	p, err := o.upload(ctx, size, d)
-	if err != nil {
-		o.logf("upload %d B: %v", size, err)
-		return p, err
+	runs := make([]Point, 0, upRuns)
+	for range upRuns {
+		p, err := o.upload(ctx, size, d)
+		if err != nil {
+			o.logf("upload %d B: %v", size, err)
+			return p, err
+		}
+		runs = append(runs, p)
 	}
-	o.logf("upload   %5d B: %.3f MB/s (n %d)", size, p.MBps, p.N)
+	p := upOf(runs)
+	o.logf("upload   %5d B: %.3f MB/s (±%.1f%%; median of %s; n %d)", size, p.MBps, p.RateErr*100, mbps(p.Runs), p.N)
 	return p, nil
+}
+
+// upOf is an upload measured in runs: the median run's rate (of an even
+// count, the mean of the middle two), the messages and durations of all,
+// and the median's standard error (upErr).
+func upOf(runs []Point) Point {
+	if len(runs) == 0 {
+		return Point{}
+	}
+	p := runs[0]
+	p.N, p.Dur, p.Runs = 0, 0, nil
+	for _, r := range runs {
+		p.N += r.N
+		p.Dur += r.Dur
+		p.Runs = append(p.Runs, r.MBps)
+	}
+	return p.withRuns()
+}
+
+// withRuns sets p's rate from its runs: MBps their median, Msgs the
+// same rate in messages, RateErr upErr.
+func (p Point) withRuns() Point {
+	if len(p.Runs) == 0 {
+		return p
+	}
+	p.MBps, _ = stats.Median(p.Runs)
+	if p.Size > 0 {
+		p.Msgs = p.MBps * 1e6 / float64(p.Size)
+	}
+	p.RateErr = upErr(p.Runs)
+	return p
+}
+
+// upErr is the relative standard error of the median of runs: sqrt(pi/2)
+// (the median's over the mean's, of a normal draw) times the runs'
+// standard deviation over the square root of their count, over the
+// median; 0 under two runs. A stalled run widens it as it would the
+// mean's, though the median hardly moves: it errs on the wide side.
+func upErr(runs []float64) float64 {
+	if len(runs) < 2 {
+		return 0
+	}
+	med, _ := stats.Median(runs)
+	sd, _ := stats.StandardDeviationSample(runs)
+	if med <= 0 {
+		return 0
+	}
+	return math.Sqrt(math.Pi/2) * sd / math.Sqrt(float64(len(runs))) / med
+}
+
+// runDur is how long each of p's runs loaded the board, s (its whole
+// duration where it was not measured in runs).
+func (p Point) runDur() float64 {
+	return p.Dur / float64(max(len(p.Runs), 1))
+}
+
+// mbps names rates ("0.208, 0.189, 0.208").
+func mbps(xs []float64) string {
+	var parts []string
+	for _, x := range xs {
+		parts = append(parts, fmt.Sprintf("%.4g", x))
+	}
+	return strings.Join(parts, ", ")
 }
 
 // run runs one load generator probe, bounded in time, the board's stats

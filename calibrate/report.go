@@ -135,8 +135,10 @@ func Compare(m, t *Measurements, tol float64) []Row {
 		if a.Clients > 1 {
 			pt += fmt.Sprintf(" on %d connections", a.Clients)
 		}
-		add("upload", pt, "MB/s", a.MBps, b.MBps, true, 1) // its noise is not estimated (see Point.RateErr)
-		rows[len(rows)-1].key = probeKey{kind: "up", size: a.Size, clients: a.Clients, dur: a.Dur}
+		add("upload", pt, "MB/s", a.MBps, b.MBps, true, 1)
+		// One connection's from its runs; two connections' not estimated.
+		rows[len(rows)-1].Noise = both(a.RateErr, b.RateErr)
+		rows[len(rows)-1].key = probeKey{kind: "up", size: a.Size, clients: a.Clients, dur: a.runDur()}
 	}
 	exact("ladder", "message cap", float64(m.Cap), float64(t.Cap), "")
 	exact("ladder", "close code", float64(m.CloseCode), float64(t.CloseCode), "")

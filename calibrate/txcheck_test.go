@@ -2,6 +2,7 @@ package calibrate
 
 import (
 	"math"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -200,9 +201,48 @@ func TestUpsAllow(t *testing.T) {
 	}
 }
 
+// TestUpOf: an upload measured in runs reads the median run (a run a
+// stall took a tenth off does not move it, where it would move the mean
+// 3%), with the messages and durations of all and the median's standard
+// error from the runs' spread.
+func TestUpOf(t *testing.T) {
+	runs := []Point{
+		{Size: 8192, Clients: 1, MBps: 0.2077, Msgs: 25.35, N: 65, Dur: 2.5},
+		{Size: 8192, Clients: 1, MBps: 0.1892, Msgs: 23.10, N: 59, Dur: 2.5},
+		{Size: 8192, Clients: 1, MBps: 0.2081, Msgs: 25.40, N: 66, Dur: 2.5},
+	}
+	p := upOf(runs)
+	if p.MBps != 0.2077 || math.Abs(p.Msgs-0.2077e6/8192) > 1e-9 || p.N != 190 || p.Dur != 7.5 || p.Size != 8192 || p.Clients != 1 {
+		t.Errorf("upOf: %+v, want the median run's 0.2077 MB/s, 190 messages over 7.5 s", p)
+	}
+	if !slices.Equal(p.Runs, []float64{0.2077, 0.1892, 0.2081}) || p.runDur() != 2.5 {
+		t.Errorf("upOf: runs %v over %.2f s each, want the three in order over 2.5 s", p.Runs, p.runDur())
+	}
+	// sd 0.010798, over sqrt(3), times sqrt(pi/2), over 0.2077
+	if want := 0.03762; math.Abs(p.RateErr-want) > 5e-5 {
+		t.Errorf("upOf: standard error %.5f, want %.5f", p.RateErr, want)
+	}
+	if e := upErr([]float64{0.2}); e != 0 {
+		t.Errorf("upErr of one run: %v, want 0 (not estimated)", e)
+	}
+	// Even counts take the mean of the middle two.
+	if q := upOf(runs[:2]); math.Abs(q.MBps-0.19845) > 1e-12 {
+		t.Errorf("upOf of two runs: %.5f MB/s, want 0.19845", q.MBps)
+	}
+}
+
 // TestMergeUp: an upload measured again is the rate over both draws,
-// weighted by their durations, with the messages of both.
+// weighted by their durations, with the messages of both; measured in
+// runs, the median of all of them.
 func TestMergeUp(t *testing.T) {
+	a := upOf([]Point{{Size: 1024, MBps: 0.0150, N: 90, Dur: 2.5}, {Size: 1024, MBps: 0.0170, N: 100, Dur: 2.5}, {Size: 1024, MBps: 0.0160, N: 95, Dur: 2.5}})
+	b := upOf([]Point{{Size: 1024, MBps: 0.0190, N: 110, Dur: 2.5}, {Size: 1024, MBps: 0.0180, N: 105, Dur: 2.5}, {Size: 1024, MBps: 0.0185, N: 108, Dur: 2.5}})
+	if m := mergeUp(a, b); math.Abs(m.MBps-0.0175) > 1e-12 || m.N != 608 || m.Dur != 15 || len(m.Runs) != 6 || m.runDur() != 2.5 || m.RateErr <= 0 {
+		t.Errorf("mergeUp in runs: %+v, want the median of six runs (the mean of the middle two), 0.0175 MB/s, 608 messages over 15 s", m)
+	}
+	if a.Runs[0] != 0.0150 || len(a.Runs) != 3 {
+		t.Errorf("mergeUp changed its first point's runs: %v", a.Runs)
+	}
 	p := Point{Size: 1024, Clients: 1, MBps: 0.015, Msgs: 14.6, N: 92, Dur: 2.5}
 	q := Point{Size: 1024, Clients: 1, MBps: 0.019, Msgs: 18.6, N: 110, Dur: 2.5}
 	m := mergeUp(p, q)
@@ -236,8 +276,11 @@ func TestWindowCheckMeasuresAgain(t *testing.T) {
 		f.Meas.Up = append(f.Meas.Up, u)
 	}
 	first := f.Meas.Up[0]
-	first.MBps *= 0.78
-	first.Msgs *= 0.78
+	first.Runs = slices.Clone(first.Runs)
+	for i := range first.Runs {
+		first.Runs[i] *= 0.78
+	}
+	first = first.withRuns()
 	f.Meas.Up[0] = first
 	esp, _ := catalog.Get("esp32-idf")
 	base := hidden
