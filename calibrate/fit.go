@@ -831,7 +831,12 @@ const maxAirtime = 50e6
 type airResult struct {
 	a, err float64 // ns
 	ok     bool    // resolved
-	why    string
+	// loose: not resolved for its standard error alone (over half the
+	// access): the sizes lie on a line (chi) too shallow to place it, as
+	// behind a slow link, where a 1400 B echo spends 15-30 ms on the wire
+	// each way beside the CPU's spread.
+	loose bool
+	why   string
 	// chi is the reduced misfit of every size against the line (an
 	// outlier left out of the line counted): windowSearch compares it.
 	chi float64
@@ -1059,7 +1064,7 @@ func (f *Fit) airFit(ctx context.Context, base catalog.Preset, tp twinParams) ai
 	}
 	a := clamp(a0+da*1e6, 0, maxAirtime)
 	if se > max(0.5*a, 0.5e6) {
-		r.a, r.err = a0, se
+		r.a, r.err, r.loose = a0, se, true
 		r.why = fmt.Sprintf("not resolved: %.2f ms ±%.2f (one standard error) from %s", a/1e6, se/1e6, why)
 		return r
 	}
@@ -1627,7 +1632,7 @@ func (f *Fit) echoHold(ctx context.Context, base catalog.Preset, tp twinParams, 
 	t2.rx = rx
 	a2 := f.airFit(ctx, base, t2)
 	f.opts.logf("window %d B (the echoes' frames in %s pieces, not %s): misfit %.3g against %.3g: airtime %s", rx, now, was, a2.chi, air.chi, a2.why)
-	if a2.ok && a2.chi <= oddChi {
+	if a2.fits() {
 		return rx, fmt.Sprintf("; the echoes' frames in %s pieces there, not %s, on the access's line too (misfit %.3g at %d B, %.3g at %d B)", now, was, a2.chi, rx, air.chi, tp.rx)
 	}
 	lo, hi := patternRange(frames, tp.rx)
@@ -1636,6 +1641,17 @@ func (f *Fit) echoHold(ctx context.Context, base catalog.Preset, tp twinParams, 
 	f.opts.logf("window: %s", why[2:])
 	return held, why
 }
+
+// fits reports whether the echoes lie on the access's line (misfit
+// within oddChi), resolved or loose: a line they fit but too shallow to
+// place the access says nothing against the window it was drawn at. A
+// CI-like run's random board (538 B): the uploads stepped its window
+// from 584 B to 523 B (the 2908 B request in six pieces, not five), the
+// echoes fitted both (misfit 0.43 and 0.74) but left the access loose at
+// 523 B (1.13 ms ±5.15), and the window was held at 582 B (8% over).
+// Where the twins failed, no size followed the access, or the line calls
+// for an access beyond what the twins' line is trusted in, they do not.
+func (a airResult) fits() bool { return (a.ok || a.loose) && a.chi <= oddChi }
 
 // windowCandidates are the windows within frac of rx at which the
 // frames cross in another pattern of pieces (a frame of F bytes crosses

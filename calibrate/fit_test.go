@@ -721,6 +721,30 @@ func TestWindowCheckSteps(t *testing.T) {
 	}
 }
 
+// TestAirFits: the echoes fit a window where they lie on the access's
+// line, resolved or too shallow to place it (loose: a slow link's
+// random board, misfit 0.74, 1.13 ms ±5.15, held its window 8% over);
+// not where they stand off it, the twins failed, or the line calls for
+// an access beyond the twins' trusted range.
+func TestAirFits(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		a    airResult
+		want bool
+	}{
+		{"resolved, on the line", airResult{ok: true, chi: 1.2}, true},
+		{"resolved, off the line", airResult{ok: true, chi: 6}, false},
+		{"loose, on the line", airResult{loose: true, chi: 0.739}, true},
+		{"loose, off the line", airResult{loose: true, chi: 4.5}, false},
+		{"beyond the trusted range", airResult{chi: 0.5}, false},
+		{"the twins failed", airResult{}, false},
+	} {
+		if got := c.a.fits(); got != c.want {
+			t.Errorf("%s: fits %v, want %v", c.name, got, c.want)
+		}
+	}
+}
+
 // TestEchoHoldKeepsPattern: a window the uploads step across a step of
 // the echoes' frames is held at the pattern's end where the echoes fit
 // the window they were fitted at and not the stepped one, and taken
