@@ -745,6 +745,37 @@ func TestAirFits(t *testing.T) {
 	}
 }
 
+// TestUpsOff: the twin's uploads stand off the board's where every size
+// measured on both lies on the same side by more than twice their
+// combined noise and 5%: the esp8266 run held at 2908 B (1.14 and 1.11,
+// noise 4.2%/0.5% and 0.5%/0.2%) is off; picow-tinygo's few percent, a
+// wide noise, sizes on both sides, or nothing measured are not.
+func TestUpsOff(t *testing.T) {
+	board := []Point{{Size: 1024, MBps: 0.161, RateErr: 0.042}, {Size: 8192, MBps: 0.208, RateErr: 0.005}}
+	tw := func(r1, e1, r2, e2 float64) []Point {
+		return []Point{{Size: 1024, MBps: 0.161 * r1, RateErr: e1}, {Size: 8192, MBps: 0.208 * r2, RateErr: e2}}
+	}
+	for _, c := range []struct {
+		name string
+		tw   []Point
+		want bool
+	}{
+		{"esp8266 at 2908 B", tw(1.14, 0.005, 1.11, 0.002), true},
+		{"under alike", tw(0.88, 0.005, 0.89, 0.002), true},
+		{"picow's few percent", tw(1.03, 0.01, 1.04, 0.01), false},
+		{"within twice the noise", tw(1.14, 0.08, 1.11, 0.002), false},
+		{"one size within a third of the tolerance", tw(1.14, 0.005, 1.045, 0.002), false},
+		{"sizes on both sides", tw(1.14, 0.005, 0.89, 0.002), false},
+		{"noise not estimated: 5% alone", tw(1.07, 0, 1.06, 0), true},
+		{"one size not measured", []Point{{}, {Size: 8192, MBps: 0.208 * 1.11, RateErr: 0.002}}, true},
+		{"nothing measured", []Point{{}, {}}, false},
+	} {
+		if got := upsOff(board, c.tw); got != c.want {
+			t.Errorf("%s: upsOff %v, want %v", c.name, got, c.want)
+		}
+	}
+}
+
 // TestEchoHoldKeepsPattern: a window the uploads step across a step of
 // the echoes' frames is held at the pattern's end where the echoes fit
 // the window they were fitted at and not the stepped one, and taken
