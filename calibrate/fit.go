@@ -1348,10 +1348,10 @@ func (f *Fit) windowJoint(ctx context.Context, base catalog.Preset, tp twinParam
 	if len(ups) < 2 || tp.rx <= 0 {
 		return tp.rx, nil, ""
 	}
-	// Two windows only: a third about the first's window doubles the
-	// twin's noise (a few percent per upload, over a sensitivity of ~0.5)
-	// for the bend it corrects (the upload flattens as the window grows,
-	// so a line drawn above the board's window undershoots by ~10%).
+	// One pass: a second about the first's window doubles the twin's
+	// noise (a few percent per upload, over a sensitivity of ~0.5) for
+	// the bend it corrects (the upload flattens as the window grows, so a
+	// line drawn above the board's window undershoots by ~10%).
 	ws := [2]int{max(firmware.MinRxBuf, int(float64(tp.rx)/1.25)), min(int(float64(tp.rx)*1.25), 1<<20)}
 	var tw [2][]float64
 	for i, w := range ws {
@@ -1691,8 +1691,8 @@ func (f *Fit) echoHold(ctx context.Context, base catalog.Preset, tp twinParams, 
 
 // fits reports whether the echoes lie on the access's line (misfit
 // within oddChi), resolved or loose: a line they fit but too shallow to
-// place the access says nothing against the window it was drawn at. A
-// CI-like run's random board (538 B): the uploads stepped its window
+// place the access says nothing against the window it was drawn at.
+// CI's random board (seed 11, 538 B) in a run here: the uploads stepped its window
 // from 584 B to 523 B (the 2908 B request in six pieces, not five), the
 // echoes fitted both (misfit 0.43 and 0.74) but left the access loose at
 // 523 B (1.13 ms ±5.15), and the window was held at 582 B (8% over).
