@@ -1692,10 +1692,11 @@ func (f *Fit) echoHold(ctx context.Context, base catalog.Preset, tp twinParams, 
 // fits reports whether the echoes lie on the access's line (misfit
 // within oddChi), resolved or loose: a line they fit but too shallow to
 // place the access says nothing against the window it was drawn at.
-// CI's random board (seed 11, 538 B) in a run here: the uploads stepped its window
-// from 584 B to 523 B (the 2908 B request in six pieces, not five), the
-// echoes fitted both (misfit 0.43 and 0.74) but left the access loose at
-// 523 B (1.13 ms ±5.15), and the window was held at 582 B (8% over).
+// CI's random board (seed 11, 538 B) in a run here: the uploads stepped
+// its window from 584 B to 523 B (the 2908 B request in six pieces, not
+// five), the echoes fitted both (misfit 0.43 and 0.74) but left the
+// access loose at 523 B (1.13 ms ±5.15), and the window was held at
+// 582 B (8% over).
 // Where the twins failed, no size followed the access, or the line calls
 // for an access beyond what the twins' line is trusted in, they do not.
 func (a airResult) fits() bool { return (a.ok || a.loose) && a.chi <= oddChi }
