@@ -1422,7 +1422,7 @@ func oneConn(ps []Point) []Point {
 
 // twinUploads starts twin p and measures its upload at each size of ups
 // (where slopes is nil or follows the window there, else 0) as the
-// board's was (up: the median of upRuns runs), each run as long as the
+// board's was (up: the mean of upRuns runs), each run as long as the
 // board's: what a run pays once (a dozing station's first frames wait
 // for a DTIM beacon, up to 307 ms at DTIM 3) weighs on it by its length.
 // (Before the emulated station stayed awake through its own upload, it
@@ -1633,7 +1633,7 @@ func upLogs(ups []Point, twin []float64) (lo, hi float64) {
 	return lo, hi
 }
 
-// mergeUp is upload p measured again as q: the median of both's runs
+// mergeUp is upload p measured again as q: the mean of both's runs
 // (upOf), or where either was not measured in runs (a record from before
 // runs) the rates over both durations; the messages of both.
 func mergeUp(p, q Point) Point {

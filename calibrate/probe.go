@@ -123,7 +123,7 @@ type Point struct {
 	// 1.3-1.9%).
 	RateErr float64 `json:"rate_err,omitempty"`
 	// Runs are a one-connection upload's runs, MB/s each, in the order
-	// measured (each Dur/len(Runs) long); MBps is their median (see up).
+	// measured (each Dur/len(Runs) long); MBps is their mean (see up).
 	Runs []float64 `json:"runs_mb_per_sec,omitempty"`
 	// Tail is the latency at TailLevels, ms (the one-client small echo
 	// and the sparse one only): where the tail starts and how heavy it
@@ -561,15 +561,17 @@ func mergeDown(p Point, r, r2 *results.Run) Point {
 const upRuns = 3
 
 // up is one connection's upload to /ws/sink: upRuns runs of d each, every
-// one timed to the pong of a ping sent after it, and their median
-// (upOf). A WiFi link's rare long stalls (a lost segment's 500 ms
-// retransmission, a 250 ms tail) take a tenth off a short run now and
-// then and nothing off the others, so one run's rate, or the mean of
-// several, is as noisy as the stalls are rare: nine 2.5 s runs of 8192 B
-// on an emulated esp8266 read 0.189-0.222 MB/s (±4.9%), five of them
-// 0.2077-0.2081; their medians of three 0.202-0.208. The twin is
-// measured the same way (twinUploads), so both read the same figure of
-// their stall-free pace.
+// one timed to the pong of a ping sent after it, and their mean (upOf).
+// An emulated board's window-bound upload runs at one of a few paces,
+// each set for the whole connection by how its first writes meet the
+// board's window updates and CPU: nine 2.5 s runs of 8192 B on an
+// emulated esp8266 (2144 B window, four 536 B segments) read 0.2078-0.2080
+// MB/s five times and 0.1894 four times, the two timelines the same to a
+// millisecond within each pace. The median of three is then the one pace
+// or the other (a board's median and its twin's 9% apart half the time,
+// the window 16%); the mean moves by a third of the gap per run. A WiFi
+// stall (the pong's 25-250 ms tail, 6% of runs) takes 1-9% off one run.
+// The twin is measured the same way (twinUploads).
 func (o *Options) up(ctx context.Context, size int, d time.Duration) (Point, error) {
 	runs := make([]Point, 0, upRuns)
 	for range upRuns {
@@ -581,13 +583,12 @@ func (o *Options) up(ctx context.Context, size int, d time.Duration) (Point, err
 		runs = append(runs, p)
 	}
 	p := upOf(runs)
-	o.logf("upload   %5d B: %.3f MB/s (±%.1f%%; median of %s; n %d)", size, p.MBps, p.RateErr*100, mbps(p.Runs), p.N)
+	o.logf("upload   %5d B: %.3f MB/s (±%.1f%%; mean of %s; n %d)", size, p.MBps, p.RateErr*100, mbps(p.Runs), p.N)
 	return p, nil
 }
 
-// upOf is an upload measured in runs: the median run's rate (of an even
-// count, the mean of the middle two), the messages and durations of all,
-// and the median's standard error (upErr).
+// upOf is an upload measured in runs: the runs' mean rate, the messages
+// and durations of all, and the mean's standard error (upErr).
 func upOf(runs []Point) Point {
 	if len(runs) == 0 {
 		return Point{}
@@ -602,35 +603,30 @@ func upOf(runs []Point) Point {
 	return p.withRuns()
 }
 
-// withRuns sets p's rate from its runs: MBps their median, Msgs the
-// same rate in messages, RateErr upErr.
+// withRuns sets p's rate from its runs: MBps their mean, Msgs the same
+// rate in messages, RateErr upErr.
 func (p Point) withRuns() Point {
 	if len(p.Runs) == 0 {
 		return p
 	}
-	p.MBps, _ = stats.Median(p.Runs)
+	p.MBps, _ = stats.Mean(p.Runs)
 	if p.Size > 0 {
 		p.Msgs = p.MBps * 1e6 / float64(p.Size)
 	}
-	p.RateErr = upErr(p.Runs)
+	p.RateErr = upErr(p.Runs, p.MBps)
 	return p
 }
 
-// upErr is the relative standard error of the median of runs: sqrt(pi/2)
-// (the median's over the mean's, of a normal draw) times the runs'
-// standard deviation over the square root of their count, over the
-// median; 0 under two runs. A stalled run widens it as it would the
-// mean's, though the median hardly moves: it errs on the wide side.
-func upErr(runs []float64) float64 {
-	if len(runs) < 2 {
+// upErr is the relative standard error of mean, the mean of runs: their
+// standard deviation over the square root of their count, over mean; 0
+// under two runs. Runs at one pace (see up) read it near 0, as their
+// spread does.
+func upErr(runs []float64, mean float64) float64 {
+	if len(runs) < 2 || mean <= 0 {
 		return 0
 	}
-	med, _ := stats.Median(runs)
 	sd, _ := stats.StandardDeviationSample(runs)
-	if med <= 0 {
-		return 0
-	}
-	return math.Sqrt(math.Pi/2) * sd / math.Sqrt(float64(len(runs))) / med
+	return sd / math.Sqrt(float64(len(runs))) / mean
 }
 
 // runDur is how long each of p's runs loaded the board, s (its whole
