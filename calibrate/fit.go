@@ -1357,9 +1357,8 @@ func (f *Fit) windowJoint(ctx context.Context, base catalog.Preset, tp twinParam
 	for i, w := range ws {
 		t2 := tp
 		t2.rx = w
-		var ok bool
-		var pts []Point
-		if pts, ok = f.twinUploads(ctx, f.build(base, t2), ups, nil); !ok {
+		pts, ok := f.twinUploads(ctx, f.build(base, t2), ups, nil)
+		if !ok {
 			return tp.rx, nil, ""
 		}
 		tw[i] = rates(pts)
