@@ -330,6 +330,18 @@ func TestCalibrateHiddenBoards(t *testing.T) {
 			} else if c.wantRx {
 				fail("window: the probes should have seen it (upload window-bound): %s", x.Source)
 			}
+			// The fit's last word on the buffers is the final twin's:
+			// the window's from its echoes (echoCheck), the send
+			// buffer's from its downloads (txCheck). A fit that skipped
+			// either would still come out near on most boards (the
+			// rounds before them fit the uploads and the largest
+			// download), so the provenance says whether they ran.
+			if x := f.Figure("rx"); x.Measured && c.wantRx && !strings.Contains(x.Source, "; the echoes on the final twin at ") {
+				t.Errorf("window: not checked against the final twin's echoes: %s", x.Source)
+			}
+			if x := f.Figure("tx"); x.Measured && !strings.Contains(x.Source, "; checked on the final twin: ") {
+				t.Errorf("send buffer: not checked against the final twin's downloads: %s", x.Source)
+			}
 			if x := f.Figure("link_bps"); x.Measured {
 				within(t, strict, "bandwidth", float64(tw.Link.Bps), float64(p.Link.Bps), Tolerance)
 			} else if c.wantBps {
