@@ -562,22 +562,17 @@ const upRuns = 3
 
 // up is one connection's upload to /ws/sink: upRuns runs of d each, every
 // one timed to the pong of a ping sent after it, and their mean (upOf).
-// An emulated board's window-bound upload runs at one of a few paces,
-// each set for the whole connection by how its first writes meet the
-// board's window updates and CPU: nine 2.5 s runs of 8192 B on an
-// emulated esp8266 (2144 B window, four 536 B segments) read 0.2078-0.2080
-// MB/s five times and 0.1894 four times, the two timelines the same to a
-// millisecond within each pace. The slow pace comes with the window
-// reopening in two pieces, 1008 B and 1136 B, read by read (188 and 194
-// such reads in a 0.1894 run, none in a 0.2080 one): each piece is
-// charged as its own segments, five a window against four, and reopens
-// only when the CPU has finished all of it. (Charging segments by their
-// boundaries in the stream instead regrouped the reads into 1440 B and
-// 704 B pieces and read 0.176-0.196 MB/s: a read's piece, not only its
-// segments, sets the pace; a stack reopens the window segment by
-// segment.) The median of three is then the one pace
-// or the other (a board's median and its twin's 9% apart half the time,
-// the window 16%); the mean moves by a third of the gap per run. A WiFi
+// An emulated board's window-bound upload ran at one of a few paces, each
+// set for the whole connection by how its first writes met the board's
+// window updates and CPU: nine 2.5 s runs of 8192 B on an emulated
+// esp8266 (2144 B window, four 536 B segments) read 0.2078-0.2080 MB/s
+// five times and 0.1894 four times. The slow pace came with the window
+// reopening in two pieces, 1008 B and 1136 B, each only when the CPU had
+// finished all of it; the emulator now reopens a read's window a segment
+// at a time as the CPU gets through it (host's reopen), and six such
+// runs read 0.218-0.222 MB/s. A median of three read the one pace or the
+// other (a board's median and its twin's 9% apart half the time, the
+// window 16%); the mean moves by a third of any gap per run, and a WiFi
 // stall (the pong's 25-250 ms tail, 6% of runs) takes 1-9% off one run.
 // The twin is measured the same way (twinUploads).
 func (o *Options) up(ctx context.Context, size int, d time.Duration) (Point, error) {

@@ -202,8 +202,9 @@ func TestUpsAllow(t *testing.T) {
 }
 
 // TestUpOf: an upload measured in runs reads their mean: runs at two
-// paces (an emulated esp8266's 8192 B upload: 0.2079 and 0.1894 MB/s, see
-// up) read between them, where the median would read one pace, with the
+// paces (an emulated esp8266's 8192 B upload before the emulator reopened
+// the window a segment at a time: 0.2079 and 0.1894 MB/s, see up) read
+// between them, where the median would read one pace, with the
 // messages and durations of all and the mean's standard error from the
 // runs' spread.
 func TestUpOf(t *testing.T) {
