@@ -1177,21 +1177,22 @@ func (s *Server) readIn(c *conn, now int64, n int) {
 }
 
 // reopen schedules the window for n bytes just read, whose processing
-// the CPU started at before (or now, if it was idle) and finishes at
-// s.cpu.done(now). The board takes a read's segments one after another
-// and gives each back as its handler returns (ESPAsyncTCP's ackPacket
-// calls lwIP's tcp_recved with one pbuf's length), so the window reopens a segment at a time across that span, not all at
-// its end: a read of a whole window reopened in one piece let the client
+// the CPU started at before (s.cpu.done before the read was charged: now,
+// if it was idle) and finishes at s.cpu.done(now). The board takes a
+// read's segments one after another and gives each back as its handler
+// returns (ESPAsyncTCP's ackPacket calls lwIP's tcp_recved with one
+// pbuf's length), so the window reopens a segment at a time across that
+// span, not all at its end: a read of a whole window reopened in one piece let the client
 // send only when the board had finished all of it, and the upload went
 // at one of two paces depending on how the window happened to split
 // (esp8266, 8192 B: 0.189 or 0.208 MB/s per connection). Each update
 // crosses the channel (an access) and the wire back.
 func (s *Server) reopen(c *conn, now, before int64, n int) {
 	after := s.cpu.done(now)
-	start := min(max(before, now), after)
+	start := min(before, after)
 	back := s.cpu.air + s.opts.Link.RTT
 	mss := s.cpu.mss
-	k := (n + mss - 1) / mss
+	k := int(s.cpu.segments(n))
 	if k <= 1 || after == start {
 		c.consumed(n, after+back)
 		return

@@ -309,7 +309,7 @@ var Mutants = []Mutant{
 	// segment at a time: the upload ran at one of two paces by how the
 	// window happened to split (esp8266: 0.189 or 0.208 MB/s).
 	{Name: "host/window-reopens-whole", File: "firmware/host/server.go",
-		From: "	if k <= 1 || after == start {", To: "	if k >= 1 || after == start {",
+		From: "\tif k <= 1 || after == start {", To: "\tif k >= 1 || after == start {",
 		Pkgs: []string{"./firmware/host"}, Run: "TestWindowReopensPerSegment", Pure: true},
 	// The CPU's start read after the read was charged: every read's
 	// window reopens whole at its end again.
