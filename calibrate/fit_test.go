@@ -721,6 +721,51 @@ func TestWindowCheckSteps(t *testing.T) {
 	}
 }
 
+// TestLinkCheckSteps: the final twin's link probe steps its bandwidth
+// to meet the board's. A real emulated esp8266, whose two-connection
+// upload is bound in part by each connection's window, and twins of its
+// own figures but for the bandwidth: 0.8x and 1.25x the board's are
+// brought within 10% of it, 0.9x (where the rounds left esp8266) within
+// 8%, each nearer than it started; a twin at the board's own bandwidth
+// stays within 10% of it. A check that never steps, steps the wrong way,
+// or keeps a twin other than the nearest fails.
+func TestLinkCheckSteps(t *testing.T) {
+	if testing.Short() {
+		t.Skip("probes an emulated board and up to ten twins for ~35 s")
+	}
+	p, _ := catalog.Get("esp8266")
+	hidden := p
+	hidden.Link.Tails.Seed ^= 0x5eed5eed
+	ctx, f := startHidden(t, hidden)
+	u2, err := f.opts.upPair(ctx, 8192, f.opts.dur(thrDur))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.Meas.Up = append(f.Meas.Up, u2)
+	lk := func(tf twinFigures) float64 { return tf.up2 }
+	for _, c := range []struct {
+		name   string
+		x, tol float64 // the twin's bandwidth over the board's; the result's allowed error
+	}{
+		{"under", 0.8, 0.1},
+		{"a tenth under (where the rounds left it)", 0.9, 0.08},
+		{"over", 1.25, 0.1},
+		{"at the board's", 1, 0.1},
+	} {
+		tp := twinParams{k: 1, rtt: p.Link.RTT, bps: int64(float64(p.Link.Bps) * c.x), rx: p.Board.RxBuf, tx: p.Board.TxBuf, air: p.Link.Airtime}
+		bps, why := f.linkCheck(ctx, p, tp, Point{}, twinUp2, lk, u2.MBps, 0)
+		e := float64(bps)/float64(p.Link.Bps) - 1
+		t.Logf("%s: %.2f Mbit/s from %.2f (board %.2f, its upload on two connections %.3f MB/s)%s", c.name, float64(bps)/1e6, float64(tp.bps)/1e6, float64(p.Link.Bps)/1e6, u2.MBps, why)
+		if math.Abs(e) > c.tol || (c.x != 1 && math.Abs(e) >= math.Abs(c.x-1)) {
+			t.Errorf("%s: bandwidth checked from %.2f Mbit/s: %.2f, the board's %.2f: off by %.0f%% (allowed %.0f%%, and nearer than the start)",
+				c.name, float64(tp.bps)/1e6, float64(bps)/1e6, float64(p.Link.Bps)/1e6, e*100, c.tol*100)
+		}
+		if !strings.HasPrefix(why, "; checked on the final twin (") {
+			t.Errorf("%s: provenance %q", c.name, why)
+		}
+	}
+}
+
 // TestAirFits: the echoes fit a window where they lie on the access's
 // line, resolved or too shallow to place it (loose: a slow link's
 // random board, misfit 0.74, 1.13 ms ±5.15, held its window 8% over);
