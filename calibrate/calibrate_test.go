@@ -43,6 +43,17 @@ type hidden struct {
 	// WSLAB_CALIBRATE_STRICT is set; the discrete figures are exact and
 	// the presets' service time within Tolerance on every board.
 	strict bool
+	// figures: the continuous figures (the round trip, window
+	// and bandwidth; the service time is held on every preset) held to
+	// Tolerance on a board not strict otherwise. esp8266's: round trip
+	// within 1.2% in every run since the final twin checked the
+	// bandwidth, window within 9.8% in nine runs since the emulator
+	// reopened it a segment at a time (within 4.9% in the last five),
+	// bandwidth within 2.1% in four runs of the check (7-12% low before
+	// it); its access, tail and fitted points stay as a non-strict
+	// board's (its access unresolved in about one run in six, its 8192 B
+	// download up to 1.14 of the board's, within that probe's noise).
+	figures bool
 	// seed is a random board's (randomBoard).
 	seed uint64
 }
@@ -172,7 +183,7 @@ func TestCalibrateHiddenBoards(t *testing.T) {
 	seed := randomSeed(t)
 	cases := []hidden{
 		{name: "picow-tinygo", wantRx: true, wantBps: true, strict: true},
-		{name: "esp8266"}, // its upload and download are CPU-bound in part: the fit says whether it saw them
+		{name: "esp8266", figures: true}, // its upload and download are CPU-bound in part: the fit says whether it saw them
 		// The random board's link is slow enough that its download is
 		// link-bound; its upload may be bound by the link or the window,
 		// and the fit says which (a window it saw is checked).
@@ -204,6 +215,7 @@ func TestCalibrateHiddenBoards(t *testing.T) {
 				return
 			}
 			strict := c.strict || os.Getenv("WSLAB_CALIBRATE_STRICT") != ""
+			figures := strict || c.figures
 			// fail is Errorf where the fit is held to the tolerance, Logf
 			// where it is reported only (see hidden.strict).
 			fail := t.Errorf
@@ -255,7 +267,7 @@ func TestCalibrateHiddenBoards(t *testing.T) {
 			// of a 10-15 ms echo, where a relative error on it alone says
 			// nothing a user sees.
 			rest := float64(p.CPU.MessageCost(32) + p.CPU.Handoff + p.CPU.Wake)
-			within(t, strict, "rtt (in the one-client round trip)", float64(tw.Link.RTT+2*tw.Link.Airtime)+rest, float64(p.Link.RTT+2*p.Link.Airtime)+rest, Tolerance)
+			within(t, figures, "rtt (in the one-client round trip)", float64(tw.Link.RTT+2*tw.Link.Airtime)+rest, float64(p.Link.RTT+2*p.Link.Airtime)+rest, Tolerance)
 			// The channel's access, from the gap between the echoes under
 			// and over a segment: held to paramTol, or to three of its
 			// standard errors where the probe constrains it less (a slow
@@ -326,7 +338,7 @@ func TestCalibrateHiddenBoards(t *testing.T) {
 				t.Logf("NOT YET: service time: the rate did not saturate: %s", x.Source)
 			}
 			if x := f.Figure("rx"); x.Measured {
-				within(t, strict, "window (rx)", float64(tw.Board.RxBuf), float64(p.Board.RxBuf), Tolerance)
+				within(t, figures, "window (rx)", float64(tw.Board.RxBuf), float64(p.Board.RxBuf), Tolerance)
 			} else if c.wantRx {
 				fail("window: the probes should have seen it (upload window-bound): %s", x.Source)
 			}
@@ -343,7 +355,10 @@ func TestCalibrateHiddenBoards(t *testing.T) {
 				t.Errorf("send buffer: not checked against the final twin's downloads: %s", x.Source)
 			}
 			if x := f.Figure("link_bps"); x.Measured {
-				within(t, strict, "bandwidth", float64(tw.Link.Bps), float64(p.Link.Bps), Tolerance)
+				within(t, figures, "bandwidth", float64(tw.Link.Bps), float64(p.Link.Bps), Tolerance)
+				if !strings.Contains(x.Source, "; checked on the final twin (") {
+					t.Errorf("bandwidth: not checked against the final twin's link probe: %s", x.Source)
+				}
 			} else if c.wantBps {
 				fail("bandwidth: the probes should have seen it (download link-bound): %s", x.Source)
 			}
