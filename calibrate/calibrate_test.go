@@ -49,7 +49,7 @@ type hidden struct {
 	// within 1.2% in every run since the final twin checked the
 	// bandwidth, window within 9.8% in nine runs since the emulator
 	// reopened it a segment at a time (within 4.9% in the last five),
-	// bandwidth within 2.1% in four runs of the check (7-12% low before
+	// bandwidth within 2.1% in three runs of the check (7-12% low before
 	// it); its access, tail and fitted points stay as a non-strict
 	// board's (its access unresolved in about one run in six, its 8192 B
 	// download up to 1.14 of the board's, within that probe's noise).
