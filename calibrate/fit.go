@@ -2123,10 +2123,18 @@ func impliedK(k, twinRate, boardRate float64) float64 {
 // brought up to the board by a faster link, which would hide the other
 // figure's error in this one.
 func bpsStep(bps, floor int64, twin, board float64) int64 {
-	if twin <= 0 || bps <= 0 || (twin < board && twin*8e6 < linkBound*float64(bps)) {
+	if twin <= 0 || bps <= 0 || boundElsewhere(bps, twin, board) {
 		return bps
 	}
 	return max(floor, int64(float64(bps)*math.Pow(clamp(board/twin, 0.5, 2), 0.8)))
+}
+
+// boundElsewhere: a twin whose link probe (twin, MB/s of payload) is
+// under the board's and under linkBound of its bandwidth (bps) is bound
+// by something other than its link, and a faster link would not bring it
+// up to the board.
+func boundElsewhere(bps int64, twin, board float64) bool {
+	return twin < board && twin*8e6 < linkBound*float64(bps)
 }
 
 // linkOff is the log ratio within which linkCheck takes the twin's link
@@ -2185,7 +2193,7 @@ func (f *Fit) linkCheck(ctx context.Context, base catalog.Preset, tp twinParams,
 	keep(b0, u0)
 	switch {
 	case u0 <= 0 || bestE <= linkOff:
-	case u0 < board && u0*8e6 < linkBound*float64(b0):
+	case boundElsewhere(b0, u0, board):
 		end = " (bound elsewhere than by its link: kept)"
 	default:
 		span := linkSpan

@@ -1182,11 +1182,12 @@ func (s *Server) readIn(c *conn, now int64, n int) {
 // read's segments one after another and gives each back as its handler
 // returns (ESPAsyncTCP's ackPacket calls lwIP's tcp_recved with one
 // pbuf's length), so the window reopens a segment at a time across that
-// span, not all at its end: a read of a whole window reopened in one piece let the client
-// send only when the board had finished all of it, and the upload went
-// at one of two paces depending on how the window happened to split
-// (esp8266, 8192 B: 0.189 or 0.208 MB/s per connection). Each update
-// crosses the channel (an access) and the wire back.
+// span, not all at its end: a read of a whole window reopened in one
+// piece let the client send only when the board had finished all of it,
+// and the upload went at one of two paces depending on how the window
+// happened to split (esp8266, 8192 B: 0.189 or 0.208 MB/s per
+// connection). Each update crosses the channel (an access) and the wire
+// back.
 func (s *Server) reopen(c *conn, now, before int64, n int) {
 	after := s.cpu.done(now)
 	start := min(before, after)
