@@ -1079,6 +1079,33 @@ func (f *Fit) airFit(ctx context.Context, base catalog.Preset, tp twinParams) ai
 	return r
 }
 
+// again measures a twin's echoes once more (measure: airFit on the same
+// twin) where the first reading stands off the access's line by a little
+// (misfit over oddChi, at most againChi), and keeps the nearer of the
+// two. The twin runs on this host: a stall of it (another process, a
+// neighbour of the VM) delays some of one size's echoes and can put a
+// window of the board's own pattern a few of its standard errors off
+// the line (a CI run's picow-tinygo at its 504 B: misfit 13.3, against
+// 1.3 in other runs and 104-182 for the patterns around it), while a
+// pattern of pieces that is not the board's stands off by the same rounds
+// each time it is measured (esp8266's 2908 B: 9 and 21). A stall only
+// delays, so the lower misfit of the two is the twin's.
+func again(a airResult, measure func() airResult) airResult {
+	if a.chi <= oddChi || a.chi > againChi {
+		return a
+	}
+	b := measure()
+	if b.chi <= 0 || b.chi >= a.chi {
+		b, a = a, b
+	}
+	b.why += fmt.Sprintf(" (measured twice: misfit %.3g and %.3g, the lower kept)", a.chi, b.chi)
+	return b
+}
+
+// againChi: a misfit over it is a pattern of pieces (or a figure) other
+// than the board's, measured once (again).
+const againChi = 25
+
 // airStep is airFit's second twin: its access and round trip, a step
 // along the small echo's line from the rounds' (a0, r0), where the round
 // trip gives up two milliseconds for each the access gains. The step is
@@ -1337,6 +1364,15 @@ func (f *Fit) stepSearch(ctx context.Context, base catalog.Preset, tp twinParams
 		if best.chi <= gate/2 || (i == 0 && best.chi <= enough) {
 			break // on one line within the noise: the nearest such size
 		}
+	}
+	if bestV != cur && !keep(best) {
+		t2 := tp
+		set(&t2, bestV)
+		best = again(best, func() airResult {
+			a := f.airFit(ctx, base, t2)
+			f.opts.logf("%s %d B once more: misfit %.3g against %.3g", what, bestV, a.chi, best.chi)
+			return a
+		})
 	}
 	if bestV == cur || !keep(best) {
 		return cur, air, ""
@@ -1692,7 +1728,7 @@ func (f *Fit) echoHold(ctx context.Context, base catalog.Preset, tp twinParams, 
 	}
 	t2 := tp
 	t2.rx = rx
-	a2 := f.airFit(ctx, base, t2)
+	a2 := again(f.airFit(ctx, base, t2), func() airResult { return f.airFit(ctx, base, t2) })
 	f.opts.logf("window %d B (the echoes' frames in %s pieces, not %s): misfit %.3g against %.3g: airtime %s", rx, now, was, a2.chi, air.chi, a2.why)
 	if a2.fits() {
 		return rx, fmt.Sprintf("; the echoes' frames in %s pieces there, not %s, on the access's line too (misfit %.3g at %d B, %.3g at %d B)", now, was, a2.chi, rx, air.chi, tp.rx)

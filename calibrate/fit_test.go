@@ -174,6 +174,38 @@ func TestWindowSearchFromEchoSteps(t *testing.T) {
 	}
 }
 
+// TestAgain: a twin's echoes a little off the access's line (a stall of
+// the host) are measured once more and the lower misfit kept; on the line,
+// or far off it (a pattern not the board's), they are measured once. A
+// again that never measures, keeps the second reading whatever it is, or
+// keeps the higher, fails.
+func TestAgain(t *testing.T) {
+	for _, c := range []struct {
+		first, second float64
+		measured      bool
+		want          float64
+	}{
+		{1.3, 0.9, false, 1.3},     // on the line: once
+		{13.3, 1.2, true, 1.2},     // a stall: the second is the twin's
+		{9, 11, true, 9},           // a pattern not the board's: off both times, the lower
+		{182, 1, false, 182},       // far off: once
+		{oddChi, 1, false, oddChi}, // at the gate: on the line
+		{againChi, 2, true, 2},
+	} {
+		called := false
+		got := again(airResult{chi: c.first, why: "first"}, func() airResult {
+			called = true
+			return airResult{chi: c.second, why: "second"}
+		})
+		if called != c.measured || got.chi != c.want {
+			t.Errorf("again(misfit %.3g, then %.3g): measured again %v, kept %.3g; want %v, %.3g", c.first, c.second, called, got.chi, c.measured, c.want)
+		}
+		if called && !strings.Contains(got.why, "measured twice") {
+			t.Errorf("again(misfit %.3g, then %.3g): the provenance does not say so: %q", c.first, c.second, got.why)
+		}
+	}
+}
+
 // TestAirStep: airFit's second twin steps along the small echo's line
 // (the round trip gives up 2 ms for each the access gains): up where the
 // round trip has room, down where the access has, and the access alone

@@ -410,6 +410,14 @@ var Mutants = []Mutant{
 	{Name: "calibrate/link-check-no-step", File: "calibrate/fit.go",
 		From: "case u0 <= 0 || bestE <= linkOff:", To: "case true:",
 		Pkgs: []string{"./calibrate"}, Run: "TestLinkCheckSteps"},
+	// A stall of the host taken as the board's pattern of pieces (a CI
+	// run's picow-tinygo at its own window: misfit 13.3, kept off).
+	{Name: "calibrate/again-never", File: "calibrate/fit.go",
+		From: "if a.chi <= oddChi || a.chi > againChi {", To: "if true {",
+		Pkgs: []string{"./calibrate"}, Run: "TestAgain", Pure: true},
+	{Name: "calibrate/again-keeps-second", File: "calibrate/fit.go",
+		From: "if b.chi <= 0 || b.chi >= a.chi {", To: "if false {",
+		Pkgs: []string{"./calibrate"}, Run: "TestAgain", Pure: true},
 	{Name: "calibrate/window-joint-off", File: "calibrate/fit.go",
 		From: "\tif len(ups) < 2 || tp.rx <= 0 {\n", To: "\tif true {\n",
 		Pkgs: []string{"./calibrate"}, Run: "TestWindowJointFromUploads"},
