@@ -43,9 +43,9 @@ type hidden struct {
 	// WSLAB_CALIBRATE_STRICT is set; the discrete figures are exact and
 	// the presets' service time within Tolerance on every board.
 	strict bool
-	// figures: the continuous figures (the round trip, window
-	// and bandwidth; the service time is held on every preset) held to
-	// Tolerance on a board not strict otherwise. esp8266's: round trip
+	// figures: the continuous figures (the round trip, service
+	// time, window and bandwidth) held to Tolerance on a board not
+	// strict otherwise. esp8266's: round trip
 	// within 1.2% in every run since the final twin checked the
 	// bandwidth, window within 9.8% in nine runs since the emulator
 	// reopened it a segment at a time (within 4.9% in the last five),
@@ -53,6 +53,12 @@ type hidden struct {
 	// it); its access, tail and fitted points stay as a non-strict
 	// board's (its access unresolved in about one run in six, its 8192 B
 	// download up to 1.14 of the board's, within that probe's noise).
+	// The random boards': in six fresh draws and three runs of CI's
+	// board (stop 47), the round trip within 3.4%, the window 6.3%, the
+	// bandwidth 8.3%, the service time 13.1% (a slow CPU's saturated
+	// rate, read in a second at the test's scale; 5.0% or less in the
+	// others); their access and tail stay reported (a slow link's few
+	// large echoes left the access unresolved in four runs of nine).
 	figures bool
 	// seed is a random board's (randomBoard).
 	seed uint64
@@ -187,7 +193,7 @@ func TestCalibrateHiddenBoards(t *testing.T) {
 		// The random board's link is slow enough that its download is
 		// link-bound; its upload may be bound by the link or the window,
 		// and the fit says which (a window it saw is checked).
-		{name: "random", p: randomBoard(seed), seed: seed, wantBps: true},
+		{name: "random", p: randomBoard(seed), seed: seed, wantBps: true, figures: true},
 	}
 	for i, c := range cases {
 		if c.name != hiddenNames[i] {
@@ -327,12 +333,10 @@ func TestCalibrateHiddenBoards(t *testing.T) {
 			}
 			if x := f.Figure("cpu_message"); x.Measured || c.p.Name == "" {
 				// (a preset's own CPU is what an unsaturated fit assumes)
-				// Held to paramTol on the presets: the CPU is fitted where
-				// messages in flight saturate it. The random board (a new
-				// one every run) is held to it under WSLAB_CALIBRATE_STRICT,
-				// reported otherwise.
-				within(t, strict || c.p.Name == "", "service time (CPU per small echo)", float64(tw.CPU.MessageCost(32)), float64(p.CPU.MessageCost(32)), Tolerance)
-			} else if strict || c.p.Name == "" {
+				// Held to Tolerance on the presets and the random board:
+				// the CPU is fitted where messages in flight saturate it.
+				within(t, figures || c.p.Name == "", "service time (CPU per small echo)", float64(tw.CPU.MessageCost(32)), float64(p.CPU.MessageCost(32)), Tolerance)
+			} else if figures || c.p.Name == "" {
 				t.Errorf("service time: the rate should have saturated: %s", x.Source)
 			} else {
 				t.Logf("NOT YET: service time: the rate did not saturate: %s", x.Source)
