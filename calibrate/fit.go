@@ -1728,7 +1728,8 @@ func (f *Fit) echoHold(ctx context.Context, base catalog.Preset, tp twinParams, 
 	}
 	t2 := tp
 	t2.rx = rx
-	a2 := again(f.airFit(ctx, base, t2), func() airResult { return f.airFit(ctx, base, t2) })
+	measure := func() airResult { return f.airFit(ctx, base, t2) }
+	a2 := again(measure(), measure)
 	f.opts.logf("window %d B (the echoes' frames in %s pieces, not %s): misfit %.3g against %.3g: airtime %s", rx, now, was, a2.chi, air.chi, a2.why)
 	if a2.fits() {
 		return rx, fmt.Sprintf("; the echoes' frames in %s pieces there, not %s, on the access's line too (misfit %.3g at %d B, %.3g at %d B)", now, was, a2.chi, rx, air.chi, tp.rx)
