@@ -280,6 +280,16 @@ var Mutants = []Mutant{
 	{Name: "calibrate/echo-step-fast-edge", File: "calibrate/fit.go",
 		From: "hi = min(hi, (fr+k-1)/k-1)", To: "hi = min(hi, (fr+k-1)/k)",
 		Pkgs: []string{"./calibrate"}, Run: "TestEchoStep", Pure: true},
+	// echoStep where every size is slow and the window they all call for
+	// lies beyond x1.25: without the shift they share, no step (a CI run's
+	// seed 11 kept 495 B, its 1000 B echo a round late); with the most
+	// off size's as the shift, a step the wrong way.
+	{Name: "calibrate/echo-step-no-shared", File: "calibrate/fit.go",
+		From: "rest[j] = l - s", To: "rest[j] = l",
+		Pkgs: []string{"./calibrate"}, Run: "TestEchoStep", Pure: true},
+	{Name: "calibrate/echo-step-shared-most-off", File: "calibrate/fit.go",
+		From: "if math.Abs(l) < math.Abs(s) {", To: "if math.Abs(l) > math.Abs(s) {",
+		Pkgs: []string{"./calibrate"}, Run: "TestEchoStep", Pure: true},
 	// The board's uploads measured again only where the twin's ratios to
 	// them lie twice the tolerance apart: CI's random board's 1.12 and
 	// 0.92 at 494 B left as they were, and its final twin 0.81 of the
