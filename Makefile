@@ -2,7 +2,7 @@
 GO ?= go
 BASE ?= main
 
-.PHONY: all build lab test tidy-check test-short vet test-cross fuzz mutants gate gate-ci instr baselines bench bench-peers loop-cpu golden compare-k6
+.PHONY: all build lab test tidy-check test-short vet test-cross fuzz mutants gate gate-ci instr baselines bench bench-peers loop-cpu golden compare-k6 calibrate-boards
 
 all: vet test
 
@@ -32,6 +32,15 @@ test: tidy-check
 
 # go.mod and go.sum say exactly what the code imports (direct requirements
 # not marked indirect, nothing missing, nothing stale), in both modules.
+# The hidden-board calibration (TestCalibrateHiddenBoards) on other boards
+# than the three CI calibrates: BOARDS names presets and random boards
+# (random-N: the random configuration of seed N), each calibrated in a
+# process of its own, PARALLEL at once (~10 min each at the test's scale).
+BOARDS ?= esp32-idf,esp32-async,picow-sdk,nano33-wifinina,random-106,random-107
+PARALLEL ?= 3
+calibrate-boards:
+	WSLAB_CALIBRATE_BOARDS=$(BOARDS) $(GO) test -count 1 -parallel $(PARALLEL) -timeout 90m -run '^TestCalibrateHiddenBoards$$' -v ./calibrate
+
 tidy-check:
 	$(GO) mod tidy -diff
 	cd bench/peers && $(GO) mod tidy -diff

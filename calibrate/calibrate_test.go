@@ -195,6 +195,16 @@ func TestCalibrateHiddenBoards(t *testing.T) {
 		// and the fit says which (a window it saw is checked).
 		{name: "random", p: randomBoard(seed), seed: seed, wantBps: true, figures: true},
 	}
+	if os.Getenv(boardsEnv) != "" {
+		cases = nil
+		for _, name := range hiddenNames {
+			c, err := namedBoard(name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			cases = append(cases, c)
+		}
+	}
 	for i, c := range cases {
 		if c.name != hiddenNames[i] {
 			t.Fatalf("board %d is %s, hiddenNames (which TestMain starts) says %s", i, c.name, hiddenNames[i])
@@ -440,8 +450,55 @@ func TestCalibrateHiddenBoards(t *testing.T) {
 // hidden board of TestCalibrateHiddenBoards (hiddenInChild).
 const hiddenChild = "WSLAB_CALIBRATE_HIDDEN_CHILD"
 
-// hiddenNames are TestCalibrateHiddenBoards's boards, in its order.
-var hiddenNames = []string{"picow-tinygo", "esp8266", "random"}
+// hiddenNames are TestCalibrateHiddenBoards's boards, in its order: the
+// three CI calibrates, or those boardsEnv names.
+var hiddenNames = boardList(os.Getenv(boardsEnv))
+
+// boardsEnv names other boards for TestCalibrateHiddenBoards than the
+// three CI calibrates (`make calibrate-boards`): presets and random
+// boards ("random-106" is randomBoard(106)), comma-separated, each
+// calibrated in a process of its own and held as the random board is
+// (namedBoard).
+const boardsEnv = "WSLAB_CALIBRATE_BOARDS"
+
+// boardList is the boards a boardsEnv value names, in its order; CI's
+// three where it names none.
+func boardList(s string) []string {
+	var out []string
+	for _, f := range strings.Split(s, ",") {
+		if f = strings.TrimSpace(f); f != "" {
+			out = append(out, f)
+		}
+	}
+	if len(out) == 0 {
+		return []string{"picow-tinygo", "esp8266", "random"}
+	}
+	return out
+}
+
+// namedBoard is the hidden board a boardsEnv entry names: a preset, or
+// "random-N", randomBoard(N). The issue's continuous figures (the round
+// trip, service time, window and bandwidth) are held to Tolerance where
+// the fit measured them, the discrete ones exactly, every judged point of
+// the twin within its tolerance or twice the probes' noise; whether the
+// probes saw the window and the bandwidth is the fit's to say.
+func namedBoard(name string) (hidden, error) {
+	if n, ok := strings.CutPrefix(name, "random-"); ok {
+		seed, err := strconv.ParseUint(n, 10, 64)
+		if err != nil {
+			return hidden{}, fmt.Errorf("%s=%q: %q: a random board is random-N, N its seed (a number): %v", boardsEnv, os.Getenv(boardsEnv), name, err)
+		}
+		return hidden{name: name, p: randomBoard(seed), seed: seed, wantBps: true, figures: true}, nil
+	}
+	p, err := catalog.Get(name)
+	if err != nil {
+		return hidden{}, fmt.Errorf("%s=%q: %v; or random-N", boardsEnv, os.Getenv(boardsEnv), err)
+	}
+	if p.Board.Slots > 20 {
+		return hidden{}, fmt.Errorf("%s=%q: %s holds %d clients, beyond the probes' 20 connections", boardsEnv, os.Getenv(boardsEnv), name, p.Board.Slots)
+	}
+	return hidden{name: name, figures: true}, nil
+}
 
 // child is one hidden board's calibration in a process of its own.
 type child struct {
@@ -928,5 +985,33 @@ func TestPlotShowsSecondMeasurement(t *testing.T) {
 	echo.Again = 0
 	if strings.Contains(svg([]Row{echo}), "measured again") {
 		t.Errorf("a point not measured again drawn as one")
+	}
+}
+
+// TestNamedBoards: `make calibrate-boards`'s list (boardsEnv) names
+// presets and random boards by seed; an empty list is CI's three; a name
+// that is neither, a seed that is not a number, or a preset of more slots
+// than the probes open is refused, not skipped.
+func TestNamedBoards(t *testing.T) {
+	if got := boardList(" , "); !slices.Equal(got, []string{"picow-tinygo", "esp8266", "random"}) {
+		t.Errorf("an empty list: %v, want CI's three", got)
+	}
+	if got := boardList("esp32-idf, random-106,"); !slices.Equal(got, []string{"esp32-idf", "random-106"}) {
+		t.Errorf("two boards: %v", got)
+	}
+	c, err := namedBoard("random-106")
+	if err != nil || c.seed != 106 || c.p.Board != randomBoard(106).Board || !c.figures || c.name != "random-106" {
+		t.Errorf("random-106: %+v, %v", c, err)
+	}
+	c, err = namedBoard("esp32-async")
+	if err != nil || c.p.Name != "" || !c.figures {
+		t.Errorf("esp32-async: %+v, %v (want the preset, its figures held)", c, err)
+	}
+	for _, bad := range []string{"esp33", "random-x", "linux-sbc"} {
+		if _, err := namedBoard(bad); err == nil {
+			t.Errorf("%s: taken", bad)
+		} else {
+			t.Logf("%s: %v", bad, err)
+		}
 	}
 }
