@@ -158,8 +158,10 @@ func findK6() (path, looked string) {
 type usage struct {
 	wall       time.Duration
 	cpu        time.Duration // the child's user+system time
+	cpuSys     time.Duration // the child's system time (the kernel's share of cpu)
 	maxRSS     int64         // the child's peak RSS, bytes
 	boardCPU   time.Duration // this process (the board) meanwhile
+	boardSys   time.Duration // its system time
 	busy       float64       // the machine's busy fraction meanwhile (all processes)
 	exitErr    error
 	stdoutTail string // the tail of stdout and stderr
@@ -167,9 +169,15 @@ type usage struct {
 }
 
 func selfCPU() time.Duration {
+	all, _ := selfCPUSys()
+	return all
+}
+
+// selfCPUSys is this process's user+system time and its system time.
+func selfCPUSys() (all, sys time.Duration) {
 	var ru syscall.Rusage
 	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()), time.Duration(ru.Stime.Nano())
 }
 
 // childTimeout bounds every child process; run sets it from -duration.
@@ -187,17 +195,19 @@ func child(env []string, name string, args ...string) usage {
 	var out, stdout strings.Builder
 	cmd.Stdout = io.MultiWriter(&out, &stdout)
 	cmd.Stderr = &out
-	b0 := selfCPU()
+	b0, s0 := selfCPUSys()
 	busy0, total0 := procStat()
 	t0 := time.Now()
 	err := cmd.Run()
-	u := usage{wall: time.Since(t0), boardCPU: selfCPU() - b0, exitErr: err}
+	b1, s1 := selfCPUSys()
+	u := usage{wall: time.Since(t0), boardCPU: b1 - b0, boardSys: s1 - s0, exitErr: err}
 	if busy1, total1 := procStat(); total1 > total0 {
 		u.busy = float64(busy1-busy0) / float64(total1-total0)
 	}
 	if ps := cmd.ProcessState; ps != nil {
 		if ru, ok := ps.SysUsage().(*syscall.Rusage); ok {
 			u.cpu = time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+			u.cpuSys = time.Duration(ru.Stime.Nano())
 			u.maxRSS = ru.Maxrss * 1024
 		}
 	}
@@ -395,6 +405,7 @@ type figures struct {
 	nodeRatio, k6Ratio                       spread // paired, per pass
 	nodeCPURatio                             spread // the peer's CPU per message over wslab's, paired
 	boardCPU                                 spread // µs of board CPU per echo during wslab's runs
+	genSys, boardSys                         spread // µs of system time per echo, generator's and board's, in wslab's runs
 	cores                                    int
 	ramps, genRamps, rss                     spread // ms, ms, MB
 	allOpened                                bool
@@ -435,9 +446,18 @@ func table(f figures) (rows []row, ok bool) {
 		x := row{figure: "echo msgs/s the machine allows (cores / (generator + board CPU per echo))",
 			wslab: fmt.Sprintf("%.0f (%d cores / (%.2f + %.2f µs))", float64(f.cores)*1e6/(gen+brd), f.cores, gen, brd)}
 		if len(f.nodeRate) > 0 {
-			x.node = fmt.Sprintf("3x its rate would need %.0f", 3*f.nodeRate.median())
+			need := 3 * f.nodeRate.median()
+			x.node = fmt.Sprintf("3x its rate would need %.0f: generator + board <= %.2f µs per echo", need, float64(f.cores)*1e6/need)
 		}
 		rows = append(rows, x)
+		if len(f.genSys) > 0 && len(f.boardSys) > 0 {
+			// The kernel's share of it: the system calls and the
+			// loopback TCP path every echo takes on both sides, which
+			// no user-space code removes.
+			gs, bs := f.genSys.median(), f.boardSys.median()
+			rows = append(rows, row{figure: "of which the kernel (system time per echo: generator + board)",
+				wslab: fmt.Sprintf("%.2f + %.2f = %.2f µs (%.0f%% of the generator's, %.0f%% of the board's)", gs, bs, gs+bs, 100*gs/gen, 100*bs/brd)})
+		}
 	}
 	if len(f.nodeCPURatio) > 0 {
 		rows = append(rows, row{figure: "generator CPU per message, Node.js+ws over wslab (paired)", wslab: f.nodeCPURatio.show("%.1fx")})
@@ -590,6 +610,8 @@ func run(w io.Writer, c config) (ok bool, err error) {
 			wsr = e.rate
 			f.rate, f.cpuPer = append(f.rate, e.rate), append(f.cpuPer, e.cpuPer)
 			f.boardCPU = append(f.boardCPU, u.boardCPU.Seconds()*1e6/float64(out))
+			f.genSys = append(f.genSys, u.cpuSys.Seconds()*1e6/float64(out))
+			f.boardSys = append(f.boardSys, u.boardSys.Seconds()*1e6/float64(out))
 			wsCPU = e.cpuPer
 			agree := "agree"
 			if r.Counts.MsgsReceived != out {

@@ -140,6 +140,31 @@ func TestTable(t *testing.T) {
 	}
 }
 
+// The machine's limit: what generator and board CPU per echo allow on its
+// cores, what three times the peer's rate would need, and the kernel's
+// share of each side's CPU.
+func TestTableMachineLimit(t *testing.T) {
+	f := good()
+	f.cores, f.boardCPU = 2, spread{5, 5, 5}
+	f.genSys, f.boardSys = spread{3, 3, 3}, spread{4, 4, 4}
+	rows, _ := table(f)
+	want := map[string][2]string{
+		"echo msgs/s the machine allows (cores / (generator + board CPU per echo))": {"142857 (2 cores / (9.00 + 5.00 µs))", "3x its rate would need 48000: generator + board <= 41.67 µs per echo"},
+		"of which the kernel (system time per echo: generator + board)":             {"3.00 + 4.00 = 7.00 µs (33% of the generator's, 80% of the board's)", ""},
+	}
+	for _, r := range rows {
+		if w, ok := want[r.figure]; ok {
+			if r.wslab != w[0] || r.node != w[1] {
+				t.Errorf("%s: %q, %q; want %q, %q", r.figure, r.wslab, r.node, w[0], w[1])
+			}
+			delete(want, r.figure)
+		}
+	}
+	for name := range want {
+		t.Errorf("no row %q", name)
+	}
+}
+
 // fakePeer writes a shell script standing in for node that prints line.
 func fakePeer(t *testing.T, line string, exit int) config {
 	dir := t.TempDir()
