@@ -649,9 +649,9 @@ func FitModel(ctx context.Context, m *Measurements, o Options, name string) (*Fi
 		txWhy += why
 	}
 	// How well the probes constrain bandwidth and window: the twin at
-	// half and at twice the figure; the probe sees it when it binds: the
-	// twin's figure falls by a quarter or more at half of it (twice is
-	// logged, for the headroom).
+	// half and at twice the figure. The bandwidth is seen where the
+	// twin's link probe falls by a quarter at half of it and follows it
+	// steeply enough from half to twice it (linkSeen).
 	bpsSeen, rxSeen, rxShared := false, false, false
 	rxSens, bpsFollows := 0.0, 0.0
 	if haveDown && tp.bps > 0 {
@@ -659,11 +659,9 @@ func FitModel(ctx context.Context, m *Measurements, o Options, name string) (*Fi
 		lo.bps, hi.bps = tp.bps/2, tp.bps*2
 		tl, el := f.measureTwin(ctx, f.build(base, lo), sat, twinLink)
 		th, eh := f.measureTwin(ctx, f.build(base, hi), sat, twinLink)
-		var follows float64
-		bpsSeen, follows = linkSeen(lkTwin(tl), lkTwin(tf), lkTwin(th))
+		bpsSeen, bpsFollows = linkSeen(lkTwin(tl), lkTwin(tf), lkTwin(th))
 		bpsSeen = bpsSeen && el == nil && eh == nil
-		bpsFollows = follows
-		o.logf("bandwidth seen: %v (twin %s %.3f MB/s at half, %.3f at twice the bandwidth: as bandwidth^%.2f over that span)", bpsSeen, lkName, lkTwin(tl), lkTwin(th), follows)
+		o.logf("bandwidth seen: %v (twin %s %.3f MB/s at half, %.3f at twice the bandwidth: as bandwidth^%.2f over that span)", bpsSeen, lkName, lkTwin(tl), lkTwin(th), bpsFollows)
 	}
 	if haveUp {
 		lo, hi := tp, tp

@@ -168,11 +168,6 @@ type usage struct {
 	stdout     string
 }
 
-func selfCPU() time.Duration {
-	all, _ := selfCPUSys()
-	return all
-}
-
 // selfCPUSys is this process's user+system time and its system time.
 func selfCPUSys() (all, sys time.Duration) {
 	var ru syscall.Rusage
