@@ -642,6 +642,16 @@ func FitModel(ctx context.Context, m *Measurements, o Options, name string) (*Fi
 		tp.bps, linkWhy = f.linkCheck(ctx, base, tp, sat, twinLink, lkTwin, lkBoard, bpsFloor)
 		o.logf("bandwidth%s", linkWhy)
 	}
+	// The window and the bandwidth together, from the echoes' shared
+	// shift (jointCheck).
+	if haveDown && haveUp && tp.bps > 0 && slopes != nil {
+		var why string
+		tp, why = f.jointCheck(ctx, base, tp, sat, twinLink, lkTwin, lkBoard, bpsFloor)
+		rxWhy += why
+		if why != "" {
+			linkWhy += why
+		}
+	}
 	// The send buffer once more, from every download on that twin.
 	if txBound {
 		var why string
@@ -2456,41 +2466,13 @@ func (f *Fit) echoCheck(ctx context.Context, base catalog.Preset, tp twinParams)
 	if len(m.Echo) < 2 || tp.rx <= 0 {
 		return tp.rx, ""
 	}
-	echoes := m.Echo[1:]
 	frames := m.echoFrames(true)
 	measure := func(rx int) (chi float64, ls, sig []float64, ok bool) {
 		t := tp
 		t.rx = rx
-		p := f.build(base, t)
-		if p.Link.Tails.On() {
-			p.Link.Tails.Seed = rand.Uint64()
-		}
-		srv, err := StartTwin(p, "127.0.0.1:0")
-		if err != nil {
-			return 0, nil, nil, false
-		}
-		defer srv.Close()
-		ob := f.opts
-		ob.Target, ob.Log = srv.WSURL("/ws"), nil
-		for _, x := range echoes {
-			pt, err := ob.echo(ctx, 1, x.Size, time.Duration(2*max(x.Dur, 0.5)*1e9), nil)
-			if err != nil || pt.P50 <= 0 || x.P50 <= 0 {
-				return 0, nil, nil, false
-			}
-			l := math.Log(pt.P50 / x.P50)
-			sg := max(math.Hypot(x.P50Err, pt.P50Err), 0.02)
-			chi += (l / sg) * (l / sg)
-			ls, sig = append(ls, l), append(sig, sg)
-		}
-		return chi, ls, sig, true
+		return f.twinEchoes(ctx, f.build(base, t))
 	}
-	show := func(ls []float64) string {
-		var parts []string
-		for j, x := range echoes {
-			parts = append(parts, fmt.Sprintf("%d B %.2f", x.Size, math.Exp(ls[j])))
-		}
-		return strings.Join(parts, ", ")
-	}
+	show := f.echoRatios
 	chi, ls, sig, ok := measure(tp.rx)
 	if !ok {
 		return tp.rx, ""
@@ -2519,6 +2501,155 @@ func (f *Fit) echoCheck(ctx context.Context, base catalog.Preset, tp twinParams)
 	why += fmt.Sprintf("; at %d B: %s (misfit %.3g): kept %d B", next, show(ls2), chi2, keep)
 	f.opts.logf("window: %s", why[2:])
 	return keep, why
+}
+
+// bpsForEchoes is the bandwidth at which the twin's one-client echoes
+// (twin: their p50s in ms, frames their requests' bytes) would shed
+// their shifts over the board's (ls, log ratios), where each is the time
+// its frame spends on the link, once each way at bps: a size's p50 x (1
+// - e^-l) comes off (or on, l < 0) its serialisation; the median of what
+// the sizes call for, held to x1/2..x2; false where none was measured.
+func bpsForEchoes(frames []int, twin, ls []float64, bps int64) (int64, bool) {
+	var ks []float64
+	for j, fr := range frames {
+		if j >= len(twin) || j >= len(ls) || twin[j] <= 0 {
+			continue
+		}
+		ser := 2 * float64(fr) * 8 / float64(bps) * 1e3 // ms, both ways
+		left := ser - twin[j]*(1-math.Exp(-ls[j]))
+		if left <= ser/2 {
+			ks = append(ks, 2)
+			continue
+		}
+		ks = append(ks, ser/left)
+	}
+	if len(ks) == 0 {
+		return bps, false
+	}
+	k, _ := stats.Median(ks)
+	return int64(float64(bps) * clamp(k, 0.5, 2)), true
+}
+
+// jointCheck weighs the window and the bandwidth together where the
+// uploads see both: a twin's one-connection upload goes as its window
+// over the round, and the round holds the bytes' time on the link, so a
+// bandwidth too low beside a window too large uploads as the board did
+// (nano33-wifinina, 1024 B behind 1 Mbit/s, came out 1334 B behind 0.48
+// Mbit/s, every upload and download within 6%). The one-client echoes
+// tell them apart: a request in one piece spends its bytes' time on the
+// link once each way, whatever the window, and that twin's 1000-1500 B
+// echoes ran 1.26-1.30 of the board's. Where every echo stands off the
+// board's the same way, by more than echoOff and twice its noise, and
+// the echoes' pattern of pieces calls for no window (echoStep), the
+// bandwidth that sheds the shift they share (bpsForEchoes) is tried with
+// the window fitted again beside it (windowJoint): kept where the echoes
+// fit better, the uploads no worse (upsAllow) and the link probe no
+// further off the board's than before or than half the tolerance.
+func (f *Fit) jointCheck(ctx context.Context, base catalog.Preset, tp twinParams, sat Point, probe int, lkTwin func(twinFigures) float64, board float64, floor int64) (twinParams, string) {
+	m := f.Meas
+	ups := m.oneConnUps()
+	if len(m.Echo) < 2 || len(ups) < 2 || tp.bps <= 0 || board <= 0 {
+		return tp, ""
+	}
+	chi, ls, sig, ok := f.twinEchoes(ctx, f.build(base, tp))
+	if !ok {
+		return tp, ""
+	}
+	sh := shared(ls)
+	for j := range ls {
+		if math.Abs(ls[j]) <= max(echoOff, 2*sig[j]) {
+			sh = 0
+		}
+	}
+	frames := m.echoFrames(true)
+	if sh == 0 {
+		return tp, ""
+	}
+	if next, _ := echoStep(frames, tp.rx, ls, sig); next != tp.rx {
+		return tp, ""
+	}
+	twin := make([]float64, len(ls))
+	for j, x := range m.Echo[1:] {
+		twin[j] = x.P50 * math.Exp(ls[j])
+	}
+	bps, ok := bpsForEchoes(frames, twin, ls, tp.bps)
+	bps = max(bps, floor)
+	if !ok || bps == tp.bps {
+		return tp, ""
+	}
+	why := fmt.Sprintf("; the echoes on the final twin at %d B behind %.2f Mbit/s: %s of the board's (misfit %.3g), every size off the same way (x%.2f at least): their link's time shed at %.2f Mbit/s",
+		tp.rx, float64(tp.bps)/1e6, f.echoRatios(ls), chi, math.Exp(sh), float64(bps)/1e6)
+	t := tp
+	t.bps = bps
+	rx, slopes, _ := f.windowJoint(ctx, base, t)
+	if slopes == nil {
+		why += ": no upload follows the window there: kept"
+		f.opts.logf("window and bandwidth: %s", why[2:])
+		return tp, why
+	}
+	t.rx = rx
+	chi2, ls2, _, ok2 := f.twinEchoes(ctx, f.build(base, t))
+	cur, ok3 := f.twinUploads(ctx, f.build(base, tp), ups, nil)
+	next, ok4 := f.twinUploads(ctx, f.build(base, t), ups, nil)
+	l0, e0 := f.measureTwin(ctx, f.build(base, tp), sat, probe)
+	l1, e1 := f.measureTwin(ctx, f.build(base, t), sat, probe)
+	if !ok2 || !ok3 || !ok4 || e0 != nil || e1 != nil || lkTwin(l0) <= 0 || lkTwin(l1) <= 0 {
+		why += fmt.Sprintf(" with the window at %d B: measured nothing: kept", rx)
+		f.opts.logf("window and bandwidth: %s", why[2:])
+		return tp, why
+	}
+	lkOff0, lkOff1 := math.Abs(math.Log(lkTwin(l0)/board)), math.Abs(math.Log(lkTwin(l1)/board))
+	keep := chi2 < chi && upsAllow(ups, rates(cur), rates(next)) && lkOff1 <= max(lkOff0, math.Log1p(Tolerance/2))
+	why += fmt.Sprintf(" with the window at %d B: echoes %s (misfit %.3g), uploads %s against %s, link probe %.2f against %.2f of the board's",
+		rx, f.echoRatios(ls2), chi2, upRatios(ups, rates(next)), upRatios(ups, rates(cur)), lkTwin(l1)/board, lkTwin(l0)/board)
+	if keep {
+		why += ": taken"
+		tp = t
+	} else {
+		why += ": kept"
+	}
+	f.opts.logf("window and bandwidth: %s", why[2:])
+	return tp, why
+}
+
+// twinEchoes measures the one-client echoes above the smallest on twin
+// p, each twice as long as the board's: ls are the log ratios of the
+// twin's p50 to the board's, sig their noise (at least 0.02), chi the
+// misfit (their squares over their noise's).
+func (f *Fit) twinEchoes(ctx context.Context, p catalog.Preset) (chi float64, ls, sig []float64, ok bool) {
+	if p.Link.Tails.On() {
+		p.Link.Tails.Seed = rand.Uint64()
+	}
+	srv, err := StartTwin(p, "127.0.0.1:0")
+	if err != nil {
+		return 0, nil, nil, false
+	}
+	defer srv.Close()
+	ob := f.opts
+	ob.Target, ob.Log = srv.WSURL("/ws"), nil
+	for _, x := range f.Meas.Echo[1:] {
+		pt, err := ob.echo(ctx, 1, x.Size, time.Duration(2*max(x.Dur, 0.5)*1e9), nil)
+		if err != nil || pt.P50 <= 0 || x.P50 <= 0 {
+			return 0, nil, nil, false
+		}
+		l := math.Log(pt.P50 / x.P50)
+		sg := max(math.Hypot(x.P50Err, pt.P50Err), 0.02)
+		chi += (l / sg) * (l / sg)
+		ls, sig = append(ls, l), append(sig, sg)
+	}
+	return chi, ls, sig, true
+}
+
+// echoRatios names the twin's echoes over the board's, size by size
+// ("1000 B 1.28, 1400 B 1.12"), from their log ratios (twinEchoes).
+func (f *Fit) echoRatios(ls []float64) string {
+	var parts []string
+	for j, x := range f.Meas.Echo[1:] {
+		if j < len(ls) {
+			parts = append(parts, fmt.Sprintf("%d B %.2f", x.Size, math.Exp(ls[j])))
+		}
+	}
+	return strings.Join(parts, ", ")
 }
 
 // upsRefuse measures the twin's one-connection uploads (once each, as

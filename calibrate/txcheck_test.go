@@ -357,3 +357,38 @@ func TestEchoCheckHeldByUploads(t *testing.T) {
 		t.Errorf("window %d B from %d B: the twin's uploads at 704 B over the board's should refuse the step", rx, tp.rx)
 	}
 }
+
+// TestBpsForEchoes: echoes whose requests cross the window in one piece
+// spend their bytes' time on the link once each way. A twin behind half
+// the board's bandwidth (nano33-wifinina: 1 Mbit/s fitted 0.48) echoes
+// slow by that time alone, and the bandwidth that sheds the shift the
+// sizes share lies near the board's; a twin too fast asks for less; a
+// shift the link cannot explain is held to twice.
+func TestBpsForEchoes(t *testing.T) {
+	frames := []int{1008, 1408, 1508}
+	ser := func(fr int, bps float64) float64 { return 2 * float64(fr) * 8 / bps * 1e3 }
+	const other = 40.0 // ms: the wire, the CPU, the accesses
+	board, twin, ls, neg := make([]float64, 3), make([]float64, 3), make([]float64, 3), make([]float64, 3)
+	for j, fr := range frames {
+		board[j] = other + ser(fr, 1e6)
+		twin[j] = other + ser(fr, 0.48e6)
+		ls[j] = math.Log(twin[j] / board[j])
+		neg[j] = -ls[j]
+	}
+	got, ok := bpsForEchoes(frames, twin, ls, 480000)
+	if !ok || got < 900000 || got > 1100000 {
+		t.Fatalf("twin slow by its link's time alone: got %d bit/s (ok %v), want about 1e6", got, ok)
+	}
+	// The same twin judged too fast by the same shift: a slower link.
+	if got, _ := bpsForEchoes(frames, board, neg, 1000000); got >= 1000000 || got < 500000 {
+		t.Fatalf("twin too fast: got %d bit/s, want below 1e6", got)
+	}
+	// A shift of a whole round (200 ms) on a short serialisation: held to x2.
+	slow := []float64{300, 300, 300}
+	if got, _ := bpsForEchoes(frames, slow, []float64{1.1, 1.1, 1.1}, 480000); got != 960000 {
+		t.Fatalf("a shift the link cannot shed: got %d bit/s, want held to 960000", got)
+	}
+	if _, ok := bpsForEchoes(frames, nil, ls, 480000); ok {
+		t.Fatal("no echo measured: want false")
+	}
+}
