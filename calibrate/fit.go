@@ -2544,7 +2544,8 @@ func bpsForEchoes(frames []int, twin, ls []float64, bps int64) (int64, bool) {
 // bandwidth that sheds the shift they share (bpsForEchoes) is tried with
 // the window fitted again beside it (windowJoint): kept where the echoes
 // fit better, the uploads no worse (upsAllow) and the link probe no
-// further off the board's than before or than half the tolerance.
+// further off the board's than before or than half the tolerance, and
+// the window then placed by the echoes' pattern of pieces (echoCheck).
 func (f *Fit) jointCheck(ctx context.Context, base catalog.Preset, tp twinParams, sat Point, probe int, lkTwin func(twinFigures) float64, board float64, floor int64) (twinParams, string) {
 	m := f.Meas
 	ups := m.oneConnUps()
@@ -2603,7 +2604,13 @@ func (f *Fit) jointCheck(ctx context.Context, base catalog.Preset, tp twinParams
 	why += fmt.Sprintf(" with the window at %d B: echoes %s (misfit %.3g), uploads %s against %s, link probe %.2f against %.2f of the board's",
 		rx, f.echoRatios(ls2), chi2, upRatios(ups, rates(next)), upRatios(ups, rates(cur)), lkTwin(l1)/board, lkTwin(l0)/board)
 	if keep {
+		// The window refitted from the uploads can land a little short
+		// of a frame's step (a run's 983 B beside the board's 1024 B,
+		// its 1008 B request in two pieces): the echoes' pattern again.
 		why += ": taken"
+		var w string
+		t.rx, w = f.echoCheck(ctx, base, t)
+		why += w
 		tp = t
 	} else {
 		why += ": kept"
