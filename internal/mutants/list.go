@@ -290,6 +290,16 @@ var Mutants = []Mutant{
 	{Name: "calibrate/echo-step-shared-most-off", File: "calibrate/fit.go",
 		From: "if math.Abs(l) < math.Abs(s) {", To: "if math.Abs(l) > math.Abs(s) {",
 		Pkgs: []string{"./calibrate"}, Run: "TestEchoStep", Pure: true},
+	// The echoes' link time counted one way only: the bandwidth that
+	// sheds their shift comes out far from the board's.
+	{Name: "calibrate/bps-for-echoes-one-way", File: "calibrate/fit.go",
+		From: "ser := 2 * float64(fr) * 8 / float64(bps) * 1e3", To: "ser := float64(fr) * 8 / float64(bps) * 1e3",
+		Pkgs: []string{"./calibrate"}, Run: "TestBpsForEchoes", Pure: true},
+	// The window left where the rounds put it beside a bandwidth the
+	// probes did not see: esp32-idf's 9179 B beside 20 Mbit/s.
+	{Name: "calibrate/window-refit-kept", File: "calibrate/fit.go",
+		From: "rx, slopes, why := f.windowJoint(ctx, base, t)\n\thead", To: "rx, slopes, why := tp.rx, []float64(nil), \"\"\n\thead",
+		Pkgs: []string{"./calibrate"}, Run: "TestWindowRefit"},
 	// The bandwidth called seen where the twin's probe falls at half of
 	// it, however weakly it follows it: the ESP32 presets' 20 Mbit/s
 	// came out 7.4-10.2 Mbit/s, measured.
