@@ -402,8 +402,9 @@ func TestBpsForEchoes(t *testing.T) {
 // it stays 59% over.
 func TestWindowRefit(t *testing.T) {
 	if testing.Short() {
-		t.Skip("probes an emulated board and its twins for ~30 s")
+		t.Skip("probes an emulated board and its twins for ~1 min")
 	}
+	t.Parallel() // beside the hidden boards' calibrations, at the end
 	hidden, _ := catalog.Get("esp32-idf")
 	ctx, f := startHidden(t, hidden)
 	for _, n := range []int{1024, 8192} {
@@ -435,8 +436,9 @@ func TestWindowRefit(t *testing.T) {
 // the bandwidth.
 func TestJointCheck(t *testing.T) {
 	if testing.Short() {
-		t.Skip("probes an emulated board and its twins for ~60 s")
+		t.Skip("probes an emulated board and its twins for ~3 min")
 	}
+	t.Parallel() // beside the hidden boards' calibrations, at the end
 	hidden, _ := catalog.Get("nano33-wifinina")
 	ctx, f := startHidden(t, hidden)
 	f.Meas = echoLadder(ctx, t, f.opts)
