@@ -1,6 +1,7 @@
 package calibrate
 
 import (
+	"context"
 	"math"
 	"slices"
 	"strings"
@@ -277,13 +278,7 @@ func TestWindowCheckMeasuresAgain(t *testing.T) {
 	}
 	hidden := randomBoard(ciRandomSeed)
 	ctx, f := startHidden(t, hidden)
-	for _, n := range []int{1024, 8192} {
-		u, err := f.opts.up(ctx, n, f.opts.dur(thrDur))
-		if err != nil {
-			t.Fatal(err)
-		}
-		f.Meas.Up = append(f.Meas.Up, u)
-	}
+	measureUps(ctx, t, f, 1024, 8192)
 	first := f.Meas.Up[0]
 	first.Runs = slices.Clone(first.Runs)
 	for i := range first.Runs {
@@ -323,13 +318,7 @@ func TestEchoCheckHeldByUploads(t *testing.T) {
 	hidden := randomBoard(ciRandomSeed)
 	ctx, f := startHidden(t, hidden)
 	f.Meas = echoLadder(ctx, t, f.opts)
-	for _, n := range []int{1024, 8192} {
-		u, err := f.opts.up(ctx, n, f.opts.dur(thrDur))
-		if err != nil {
-			t.Fatal(err)
-		}
-		f.Meas.Up = append(f.Meas.Up, u)
-	}
+	measureUps(ctx, t, f, 1024, 8192)
 	// Only the 1400 B echo calls for a step: the other sizes' p50s are
 	// given a noise of a quarter, as a power-save board's short echoes
 	// can draw a size 14% off (a rehearsal's 1000 B read 1.14 of the
@@ -401,19 +390,8 @@ func TestBpsForEchoes(t *testing.T) {
 // the window lands within the tolerance of the board's; left as it was,
 // it stays 59% over.
 func TestWindowRefit(t *testing.T) {
-	if testing.Short() {
-		t.Skip("probes an emulated board and its twins for ~1 min")
-	}
-	t.Parallel() // beside the hidden boards' calibrations, at the end
-	hidden, _ := catalog.Get("esp32-idf")
-	ctx, f := startHidden(t, hidden)
-	for _, n := range []int{1024, 8192} {
-		u, err := f.opts.up(ctx, n, f.opts.dur(thrDur))
-		if err != nil {
-			t.Fatal(err)
-		}
-		f.Meas.Up = append(f.Meas.Up, u)
-	}
+	hidden, ctx, f := startPreset(t, "esp32-idf", "probes an emulated board and its twins for ~1 min")
+	measureUps(ctx, t, f, 1024, 8192)
 	tp := twinParams{k: 1, rtt: hidden.Link.RTT, bps: 7_300_000, rx: 9179, tx: hidden.Board.TxBuf, air: hidden.Link.Airtime}
 	rx, why := f.windowRefit(ctx, hidden, tp, hidden.Link.Bps, airResult{})
 	t.Logf("window %d B from %d B (board %d B)%s", rx, tp.rx, hidden.Board.RxBuf, why)
@@ -435,20 +413,9 @@ func TestWindowRefit(t *testing.T) {
 // within the tolerance of the board's; without it the twin stays at half
 // the bandwidth.
 func TestJointCheck(t *testing.T) {
-	if testing.Short() {
-		t.Skip("probes an emulated board and its twins for ~3 min")
-	}
-	t.Parallel() // beside the hidden boards' calibrations, at the end
-	hidden, _ := catalog.Get("nano33-wifinina")
-	ctx, f := startHidden(t, hidden)
+	hidden, ctx, f := startPreset(t, "nano33-wifinina", "probes an emulated board and its twins for ~3 min")
 	f.Meas = echoLadder(ctx, t, f.opts)
-	for _, n := range []int{1024, 2048} { // its cap is 2048 B
-		u, err := f.opts.up(ctx, n, f.opts.dur(thrDur))
-		if err != nil {
-			t.Fatal(err)
-		}
-		f.Meas.Up = append(f.Meas.Up, u)
-	}
+	measureUps(ctx, t, f, 1024, 2048) // its cap is 2048 B
 	u2, err := f.opts.upPair(ctx, 2048, f.opts.dur(thrDur))
 	if err != nil {
 		t.Fatal(err)
@@ -463,4 +430,34 @@ func TestJointCheck(t *testing.T) {
 	if !near(float64(got.rx), float64(hidden.Board.RxBuf), Tolerance) {
 		t.Errorf("window %d B: want within %.0f%% of the board's %d B", got.rx, Tolerance*100, hidden.Board.RxBuf)
 	}
+}
+
+// measureUps measures the board's one-connection uploads at sizes into
+// f.Meas.Up, each as long as the probe's.
+func measureUps(ctx context.Context, t *testing.T, f *Fit, sizes ...int) {
+	t.Helper()
+	for _, n := range sizes {
+		u, err := f.opts.up(ctx, n, f.opts.dur(thrDur))
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.Meas.Up = append(f.Meas.Up, u)
+	}
+}
+
+// startPreset starts preset name as a hidden board (startHidden) for a
+// test that runs in parallel with the others, skipped with why under
+// -short.
+func startPreset(t *testing.T, name, why string) (catalog.Preset, context.Context, *Fit) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip(why)
+	}
+	t.Parallel() // beside the hidden boards' calibrations, at the end
+	hidden, err := catalog.Get(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, f := startHidden(t, hidden)
+	return hidden, ctx, f
 }
