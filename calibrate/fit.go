@@ -2466,7 +2466,7 @@ func (f *Fit) echoCheck(ctx context.Context, base catalog.Preset, tp twinParams)
 	if len(m.Echo) < 2 || tp.rx <= 0 {
 		return tp.rx, ""
 	}
-	frames := m.echoFrames(true)
+	frames := m.noisyFrames()
 	measure := func(rx int) (chi float64, ls, sig []float64, ok bool) {
 		t := tp
 		t.rx = rx
@@ -2562,7 +2562,7 @@ func (f *Fit) jointCheck(ctx context.Context, base catalog.Preset, tp twinParams
 			sh = 0
 		}
 	}
-	frames := m.echoFrames(true)
+	frames := m.noisyFrames()
 	if sh == 0 {
 		return tp, ""
 	}
@@ -2570,7 +2570,7 @@ func (f *Fit) jointCheck(ctx context.Context, base catalog.Preset, tp twinParams
 		return tp, ""
 	}
 	twin := make([]float64, len(ls))
-	for j, x := range m.Echo[1:] {
+	for j, x := range m.noisyEchoes() {
 		twin[j] = x.P50 * math.Exp(ls[j])
 	}
 	bps, ok := bpsForEchoes(frames, twin, ls, tp.bps)
@@ -2619,8 +2619,33 @@ func (f *Fit) jointCheck(ctx context.Context, base catalog.Preset, tp twinParams
 	return tp, why
 }
 
-// twinEchoes measures the one-client echoes above the smallest on twin
-// p, each twice as long as the board's: ls are the log ratios of the
+// noisyEchoes are the one-client echoes above the smallest whose p50
+// has a noise (p50Err: two messages or more). A size over the board's
+// cap echoes once before the close (nano33-wifinina's 2900 B, n 1), and
+// a p50 without a noise, taken at the 0.02 floor, read as a size off by
+// a tenth (0.90 of a twin's) and kept its window from a step.
+func (m *Measurements) noisyEchoes() []Point {
+	var out []Point
+	for _, x := range m.Echo[min(1, len(m.Echo)):] {
+		if x.N >= 2 {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+// noisyFrames are noisyEchoes' requests' frames (masked).
+func (m *Measurements) noisyFrames() []int {
+	var frames []int
+	for _, x := range m.noisyEchoes() {
+		frames = append(frames, core.FrameSize(x.Size, true))
+	}
+	return frames
+}
+
+// twinEchoes measures the one-client echoes above the smallest whose
+// p50 has a noise (noisyEchoes) on twin p, each twice as long as the
+// board's: ls are the log ratios of the
 // twin's p50 to the board's, sig their noise (at least 0.02), chi the
 // misfit (their squares over their noise's).
 func (f *Fit) twinEchoes(ctx context.Context, p catalog.Preset) (chi float64, ls, sig []float64, ok bool) {
@@ -2634,7 +2659,7 @@ func (f *Fit) twinEchoes(ctx context.Context, p catalog.Preset) (chi float64, ls
 	defer srv.Close()
 	ob := f.opts
 	ob.Target, ob.Log = srv.WSURL("/ws"), nil
-	for _, x := range f.Meas.Echo[1:] {
+	for _, x := range f.Meas.noisyEchoes() {
 		pt, err := ob.echo(ctx, 1, x.Size, time.Duration(2*max(x.Dur, 0.5)*1e9), nil)
 		if err != nil || pt.P50 <= 0 || x.P50 <= 0 {
 			return 0, nil, nil, false
@@ -2651,7 +2676,7 @@ func (f *Fit) twinEchoes(ctx context.Context, p catalog.Preset) (chi float64, ls
 // ("1000 B 1.28, 1400 B 1.12"), from their log ratios (twinEchoes).
 func (f *Fit) echoRatios(ls []float64) string {
 	var parts []string
-	for j, x := range f.Meas.Echo[1:] {
+	for j, x := range f.Meas.noisyEchoes() {
 		if j < len(ls) {
 			parts = append(parts, fmt.Sprintf("%d B %.2f", x.Size, math.Exp(ls[j])))
 		}

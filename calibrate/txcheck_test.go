@@ -461,3 +461,16 @@ func startPreset(t *testing.T, name, why string) (catalog.Preset, context.Contex
 	ctx, f := startHidden(t, hidden)
 	return hidden, ctx, f
 }
+
+// TestNoisyEchoes: a size over the board's cap echoes once before the
+// close (nano33-wifinina's 2900 B, n 1); its p50 has no noise and is left
+// out of the echoes' window step, the smallest (the round trip's) too.
+func TestNoisyEchoes(t *testing.T) {
+	m := &Measurements{Echo: []Point{{Size: 32, N: 109}, {Size: 1000, N: 20}, {Size: 1400, N: 9}, {Size: 2900, N: 1}}}
+	if got := m.noisyFrames(); !slices.Equal(got, []int{1008, 1408}) {
+		t.Fatalf("frames %v, want [1008 1408]", got)
+	}
+	if got := (&Measurements{}).noisyEchoes(); got != nil {
+		t.Fatalf("no echo: got %v", got)
+	}
+}
