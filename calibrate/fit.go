@@ -655,7 +655,16 @@ func FitModel(ctx context.Context, m *Measurements, o Options, name string) (*Fi
 	// The send buffer once more, from every download on that twin.
 	if txBound {
 		var why string
-		tp.tx, why = f.txCheck(ctx, base, tp, air)
+		hold := air.ok && air.chi <= oddChi
+		if !hold {
+			// The access's line did not settle, but the echoes may still
+			// sit on the final twin's: then their replies' pattern at its
+			// send buffer holds it as well (echoesFit).
+			var w string
+			hold, w = f.echoesFit(ctx, base, tp)
+			txWhy += w
+		}
+		tp.tx, why = f.txCheck(ctx, base, tp, hold)
 		txWhy += why
 	}
 	// How well the probes constrain bandwidth and window: the twin at
@@ -2343,17 +2352,17 @@ func (f *Fit) linkCheck(ctx context.Context, base catalog.Preset, tp twinParams,
 // between the bounds (geometrically), up to maxTxChecks twins; the twin
 // of least misfit (squared log ratios over their noise) is kept. A twin
 // with one size too slow and another too fast ends it: no send buffer
-// meets both. Where the echoes fit (air), the buffer stays within the
-// pattern their replies leave the board in at tp.tx (txSearch placed it
-// by them).
-func (f *Fit) txCheck(ctx context.Context, base catalog.Preset, tp twinParams, air airResult) (int, string) {
+// meets both. Where the echoes fit (hold: the access's line settled on
+// them, or they sit on the final twin's: echoesFit), the buffer stays
+// within the pattern their replies leave the board in at tp.tx.
+func (f *Fit) txCheck(ctx context.Context, base catalog.Preset, tp twinParams, hold bool) (int, string) {
 	downs := f.Meas.oneConnDowns()
 	if len(downs) == 0 || tp.tx <= 0 {
 		return tp.tx, ""
 	}
 	frames := f.Meas.echoFrames(false)
 	mss := cmp.Or(base.CPU.MSS, host.DefaultMSS)
-	hold := air.ok && air.chi <= oddChi && len(frames) > 0
+	hold = hold && len(frames) > 0
 	// measure: the twin's downloads at send buffer tx against the
 	// board's: their misfit, the log ratio of the slowest and the fastest
 	// size off (0: none).
@@ -2682,6 +2691,40 @@ func (f *Fit) echoRatios(ls []float64) string {
 		}
 	}
 	return strings.Join(parts, ", ")
+}
+
+// echoesFit measures the one-client echoes on twin tp and reports
+// whether every size lies within echoOff and twice its noise of the
+// board's: then the pattern of pieces the twin's send buffer leaves its
+// replies in is the board's, and txCheck holds it. nano33-wifinina (1024
+// B): the access's line never settled (its echoes called for 19-30 ms),
+// the echoes fit the twin at 1219 B within their noise, and txCheck,
+// free, stepped to 926 B from the downloads alone (0.93 and 0.89 of the
+// board's, within their noise), where the 1004 B reply left in two
+// pieces and the 1000 B echo ran 1.56 of the board's.
+func (f *Fit) echoesFit(ctx context.Context, base catalog.Preset, tp twinParams) (bool, string) {
+	if len(f.Meas.noisyEchoes()) == 0 {
+		return false, ""
+	}
+	chi, ls, sig, ok := f.twinEchoes(ctx, f.build(base, tp))
+	if !ok {
+		return false, ""
+	}
+	fit := echoesWithin(ls, sig)
+	why := fmt.Sprintf("; the echoes on the final twin at %d B: %s of the board's (misfit %.3g): within their noise or a tenth: %v", tp.tx, f.echoRatios(ls), chi, fit)
+	f.opts.logf("send buffer: %s", why[2:])
+	return fit, why
+}
+
+// echoesWithin: every size's log ratio (ls) within echoOff and twice its
+// noise (sig).
+func echoesWithin(ls, sig []float64) bool {
+	for j, l := range ls {
+		if math.Abs(l) > max(echoOff, 2*sig[j]) {
+			return false
+		}
+	}
+	return true
 }
 
 // upsRefuse measures the twin's one-connection uploads (once each, as

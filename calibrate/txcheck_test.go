@@ -52,7 +52,7 @@ func TestTxCheckFromDownloads(t *testing.T) {
 	base := hidden
 	base.Link.Tails.TailP, base.Link.Tails.TailMin = 0.08, 37*int64(time.Millisecond)
 	tp := twinParams{k: 6.808 / 7.099, rtt: 8_316_000, bps: 791_900, rx: 727, tx: 3131, air: 2_416_000}
-	tx, why := f.txCheck(ctx, base, tp, airResult{})
+	tx, why := f.txCheck(ctx, base, tp, false)
 	t.Logf("send buffer %d B from %d B (board %d B)%s\n%s", tx, tp.tx, hidden.Board.TxBuf, why, f.opts.Log)
 	if e := math.Abs(float64(tx)/float64(hidden.Board.TxBuf) - 1); e > 0.25 {
 		t.Errorf("send buffer checked from %d B: %d B, the board's %d B: off by %.0f%%", tp.tx, tx, hidden.Board.TxBuf, e*100)
