@@ -2550,11 +2550,12 @@ func bpsForEchoes(frames []int, twin, ls []float64, bps int64) (int64, bool) {
 // echoes ran 1.26-1.30 of the board's. Where every echo stands off the
 // board's the same way, by more than echoOff and twice its noise, and
 // the echoes' pattern of pieces calls for no window (echoStep), the
-// bandwidth that sheds the shift they share (bpsForEchoes) is tried with
-// the window fitted again beside it (windowJoint): kept where the echoes
-// fit better, the uploads no worse (upsAllow) and the link probe no
-// further off the board's than before or than half the tolerance, and
-// the window then placed by the echoes' pattern of pieces (echoCheck).
+// bandwidth at which each size would shed its shift (bpsForEchoes) is
+// tried with the window fitted again beside it (windowJoint): kept where
+// the echoes fit better, the uploads no worse (upsAllow) and the link
+// probe no further off the board's than before or than half the
+// tolerance, and the window then placed by the echoes' pattern of pieces
+// (echoCheck).
 func (f *Fit) jointCheck(ctx context.Context, base catalog.Preset, tp twinParams, sat Point, probe int, lkTwin func(twinFigures) float64, board float64, floor int64) (twinParams, string) {
 	m := f.Meas
 	ups := m.oneConnUps()
@@ -2654,9 +2655,9 @@ func (m *Measurements) noisyFrames() []int {
 
 // twinEchoes measures the one-client echoes above the smallest whose
 // p50 has a noise (noisyEchoes) on twin p, each twice as long as the
-// board's: ls are the log ratios of the
-// twin's p50 to the board's, sig their noise (at least 0.02), chi the
-// misfit (their squares over their noise's).
+// board's: ls are the log ratios of the twin's p50 to the board's, sig
+// their noise (at least 0.02), chi the misfit (their squares over their
+// noise's).
 func (f *Fit) twinEchoes(ctx context.Context, p catalog.Preset) (chi float64, ls, sig []float64, ok bool) {
 	if p.Link.Tails.On() {
 		p.Link.Tails.Seed = rand.Uint64()

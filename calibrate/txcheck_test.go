@@ -474,3 +474,21 @@ func TestNoisyEchoes(t *testing.T) {
 		t.Fatalf("no echo: got %v", got)
 	}
 }
+
+// TestEchoesWithin: the echoes hold the send buffer only where every
+// size lies within a tenth and twice its noise of the board's.
+func TestEchoesWithin(t *testing.T) {
+	for _, c := range []struct {
+		ls, sig []float64
+		want    bool
+	}{
+		{[]float64{-0.02, -0.02, -0.02}, []float64{0.02, 0.02, 0.02}, true}, // nano33-wifinina's 0.98s
+		{[]float64{0.44, 0.02, 0.03}, []float64{0.02, 0.02, 0.02}, false},   // its 1000 B at 1.56
+		{[]float64{0.15, 0.02}, []float64{0.09, 0.02}, true},                // off by more than a tenth, within twice its noise
+		{[]float64{-0.105, 0.0}, []float64{0.02, 0.02}, false},              // too fast by a tenth and a bit
+	} {
+		if got := echoesWithin(c.ls, c.sig); got != c.want {
+			t.Errorf("echoesWithin(%v, %v) = %v, want %v", c.ls, c.sig, got, c.want)
+		}
+	}
+}

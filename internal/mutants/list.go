@@ -295,6 +295,12 @@ var Mutants = []Mutant{
 	{Name: "calibrate/bps-for-echoes-one-way", File: "calibrate/fit.go",
 		From: "ser := 2 * float64(fr) * 8 / float64(bps) * 1e3", To: "ser := float64(fr) * 8 / float64(bps) * 1e3",
 		Pkgs: []string{"./calibrate"}, Run: "TestBpsForEchoes", Pure: true},
+	// The echoes taken to fit the twin whatever their noise says: a size
+	// off by a tenth within twice its noise no longer holds the send
+	// buffer.
+	{Name: "calibrate/echoes-within-no-noise", File: "calibrate/fit.go",
+		From: "if math.Abs(l) > max(echoOff, 2*sig[j]) {", To: "if math.Abs(l) > max(echoOff, 0*sig[j]) {",
+		Pkgs: []string{"./calibrate"}, Run: "TestEchoesWithin", Pure: true},
 	// The window left where the rounds put it beside a bandwidth the
 	// probes did not see: esp32-idf's 9179 B beside 20 Mbit/s.
 	{Name: "calibrate/window-refit-kept", File: "calibrate/fit.go",
