@@ -648,9 +648,7 @@ func FitModel(ctx context.Context, m *Measurements, o Options, name string) (*Fi
 		var why string
 		tp, why = f.jointCheck(ctx, base, tp, sat, twinLink, lkTwin, lkBoard, bpsFloor)
 		rxWhy += why
-		if why != "" {
-			linkWhy += why
-		}
+		linkWhy += why
 	}
 	// The send buffer once more, from every download on that twin.
 	if txBound {
@@ -1192,8 +1190,13 @@ func (m *Measurements) echoFrames(masked bool) []int {
 	if len(m.Echo) < 2 {
 		return nil
 	}
+	return framesOf(m.Echo[1:], masked)
+}
+
+// framesOf are the frames the echoes ps's messages travel in.
+func framesOf(ps []Point, masked bool) []int {
 	var frames []int
-	for _, x := range m.Echo[1:] {
+	for _, x := range ps {
 		frames = append(frames, core.FrameSize(x.Size, masked))
 	}
 	return frames
@@ -2645,13 +2648,7 @@ func (m *Measurements) noisyEchoes() []Point {
 }
 
 // noisyFrames are noisyEchoes' requests' frames (masked).
-func (m *Measurements) noisyFrames() []int {
-	var frames []int
-	for _, x := range m.noisyEchoes() {
-		frames = append(frames, core.FrameSize(x.Size, true))
-	}
-	return frames
-}
+func (m *Measurements) noisyFrames() []int { return framesOf(m.noisyEchoes(), true) }
 
 // twinEchoes measures the one-client echoes above the smallest whose
 // p50 has a noise (noisyEchoes) on twin p, each twice as long as the
